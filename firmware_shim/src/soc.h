@@ -1,0 +1,144 @@
+/*
+ * The simulated MAX78000 around the CNN block, as the host shim sees it.
+ *
+ * One global m78soc instance (the firmware is a single program) holds the
+ * CNN simulator, the peripherals the synthesized firmware touches (GCR,
+ * GCFR, TMR0, GPIO, ICC, NVIC vector of the CNN interrupt) and a virtual
+ * CPU clock.  Time is kept in "ticks" of 1/1.2 GHz so that the CPU clock
+ * (100 MHz IPO: 12 ticks), PCLK (50 MHz: 24 ticks), ISO (60 MHz: 20
+ * ticks) and every CNN divider are exact integers.
+ *
+ * Every access the firmware makes to a MAX78000 address arrives here
+ * through m78soc_read/m78soc_write (from the fault bridge or from MSDK
+ * functions), costs virtual CPU time, and is forwarded to the CNN bus or
+ * to a peripheral model.
+ */
+#ifndef M78SOC_H
+#define M78SOC_H
+
+#include <stdint.h>
+#include "max78sim/sim.h"
+
+#define M78SOC_TICK_HZ 1200000000ull
+#define M78SOC_CPU_HZ 100000000ull
+
+/* Peripheral windows reserved at their real addresses. */
+#define M78SOC_APB_BASE 0x40000000u
+#define M78SOC_APB_END 0x40100000u
+#define M78SOC_GCR_BASE 0x40000000u
+#define M78SOC_GCFR_BASE 0x40005800u
+#define M78SOC_TMR0_BASE 0x40010000u
+#define M78SOC_ICC0_BASE 0x4002A000u
+#define M78SOC_GPIO0_BASE 0x40008000u
+#define M78SOC_GPIO2_BASE 0x40080400u
+
+enum m78soc_stop {
+  M78SOC_RUNNING = 0,
+  M78SOC_STOP_EXIT,       /* firmware returned from main / called exit */
+  M78SOC_STOP_MAX_CYCLES, /* simulated time exceeded the budget */
+  M78SOC_STOP_HANG,       /* firmware spins without touching the hardware */
+  M78SOC_STOP_FAULT       /* firmware crashed (host fault outside the windows) */
+};
+
+/* A power-monitor stage opened by LED_On / closed by LED_Off. */
+struct m78soc_led_event {
+  int led;
+  int on;
+  uint64_t tick;
+};
+
+struct m78soc {
+  m78_sim *sim;
+  uint64_t tick;             /* virtual CPU time */
+  uint64_t max_cnn_cycles;   /* 0: unbounded */
+
+  /* GCR / GCFR registers (word index = offset / 4) */
+  uint32_t gcr[64];
+  uint32_t gcfr[4];
+  /* TMR0: software stopwatch */
+  uint64_t tmr_start_tick;
+  int tmr_running;
+  uint32_t tmr_regs[16];
+  uint32_t icc_regs[8];
+  uint32_t gpio_out[4];
+
+  void (*cnn_isr)(void);     /* vector installed for CNN_IRQn */
+  int in_isr;
+
+  /* CNN clock as programmed (ticks per CNN cycle) and the CNN cycle that
+   * corresponds to `cnn_epoch_tick` (the clock may change at run time). */
+  uint64_t cnn_ticks_per_cycle;
+  uint64_t cnn_epoch_tick;
+  uint64_t cnn_epoch_cycle;
+
+  /* statistics */
+  uint64_t apb_reads, apb_writes, unmapped;
+  uint64_t isr_calls;
+  struct m78soc_led_event led_events[64];
+  int n_led_events;
+
+  enum m78soc_stop stop;
+  char stop_detail[256];
+  uint32_t last_poll_addr;
+
+  /* CNN cycles of simulated time that count against max_cnn_cycles
+   * (everything but explicit delays such as the start-up MXC_Delay) */
+  uint64_t budget_cycles;
+  int sim_layer_hint;
+  /* bumped by every access or MSDK call: the hang detector watches it */
+  volatile uint64_t activity;
+  volatile int in_shim;
+
+  /* other peripheral registers, kept as plain values */
+#define M78SOC_MAX_OTHER 64
+  uint32_t other_addr[M78SOC_MAX_OTHER];
+  uint32_t other_val[M78SOC_MAX_OTHER];
+  int n_other;
+  uint64_t other_periph_accesses;
+
+  /* recorder of CNN-window accesses (traces); NULL when off */
+  void (*trace_access)(void *ctx, uint32_t addr, unsigned width, uint32_t value, int write);
+  void *trace_ctx;
+};
+
+extern struct m78soc m78soc;
+
+/* Creates the simulator and resets the peripherals. */
+int m78soc_init(void);
+
+/* Bus entry points for firmware accesses. width: 1, 2 or 4 bytes.
+ * Return 0 on success, non-zero for a guest error (the read value is 0). */
+int m78soc_read(uint32_t addr, unsigned width, uint32_t *value);
+int m78soc_write(uint32_t addr, unsigned width, uint32_t value);
+
+/* Advances virtual CPU time by `cpu_cycles` (at the CPU clock). */
+void m78soc_cpu_cycles(uint64_t cpu_cycles);
+/* Advances virtual CPU time by `us` microseconds (MXC_Delay). */
+void m78soc_delay_us(uint64_t us);
+/* WFI / sleep: jumps virtual time to the next CNN event, runs the CNN up
+ * to it and takes a pending CNN interrupt (calls the installed ISR). */
+void m78soc_wait_for_interrupt(void);
+/* Takes a pending CNN interrupt now if there is one. */
+void m78soc_poll_interrupt(void);
+
+/* CNN clock derived from GCR.pclkdiv; re-read after every GCR write. */
+uint64_t m78soc_cnn_hz(void);
+/* Current CNN cycle for the current virtual CPU time. */
+uint64_t m78soc_cnn_now(void);
+/* Microseconds of virtual time. */
+double m78soc_time_us(void);
+
+/* Timer (MXC_TMR_SW_Start/Stop): microseconds since start. */
+void m78soc_timer_start(void);
+uint32_t m78soc_timer_stop(void);
+
+void m78soc_led(int led, int on);
+
+/* A firmware access outside every modelled peripheral (runtime.c). */
+void m78soc_report_unmapped(uint32_t addr, unsigned width, int write);
+
+/* Ends the run: writes the report (if requested) and exits the process
+ * with the code for `why`.  Does not return. */
+void m78soc_finish(enum m78soc_stop why, const char *detail, int exit_code);
+
+#endif

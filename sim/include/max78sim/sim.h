@@ -1,0 +1,242 @@
+/*
+ * max78sim: the MAX78000 CNN accelerator as a library.
+ *
+ * One m78_sim instance holds the whole CNN block: four quadrants with
+ * their register files, kernel (weight) memories, bias memory, TRAM and
+ * data SRAM, the shared FIFO block and the AON control register.  It is
+ * driven through a width-aware bus (m78_bus_read/write, what firmware
+ * does) and inspected through side-effect-free peek/poke (what tools do).
+ *
+ * Time is counted in CNN clock cycles.  The host advances it with
+ * m78_sim_run_until(); the core then catches up in bulk: each layer's
+ * datapath runs at once, and the timing model accounts the cycles the
+ * state machine would have spent.  The core does no I/O and keeps no
+ * globals; callbacks in struct m78_hooks are the only way out.
+ */
+#ifndef MAX78SIM_SIM_H
+#define MAX78SIM_SIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "max78sim/layer.h"
+#include "max78sim/regs.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define M78_VERSION_STRING "0.1.0"
+
+/* ---- memory map (../shared/spec/registers.md 1.1) ---- */
+#define M78_CNN_BASE 0x50000000u     /* start of the CNN window */
+#define M78_CNN_END 0x51020000u      /* one past quadrant 3's data SRAM */
+#define M78_QUAD_STRIDE 0x00400000u
+#define M78_FIFO_BASE 0x50000000u
+#define M78_AON_BASE 0x50001000u
+#define M78_QREG_BASE 0x50100000u
+#define M78_BIAS_BASE 0x50108000u
+#define M78_TRAM_BASE 0x50110000u
+#define M78_MRAM_BASE 0x50180000u
+#define M78_SRAM_BASE 0x50400000u
+#define M78_PROC_WINDOW 0x4000u      /* TRAM / MRAM bytes per processor */
+#define M78_SRAM_INST_BYTES 0x8000u
+
+#define M78_QUADS 4
+#define M78_PROCS 64
+#define M78_PROCS_PER_QUAD 16
+#define M78_SRAM_INSTANCES 16
+#define M78_SRAM_WORDS 8192
+#define M78_MRAM_WORDS 768
+#define M78_TRAM_WORDS 3072
+#define M78_BIAS_ENTRIES 512
+#define M78_FIFOS 4
+#define M78_FIFO_DEPTH 8 /* words per input FIFO (not documented; see docs) */
+
+/* Status of a bus access.  Anything but M78_OK is a guest error: counted,
+ * reported through the hooks, and harmless to the simulator. */
+enum m78_status {
+  M78_OK = 0,
+  M78_E_UNMAPPED,  /* no register or memory at this address */
+  M78_E_READONLY,  /* write to a read-only location */
+  M78_E_WIDTH,     /* access width not supported by this location */
+  M78_E_ALIGN,     /* misaligned access */
+  M78_E_POWER,     /* CNN block reset, powered down or clock disabled */
+  M78_E_BUSY       /* access not allowed while the CNN runs */
+};
+
+const char *m78_status_name(enum m78_status st);
+
+/* Memory-map regions, the one table that the bus, tools and tracers use. */
+enum m78_region_kind {
+  M78_REG_FIFO,
+  M78_REG_AON,
+  M78_REG_QREGS,
+  M78_REG_BIAS,
+  M78_REG_TRAM,
+  M78_REG_MRAM,
+  M78_REG_SRAM
+};
+
+struct m78_region {
+  const char *name;     /* e.g. "SRAM" */
+  enum m78_region_kind kind;
+  uint32_t base;        /* quadrant-0 address */
+  uint32_t size;        /* bytes of address space per quadrant */
+  uint32_t quad_stride; /* 0: one shared copy */
+};
+
+extern const struct m78_region m78_regions[];
+extern const unsigned m78_region_count;
+
+/* Where an address lands.  Returns 0 and fills *out, or -1 if unmapped. */
+struct m78_addr_info {
+  const struct m78_region *region;
+  int quad;      /* quadrant, -1 for shared blocks */
+  int proc;      /* global processor for TRAM/MRAM, -1 otherwise */
+  int instance;  /* global SRAM instance, -1 otherwise */
+  uint32_t index; /* word/entry/column index inside the unit */
+  uint32_t offset; /* byte offset inside the region copy */
+  /* registers: */
+  int greg;      /* enum m78_greg or -1 */
+  int lreg;      /* enum m78_lreg or -1 */
+  int layer;     /* layer index of a per-layer register, or -1 */
+};
+int m78_addr_decode(uint32_t addr, struct m78_addr_info *out);
+
+/* Writes a readable name for an address: "Q1.L4.LCTRL0",
+ * "SRAM[5]+0x0123", "MRAM[p17]#42". */
+int m78_addr_name(uint32_t addr, char *buf, unsigned len);
+
+/* ---- observation hooks (host wiring, never part of a snapshot) ---- */
+
+enum m78_event {
+  M78_EV_START,       /* master enable: inference starts */
+  M78_EV_LAYER_START,
+  M78_EV_LAYER_DONE,
+  M78_EV_DONE,        /* last layer done, interrupt raised */
+  M78_EV_STALL        /* streaming layer waits for input */
+};
+
+struct m78_access {
+  uint32_t addr;
+  uint32_t value;
+  uint8_t width;   /* 1, 2 or 4 bytes */
+  uint8_t write;   /* 1 write, 0 read */
+  uint8_t status;  /* enum m78_status */
+};
+
+struct m78_layer_result {
+  int index;
+  struct m78_layer layer;      /* decoded description */
+  int executed;                /* 0 if it could not run (see error) */
+  char error[200];
+  uint64_t start_cycle, end_cycle; /* CNN cycles since reset */
+  uint64_t cycles;             /* end - start */
+  uint64_t stall_cycles;       /* streaming: cycles spent waiting for input */
+  /* logical output, channel-major [slot][row][col]; int8 or int32 */
+  void *output;
+  size_t output_bytes;
+  int out_c, out_h, out_w, out_elem_bytes;
+  /* activity, for the energy model */
+  uint64_t sram_reads, sram_writes, mram_reads, tram_accesses;
+};
+
+struct m78_hooks {
+  void *ctx;
+  /* every bus access (not peek/poke), after it took effect */
+  void (*on_access)(void *ctx, const struct m78_access *a);
+  /* a guest error; msg is a complete sentence without newline */
+  void (*on_guest_error)(void *ctx, enum m78_status st, uint32_t addr, const char *msg);
+  /* inference events; layer is -1 where not applicable */
+  void (*on_event)(void *ctx, enum m78_event ev, int layer, uint64_t cycle);
+};
+
+/* Fault injection (what a faulty board would do), applied by the core. */
+enum m78_fault_kind {
+  M78_FAULT_NONE = 0,
+  M78_FAULT_SRAM_STUCK_BIT, /* instance `unit`, bit `bit` reads as `value` */
+  M78_FAULT_KERNEL_WORD,    /* processor `unit`, column `index`: xor `value` into byte `bit` */
+  M78_FAULT_SHIFT           /* layer `layer`: add `value` to the output shift */
+};
+struct m78_fault {
+  enum m78_fault_kind kind;
+  int layer;      /* -1: all layers (stuck bits act from the given layer on) */
+  int unit;
+  uint32_t index;
+  int bit;
+  int32_t value;
+};
+#define M78_MAX_FAULTS 8
+
+/* ---- the instance ---- */
+
+typedef struct m78_sim m78_sim;
+
+m78_sim *m78_sim_new(void);
+void m78_sim_free(m78_sim *sim);
+/* Power-on state: registers zero, memories zero, no inference. */
+void m78_sim_reset(m78_sim *sim);
+void m78_sim_set_hooks(m78_sim *sim, const struct m78_hooks *hooks);
+
+/* Keep every layer's logical output (for dumps and the viewer). */
+void m78_sim_keep_outputs(m78_sim *sim, int keep);
+
+/* Bus accesses as the firmware makes them.  width: 1, 2 or 4. */
+enum m78_status m78_bus_read(m78_sim *sim, uint32_t addr, unsigned width, uint32_t *value);
+enum m78_status m78_bus_write(m78_sim *sim, uint32_t addr, unsigned width, uint32_t value);
+
+/* Side-effect-free views for tools: no FIFO pops, no protocol state, no
+ * counters.  poke writes storage directly (registers, memories). */
+enum m78_status m78_peek(const m78_sim *sim, uint32_t addr, unsigned width, uint32_t *value);
+enum m78_status m78_poke(m78_sim *sim, uint32_t addr, unsigned width, uint32_t value);
+
+/* Direct views of storage, for tools and tests (read-only). */
+const uint32_t *m78_sram_view(const m78_sim *sim, int instance); /* 8192 words */
+const uint8_t *m78_mram_view(const m78_sim *sim, int proc);      /* 768 x 9 bytes, b0..b8 */
+const uint8_t *m78_bias_view(const m78_sim *sim, int quad);      /* 512 bytes */
+uint32_t m78_lreg_get(const m78_sim *sim, int quad, enum m78_lreg reg, int layer);
+uint32_t m78_greg_get(const m78_sim *sim, int quad, enum m78_greg reg);
+
+/* Power/reset lines from outside the CNN block (GCFR on the SoC). */
+void m78_sim_set_power(m78_sim *sim, unsigned quad_power_mask, unsigned reset_mask);
+/* CNN clock enable from the SoC (GCR pclkdis0 bit 25 clear = enabled) */
+void m78_sim_set_clock_enabled(m78_sim *sim, int enabled);
+
+/* ---- time ---- */
+uint64_t m78_sim_now(const m78_sim *sim);
+/* Runs the accelerator up to CNN cycle `cycle` (catching up in bulk). */
+void m78_sim_run_until(m78_sim *sim, uint64_t cycle);
+/* Cycle of the next thing the host may want to wake for (layer done,
+ * interrupt, FIFO space); UINT64_MAX if nothing is pending. */
+uint64_t m78_sim_next_event(const m78_sim *sim);
+/* CNN interrupt line (any running quadrant has cnn_irq set). */
+int m78_sim_irq(const m78_sim *sim);
+/* 1 while an inference is in progress. */
+int m78_sim_busy(const m78_sim *sim);
+
+/* ---- results of the last inference ---- */
+int m78_sim_layer_count(const m78_sim *sim); /* layers of the last run */
+const struct m78_layer_result *m78_sim_layer_result(const m78_sim *sim, int index);
+uint64_t m78_sim_run_start(const m78_sim *sim); /* cycle of the master enable */
+uint64_t m78_sim_run_end(const m78_sim *sim);   /* cycle of the interrupt */
+unsigned m78_sim_runs(const m78_sim *sim);       /* inferences started */
+
+struct m78_counters {
+  uint64_t guest_errors;
+  uint64_t stubs;          /* unimplemented hardware features hit */
+  uint64_t layer_errors;   /* layers that could not be executed */
+  uint64_t bus_reads, bus_writes;
+  uint64_t mram_words_written;
+  uint64_t fifo_words;
+  char last_error[256];
+};
+const struct m78_counters *m78_sim_counters(const m78_sim *sim);
+
+/* Fault injection: returns 0, or -1 when the table is full. */
+int m78_sim_add_fault(m78_sim *sim, const struct m78_fault *f);
+void m78_sim_clear_faults(m78_sim *sim);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,114 @@
+/*
+ * The simulator instance.
+ *
+ * Hardware state is plain data grouped by block (struct m78_quadrant
+ * holds one quadrant's register file and memories; the FIFO block and
+ * the run state machine are shared).  Everything above the `unsaved`
+ * marker can be copied as a snapshot; host wiring (hooks, per-layer
+ * result buffers) lives below it.
+ *
+ * Invariants:
+ *  - lreg[r][l] is the value last written to per-layer register array r,
+ *    layer l; arrays that do not exist read as zero.
+ *  - mram[p][c] holds the 9 bytes b0..b8 of column c of processor p
+ *    (b0 = bits 71:64, the byte written alone in the direct protocol).
+ *  - sram[i][w] is word w of global instance i (quadrant i/4).
+ */
+#ifndef M78_SIM_INTERNAL_H
+#define M78_SIM_INTERNAL_H
+
+#include <assert.h>
+#include "max78sim/sim.h"
+
+#ifdef M78_DEBUG
+#define M78_ASSERT(x) assert(x)
+#else
+#define M78_ASSERT(x) ((void)0)
+#endif
+
+#define M78_LREG_ARRAYS 21
+
+/* Packed-weight ("mexpress") loader state of one processor. */
+struct m78_mexpress {
+  uint16_t col;     /* column the next completed word goes to */
+  uint8_t nbuf;     /* bytes collected for the current word */
+  uint8_t buf[9];
+};
+
+/* Direct-protocol staging of one processor (words +0, +4, +8). */
+struct m78_kstage {
+  uint32_t w[3];
+};
+
+struct m78_quadrant {
+  uint32_t greg[M78_GREG_COUNT];
+  uint32_t lreg[M78_LREG_ARRAYS][M78_MAX_LAYERS];
+  uint8_t bias[M78_BIAS_ENTRIES];
+  struct m78_mexpress mx[M78_PROCS_PER_QUAD];
+  struct m78_kstage ks[M78_PROCS_PER_QUAD];
+  /* mlator: word pointer (global, 17 bit) and a primed flag */
+  uint32_t mlat_ptr;
+  int mlat_primed;
+};
+
+struct m78_fifo_block {
+  uint32_t ctrl;
+  uint32_t words[M78_FIFOS][M78_FIFO_DEPTH];
+  uint8_t head[M78_FIFOS], count[M78_FIFOS];
+  uint32_t pushed[M78_FIFOS];  /* words pushed this frame */
+  uint32_t consumed[M78_FIFOS]; /* words moved into SRAM this frame */
+};
+
+enum m78_run_state { M78_IDLE = 0, M78_RUNNING, M78_DONE };
+
+struct m78_sim {
+  /* ---- hardware state (snapshot-able) ---- */
+  struct m78_quadrant q[M78_QUADS];
+  uint32_t sram[M78_SRAM_INSTANCES][M78_SRAM_WORDS];
+  uint8_t mram[M78_PROCS][M78_MRAM_WORDS][9];
+  uint16_t tram[M78_PROCS][M78_TRAM_WORDS];
+  struct m78_fifo_block fifo;
+  uint32_t aon_ctrl;
+  unsigned power_mask;  /* GCFR: powered quadrants */
+  unsigned reset_mask;  /* GCFR: quadrants held in reset */
+  int clock_enabled;
+
+  uint64_t now;         /* CNN cycles since the simulator was created */
+  enum m78_run_state state;
+  uint8_t run_quads;    /* quadrants taking part in the current run */
+  int n_layers;         /* layers of the current run */
+  int cur_layer;        /* next layer to execute */
+  uint64_t run_start, run_end;
+  uint64_t next_layer_end; /* cycle at which cur_layer completes */
+  unsigned runs;
+  struct m78_counters ctr;
+  struct m78_fault faults[M78_MAX_FAULTS];
+  int n_faults;
+
+  /* ---- unsaved: host wiring and result buffers ---- */
+  struct m78_hooks hooks;
+  int keep_outputs;
+  struct m78_layer_result results[M78_MAX_LAYERS];
+};
+
+/* sim.c */
+void m78i_guest_error(m78_sim *sim, enum m78_status st, uint32_t addr, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void m78i_event(m78_sim *sim, enum m78_event ev, int layer);
+
+/* mram.c: kernel memory write protocols */
+enum m78_status m78i_mram_write(m78_sim *sim, int proc, uint32_t offset, unsigned width, uint32_t value);
+enum m78_status m78i_mram_read(const m78_sim *sim, int proc, uint32_t offset, uint32_t *value);
+
+/* engine.c: runs one decoded layer's datapath; fills *res */
+void m78i_engine_run_layer(m78_sim *sim, const struct m78_layer *l, struct m78_layer_result *res);
+
+/* timing.c: cycles the state machine spends on a layer */
+uint64_t m78i_layer_cycles(const m78_sim *sim, const struct m78_layer *l);
+
+static inline uint32_t m78i_lreg(const m78_sim *sim, int quad, int array, int layer)
+{
+  return sim->q[quad].lreg[array][layer];
+}
+
+#endif

@@ -1,0 +1,167 @@
+/*
+ * Run reports and layer dumps (see report.h).  Everything in the report
+ * comes from the simulator's own accounting, so a replay of the same
+ * accesses produces the same bytes.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "report.h"
+
+static cJSON *shape3(int c, int h, int w)
+{
+  int v[3] = {c, h, w};
+  return cJSON_CreateIntArray(v, 3);
+}
+
+static double cycles_to_us(uint64_t cycles, uint64_t hz)
+{
+  return hz ? (double)cycles * 1e6 / (double)hz : 0.0;
+}
+
+/* Round to 1/100 us so reports do not carry float noise. */
+static double round2(double v) { return (double)(long long)(v * 100.0 + (v >= 0 ? 0.5 : -0.5)) / 100.0; }
+
+cJSON *m78_report_build(const m78_sim *sim, const struct m78_run_info *info)
+{
+  cJSON *doc = cJSON_CreateObject();
+  cJSON_AddNumberToObject(doc, "schema", 1);
+  cJSON_AddStringToObject(doc, "tool", "max78sim");
+  cJSON_AddStringToObject(doc, "version", M78_VERSION_STRING);
+
+  cJSON *stop = cJSON_AddObjectToObject(doc, "stop");
+  cJSON_AddStringToObject(stop, "reason", info->stop_reason ? info->stop_reason : "exit");
+  cJSON_AddNumberToObject(stop, "exit_code", info->exit_code);
+  cJSON_AddStringToObject(stop, "detail", info->stop_detail ? info->stop_detail : "");
+
+  cJSON *clk = cJSON_AddObjectToObject(doc, "clock");
+  cJSON_AddNumberToObject(clk, "cnn_hz", (double)info->cnn_hz);
+  cJSON_AddStringToObject(clk, "source", info->clock_source ? info->clock_source : "PCLK");
+  cJSON_AddNumberToObject(clk, "divider", info->divider);
+
+  cJSON *inf = cJSON_AddObjectToObject(doc, "inference");
+  uint64_t start = m78_sim_run_start(sim), end = m78_sim_run_end(sim);
+  uint64_t cycles = end > start ? end - start : 0;
+  cJSON_AddNumberToObject(inf, "runs", m78_sim_runs(sim));
+  cJSON_AddNumberToObject(inf, "start_cycle", (double)start);
+  cJSON_AddNumberToObject(inf, "end_cycle", (double)end);
+  cJSON_AddNumberToObject(inf, "cycles", (double)cycles);
+  cJSON_AddNumberToObject(inf, "time_us", round2(cycles_to_us(cycles, info->cnn_hz)));
+
+  cJSON *layers = cJSON_AddArrayToObject(doc, "layers");
+  int n = m78_sim_layer_count(sim);
+  for (int i = 0; i < n; i++) {
+    const struct m78_layer_result *r = m78_sim_layer_result(sim, i);
+    const struct m78_layer *l = &r->layer;
+    char desc[256];
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "index", i);
+    if (r->error[0]) {
+      cJSON_AddStringToObject(o, "op", "?");
+      cJSON_AddStringToObject(o, "description", "");
+      cJSON_AddItemToObject(o, "input", shape3(0, 0, 0));
+      cJSON_AddItemToObject(o, "output", shape3(0, 0, 0));
+    } else {
+      m78_layer_describe(l, desc, sizeof desc);
+      cJSON_AddStringToObject(o, "op", m78_layer_opname(l));
+      cJSON_AddStringToObject(o, "description", desc);
+      cJSON_AddItemToObject(o, "input", shape3(l->in_channels, l->h, l->w));
+      cJSON_AddItemToObject(o, "output", shape3(l->out_channels, l->ho, l->wo));
+    }
+    cJSON_AddNumberToObject(o, "macs", (double)l->macs);
+    cJSON_AddNumberToObject(o, "cycles", (double)r->cycles);
+    cJSON_AddNumberToObject(o, "time_us", round2(cycles_to_us(r->cycles, info->cnn_hz)));
+    cJSON_AddNumberToObject(o, "stall_cycles", (double)r->stall_cycles);
+    cJSON_AddBoolToObject(o, "executed", r->executed);
+    if (r->error[0])
+      cJSON_AddStringToObject(o, "error", r->error);
+    else
+      cJSON_AddNullToObject(o, "error");
+    cJSON_AddItemToArray(layers, o);
+  }
+
+  const struct m78_counters *c = m78_sim_counters(sim);
+  cJSON *ctr = cJSON_AddObjectToObject(doc, "counters");
+  cJSON_AddNumberToObject(ctr, "guest_errors", (double)c->guest_errors);
+  cJSON_AddNumberToObject(ctr, "stubs", (double)c->stubs);
+  cJSON_AddNumberToObject(ctr, "layer_errors", (double)c->layer_errors);
+  cJSON_AddNumberToObject(ctr, "bus_reads", (double)c->bus_reads);
+  cJSON_AddNumberToObject(ctr, "bus_writes", (double)c->bus_writes);
+  cJSON_AddStringToObject(ctr, "last_error", c->last_error);
+  return doc;
+}
+
+int m78_write_file_atomic(const char *path, const void *data, size_t n, char *err, size_t errlen)
+{
+  size_t plen = strlen(path) + 32;
+  char *tmp = malloc(plen);
+  if (!tmp) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  snprintf(tmp, plen, "%s.tmp%ld", path, (long)getpid());
+  FILE *f = fopen(tmp, "wb");
+  if (!f) {
+    snprintf(err, errlen, "%s: %s", path, strerror(errno));
+    free(tmp);
+    return -1;
+  }
+  int bad = n && fwrite(data, 1, n, f) != n;
+  bad |= fflush(f) != 0;
+  bad |= fclose(f) != 0;
+  if (bad || rename(tmp, path) != 0) {
+    snprintf(err, errlen, "%s: %s", path, strerror(errno ? errno : EIO));
+    unlink(tmp);
+    free(tmp);
+    return -1;
+  }
+  free(tmp);
+  return 0;
+}
+
+int m78_json_write_file(const cJSON *doc, const char *path, char *err, size_t errlen)
+{
+  char *text = cJSON_Print(doc);
+  if (!text) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  size_t n = strlen(text);
+  text[n] = '\n'; /* replace the terminator: files end with a newline */
+  int rc = m78_write_file_atomic(path, text, n + 1, err, errlen);
+  cJSON_free(text);
+  return rc;
+}
+
+int m78_dump_layers(const m78_sim *sim, const char *dir, char *err, size_t errlen)
+{
+  cJSON *idx = cJSON_CreateObject();
+  cJSON *arr = cJSON_AddArrayToObject(idx, "layers");
+  int n = m78_sim_layer_count(sim);
+  char path[4096];
+  for (int i = 0; i < n; i++) {
+    const struct m78_layer_result *r = m78_sim_layer_result(sim, i);
+    if (!r->executed || !r->output)
+      continue;
+    const char *ext = r->out_elem_bytes == 4 ? "i32" : "i8";
+    snprintf(path, sizeof path, "%s/L%02d.%s", dir, i, ext);
+    if (m78_write_file_atomic(path, r->output, r->output_bytes, err, errlen) != 0) {
+      cJSON_Delete(idx);
+      return -1;
+    }
+    cJSON *o = cJSON_CreateObject();
+    char fname[32];
+    snprintf(fname, sizeof fname, "L%02d.%s", i, ext);
+    cJSON_AddNumberToObject(o, "index", i);
+    cJSON_AddStringToObject(o, "file", fname);
+    cJSON_AddItemToObject(o, "shape_chw", shape3(r->out_c, r->out_h, r->out_w));
+    cJSON_AddStringToObject(o, "dtype", r->out_elem_bytes == 4 ? "int32le" : "int8");
+    cJSON_AddItemToArray(arr, o);
+  }
+  snprintf(path, sizeof path, "%s/layers.json", dir);
+  int rc = m78_json_write_file(idx, path, err, errlen);
+  cJSON_Delete(idx);
+  return rc;
+}

@@ -1,0 +1,40 @@
+/*
+ * Run reports and layer dumps, built from a simulator instance.
+ *
+ * Used by the firmware process (at the end of a run) and by the CLI
+ * (replay, viewer), so that both produce the same bytes for the same
+ * simulation.  Schema: docs/report-schema.md.
+ */
+#ifndef M78_REPORT_H
+#define M78_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <cjson/cJSON.h>
+#include "max78sim/sim.h"
+
+struct m78_run_info {
+  const char *stop_reason; /* exit | max-cycles | hang | fault */
+  int exit_code;
+  const char *stop_detail;
+  uint64_t cnn_hz;
+  const char *clock_source; /* "PCLK" or "ISO" */
+  int divider;
+};
+
+/* Builds the report document (caller frees with cJSON_Delete). */
+cJSON *m78_report_build(const m78_sim *sim, const struct m78_run_info *info);
+
+/* Writes `doc` to `path` atomically (temporary file + rename).
+ * Returns 0, or -1 with a message in err. */
+int m78_json_write_file(const cJSON *doc, const char *path, char *err, size_t errlen);
+
+/* Writes every executed layer's output as Lnn.i8 / Lnn.i32 (C order:
+ * channel, row, column) and layers.json into `dir` (which must exist).
+ * Returns 0, or -1 with a message in err. */
+int m78_dump_layers(const m78_sim *sim, const char *dir, char *err, size_t errlen);
+
+/* Writes a whole buffer to `path` atomically. */
+int m78_write_file_atomic(const char *path, const void *data, size_t n, char *err, size_t errlen);
+
+#endif
