@@ -118,7 +118,7 @@ int m78_layer_decode(const m78_sim *sim, int index, struct m78_layer *o, struct 
   o->stride = (int)M78_GET(LR(0, STRIDE), STRIDE, MAX) + 1;
   o->pool_round = (int)M78_GET(ctrl, CTRL, POOLRND);
   if (o->pool_h > o->h || o->pool_w > o->w)
-    return fail(err, index, 0, "PRCNT", "pool %dx%d larger than the input %dx%d", o->pool_h, o->pool_w, o->h, o->w);
+    return fail(err, index, 0, o->pool_h > o->h ? "PRCNT" : "PCCNT", "pool %dx%d larger than the input %dx%d", o->pool_h, o->pool_w, o->h, o->w);
   /* Stride applies to both dimensions, except along a 1-wide column. */
   o->hp = (o->h - o->pool_h) / o->stride + 1;
   o->wp = o->w == 1 ? 1 : (o->w - o->pool_w) / o->stride + 1;

@@ -314,7 +314,7 @@ void m78i_engine_run_layer(m78_sim *sim, const struct m78_layer *l, struct m78_l
           int kk = 7 - sh;
           v = clamp8(((int64_t)a + (1ll << (kk - 1))) >> kk);
         } else {
-          v = clamp8((int64_t)a << (sh - 7));
+          v = clamp8((int64_t)a * ((int64_t)1 << (sh - 7)));
         }
         if (l->abs_act)
           v = v < 0 ? (v == -128 ? 127 : -v) : v;

@@ -43,8 +43,7 @@ enum m78_status m78i_mram_write(m78_sim *sim, int proc, uint32_t offset, unsigne
         mx->nbuf = 0;
         return M78_OK;
       }
-      m78i_guest_error(sim, M78_E_WIDTH, M78_MRAM_BASE + (uint32_t)quad * M78_QUAD_STRIDE + lp * M78_PROC_WINDOW + offset,
-                       "byte store 0x%02x to kernel memory is not a set-address command", (unsigned)(value & 0xFF));
+      /* not a set-address command; the bus reports it once */
       return M78_E_WIDTH;
     }
     if (width != 4)

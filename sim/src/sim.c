@@ -77,10 +77,10 @@ void m78i_guest_error(m78_sim *sim, enum m78_status st, uint32_t addr, const cha
     sim->hooks.on_guest_error(sim->hooks.ctx, st, addr, sim->ctr.last_error);
 }
 
-void m78i_event(m78_sim *sim, enum m78_event ev, int layer)
+void m78i_event(m78_sim *sim, enum m78_event ev, int layer, uint64_t cycle)
 {
   if (sim->hooks.on_event)
-    sim->hooks.on_event(sim->hooks.ctx, ev, layer, sim->now);
+    sim->hooks.on_event(sim->hooks.ctx, ev, layer, cycle);
 }
 
 /* ------------------------------------------------------------------ */
@@ -141,7 +141,7 @@ static void start_run(m78_sim *sim)
   sim->runs++;
   sim->run_start = sim->now;
   sim->cur_layer = 0;
-  m78i_event(sim, M78_EV_START, -1);
+  m78i_event(sim, M78_EV_START, -1, sim->now);
   /* izer's latency counts one start-up cycle before layer 0. */
   if (fifo_input(sim) && !fifo_frame_complete(sim))
     sim->next_layer_end = UINT64_MAX;
@@ -156,7 +156,7 @@ static void finish_run(m78_sim *sim)
   for (int g = 0; g < M78_QUADS; g++)
     if ((sim->run_quads >> g) & 1)
       sim->q[g].greg[M78_GREG_CTRL] |= 1u << M78_FLO_CTRL_CNN_IRQ;
-  m78i_event(sim, M78_EV_DONE, -1);
+  m78i_event(sim, M78_EV_DONE, -1, sim->now);
 }
 
 void m78_sim_run_until(m78_sim *sim, uint64_t cycle)
@@ -164,10 +164,10 @@ void m78_sim_run_until(m78_sim *sim, uint64_t cycle)
   while (sim->state == M78_RUNNING && sim->next_layer_end <= cycle) {
     struct m78_layer_result *r = &sim->results[sim->cur_layer];
     sim->now = sim->next_layer_end;
-    m78i_event(sim, M78_EV_LAYER_START, sim->cur_layer);
+    m78i_event(sim, M78_EV_LAYER_START, sim->cur_layer, r->start_cycle);
     if (r->error[0] == '\0')
       m78i_engine_run_layer(sim, &r->layer, r);
-    m78i_event(sim, M78_EV_LAYER_DONE, sim->cur_layer);
+    m78i_event(sim, M78_EV_LAYER_DONE, sim->cur_layer, sim->now);
     sim->cur_layer++;
     if (sim->cur_layer >= sim->n_layers)
       finish_run(sim);
@@ -472,8 +472,8 @@ static void report_access(m78_sim *sim, uint32_t addr, unsigned width, uint32_t 
   if (st != M78_OK) {
     char name[64];
     m78_addr_name(addr, name, sizeof name);
-    m78i_guest_error(sim, st, addr, "%d-bit %s %s %s: %s", 8 * (int)width, write ? "write to" : "read from", name,
-                     write ? "" : "", m78_status_name(st));
+    m78i_guest_error(sim, st, addr, "%d-bit %s %s: %s", 8 * (int)width, write ? "write to" : "read from", name,
+                     m78_status_name(st));
   }
   if (sim->hooks.on_access) {
     struct m78_access acc = {addr, value, (uint8_t)width, (uint8_t)write, (uint8_t)st};

@@ -94,7 +94,7 @@ struct m78_sim {
 /* sim.c */
 void m78i_guest_error(m78_sim *sim, enum m78_status st, uint32_t addr, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-void m78i_event(m78_sim *sim, enum m78_event ev, int layer);
+void m78i_event(m78_sim *sim, enum m78_event ev, int layer, uint64_t cycle);
 
 /* mram.c: kernel memory write protocols */
 enum m78_status m78i_mram_write(m78_sim *sim, int proc, uint32_t offset, unsigned width, uint32_t value);

@@ -158,10 +158,38 @@ int m78_dump_layers(const m78_sim *sim, const char *dir, char *err, size_t errle
     cJSON_AddStringToObject(o, "file", fname);
     cJSON_AddItemToObject(o, "shape_chw", shape3(r->out_c, r->out_h, r->out_w));
     cJSON_AddStringToObject(o, "dtype", r->out_elem_bytes == 4 ? "int32le" : "int8");
+    /* hardware slots, for mapping logical channels (m78_channel_slot) */
+    cJSON_AddNumberToObject(o, "slots", r->out_c);
+    cJSON_AddNumberToObject(o, "slots_per_pass",
+                            r->layer.kind == M78_LAYER_PASSTHROUGH ? r->out_c : r->layer.slots_per_pass);
+    cJSON_AddNumberToObject(o, "out_passes", r->layer.kind == M78_LAYER_PASSTHROUGH ? 1 : r->layer.out_passes);
     cJSON_AddItemToArray(arr, o);
   }
   snprintf(path, sizeof path, "%s/layers.json", dir);
   int rc = m78_json_write_file(idx, path, err, errlen);
   cJSON_Delete(idx);
   return rc;
+}
+
+int m78_channel_slot(int channels, int slots, int slots_per_pass, int out_passes, int c)
+{
+  if (channels <= 0 || c < 0 || c >= channels || out_passes <= 0)
+    return -1;
+  if (slots == channels)
+    return c;
+  /* izer spreads C channels over the passes in groups of `thresh`,
+   * rounded up to whole words when there is more than one pass, and
+   * places them after `lead` dummy slots (the output map's offset from a
+   * word boundary).  A contiguous output map is assumed. */
+  int thresh = (channels + out_passes - 1) / out_passes;
+  if (out_passes > 1)
+    thresh = (thresh + 3) & ~3;
+  int lead = slots_per_pass - thresh;
+  if (out_passes == 1 && slots > channels)
+    lead = slots - channels;
+  if (lead < 0 || lead > 3)
+    return -1;
+  int e = c / thresh, k = c % thresh;
+  int slot = e * slots_per_pass + lead + k;
+  return slot < slots ? slot : -1;
 }

@@ -104,7 +104,7 @@ struct m78_addr_info {
 int m78_addr_decode(uint32_t addr, struct m78_addr_info *out);
 
 /* Writes a readable name for an address: "Q1.L4.LCTRL0",
- * "SRAM[5]+0x0123", "MRAM[p17]#42". */
+ * "SRAM[5]#0x0123" (word index), "MRAM[p17]+0x02a0" (byte offset). */
 int m78_addr_name(uint32_t addr, char *buf, unsigned len);
 
 /* ---- observation hooks (host wiring, never part of a snapshot) ---- */

@@ -1,0 +1,175 @@
+/*
+ * GCR (global control registers, 0x4000_0000): the register block at its
+ * silicon layout, and the fields the synthesized firmware and the shim's
+ * MSDK functions use.  The CNN clock is chosen in PCLKDIV (source bit 17,
+ * divider bits 16:14, whose encoding is not monotonic: 4 means /1) and
+ * gated by PCLKDIS0 bit 25.
+ */
+#ifndef M78_SHIM_GCR_REGS_H
+#define M78_SHIM_GCR_REGS_H
+
+#include <stdint.h>
+#include "mxc_io.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+  __IO uint32_t sysctrl;       /* 0x00 */
+  __IO uint32_t rst0;          /* 0x04 */
+  __IO uint32_t clkctrl;       /* 0x08 */
+  __IO uint32_t pm;            /* 0x0C */
+  __R uint32_t rsv_0x10_0x17[2];
+  __IO uint32_t pclkdiv;       /* 0x18 */
+  __R uint32_t rsv_0x1c_0x23[2];
+  __IO uint32_t pclkdis0;      /* 0x24 */
+  __IO uint32_t memctrl;       /* 0x28 */
+  __IO uint32_t memz;          /* 0x2C */
+  __R uint32_t rsv_0x30_0x3f[4];
+  __IO uint32_t sysst;         /* 0x40 */
+  __IO uint32_t rst1;          /* 0x44 */
+  __IO uint32_t pclkdis1;      /* 0x48 */
+  __IO uint32_t eventen;       /* 0x4C */
+  __I uint32_t revision;       /* 0x50 */
+  __IO uint32_t sysie;         /* 0x54 */
+  __R uint32_t rsv_0x58_0x63[3];
+  __IO uint32_t eccerr;        /* 0x64 */
+  __IO uint32_t eccced;        /* 0x68 */
+  __IO uint32_t eccie;         /* 0x6C */
+  __IO uint32_t eccaddr;       /* 0x70 */
+  __R uint32_t rsv_0x74_0x7f[3];
+  __IO uint32_t gpr;           /* 0x80 */
+} mxc_gcr_regs_t;
+
+/* Register offsets */
+#define MXC_R_GCR_SYSCTRL ((uint32_t)0x00000000UL)
+#define MXC_R_GCR_RST0 ((uint32_t)0x00000004UL)
+#define MXC_R_GCR_CLKCTRL ((uint32_t)0x00000008UL)
+#define MXC_R_GCR_PM ((uint32_t)0x0000000CUL)
+#define MXC_R_GCR_PCLKDIV ((uint32_t)0x00000018UL)
+#define MXC_R_GCR_PCLKDIS0 ((uint32_t)0x00000024UL)
+#define MXC_R_GCR_MEMCTRL ((uint32_t)0x00000028UL)
+#define MXC_R_GCR_MEMZ ((uint32_t)0x0000002CUL)
+#define MXC_R_GCR_SYSST ((uint32_t)0x00000040UL)
+#define MXC_R_GCR_RST1 ((uint32_t)0x00000044UL)
+#define MXC_R_GCR_PCLKDIS1 ((uint32_t)0x00000048UL)
+#define MXC_R_GCR_EVENTEN ((uint32_t)0x0000004CUL)
+#define MXC_R_GCR_REVISION ((uint32_t)0x00000050UL)
+#define MXC_R_GCR_SYSIE ((uint32_t)0x00000054UL)
+#define MXC_R_GCR_ECCERR ((uint32_t)0x00000064UL)
+#define MXC_R_GCR_ECCCED ((uint32_t)0x00000068UL)
+#define MXC_R_GCR_ECCIE ((uint32_t)0x0000006CUL)
+#define MXC_R_GCR_ECCADDR ((uint32_t)0x00000070UL)
+#define MXC_R_GCR_GPR ((uint32_t)0x00000080UL)
+
+/* CLKCTRL: system clock divider (8:6, 2^n), source (11:9), oscillator
+ * enables and ready flags. */
+#define MXC_F_GCR_CLKCTRL_SYSCLK_DIV_POS 6
+#define MXC_F_GCR_CLKCTRL_SYSCLK_DIV ((uint32_t)(0x7UL << MXC_F_GCR_CLKCTRL_SYSCLK_DIV_POS))
+#define MXC_F_GCR_CLKCTRL_SYSCLK_SEL_POS 9
+#define MXC_F_GCR_CLKCTRL_SYSCLK_SEL ((uint32_t)(0x7UL << MXC_F_GCR_CLKCTRL_SYSCLK_SEL_POS))
+#define MXC_V_GCR_CLKCTRL_SYSCLK_SEL_ISO ((uint32_t)0x0UL)
+#define MXC_V_GCR_CLKCTRL_SYSCLK_SEL_INRO ((uint32_t)0x3UL)
+#define MXC_V_GCR_CLKCTRL_SYSCLK_SEL_IPO ((uint32_t)0x4UL)
+#define MXC_V_GCR_CLKCTRL_SYSCLK_SEL_IBRO ((uint32_t)0x5UL)
+#define MXC_V_GCR_CLKCTRL_SYSCLK_SEL_ERTCO ((uint32_t)0x6UL)
+#define MXC_V_GCR_CLKCTRL_SYSCLK_SEL_EXTCLK ((uint32_t)0x7UL)
+#define MXC_S_GCR_CLKCTRL_SYSCLK_SEL_ISO \
+  (MXC_V_GCR_CLKCTRL_SYSCLK_SEL_ISO << MXC_F_GCR_CLKCTRL_SYSCLK_SEL_POS)
+#define MXC_S_GCR_CLKCTRL_SYSCLK_SEL_INRO \
+  (MXC_V_GCR_CLKCTRL_SYSCLK_SEL_INRO << MXC_F_GCR_CLKCTRL_SYSCLK_SEL_POS)
+#define MXC_S_GCR_CLKCTRL_SYSCLK_SEL_IPO \
+  (MXC_V_GCR_CLKCTRL_SYSCLK_SEL_IPO << MXC_F_GCR_CLKCTRL_SYSCLK_SEL_POS)
+#define MXC_S_GCR_CLKCTRL_SYSCLK_SEL_IBRO \
+  (MXC_V_GCR_CLKCTRL_SYSCLK_SEL_IBRO << MXC_F_GCR_CLKCTRL_SYSCLK_SEL_POS)
+#define MXC_S_GCR_CLKCTRL_SYSCLK_SEL_ERTCO \
+  (MXC_V_GCR_CLKCTRL_SYSCLK_SEL_ERTCO << MXC_F_GCR_CLKCTRL_SYSCLK_SEL_POS)
+#define MXC_S_GCR_CLKCTRL_SYSCLK_SEL_EXTCLK \
+  (MXC_V_GCR_CLKCTRL_SYSCLK_SEL_EXTCLK << MXC_F_GCR_CLKCTRL_SYSCLK_SEL_POS)
+#define MXC_F_GCR_CLKCTRL_SYSCLK_RDY_POS 13
+#define MXC_F_GCR_CLKCTRL_SYSCLK_RDY ((uint32_t)(0x1UL << MXC_F_GCR_CLKCTRL_SYSCLK_RDY_POS))
+#define MXC_F_GCR_CLKCTRL_ERTCO_EN_POS 17
+#define MXC_F_GCR_CLKCTRL_ERTCO_EN ((uint32_t)(0x1UL << MXC_F_GCR_CLKCTRL_ERTCO_EN_POS))
+#define MXC_F_GCR_CLKCTRL_ISO_EN_POS 18
+#define MXC_F_GCR_CLKCTRL_ISO_EN ((uint32_t)(0x1UL << MXC_F_GCR_CLKCTRL_ISO_EN_POS))
+#define MXC_F_GCR_CLKCTRL_IPO_EN_POS 19
+#define MXC_F_GCR_CLKCTRL_IPO_EN ((uint32_t)(0x1UL << MXC_F_GCR_CLKCTRL_IPO_EN_POS))
+#define MXC_F_GCR_CLKCTRL_IBRO_EN_POS 20
+#define MXC_F_GCR_CLKCTRL_IBRO_EN ((uint32_t)(0x1UL << MXC_F_GCR_CLKCTRL_IBRO_EN_POS))
+#define MXC_F_GCR_CLKCTRL_ERTCO_RDY_POS 25
+#define MXC_F_GCR_CLKCTRL_ERTCO_RDY ((uint32_t)(0x1UL << MXC_F_GCR_CLKCTRL_ERTCO_RDY_POS))
+#define MXC_F_GCR_CLKCTRL_ISO_RDY_POS 26
+#define MXC_F_GCR_CLKCTRL_ISO_RDY ((uint32_t)(0x1UL << MXC_F_GCR_CLKCTRL_ISO_RDY_POS))
+#define MXC_F_GCR_CLKCTRL_IPO_RDY_POS 27
+#define MXC_F_GCR_CLKCTRL_IPO_RDY ((uint32_t)(0x1UL << MXC_F_GCR_CLKCTRL_IPO_RDY_POS))
+#define MXC_F_GCR_CLKCTRL_IBRO_RDY_POS 28
+#define MXC_F_GCR_CLKCTRL_IBRO_RDY ((uint32_t)(0x1UL << MXC_F_GCR_CLKCTRL_IBRO_RDY_POS))
+#define MXC_F_GCR_CLKCTRL_INRO_RDY_POS 29
+#define MXC_F_GCR_CLKCTRL_INRO_RDY ((uint32_t)(0x1UL << MXC_F_GCR_CLKCTRL_INRO_RDY_POS))
+
+/* PCLKDIV: CNN clock divider and source. */
+#define MXC_F_GCR_PCLKDIV_CNNCLKDIV_POS 14
+#define MXC_F_GCR_PCLKDIV_CNNCLKDIV ((uint32_t)(0x7UL << MXC_F_GCR_PCLKDIV_CNNCLKDIV_POS))
+#define MXC_V_GCR_PCLKDIV_CNNCLKDIV_DIV2 ((uint32_t)0x0UL)
+#define MXC_V_GCR_PCLKDIV_CNNCLKDIV_DIV4 ((uint32_t)0x1UL)
+#define MXC_V_GCR_PCLKDIV_CNNCLKDIV_DIV8 ((uint32_t)0x2UL)
+#define MXC_V_GCR_PCLKDIV_CNNCLKDIV_DIV16 ((uint32_t)0x3UL)
+#define MXC_V_GCR_PCLKDIV_CNNCLKDIV_DIV1 ((uint32_t)0x4UL)
+#define MXC_S_GCR_PCLKDIV_CNNCLKDIV_DIV2 \
+  (MXC_V_GCR_PCLKDIV_CNNCLKDIV_DIV2 << MXC_F_GCR_PCLKDIV_CNNCLKDIV_POS)
+#define MXC_S_GCR_PCLKDIV_CNNCLKDIV_DIV4 \
+  (MXC_V_GCR_PCLKDIV_CNNCLKDIV_DIV4 << MXC_F_GCR_PCLKDIV_CNNCLKDIV_POS)
+#define MXC_S_GCR_PCLKDIV_CNNCLKDIV_DIV8 \
+  (MXC_V_GCR_PCLKDIV_CNNCLKDIV_DIV8 << MXC_F_GCR_PCLKDIV_CNNCLKDIV_POS)
+#define MXC_S_GCR_PCLKDIV_CNNCLKDIV_DIV16 \
+  (MXC_V_GCR_PCLKDIV_CNNCLKDIV_DIV16 << MXC_F_GCR_PCLKDIV_CNNCLKDIV_POS)
+#define MXC_S_GCR_PCLKDIV_CNNCLKDIV_DIV1 \
+  (MXC_V_GCR_PCLKDIV_CNNCLKDIV_DIV1 << MXC_F_GCR_PCLKDIV_CNNCLKDIV_POS)
+
+#define MXC_F_GCR_PCLKDIV_CNNCLKSEL_POS 17
+#define MXC_F_GCR_PCLKDIV_CNNCLKSEL ((uint32_t)(0x1UL << MXC_F_GCR_PCLKDIV_CNNCLKSEL_POS))
+#define MXC_V_GCR_PCLKDIV_CNNCLKSEL_PCLK ((uint32_t)0x0UL)
+#define MXC_V_GCR_PCLKDIV_CNNCLKSEL_ISO ((uint32_t)0x1UL)
+#define MXC_S_GCR_PCLKDIV_CNNCLKSEL_PCLK \
+  (MXC_V_GCR_PCLKDIV_CNNCLKSEL_PCLK << MXC_F_GCR_PCLKDIV_CNNCLKSEL_POS)
+#define MXC_S_GCR_PCLKDIV_CNNCLKSEL_ISO \
+  (MXC_V_GCR_PCLKDIV_CNNCLKSEL_ISO << MXC_F_GCR_PCLKDIV_CNNCLKSEL_POS)
+
+/* PCLKDIS0 / PCLKDIS1: peripheral clock disables (1 = clock stopped).
+ * Only the bit positions; mxc_sys.h builds its clock enum from them. */
+#define MXC_F_GCR_PCLKDIS0_GPIO0_POS 0
+#define MXC_F_GCR_PCLKDIS0_GPIO1_POS 1
+#define MXC_F_GCR_PCLKDIS0_DMA_POS 5
+#define MXC_F_GCR_PCLKDIS0_SPI1_POS 6
+#define MXC_F_GCR_PCLKDIS0_UART0_POS 9
+#define MXC_F_GCR_PCLKDIS0_UART1_POS 10
+#define MXC_F_GCR_PCLKDIS0_I2C0_POS 13
+#define MXC_F_GCR_PCLKDIS0_TMR0_POS 15
+#define MXC_F_GCR_PCLKDIS0_TMR1_POS 16
+#define MXC_F_GCR_PCLKDIS0_TMR2_POS 17
+#define MXC_F_GCR_PCLKDIS0_TMR3_POS 18
+#define MXC_F_GCR_PCLKDIS0_ADC_POS 23
+#define MXC_F_GCR_PCLKDIS0_CNN_POS 25
+#define MXC_F_GCR_PCLKDIS0_CNN ((uint32_t)(0x1UL << MXC_F_GCR_PCLKDIS0_CNN_POS))
+#define MXC_F_GCR_PCLKDIS0_I2C1_POS 28
+#define MXC_F_GCR_PCLKDIS0_PT_POS 29
+
+#define MXC_F_GCR_PCLKDIS1_UART2_POS 1
+#define MXC_F_GCR_PCLKDIS1_TRNG_POS 2
+#define MXC_F_GCR_PCLKDIS1_SMPHR_POS 9
+#define MXC_F_GCR_PCLKDIS1_OWM_POS 13
+#define MXC_F_GCR_PCLKDIS1_CRC_POS 14
+#define MXC_F_GCR_PCLKDIS1_AES_POS 15
+#define MXC_F_GCR_PCLKDIS1_SPI0_POS 16
+#define MXC_F_GCR_PCLKDIS1_PCIF_POS 18
+#define MXC_F_GCR_PCLKDIS1_I2S_POS 23
+#define MXC_F_GCR_PCLKDIS1_I2C2_POS 24
+#define MXC_F_GCR_PCLKDIS1_WDT0_POS 27
+#define MXC_F_GCR_PCLKDIS1_CPU1_POS 31
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

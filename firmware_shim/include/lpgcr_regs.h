@@ -1,0 +1,36 @@
+/*
+ * LPGCR (low-power global control, 0x4008_0000): resets and clock
+ * disables of the peripherals in the low-power domain (GPIO2, WDT1,
+ * TMR4/5, UART3, LPCMP).
+ */
+#ifndef M78_SHIM_LPGCR_REGS_H
+#define M78_SHIM_LPGCR_REGS_H
+
+#include <stdint.h>
+#include "mxc_io.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+  __R uint32_t rsv_0x0_0x7[2];
+  __IO uint32_t rst;     /* 0x08 */
+  __IO uint32_t pclkdis; /* 0x0C */
+} mxc_lpgcr_regs_t;
+
+#define MXC_R_LPGCR_RST ((uint32_t)0x00000008UL)
+#define MXC_R_LPGCR_PCLKDIS ((uint32_t)0x0000000CUL)
+
+#define MXC_F_LPGCR_PCLKDIS_GPIO2_POS 0
+#define MXC_F_LPGCR_PCLKDIS_WDT1_POS 1
+#define MXC_F_LPGCR_PCLKDIS_TMR4_POS 2
+#define MXC_F_LPGCR_PCLKDIS_TMR5_POS 3
+#define MXC_F_LPGCR_PCLKDIS_UART3_POS 4
+#define MXC_F_LPGCR_PCLKDIS_LPCOMP_POS 6
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,40 @@
+/*
+ * TMR (timers 0-3 at 0x4001_0000 + n*0x1000, 4-5 in the low-power
+ * domain): the register block.  The shim models TMR0 as a stopwatch only
+ * (MXC_TMR_SW_Start/Stop); no field macros are needed by the firmware.
+ */
+#ifndef M78_SHIM_TMR_REGS_H
+#define M78_SHIM_TMR_REGS_H
+
+#include <stdint.h>
+#include "mxc_io.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+  __IO uint32_t cnt;    /* 0x00 */
+  __IO uint32_t cmp;    /* 0x04 */
+  __IO uint32_t pwm;    /* 0x08 */
+  __IO uint32_t intfl;  /* 0x0C */
+  __IO uint32_t ctrl0;  /* 0x10 */
+  __IO uint32_t nolcmp; /* 0x14 */
+  __IO uint32_t ctrl1;  /* 0x18 */
+  __IO uint32_t wkfl;   /* 0x1C */
+} mxc_tmr_regs_t;
+
+#define MXC_R_TMR_CNT ((uint32_t)0x00000000UL)
+#define MXC_R_TMR_CMP ((uint32_t)0x00000004UL)
+#define MXC_R_TMR_PWM ((uint32_t)0x00000008UL)
+#define MXC_R_TMR_INTFL ((uint32_t)0x0000000CUL)
+#define MXC_R_TMR_CTRL0 ((uint32_t)0x00000010UL)
+#define MXC_R_TMR_NOLCMP ((uint32_t)0x00000014UL)
+#define MXC_R_TMR_CTRL1 ((uint32_t)0x00000018UL)
+#define MXC_R_TMR_WKFL ((uint32_t)0x0000001CUL)
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
