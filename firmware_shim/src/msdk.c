@@ -139,7 +139,7 @@ static struct {
   struct m78msdk_stats stats;
   int vectors_in_ram;  /* MXC_NVIC_SetVector has moved the table */
   uint32_t led_on;     /* bit n: LED n is lit (n < 32) */
-} shim;
+} shim __attribute__((section(".data.m78shim")));
 
 uint32_t SystemCoreClock = IPO_FREQ;
 

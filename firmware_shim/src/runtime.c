@@ -26,14 +26,8 @@
 #include "report.h"
 #include "soc.h"
 
-static struct {
-  const char *report_path;
-  const char *dump_dir;
-  unsigned hang_ms;
-  int finished;
-  unsigned guest_msgs;
-  pthread_mutex_t lock;
-} rt = {.lock = PTHREAD_MUTEX_INITIALIZER};
+/* all run-control state lives in the fixed-address SoC state */
+#define rt (m78soc.rt)
 
 #define MAX_GUEST_MSGS 20
 
@@ -98,13 +92,23 @@ static void write_outputs(enum m78soc_stop why, const char *detail, int exit_cod
 
 void m78soc_finish(enum m78soc_stop why, const char *detail, int exit_code)
 {
+  /* A second finish from the finishing thread means the report writer
+   * itself crashed: leave at once instead of waiting on our own lock. */
+  if (__atomic_exchange_n(&rt.finishing, 1, __ATOMIC_SEQ_CST)) {
+    if (pthread_equal(rt.finisher, pthread_self()))
+      _exit(exit_code);
+    for (;;)
+      pause();
+  }
+  rt.finisher = pthread_self();
   pthread_mutex_lock(&rt.lock);
   if (!rt.finished) {
     rt.finished = 1;
     m78soc.stop = why;
     snprintf(m78soc.stop_detail, sizeof m78soc.stop_detail, "%s", detail ? detail : "");
     fflush(stdout);
-    if (why != M78SOC_STOP_EXIT)
+    /* without a report to carry the reason, say it here */
+    if (why != M78SOC_STOP_EXIT && !rt.report_path)
       fprintf(stderr, "max78sim: run stopped (%s): %s\n", stop_name(why), m78soc.stop_detail);
     write_outputs(why, m78soc.stop_detail, exit_code);
   }
@@ -209,7 +213,7 @@ __attribute__((constructor)) static void m78_runtime_start(void)
   char err[256];
   setvbuf(stdout, NULL, _IOLBF, 0);
   if (m78soc_init() != 0) {
-    fprintf(stderr, "max78sim: out of memory\n");
+    fprintf(stderr, "max78sim: cannot allocate the simulator state at 0x%08x\n", M78SOC_STATE_ADDR);
     _exit(6);
   }
   rt.report_path = getenv("M78SIM_REPORT");

@@ -11,9 +11,8 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include "soc.h"
-
-struct m78soc m78soc;
 
 /* Costs charged per access, in CPU cycles (100 MHz) and CNN cycles.  A
  * Cortex-M4 store to the CNN's APB window waits for the CNN clock domain;
@@ -56,6 +55,11 @@ static void reclock(void)
 
 int m78soc_init(void)
 {
+  size_t len = (sizeof(struct m78soc_state) + 4095) & ~(size_t)4095;
+  void *p = mmap((void *)(uintptr_t)M78SOC_STATE_ADDR, len, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+  if (p != (void *)(uintptr_t)M78SOC_STATE_ADDR)
+    return -1;
   memset(&m78soc, 0, sizeof m78soc);
   m78soc.sim = m78_sim_new();
   if (!m78soc.sim)
@@ -79,6 +83,9 @@ static void check_budget(void)
     char d[200];
     if (m78_sim_busy(m78soc.sim))
       snprintf(d, sizeof d, "the CNN was still running layer %d", m78soc.sim_layer_hint);
+    else if (!m78_sim_runs(m78soc.sim))
+      snprintf(d, sizeof d, "the CNN had not been started yet (%llu hardware accesses so far)",
+               (unsigned long long)(m78soc.apb_reads + m78soc.apb_writes));
     else if (m78soc.last_poll_addr)
       snprintf(d, sizeof d, "the firmware kept polling 0x%08x", (unsigned)m78soc.last_poll_addr);
     else

@@ -16,6 +16,7 @@
 #ifndef M78SOC_H
 #define M78SOC_H
 
+#include <pthread.h>
 #include <stdint.h>
 #include "max78sim/sim.h"
 
@@ -47,7 +48,7 @@ struct m78soc_led_event {
   uint64_t tick;
 };
 
-struct m78soc {
+struct m78soc_state {
   m78_sim *sim;
   uint64_t tick;             /* virtual CPU time */
   uint64_t max_cnn_cycles;   /* 0: unbounded */
@@ -96,12 +97,30 @@ struct m78soc {
   int n_other;
   uint64_t other_periph_accesses;
 
+  /* run control of runtime.c (here, not in .bss, for the same reason
+   * as the rest of this state) */
+  struct {
+    const char *report_path;
+    const char *dump_dir;
+    unsigned hang_ms;
+    int finished;
+    unsigned guest_msgs;
+    pthread_mutex_t lock;
+    pthread_t finisher;
+    int finishing;
+  } rt;
+
   /* recorder of CNN-window accesses (traces); NULL when off */
   void (*trace_access)(void *ctx, uint32_t addr, unsigned width, uint32_t value, int write);
   void *trace_ctx;
 };
 
-extern struct m78soc m78soc;
+/* The state lives in its own mapping at a fixed address, away from the
+ * firmware's .bss: synthesized firmware occasionally overruns its own
+ * output buffer (cnn_unload writing past ml_data32), which must not
+ * corrupt the simulator. */
+#define M78SOC_STATE_ADDR 0x3F000000u
+#define m78soc (*(struct m78soc_state *)(uintptr_t)M78SOC_STATE_ADDR)
 
 /* Creates the simulator and resets the peripherals. */
 int m78soc_init(void);

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Bad input gives a one-line error and exit 2, never a crash or a hang.
+# usage: cli_errors_test.sh MAX78SIM CORPUS_DIR WORKDIR
+set -u
+m=$1 corpus=$2 work=$3
+fail=0
+expect2() { # description, command...
+  local what=$1; shift
+  local err; err=$("$@" 2>&1 >/dev/null); local rc=$?
+  local lines; lines=$(printf '%s\n' "$err" | grep -c '^max78sim: ')
+  if [ $rc -ne 2 ] || [ "$lines" -lt 1 ]; then echo "FAIL: $what: exit $rc, stderr: $err"; fail=1
+  else echo "ok: $what -> $(printf '%s\n' "$err" | grep '^max78sim: ' | tail -1)"; fi
+}
+rm -rf "$work" && mkdir -p "$work/notaproject"
+echo "int main(void){return 0;}" > "$work/notaproject/main.c"
+expect2 "missing folder" "$m" run "$work/does-not-exist"
+expect2 "not a synthesized project" "$m" run "$work/notaproject"
+expect2 "unknown option" "$m" run --frobnicate
+expect2 "unknown command" "$m" frobnicate
+if [ -d "$corpus/mnist/firmware" ]; then
+  expect2 "cycle budget (firmware never finishes)" "$m" run "$corpus/mnist/firmware" --max-cycles 50000 --quiet
+else
+  echo "SKIP: cycle-budget case needs the corpus at $corpus"
+fi
+exit $fail

@@ -1,0 +1,609 @@
+/*
+ * Firmware build cache and child process (see fwbuild.h).
+ *
+ * The child's stdout and stderr come through two pipes read with poll(),
+ * so the console appears as the firmware prints it (as far as the
+ * firmware flushes) and the PASS/FAIL lines are seen in order.  The
+ * wall-clock limit is a safety net only: the shim stops a firmware that
+ * exceeds its cycle budget or spins without touching the hardware, and
+ * says so in its exit code and report.
+ */
+#define _GNU_SOURCE
+#include "fwbuild.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "m78_config.h"
+
+static const char *const libraries[] = {"libm78shim.a", "libm78tool.a", "libm78sim.a"};
+#define NLIBS (sizeof libraries / sizeof libraries[0])
+
+const char *const m78fw_required_files[] = {"cnn.c", "main.c", "cnn.h", "weights.h", NULL};
+
+/* ---- paths ---- */
+
+static char *exe_dir(void)
+{
+  char buf[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0)
+    return NULL;
+  buf[n] = '\0';
+  return m78cli_dirname(buf);
+}
+
+static const char *env_nonempty(const char *name)
+{
+  const char *v = getenv(name);
+  return v && *v ? v : NULL;
+}
+
+void m78fw_paths_init(struct m78fw_paths *p)
+{
+  memset(p, 0, sizeof *p);
+  char *bin = exe_dir();
+  char *prefix = bin ? m78cli_dirname(bin) : NULL;
+  char *probe = prefix ? m78cli_path_join(prefix, "lib/max78sim/libm78shim.a") : NULL;
+  if (probe && m78cli_is_file(probe)) {
+    p->installed = 1;
+    p->lib_dir = m78cli_path_join(prefix, "lib/max78sim");
+    p->shim_include = m78cli_path_join(prefix, "include/max78sim/shim");
+    p->shim_src = m78cli_xstrdup(p->shim_include);
+    p->sim_include = m78cli_path_join(prefix, "include");
+    p->data_dir = m78cli_path_join(prefix, "share/max78sim");
+    p->root_dir = m78cli_xstrdup(p->data_dir);
+  } else {
+    p->lib_dir = m78cli_xstrdup(M78_CFG_BUILD_LIB_DIR);
+    p->shim_include = m78cli_xstrdup(M78_CFG_SHIM_INCLUDE);
+    p->shim_src = m78cli_xstrdup(M78_CFG_SHIM_SRC);
+    p->sim_include = m78cli_xstrdup(M78_CFG_SIM_INCLUDE);
+    p->data_dir = m78cli_xstrdup(M78_CFG_SOURCE_DIR);
+    p->root_dir = m78cli_xstrdup(M78_CFG_SOURCE_DIR);
+  }
+  const char *cc = env_nonempty("M78SIM_CC");
+  p->cc = m78cli_xstrdup(cc ? cc : M78_CFG_CC);
+  free(probe);
+  free(prefix);
+  free(bin);
+}
+
+void m78fw_paths_free(struct m78fw_paths *p)
+{
+  free(p->cc);
+  free(p->lib_dir);
+  free(p->shim_include);
+  free(p->shim_src);
+  free(p->sim_include);
+  free(p->data_dir);
+  free(p->root_dir);
+  memset(p, 0, sizeof *p);
+}
+
+const char *m78fw_missing_file(const char *dir)
+{
+  for (const char *const *f = m78fw_required_files; *f; f++) {
+    char *path = m78cli_path_join(dir, *f);
+    int ok = m78cli_is_file(path);
+    free(path);
+    if (!ok)
+      return *f;
+  }
+  return NULL;
+}
+
+int m78fw_resolve_model(const struct m78fw_paths *p, const char *name, char **dir)
+{
+  static const char *const manifests[] = {"model.json", "manifest.json"};
+  *dir = NULL;
+  if (!*name || strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+    return 0;
+  char *model_dir = m78cli_xasprintf("%s/models/%s", p->data_dir, name);
+  char *manifest = NULL;
+  for (size_t i = 0; i < sizeof manifests / sizeof manifests[0] && !manifest; i++) {
+    char *m = m78cli_path_join(model_dir, manifests[i]);
+    if (m78cli_is_file(m))
+      manifest = m;
+    else
+      free(m);
+  }
+  if (!manifest) {
+    free(model_dir);
+    return 0;
+  }
+  int rc = -1;
+  char *text = m78cli_read_file(manifest, NULL);
+  cJSON *json = text ? cJSON_Parse(text) : NULL;
+  const cJSON *fw = cJSON_GetObjectItemCaseSensitive(json, "firmware");
+  if (!text) {
+    m78cli_error("%s: %s", manifest, strerror(errno));
+  } else if (!json) {
+    m78cli_error("%s: not valid JSON", manifest);
+  } else if (!cJSON_IsString(fw) || !*fw->valuestring) {
+    m78cli_error("%s: model %s has no \"firmware\" entry", manifest, name);
+  } else if (fw->valuestring[0] == '/') {
+    if (m78cli_is_dir(fw->valuestring)) {
+      *dir = m78cli_xstrdup(fw->valuestring);
+      rc = 1;
+    } else {
+      m78cli_error("%s: model %s: firmware folder %s not found", manifest, name, fw->valuestring);
+    }
+  } else {
+    const char *bases[] = {p->root_dir, model_dir};
+    for (size_t i = 0; i < 2 && rc < 0; i++) {
+      char *cand = m78cli_path_join(bases[i], fw->valuestring);
+      if (m78cli_is_dir(cand)) {
+        *dir = cand;
+        rc = 1;
+      } else {
+        free(cand);
+      }
+    }
+    if (rc < 0)
+      m78cli_error("%s: model %s: firmware folder %s not found in %s or %s", manifest, name, fw->valuestring,
+                   p->root_dir, model_dir);
+  }
+  cJSON_Delete(json);
+  free(text);
+  free(manifest);
+  free(model_dir);
+  return rc;
+}
+
+char *m78fw_cache_root(void)
+{
+  const char *v;
+  if ((v = env_nonempty("M78SIM_CACHE")))
+    return m78cli_xstrdup(v);
+  if ((v = env_nonempty("XDG_CACHE_HOME")))
+    return m78cli_path_join(v, "max78sim");
+  if ((v = env_nonempty("HOME")))
+    return m78cli_path_join(v, ".cache/max78sim");
+  return m78cli_xasprintf("/tmp/max78sim-cache-%lu", (unsigned long)getuid());
+}
+
+/* ---- build ---- */
+
+char **m78fw_compile_argv(const struct m78fw_paths *p, const char *absdir, char **sources, size_t nsources,
+                          const char *output)
+{
+  size_t n = 0, cap = 24 + nsources;
+  char **argv = m78cli_xmalloc(cap * sizeof *argv);
+#define ARG(s) (argv[n++] = (s))
+  ARG(m78cli_xstrdup(p->cc));
+  ARG(m78cli_xstrdup("-std=gnu11"));
+  ARG(m78cli_xstrdup("-O2"));
+  ARG(m78cli_xstrdup("-w"));
+  ARG(m78cli_xstrdup("-fno-strict-aliasing"));
+  ARG(m78cli_xasprintf("-I%s", p->shim_include));
+  if (strcmp(p->shim_src, p->shim_include) != 0)
+    ARG(m78cli_xasprintf("-I%s", p->shim_src));
+  ARG(m78cli_xasprintf("-I%s", p->sim_include));
+  ARG(m78cli_xasprintf("-I%s", absdir));
+  for (size_t i = 0; i < nsources; i++)
+    ARG(m78cli_path_join(absdir, sources[i]));
+  ARG(m78cli_xstrdup("-o"));
+  ARG(m78cli_xstrdup(output));
+  ARG(m78cli_xstrdup("-Wl,--whole-archive"));
+  ARG(m78cli_path_join(p->lib_dir, libraries[0]));
+  ARG(m78cli_xstrdup("-Wl,--no-whole-archive"));
+  for (size_t i = 1; i < NLIBS; i++)
+    ARG(m78cli_path_join(p->lib_dir, libraries[i]));
+  ARG(m78cli_xstrdup("-lcjson"));
+  ARG(m78cli_xstrdup("-lm"));
+  ARG(m78cli_xstrdup("-ldl"));
+  ARG(m78cli_xstrdup("-lpthread"));
+  ARG(NULL);
+#undef ARG
+  return argv;
+}
+
+void m78fw_free_argv(char **argv)
+{
+  if (!argv)
+    return;
+  for (char **a = argv; *a; a++)
+    free(*a);
+  free(argv);
+}
+
+/* Hashes the sources and libraries; the compile command is added by the
+ * caller.  Returns -1 after printing an error. */
+static int hash_inputs(const struct m78fw_paths *p, const char *dir, const char *label, char **files, size_t nfiles,
+                       uint64_t *h)
+{
+  *h = m78cli_fnv1a_str(*h, "max78sim firmware cache 1");
+  for (size_t i = 0; i < nfiles; i++) {
+    char *path = m78cli_path_join(dir, files[i]);
+    size_t len = 0;
+    char *data = m78cli_read_file(path, &len);
+    if (!data) {
+      m78cli_error("%s: %s: %s", label, files[i], strerror(errno));
+      free(path);
+      return -1;
+    }
+    *h = m78cli_fnv1a_str(*h, files[i]);
+    *h = m78cli_fnv1a_u64(*h, len);
+    *h = m78cli_fnv1a(*h, data, len);
+    free(data);
+    free(path);
+  }
+  for (size_t i = 0; i < NLIBS; i++) {
+    char *lib = m78cli_path_join(p->lib_dir, libraries[i]);
+    struct stat st;
+    if (stat(lib, &st) != 0) {
+      m78cli_error("%s: %s (is max78sim built?)", lib, strerror(errno));
+      free(lib);
+      return -1;
+    }
+    *h = m78cli_fnv1a_str(*h, lib);
+    *h = m78cli_fnv1a_u64(*h, (uint64_t)st.st_size);
+    *h = m78cli_fnv1a_u64(*h, (uint64_t)st.st_mtim.tv_sec);
+    *h = m78cli_fnv1a_u64(*h, (uint64_t)st.st_mtim.tv_nsec);
+    free(lib);
+  }
+  return 0;
+}
+
+static int is_source(const char *dir, const char *name)
+{
+  if (name[0] == '.' || !(m78cli_has_suffix(name, ".c") || m78cli_has_suffix(name, ".h")))
+    return 0;
+  char *path = m78cli_path_join(dir, name);
+  int ok = m78cli_is_file(path);
+  free(path);
+  return ok;
+}
+
+static int compile(char **argv, const char *label)
+{
+  int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  /* The compiler's stdout joins its stderr: our stdout is for results. */
+  struct m78cli_spawn_opts so = {.argv = argv, .fd_in = devnull, .fd_out = 2, .fd_err = -1};
+  pid_t pid = m78cli_spawn(&so);
+  int e = errno;
+  if (devnull >= 0)
+    close(devnull);
+  if (pid < 0) {
+    m78cli_error("%s: cannot run the compiler %s: %s", label, argv[0], strerror(e));
+    return -1;
+  }
+  int status;
+  if (m78cli_wait(pid, &status) != 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    m78cli_error("%s: firmware does not compile", label);
+    return -1;
+  }
+  return 0;
+}
+
+char *m78fw_build(const struct m78fw_paths *p, const char *dir, const char *label, int rebuild)
+{
+  char *absdir = realpath(dir, NULL);
+  if (!absdir) {
+    m78cli_error("%s: %s", label, strerror(errno));
+    return NULL;
+  }
+  size_t nnames = 0;
+  char **names = m78cli_list_dir(absdir, &nnames);
+  if (!names) {
+    m78cli_error("%s: %s", label, strerror(errno));
+    free(absdir);
+    return NULL;
+  }
+  /* Sorted by m78cli_list_dir: the key and the command do not depend on
+   * the order of directory entries. */
+  char **files = m78cli_xmalloc((nnames + 1) * sizeof *files);
+  char **sources = m78cli_xmalloc((nnames + 1) * sizeof *sources);
+  size_t nfiles = 0, nsources = 0;
+  for (size_t i = 0; i < nnames; i++) {
+    if (!is_source(absdir, names[i]))
+      continue;
+    files[nfiles++] = names[i];
+    if (m78cli_has_suffix(names[i], ".c"))
+      sources[nsources++] = names[i];
+  }
+
+  char *exe = NULL, *key_dir = NULL, *tmp = NULL;
+  char **argv = NULL;
+  char *root = m78fw_cache_root();
+  uint64_t h = M78CLI_FNV_INIT;
+  if (hash_inputs(p, absdir, label, files, nfiles, &h) != 0)
+    goto out;
+  /* The command names the final file, not the temporary one, so that
+   * the key does not depend on our pid. */
+  argv = m78fw_compile_argv(p, absdir, sources, nsources, "fw");
+  for (char **a = argv; *a; a++)
+    h = m78cli_fnv1a_str(h, *a);
+  key_dir = m78cli_xasprintf("%s/%016llx", root, (unsigned long long)h);
+  exe = m78cli_path_join(key_dir, "fw");
+  if (!rebuild && access(exe, X_OK) == 0)
+    goto out;
+
+  if (m78cli_mkdir_p(key_dir) != 0) {
+    m78cli_error("%s: cannot create the cache folder: %s", key_dir, strerror(errno));
+    goto fail;
+  }
+  tmp = m78cli_xasprintf("%s/fw.tmp.%ld", key_dir, (long)getpid());
+  for (char **a = argv; *a; a++) {
+    if (strcmp(*a, "-o") == 0) {
+      free(a[1]);
+      a[1] = m78cli_xstrdup(tmp);
+      break;
+    }
+  }
+  fprintf(stderr, "building %s ...\n", label);
+  if (compile(argv, label) != 0) {
+    unlink(tmp);
+    goto fail;
+  }
+  if (rename(tmp, exe) != 0) {
+    m78cli_error("%s: %s", exe, strerror(errno));
+    unlink(tmp);
+    goto fail;
+  }
+  goto out;
+fail:
+  if (key_dir)
+    rmdir(key_dir); /* only if empty: never touch a good entry */
+  free(exe);
+  exe = NULL;
+out:
+  m78fw_free_argv(argv);
+  free(tmp);
+  free(key_dir);
+  free(root);
+  free(files);
+  free(sources);
+  m78cli_free_list(names, nnames);
+  free(absdir);
+  return exe;
+}
+
+/* ---- run ---- */
+
+static volatile sig_atomic_t got_signal;
+
+static void on_signal(int sig)
+{
+  got_signal = sig;
+}
+
+/* A stream of the child cut into lines. */
+struct stream {
+  int fd;
+  int is_stdout;
+  struct m78cli_buf pending; /* bytes after the last newline */
+};
+
+#define MAX_LINE 65536
+#define HELD_STDERR_MAX 16384
+
+static void hold_stderr(struct m78fw_run_result *r, const char *line, size_t len)
+{
+  m78cli_buf_add(&r->held_stderr, line, len);
+  if (r->held_stderr.len <= HELD_STDERR_MAX)
+    return;
+  /* Keep the end: the last lines say how the child died. */
+  size_t drop = r->held_stderr.len - HELD_STDERR_MAX / 2;
+  char *nl = memchr(r->held_stderr.data + drop, '\n', r->held_stderr.len - drop);
+  drop = nl ? (size_t)(nl + 1 - r->held_stderr.data) : drop;
+  memmove(r->held_stderr.data, r->held_stderr.data + drop, r->held_stderr.len - drop + 1);
+  r->held_stderr.len -= drop;
+}
+
+static void emit_line(const struct m78fw_run_opts *o, struct m78fw_run_result *r, struct stream *s, const char *line,
+                      size_t len)
+{
+  if (s->is_stdout) {
+    /* A line may be cut at MAX_LINE; the markers are short and the vendor
+     * code prints them on lines of their own. */
+    if (memmem(line, len, "*** PASS ***", 12))
+      r->saw_pass = 1;
+    if (memmem(line, len, "*** FAIL ***", 12))
+      r->saw_fail = 1;
+    if (!o->quiet) {
+      fwrite(line, 1, len, stdout);
+      fflush(stdout);
+    }
+  } else if (o->quiet) {
+    hold_stderr(r, line, len);
+  } else {
+    fwrite(line, 1, len, stderr);
+    fflush(stderr);
+  }
+}
+
+/* Emits the complete lines in s->pending; with FLUSH also the rest. */
+static void drain_lines(const struct m78fw_run_opts *o, struct m78fw_run_result *r, struct stream *s, int flush)
+{
+  size_t start = 0;
+  while (start < s->pending.len) {
+    char *nl = memchr(s->pending.data + start, '\n', s->pending.len - start);
+    size_t end;
+    if (nl)
+      end = (size_t)(nl - s->pending.data) + 1;
+    else if (s->pending.len - start >= MAX_LINE || (flush && s->pending.len > start))
+      end = s->pending.len;
+    else
+      break;
+    emit_line(o, r, s, s->pending.data + start, end - start);
+    if (!nl && flush)
+      emit_line(o, r, s, "\n", 1);
+    start = end;
+  }
+  if (start > 0) {
+    memmove(s->pending.data, s->pending.data + start, s->pending.len - start + 1);
+    s->pending.len -= start;
+  }
+}
+
+static double now_s(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+int m78fw_run(const struct m78fw_run_opts *o, struct m78fw_run_result *r)
+{
+  memset(r, 0, sizeof *r);
+  int out[2], err[2];
+  if (pipe2(out, O_CLOEXEC) != 0)
+    goto nopipe;
+  if (pipe2(err, O_CLOEXEC) != 0) {
+    close(out[0]);
+    close(out[1]);
+    goto nopipe;
+  }
+
+  char *report_env = m78cli_xasprintf("M78SIM_REPORT=%s", o->report_path);
+  char *dump_env = o->dump_dir ? m78cli_xasprintf("M78SIM_DUMP_DIR=%s", o->dump_dir) : m78cli_xstrdup("M78SIM_DUMP_DIR");
+  char *cycles_env = m78cli_xasprintf("M78SIM_MAX_CYCLES=%llu", (unsigned long long)o->max_cycles);
+  const char *env[] = {report_env, dump_env, cycles_env, NULL};
+  char *argv[] = {(char *)o->exe, NULL};
+  int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  struct m78cli_spawn_opts so = {
+      .argv = argv, .fd_in = devnull, .fd_out = out[1], .fd_err = err[1], .env = env, .die_with_parent = 1};
+
+  struct sigaction sa, old_int, old_term, old_hup;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  got_signal = 0;
+  sigaction(SIGINT, &sa, &old_int);
+  sigaction(SIGTERM, &sa, &old_term);
+  sigaction(SIGHUP, &sa, &old_hup);
+
+  pid_t pid = m78cli_spawn(&so);
+  int spawn_errno = errno;
+  close(out[1]);
+  close(err[1]);
+  if (devnull >= 0)
+    close(devnull);
+  free(report_env);
+  free(dump_env);
+  free(cycles_env);
+  if (pid < 0) {
+    close(out[0]);
+    close(err[0]);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    sigaction(SIGHUP, &old_hup, NULL);
+    m78cli_error("%s: cannot start: %s", o->exe, strerror(spawn_errno));
+    return -1;
+  }
+
+  struct stream streams[2] = {{out[0], 1, {0}}, {err[0], 0, {0}}};
+  double deadline = o->timeout_s > 0 ? now_s() + o->timeout_s : 0;
+  int open_streams = 2, killed = 0;
+  char chunk[16384];
+  while (open_streams > 0 && !killed) {
+    struct pollfd pfd[2];
+    int np = 0;
+    for (int i = 0; i < 2; i++) {
+      if (streams[i].fd >= 0) {
+        pfd[np].fd = streams[i].fd;
+        pfd[np].events = POLLIN;
+        pfd[np].revents = 0;
+        np++;
+      }
+    }
+    int wait_ms = -1;
+    if (deadline > 0) {
+      double left = deadline - now_s();
+      wait_ms = left <= 0 ? 0 : left > 1e6 ? 1000000000 : (int)(left * 1000) + 1;
+    }
+    int n = poll(pfd, (nfds_t)np, wait_ms);
+    if (got_signal) {
+      r->interrupted = got_signal;
+      kill(pid, SIGKILL);
+      killed = 1;
+      break;
+    }
+    if (n < 0 && errno != EINTR)
+      break;
+    if (n == 0 && deadline > 0 && now_s() >= deadline) {
+      r->timed_out = 1;
+      kill(pid, SIGKILL);
+      killed = 1;
+      break;
+    }
+    for (int k = 0; k < np; k++) {
+      if (!(pfd[k].revents & (POLLIN | POLLHUP | POLLERR)))
+        continue;
+      struct stream *s = streams[0].fd == pfd[k].fd ? &streams[0] : &streams[1];
+      ssize_t got = read(s->fd, chunk, sizeof chunk);
+      if (got < 0 && errno == EINTR)
+        continue;
+      if (got <= 0) {
+        drain_lines(o, r, s, 1);
+        close(s->fd);
+        s->fd = -1;
+        open_streams--;
+        continue;
+      }
+      m78cli_buf_add(&s->pending, chunk, (size_t)got);
+      drain_lines(o, r, s, 0);
+    }
+  }
+  for (int i = 0; i < 2; i++) {
+    if (streams[i].fd >= 0) {
+      drain_lines(o, r, &streams[i], 1);
+      close(streams[i].fd);
+    }
+    m78cli_buf_free(&streams[i].pending);
+  }
+
+  /* Both streams closed: the child is ending (or closed them itself and
+   * still runs, which the deadline also covers). */
+  int status = 0;
+  for (;;) {
+    pid_t w = waitpid(pid, &status, killed ? 0 : WNOHANG);
+    if (w == pid)
+      break;
+    if (w < 0 && errno != EINTR)
+      break;
+    if (got_signal && !killed) {
+      r->interrupted = got_signal;
+      kill(pid, SIGKILL);
+      killed = 1;
+    } else if (!killed && deadline > 0 && now_s() >= deadline) {
+      r->timed_out = 1;
+      kill(pid, SIGKILL);
+      killed = 1;
+    } else if (!killed) {
+      struct timespec ts = {0, 10 * 1000 * 1000};
+      nanosleep(&ts, NULL);
+    }
+  }
+  sigaction(SIGINT, &old_int, NULL);
+  sigaction(SIGTERM, &old_term, NULL);
+  sigaction(SIGHUP, &old_hup, NULL);
+
+  if (!killed && WIFEXITED(status)) {
+    r->exited = 1;
+    r->exit_code = WEXITSTATUS(status);
+  } else if (!killed && WIFSIGNALED(status)) {
+    r->signal = WTERMSIG(status);
+  }
+  return 0;
+
+nopipe:
+  m78cli_error("cannot create a pipe: %s", strerror(errno));
+  return -1;
+}
+
+void m78fw_run_result_free(struct m78fw_run_result *r)
+{
+  m78cli_buf_free(&r->held_stderr);
+}

@@ -1,0 +1,88 @@
+/*
+ * Building a synthesized firmware folder into a host executable linked
+ * with the firmware shim, and running it as a child process.
+ *
+ * Executables are cached under <cache>/<key>/fw, key being a 64-bit
+ * FNV-1a hash of everything that goes into them: the name and contents
+ * of every *.c and *.h of the folder, the compile command, and the size
+ * and mtime of the three libraries.  The compiler writes a temporary
+ * file that is renamed only on success, so an entry is complete or
+ * absent, and concurrent builds of the same firmware are harmless.
+ *
+ * The child talks back through a report file and its console; the
+ * protocol (environment variables, exit codes) is docs/report-schema.md.
+ */
+#ifndef M78_FWBUILD_H
+#define M78_FWBUILD_H
+
+#include <stdint.h>
+#include "cli_util.h"
+
+/* Where the compiler, headers, libraries and data live: the build tree,
+ * or an installed prefix (bin/, lib/max78sim/, include/, share/max78sim/),
+ * decided from the location of the running executable. */
+struct m78fw_paths {
+  int installed;
+  char *cc;           /* $M78SIM_CC, else the configured compiler */
+  char *lib_dir;      /* libm78shim.a, libm78tool.a, libm78sim.a */
+  char *shim_include; /* MSDK-compatible headers */
+  char *shim_src;     /* shim-internal headers the firmware build needs */
+  char *sim_include;  /* holds max78sim/sim.h and the rest of the API */
+  char *data_dir;     /* holds models/ */
+  char *root_dir;     /* relative paths in model manifests start here */
+};
+
+void m78fw_paths_init(struct m78fw_paths *p);
+void m78fw_paths_free(struct m78fw_paths *p);
+
+/* Files a synthesized project must have, in the order they are checked. */
+extern const char *const m78fw_required_files[];
+
+/* NULL when DIR looks like a synthesized project, else the first missing
+ * required file. */
+const char *m78fw_missing_file(const char *dir);
+
+/* Resolves a model name through <data>/models/<name>/model.json (or
+ * manifest.json), key "firmware".  Returns 1 and *dir (malloc'd) when
+ * NAME is a model, 0 when it is not, -1 after printing an error. */
+int m78fw_resolve_model(const struct m78fw_paths *p, const char *name, char **dir);
+
+/* The cache root: $M78SIM_CACHE, $XDG_CACHE_HOME/max78sim,
+ * $HOME/.cache/max78sim or /tmp/max78sim-cache-<uid>. */
+char *m78fw_cache_root(void);
+
+/* Returns the path of the (cached or freshly built) executable, or NULL
+ * after printing an error.  LABEL names the firmware in messages. */
+char *m78fw_build(const struct m78fw_paths *p, const char *dir, const char *label, int rebuild);
+
+/* The compile command for the sources (names inside ABSDIR); OUTPUT is
+ * the file the compiler writes.  Returns a NULL-terminated argv. */
+char **m78fw_compile_argv(const struct m78fw_paths *p, const char *absdir, char **sources, size_t nsources,
+                          const char *output);
+void m78fw_free_argv(char **argv);
+
+struct m78fw_run_opts {
+  const char *exe;
+  const char *report_path; /* M78SIM_REPORT */
+  const char *dump_dir;    /* M78SIM_DUMP_DIR, or NULL */
+  uint64_t max_cycles;     /* M78SIM_MAX_CYCLES */
+  double timeout_s;        /* wall-clock safety limit, 0 = none */
+  int quiet;               /* drop the console; hold stderr for errors */
+};
+
+struct m78fw_run_result {
+  int exited;    /* exit_code is valid */
+  int exit_code;
+  int signal;    /* killed by this signal (not by us) */
+  int timed_out; /* killed by us at the wall-clock limit */
+  int interrupted; /* we received this signal (SIGINT, SIGTERM, SIGHUP) */
+  int saw_pass, saw_fail;
+  struct m78cli_buf held_stderr; /* quiet mode: the child's last stderr lines */
+};
+
+/* Runs the firmware, streaming its console line by line.  Returns -1
+ * (message printed) if it could not be started. */
+int m78fw_run(const struct m78fw_run_opts *o, struct m78fw_run_result *r);
+void m78fw_run_result_free(struct m78fw_run_result *r);
+
+#endif

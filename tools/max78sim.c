@@ -1,0 +1,538 @@
+/*
+ * The max78sim command: subcommand dispatch and `max78sim run`.
+ *
+ * Subcommands live in one table {name, function, summary}; each function
+ * gets argv starting at its own name and returns the exit code.  A new
+ * subcommand (view, compare, replay, trace, bench, capture) is a file of
+ * its own with an `int m78cli_cmd_<name>(int argc, char **argv)` that is
+ * declared below and added to the table.
+ *
+ * `run` validates the firmware folder, builds it (fwbuild.c), runs it
+ * with a private report file and dump folder, and turns the firmware's
+ * PASS/FAIL line, its exit code and its report into our exit code
+ * (0 PASS, 1 FAIL, 2 anything else) and the per-layer table.
+ */
+#define _GNU_SOURCE
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli_util.h"
+#include "fwbuild.h"
+#include "m78_config.h"
+
+#define DEFAULT_MAX_CYCLES 2000000000ull
+#define DEFAULT_TIMEOUT_S 600.0
+
+static int cmd_run(int argc, char **argv);
+
+struct command {
+  const char *name;
+  int (*fn)(int argc, char **argv);
+  const char *summary;
+};
+
+static const struct command commands[] = {
+    {"run", cmd_run, "build a synthesized firmware folder and run it on the simulator"},
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+/* ---- top level ---- */
+
+static void print_usage(FILE *out)
+{
+  fprintf(out, "usage: max78sim COMMAND [options]\n"
+               "       max78sim --help | --version\n"
+               "\n"
+               "commands:\n");
+  for (size_t i = 0; i < NCOMMANDS; i++)
+    fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+  fprintf(out, "\n'max78sim COMMAND --help' describes a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+  m78cli_set_prog("max78sim");
+  /* A closed pipe on our stdout must not kill us before the child is
+   * reaped and the temporary files are gone. */
+  signal(SIGPIPE, SIG_IGN);
+  if (argc < 2) {
+    print_usage(stderr);
+    return M78CLI_EXIT_ERROR;
+  }
+  const char *cmd = argv[1];
+  if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+    print_usage(stdout);
+    return 0;
+  }
+  if (strcmp(cmd, "--version") == 0) {
+    printf("max78sim %s\n", M78_CFG_VERSION);
+    return 0;
+  }
+  for (size_t i = 0; i < NCOMMANDS; i++)
+    if (strcmp(cmd, commands[i].name) == 0)
+      return commands[i].fn(argc - 1, argv + 1);
+  if (cmd[0] == '-')
+    m78cli_error("unknown option %s (see 'max78sim --help')", cmd);
+  else
+    m78cli_error("unknown command %s (see 'max78sim --help')", cmd);
+  return M78CLI_EXIT_ERROR;
+}
+
+/* ---- run: options ---- */
+
+struct run_opts {
+  const char *dir;
+  const char *json;
+  const char *dump;
+  uint64_t max_cycles;
+  double timeout_s;
+  int quiet, no_table, rebuild, help;
+};
+
+static void run_help(FILE *out)
+{
+  fprintf(out,
+          "usage: max78sim run DIR [options]\n"
+          "\n"
+          "Builds the synthesized firmware folder DIR (cnn.c, main.c, cnn.h, weights.h,\n"
+          "...) against the simulator, runs it, and prints a table of the inference layer\n"
+          "by layer. DIR may also name a model known to max78sim (models/NAME).\n"
+          "\n"
+          "options:\n"
+          "  --json FILE           write the run report (JSON, docs/report-schema.md)\n"
+          "  --dump-layers OUTDIR  write each layer's output as OUTDIR/Lnn.i8 or Lnn.i32\n"
+          "                        and OUTDIR/layers.json (OUTDIR is created if missing)\n"
+          "  --max-cycles N        budget of simulated CNN cycles (default %llu)\n"
+          "  --timeout SEC         wall-clock safety limit in seconds (default %.0f, 0: none)\n"
+          "  -q, --quiet           do not show the firmware's console, only the table\n"
+          "                        (its error output is still shown if the run fails)\n"
+          "  --no-table            do not print the table\n"
+          "  --rebuild             build the firmware even if a cached build exists\n"
+          "  -h, --help            show this help\n"
+          "\n"
+          "Exit status: 0 the firmware printed *** PASS ***, 1 it printed *** FAIL ***,\n"
+          "2 anything else (bad usage or input, firmware does not compile, cycle budget\n"
+          "exhausted, firmware hangs or crashes, no valid report).\n"
+          "\n"
+          "Environment: M78SIM_CACHE (folder of cached firmware builds), M78SIM_CC\n"
+          "(compiler), M78SIM_HANG_MS (passed on to the firmware).\n",
+          (unsigned long long)DEFAULT_MAX_CYCLES, DEFAULT_TIMEOUT_S);
+}
+
+/* Returns the option's value: "--opt=value" or the next argument. */
+static const char *option_value(int argc, char **argv, int *i, const char *name)
+{
+  const char *arg = argv[*i];
+  size_t n = strlen(name);
+  if (arg[n] == '=')
+    return arg + n + 1;
+  if (*i + 1 >= argc) {
+    m78cli_error("run: option %s needs a value", name);
+    return NULL;
+  }
+  return argv[++*i];
+}
+
+/* Does ARG name option NAME, alone or as NAME=value? */
+static int is_option(const char *arg, const char *name)
+{
+  size_t n = strlen(name);
+  return strncmp(arg, name, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
+}
+
+static int is_flag(const char *arg, const char *name)
+{
+  return strcmp(arg, name) == 0;
+}
+
+static int parse_run(int argc, char **argv, struct run_opts *o)
+{
+  memset(o, 0, sizeof *o);
+  o->max_cycles = DEFAULT_MAX_CYCLES;
+  o->timeout_s = DEFAULT_TIMEOUT_S;
+  int only_args = 0;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    const char *v;
+    if (only_args || a[0] != '-' || strcmp(a, "-") == 0) {
+      if (o->dir) {
+        m78cli_error("run: unexpected argument %s (one DIR only)", a);
+        return -1;
+      }
+      o->dir = a;
+    } else if (is_flag(a, "--")) {
+      only_args = 1;
+    } else if (is_flag(a, "-h") || is_flag(a, "--help")) {
+      o->help = 1;
+    } else if (is_flag(a, "-q") || is_flag(a, "--quiet")) {
+      o->quiet = 1;
+    } else if (is_flag(a, "--no-table")) {
+      o->no_table = 1;
+    } else if (is_flag(a, "--rebuild")) {
+      o->rebuild = 1;
+    } else if (is_option(a, "--json")) {
+      if (!(o->json = option_value(argc, argv, &i, "--json")))
+        return -1;
+    } else if (is_option(a, "--dump-layers")) {
+      if (!(o->dump = option_value(argc, argv, &i, "--dump-layers")))
+        return -1;
+    } else if (is_option(a, "--max-cycles")) {
+      if (!(v = option_value(argc, argv, &i, "--max-cycles")))
+        return -1;
+      if (m78cli_parse_u64(v, &o->max_cycles) != 0 || o->max_cycles == 0) {
+        m78cli_error("run: --max-cycles: not a positive integer: %s", v);
+        return -1;
+      }
+    } else if (is_option(a, "--timeout")) {
+      if (!(v = option_value(argc, argv, &i, "--timeout")))
+        return -1;
+      char *end;
+      errno = 0;
+      o->timeout_s = strtod(v, &end);
+      if (!*v || *end || errno || !isfinite(o->timeout_s) || o->timeout_s < 0) {
+        m78cli_error("run: --timeout: not a number of seconds: %s", v);
+        return -1;
+      }
+    } else {
+      m78cli_error("run: unknown option %s (see 'max78sim run --help')", a);
+      return -1;
+    }
+    if (o->help)
+      return 0;
+  }
+  if (!o->dir) {
+    m78cli_error("run: missing DIR (see 'max78sim run --help')");
+    return -1;
+  }
+  if ((o->json && !*o->json) || (o->dump && !*o->dump)) {
+    m78cli_error("run: empty file name");
+    return -1;
+  }
+  return 0;
+}
+
+/* ---- run: input checks ---- */
+
+/* Finds the firmware folder for DIR: the folder itself or a model's.
+ * Returns a malloc'd path or NULL after printing an error. */
+static char *locate_firmware(const struct m78fw_paths *paths, const char *dir)
+{
+  struct stat st;
+  char *fw = NULL;
+  if (stat(dir, &st) != 0) {
+    int e = errno;
+    int m = m78fw_resolve_model(paths, dir, &fw);
+    if (m < 0)
+      return NULL;
+    if (m == 0) {
+      if (e == ENOENT)
+        m78cli_error("%s: no such firmware folder or model", dir);
+      else
+        m78cli_error("%s: %s", dir, strerror(e));
+      return NULL;
+    }
+  } else if (!S_ISDIR(st.st_mode)) {
+    m78cli_error("%s: not a directory", dir);
+    return NULL;
+  } else {
+    fw = m78cli_xstrdup(dir);
+  }
+  const char *missing = m78fw_missing_file(fw);
+  if (missing) {
+    /* A corpus case keeps its project in firmware/: say so. */
+    char *sub = m78cli_path_join(fw, "firmware");
+    int hint = m78cli_is_dir(sub) && !m78fw_missing_file(sub);
+    m78cli_error("%s: not a synthesized project (no %s)%s%s", dir, missing, hint ? "; try " : "", hint ? sub : "");
+    free(sub);
+    free(fw);
+    return NULL;
+  }
+  return fw;
+}
+
+static int check_outputs(const struct run_opts *o)
+{
+  if (o->json) {
+    char *parent = m78cli_dirname(o->json);
+    int ok = m78cli_is_dir(parent);
+    if (!ok)
+      m78cli_error("%s: folder %s does not exist", o->json, parent);
+    free(parent);
+    if (!ok)
+      return -1;
+    if (m78cli_is_dir(o->json)) {
+      m78cli_error("%s: is a directory", o->json);
+      return -1;
+    }
+  }
+  if (o->dump) {
+    struct stat st;
+    if (stat(o->dump, &st) == 0 && !S_ISDIR(st.st_mode)) {
+      m78cli_error("%s: exists and is not a directory", o->dump);
+      return -1;
+    }
+    if (m78cli_mkdir_p(o->dump) != 0) {
+      m78cli_error("%s: cannot create: %s", o->dump, strerror(errno));
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* ---- run: after the child ---- */
+
+/* Moves the child's dump files into OUTDIR, each by one rename (the temp
+ * folder is inside OUTDIR, so on the same file system). */
+static int move_dumps(const char *tmpdir, const char *outdir)
+{
+  size_t n = 0;
+  char **names = m78cli_list_dir(tmpdir, &n);
+  int rc = 0;
+  if (!names) {
+    m78cli_error("%s: %s", tmpdir, strerror(errno));
+    return -1;
+  }
+  for (size_t i = 0; i < n; i++) {
+    char *from = m78cli_path_join(tmpdir, names[i]);
+    char *to = m78cli_path_join(outdir, names[i]);
+    if (m78cli_is_file(from) && rename(from, to) != 0) {
+      m78cli_error("%s: %s", to, strerror(errno));
+      rc = -1;
+    }
+    free(from);
+    free(to);
+  }
+  m78cli_free_list(names, n);
+  return rc;
+}
+
+/* Reads the report; on failure *why says what is wrong with it. */
+static cJSON *load_report(const char *path, char *why, size_t len)
+{
+  size_t n = 0;
+  char *text = m78cli_read_file(path, &n);
+  if (!text) {
+    snprintf(why, len, "%s", errno == ENOENT ? "the firmware wrote none" : strerror(errno));
+    return NULL;
+  }
+  cJSON *j = cJSON_ParseWithLength(text, n);
+  free(text);
+  if (!cJSON_IsObject(j)) {
+    snprintf(why, len, "not a JSON object");
+    cJSON_Delete(j);
+    return NULL;
+  }
+  const cJSON *schema = cJSON_GetObjectItemCaseSensitive(j, "schema");
+  if (!cJSON_IsNumber(schema) || schema->valuedouble != 1) {
+    snprintf(why, len, "schema %s, expected 1", cJSON_IsNumber(schema) ? "unsupported" : "missing");
+    cJSON_Delete(j);
+    return NULL;
+  }
+  const cJSON *layers = cJSON_GetObjectItemCaseSensitive(j, "layers");
+  if (!cJSON_IsArray(layers)) {
+    snprintf(why, len, "no \"layers\" array");
+    cJSON_Delete(j);
+    return NULL;
+  }
+  return j;
+}
+
+/* The report with "firmware" and "kat" after "version" (at the end if
+ * there is no version), as docs/report-schema.md shows them. */
+static cJSON *augment_report(const cJSON *report, const char *firmware, const char *kat)
+{
+  cJSON *out = cJSON_CreateObject();
+  int added = 0;
+  const cJSON *item;
+  cJSON_ArrayForEach(item, report)
+  {
+    if (strcmp(item->string, "firmware") == 0 || strcmp(item->string, "kat") == 0)
+      continue;
+    cJSON_AddItemToObject(out, item->string, cJSON_Duplicate(item, 1));
+    if (strcmp(item->string, "version") == 0) {
+      cJSON_AddStringToObject(out, "firmware", firmware);
+      cJSON_AddStringToObject(out, "kat", kat);
+      added = 1;
+    }
+  }
+  if (!added) {
+    cJSON_AddStringToObject(out, "firmware", firmware);
+    cJSON_AddStringToObject(out, "kat", kat);
+  }
+  return out;
+}
+
+static const char *stop_detail(const cJSON *report)
+{
+  const cJSON *stop = cJSON_GetObjectItemCaseSensitive(report, "stop");
+  const cJSON *d = cJSON_GetObjectItemCaseSensitive(stop, "detail");
+  return cJSON_IsString(d) && d->valuestring && *d->valuestring ? d->valuestring : NULL;
+}
+
+/* " (detail)" or "". */
+static char *paren(const char *detail)
+{
+  return detail ? m78cli_xasprintf(" (%s)", detail) : m78cli_xstrdup("");
+}
+
+/* Turns how the child ended into our exit code and, for anything but a
+ * PASS, one message (*msg, malloc'd).  REPORT may be NULL (WHY then says
+ * why). */
+static int judge(const struct run_opts *o, const struct m78fw_run_result *r, const cJSON *report, const char *why,
+                 char **msg)
+{
+  const char *dir = o->dir;
+  char *detail = paren(stop_detail(report));
+  int rc = M78CLI_EXIT_ERROR;
+  char *m = NULL;
+  if (r->interrupted) {
+    m = m78cli_xasprintf("%s: interrupted (%s)", dir, strsignal(r->interrupted));
+  } else if (r->timed_out) {
+    m = m78cli_xasprintf("%s: stopped at the wall-clock limit of %g s (--timeout): the firmware neither finished "
+                         "nor used up its cycle budget",
+                         dir, o->timeout_s);
+  } else if (!r->exited) {
+    m = m78cli_xasprintf("%s: firmware crashed (signal %d, %s)", dir, r->signal, strsignal(r->signal));
+  } else if (r->exit_code == 3) {
+    m = m78cli_xasprintf("%s: firmware did not finish within %llu CNN cycles%s", dir,
+                         (unsigned long long)o->max_cycles, detail);
+  } else if (r->exit_code == 5) {
+    m = m78cli_xasprintf("%s: firmware crashed%s", dir, *detail ? detail : " (see its error output above)");
+  } else if (r->exit_code == 6) {
+    m = m78cli_xasprintf("%s: the firmware shim could not start%s", dir,
+                         *detail ? detail : " (address space not available)");
+  } else if (r->saw_fail && (r->exit_code == 0 || r->exit_code == 4)) {
+    /* The vendor main() spins after FAIL; the shim's hang detector ends it. */
+    if (report) {
+      m = m78cli_xasprintf("%s: the firmware's output check failed (*** FAIL ***)", dir);
+      rc = M78CLI_EXIT_FAIL;
+    } else {
+      m = m78cli_xasprintf("%s: *** FAIL ***, and no valid run report (%s)", dir, why);
+    }
+  } else if (r->exit_code == 4) {
+    m = m78cli_xasprintf("%s: firmware hangs%s%s", dir, r->saw_pass ? " after *** PASS ***" : "",
+                         *detail ? detail : " (it stopped accessing the hardware)");
+  } else if (r->exit_code != 0) {
+    m = m78cli_xasprintf("%s: firmware exited with status %d%s", dir, r->exit_code, detail);
+  } else if (!r->saw_pass) {
+    m = m78cli_xasprintf("%s: firmware exited without printing *** PASS *** or *** FAIL ***", dir);
+  } else if (!report) {
+    m = m78cli_xasprintf("%s: no valid run report (%s)", dir, why);
+  } else {
+    rc = M78CLI_EXIT_PASS;
+  }
+  free(detail);
+  *msg = m;
+  return rc;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+  struct run_opts o;
+  if (parse_run(argc, argv, &o) != 0)
+    return M78CLI_EXIT_ERROR;
+  if (o.help) {
+    run_help(stdout);
+    return 0;
+  }
+
+  struct m78fw_paths paths;
+  m78fw_paths_init(&paths);
+  int rc = M78CLI_EXIT_ERROR;
+  char *fwdir = NULL, *exe = NULL, *tmpdir = NULL, *report_path = NULL, *dump_tmp = NULL;
+  cJSON *report = NULL;
+  struct m78fw_run_result res;
+  memset(&res, 0, sizeof res);
+
+  if (!(fwdir = locate_firmware(&paths, o.dir)) || check_outputs(&o) != 0)
+    goto out;
+  if (!(exe = m78fw_build(&paths, fwdir, o.dir, o.rebuild)))
+    goto out;
+  if (!(tmpdir = m78cli_make_temp_dir("max78sim-run-"))) {
+    m78cli_error("cannot create a temporary folder: %s", strerror(errno));
+    goto out;
+  }
+  report_path = m78cli_path_join(tmpdir, "report.json");
+  if (o.dump) {
+    dump_tmp = m78cli_xasprintf("%s/.max78sim-dump-XXXXXX", o.dump);
+    if (!mkdtemp(dump_tmp)) {
+      m78cli_error("%s: cannot create a folder: %s", o.dump, strerror(errno));
+      free(dump_tmp);
+      dump_tmp = NULL;
+      goto out;
+    }
+  }
+
+  struct m78fw_run_opts ro = {.exe = exe,
+                              .report_path = report_path,
+                              .dump_dir = dump_tmp,
+                              .max_cycles = o.max_cycles,
+                              .timeout_s = o.timeout_s,
+                              .quiet = o.quiet};
+  if (m78fw_run(&ro, &res) != 0)
+    goto out;
+  fflush(stdout);
+
+  int dumps_ok = dump_tmp ? move_dumps(dump_tmp, o.dump) == 0 : 1;
+  char why[256] = "";
+  report = load_report(report_path, why, sizeof why);
+  const char *kat = res.saw_fail ? "fail" : res.saw_pass ? "pass" : "unknown";
+
+  if (report && !o.no_table) {
+    if (!o.quiet)
+      putchar('\n');
+    m78cli_report_print(report, stdout);
+    fflush(stdout);
+  }
+  int json_ok = 1;
+  if (report && o.json) {
+    cJSON *full = augment_report(report, o.dir, kat);
+    char *text = cJSON_Print(full);
+    size_t len = strlen(text);
+    text = m78cli_xrealloc(text, len + 2);
+    memcpy(text + len, "\n", 2);
+    if (m78cli_write_file_atomic(o.json, text, len + 1) != 0) {
+      m78cli_error("%s: %s", o.json, strerror(errno));
+      json_ok = 0;
+    }
+    free(text);
+    cJSON_Delete(full);
+  }
+
+  char *msg = NULL;
+  rc = judge(&o, &res, report, why, &msg);
+  /* In quiet mode the firmware's error output was held back: it matters
+   * only when something went wrong. */
+  if (o.quiet && rc == M78CLI_EXIT_ERROR && res.held_stderr.len > 0) {
+    fwrite(res.held_stderr.data, 1, res.held_stderr.len, stderr);
+    fflush(stderr);
+  }
+  if (msg)
+    m78cli_error("%s", msg);
+  free(msg);
+  if (rc != M78CLI_EXIT_ERROR && (!dumps_ok || !json_ok))
+    rc = M78CLI_EXIT_ERROR;
+  if (res.interrupted)
+    rc = 128 + res.interrupted;
+
+out:
+  if (dump_tmp)
+    m78cli_remove_tree(dump_tmp);
+  if (tmpdir)
+    m78cli_remove_tree(tmpdir);
+  cJSON_Delete(report);
+  m78fw_run_result_free(&res);
+  free(dump_tmp);
+  free(report_path);
+  free(tmpdir);
+  free(exe);
+  free(fwdir);
+  m78fw_paths_free(&paths);
+  return rc;
+}
