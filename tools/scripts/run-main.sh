@@ -2,7 +2,7 @@
 # The main job: build, then run the main model's synthesized firmware on
 # the simulator and print its per-layer report.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-bash "$root/scripts/build.sh"
+root=$(cd "$(dirname "$0")/../.." && pwd)
+bash "$root/tools/scripts/build.sh"
 cd "$root"
 exec ./build/bin/max78sim run "${1:-../shared/corpus/mnist/firmware}"
