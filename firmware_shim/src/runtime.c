@@ -70,15 +70,16 @@ static const char *stop_name(enum m78soc_stop s)
 static void write_outputs(enum m78soc_stop why, const char *detail, int exit_code)
 {
   char err[512];
-  uint32_t pclkdiv = m78soc.gcr[0x18 / 4];
-  static const int divs[8] = {2, 4, 8, 16, 1, 1, 1, 1};
+  const char *source;
+  int divider;
+  m78soc_cnn_clock(&source, &divider);
   struct m78_run_info info = {
       .stop_reason = stop_name(why),
       .exit_code = exit_code,
       .stop_detail = detail,
       .cnn_hz = m78soc_cnn_hz(),
-      .clock_source = ((pclkdiv >> 17) & 1) ? "ISO" : "PCLK",
-      .divider = divs[(pclkdiv >> 14) & 7],
+      .clock_source = source,
+      .divider = divider,
   };
   if (rt.report_path) {
     cJSON *doc = m78_report_build(m78soc.sim, &info);

@@ -27,13 +27,24 @@ enum {
 
 #define TICKS_PER_CPU (M78SOC_TICK_HZ / M78SOC_CPU_HZ)
 
+void m78soc_cnn_clock(const char **source, int *divider)
+{
+  static const int divs[8] = {2, 4, 8, 16, 1, 1, 1, 1};
+  uint32_t pclkdiv = m78soc.gcr[M78SOC_GCR_PCLKDIV];
+  int iso = (pclkdiv >> M78SOC_PCLKDIV_CNNSEL_SHIFT) & 1;
+  if (source)
+    *source = iso ? "ISO" : "PCLK";
+  if (divider)
+    *divider = divs[(pclkdiv >> M78SOC_PCLKDIV_CNNDIV_SHIFT) & 7];
+}
+
 static uint64_t cnn_ticks_from_gcr(void)
 {
-  uint32_t pclkdiv = m78soc.gcr[0x18 / 4];
-  unsigned sel = (pclkdiv >> 17) & 1, div = (pclkdiv >> 14) & 7;
-  static const unsigned divs[8] = {2, 4, 8, 16, 1, 1, 1, 1};
-  uint64_t base = sel ? M78SOC_TICK_HZ / 60000000ull : M78SOC_TICK_HZ / 50000000ull;
-  return base * divs[div];
+  const char *src;
+  int div;
+  m78soc_cnn_clock(&src, &div);
+  uint64_t base = src[0] == 'I' ? M78SOC_TICK_HZ / 60000000ull : M78SOC_TICK_HZ / 50000000ull;
+  return base * (uint64_t)div;
 }
 
 uint64_t m78soc_cnn_now(void)
@@ -66,9 +77,9 @@ int m78soc_init(void)
     return -1;
   /* Reset values: CNN clock PCLK/1 is what every synthesized main selects;
    * peripheral clocks start disabled as on silicon. */
-  m78soc.gcr[0x18 / 4] = 4u << 14;
-  m78soc.gcr[0x24 / 4] = 0xFFFFFFFFu;
-  m78soc.gcr[0x48 / 4] = 0xFFFFFFFFu;
+  m78soc.gcr[M78SOC_GCR_PCLKDIV] = 4u << M78SOC_PCLKDIV_CNNDIV_SHIFT;
+  m78soc.gcr[M78SOC_GCR_PCLKDIS0] = 0xFFFFFFFFu;
+  m78soc.gcr[M78SOC_GCR_PCLKDIS1] = 0xFFFFFFFFu;
   m78soc.gcfr[0] = 0xF;
   m78soc.gcfr[1] = 0xF;
   m78_sim_set_clock_enabled(m78soc.sim, 0);
@@ -195,11 +206,11 @@ static int periph_access(uint32_t addr, unsigned width, uint32_t *value, int wri
   }
   uint32_t old = *reg;
   *reg = (old & ~mask) | ((*value << off) & mask);
-  if (reg == &m78soc.gcr[0x18 / 4])
+  if (reg == &m78soc.gcr[M78SOC_GCR_PCLKDIV])
     reclock();
-  else if (reg == &m78soc.gcr[0x24 / 4]) {
+  else if (reg == &m78soc.gcr[M78SOC_GCR_PCLKDIS0]) {
     sync_cnn();
-    m78_sim_set_clock_enabled(m78soc.sim, !((*reg >> 25) & 1));
+    m78_sim_set_clock_enabled(m78soc.sim, !((*reg >> M78SOC_PCLKDIS0_CNN_BIT) & 1));
   } else if (reg >= &m78soc.gcfr[0] && reg <= &m78soc.gcfr[3]) {
     sync_cnn();
     m78_sim_set_power(m78soc.sim, m78soc.gcfr[0] & ~m78soc.gcfr[2], m78soc.gcfr[3]);

@@ -33,6 +33,14 @@
 #define M78SOC_GPIO0_BASE 0x40008000u
 #define M78SOC_GPIO2_BASE 0x40080400u
 
+/* GCR registers and fields the model acts on (word index into gcr[]) */
+#define M78SOC_GCR_PCLKDIV (0x18 / 4)
+#define M78SOC_GCR_PCLKDIS0 (0x24 / 4)
+#define M78SOC_GCR_PCLKDIS1 (0x48 / 4)
+#define M78SOC_PCLKDIV_CNNDIV_SHIFT 14 /* 3 bits: 4 = /1, 0 = /2 ... 3 = /16 */
+#define M78SOC_PCLKDIV_CNNSEL_SHIFT 17 /* 0 = PCLK (50 MHz), 1 = ISO (60 MHz) */
+#define M78SOC_PCLKDIS0_CNN_BIT 25
+
 enum m78soc_stop {
   M78SOC_RUNNING = 0,
   M78SOC_STOP_EXIT,       /* firmware returned from main / called exit */
@@ -142,6 +150,8 @@ void m78soc_poll_interrupt(void);
 
 /* CNN clock derived from GCR.pclkdiv; re-read after every GCR write. */
 uint64_t m78soc_cnn_hz(void);
+/* The programmed CNN clock: source name ("PCLK"/"ISO") and divider. */
+void m78soc_cnn_clock(const char **source, int *divider);
 /* Current CNN cycle for the current virtual CPU time. */
 uint64_t m78soc_cnn_now(void);
 /* Microseconds of virtual time. */
