@@ -26,6 +26,7 @@ static inline int clamp8(int64_t v) { return v > 127 ? 127 : v < -128 ? -128 : (
 struct fetcher {
   const m78_sim *sim;
   const struct m78_layer *l;
+  const struct m78_stream *st; /* unwrapped streaming input, or NULL */
 };
 
 static inline int fetch(const struct fetcher *f, int p, int e, int k, int r, int c)
@@ -40,6 +41,12 @@ static inline int fetch(const struct fetcher *f, int p, int e, int k, int r, int
   } else {
     idx = ((uint32_t)((r * l->w + c) * l->ne + e)) * (uint32_t)l->ops + (uint32_t)k;
     byte = p % 4;
+  }
+  if (f->st) {
+    if (idx >= f->st->len)
+      return 0;
+    word = f->st->w[(size_t)(p / 4) * f->st->len + idx];
+    return (int8_t)(word >> (8 * byte));
   }
   if (l->streaming && l->fbuf)
     idx %= l->fbuf;
@@ -148,8 +155,10 @@ static inline int weight(const m78_sim *sim, const struct m78_layer *l, int p, i
   return v >= (1u << (l->qbits - 1)) ? (int)v - (1 << l->qbits) : (int)v;
 }
 
-static void write_byte(m78_sim *sim, uint32_t inst, uint32_t word, int lane, int v)
+static void write_byte(m78_sim *sim, const struct m78_layer *l, uint32_t inst, uint32_t word, int lane, int v)
 {
+  if (m78i_stream_write(sim, l->index + 1, inst, word, (uint32_t)(v & 0xFF) << (8 * lane), 0xFFu << (8 * lane)))
+    return;
   if (inst >= M78_SRAM_INSTANCES || word >= M78_SRAM_WORDS) {
     m78i_guest_error(sim, M78_E_UNMAPPED, M78_SRAM_BASE, "layer output lands outside data memory (instance %u word %u)",
                      (unsigned)inst, (unsigned)word);
@@ -159,8 +168,10 @@ static void write_byte(m78_sim *sim, uint32_t inst, uint32_t word, int lane, int
   *w = (*w & ~(0xFFu << (8 * lane))) | ((uint32_t)(v & 0xFF) << (8 * lane));
 }
 
-static void write_word(m78_sim *sim, uint32_t inst, uint32_t word, uint32_t v)
+static void write_word(m78_sim *sim, const struct m78_layer *l, uint32_t inst, uint32_t word, uint32_t v)
 {
+  if (m78i_stream_write(sim, l->index + 1, inst, word, v, 0xFFFFFFFFu))
+    return;
   if (inst >= M78_SRAM_INSTANCES || word >= M78_SRAM_WORDS) {
     m78i_guest_error(sim, M78_E_UNMAPPED, M78_SRAM_BASE, "layer output lands outside data memory (instance %u word %u)",
                      (unsigned)inst, (unsigned)word);
@@ -199,9 +210,12 @@ static void run_passthrough(m78_sim *sim, const struct m78_layer *l, struct m78_
       for (int e = 0; e < l->ne; e++) {
         const int16_t *src = plane[i * l->ne + e];
         for (int pix = 0; pix < npix; pix++) {
-          uint32_t ga = l->wptr[g] + (uint32_t)t * l->wptr_toff +
-                        (uint32_t)(pix * l->ne + e) * (uint32_t)(l->wptr_inc + 1);
-          write_byte(sim, (ga >> 13) & 0xF, ga & 0x1FFF, lane, src[pix]);
+          uint32_t base = l->wptr[g] + (uint32_t)t * l->wptr_toff;
+          uint32_t word = (base & 0x1FFF) + (uint32_t)(pix * l->ne + e) * (uint32_t)(l->wptr_inc + 1);
+          uint32_t inst = (base >> 13) & 0xF;
+          if (!m78i_stream_write(sim, l->index + 1, inst, word, (uint32_t)(src[pix] & 0xFF) << (8 * lane),
+                                 0xFFu << (8 * lane)))
+            write_byte(sim, l, (inst + word / M78_SRAM_WORDS) & 0xF, word % M78_SRAM_WORDS, lane, src[pix]);
           if (out)
             out[(size_t)(e * nprocs + i) * (size_t)npix + (size_t)pix] = (int8_t)src[pix];
         }
@@ -214,7 +228,9 @@ static void run_passthrough(m78_sim *sim, const struct m78_layer *l, struct m78_
 
 void m78i_engine_run_layer(m78_sim *sim, const struct m78_layer *l, struct m78_layer_result *res)
 {
-  struct fetcher f = {sim, l};
+  struct fetcher f = {sim, l, NULL};
+  if (l->index >= 0 && l->index < M78_MAX_STREAM_LAYERS && sim->streams[l->index].active)
+    f.st = &sim->streams[l->index];
   int procs[M78_PROCS], nprocs = 0;
   for (int p = 0; p < M78_PROCS; p++)
     if ((l->in_procs >> p) & 1)
@@ -291,10 +307,13 @@ void m78i_engine_run_layer(m78_sim *sim, const struct m78_layer *l, struct m78_l
       }
       res->mram_reads += (uint64_t)l->ne;
     }
+    /* A streaming layer 0 consumes one bias entry before its first
+     * output (izer stores a 0 there: kbias.py, "problem on AI85"). */
+    int bskip = (l->index == 0 && f.st) ? 1 : 0;
     int32_t bias = 0;
     for (int g = 0; g < M78_QUADS; g++)
       if (l->bias_en[g])
-        bias += 128 * (int8_t)sim->q[g].bias[l->bias_sad[g] + o];
+        bias += 128 * (int8_t)sim->q[g].bias[(l->bias_sad[g] + bskip + o) % M78_BIAS_ENTRIES];
 
     /* 4: post-process and scatter */
     int e = o / l->slots_per_pass, s = o % l->slots_per_pass;
@@ -304,7 +323,7 @@ void m78i_engine_run_layer(m78_sim *sim, const struct m78_layer *l, struct m78_l
       int32_t a = acc[pix] + bias;
       if (l->out32) {
         uint32_t word = base_word + (uint32_t)(4 * pix * (l->wptr_inc + 1)) + (uint32_t)e * l->wptr_choff + (uint32_t)lane;
-        write_word(sim, inst, word, (uint32_t)a);
+        write_word(sim, l, inst, word, (uint32_t)a);
         if (outbuf)
           ((int32_t *)outbuf)[(size_t)o * (size_t)npix + (size_t)pix] = a;
       } else {
@@ -321,7 +340,7 @@ void m78i_engine_run_layer(m78_sim *sim, const struct m78_layer *l, struct m78_l
         else if (l->relu && v < 0)
           v = 0;
         uint32_t word = base_word + (uint32_t)(pix * (l->wptr_inc + 1)) + (uint32_t)e * l->wptr_choff;
-        write_byte(sim, inst, word, lane, v);
+        write_byte(sim, l, inst, word, lane, v);
         if (outbuf)
           ((int8_t *)outbuf)[(size_t)o * (size_t)npix + (size_t)pix] = (int8_t)v;
       }

@@ -27,8 +27,17 @@ m78_sim *m78_sim_new(void)
   return sim;
 }
 
+static void free_streams(m78_sim *sim)
+{
+  for (int i = 0; i < M78_MAX_STREAM_LAYERS; i++) {
+    free(sim->streams[i].w);
+    memset(&sim->streams[i], 0, sizeof sim->streams[i]);
+  }
+}
+
 static void free_results(m78_sim *sim)
 {
+  free_streams(sim);
   for (int i = 0; i < M78_MAX_LAYERS; i++) {
     free(sim->results[i].output);
     sim->results[i].output = NULL;
@@ -112,6 +121,52 @@ static int fifo_input(const m78_sim *sim)
   return M78_GET(sim->q[0].greg[M78_GREG_CTRL], CTRL, FIFO_EN) != 0;
 }
 
+/* Allocates the unwrapped copy of every circular streaming input. */
+static void setup_streams(m78_sim *sim)
+{
+  int lilbuf = M78_GET(sim->q[0].greg[M78_GREG_CTRL], CTRL, LILBUF) != 0;
+  for (int i = 0; i < sim->n_layers && i < M78_MAX_STREAM_LAYERS; i++) {
+    const struct m78_layer *l = &sim->results[i].layer;
+    struct m78_stream *st = &sim->streams[i];
+    if (sim->results[i].error[0] || !l->streaming || !l->fbuf || !lilbuf)
+      continue;
+    uint64_t len = l->chw ? ((uint64_t)l->h * (uint64_t)l->w + 3) / 4
+                          : (uint64_t)l->h * (uint64_t)l->w * (uint64_t)l->ne * (uint64_t)l->ops;
+    st->w = calloc((size_t)len * M78_SRAM_INSTANCES, sizeof *st->w);
+    if (!st->w) {
+      m78i_guest_error(sim, M78_E_UNMAPPED, 0, "layer %d: out of host memory for its input stream", i);
+      continue;
+    }
+    st->active = 1;
+    st->rptr = l->rptr;
+    st->fbuf = l->fbuf;
+    st->len = (uint32_t)len;
+  }
+}
+
+int m78i_stream_write(m78_sim *sim, int consumer, uint32_t inst, uint32_t word, uint32_t value, uint32_t lane_mask)
+{
+  if (consumer < 0 || consumer >= M78_MAX_STREAM_LAYERS || consumer >= sim->n_layers)
+    return 0;
+  struct m78_stream *st = &sim->streams[consumer];
+  if (!st->active || word < st->rptr || inst >= M78_SRAM_INSTANCES)
+    return 0;
+  uint32_t lin = word - st->rptr;
+  if (lin < st->len) {
+    uint32_t *w = &st->w[(size_t)inst * st->len + lin];
+    *w = (*w & ~lane_mask) | (value & lane_mask);
+  }
+  uint32_t a = st->rptr + lin % st->fbuf;
+  if (a < M78_SRAM_WORDS) {
+    uint32_t *w = &sim->sram[inst][a];
+    *w = (*w & ~lane_mask) | (value & lane_mask);
+  } else {
+    m78i_guest_error(sim, M78_E_UNMAPPED, M78_SRAM_BASE, "layer %d's input stream wraps beyond data memory (word %u)",
+                     consumer, (unsigned)a);
+  }
+  return 1;
+}
+
 static void start_run(m78_sim *sim)
 {
   free_results(sim);
@@ -135,6 +190,7 @@ static void start_run(m78_sim *sim)
     }
     r->cycles = m78i_layer_cycles(sim, &r->layer);
   }
+  setup_streams(sim);
   memset(sim->fifo.pushed, 0, sizeof sim->fifo.pushed);
   memset(sim->fifo.consumed, 0, sizeof sim->fifo.consumed);
   sim->state = M78_RUNNING;
@@ -251,13 +307,10 @@ static void fifo_push(m78_sim *sim, int n, uint32_t value)
   uint32_t rptr = M78_GET(sim->q[0].lreg[M78_LREG_ARRAY_RPTR_BASE][0], RPTR_BASE, WORD);
   uint32_t frame = M78_GET(sim->q[0].greg[M78_GREG_IFRM], IFRM, SIZE);
   uint32_t k = sim->fifo.pushed[n];
-  uint32_t fbuf = M78_GET(sim->q[0].lreg[M78_LREG_ARRAY_FBUF][0], FBUF, MAX);
-  int streaming = M78_GET(sim->q[0].greg[M78_GREG_CTRL], CTRL, STREAM_EN) &&
-                  M78_GET(sim->q[0].greg[M78_GREG_CTRL], CTRL, LILBUF) && fbuf;
-  if (streaming)
-    k %= fbuf;
   uint32_t w = rptr + k;
-  if (w < M78_SRAM_WORDS)
+  if (sim->state == M78_RUNNING && m78i_stream_write(sim, 0, 4u * (uint32_t)n, w, value, 0xFFFFFFFFu))
+    ; /* layer 0 streams: a circular buffer */
+  else if (w < M78_SRAM_WORDS)
     sim->sram[4 * n][w] = value;
   else
     m78i_guest_error(sim, M78_E_UNMAPPED, M78_FIFO_BASE + 8 + 4u * (unsigned)n,

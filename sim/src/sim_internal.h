@@ -59,6 +59,24 @@ struct m78_fifo_block {
   uint32_t consumed[M78_FIFOS]; /* words moved into SRAM this frame */
 };
 
+/*
+ * The unwrapped input of a streaming layer.  The hardware keeps only a
+ * rolling window of FBUF words per instance (its producer's writes wrap
+ * at RPTR_BASE + FBUF); the layers run interleaved, so every word is
+ * read before it is overwritten when the stream registers are right.
+ * The simulator runs layers one after the other, so it keeps the words
+ * in write order here and the consumer reads them from this copy.  Data
+ * SRAM still receives every write at its wrapped address, so its final
+ * contents are the hardware's.  m78i_stream_check() reports register
+ * settings under which the hardware would read overwritten data.
+ */
+struct m78_stream {
+  int active;
+  uint32_t rptr, fbuf;
+  uint32_t len;        /* words per instance */
+  uint32_t *w;         /* [M78_SRAM_INSTANCES][len] */
+};
+
 enum m78_run_state { M78_IDLE = 0, M78_RUNNING, M78_DONE };
 
 struct m78_sim {
@@ -86,12 +104,19 @@ struct m78_sim {
   int n_faults;
 
   /* ---- unsaved: host wiring and result buffers ---- */
+  struct m78_stream streams[M78_MAX_STREAM_LAYERS];
   struct m78_hooks hooks;
   int keep_outputs;
   struct m78_layer_result results[M78_MAX_LAYERS];
 };
 
 /* sim.c */
+/* Stores word `value` that the producer writes at linear word `word` of
+ * instance `inst`.  Returns 1 when the address belongs to the streaming
+ * input of layer `consumer` (then written, wrapped, to SRAM and to the
+ * stream copy), 0 when it is an ordinary address. */
+int m78i_stream_write(m78_sim *sim, int consumer, uint32_t inst, uint32_t word, uint32_t value, uint32_t lane_mask);
+
 void m78i_guest_error(m78_sim *sim, enum m78_status st, uint32_t addr, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void m78i_event(m78_sim *sim, enum m78_event ev, int layer, uint64_t cycle);
