@@ -86,6 +86,7 @@ static int remap_slots(const char *dump_dir, int index, const long dims[3], size
   cJSON *doc = text ? cJSON_Parse(text) : NULL;
   free(text);
   int ok = 0, slots = (int)(*got_len / plane), spp = 0, passes = 0;
+  uint64_t gaps = 0;
   const cJSON *l;
   cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(doc, "layers"))
   {
@@ -93,8 +94,10 @@ static int remap_slots(const char *dump_dir, int index, const long dims[3], size
     if (cJSON_IsNumber(i) && i->valueint == index) {
       const cJSON *a = cJSON_GetObjectItemCaseSensitive(l, "slots_per_pass");
       const cJSON *b = cJSON_GetObjectItemCaseSensitive(l, "out_passes");
+      const cJSON *g = cJSON_GetObjectItemCaseSensitive(l, "gap_slots");
       spp = cJSON_IsNumber(a) ? a->valueint : 0;
       passes = cJSON_IsNumber(b) ? b->valueint : 0;
+      gaps = cJSON_IsString(g) ? strtoull(g->valuestring, NULL, 16) : 0;
     }
   }
   cJSON_Delete(doc);
@@ -102,7 +105,7 @@ static int remap_slots(const char *dump_dir, int index, const long dims[3], size
   if (out && spp > 0 && passes > 0) {
     ok = 1;
     for (long c = 0; c < dims[0] && ok; c++) {
-      int slot = m78_channel_slot((int)dims[0], slots, spp, passes, (int)c);
+      int slot = m78_channel_slot((int)dims[0], slots, spp, passes, gaps, (int)c);
       if (slot < 0)
         ok = 0;
       else

@@ -310,10 +310,14 @@ void m78i_engine_run_layer(m78_sim *sim, const struct m78_layer *l, struct m78_l
     /* A streaming layer 0 consumes one bias entry before its first
      * output (izer stores a 0 there: kbias.py, "problem on AI85"). */
     int bskip = (l->index == 0 && f.st) ? 1 : 0;
+    int ps = o % l->slots_per_pass, pe = o / l->slots_per_pass;
+    int gap = ps < 64 && ((l->gap_slots >> ps) & 1);
+    int bidx = o - pe * __builtin_popcountll(l->gap_slots) -
+               __builtin_popcountll(l->gap_slots & (ps < 64 ? (1ull << ps) - 1 : ~0ull));
     int32_t bias = 0;
     for (int g = 0; g < M78_QUADS; g++)
-      if (l->bias_en[g])
-        bias += 128 * (int8_t)sim->q[g].bias[(l->bias_sad[g] + bskip + o) % M78_BIAS_ENTRIES];
+      if (l->bias_en[g] && !gap)
+        bias += 128 * (int8_t)sim->q[g].bias[(l->bias_sad[g] + bskip + bidx) % M78_BIAS_ENTRIES];
 
     /* 4: post-process and scatter */
     int e = o / l->slots_per_pass, s = o % l->slots_per_pass;

@@ -121,6 +121,29 @@ static int fifo_input(const m78_sim *sim)
   return M78_GET(sim->q[0].greg[M78_GREG_CTRL], CTRL, FIFO_EN) != 0;
 }
 
+/* Output slots that land in a hole of the consumer's input map: inside
+ * the consumer's processor range, not enabled.  Only when the next layer
+ * reads exactly where this one writes. */
+static void mark_gap_slots(m78_sim *sim)
+{
+  for (int i = 0; i + 1 < sim->n_layers; i++) {
+    struct m78_layer *l = &sim->results[i].layer;
+    const struct m78_layer *c = &sim->results[i + 1].layer;
+    l->gap_slots = 0;
+    if (sim->results[i].error[0] || sim->results[i + 1].error[0] || l->kind == M78_LAYER_PASSTHROUGH ||
+        c->chw || l->out32 || c->rptr != (l->wptr[0] & 0x1FFF) || l->wptr_moff != 0x2000 || !c->in_procs ||
+        l->slots_per_pass > 64)
+      continue;
+    int base = 4 * (int)((l->wptr[0] >> 13) & 0xF);
+    int lo = __builtin_ctzll(c->in_procs), hi = 63 - __builtin_clzll(c->in_procs);
+    for (int s = 0; s < l->slots_per_pass; s++) {
+      int p = base + s;
+      if (p > lo && p < hi && !((c->in_procs >> p) & 1))
+        l->gap_slots |= 1ull << s;
+    }
+  }
+}
+
 /* Allocates the unwrapped copy of every circular streaming input. */
 static void setup_streams(m78_sim *sim)
 {
@@ -191,6 +214,7 @@ static void start_run(m78_sim *sim)
     r->cycles = m78i_layer_cycles(sim, &r->layer);
   }
   setup_streams(sim);
+  mark_gap_slots(sim);
   memset(sim->fifo.pushed, 0, sizeof sim->fifo.pushed);
   memset(sim->fifo.consumed, 0, sizeof sim->fifo.consumed);
   sim->state = M78_RUNNING;

@@ -163,6 +163,11 @@ int m78_dump_layers(const m78_sim *sim, const char *dir, char *err, size_t errle
     cJSON_AddNumberToObject(o, "slots_per_pass",
                             r->layer.kind == M78_LAYER_PASSTHROUGH ? r->out_c : r->layer.slots_per_pass);
     cJSON_AddNumberToObject(o, "out_passes", r->layer.kind == M78_LAYER_PASSTHROUGH ? 1 : r->layer.out_passes);
+    if (r->layer.gap_slots) {
+      char gs[24];
+      snprintf(gs, sizeof gs, "0x%016llx", (unsigned long long)r->layer.gap_slots);
+      cJSON_AddStringToObject(o, "gap_slots", gs);
+    }
     cJSON_AddItemToArray(arr, o);
   }
   snprintf(path, sizeof path, "%s/layers.json", dir);
@@ -171,25 +176,36 @@ int m78_dump_layers(const m78_sim *sim, const char *dir, char *err, size_t errle
   return rc;
 }
 
-int m78_channel_slot(int channels, int slots, int slots_per_pass, int out_passes, int c)
+int m78_channel_slot(int channels, int slots, int slots_per_pass, int out_passes, uint64_t gaps, int c)
 {
-  if (channels <= 0 || c < 0 || c >= channels || out_passes <= 0)
+  if (channels <= 0 || c < 0 || c >= channels || out_passes <= 0 || slots_per_pass <= 0)
     return -1;
   if (slots == channels)
     return c;
   /* izer spreads C channels over the passes in groups of `thresh`,
    * rounded up to whole words when there is more than one pass, and
    * places them after `lead` dummy slots (the output map's offset from a
-   * word boundary).  A contiguous output map is assumed. */
+   * word boundary), skipping the holes of the output map. */
+  int ngaps = slots_per_pass <= 64 ? __builtin_popcountll(gaps) : 0;
+  int real = slots_per_pass - ngaps;
   int thresh = (channels + out_passes - 1) / out_passes;
   if (out_passes > 1)
     thresh = (thresh + 3) & ~3;
-  int lead = slots_per_pass - thresh;
+  int lead = real - thresh;
   if (out_passes == 1 && slots > channels)
-    lead = slots - channels;
+    lead = slots - ngaps - channels;
   if (lead < 0 || lead > 3)
     return -1;
-  int e = c / thresh, k = c % thresh;
-  int slot = e * slots_per_pass + lead + k;
+  int e = c / thresh, k = lead + c % thresh;
+  int s = 0;
+  for (;; s++) { /* the k-th slot that is not a gap */
+    if (s >= slots_per_pass)
+      return -1;
+    if (s < 64 && ((gaps >> s) & 1))
+      continue;
+    if (k-- == 0)
+      break;
+  }
+  int slot = e * slots_per_pass + s;
   return slot < slots ? slot : -1;
 }

@@ -35,9 +35,10 @@ int m78_json_write_file(const cJSON *doc, const char *path, char *err, size_t er
 int m78_dump_layers(const m78_sim *sim, const char *dir, char *err, size_t errlen);
 
 /* Hardware output slot that holds logical output channel c of a layer
- * with `channels` logical channels (izer's allocation, contiguous output
- * map), or -1 when the layout cannot be explained that way. */
-int m78_channel_slot(int channels, int slots, int slots_per_pass, int out_passes, int c);
+ * with `channels` logical channels (izer's allocation; `gaps` marks the
+ * slots of a pass that fall in holes of the output map), or -1 when the
+ * layout cannot be explained that way. */
+int m78_channel_slot(int channels, int slots, int slots_per_pass, int out_passes, uint64_t gaps, int c);
 
 /* Writes a whole buffer to `path` atomically. */
 int m78_write_file_atomic(const char *path, const void *data, size_t n, char *err, size_t errlen);

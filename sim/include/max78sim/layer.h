@@ -74,6 +74,11 @@ struct m78_layer {
   uint8_t quads_summed; /* bit g: quadrant g's partial sum is used */
   int bias_en[4];
   int bias_sad[4];
+  /* Slots of a pass that sit in a hole of the next layer's input map.
+   * They use no bias entry (izer stores bias in channel order, kbias.py;
+   * the corpus's cifar10 output maps with holes need this).  Set when a
+   * run starts, from the consumer's registers; 0 if unknown. */
+  uint64_t gap_slots;
 
   /* output placement */
   uint32_t wptr[4];    /* WPTR_BASE of each quadrant (17-bit pointer) */
