@@ -68,24 +68,31 @@ static void usage(FILE *out)
 
 /* ---- one layer ---- */
 
-/* The simulator dumps every hardware output slot; a layer whose output
- * map has dummy slots has more slots than logical channels.  Gather the
- * logical channels with izer's allocation rule (m78_channel_slot) using
- * the slot geometry the dump records in layers.json.  Returns 1 and
- * replaces *got on success. */
-static int remap_slots(const char *dump_dir, int index, const long dims[3], size_t elsize, unsigned char **got,
-                       size_t *got_len)
+/* The simulator dumps every hardware output slot of the layer as the
+ * hardware computed it; izer's log holds the logical tensor.  Two layouts
+ * differ:
+ *  - a layer whose output map has dummy slots or holes has more slots
+ *    than logical channels: gather the channels with izer's allocation
+ *    rule (m78_channel_slot) using the slot geometry in layers.json;
+ *  - a dilated Conv1d that izer runs on 3x3 Conv2d hardware (spec
+ *    compute.md 2.4.2) writes a ceil(L/d) x d image; the logical signal
+ *    is that image read row by row, from position d for k = 3 (the first
+ *    d outputs are the ones izer writes below out_offset), else from 0.
+ *    k is the logical kernel length, macc / (C_in * C_out * L_out).
+ * Returns 1 and replaces *got on success. */
+static int remap_slots(const char *dump_dir, const cJSON *layer, const long dims[3], size_t elsize,
+                       unsigned char **got, size_t *got_len)
 {
-  size_t plane = (size_t)dims[1] * (size_t)dims[2] * elsize;
-  if (plane == 0 || *got_len % plane)
-    return 0;
   char *idx_path = m78cli_path_join(dump_dir, "layers.json");
   size_t n = 0;
   char *text = m78cli_read_file(idx_path, &n);
   free(idx_path);
   cJSON *doc = text ? cJSON_Parse(text) : NULL;
   free(text);
-  int ok = 0, slots = (int)(*got_len / plane), spp = 0, passes = 0;
+  const cJSON *jindex = cJSON_GetObjectItemCaseSensitive(layer, "index");
+  int index = cJSON_IsNumber(jindex) ? jindex->valueint : -1;
+  int ok = 0, spp = 0, passes = 0;
+  long hw_h = 0, hw_w = 0;
   uint64_t gaps = 0;
   const cJSON *l;
   cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(doc, "layers"))
@@ -95,21 +102,46 @@ static int remap_slots(const char *dump_dir, int index, const long dims[3], size
       const cJSON *a = cJSON_GetObjectItemCaseSensitive(l, "slots_per_pass");
       const cJSON *b = cJSON_GetObjectItemCaseSensitive(l, "out_passes");
       const cJSON *g = cJSON_GetObjectItemCaseSensitive(l, "gap_slots");
+      const cJSON *sh = cJSON_GetObjectItemCaseSensitive(l, "shape_chw");
       spp = cJSON_IsNumber(a) ? a->valueint : 0;
       passes = cJSON_IsNumber(b) ? b->valueint : 0;
       gaps = cJSON_IsString(g) ? strtoull(g->valuestring, NULL, 16) : 0;
+      if (cJSON_GetArraySize(sh) == 3) {
+        hw_h = (long)cJSON_GetArrayItem(sh, 1)->valuedouble;
+        hw_w = (long)cJSON_GetArrayItem(sh, 2)->valuedouble;
+      }
     }
   }
   cJSON_Delete(doc);
+
+  size_t plane = (size_t)dims[1] * (size_t)dims[2] * elsize;
+  size_t hw_plane = (size_t)hw_h * (size_t)hw_w * elsize;
+  long offset = 0; /* first logical position inside a hardware plane */
+  if (hw_plane != plane) {
+    const cJSON *op = cJSON_GetObjectItemCaseSensitive(layer, "op");
+    const cJSON *macc = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(layer, "ops"), "macc");
+    const cJSON *in = cJSON_GetObjectItemCaseSensitive(layer, "input_shape_chw");
+    if (!cJSON_IsString(op) || strcmp(op->valuestring, "CONV1D") != 0 || dims[2] != 1 || hw_w < 2 ||
+        !cJSON_IsNumber(macc) || cJSON_GetArraySize(in) < 1)
+      return 0;
+    double cin = cJSON_GetArrayItem(in, 0)->valuedouble;
+    double k = macc->valuedouble / (cin * (double)dims[0] * (double)dims[1]);
+    offset = k > 2.5 ? hw_w : 0;
+    if ((size_t)(offset + dims[1]) * elsize > hw_plane)
+      return 0;
+  }
+  if (hw_plane == 0 || *got_len % hw_plane)
+    return 0;
+  int slots = (int)(*got_len / hw_plane);
   unsigned char *out = malloc((size_t)dims[0] * plane);
   if (out && spp > 0 && passes > 0) {
     ok = 1;
     for (long c = 0; c < dims[0] && ok; c++) {
-      int slot = m78_channel_slot((int)dims[0], slots, spp, passes, gaps, (int)c);
+      int slot = slots == dims[0] ? (int)c : m78_channel_slot((int)dims[0], slots, spp, passes, gaps, (int)c);
       if (slot < 0)
         ok = 0;
       else
-        memcpy(out + (size_t)c * plane, *got + (size_t)slot * plane, plane);
+        memcpy(out + (size_t)c * plane, *got + (size_t)slot * hw_plane + (size_t)offset * elsize, plane);
     }
   }
   if (!ok) {
@@ -172,7 +204,7 @@ static int compare_layer(const char *label, const char *case_dir, const char *du
                                                   : "");
     free(other);
     rc = 2;
-  } else if (got_len != exp_len && !remap_slots(dump_dir, index, dims, (size_t)elsize, &got, &got_len)) {
+  } else if (got_len != exp_len && !remap_slots(dump_dir, layer, dims, (size_t)elsize, &got, &got_len)) {
     *msg = m78cli_xasprintf("%s: %s has %zu bytes, expected %zu (%s %s), and its hardware slots cannot be "
                             "mapped to the channels",
                             who, got_name, got_len, exp_len, shape_text, dtype->valuestring);

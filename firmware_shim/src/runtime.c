@@ -26,6 +26,13 @@
 #include "report.h"
 #include "soc.h"
 
+/* Vendor unloaders may write past the end of their output buffer (the
+ * t-conv1d-dilation11 unloader fills whole words of a buffer sized for
+ * fewer bytes).  On the board that lands in whatever SRAM follows; here it
+ * must not run off the end of the process image.  The shim library is
+ * linked after the vendor objects, so this follows their .bss. */
+__attribute__((used, section(".bss.m78slack"))) static char m78_bss_slack[1 << 20];
+
 /* all run-control state lives in the fixed-address SoC state */
 #define rt (m78soc.rt)
 
