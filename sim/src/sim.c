@@ -42,6 +42,9 @@ static void free_results(m78_sim *sim)
     free(sim->results[i].output);
     sim->results[i].output = NULL;
     sim->results[i].output_bytes = 0;
+    free(sim->results[i].combined);
+    sim->results[i].combined = NULL;
+    sim->results[i].combined_bytes = 0;
   }
 }
 

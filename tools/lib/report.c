@@ -168,6 +168,20 @@ int m78_dump_layers(const m78_sim *sim, const char *dir, char *err, size_t errle
       snprintf(gs, sizeof gs, "0x%016llx", (unsigned long long)r->layer.gap_slots);
       cJSON_AddStringToObject(o, "gap_slots", gs);
     }
+    if (r->combined) {
+      /* the element-wise result before pooling (izer's log shows it) */
+      snprintf(fname, sizeof fname, "L%02d.combined.i8", i);
+      snprintf(path, sizeof path, "%s/%s", dir, fname);
+      if (m78_write_file_atomic(path, r->combined, r->combined_bytes, err, errlen) != 0) {
+        cJSON_Delete(o);
+        cJSON_Delete(idx);
+        return -1;
+      }
+      cJSON *c = cJSON_AddObjectToObject(o, "combined");
+      cJSON_AddStringToObject(c, "file", fname);
+      cJSON_AddItemToObject(c, "shape_chw", shape3(r->comb_c, r->comb_h, r->comb_w));
+      cJSON_AddStringToObject(c, "dtype", "int8");
+    }
     cJSON_AddItemToArray(arr, o);
   }
   snprintf(path, sizeof path, "%s/layers.json", dir);

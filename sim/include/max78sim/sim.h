@@ -137,6 +137,11 @@ struct m78_layer_result {
   void *output;
   size_t output_bytes;
   int out_c, out_h, out_w, out_elem_bytes;
+  /* element-wise result before pooling, for layers that pool after
+   * combining (izer logs this stage): int8 [channel][row][col] */
+  int8_t *combined;
+  size_t combined_bytes;
+  int comb_c, comb_h, comb_w;
   /* activity, for the energy model */
   uint64_t sram_reads, sram_writes, mram_reads, tram_accesses;
 };
