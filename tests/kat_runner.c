@@ -79,7 +79,7 @@ static void usage(FILE *out)
  *    is that image read row by row, from position d for k = 3 (the first
  *    d outputs are the ones izer writes below out_offset), else from 0.
  *    k is the logical kernel length, macc / (C_in * C_out * L_out).
- * Returns 1 and replaces *got on success. */
+ * Returns 1 (and replaces *got when the layouts differ) on success. */
 static int remap_slots(const char *dump_dir, const cJSON *layer, const long dims[3], size_t elsize,
                        unsigned char **got, size_t *got_len)
 {
@@ -92,7 +92,7 @@ static int remap_slots(const char *dump_dir, const cJSON *layer, const long dims
   const cJSON *jindex = cJSON_GetObjectItemCaseSensitive(layer, "index");
   int index = cJSON_IsNumber(jindex) ? jindex->valueint : -1;
   int ok = 0, spp = 0, passes = 0;
-  long hw_h = 0, hw_w = 0;
+  long hw_c = 0, hw_h = 0, hw_w = 0;
   uint64_t gaps = 0;
   const cJSON *l;
   cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(doc, "layers"))
@@ -107,6 +107,7 @@ static int remap_slots(const char *dump_dir, const cJSON *layer, const long dims
       passes = cJSON_IsNumber(b) ? b->valueint : 0;
       gaps = cJSON_IsString(g) ? strtoull(g->valuestring, NULL, 16) : 0;
       if (cJSON_GetArraySize(sh) == 3) {
+        hw_c = (long)cJSON_GetArrayItem(sh, 0)->valuedouble;
         hw_h = (long)cJSON_GetArrayItem(sh, 1)->valuedouble;
         hw_w = (long)cJSON_GetArrayItem(sh, 2)->valuedouble;
       }
@@ -116,7 +117,33 @@ static int remap_slots(const char *dump_dir, const cJSON *layer, const long dims
 
   size_t plane = (size_t)dims[1] * (size_t)dims[2] * elsize;
   size_t hw_plane = (size_t)hw_h * (size_t)hw_w * elsize;
+  if ((hw_c == 0 || (hw_c == dims[0] && hw_h == dims[1] && hw_w == dims[2])) &&
+      *got_len == (size_t)dims[0] * plane)
+    return 1; /* same layout (or none recorded) */
   long offset = 0; /* first logical position inside a hardware plane */
+  const cJSON *jop = cJSON_GetObjectItemCaseSensitive(layer, "op");
+  if (hw_plane && *got_len % hw_plane == 0 && cJSON_IsString(jop) && strncmp(jop->valuestring, "PASSTHROUGH", 11) == 0) {
+    /* A multi-pass element-wise layer that izer runs as one pass over
+     * H x passes rows (EMULATE_ELTWISE_MP, spec registers.md 6.3): the
+     * hardware pixel q = pixel * passes + pass holds channel
+     * pass * processors + processor. */
+    long procs = (long)(*got_len / hw_plane);
+    long ne = procs ? dims[0] / procs : 0;
+    if (ne < 2 || dims[0] != ne * procs || (size_t)(dims[1] * dims[2] * ne) * elsize != hw_plane)
+      return 0;
+    unsigned char *out = malloc((size_t)dims[0] * plane);
+    if (!out)
+      return 0;
+    long npix = dims[1] * dims[2];
+    for (long c = 0; c < dims[0]; c++)
+      for (long pix = 0; pix < npix; pix++)
+        memcpy(out + ((size_t)c * (size_t)npix + (size_t)pix) * elsize,
+               *got + ((size_t)(c % procs) * (size_t)(npix * ne) + (size_t)(pix * ne + c / procs)) * elsize, elsize);
+    free(*got);
+    *got = out;
+    *got_len = (size_t)dims[0] * plane;
+    return 1;
+  }
   if (hw_plane != plane) {
     const cJSON *op = cJSON_GetObjectItemCaseSensitive(layer, "op");
     const cJSON *macc = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(layer, "ops"), "macc");
@@ -226,7 +253,7 @@ static int compare_layer(const char *label, const char *case_dir, const char *du
                                                   : "");
     free(other);
     rc = 2;
-  } else if (got_len != exp_len && !use_combined(dump_dir, index, dims, &got, &got_len) &&
+  } else if (!(got_len != exp_len && use_combined(dump_dir, index, dims, &got, &got_len)) &&
              !remap_slots(dump_dir, layer, dims, (size_t)elsize, &got, &got_len)) {
     *msg = m78cli_xasprintf("%s: %s has %zu bytes, expected %zu (%s %s), and its hardware slots cannot be "
                             "mapped to the channels",
