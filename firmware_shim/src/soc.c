@@ -92,7 +92,16 @@ static void check_budget(void)
 {
   if (m78soc.max_cnn_cycles && m78soc.budget_cycles > m78soc.max_cnn_cycles) {
     char d[200];
-    if (m78_sim_busy(m78soc.sim))
+    uint32_t frame = 0, pushed[M78_FIFOS], fctrl = 0;
+    m78_peek(m78soc.sim, M78_FIFO_BASE, 4, &fctrl);
+    unsigned starved = m78_sim_fifo_starved(m78soc.sim, &frame, pushed);
+    if (starved) {
+      int n = __builtin_ctz(starved);
+      snprintf(d, sizeof d,
+               "layer 0 was still waiting for its input: FIFO %d received %u of the %u words of a frame "
+               "(FIFO_CTRL enables FIFOs 0x%x)",
+               n, (unsigned)pushed[n], (unsigned)frame, (unsigned)(fctrl >> 12) & 0xF);
+    } else if (m78_sim_busy(m78soc.sim))
       snprintf(d, sizeof d, "the CNN was still running layer %d", m78soc.sim_layer_hint);
     else if (!m78_sim_runs(m78soc.sim))
       snprintf(d, sizeof d, "the CNN had not been started yet (%llu hardware accesses so far)",

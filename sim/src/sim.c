@@ -270,6 +270,24 @@ uint64_t m78_sim_next_event(const m78_sim *sim)
   return UINT64_MAX;
 }
 
+unsigned m78_sim_fifo_starved(const m78_sim *sim, uint32_t *frame, uint32_t pushed[M78_FIFOS])
+{
+  uint32_t f = M78_GET(sim->q[0].greg[M78_GREG_IFRM], IFRM, SIZE);
+  unsigned en = (sim->fifo.ctrl >> 12) & 0xF, mask = 0;
+  if (frame)
+    *frame = f;
+  if (pushed)
+    memcpy(pushed, sim->fifo.pushed, sizeof sim->fifo.pushed);
+  if (sim->state != M78_RUNNING || sim->cur_layer != 0 || sim->next_layer_end != UINT64_MAX || !fifo_input(sim))
+    return 0;
+  if (!en)
+    en = 1;
+  for (int n = 0; n < M78_FIFOS; n++)
+    if ((en >> n) & 1 && sim->fifo.pushed[n] < f)
+      mask |= 1u << n;
+  return mask;
+}
+
 int m78_sim_irq(const m78_sim *sim)
 {
   for (int g = 0; g < M78_QUADS; g++)

@@ -215,6 +215,10 @@ void m78_sim_run_until(m78_sim *sim, uint64_t cycle);
  * interrupt, FIFO space); UINT64_MAX if nothing is pending. */
 uint64_t m78_sim_next_event(const m78_sim *sim);
 /* CNN interrupt line (any running quadrant has cnn_irq set). */
+/* FIFOs whose frame a waiting FIFO-fed layer 0 still lacks (bit n =
+ * FIFO n), 0 when nothing waits; *frame = words per FIFO per frame,
+ * pushed[n] = words FIFO n received so far (either may be NULL). */
+unsigned m78_sim_fifo_starved(const m78_sim *sim, uint32_t *frame, uint32_t pushed[M78_FIFOS]);
 int m78_sim_irq(const m78_sim *sim);
 /* 1 while an inference is in progress. */
 int m78_sim_busy(const m78_sim *sim);
