@@ -102,20 +102,49 @@ const char *m78fw_missing_file(const char *dir)
   return NULL;
 }
 
-int m78fw_resolve_model(const struct m78fw_paths *p, const char *name, char **dir)
+char *m78fw_corpus_dir(void)
+{
+  const char *v = env_nonempty("M78SIM_CORPUS");
+  return v ? m78cli_xstrdup(v) : m78cli_xasprintf("%s/../shared/corpus", M78_CFG_SOURCE_DIR);
+}
+
+/* Expands a leading ${M78SIM_CORPUS} in a manifest path. */
+static char *expand_corpus(const char *path)
+{
+  static const char var[] = "${M78SIM_CORPUS}";
+  if (strncmp(path, var, sizeof var - 1) != 0)
+    return m78cli_xstrdup(path);
+  char *corpus = m78fw_corpus_dir();
+  char *out = m78cli_xasprintf("%s%s", corpus, path + sizeof var - 1);
+  free(corpus);
+  return out;
+}
+
+void m78fw_model_free(struct m78fw_model *m)
+{
+  free(m->name);
+  free(m->firmware);
+  for (int i = 0; i < m->nclasses; i++)
+    free(m->classes[i]);
+  free(m->classes);
+  memset(m, 0, sizeof *m);
+}
+
+int m78fw_load_model(const struct m78fw_paths *p, const char *name, struct m78fw_model *m)
 {
   static const char *const manifests[] = {"model.json", "manifest.json"};
-  *dir = NULL;
+  memset(m, 0, sizeof *m);
+  m->logit_scale = 1;
   if (!*name || strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
     return 0;
   char *model_dir = m78cli_xasprintf("%s/models/%s", p->data_dir, name);
   char *manifest = NULL;
   for (size_t i = 0; i < sizeof manifests / sizeof manifests[0] && !manifest; i++) {
-    char *m = m78cli_path_join(model_dir, manifests[i]);
-    if (m78cli_is_file(m))
-      manifest = m;
+    char *f = m78cli_path_join(model_dir, manifests[i]);
+    if (m78cli_is_file(f))
+      manifest = f;
     else
-      free(m);
+      free(f);
   }
   if (!manifest) {
     free(model_dir);
@@ -125,38 +154,81 @@ int m78fw_resolve_model(const struct m78fw_paths *p, const char *name, char **di
   char *text = m78cli_read_file(manifest, NULL);
   cJSON *json = text ? cJSON_Parse(text) : NULL;
   const cJSON *fw = cJSON_GetObjectItemCaseSensitive(json, "firmware");
+  const cJSON *classes = cJSON_GetObjectItemCaseSensitive(json, "classes");
+  const cJSON *scale = cJSON_GetObjectItemCaseSensitive(json, "logit_scale");
+  char *fwpath = cJSON_IsString(fw) && *fw->valuestring ? expand_corpus(fw->valuestring) : NULL;
   if (!text) {
     m78cli_error("%s: %s", manifest, strerror(errno));
   } else if (!json) {
     m78cli_error("%s: not valid JSON", manifest);
-  } else if (!cJSON_IsString(fw) || !*fw->valuestring) {
+  } else if (!fwpath) {
     m78cli_error("%s: model %s has no \"firmware\" entry", manifest, name);
-  } else if (fw->valuestring[0] == '/') {
-    if (m78cli_is_dir(fw->valuestring)) {
-      *dir = m78cli_xstrdup(fw->valuestring);
-      rc = 1;
-    } else {
-      m78cli_error("%s: model %s: firmware folder %s not found", manifest, name, fw->valuestring);
-    }
+  } else if (classes && !cJSON_IsArray(classes)) {
+    m78cli_error("%s: model %s: \"classes\" must be a list of names", manifest, name);
+  } else if (scale && (!cJSON_IsNumber(scale) || !(scale->valuedouble > 0))) {
+    m78cli_error("%s: model %s: \"logit_scale\" must be a positive number", manifest, name);
   } else {
-    const char *bases[] = {p->root_dir, model_dir};
-    for (size_t i = 0; i < 2 && rc < 0; i++) {
-      char *cand = m78cli_path_join(bases[i], fw->valuestring);
-      if (m78cli_is_dir(cand)) {
-        *dir = cand;
+    if (fwpath[0] == '/') {
+      if (m78cli_is_dir(fwpath)) {
+        m->firmware = m78cli_xstrdup(fwpath);
         rc = 1;
-      } else {
-        free(cand);
+      }
+    } else {
+      const char *bases[] = {p->root_dir, model_dir};
+      for (size_t i = 0; i < 2 && rc < 0; i++) {
+        char *cand = m78cli_path_join(bases[i], fwpath);
+        if (m78cli_is_dir(cand)) {
+          m->firmware = cand;
+          rc = 1;
+        } else {
+          free(cand);
+        }
       }
     }
     if (rc < 0)
-      m78cli_error("%s: model %s: firmware folder %s not found in %s or %s", manifest, name, fw->valuestring,
-                   p->root_dir, model_dir);
+      m78cli_error("%s: model %s: firmware folder %s not found (set M78SIM_CORPUS to the corpus folder, "
+                   "or run the firmware folder directly)",
+                   manifest, name, fwpath);
   }
+  if (rc == 1) {
+    m->name = m78cli_xstrdup(name);
+    if (scale)
+      m->logit_scale = scale->valuedouble;
+    int n = cJSON_GetArraySize(classes);
+    if (n > 0) {
+      m->classes = m78cli_xmalloc((size_t)n * sizeof *m->classes);
+      const cJSON *c;
+      cJSON_ArrayForEach(c, classes)
+      {
+        if (!cJSON_IsString(c)) {
+          m78cli_error("%s: model %s: class names must be strings", manifest, name);
+          rc = -1;
+          break;
+        }
+        m->classes[m->nclasses++] = m78cli_xstrdup(c->valuestring);
+      }
+    }
+    if (rc < 0)
+      m78fw_model_free(m);
+  }
+  free(fwpath);
   cJSON_Delete(json);
   free(text);
   free(manifest);
   free(model_dir);
+  return rc;
+}
+
+int m78fw_resolve_model(const struct m78fw_paths *p, const char *name, char **dir)
+{
+  struct m78fw_model m;
+  int rc = m78fw_load_model(p, name, &m);
+  *dir = NULL;
+  if (rc == 1) {
+    *dir = m.firmware;
+    m.firmware = NULL;
+  }
+  m78fw_model_free(&m);
   return rc;
 }
 

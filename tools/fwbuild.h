@@ -47,6 +47,23 @@ const char *m78fw_missing_file(const char *dir);
  * NAME is a model, 0 when it is not, -1 after printing an error. */
 int m78fw_resolve_model(const struct m78fw_paths *p, const char *name, char **dir);
 
+/* What a model manifest says beyond its firmware (models/README.md). */
+struct m78fw_model {
+  char *name;
+  char *firmware;       /* resolved folder */
+  char **classes;       /* class names, in output order (may be NULL) */
+  int nclasses;
+  double logit_scale;   /* output value per 1.0 of logit (default 1) */
+};
+
+/* Like m78fw_resolve_model, and fills *m (free with m78fw_model_free). */
+int m78fw_load_model(const struct m78fw_paths *p, const char *name, struct m78fw_model *m);
+void m78fw_model_free(struct m78fw_model *m);
+
+/* The corpus folder: $M78SIM_CORPUS, else ../shared/corpus beside the
+ * source tree this max78sim was built from. malloc'd. */
+char *m78fw_corpus_dir(void);
+
 /* The cache root: $M78SIM_CACHE, $XDG_CACHE_HOME/max78sim,
  * $HOME/.cache/max78sim or /tmp/max78sim-cache-<uid>. */
 char *m78fw_cache_root(void);

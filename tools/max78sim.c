@@ -24,6 +24,7 @@
 
 #include "cli_util.h"
 #include "fwbuild.h"
+#include "report.h"
 #include "m78_config.h"
 
 #define DEFAULT_MAX_CYCLES 2000000000ull
@@ -221,15 +222,20 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 
 /* Finds the firmware folder for DIR: the folder itself or a model's.
  * Returns a malloc'd path or NULL after printing an error. */
-static char *locate_firmware(const struct m78fw_paths *paths, const char *dir)
+/* The firmware folder DIR names: a folder, or a model (then *model is
+ * filled; else it is left empty).  NULL after printing an error. */
+static char *locate_firmware(const struct m78fw_paths *paths, const char *dir, struct m78fw_model *model)
 {
   struct stat st;
   char *fw = NULL;
+  memset(model, 0, sizeof *model);
   if (stat(dir, &st) != 0) {
     int e = errno;
-    int m = m78fw_resolve_model(paths, dir, &fw);
+    int m = m78fw_load_model(paths, dir, model);
     if (m < 0)
       return NULL;
+    if (m == 1)
+      fw = m78cli_xstrdup(model->firmware);
     if (m == 0) {
       if (e == ENOENT)
         m78cli_error("%s: no such firmware folder or model", dir);
@@ -254,6 +260,71 @@ static char *locate_firmware(const struct m78fw_paths *paths, const char *dir)
     return NULL;
   }
   return fw;
+}
+
+/* The class a model's firmware predicts, from the report's "output"
+ * (the last layer's hardware slots): one logit per class, confidence
+ * = softmax(logit / logit_scale).  Prints a line and returns the JSON
+ * for the report, or NULL (with a note) when the output does not fit. */
+static cJSON *predict(const struct m78fw_model *m, const cJSON *report, FILE *out)
+{
+  const cJSON *o = cJSON_GetObjectItemCaseSensitive(report, "output");
+  const cJSON *shape = cJSON_GetObjectItemCaseSensitive(o, "shape_chw");
+  const cJSON *vals = cJSON_GetObjectItemCaseSensitive(o, "values");
+  const cJSON *spp = cJSON_GetObjectItemCaseSensitive(o, "slots_per_pass");
+  const cJSON *passes = cJSON_GetObjectItemCaseSensitive(o, "out_passes");
+  const cJSON *gaps = cJSON_GetObjectItemCaseSensitive(o, "gap_slots");
+  if (!m->nclasses)
+    return NULL;
+  if (cJSON_GetArraySize(shape) != 3 || !cJSON_IsArray(vals) || !cJSON_IsNumber(spp) || !cJSON_IsNumber(passes)) {
+    fprintf(out, "prediction: not available (the report holds no final output)\n");
+    return NULL;
+  }
+  int slots = cJSON_GetArrayItem(shape, 0)->valueint;
+  int pix = cJSON_GetArrayItem(shape, 1)->valueint * cJSON_GetArrayItem(shape, 2)->valueint;
+  if (pix != 1 || slots < m->nclasses || cJSON_GetArraySize(vals) != slots) {
+    fprintf(out, "prediction: not available (the last layer's output, %d x %d values, is not one logit per class)\n",
+            slots, pix);
+    return NULL;
+  }
+  double *logit = m78cli_xmalloc((size_t)m->nclasses * sizeof *logit);
+  double *raw = m78cli_xmalloc((size_t)m->nclasses * sizeof *raw);
+  uint64_t g = cJSON_IsString(gaps) ? strtoull(gaps->valuestring, NULL, 16) : 0;
+  int best = 0;
+  for (int c = 0; c < m->nclasses; c++) {
+    int s = slots == m->nclasses ? c : m78_channel_slot(m->nclasses, slots, spp->valueint, passes->valueint, g, c);
+    if (s < 0) {
+      fprintf(out, "prediction: not available (cannot map %d classes onto %d output slots)\n", m->nclasses, slots);
+      free(logit);
+      free(raw);
+      return NULL;
+    }
+    raw[c] = cJSON_GetArrayItem(vals, s)->valuedouble;
+    logit[c] = raw[c] / m->logit_scale;
+    if (logit[c] > logit[best])
+      best = c;
+  }
+  double sum = 0;
+  for (int c = 0; c < m->nclasses; c++)
+    sum += exp(logit[c] - logit[best]);
+  cJSON *j = cJSON_CreateObject();
+  cJSON_AddStringToObject(j, "class", m->classes[best]);
+  cJSON_AddNumberToObject(j, "index", best);
+  cJSON_AddNumberToObject(j, "confidence", 1.0 / sum);
+  cJSON *arr = cJSON_AddArrayToObject(j, "outputs");
+  fprintf(out, "prediction: %s (%.1f%%)   outputs:", m->classes[best], 100.0 / sum);
+  for (int c = 0; c < m->nclasses; c++) {
+    cJSON *e = cJSON_CreateObject();
+    cJSON_AddStringToObject(e, "class", m->classes[c]);
+    cJSON_AddNumberToObject(e, "value", raw[c]);
+    cJSON_AddNumberToObject(e, "probability", exp(logit[c] - logit[best]) / sum);
+    cJSON_AddItemToArray(arr, e);
+    fprintf(out, "%s %s %.0f", c ? "," : "", m->classes[c], raw[c]);
+  }
+  fprintf(out, " (softmax of value / %g)\n", m->logit_scale);
+  free(logit);
+  free(raw);
+  return j;
 }
 
 static int check_outputs(const struct run_opts *o)
@@ -446,11 +517,13 @@ static int cmd_run(int argc, char **argv)
   m78fw_paths_init(&paths);
   int rc = M78CLI_EXIT_ERROR;
   char *fwdir = NULL, *exe = NULL, *tmpdir = NULL, *report_path = NULL, *dump_tmp = NULL;
-  cJSON *report = NULL;
+  cJSON *report = NULL, *prediction = NULL;
+  struct m78fw_model model;
+  memset(&model, 0, sizeof model);
   struct m78fw_run_result res;
   memset(&res, 0, sizeof res);
 
-  if (!(fwdir = locate_firmware(&paths, o.dir)) || check_outputs(&o) != 0)
+  if (!(fwdir = locate_firmware(&paths, o.dir, &model)) || check_outputs(&o) != 0)
     goto out;
   if (!(exe = m78fw_build(&paths, fwdir, o.dir, o.rebuild)))
     goto out;
@@ -490,9 +563,15 @@ static int cmd_run(int argc, char **argv)
     m78cli_report_print(report, stdout);
     fflush(stdout);
   }
+  if (report && model.nclasses) {
+    prediction = predict(&model, report, stdout);
+    fflush(stdout);
+  }
   int json_ok = 1;
   if (report && o.json) {
     cJSON *full = augment_report(report, o.dir, kat);
+    if (prediction)
+      cJSON_AddItemToObject(full, "prediction", cJSON_Duplicate(prediction, 1));
     char *text = cJSON_Print(full);
     size_t len = strlen(text);
     text = m78cli_xrealloc(text, len + 2);
@@ -527,6 +606,8 @@ out:
   if (tmpdir)
     m78cli_remove_tree(tmpdir);
   cJSON_Delete(report);
+  cJSON_Delete(prediction);
+  m78fw_model_free(&model);
   m78fw_run_result_free(&res);
   free(dump_tmp);
   free(report_path);

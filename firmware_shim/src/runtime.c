@@ -232,7 +232,7 @@ __attribute__((constructor)) static void m78_runtime_start(void)
     rt.report_path = NULL;
   if (rt.dump_dir && !*rt.dump_dir)
     rt.dump_dir = NULL;
-  m78_sim_keep_outputs(m78soc.sim, rt.dump_dir != NULL);
+  m78_sim_keep_outputs(m78soc.sim, 1); /* the report carries the final output */
 
   struct m78_hooks hooks = {.ctx = NULL, .on_guest_error = on_guest_error, .on_event = on_event};
   m78_sim_set_hooks(m78soc.sim, &hooks);

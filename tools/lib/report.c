@@ -82,6 +82,32 @@ cJSON *m78_report_build(const m78_sim *sim, const struct m78_run_info *info)
     cJSON_AddItemToArray(layers, o);
   }
 
+  /* The last layer's output as the hardware slots hold it (small outputs
+   * only: classifier logits and the like). */
+  for (int i = n - 1; i >= 0; i--) {
+    const struct m78_layer_result *r = m78_sim_layer_result(sim, i);
+    if (!r->executed || !r->output)
+      continue;
+    size_t count = r->output_bytes / (size_t)(r->out_elem_bytes ? r->out_elem_bytes : 1);
+    if (count > M78_REPORT_MAX_OUTPUT_VALUES)
+      break;
+    cJSON *out = cJSON_AddObjectToObject(doc, "output");
+    cJSON_AddNumberToObject(out, "layer", i);
+    cJSON_AddItemToObject(out, "shape_chw", shape3(r->out_c, r->out_h, r->out_w));
+    cJSON_AddStringToObject(out, "dtype", r->out_elem_bytes == 4 ? "int32" : "int8");
+    int pt = r->layer.kind == M78_LAYER_PASSTHROUGH;
+    cJSON_AddNumberToObject(out, "slots_per_pass", pt ? r->out_c : r->layer.slots_per_pass);
+    cJSON_AddNumberToObject(out, "out_passes", pt ? 1 : r->layer.out_passes);
+    char gs[24];
+    snprintf(gs, sizeof gs, "0x%016llx", (unsigned long long)r->layer.gap_slots);
+    cJSON_AddStringToObject(out, "gap_slots", gs);
+    cJSON *vals = cJSON_AddArrayToObject(out, "values");
+    for (size_t k = 0; k < count; k++)
+      cJSON_AddItemToArray(vals, cJSON_CreateNumber(r->out_elem_bytes == 4 ? (double)((const int32_t *)r->output)[k]
+                                                                         : (double)((const int8_t *)r->output)[k]));
+    break;
+  }
+
   const struct m78_counters *c = m78_sim_counters(sim);
   cJSON *ctr = cJSON_AddObjectToObject(doc, "counters");
   cJSON_AddNumberToObject(ctr, "guest_errors", (double)c->guest_errors);

@@ -34,6 +34,9 @@ int m78_json_write_file(const cJSON *doc, const char *path, char *err, size_t er
  * Returns 0, or -1 with a message in err. */
 int m78_dump_layers(const m78_sim *sim, const char *dir, char *err, size_t errlen);
 
+/* Outputs up to this many values appear in the report's "output". */
+#define M78_REPORT_MAX_OUTPUT_VALUES 4096
+
 /* Hardware output slot that holds logical output channel c of a layer
  * with `channels` logical channels (izer's allocation; `gaps` marks the
  * slots of a pass that fall in holes of the output map), or -1 when the
