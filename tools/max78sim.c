@@ -455,6 +455,27 @@ static char *paren(const char *detail)
 /* Turns how the child ended into our exit code and, for anything but a
  * PASS, one message (*msg, malloc'd).  REPORT may be NULL (WHY then says
  * why). */
+/* Layers the report marks as not executable; *first (if not NULL) gets
+ * "layer N: reason" of the first one (static storage). */
+static int layer_errors(const cJSON *report, const char **first)
+{
+  static char buf[300];
+  int n = 0;
+  const cJSON *l;
+  cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(report, "layers"))
+  {
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(l, "error");
+    const cJSON *i = cJSON_GetObjectItemCaseSensitive(l, "index");
+    if (cJSON_IsString(e) && e->valuestring[0]) {
+      if (n++ == 0 && first) {
+        snprintf(buf, sizeof buf, "layer %d: %s", cJSON_IsNumber(i) ? i->valueint : -1, e->valuestring);
+        *first = buf;
+      }
+    }
+  }
+  return n;
+}
+
 static int judge(const struct run_opts *o, const struct m78fw_run_result *r, const cJSON *report, const char *why,
                  char **msg)
 {
@@ -462,6 +483,7 @@ static int judge(const struct run_opts *o, const struct m78fw_run_result *r, con
   char *detail = paren(stop_detail(report));
   int rc = M78CLI_EXIT_ERROR;
   char *m = NULL;
+  const char *first_error = NULL;
   if (r->interrupted) {
     m = m78cli_xasprintf("%s: interrupted (%s)", dir, strsignal(r->interrupted));
   } else if (r->timed_out) {
@@ -480,7 +502,12 @@ static int judge(const struct run_opts *o, const struct m78fw_run_result *r, con
                          *detail ? detail : " (address space not available)");
   } else if (r->saw_fail && (r->exit_code == 0 || r->exit_code == 4)) {
     /* The vendor main() spins after FAIL; the shim's hang detector ends it. */
-    if (report) {
+    if (report && layer_errors(report, &first_error) > 0) {
+      m = m78cli_xasprintf("%s: the firmware's output check failed (*** FAIL ***); %d layer(s) could not be "
+                           "simulated (first: %s)",
+                           dir, layer_errors(report, NULL), first_error);
+      rc = M78CLI_EXIT_FAIL;
+    } else if (report) {
       m = m78cli_xasprintf("%s: the firmware's output check failed (*** FAIL ***)", dir);
       rc = M78CLI_EXIT_FAIL;
     } else {
@@ -495,6 +522,13 @@ static int judge(const struct run_opts *o, const struct m78fw_run_result *r, con
     m = m78cli_xasprintf("%s: firmware exited without printing *** PASS *** or *** FAIL ***", dir);
   } else if (!report) {
     m = m78cli_xasprintf("%s: no valid run report (%s)", dir, why);
+  } else if (layer_errors(report, &first_error) > 0) {
+    /* The firmware's check may not cover a layer the simulator could
+     * not execute: never let that pass silently. */
+    m = m78cli_xasprintf("%s: %d layer(s) could not be simulated (first: %s); the firmware printed *** PASS *** "
+                         "but its result is not trustworthy",
+                         dir, layer_errors(report, NULL), first_error);
+    rc = M78CLI_EXIT_FAIL;
   } else {
     rc = M78CLI_EXIT_PASS;
   }
