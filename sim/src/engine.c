@@ -6,18 +6,27 @@
  *    lane; CHW: four pixels per word) for each pass and operand.
  * 2. Element-wise combine and pooling (in either order), then optional
  *    zero-stuffing (transposed convolution) and zero padding.  The result
- *    is one padded int16 plane per (processor, pass): "channel" below.
+ *    is one padded plane per (processor, pass): "channel" below.  The
+ *    channels a convolution sums are laid out once per layer as int16
+ *    pairs for the dot-product kernels (kernels.h).
  * 3. Convolution: per output slot, an exact int32 accumulator over every
  *    mask-enabled processor of the summed quadrants, all passes and taps,
  *    plus 128 x bias of every summed quadrant that enables it.
  * 4. Requantize (shift, round half up, clamp, ReLU/Abs) or keep 32 bits,
  *    and scatter the slots to data SRAM exactly where the hardware writes.
  *
+ * Steps 2-4 (except the scatter) are cut into independent units that may
+ * run on several threads (workers.c); each output value is computed by
+ * one unit in a fixed order, so the results do not depend on the thread
+ * count.  The scatter and everything else with an observable order runs
+ * on the calling thread, slot by slot, pixel by pixel.
+ *
  * The accumulator cannot overflow int32 on this device (compute.md 1.4).
  * Weight fetch follows the mask-address model of registers.md 4.2.
  */
 #include <stdlib.h>
 #include <string.h>
+#include "kernels.h"
 #include "sim_internal.h"
 
 static inline int clamp8(int64_t v) { return v > 127 ? 127 : v < -128 ? -128 : (int)v; }
@@ -56,6 +65,47 @@ static inline int fetch(const struct fetcher *f, int p, int e, int k, int r, int
   return (int8_t)(f->sim->sram[p / 4][word] >> (8 * byte));
 }
 
+/* The h x w values processor p reads for pass e, operand k: fetch() for
+ * every pixel, as one strided sweep when every index is in range and no
+ * wrap applies. */
+static void fetch_plane(const struct fetcher *f, int p, int e, int k, int16_t *dst)
+{
+  const struct m78_layer *l = f->l;
+  uint32_t n = (uint32_t)l->h * (uint32_t)l->w;
+  const uint32_t *src;
+  uint32_t avail;
+  if (f->st) {
+    src = f->st->w + (size_t)(p / 4) * f->st->len;
+    avail = f->st->len;
+  } else if (!(l->streaming && l->fbuf) && l->rptr < M78_SRAM_WORDS) {
+    src = f->sim->sram[p / 4] + l->rptr;
+    avail = M78_SRAM_WORDS - l->rptr;
+  } else {
+    src = NULL;
+    avail = 0;
+  }
+  if (l->chw) {
+    if (src && n && (n - 1) / 4 < avail) {
+      for (uint32_t i = 0; i < n; i++)
+        dst[i] = (int8_t)(src[i / 4] >> (8 * (i % 4)));
+      return;
+    }
+  } else {
+    uint32_t step = (uint32_t)l->ne * (uint32_t)l->ops;
+    uint32_t first = (uint32_t)e * (uint32_t)l->ops + (uint32_t)k;
+    if (src && n && (uint64_t)(n - 1) * step + first < avail) {
+      int sh = 8 * (p % 4);
+      const uint32_t *s = src + first;
+      for (uint32_t i = 0; i < n; i++)
+        dst[i] = (int8_t)(s[(size_t)i * step] >> sh);
+      return;
+    }
+  }
+  for (int r = 0; r < l->h; r++)
+    for (int c = 0; c < l->w; c++)
+      dst[r * l->w + c] = (int16_t)fetch(f, p, e, k, r, c);
+}
+
 static int combine(int func, int a, int b)
 {
   switch (func) {
@@ -70,34 +120,47 @@ static int combine(int func, int a, int b)
 static void pool_plane(const struct m78_layer *l, const int16_t *src, int h, int w, int16_t *dst, int hp, int wp)
 {
   int n = l->pool_h * l->pool_w;
+  int cs = w == 1 ? 1 : l->stride;
+  (void)h;
+  if (!l->pool_en) {
+    for (int r = 0; r < hp; r++) {
+      const int16_t *s = src + (r * l->stride) * w;
+      for (int c = 0; c < wp; c++)
+        dst[r * wp + c] = s[c * cs];
+    }
+    return;
+  }
+  if (l->pool_max) {
+    for (int r = 0; r < hp; r++) {
+      for (int c = 0; c < wp; c++) {
+        const int16_t *s = src + (r * l->stride) * w + c * cs;
+        int v = -32768;
+        for (int i = 0; i < l->pool_h; i++)
+          for (int j = 0; j < l->pool_w; j++)
+            v = s[i * w + j] > v ? s[i * w + j] : v;
+        dst[r * wp + c] = (int16_t)v;
+      }
+    }
+    return;
+  }
+  /* truncate toward zero, or round half away from zero (poolrnd);
+   * 1-D pooling always truncates (izer compute.py: pool1d) */
+  int round = l->pool_round && l->kind != M78_LAYER_CONV1D;
   for (int r = 0; r < hp; r++) {
     for (int c = 0; c < wp; c++) {
-      const int16_t *s = src + (r * l->stride) * w + c * (w == 1 ? 1 : l->stride);
+      const int16_t *s = src + (r * l->stride) * w + c * cs;
+      int sum = 0;
+      for (int i = 0; i < l->pool_h; i++)
+        for (int j = 0; j < l->pool_w; j++)
+          sum += s[i * w + j];
       int v;
-      if (!l->pool_en) {
-        v = s[0];
-      } else if (l->pool_max) {
-        v = -32768;
-        for (int i = 0; i < l->pool_h; i++)
-          for (int j = 0; j < l->pool_w; j++)
-            if (s[i * w + j] > v)
-              v = s[i * w + j];
-      } else {
-        int sum = 0;
-        for (int i = 0; i < l->pool_h; i++)
-          for (int j = 0; j < l->pool_w; j++)
-            sum += s[i * w + j];
-        /* truncate toward zero, or round half away from zero (poolrnd);
-         * 1-D pooling always truncates (izer compute.py: pool1d) */
-        if (l->pool_round && l->kind != M78_LAYER_CONV1D)
-          v = sum >= 0 ? (2 * sum + n) / (2 * n) : -((-2 * sum + n) / (2 * n));
-        else
-          v = sum / n;
-      }
+      if (round)
+        v = sum >= 0 ? (2 * sum + n) / (2 * n) : -((-2 * sum + n) / (2 * n));
+      else
+        v = sum / n;
       dst[r * wp + c] = (int16_t)v;
     }
   }
-  (void)h;
 }
 
 /* Builds the pooled (not yet padded) plane of processor p, pass e.
@@ -106,21 +169,17 @@ static void gather_plane(const struct fetcher *f, int p, int e, int16_t *raw, in
                          int8_t *comb)
 {
   const struct m78_layer *l = f->l;
-  int h = l->h, w = l->w;
+  int h = l->h, w = l->w, n = h * w;
   int hp = l->kind == M78_LAYER_CONVT2D ? l->hp / 2 : l->hp;
   int wp = l->kind == M78_LAYER_CONVT2D ? l->wp / 2 : l->wp;
   if (l->ops == 1) {
-    for (int r = 0; r < h; r++)
-      for (int c = 0; c < w; c++)
-        raw[r * w + c] = (int16_t)fetch(f, p, e, 0, r, c);
+    fetch_plane(f, p, e, 0, raw);
     pool_plane(l, raw, h, w, out, hp, wp);
     return;
   }
   if (l->prepool) {
     for (int k = 0; k < l->ops; k++) {
-      for (int r = 0; r < h; r++)
-        for (int c = 0; c < w; c++)
-          raw[r * w + c] = (int16_t)fetch(f, p, e, k, r, c);
+      fetch_plane(f, p, e, k, raw);
       pool_plane(l, raw, h, w, k ? tmp : out, hp, wp);
       if (k)
         for (int i = 0; i < hp * wp; i++)
@@ -130,16 +189,17 @@ static void gather_plane(const struct fetcher *f, int p, int e, int16_t *raw, in
       out[i] = (int16_t)clamp8(out[i]);
     return;
   }
-  for (int r = 0; r < h; r++) {
-    for (int c = 0; c < w; c++) {
-      int v = fetch(f, p, e, 0, r, c);
-      for (int k = 1; k < l->ops; k++)
-        v = combine(l->elt_func, v, fetch(f, p, e, k, r, c));
-      raw[r * w + c] = (int16_t)clamp8(v);
-    }
+  /* tmp holds h x w values here (see the scratch sizes) */
+  fetch_plane(f, p, e, 0, raw);
+  for (int k = 1; k < l->ops; k++) {
+    fetch_plane(f, p, e, k, tmp);
+    for (int i = 0; i < n; i++)
+      raw[i] = (int16_t)combine(l->elt_func, raw[i], tmp[i]);
   }
+  for (int i = 0; i < n; i++)
+    raw[i] = (int16_t)clamp8(raw[i]);
   if (comb)
-    for (int i = 0; i < h * w; i++)
+    for (int i = 0; i < n; i++)
       comb[i] = (int8_t)raw[i];
   pool_plane(l, raw, h, w, out, hp, wp);
 }
@@ -201,7 +261,7 @@ static void *alloc_output(struct m78_layer_result *res, int c, int h, int w, int
 }
 
 static void run_passthrough(m78_sim *sim, const struct m78_layer *l, struct m78_layer_result *res,
-                            int16_t *const *plane, const int *procs, int nprocs)
+                            const int16_t *planes, size_t plane_n, const int *procs, int nprocs)
 {
   int npix = l->hp * l->wp;
   int8_t *out = sim->keep_outputs ? alloc_output(res, nprocs * l->ne, l->hp, l->wp, 1) : NULL;
@@ -213,7 +273,7 @@ static void run_passthrough(m78_sim *sim, const struct m78_layer *l, struct m78_
         continue;
       int t = k / 4, lane = k % 4;
       for (int e = 0; e < l->ne; e++) {
-        const int16_t *src = plane[i * l->ne + e];
+        const int16_t *src = planes + (size_t)(i * l->ne + e) * plane_n;
         for (int pix = 0; pix < npix; pix++) {
           uint32_t base = l->wptr[g] + (uint32_t)t * l->wptr_toff;
           uint32_t word = (base & 0x1FFF) + (uint32_t)(pix * l->ne + e) * (uint32_t)(l->wptr_inc + 1);
@@ -231,151 +291,321 @@ static void run_passthrough(m78_sim *sim, const struct m78_layer *l, struct m78_
   res->sram_writes += (uint64_t)npix * (uint64_t)l->ne * (uint64_t)((nprocs + 3) / 4);
 }
 
+/* ------------------------------------------------------------------ */
+/* One layer                                                            */
+
+enum { SC_PLANES, SC_X, SC_W, SC_ACC, SC_OUT, SC_OFF, SC_THREAD = 8 };
+#define TILE 256 /* positions per conv unit: a tile's inputs stay in L1 */
+/* below these sizes a job costs more to hand out than to do */
+#define PAR_MIN_MACS (1 << 20)
+#define PAR_MIN_VALUES (1 << 15)
+
+struct layer_job {
+  m78_sim *sim;
+  const struct m78_layer *l;
+  struct fetcher f;
+  int procs[M78_PROCS], nprocs;
+  int crank[M78_PROCS]; /* rank of processor i among the summed ones, or -1 */
+  int ncontrib;
+  int conv, stuffed, hp0, wp0, ph, pw;
+  size_t raw_n;
+  int8_t *comb;
+  int16_t *scratch[M78_MAX_THREADS][3]; /* per thread: raw, tmp, pooled */
+
+  int16_t *planes; /* passthrough: [nplanes][hp * wp] */
+  size_t plane_n;
+
+  struct m78k_conv kc;
+  m78k_conv_fn kfn;
+  int nsb, nb_pad;
+
+  void *out; /* [slots][ho * wo]: int8, or int32 for out32 */
+  int bskip;
+};
+
+static void gather_unit(void *ctx, int pi, int tid)
+{
+  struct layer_job *j = ctx;
+  const struct m78_layer *l = j->l;
+  int i = pi / l->ne, e = pi % l->ne;
+  int q = j->crank[i] >= 0 ? j->crank[i] * l->ne + e : -1;
+  int8_t *comb = j->comb ? j->comb + (size_t)(e * j->nprocs + i) * j->raw_n : NULL;
+  if (j->conv && q < 0 && !comb)
+    return; /* nothing reads this plane */
+  int16_t *raw = j->scratch[tid][0], *tmp = j->scratch[tid][1], *pooled = j->scratch[tid][2];
+  if (!j->conv) {
+    gather_plane(&j->f, j->procs[i], e, raw, tmp, j->planes + (size_t)pi * j->plane_n, comb);
+    return;
+  }
+  gather_plane(&j->f, j->procs[i], e, raw, tmp, pooled, comb);
+  if (q < 0)
+    return;
+  /* channel q is half q % 2 of pair q / 2; zeros around it stay */
+  int16_t *x = (int16_t *)(uintptr_t)j->kc.x + (size_t)(q / 2) * j->kc.xstride * 2 + q % 2;
+  int sr = j->stuffed ? 2 : 1;
+  for (int r = 0; r < j->hp0; r++) {
+    int16_t *row = x + (size_t)((r * sr + l->pad_r) * j->pw + l->pad_c) * 2;
+    const int16_t *src = pooled + r * j->wp0;
+    for (int c = 0; c < j->wp0; c++)
+      row[2 * c * sr] = src[c];
+  }
+}
+
+/* Weights of slot block sb as kernel pairs, zero for padding. */
+static void weights_unit(void *ctx, int sb, int tid)
+{
+  struct layer_job *j = ctx;
+  const struct m78_layer *l = j->l;
+  int taps = j->kc.taps, ncp = j->kc.ncp;
+  int32_t *w = (int32_t *)(uintptr_t)j->kc.w + (size_t)sb * (size_t)ncp * (size_t)taps * M78K_SB;
+  (void)tid;
+  memset(w, 0, (size_t)ncp * (size_t)taps * M78K_SB * sizeof *w);
+  for (int s = 0; s < M78K_SB; s++) {
+    int o = sb * M78K_SB + s;
+    if (o >= l->slots)
+      break;
+    for (int i = 0; i < j->nprocs; i++) {
+      if (j->crank[i] < 0)
+        continue;
+      for (int e = 0; e < l->ne; e++) {
+        int q = j->crank[i] * l->ne + e;
+        for (int t = 0; t < taps; t++) {
+          int v = weight(j->sim, l, j->procs[i], o * l->ne + e, t);
+          uint32_t *d = (uint32_t *)&w[((size_t)(q / 2) * (size_t)taps + (size_t)t) * M78K_SB + (size_t)s];
+          *d |= (uint32_t)(uint16_t)(int16_t)v << (16 * (q % 2));
+        }
+      }
+    }
+  }
+}
+
+static void conv_unit(void *ctx, int u, int tid)
+{
+  struct layer_job *j = ctx;
+  int tile = u / j->nsb, sb = u % j->nsb;
+  int b0 = tile * TILE, b1 = b0 + TILE < j->nb_pad ? b0 + TILE : j->nb_pad;
+  (void)tid;
+  j->kfn(&j->kc, sb, b0, b1);
+}
+
+/* Bias, requantization and activation of slot o into the logical output. */
+static void post_unit(void *ctx, int o, int tid)
+{
+  struct layer_job *j = ctx;
+  const struct m78_layer *l = j->l;
+  const m78_sim *sim = j->sim;
+  (void)tid;
+  int ps = o % l->slots_per_pass, pe = o / l->slots_per_pass;
+  int gap = ps < 64 && ((l->gap_slots >> ps) & 1);
+  int bidx = o - pe * __builtin_popcountll(l->gap_slots) -
+             __builtin_popcountll(l->gap_slots & (ps < 64 ? (1ull << ps) - 1 : ~0ull));
+  int32_t bias = 0;
+  for (int g = 0; g < M78_QUADS; g++)
+    if (l->bias_en[g] && !gap)
+      bias += 128 * (int8_t)sim->q[g].bias[(l->bias_sad[g] + j->bskip + bidx) % M78_BIAS_ENTRIES];
+
+  int ho = l->ho, wo = l->wo, npix = ho * wo;
+  const int32_t *acc = j->kc.out + (size_t)o * j->kc.ostride;
+  if (l->out32) {
+    int32_t *dst = (int32_t *)j->out + (size_t)o * (size_t)npix;
+    for (int y = 0; y < ho; y++)
+      for (int x = 0; x < wo; x++)
+        dst[y * wo + x] = (int32_t)((uint32_t)acc[y * j->pw + x] + (uint32_t)bias);
+    return;
+  }
+  int8_t *dst = (int8_t *)j->out + (size_t)o * (size_t)npix;
+  int sh = l->shift, kk = 7 - sh;
+  for (int y = 0; y < ho; y++) {
+    for (int x = 0; x < wo; x++) {
+      int64_t a = (int64_t)(int32_t)((uint32_t)acc[y * j->pw + x] + (uint32_t)bias);
+      int v;
+      if (sh < 7)
+        v = clamp8((a + (1ll << (kk - 1))) >> kk);
+      else
+        v = clamp8(a * ((int64_t)1 << (sh - 7)));
+      if (l->abs_act)
+        v = v < 0 ? (v == -128 ? 127 : -v) : v;
+      else if (l->relu && v < 0)
+        v = 0;
+      dst[y * wo + x] = (int8_t)v;
+    }
+  }
+}
+
+/* Step 4's writes, in the hardware's order: slot by slot, pixel by pixel. */
+static void scatter(m78_sim *sim, const struct m78_layer *l, const void *out)
+{
+  int npix = l->ho * l->wo;
+  int consumer = l->index + 1;
+  int streams = consumer >= 0 && consumer < M78_MAX_STREAM_LAYERS && consumer < sim->n_layers &&
+                sim->streams[consumer].active;
+  uint32_t base_inst = (l->wptr[0] >> 13) & 0xF, base_word = l->wptr[0] & 0x1FFF;
+  uint32_t step = (uint32_t)(l->wptr_inc + 1);
+  for (int o = 0; o < l->slots; o++) {
+    int e = o / l->slots_per_pass, s = o % l->slots_per_pass;
+    uint32_t inst = base_inst + (uint32_t)(s / 4) * (l->wptr_moff >> 13);
+    int lane = s % 4;
+    if (l->out32) {
+      const int32_t *src = (const int32_t *)out + (size_t)o * (size_t)npix;
+      uint32_t word = base_word + (uint32_t)e * l->wptr_choff + (uint32_t)lane;
+      for (int pix = 0; pix < npix; pix++, word += 4 * step)
+        write_word(sim, l, inst, word, (uint32_t)src[pix]);
+      continue;
+    }
+    const int8_t *src = (const int8_t *)out + (size_t)o * (size_t)npix;
+    uint32_t word = base_word + (uint32_t)e * l->wptr_choff;
+    if (streams || inst >= M78_SRAM_INSTANCES) {
+      for (int pix = 0; pix < npix; pix++, word += step)
+        write_byte(sim, l, inst, word, lane, src[pix]);
+      continue;
+    }
+    uint32_t *mem = sim->sram[inst];
+    uint32_t keep = ~(0xFFu << (8 * lane));
+    for (int pix = 0; pix < npix; pix++, word += step) {
+      if (word >= M78_SRAM_WORDS) {
+        write_byte(sim, l, inst, word, lane, src[pix]);
+        continue;
+      }
+      mem[word] = (mem[word] & keep) | ((uint32_t)(uint8_t)src[pix] << (8 * lane));
+    }
+  }
+}
+
+static void out_of_memory(m78_sim *sim, const struct m78_layer *l)
+{
+  m78i_guest_error(sim, M78_E_UNMAPPED, 0, "layer %d: out of host memory", l->index);
+}
+
+static void run_conv(struct layer_job *j, struct m78_layer_result *res)
+{
+  m78_sim *sim = j->sim;
+  const struct m78_layer *l = j->l;
+  int taps = l->kh * l->kw, kc = j->ncontrib * l->ne, ncp = (kc + 1) / 2;
+  int ho = l->ho, wo = l->wo, npix = ho * wo;
+  int nb = (ho - 1) * j->pw + wo;
+  j->nb_pad = (nb + M78K_CHUNK - 1) / M78K_CHUNK * M78K_CHUNK;
+  j->nsb = (l->slots + M78K_SB - 1) / M78K_SB;
+
+  int32_t *w = m78i_scratch(sim, SC_W, (size_t)j->nsb * (size_t)(ncp ? ncp : 1) * (size_t)taps * M78K_SB * 4);
+  int32_t *acc = m78i_scratch(sim, SC_ACC, (size_t)j->nsb * M78K_SB * (size_t)j->nb_pad * 4);
+  int32_t *off = m78i_scratch(sim, SC_OFF, (size_t)taps * 4);
+  size_t out_bytes = (size_t)l->slots * (size_t)npix * (l->out32 ? 4 : 1);
+  void *out = sim->keep_outputs ? alloc_output(res, l->slots, ho, wo, l->out32 ? 4 : 1) : NULL;
+  if (!out)
+    out = m78i_scratch(sim, SC_OUT, out_bytes);
+  if (!w || !acc || !off || !out) {
+    out_of_memory(sim, l);
+    return;
+  }
+  for (int t = 0; t < taps; t++)
+    off[t] = (t / l->kw) * j->pw + t % l->kw;
+  j->kc.ncp = ncp;
+  j->kc.taps = taps;
+  j->kc.off = off;
+  j->kc.w = w;
+  j->kc.out = acc;
+  j->kc.ostride = (size_t)j->nb_pad;
+  j->kfn = m78k_conv_select(NULL);
+  j->out = out;
+  j->bskip = (l->index == 0 && j->f.st) ? 1 : 0;
+
+  uint64_t work = (uint64_t)j->nsb * M78K_SB * (uint64_t)ncp * 2 * (uint64_t)taps * (uint64_t)j->nb_pad;
+  int par = work >= PAR_MIN_MACS;
+  m78i_par_for(sim, j->nsb, par, weights_unit, j);
+  if (ncp)
+    m78i_par_for(sim, (j->nb_pad + TILE - 1) / TILE * j->nsb, par, conv_unit, j);
+  else
+    memset(acc, 0, (size_t)j->nsb * M78K_SB * (size_t)j->nb_pad * 4);
+  m78i_par_for(sim, l->slots, (uint64_t)l->slots * (uint64_t)npix >= PAR_MIN_VALUES, post_unit, j);
+  scatter(sim, l, out);
+
+  res->mram_reads += (uint64_t)l->slots * (uint64_t)j->ncontrib * (uint64_t)l->ne;
+  res->sram_writes += (uint64_t)npix * (uint64_t)((l->slots + 3) / 4);
+}
+
 void m78i_engine_run_layer(m78_sim *sim, const struct m78_layer *l, struct m78_layer_result *res)
 {
-  struct fetcher f = {sim, l, NULL};
+  struct layer_job job, *j = &job;
+  memset(j, 0, sizeof *j);
+  j->sim = sim;
+  j->l = l;
+  j->f = (struct fetcher){sim, l, NULL};
   if (l->index >= 0 && l->index < M78_MAX_STREAM_LAYERS && sim->streams[l->index].active)
-    f.st = &sim->streams[l->index];
-  int procs[M78_PROCS], nprocs = 0;
-  for (int p = 0; p < M78_PROCS; p++)
-    if ((l->in_procs >> p) & 1)
-      procs[nprocs++] = p;
-
-  int conv = l->kind != M78_LAYER_PASSTHROUGH;
-  int stuffed = l->kind == M78_LAYER_CONVT2D;
-  int hp0 = stuffed ? l->hp / 2 : l->hp, wp0 = stuffed ? l->wp / 2 : l->wp;
-  int ph = l->hp + 2 * l->pad_r, pw = l->wp + 2 * l->pad_c; /* padded plane */
-  size_t raw_n = (size_t)l->h * (size_t)l->w;
-  int nplanes = nprocs * l->ne;
-
-  int16_t *raw = malloc(raw_n * sizeof(int16_t));
-  int16_t *tmp = malloc((size_t)hp0 * (size_t)wp0 * sizeof(int16_t));
-  int16_t *pooled = malloc((size_t)hp0 * (size_t)wp0 * sizeof(int16_t));
-  int16_t *planes = calloc((size_t)nplanes * (size_t)ph * (size_t)pw, sizeof(int16_t));
-  int16_t **plane = malloc((size_t)nplanes * sizeof *plane);
-  if (!raw || !tmp || !pooled || !planes || !plane) {
-    m78i_guest_error(sim, M78_E_UNMAPPED, 0, "layer %d: out of host memory", l->index);
-    goto out;
+    j->f.st = &sim->streams[l->index];
+  for (int p = 0; p < M78_PROCS; p++) {
+    if (!((l->in_procs >> p) & 1))
+      continue;
+    int i = j->nprocs++;
+    j->procs[i] = p;
+    j->crank[i] = ((l->mask_procs >> p) & 1) && ((l->quads_summed >> (p / 16)) & 1) ? j->ncontrib++ : -1;
   }
 
+  j->conv = l->kind != M78_LAYER_PASSTHROUGH;
+  j->stuffed = l->kind == M78_LAYER_CONVT2D;
+  j->hp0 = j->stuffed ? l->hp / 2 : l->hp;
+  j->wp0 = j->stuffed ? l->wp / 2 : l->wp;
+  j->ph = l->hp + 2 * l->pad_r;
+  j->pw = l->wp + 2 * l->pad_c;
+  j->raw_n = (size_t)l->h * (size_t)l->w;
+  int nplanes = j->nprocs * l->ne;
+  size_t pooled_n = (size_t)j->hp0 * (size_t)j->wp0;
+
   /* keep the combined operands when pooling follows the combination */
-  int8_t *comb = NULL;
   if (sim->keep_outputs && l->ops > 1 && !l->prepool && (l->pool_en || l->stride > 1)) {
     free(res->combined);
-    res->combined_bytes = (size_t)nplanes * raw_n;
+    res->combined_bytes = (size_t)nplanes * j->raw_n;
     res->combined = calloc(1, res->combined_bytes ? res->combined_bytes : 1);
-    comb = res->combined;
+    j->comb = res->combined;
     res->comb_c = nplanes;
     res->comb_h = l->h;
     res->comb_w = l->w;
   }
 
+  int par = (uint64_t)nplanes * (uint64_t)j->raw_n * (uint64_t)l->ops >= PAR_MIN_VALUES;
+  int nthreads = par ? m78i_threads(sim) : 1;
+  size_t tmp_n = j->raw_n > pooled_n ? j->raw_n : pooled_n;
+  for (int t = 0; t < nthreads; t++) {
+    j->scratch[t][0] = m78i_scratch(sim, SC_THREAD + 4 * t, j->raw_n * 2);
+    j->scratch[t][1] = m78i_scratch(sim, SC_THREAD + 4 * t + 1, tmp_n * 2);
+    j->scratch[t][2] = m78i_scratch(sim, SC_THREAD + 4 * t + 2, pooled_n * 2);
+    if (!j->scratch[t][0] || !j->scratch[t][1] || !j->scratch[t][2]) {
+      out_of_memory(sim, l);
+      goto out;
+    }
+  }
+
   /* 1+2: fetch, combine, pool, stuff, pad */
-  for (int i = 0; i < nprocs; i++) {
-    for (int e = 0; e < l->ne; e++) {
-      int16_t *pl = planes + (size_t)(i * l->ne + e) * (size_t)ph * (size_t)pw;
-      plane[i * l->ne + e] = pl;
-      /* channel numbering as the layer's output: pass-major */
-      gather_plane(&f, procs[i], e, raw, tmp, pooled, comb ? comb + (size_t)(e * nprocs + i) * raw_n : NULL);
-      for (int r = 0; r < hp0; r++)
-        for (int c = 0; c < wp0; c++) {
-          int rr = stuffed ? 2 * r : r, cc = stuffed ? 2 * c : c;
-          pl[(rr + l->pad_r) * pw + cc + l->pad_c] = pooled[r * wp0 + c];
-        }
+  if (j->conv) {
+    int ncp = (j->ncontrib * l->ne + 1) / 2;
+    int maxoff = (l->kh - 1) * j->pw + l->kw - 1;
+    int nb = (l->ho - 1) * j->pw + l->wo;
+    size_t reach = (size_t)((nb + M78K_CHUNK - 1) / M78K_CHUNK * M78K_CHUNK) + (size_t)maxoff;
+    j->kc.xstride = (reach + M78K_CHUNK - 1) / M78K_CHUNK * M78K_CHUNK;
+    size_t xbytes = (size_t)ncp * j->kc.xstride * 4;
+    int16_t *x = m78i_scratch(sim, SC_X, xbytes);
+    if (!x) {
+      out_of_memory(sim, l);
+      goto out;
+    }
+    memset(x, 0, xbytes);
+    j->kc.x = x;
+  } else {
+    j->plane_n = (size_t)l->hp * (size_t)l->wp;
+    j->planes = m78i_scratch(sim, SC_PLANES, (size_t)nplanes * j->plane_n * 2);
+    if (!j->planes) {
+      out_of_memory(sim, l);
+      goto out;
     }
   }
-  res->sram_reads += (uint64_t)raw_n * (uint64_t)l->ne * (uint64_t)l->ops * (uint64_t)((nprocs + 3) / 4);
+  m78i_par_for(sim, nplanes, par, gather_unit, j);
+  res->sram_reads += (uint64_t)j->raw_n * (uint64_t)l->ne * (uint64_t)l->ops * (uint64_t)((j->nprocs + 3) / 4);
 
-  if (!conv) {
+  if (j->conv)
+    run_conv(j, res);
+  else
     /* passthrough planes are unpadded (padding is rejected by the decoder) */
-    run_passthrough(sim, l, res, plane, procs, nprocs);
-    goto out;
-  }
-
-  /* 3: convolution */
-  int ho = l->ho, wo = l->wo, npix = ho * wo, taps = l->kh * l->kw;
-  int32_t *acc = malloc((size_t)npix * sizeof(int32_t));
-  void *outbuf = sim->keep_outputs ? alloc_output(res, l->slots, ho, wo, l->out32 ? 4 : 1) : NULL;
-  if (!acc) {
-    m78i_guest_error(sim, M78_E_UNMAPPED, 0, "layer %d: out of host memory", l->index);
-    goto out;
-  }
-  uint32_t base_inst = (l->wptr[0] >> 13) & 0xF, base_word = l->wptr[0] & 0x1FFF;
-  for (int o = 0; o < l->slots; o++) {
-    memset(acc, 0, (size_t)npix * sizeof(int32_t));
-    for (int i = 0; i < nprocs; i++) {
-      int p = procs[i];
-      if (!((l->mask_procs >> p) & 1) || !((l->quads_summed >> (p / 16)) & 1))
-        continue;
-      for (int e = 0; e < l->ne; e++) {
-        const int16_t *pl = plane[i * l->ne + e];
-        int k = o * l->ne + e;
-        for (int t = 0; t < taps; t++) {
-          int wv = weight(sim, l, p, k, t);
-          if (!wv)
-            continue;
-          int ti = t / l->kw, tj = t % l->kw;
-          for (int y = 0; y < ho; y++) {
-            const int16_t *src = pl + (y + ti) * pw + tj;
-            int32_t *dst = acc + y * wo;
-            for (int x = 0; x < wo; x++)
-              dst[x] += wv * src[x];
-          }
-        }
-      }
-      res->mram_reads += (uint64_t)l->ne;
-    }
-    /* A streaming layer 0 consumes one bias entry before its first
-     * output (izer stores a 0 there: kbias.py, "problem on AI85"). */
-    int bskip = (l->index == 0 && f.st) ? 1 : 0;
-    int ps = o % l->slots_per_pass, pe = o / l->slots_per_pass;
-    int gap = ps < 64 && ((l->gap_slots >> ps) & 1);
-    int bidx = o - pe * __builtin_popcountll(l->gap_slots) -
-               __builtin_popcountll(l->gap_slots & (ps < 64 ? (1ull << ps) - 1 : ~0ull));
-    int32_t bias = 0;
-    for (int g = 0; g < M78_QUADS; g++)
-      if (l->bias_en[g] && !gap)
-        bias += 128 * (int8_t)sim->q[g].bias[(l->bias_sad[g] + bskip + bidx) % M78_BIAS_ENTRIES];
-
-    /* 4: post-process and scatter */
-    int e = o / l->slots_per_pass, s = o % l->slots_per_pass;
-    uint32_t inst = base_inst + (uint32_t)(s / 4) * (l->wptr_moff >> 13);
-    int lane = s % 4;
-    for (int pix = 0; pix < npix; pix++) {
-      int32_t a = acc[pix] + bias;
-      if (l->out32) {
-        uint32_t word = base_word + (uint32_t)(4 * pix * (l->wptr_inc + 1)) + (uint32_t)e * l->wptr_choff + (uint32_t)lane;
-        write_word(sim, l, inst, word, (uint32_t)a);
-        if (outbuf)
-          ((int32_t *)outbuf)[(size_t)o * (size_t)npix + (size_t)pix] = a;
-      } else {
-        int v;
-        int sh = l->shift;
-        if (sh < 7) {
-          int kk = 7 - sh;
-          v = clamp8(((int64_t)a + (1ll << (kk - 1))) >> kk);
-        } else {
-          v = clamp8((int64_t)a * ((int64_t)1 << (sh - 7)));
-        }
-        if (l->abs_act)
-          v = v < 0 ? (v == -128 ? 127 : -v) : v;
-        else if (l->relu && v < 0)
-          v = 0;
-        uint32_t word = base_word + (uint32_t)(pix * (l->wptr_inc + 1)) + (uint32_t)e * l->wptr_choff;
-        write_byte(sim, l, inst, word, lane, v);
-        if (outbuf)
-          ((int8_t *)outbuf)[(size_t)o * (size_t)npix + (size_t)pix] = (int8_t)v;
-      }
-    }
-  }
-  res->sram_writes += (uint64_t)npix * (uint64_t)((l->slots + 3) / 4);
-  free(acc);
+    run_passthrough(sim, l, res, j->planes, j->plane_n, j->procs, j->nprocs);
 
 out:
   res->executed = 1;
-  free(raw);
-  free(tmp);
-  free(pooled);
-  free(planes);
-  free(plane);
 }

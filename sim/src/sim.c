@@ -53,6 +53,7 @@ void m78_sim_free(m78_sim *sim)
   if (!sim)
     return;
   free_results(sim);
+  m78i_workers_free(sim->workers);
   free(sim);
 }
 
@@ -60,10 +61,12 @@ void m78_sim_reset(m78_sim *sim)
 {
   struct m78_hooks hooks = sim->hooks;
   int keep = sim->keep_outputs;
+  struct m78_workers *workers = sim->workers;
   free_results(sim);
   memset(sim, 0, sizeof *sim);
   sim->hooks = hooks;
   sim->keep_outputs = keep;
+  sim->workers = workers;
   sim->power_mask = 0xF;
   sim->clock_enabled = 1;
 }

@@ -108,6 +108,7 @@ struct m78_sim {
   struct m78_hooks hooks;
   int keep_outputs;
   struct m78_layer_result results[M78_MAX_LAYERS];
+  struct m78_workers *workers; /* threads and scratch of the engine (workers.c) */
 };
 
 /* sim.c */
@@ -127,6 +128,19 @@ enum m78_status m78i_mram_read(const m78_sim *sim, int proc, uint32_t offset, ui
 
 /* engine.c: runs one decoded layer's datapath; fills *res */
 void m78i_engine_run_layer(m78_sim *sim, const struct m78_layer *l, struct m78_layer_result *res);
+
+/* workers.c: parallel units and scratch memory of the engine */
+#define M78I_SCRATCH_SLOTS (8 + 4 * M78_MAX_THREADS)
+typedef void (*m78i_unit_fn)(void *ctx, int unit, int tid);
+/* Runs fn(ctx, u, tid) for u in [0, nunits): on the calling thread (tid 0)
+ * alone unless `parallel`, else on up to m78i_threads() threads. */
+void m78i_par_for(m78_sim *sim, int nunits, int parallel, m78i_unit_fn fn, void *ctx);
+/* Threads a parallel job uses (starts the workers on first use). */
+int m78i_threads(m78_sim *sim);
+/* Buffer `slot` of at least `bytes` (64-byte aligned, contents left
+ * over, NULL when out of memory); valid until the next call for the slot. */
+void *m78i_scratch(m78_sim *sim, int slot, size_t bytes);
+void m78i_workers_free(struct m78_workers *w);
 
 /* timing.c: cycles the state machine spends on a layer */
 uint64_t m78i_layer_cycles(const m78_sim *sim, const struct m78_layer *l);

@@ -186,6 +186,19 @@ void m78_sim_set_hooks(m78_sim *sim, const struct m78_hooks *hooks);
 /* Keep every layer's logical output (for dumps and the viewer). */
 void m78_sim_keep_outputs(m78_sim *sim, int keep);
 
+/* Host threads the datapath may use (1 = the caller only, the default;
+ * at most M78_MAX_THREADS).  Results are identical for any count.
+ * Returns the count in effect. */
+#define M78_MAX_THREADS 16
+int m78_sim_set_threads(m78_sim *sim, int n);
+int m78_sim_threads(const m78_sim *sim);
+
+/* A new instance with a copy of the hardware state of `src` (registers,
+ * memories, time, counters), as after m78_sim_new() otherwise: no hooks,
+ * no results, one thread, outputs not kept.  NULL when out of memory or
+ * while `src` runs an inference. */
+m78_sim *m78_sim_clone(const m78_sim *src);
+
 /* Bus accesses as the firmware makes them.  width: 1, 2 or 4. */
 enum m78_status m78_bus_read(m78_sim *sim, uint32_t addr, unsigned width, uint32_t *value);
 enum m78_status m78_bus_write(m78_sim *sim, uint32_t addr, unsigned width, uint32_t value);

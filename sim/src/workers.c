@@ -1,0 +1,203 @@
+/*
+ * Host resources of the datapath: worker threads and scratch memory.
+ *
+ * A layer's work is cut into independent units (a plane to gather, a
+ * block of outputs to accumulate, a slot to requantize); m78i_par_for()
+ * hands them to the calling thread and to n - 1 persistent workers, which
+ * take the next unit from a shared counter.  Every unit writes only its
+ * own outputs and computes them in a fixed order, so the results do not
+ * depend on the number of threads or on which thread ran which unit.
+ * Anything with an order that matters (SRAM writes, guest errors, hooks)
+ * stays on the calling thread.
+ *
+ * Scratch buffers grow and are kept for the next layer, so the engine
+ * allocates nothing once the largest layer has run.  Both live in the
+ * unsaved part of the instance: a snapshot never carries them.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include "sim_internal.h"
+
+struct worker {
+  struct m78_workers *w;
+  int tid;
+};
+
+struct m78_workers {
+  int want;    /* threads asked for, >= 1 */
+  int started; /* worker threads running (want - 1 when all could start) */
+  pthread_t th[M78_MAX_THREADS];
+  struct worker arg[M78_MAX_THREADS];
+  pthread_mutex_t mu;
+  pthread_cond_t go, done;
+  unsigned gen; /* bumped for every job */
+  int quit;
+  int busy;     /* workers not yet done with the current job */
+
+  /* the current job */
+  m78i_unit_fn fn;
+  void *ctx;
+  int nunits;
+  int next;
+
+  struct {
+    void *p;
+    size_t cap;
+  } buf[M78I_SCRATCH_SLOTS];
+};
+
+static void run_units(struct m78_workers *w, int tid)
+{
+  for (;;) {
+    int u = __atomic_fetch_add(&w->next, 1, __ATOMIC_RELAXED);
+    if (u >= w->nunits)
+      return;
+    w->fn(w->ctx, u, tid);
+  }
+}
+
+static void *worker_main(void *arg)
+{
+  struct worker *me = arg;
+  struct m78_workers *w = me->w;
+  unsigned seen = 0;
+  pthread_mutex_lock(&w->mu);
+  for (;;) {
+    while (!w->quit && w->gen == seen)
+      pthread_cond_wait(&w->go, &w->mu);
+    if (w->quit)
+      break;
+    seen = w->gen;
+    pthread_mutex_unlock(&w->mu);
+    run_units(w, me->tid);
+    pthread_mutex_lock(&w->mu);
+    if (--w->busy == 0)
+      pthread_cond_signal(&w->done);
+  }
+  pthread_mutex_unlock(&w->mu);
+  return NULL;
+}
+
+static struct m78_workers *workers(m78_sim *sim)
+{
+  if (!sim->workers) {
+    struct m78_workers *w = calloc(1, sizeof *w);
+    if (!w)
+      return NULL;
+    w->want = 1;
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->go, NULL);
+    pthread_cond_init(&w->done, NULL);
+    sim->workers = w;
+  }
+  return sim->workers;
+}
+
+static void stop_threads(struct m78_workers *w)
+{
+  if (!w->started)
+    return;
+  pthread_mutex_lock(&w->mu);
+  w->quit = 1;
+  pthread_cond_broadcast(&w->go);
+  pthread_mutex_unlock(&w->mu);
+  for (int i = 0; i < w->started; i++)
+    pthread_join(w->th[i], NULL);
+  w->started = 0;
+  w->quit = 0;
+}
+
+/* Starts the missing workers; fewer if the host refuses threads (the
+ * results are the same, only slower). */
+static void start_threads(struct m78_workers *w)
+{
+  while (w->started < w->want - 1) {
+    struct worker *a = &w->arg[w->started];
+    a->w = w;
+    a->tid = w->started + 1;
+    if (pthread_create(&w->th[w->started], NULL, worker_main, a) != 0)
+      break;
+    w->started++;
+  }
+  w->want = w->started + 1;
+}
+
+void m78i_workers_free(struct m78_workers *w)
+{
+  if (!w)
+    return;
+  stop_threads(w);
+  for (int i = 0; i < M78I_SCRATCH_SLOTS; i++)
+    free(w->buf[i].p);
+  pthread_mutex_destroy(&w->mu);
+  pthread_cond_destroy(&w->go);
+  pthread_cond_destroy(&w->done);
+  free(w);
+}
+
+int m78_sim_set_threads(m78_sim *sim, int n)
+{
+  struct m78_workers *w = workers(sim);
+  if (!w)
+    return 1;
+  if (n < 1)
+    n = 1;
+  if (n > M78_MAX_THREADS)
+    n = M78_MAX_THREADS;
+  if (n - 1 < w->started)
+    stop_threads(w);
+  w->want = n;
+  return n;
+}
+
+int m78_sim_threads(const m78_sim *sim) { return sim->workers ? sim->workers->want : 1; }
+
+int m78i_threads(m78_sim *sim)
+{
+  struct m78_workers *w = workers(sim);
+  if (!w)
+    return 1;
+  if (w->started < w->want - 1)
+    start_threads(w);
+  return w->started + 1;
+}
+
+void m78i_par_for(m78_sim *sim, int nunits, int parallel, m78i_unit_fn fn, void *ctx)
+{
+  struct m78_workers *w = workers(sim);
+  if (!w || !parallel || nunits < 2 || m78i_threads(sim) < 2) {
+    for (int u = 0; u < nunits; u++)
+      fn(ctx, u, 0);
+    return;
+  }
+  pthread_mutex_lock(&w->mu);
+  w->fn = fn;
+  w->ctx = ctx;
+  w->nunits = nunits;
+  w->next = 0;
+  w->busy = w->started;
+  w->gen++;
+  pthread_cond_broadcast(&w->go);
+  pthread_mutex_unlock(&w->mu);
+  run_units(w, 0);
+  pthread_mutex_lock(&w->mu);
+  while (w->busy)
+    pthread_cond_wait(&w->done, &w->mu);
+  pthread_mutex_unlock(&w->mu);
+}
+
+void *m78i_scratch(m78_sim *sim, int slot, size_t bytes)
+{
+  struct m78_workers *w = workers(sim);
+  if (!w || slot < 0 || slot >= M78I_SCRATCH_SLOTS)
+    return NULL;
+  /* 64 bytes of slack: vector loads may read a little past the end */
+  bytes = (bytes + 64 + 63) & ~(size_t)63;
+  if (w->buf[slot].cap < bytes) {
+    free(w->buf[slot].p);
+    w->buf[slot].p = aligned_alloc(64, bytes);
+    w->buf[slot].cap = w->buf[slot].p ? bytes : 0;
+  }
+  return w->buf[slot].p;
+}
