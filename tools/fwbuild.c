@@ -541,7 +541,11 @@ int m78fw_run(const struct m78fw_run_opts *o, struct m78fw_run_result *r)
   char *report_env = m78cli_xasprintf("M78SIM_REPORT=%s", o->report_path);
   char *dump_env = o->dump_dir ? m78cli_xasprintf("M78SIM_DUMP_DIR=%s", o->dump_dir) : m78cli_xstrdup("M78SIM_DUMP_DIR");
   char *cycles_env = m78cli_xasprintf("M78SIM_MAX_CYCLES=%llu", (unsigned long long)o->max_cycles);
-  const char *env[] = {report_env, dump_env, cycles_env, NULL};
+  const char *env[16] = {report_env, dump_env, cycles_env};
+  size_t nenv = 3;
+  for (const char *const *e = o->env; e && *e && nenv + 1 < sizeof env / sizeof env[0]; e++)
+    env[nenv++] = *e;
+  env[nenv] = NULL;
   char *argv[] = {(char *)o->exe, NULL};
   int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
   struct m78cli_spawn_opts so = {

@@ -85,6 +85,7 @@ struct m78fw_run_opts {
   uint64_t max_cycles;     /* M78SIM_MAX_CYCLES */
   double timeout_s;        /* wall-clock safety limit, 0 = none */
   int quiet;               /* drop the console; hold stderr for errors */
+  const char *const *env;  /* more NAME=value settings for the child, NULL-terminated (or NULL) */
 };
 
 struct m78fw_run_result {

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "cli_util.h"
 #include "fwbuild.h"
 #include "report.h"
@@ -40,6 +41,7 @@ struct command {
 
 static const struct command commands[] = {
     {"run", cmd_run, "build a synthesized firmware folder and run it on the simulator"},
+    {"bench", m78cli_cmd_bench, "time the simulator's inference on networks against the chip's"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -92,6 +94,7 @@ struct run_opts {
   const char *json;
   const char *dump;
   uint64_t max_cycles;
+  uint64_t threads;
   double timeout_s;
   int quiet, no_table, rebuild, help;
 };
@@ -111,6 +114,8 @@ static void run_help(FILE *out)
           "                        and OUTDIR/layers.json (OUTDIR is created if missing)\n"
           "  --max-cycles N        budget of simulated CNN cycles (default %llu)\n"
           "  --timeout SEC         wall-clock safety limit in seconds (default %.0f, 0: none)\n"
+          "  --threads N           host threads of the simulator's engine (default 1, at\n"
+          "                        most 16; results are identical for any count)\n"
           "  -q, --quiet           do not show the firmware's console, only the table\n"
           "                        (its error output is still shown if the run fails)\n"
           "  --no-table            do not print the table\n"
@@ -156,6 +161,7 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 {
   memset(o, 0, sizeof *o);
   o->max_cycles = DEFAULT_MAX_CYCLES;
+  o->threads = 1;
   o->timeout_s = DEFAULT_TIMEOUT_S;
   int only_args = 0;
   for (int i = 1; i < argc; i++) {
@@ -188,6 +194,13 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
         return -1;
       if (m78cli_parse_u64(v, &o->max_cycles) != 0 || o->max_cycles == 0) {
         m78cli_error("run: --max-cycles: not a positive integer: %s", v);
+        return -1;
+      }
+    } else if (is_option(a, "--threads")) {
+      if (!(v = option_value(argc, argv, &i, "--threads")))
+        return -1;
+      if (m78cli_parse_u64(v, &o->threads) != 0 || o->threads < 1 || o->threads > 16) {
+        m78cli_error("run: --threads: not an integer from 1 to 16: %s", v);
         return -1;
       }
     } else if (is_option(a, "--timeout")) {
@@ -576,13 +589,18 @@ static int cmd_run(int argc, char **argv)
     }
   }
 
+  char *threads_env = m78cli_xasprintf("M78SIM_THREADS=%llu", (unsigned long long)o.threads);
+  const char *env[] = {threads_env, "M78SIM_BENCH", NULL};
   struct m78fw_run_opts ro = {.exe = exe,
                               .report_path = report_path,
                               .dump_dir = dump_tmp,
                               .max_cycles = o.max_cycles,
                               .timeout_s = o.timeout_s,
-                              .quiet = o.quiet};
-  if (m78fw_run(&ro, &res) != 0)
+                              .quiet = o.quiet,
+                              .env = env};
+  int started = m78fw_run(&ro, &res);
+  free(threads_env);
+  if (started != 0)
     goto out;
   fflush(stdout);
 

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "bench.h"
 #include "bridge.h"
 #include "report.h"
 #include "soc.h"
@@ -55,6 +56,7 @@ static void on_event(void *ctx, enum m78_event ev, int layer, uint64_t cycle)
   (void)cycle;
   if (ev == M78_EV_LAYER_START)
     m78soc.sim_layer_hint = layer;
+  m78bench_event(ev);
 }
 
 void m78soc_report_unmapped(uint32_t addr, unsigned width, int write)
@@ -90,6 +92,8 @@ static void write_outputs(enum m78soc_stop why, const char *detail, int exit_cod
   };
   if (rt.report_path) {
     cJSON *doc = m78_report_build(m78soc.sim, &info);
+    if (doc)
+      m78bench_report(doc);
     if (!doc || m78_json_write_file(doc, rt.report_path, err, sizeof err) != 0)
       fprintf(stderr, "max78sim: cannot write the report: %s\n", doc ? err : "out of memory");
     cJSON_Delete(doc);
@@ -233,6 +237,10 @@ __attribute__((constructor)) static void m78_runtime_start(void)
   if (rt.dump_dir && !*rt.dump_dir)
     rt.dump_dir = NULL;
   m78_sim_keep_outputs(m78soc.sim, 1); /* the report carries the final output */
+  unsigned long long threads = env_ull("M78SIM_THREADS", 1);
+  m78_sim_set_threads(m78soc.sim, threads > M78_MAX_THREADS ? M78_MAX_THREADS : (int)threads);
+  if (m78bench_init() != 0)
+    _exit(6);
 
   struct m78_hooks hooks = {.ctx = NULL, .on_guest_error = on_guest_error, .on_event = on_event};
   m78_sim_set_hooks(m78soc.sim, &hooks);

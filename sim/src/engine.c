@@ -471,6 +471,13 @@ static void scatter(m78_sim *sim, const struct m78_layer *l, const void *out)
   }
 }
 
+const char *m78_engine_kernel(void)
+{
+  const char *name;
+  m78k_conv_select(&name);
+  return name;
+}
+
 static void out_of_memory(m78_sim *sim, const struct m78_layer *l)
 {
   m78i_guest_error(sim, M78_E_UNMAPPED, 0, "layer %d: out of host memory", l->index);

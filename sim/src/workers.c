@@ -148,7 +148,8 @@ int m78_sim_set_threads(m78_sim *sim, int n)
   if (n - 1 < w->started)
     stop_threads(w);
   w->want = n;
-  return n;
+  start_threads(w);
+  return w->want;
 }
 
 int m78_sim_threads(const m78_sim *sim) { return sim->workers ? sim->workers->want : 1; }

@@ -187,17 +187,25 @@ void m78_sim_set_hooks(m78_sim *sim, const struct m78_hooks *hooks);
 void m78_sim_keep_outputs(m78_sim *sim, int keep);
 
 /* Host threads the datapath may use (1 = the caller only, the default;
- * at most M78_MAX_THREADS).  Results are identical for any count.
- * Returns the count in effect. */
+ * at most M78_MAX_THREADS).  Results are identical for any count.  The
+ * threads start here; returns the count in effect (fewer when the host
+ * refuses threads). */
 #define M78_MAX_THREADS 16
 int m78_sim_set_threads(m78_sim *sim, int n);
 int m78_sim_threads(const m78_sim *sim);
 
-/* A new instance with a copy of the hardware state of `src` (registers,
- * memories, time, counters), as after m78_sim_new() otherwise: no hooks,
- * no results, one thread, outputs not kept.  NULL when out of memory or
- * while `src` runs an inference. */
+/* Snapshots.  copy_state makes `dst` hold the hardware state of `src`
+ * (registers, memories, time, counters) with no results, keeping dst's
+ * host wiring (hooks, threads, keep_outputs); clone does the same into a
+ * new instance (no hooks, one thread, outputs not kept).  Both refuse
+ * while `src` runs an inference (-1 / NULL), as clone does when out of
+ * memory. */
+int m78_sim_copy_state(m78_sim *dst, const m78_sim *src);
 m78_sim *m78_sim_clone(const m78_sim *src);
+
+/* Name of the convolution kernel the engine uses on this CPU
+ * ("avx2", "generic"). */
+const char *m78_engine_kernel(void);
 
 /* Bus accesses as the firmware makes them.  width: 1, 2 or 4. */
 enum m78_status m78_bus_read(m78_sim *sim, uint32_t addr, unsigned width, uint32_t *value);

@@ -1,0 +1,325 @@
+/*
+ * Benchmark mode of a firmware process (M78SIM_BENCH=R, `max78sim bench`).
+ *
+ * What is timed must be the simulator's own work for one inference, from
+ * the start bit to the interrupt with the weights already loaded, without
+ * the host cost of running the firmware around it.  So the run is
+ * recorded and replayed in-process:
+ *
+ *  - when the firmware writes quadrant 0's CTRL.cnn_en 0 -> 1, the
+ *    simulator's hardware state just before that write is copied (a
+ *    snapshot: weights, bias, registers, input already in SRAM);
+ *  - every CNN-window access from that write until the inference is done
+ *    is recorded with the CNN cycle it happened at (FIFO pushes, polls);
+ *  - at the end, a replay instance is loaded with the snapshot (untimed)
+ *    and the recorded accesses are applied at their cycles; the clock runs
+ *    from the start bit to the completed interrupt.  One replay warms up,
+ *    then R are timed.  Each replay must end at the live run's cycle with
+ *    every layer's output identical to the live run's, and read back every
+ *    recorded value, or the bench reports an error instead of times.
+ *
+ * The live run is timed as well (start bit to interrupt, which includes
+ * the bridge's cost for the firmware's own accesses in between), and the
+ * weight load: the span from the first to the last kernel-memory write,
+ * with the bridge's access count over it.
+ *
+ * Host time is measured here only, never fed back into the simulation.
+ */
+#define _GNU_SOURCE
+#include "bench.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "bridge.h"
+#include "soc.h"
+
+struct rec {
+  uint64_t cycle;
+  uint32_t addr, value;
+  uint8_t width, write;
+};
+
+struct bench {
+  int replays;
+  int threads;
+  m78_sim *snap;        /* state before the start bit */
+  m78_sim *at_irq;      /* state when the live run raised its interrupt */
+  uint64_t snap_cycle;
+  int recording, done;  /* recording accesses; recording finished */
+  struct rec *rec;
+  size_t n, cap;
+  int overflow;
+  double t_start, t_live_end; /* live run: start bit, interrupt */
+
+  /* weight load */
+  uint64_t w_writes, w_bytes;
+  double w_first, w_last;
+  uint64_t w_acc_first, w_acc_last;
+
+  /* replay layer timing */
+  double layer_t0;
+  double layer_ms[M78_MAX_LAYERS];
+};
+
+/* Outside the firmware's .bss, like the bridge state (see soc.h). */
+static struct bench *bench __attribute__((section(".data.m78shim")));
+
+static double now_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
+static uint64_t bridge_accesses(void)
+{
+  struct m78_bridge_stats st;
+  m78_bridge_get_stats(&st);
+  return st.reads + st.writes;
+}
+
+static void record(const struct rec *r)
+{
+  struct bench *b = bench;
+  if (b->n == b->cap) {
+    size_t cap = b->cap ? 2 * b->cap : 4096;
+    struct rec *p = realloc(b->rec, cap * sizeof *p);
+    if (!p) {
+      b->overflow = 1;
+      return;
+    }
+    b->rec = p;
+    b->cap = cap;
+  }
+  b->rec[b->n++] = *r;
+}
+
+/* soc.c calls this for every CNN-window access: reads after they took
+ * effect, writes before. */
+static void on_access(void *ctx, uint32_t addr, unsigned width, uint32_t value, int write)
+{
+  struct bench *b = bench;
+  m78_sim *sim = m78soc.sim;
+  (void)ctx;
+  if (b->recording) {
+    if (!m78_sim_busy(sim)) {
+      b->recording = 0;
+      b->done = 1;
+    } else {
+      struct rec r = {m78_sim_now(sim), addr, value, (uint8_t)width, (uint8_t)write};
+      record(&r);
+      return;
+    }
+  }
+  if (!write || b->snap)
+    return;
+  struct m78_addr_info a;
+  if (m78_addr_decode(addr, &a) != 0)
+    return;
+  if (a.region->kind == M78_REG_MRAM) {
+    double t = now_ms();
+    uint64_t acc = bridge_accesses();
+    if (!b->w_writes) {
+      b->w_first = t;
+      b->w_acc_first = acc;
+    }
+    b->w_last = t;
+    b->w_acc_last = acc;
+    b->w_writes++;
+    b->w_bytes += width;
+    return;
+  }
+  if (a.region->kind != M78_REG_QREGS || a.quad != 0 || a.greg != M78_GREG_CTRL || width != 4)
+    return;
+  uint32_t old = m78_greg_get(sim, 0, M78_GREG_CTRL);
+  if (!M78_GET(value, CTRL, CNN_EN) || M78_GET(old, CTRL, CNN_EN) || m78_sim_busy(sim))
+    return;
+  b->snap = m78_sim_clone(sim);
+  if (!b->snap)
+    return;
+  b->snap_cycle = m78_sim_now(sim);
+  b->recording = 1;
+  b->t_start = now_ms();
+  struct rec r = {b->snap_cycle, addr, value, (uint8_t)width, 1};
+  record(&r);
+}
+
+int m78bench_init(void)
+{
+  const char *v = getenv("M78SIM_BENCH");
+  if (!v || !*v)
+    return 0;
+  char *end;
+  errno = 0;
+  long n = strtol(v, &end, 10);
+  if (errno || *end || n < 1 || n > 1000) {
+    fprintf(stderr, "max78sim: M78SIM_BENCH=%s is not a replay count (1..1000)\n", v);
+    return -1;
+  }
+  bench = calloc(1, sizeof *bench);
+  if (!bench) {
+    fprintf(stderr, "max78sim: out of memory for the benchmark\n");
+    return -1;
+  }
+  bench->replays = (int)n;
+  bench->threads = m78_sim_threads(m78soc.sim);
+  m78soc.trace_access = on_access;
+  m78soc.trace_ctx = NULL;
+  return 0;
+}
+
+void m78bench_event(enum m78_event ev)
+{
+  if (bench && bench->recording && ev == M78_EV_DONE && !bench->at_irq) {
+    bench->t_live_end = now_ms();
+    bench->at_irq = m78_sim_clone(m78soc.sim);
+  }
+}
+
+static void replay_event(void *ctx, enum m78_event ev, int layer, uint64_t cycle)
+{
+  struct bench *b = ctx;
+  (void)cycle;
+  if (layer < 0 || layer >= M78_MAX_LAYERS)
+    return;
+  if (ev == M78_EV_LAYER_START)
+    b->layer_t0 = now_ms();
+  else if (ev == M78_EV_LAYER_DONE)
+    b->layer_ms[layer] += now_ms() - b->layer_t0;
+}
+
+/* Every layer's output of the replay equals the live run's, and so does
+ * data SRAM at the interrupt. */
+static int same_outputs(const m78_sim *a, const m78_sim *a_irq, const m78_sim *b, char *why, size_t len)
+{
+  int n = m78_sim_layer_count(a);
+  if (n != m78_sim_layer_count(b)) {
+    snprintf(why, len, "%d layers instead of %d", m78_sim_layer_count(b), n);
+    return 0;
+  }
+  for (int i = 0; i < n; i++) {
+    const struct m78_layer_result *x = m78_sim_layer_result(a, i), *y = m78_sim_layer_result(b, i);
+    if (x->output_bytes != y->output_bytes || x->combined_bytes != y->combined_bytes ||
+        (x->output_bytes && memcmp(x->output, y->output, x->output_bytes) != 0) ||
+        (x->combined_bytes && memcmp(x->combined, y->combined, x->combined_bytes) != 0)) {
+      snprintf(why, len, "layer %d's output differs from the live run's", i);
+      return 0;
+    }
+  }
+  for (int i = 0; i < M78_SRAM_INSTANCES; i++)
+    if (memcmp(m78_sram_view(a_irq, i), m78_sram_view(b, i), M78_SRAM_WORDS * 4) != 0) {
+      snprintf(why, len, "data SRAM instance %d differs from the live run's", i);
+      return 0;
+    }
+  return 1;
+}
+
+/* One replay into `rep`; returns its wall time in ms, or -1 with why. */
+static double replay(m78_sim *rep, char *why, size_t len)
+{
+  struct bench *b = bench;
+  const m78_sim *live = m78soc.sim;
+  uint64_t end = m78_sim_run_end(live);
+  m78_sim_copy_state(rep, b->snap);
+  memset(b->layer_ms, 0, sizeof b->layer_ms);
+  uint64_t mismatches = 0;
+  double t0 = now_ms();
+  for (size_t i = 0; i < b->n; i++) {
+    const struct rec *r = &b->rec[i];
+    m78_sim_run_until(rep, r->cycle);
+    if (r->write) {
+      m78_bus_write(rep, r->addr, r->width, r->value);
+    } else {
+      uint32_t v;
+      m78_bus_read(rep, r->addr, r->width, &v);
+      mismatches += v != r->value;
+    }
+  }
+  m78_sim_run_until(rep, end);
+  double t1 = now_ms();
+  if (mismatches) {
+    snprintf(why, len, "%llu replayed reads returned other values than in the live run",
+             (unsigned long long)mismatches);
+    return -1;
+  }
+  if (m78_sim_busy(rep) || !m78_sim_irq(rep) || m78_sim_run_end(rep) != end ||
+      m78_sim_run_start(rep) != m78_sim_run_start(live)) {
+    snprintf(why, len, "the replay did not end at the live run's interrupt (cycle %llu)", (unsigned long long)end);
+    return -1;
+  }
+  if (!same_outputs(live, b->at_irq, rep, why, len))
+    return -1;
+  return t1 - t0;
+}
+
+static void add_weights(cJSON *j)
+{
+  struct bench *b = bench;
+  cJSON *w = cJSON_AddObjectToObject(j, "weights");
+  double ms = b->w_writes > 1 ? b->w_last - b->w_first : 0;
+  uint64_t acc = b->w_writes ? b->w_acc_last - b->w_acc_first + 1 : 0;
+  cJSON_AddNumberToObject(w, "writes", (double)b->w_writes);
+  cJSON_AddNumberToObject(w, "bytes", (double)b->w_bytes);
+  cJSON_AddNumberToObject(w, "ms", ms);
+  cJSON_AddNumberToObject(w, "bridge_accesses", (double)acc);
+  cJSON_AddNumberToObject(w, "accesses_per_s", ms > 0 ? (double)acc / (ms * 1e-3) : 0);
+}
+
+void m78bench_report(cJSON *doc)
+{
+  struct bench *b = bench;
+  if (!b)
+    return;
+  m78soc.trace_access = NULL;
+  cJSON *j = cJSON_AddObjectToObject(doc, "bench");
+  cJSON_AddNumberToObject(j, "threads", b->threads);
+  cJSON_AddStringToObject(j, "kernel", m78_engine_kernel());
+  add_weights(j);
+  char why[200] = "";
+  if (!b->snap)
+    snprintf(why, sizeof why, "the firmware never started an inference");
+  else if (b->overflow)
+    snprintf(why, sizeof why, "out of memory while recording the run");
+  else if (!b->at_irq)
+    snprintf(why, sizeof why, "the inference did not finish");
+  if (why[0]) {
+    cJSON_AddStringToObject(j, "error", why);
+    return;
+  }
+  cJSON_AddNumberToObject(j, "live_ms", b->t_live_end - b->t_start);
+  cJSON_AddNumberToObject(j, "recorded_accesses", (double)b->n);
+
+  /* the hang detector must not count the replays as a stuck firmware */
+  m78soc.in_shim++;
+  m78_sim *rep = m78_sim_new();
+  double *ms = calloc((size_t)b->replays, sizeof *ms);
+  if (!rep || !ms) {
+    snprintf(why, sizeof why, "out of memory for the replay");
+  } else {
+    m78_sim_set_threads(rep, b->threads);
+    m78_sim_keep_outputs(rep, 1);
+    struct m78_hooks hooks = {.ctx = b, .on_event = replay_event};
+    m78_sim_set_hooks(rep, &hooks);
+    double warm = replay(rep, why, sizeof why);
+    for (int i = 0; i < b->replays && warm >= 0 && !why[0]; i++)
+      if ((ms[i] = replay(rep, why, sizeof why)) < 0)
+        break;
+  }
+  m78soc.in_shim--;
+  if (why[0]) {
+    cJSON_AddStringToObject(j, "error", why);
+  } else {
+    cJSON *arr = cJSON_AddArrayToObject(j, "replay_ms");
+    for (int i = 0; i < b->replays; i++)
+      cJSON_AddItemToArray(arr, cJSON_CreateNumber(ms[i]));
+    /* per-layer time of the last replay, where the engine spends it */
+    cJSON *lay = cJSON_AddArrayToObject(j, "layer_ms");
+    for (int i = 0; i < m78_sim_layer_count(rep); i++)
+      cJSON_AddItemToArray(lay, cJSON_CreateNumber(b->layer_ms[i]));
+  }
+  free(ms);
+  m78_sim_free(rep);
+}

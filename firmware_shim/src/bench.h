@@ -1,0 +1,19 @@
+/*
+ * Benchmark mode of a firmware process: records the first inference and
+ * replays it in-process to time the simulator alone (bench.c).
+ */
+#ifndef M78_BENCH_H
+#define M78_BENCH_H
+
+#include <cjson/cJSON.h>
+#include "max78sim/sim.h"
+
+/* Reads M78SIM_BENCH (replay count); 0 when off or on, -1 after printing
+ * an error. */
+int m78bench_init(void);
+/* Inference events of the live simulator. */
+void m78bench_event(enum m78_event ev);
+/* Replays and adds the "bench" object to the report (no-op when off). */
+void m78bench_report(cJSON *doc);
+
+#endif
