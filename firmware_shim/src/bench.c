@@ -74,6 +74,15 @@ static double now_ms(void)
   return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
 }
 
+/* CPU time of the whole process (all engine threads): unlike wall time,
+ * it does not grow when other programs share the cores. */
+static double cpu_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
 static uint64_t bridge_accesses(void)
 {
   struct m78_bridge_stats st;
@@ -217,8 +226,9 @@ static int same_outputs(const m78_sim *a, const m78_sim *a_irq, const m78_sim *b
   return 1;
 }
 
-/* One replay into `rep`; returns its wall time in ms, or -1 with why. */
-static double replay(m78_sim *rep, char *why, size_t len)
+/* One replay into `rep`; returns its wall time in ms (*cpu: CPU time),
+ * or -1 with why. */
+static double replay(m78_sim *rep, double *cpu, char *why, size_t len)
 {
   struct bench *b = bench;
   const m78_sim *live = m78soc.sim;
@@ -226,7 +236,7 @@ static double replay(m78_sim *rep, char *why, size_t len)
   m78_sim_copy_state(rep, b->snap);
   memset(b->layer_ms, 0, sizeof b->layer_ms);
   uint64_t mismatches = 0;
-  double t0 = now_ms();
+  double c0 = cpu_ms(), t0 = now_ms();
   for (size_t i = 0; i < b->n; i++) {
     const struct rec *r = &b->rec[i];
     m78_sim_run_until(rep, r->cycle);
@@ -240,6 +250,7 @@ static double replay(m78_sim *rep, char *why, size_t len)
   }
   m78_sim_run_until(rep, end);
   double t1 = now_ms();
+  *cpu = cpu_ms() - c0;
   if (mismatches) {
     snprintf(why, len, "%llu replayed reads returned other values than in the live run",
              (unsigned long long)mismatches);
@@ -295,17 +306,17 @@ void m78bench_report(cJSON *doc)
   /* the hang detector must not count the replays as a stuck firmware */
   m78soc.in_shim++;
   m78_sim *rep = m78_sim_new();
-  double *ms = calloc((size_t)b->replays, sizeof *ms);
-  if (!rep || !ms) {
+  double *ms = calloc((size_t)b->replays, sizeof *ms), *cpu = calloc((size_t)b->replays, sizeof *cpu), warm_cpu;
+  if (!rep || !ms || !cpu) {
     snprintf(why, sizeof why, "out of memory for the replay");
   } else {
     m78_sim_set_threads(rep, b->threads);
     m78_sim_keep_outputs(rep, 1);
     struct m78_hooks hooks = {.ctx = b, .on_event = replay_event};
     m78_sim_set_hooks(rep, &hooks);
-    double warm = replay(rep, why, sizeof why);
+    double warm = replay(rep, &warm_cpu, why, sizeof why);
     for (int i = 0; i < b->replays && warm >= 0 && !why[0]; i++)
-      if ((ms[i] = replay(rep, why, sizeof why)) < 0)
+      if ((ms[i] = replay(rep, &cpu[i], why, sizeof why)) < 0)
         break;
   }
   m78soc.in_shim--;
@@ -315,11 +326,15 @@ void m78bench_report(cJSON *doc)
     cJSON *arr = cJSON_AddArrayToObject(j, "replay_ms");
     for (int i = 0; i < b->replays; i++)
       cJSON_AddItemToArray(arr, cJSON_CreateNumber(ms[i]));
+    arr = cJSON_AddArrayToObject(j, "replay_cpu_ms");
+    for (int i = 0; i < b->replays; i++)
+      cJSON_AddItemToArray(arr, cJSON_CreateNumber(cpu[i]));
     /* per-layer time of the last replay, where the engine spends it */
     cJSON *lay = cJSON_AddArrayToObject(j, "layer_ms");
     for (int i = 0; i < m78_sim_layer_count(rep); i++)
       cJSON_AddItemToArray(lay, cJSON_CreateNumber(b->layer_ms[i]));
   }
   free(ms);
+  free(cpu);
   m78_sim_free(rep);
 }

@@ -122,11 +122,26 @@ static void pool_plane(const struct m78_layer *l, const int16_t *src, int h, int
   int n = l->pool_h * l->pool_w;
   int cs = w == 1 ? 1 : l->stride;
   (void)h;
+  if (!l->pool_en && hp == h && wp == w) {
+    memcpy(dst, src, (size_t)hp * (size_t)wp * sizeof *dst);
+    return;
+  }
   if (!l->pool_en) {
     for (int r = 0; r < hp; r++) {
       const int16_t *s = src + (r * l->stride) * w;
       for (int c = 0; c < wp; c++)
         dst[r * wp + c] = s[c * cs];
+    }
+    return;
+  }
+  if (l->pool_max && l->pool_h == 2 && l->pool_w == 2 && w > 1) {
+    for (int r = 0; r < hp; r++) {
+      const int16_t *s0 = src + (r * l->stride) * w, *s1 = s0 + w;
+      for (int c = 0; c < wp; c++) {
+        int i = c * cs;
+        int16_t a = s0[i] > s0[i + 1] ? s0[i] : s0[i + 1], b = s1[i] > s1[i + 1] ? s1[i] : s1[i + 1];
+        dst[r * wp + c] = a > b ? a : b;
+      }
     }
     return;
   }
@@ -204,22 +219,6 @@ static void gather_plane(const struct fetcher *f, int p, int e, int16_t *raw, in
   pool_plane(l, raw, h, w, out, hp, wp);
 }
 
-/* Weight of processor p for kernel use k (= slot * ne + pass), tap t. */
-static inline int weight(const m78_sim *sim, const struct m78_layer *l, int p, int k, int t)
-{
-  uint32_t C = l->mcnt_sad + (uint32_t)k * (uint32_t)l->qbits;
-  uint32_t K = C >> 3, bo = C & 7;
-  uint32_t s = K * (uint32_t)l->kwidth + (uint32_t)l->oned_sad + (uint32_t)(l->kwidth - 1 - t);
-  uint32_t col = s / 9;
-  if (col >= M78_MRAM_WORDS)
-    return 0;
-  unsigned byte = sim->mram[p][col][8 - s % 9];
-  if (l->qbits == 8)
-    return (int8_t)byte;
-  unsigned v = (byte >> bo) & ((1u << l->qbits) - 1);
-  return v >= (1u << (l->qbits - 1)) ? (int)v - (1 << l->qbits) : (int)v;
-}
-
 static void write_byte(m78_sim *sim, const struct m78_layer *l, uint32_t inst, uint32_t word, int lane, int v)
 {
   if (m78i_stream_write(sim, l->index + 1, inst, word, (uint32_t)(v & 0xFF) << (8 * lane), 0xFFu << (8 * lane)))
@@ -294,8 +293,7 @@ static void run_passthrough(m78_sim *sim, const struct m78_layer *l, struct m78_
 /* ------------------------------------------------------------------ */
 /* One layer                                                            */
 
-enum { SC_PLANES, SC_X, SC_W, SC_ACC, SC_OUT, SC_OFF, SC_THREAD = 8 };
-#define TILE 256 /* positions per conv unit: a tile's inputs stay in L1 */
+enum { SC_PLANES, SC_X, SC_W, SC_OUTP, SC_OUT, SC_OFF, SC_BIAS, SC_WORDS, SC_THREAD };
 /* below these sizes a job costs more to hand out than to do */
 #define PAR_MIN_MACS (1 << 20)
 #define PAR_MIN_VALUES (1 << 15)
@@ -316,11 +314,13 @@ struct layer_job {
   size_t plane_n;
 
   struct m78k_conv kc;
-  m78k_conv_fn kfn;
+  struct m78k_kernels kern;
+  struct m78k_quant quant;
   int nsb, nb_pad;
-
-  void *out; /* [slots][ho * wo]: int8, or int32 for out32 */
-  int bskip;
+  int32_t *bias;     /* [slots] */
+  int32_t *tile[M78_MAX_THREADS]; /* per thread: M78K_SB x M78K_TILE sums */
+  uint8_t *outp;     /* [slots][nb_pad] outputs by position, elem bytes each */
+  int elem;
 };
 
 static void gather_unit(void *ctx, int pi, int tid)
@@ -351,11 +351,16 @@ static void gather_unit(void *ctx, int pi, int tid)
   }
 }
 
-/* Weights of slot block sb as kernel pairs, zero for padding. */
+/* Weights of slot block sb as kernel pairs, zero for padding.  Kernel use
+ * k = slot * ne + pass of processor p starts at mask bit C = MCNT_SAD + k *
+ * qbits: byte K = C / 8 of every kernel, bits C % 8 up; tap t is kernel
+ * byte s = K * kwidth + ONED_SAD + kwidth - 1 - t, stored in column s / 9,
+ * byte 8 - s % 9 (b0..b8); columns past the memory read as 0. */
 static void weights_unit(void *ctx, int sb, int tid)
 {
   struct layer_job *j = ctx;
   const struct m78_layer *l = j->l;
+  const m78_sim *sim = j->sim;
   int taps = j->kc.taps, ncp = j->kc.ncp;
   int32_t *w = (int32_t *)(uintptr_t)j->kc.w + (size_t)sb * (size_t)ncp * (size_t)taps * M78K_SB;
   (void)tid;
@@ -364,37 +369,65 @@ static void weights_unit(void *ctx, int sb, int tid)
     int o = sb * M78K_SB + s;
     if (o >= l->slots)
       break;
-    for (int i = 0; i < j->nprocs; i++) {
-      if (j->crank[i] < 0)
-        continue;
-      for (int e = 0; e < l->ne; e++) {
+    for (int e = 0; e < l->ne; e++) {
+      uint32_t C = l->mcnt_sad + (uint32_t)(o * l->ne + e) * (uint32_t)l->qbits;
+      uint32_t K = C >> 3, bo = C & 7;
+      /* byte of tap 0; tap t is t bytes before it */
+      uint32_t s0 = K * (uint32_t)l->kwidth + (uint32_t)l->oned_sad + (uint32_t)(l->kwidth - 1);
+      uint32_t col0 = s0 / 9, r0 = s0 % 9;
+      for (int i = 0; i < j->nprocs; i++) {
+        if (j->crank[i] < 0)
+          continue;
         int q = j->crank[i] * l->ne + e;
-        for (int t = 0; t < taps; t++) {
-          int v = weight(j->sim, l, j->procs[i], o * l->ne + e, t);
-          uint32_t *d = (uint32_t *)&w[((size_t)(q / 2) * (size_t)taps + (size_t)t) * M78K_SB + (size_t)s];
-          *d |= (uint32_t)(uint16_t)(int16_t)v << (16 * (q % 2));
+        const uint8_t(*mram)[9] = sim->mram[j->procs[i]];
+        uint32_t *d = (uint32_t *)&w[(size_t)(q / 2) * (size_t)taps * M78K_SB + (size_t)s];
+        int half = 16 * (q % 2);
+        uint32_t col = col0, r = r0;
+        for (int t = 0; t < taps; t++, d += M78K_SB) {
+          int v = 0;
+          if (col < M78_MRAM_WORDS) {
+            unsigned byte = mram[col][8 - r];
+            if (l->qbits == 8) {
+              v = (int8_t)byte;
+            } else {
+              unsigned u = (byte >> bo) & ((1u << l->qbits) - 1);
+              v = u >= (1u << (l->qbits - 1)) ? (int)u - (1 << l->qbits) : (int)u;
+            }
+          }
+          *d |= (uint32_t)(uint16_t)(int16_t)v << half;
+          if (r-- == 0) {
+            r = 8;
+            col--;
+          }
         }
       }
     }
   }
 }
 
+/* Sums of one tile of positions for one slot block, then the output stage
+ * while they are in L1. */
 static void conv_unit(void *ctx, int u, int tid)
 {
   struct layer_job *j = ctx;
   int tile = u / j->nsb, sb = u % j->nsb;
-  int b0 = tile * TILE, b1 = b0 + TILE < j->nb_pad ? b0 + TILE : j->nb_pad;
-  (void)tid;
-  j->kfn(&j->kc, sb, b0, b1);
+  int b0 = tile * M78K_TILE, b1 = b0 + M78K_TILE < j->nb_pad ? b0 + M78K_TILE : j->nb_pad;
+  int32_t *sums = j->tile[tid];
+  j->kern.conv(&j->kc, sb, b0, b1, sums);
+  for (int s = 0; s < M78K_SB; s++) {
+    int o = sb * M78K_SB + s;
+    if (o >= j->l->slots)
+      break;
+    j->kern.quant(sums + s * M78K_TILE, b1 - b0, j->bias[o], &j->quant,
+                  j->outp + ((size_t)o * (size_t)j->nb_pad + (size_t)b0) * (size_t)j->elem);
+  }
 }
 
-/* Bias, requantization and activation of slot o into the logical output. */
-static void post_unit(void *ctx, int o, int tid)
+/* 128 x bias of every summed quadrant that enables it, for slot o.  A
+ * streaming layer 0 consumes one bias entry before its first output
+ * (izer stores a 0 there: kbias.py, "problem on AI85"). */
+static int32_t slot_bias(const m78_sim *sim, const struct m78_layer *l, int o, int bskip)
 {
-  struct layer_job *j = ctx;
-  const struct m78_layer *l = j->l;
-  const m78_sim *sim = j->sim;
-  (void)tid;
   int ps = o % l->slots_per_pass, pe = o / l->slots_per_pass;
   int gap = ps < 64 && ((l->gap_slots >> ps) & 1);
   int bidx = o - pe * __builtin_popcountll(l->gap_slots) -
@@ -402,43 +435,23 @@ static void post_unit(void *ctx, int o, int tid)
   int32_t bias = 0;
   for (int g = 0; g < M78_QUADS; g++)
     if (l->bias_en[g] && !gap)
-      bias += 128 * (int8_t)sim->q[g].bias[(l->bias_sad[g] + j->bskip + bidx) % M78_BIAS_ENTRIES];
-
-  int ho = l->ho, wo = l->wo, npix = ho * wo;
-  const int32_t *acc = j->kc.out + (size_t)o * j->kc.ostride;
-  if (l->out32) {
-    int32_t *dst = (int32_t *)j->out + (size_t)o * (size_t)npix;
-    for (int y = 0; y < ho; y++)
-      for (int x = 0; x < wo; x++)
-        dst[y * wo + x] = (int32_t)((uint32_t)acc[y * j->pw + x] + (uint32_t)bias);
-    return;
-  }
-  int8_t *dst = (int8_t *)j->out + (size_t)o * (size_t)npix;
-  int sh = l->shift, kk = 7 - sh;
-  for (int y = 0; y < ho; y++) {
-    for (int x = 0; x < wo; x++) {
-      int64_t a = (int64_t)(int32_t)((uint32_t)acc[y * j->pw + x] + (uint32_t)bias);
-      int v;
-      if (sh < 7)
-        v = clamp8((a + (1ll << (kk - 1))) >> kk);
-      else
-        v = clamp8(a * ((int64_t)1 << (sh - 7)));
-      if (l->abs_act)
-        v = v < 0 ? (v == -128 ? 127 : -v) : v;
-      else if (l->relu && v < 0)
-        v = 0;
-      dst[y * wo + x] = (int8_t)v;
-    }
-  }
+      bias += 128 * (int8_t)sim->q[g].bias[(l->bias_sad[g] + bskip + bidx) % M78_BIAS_ENTRIES];
+  return bias;
 }
 
-/* Step 4's writes, in the hardware's order: slot by slot, pixel by pixel. */
-static void scatter(m78_sim *sim, const struct m78_layer *l, const void *out)
+/* Step 4's writes, in the hardware's order: slot by slot, pixel by pixel.
+ * Four slots that fill the four byte lanes of the same words go as whole
+ * words when no write can fail: every byte then sees the same writes in
+ * the same order, and nothing else is observable.  `words` has room for
+ * one slot's pixels. */
+static void scatter(m78_sim *sim, const struct m78_layer *l, const void *out, uint32_t *words)
 {
   int npix = l->ho * l->wo;
   int consumer = l->index + 1;
-  int streams = consumer >= 0 && consumer < M78_MAX_STREAM_LAYERS && consumer < sim->n_layers &&
-                sim->streams[consumer].active;
+  const struct m78_stream *st = consumer >= 0 && consumer < M78_MAX_STREAM_LAYERS && consumer < sim->n_layers &&
+                                        sim->streams[consumer].active
+                                    ? &sim->streams[consumer]
+                                    : NULL;
   uint32_t base_inst = (l->wptr[0] >> 13) & 0xF, base_word = l->wptr[0] & 0x1FFF;
   uint32_t step = (uint32_t)(l->wptr_inc + 1);
   for (int o = 0; o < l->slots; o++) {
@@ -454,28 +467,46 @@ static void scatter(m78_sim *sim, const struct m78_layer *l, const void *out)
     }
     const int8_t *src = (const int8_t *)out + (size_t)o * (size_t)npix;
     uint32_t word = base_word + (uint32_t)e * l->wptr_choff;
-    if (streams || inst >= M78_SRAM_INSTANCES) {
+    uint64_t last = (uint64_t)word + (uint64_t)(npix - 1) * step;
+    int group = lane == 0 && s + 3 < l->slots_per_pass && o + 3 < l->slots && inst < M78_SRAM_INSTANCES &&
+                (st ? word >= st->rptr && (uint64_t)st->rptr + st->fbuf <= M78_SRAM_WORDS : last < M78_SRAM_WORDS);
+    if (group) {
+      const uint8_t *b0 = (const uint8_t *)src, *b1 = b0 + npix, *b2 = b1 + npix, *b3 = b2 + npix;
+      for (int pix = 0; pix < npix; pix++)
+        words[pix] = (uint32_t)b0[pix] | (uint32_t)b1[pix] << 8 | (uint32_t)b2[pix] << 16 | (uint32_t)b3[pix] << 24;
+      if (st) {
+        m78i_stream_write_run(sim, consumer, inst, word, step, npix, words, 0xFFFFFFFFu);
+      } else {
+        uint32_t *mem = sim->sram[inst];
+        for (int pix = 0; pix < npix; pix++, word += step)
+          mem[word] = words[pix];
+      }
+      o += 3;
+      continue;
+    }
+    if (st && word >= st->rptr && inst < M78_SRAM_INSTANCES) {
+      for (int pix = 0; pix < npix; pix++)
+        words[pix] = (uint32_t)(uint8_t)src[pix] << (8 * lane);
+      m78i_stream_write_run(sim, consumer, inst, word, step, npix, words, 0xFFu << (8 * lane));
+      continue;
+    }
+    if (st || inst >= M78_SRAM_INSTANCES || last >= M78_SRAM_WORDS) {
       for (int pix = 0; pix < npix; pix++, word += step)
         write_byte(sim, l, inst, word, lane, src[pix]);
       continue;
     }
     uint32_t *mem = sim->sram[inst];
     uint32_t keep = ~(0xFFu << (8 * lane));
-    for (int pix = 0; pix < npix; pix++, word += step) {
-      if (word >= M78_SRAM_WORDS) {
-        write_byte(sim, l, inst, word, lane, src[pix]);
-        continue;
-      }
+    for (int pix = 0; pix < npix; pix++, word += step)
       mem[word] = (mem[word] & keep) | ((uint32_t)(uint8_t)src[pix] << (8 * lane));
-    }
   }
 }
 
 const char *m78_engine_kernel(void)
 {
-  const char *name;
-  m78k_conv_select(&name);
-  return name;
+  struct m78k_kernels k;
+  m78k_select(&k);
+  return k.name;
 }
 
 static void out_of_memory(m78_sim *sim, const struct m78_layer *l)
@@ -489,18 +520,25 @@ static void run_conv(struct layer_job *j, struct m78_layer_result *res)
   const struct m78_layer *l = j->l;
   int taps = l->kh * l->kw, kc = j->ncontrib * l->ne, ncp = (kc + 1) / 2;
   int ho = l->ho, wo = l->wo, npix = ho * wo;
-  int nb = (ho - 1) * j->pw + wo;
-  j->nb_pad = (nb + M78K_CHUNK - 1) / M78K_CHUNK * M78K_CHUNK;
   j->nsb = (l->slots + M78K_SB - 1) / M78K_SB;
+  j->elem = l->out32 ? 4 : 1;
 
   int32_t *w = m78i_scratch(sim, SC_W, (size_t)j->nsb * (size_t)(ncp ? ncp : 1) * (size_t)taps * M78K_SB * 4);
-  int32_t *acc = m78i_scratch(sim, SC_ACC, (size_t)j->nsb * M78K_SB * (size_t)j->nb_pad * 4);
+  j->outp = m78i_scratch(sim, SC_OUTP, (size_t)l->slots * (size_t)j->nb_pad * (size_t)j->elem);
   int32_t *off = m78i_scratch(sim, SC_OFF, (size_t)taps * 4);
-  size_t out_bytes = (size_t)l->slots * (size_t)npix * (l->out32 ? 4 : 1);
-  void *out = sim->keep_outputs ? alloc_output(res, l->slots, ho, wo, l->out32 ? 4 : 1) : NULL;
+  j->bias = m78i_scratch(sim, SC_BIAS, (size_t)l->slots * 4);
+  uint32_t *words = m78i_scratch(sim, SC_WORDS, (size_t)npix * 4);
+  size_t out_bytes = (size_t)l->slots * (size_t)npix * (size_t)j->elem;
+  uint8_t *out = sim->keep_outputs ? alloc_output(res, l->slots, ho, wo, j->elem) : NULL;
   if (!out)
     out = m78i_scratch(sim, SC_OUT, out_bytes);
-  if (!w || !acc || !off || !out) {
+  uint64_t work = (uint64_t)j->nsb * M78K_SB * (uint64_t)ncp * 2 * (uint64_t)taps * (uint64_t)j->nb_pad;
+  int par = work >= PAR_MIN_MACS;
+  int nthreads = par ? m78i_threads(sim) : 1;
+  for (int t = 0; t < nthreads; t++)
+    if (!(j->tile[t] = m78i_scratch(sim, SC_THREAD + 4 * t + 3, M78K_SB * M78K_TILE * 4)))
+      out = NULL;
+  if (!w || !j->outp || !off || !j->bias || !words || !out) {
     out_of_memory(sim, l);
     return;
   }
@@ -510,21 +548,21 @@ static void run_conv(struct layer_job *j, struct m78_layer_result *res)
   j->kc.taps = taps;
   j->kc.off = off;
   j->kc.w = w;
-  j->kc.out = acc;
-  j->kc.ostride = (size_t)j->nb_pad;
-  j->kfn = m78k_conv_select(NULL);
-  j->out = out;
-  j->bskip = (l->index == 0 && j->f.st) ? 1 : 0;
+  m78k_select(&j->kern);
+  m78k_quant_init(&j->quant, l->out32, l->shift, l->relu, l->abs_act);
+  int bskip = (l->index == 0 && j->f.st) ? 1 : 0;
+  for (int o = 0; o < l->slots; o++)
+    j->bias[o] = slot_bias(sim, l, o, bskip);
 
-  uint64_t work = (uint64_t)j->nsb * M78K_SB * (uint64_t)ncp * 2 * (uint64_t)taps * (uint64_t)j->nb_pad;
-  int par = work >= PAR_MIN_MACS;
   m78i_par_for(sim, j->nsb, par, weights_unit, j);
-  if (ncp)
-    m78i_par_for(sim, (j->nb_pad + TILE - 1) / TILE * j->nsb, par, conv_unit, j);
-  else
-    memset(acc, 0, (size_t)j->nsb * M78K_SB * (size_t)j->nb_pad * 4);
-  m78i_par_for(sim, l->slots, (uint64_t)l->slots * (uint64_t)npix >= PAR_MIN_VALUES, post_unit, j);
-  scatter(sim, l, out);
+  m78i_par_for(sim, (j->nb_pad + M78K_TILE - 1) / M78K_TILE * j->nsb, par, conv_unit, j);
+  /* the logical output: rows of wo out of rows of pw positions */
+  size_t row = (size_t)wo * (size_t)j->elem;
+  for (int o = 0; o < l->slots; o++)
+    for (int y = 0; y < ho; y++)
+      memcpy(out + ((size_t)o * (size_t)npix + (size_t)y * (size_t)wo) * (size_t)j->elem,
+             j->outp + ((size_t)o * (size_t)j->nb_pad + (size_t)y * (size_t)j->pw) * (size_t)j->elem, row);
+  scatter(sim, l, out, words);
 
   res->mram_reads += (uint64_t)l->slots * (uint64_t)j->ncontrib * (uint64_t)l->ne;
   res->sram_writes += (uint64_t)npix * (uint64_t)((l->slots + 3) / 4);
@@ -586,7 +624,9 @@ void m78i_engine_run_layer(m78_sim *sim, const struct m78_layer *l, struct m78_l
     int ncp = (j->ncontrib * l->ne + 1) / 2;
     int maxoff = (l->kh - 1) * j->pw + l->kw - 1;
     int nb = (l->ho - 1) * j->pw + l->wo;
-    size_t reach = (size_t)((nb + M78K_CHUNK - 1) / M78K_CHUNK * M78K_CHUNK) + (size_t)maxoff;
+    /* the output stage takes 32 positions at a time */
+    j->nb_pad = (nb + 31) / 32 * 32;
+    size_t reach = (size_t)j->nb_pad + (size_t)maxoff;
     j->kc.xstride = (reach + M78K_CHUNK - 1) / M78K_CHUNK * M78K_CHUNK;
     size_t xbytes = (size_t)ncp * j->kc.xstride * 4;
     int16_t *x = m78i_scratch(sim, SC_X, xbytes);

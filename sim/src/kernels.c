@@ -1,7 +1,8 @@
 /*
- * Convolution inner loops (see kernels.h): a portable one and x86
- * versions with intrinsics, compiled for their instruction set by
- * function attribute and chosen at run time.
+ * Convolution inner loops and the output stage (see kernels.h): portable
+ * versions and x86 versions with intrinsics, compiled for their
+ * instruction set by function attribute and chosen at run time.  Every
+ * version computes the same bits.
  */
 #include "kernels.h"
 
@@ -14,10 +15,9 @@ static inline const int32_t *block_weights(const struct m78k_conv *c, int sb)
   return c->w + (size_t)sb * (size_t)c->ncp * (size_t)c->taps * M78K_SB;
 }
 
-void m78k_conv_generic(const struct m78k_conv *c, int sb, int b0, int b1)
+void m78k_conv_generic(const struct m78k_conv *c, int sb, int b0, int b1, int32_t *out)
 {
   const int32_t *wsb = block_weights(c, sb);
-  int32_t *out = c->out + (size_t)sb * M78K_SB * c->ostride;
   for (int b = b0; b < b1; b += M78K_CHUNK) {
     uint32_t acc[M78K_SB][M78K_CHUNK] = {{0}};
     const int32_t *wp = wsb;
@@ -35,17 +35,69 @@ void m78k_conv_generic(const struct m78k_conv *c, int sb, int b0, int b1)
     }
     for (int s = 0; s < M78K_SB; s++)
       for (int n = 0; n < M78K_CHUNK; n++)
-        out[(size_t)s * c->ostride + (size_t)b + (size_t)n] = (int32_t)acc[s][n];
+        out[s * M78K_TILE + (b - b0) + n] = (int32_t)acc[s][n];
   }
+}
+
+void m78k_quant_init(struct m78k_quant *q, int out32, int shift, int relu, int absv)
+{
+  q->k = q->m = 0;
+  q->lo = q->hi = 0;
+  q->absv = absv;
+  q->relu = relu && !absv; /* Abs takes priority */
+  if (out32) {
+    q->mode = M78K_Q_RAW;
+  } else if (shift < 7) {
+    q->k = 7 - shift;
+    q->mode = q->k > 31 ? M78K_Q_ZERO : M78K_Q_RIGHT;
+  } else {
+    /* every m >= 30 saturates any non-zero value alike */
+    q->m = shift - 7 > 30 ? 30 : shift - 7;
+    q->mode = M78K_Q_LEFT;
+    q->hi = (127 >> q->m) + 1;
+    q->lo = -(128 >> q->m) - 1;
+  }
+}
+
+static inline int32_t quant_one(int32_t a, const struct m78k_quant *q)
+{
+  int32_t v;
+  switch (q->mode) {
+  case M78K_Q_RIGHT: {
+    uint32_t low = (uint32_t)a & ((1u << q->k) - 1);
+    v = (a >> q->k) + (int32_t)((low + (1u << (q->k - 1))) >> q->k);
+    break;
+  }
+  case M78K_Q_LEFT: v = (int32_t)((uint32_t)(a < q->lo ? q->lo : a > q->hi ? q->hi : a) << q->m); break;
+  default: v = 0; break;
+  }
+  v = v > 127 ? 127 : v < -128 ? -128 : v;
+  if (q->absv)
+    v = v < 0 ? (v == -128 ? 127 : -v) : v;
+  if (q->relu && v < 0)
+    v = 0;
+  return v;
+}
+
+void m78k_quant_generic(const int32_t *acc, int n, int32_t bias, const struct m78k_quant *q, void *dst)
+{
+  if (q->mode == M78K_Q_RAW) {
+    int32_t *d = dst;
+    for (int i = 0; i < n; i++)
+      d[i] = (int32_t)((uint32_t)acc[i] + (uint32_t)bias);
+    return;
+  }
+  int8_t *d = dst;
+  for (int i = 0; i < n; i++)
+    d[i] = (int8_t)quant_one((int32_t)((uint32_t)acc[i] + (uint32_t)bias), q);
 }
 
 #if M78K_HAVE_X86
 /* 4 slots x 16 positions in 8 accumulators; per tap two 8-position loads
  * and four broadcast weights. */
-__attribute__((target("avx2"))) void m78k_conv_avx2(const struct m78k_conv *c, int sb, int b0, int b1)
+__attribute__((target("avx2"))) void m78k_conv_avx2(const struct m78k_conv *c, int sb, int b0, int b1, int32_t *out)
 {
   const int32_t *wsb = block_weights(c, sb);
-  int32_t *out = c->out + (size_t)sb * M78K_SB * c->ostride;
   const int taps = c->taps;
   for (int b = b0; b < b1; b += M78K_CHUNK) {
     __m256i a00 = _mm256_setzero_si256(), a01 = a00, a10 = a00, a11 = a00;
@@ -71,31 +123,80 @@ __attribute__((target("avx2"))) void m78k_conv_avx2(const struct m78k_conv *c, i
         a31 = _mm256_add_epi32(a31, _mm256_madd_epi16(v1, w));
       }
     }
-    int32_t *o = out + b;
-    size_t st = c->ostride;
+    int32_t *o = out + (b - b0);
     _mm256_storeu_si256((__m256i *)(void *)o, a00);
     _mm256_storeu_si256((__m256i *)(void *)(o + 8), a01);
-    _mm256_storeu_si256((__m256i *)(void *)(o + st), a10);
-    _mm256_storeu_si256((__m256i *)(void *)(o + st + 8), a11);
-    _mm256_storeu_si256((__m256i *)(void *)(o + 2 * st), a20);
-    _mm256_storeu_si256((__m256i *)(void *)(o + 2 * st + 8), a21);
-    _mm256_storeu_si256((__m256i *)(void *)(o + 3 * st), a30);
-    _mm256_storeu_si256((__m256i *)(void *)(o + 3 * st + 8), a31);
+    _mm256_storeu_si256((__m256i *)(void *)(o + M78K_TILE), a10);
+    _mm256_storeu_si256((__m256i *)(void *)(o + M78K_TILE + 8), a11);
+    _mm256_storeu_si256((__m256i *)(void *)(o + 2 * M78K_TILE), a20);
+    _mm256_storeu_si256((__m256i *)(void *)(o + 2 * M78K_TILE + 8), a21);
+    _mm256_storeu_si256((__m256i *)(void *)(o + 3 * M78K_TILE), a30);
+    _mm256_storeu_si256((__m256i *)(void *)(o + 3 * M78K_TILE + 8), a31);
+  }
+}
+
+__attribute__((target("avx2"))) static inline __m256i quant8_avx2(__m256i a, const struct m78k_quant *q)
+{
+  __m256i v;
+  if (q->mode == M78K_Q_RIGHT) {
+    __m128i k = _mm_cvtsi32_si128(q->k);
+    __m256i low = _mm256_and_si256(a, _mm256_set1_epi32((int)((1u << q->k) - 1)));
+    low = _mm256_add_epi32(low, _mm256_set1_epi32((int)(1u << (q->k - 1))));
+    v = _mm256_add_epi32(_mm256_sra_epi32(a, k), _mm256_srl_epi32(low, k));
+  } else if (q->mode == M78K_Q_LEFT) {
+    v = _mm256_min_epi32(_mm256_max_epi32(a, _mm256_set1_epi32(q->lo)), _mm256_set1_epi32(q->hi));
+    v = _mm256_sll_epi32(v, _mm_cvtsi32_si128(q->m));
+  } else {
+    v = _mm256_setzero_si256();
+  }
+  v = _mm256_min_epi32(_mm256_max_epi32(v, _mm256_set1_epi32(-128)), _mm256_set1_epi32(127));
+  if (q->absv)
+    v = _mm256_min_epi32(_mm256_abs_epi32(v), _mm256_set1_epi32(127));
+  if (q->relu)
+    v = _mm256_max_epi32(v, _mm256_setzero_si256());
+  return v;
+}
+
+__attribute__((target("avx2"))) void m78k_quant_avx2(const int32_t *acc, int n, int32_t bias,
+                                                     const struct m78k_quant *q, void *dst)
+{
+  const __m256i vb = _mm256_set1_epi32(bias);
+  if (q->mode == M78K_Q_RAW) {
+    int32_t *d = dst;
+    for (int i = 0; i < n; i += 8)
+      _mm256_storeu_si256((__m256i *)(void *)(d + i),
+                          _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(acc + i)), vb));
+    return;
+  }
+  /* the packs interleave 128-bit lanes; this puts the bytes back in order */
+  const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+  int8_t *d = dst;
+  for (int i = 0; i < n; i += 32) {
+    __m256i v0 = quant8_avx2(_mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(acc + i)), vb), q);
+    __m256i v1 =
+        quant8_avx2(_mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(acc + i + 8)), vb), q);
+    __m256i v2 =
+        quant8_avx2(_mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(acc + i + 16)), vb), q);
+    __m256i v3 =
+        quant8_avx2(_mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(acc + i + 24)), vb), q);
+    __m256i p = _mm256_packs_epi16(_mm256_packs_epi32(v0, v1), _mm256_packs_epi32(v2, v3));
+    _mm256_storeu_si256((__m256i *)(void *)(d + i), _mm256_permutevar8x32_epi32(p, order));
   }
 }
 #endif
 
-m78k_conv_fn m78k_conv_select(const char **name)
+void m78k_select(struct m78k_kernels *k)
 {
 #if M78K_HAVE_X86
   __builtin_cpu_init();
   if (__builtin_cpu_supports("avx2")) {
-    if (name)
-      *name = "avx2";
-    return m78k_conv_avx2;
+    k->name = "avx2";
+    k->conv = m78k_conv_avx2;
+    k->quant = m78k_quant_avx2;
+    return;
   }
 #endif
-  if (name)
-    *name = "generic";
-  return m78k_conv_generic;
+  k->name = "generic";
+  k->conv = m78k_conv_generic;
+  k->quant = m78k_quant_generic;
 }

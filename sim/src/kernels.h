@@ -25,6 +25,7 @@
 
 #define M78K_SB 4     /* output slots per block */
 #define M78K_CHUNK 16 /* positions per step */
+#define M78K_TILE 256 /* most positions per call: a tile's inputs stay in L1 */
 
 struct m78k_conv {
   const int16_t *x;   /* [ncp][xstride][2] */
@@ -33,21 +34,50 @@ struct m78k_conv {
   const int32_t *off; /* [taps] position offset of each tap */
   /* [nsb][ncp][taps][M78K_SB]: even-channel weight in bits 15:0, odd in 31:16 */
   const int32_t *w;
-  int32_t *out;       /* [nsb * M78K_SB][ostride] */
-  size_t ostride;
 };
 
-/* Accumulates slot block `sb` for positions [b0, b1); b0 and b1 are
- * multiples of M78K_CHUNK. */
-typedef void (*m78k_conv_fn)(const struct m78k_conv *c, int sb, int b0, int b1);
+/* Sums of slot block `sb` for positions [b0, b1) into
+ * out[s * M78K_TILE + b - b0] (s < M78K_SB); b0 and b1 are multiples of
+ * M78K_CHUNK, b1 - b0 <= M78K_TILE. */
+typedef void (*m78k_conv_fn)(const struct m78k_conv *c, int sb, int b0, int b1, int32_t *out);
 
-void m78k_conv_generic(const struct m78k_conv *c, int sb, int b0, int b1);
+/*
+ * Output stage of n sums (n a multiple of 32) of one slot: add the bias
+ * (int32, wrapping), then
+ *  RAW:   keep the 32 bits (int32 out);
+ *  RIGHT: (a + 2^(k-1)) >> k, k = 1..31, computed without overflow as
+ *         (a >> k) + (((a mod 2^k) + 2^(k-1)) >> k);
+ *  LEFT:  a << m, m = 0..30, after clamping a to [lo, hi] (the values
+ *         just past those that do not saturate);
+ *  ZERO:  0 (a right shift past 31 rounds every int32 to 0);
+ * then clamp to int8 and Abs (-128 -> 127) or ReLU (int8 out).
+ */
+enum m78k_qmode { M78K_Q_RAW, M78K_Q_RIGHT, M78K_Q_LEFT, M78K_Q_ZERO };
+struct m78k_quant {
+  enum m78k_qmode mode;
+  int k, m;
+  int32_t lo, hi;
+  int relu, absv;
+};
+typedef void (*m78k_quant_fn)(const int32_t *acc, int n, int32_t bias, const struct m78k_quant *q, void *dst);
+
+/* The quantization for a layer's total shift and activation. */
+void m78k_quant_init(struct m78k_quant *q, int out32, int shift, int relu, int absv);
+
+void m78k_conv_generic(const struct m78k_conv *c, int sb, int b0, int b1, int32_t *out);
+void m78k_quant_generic(const int32_t *acc, int n, int32_t bias, const struct m78k_quant *q, void *dst);
 #if defined(__x86_64__) || defined(__i386__)
 #define M78K_HAVE_X86 1
-void m78k_conv_avx2(const struct m78k_conv *c, int sb, int b0, int b1);
+void m78k_conv_avx2(const struct m78k_conv *c, int sb, int b0, int b1, int32_t *out);
+void m78k_quant_avx2(const int32_t *acc, int n, int32_t bias, const struct m78k_quant *q, void *dst);
 #endif
 
-/* The fastest kernel this CPU supports, and its name. */
-m78k_conv_fn m78k_conv_select(const char **name);
+/* The fastest kernels this CPU supports (checked at run time). */
+struct m78k_kernels {
+  const char *name;
+  m78k_conv_fn conv;
+  m78k_quant_fn quant;
+};
+void m78k_select(struct m78k_kernels *k);
 
 #endif

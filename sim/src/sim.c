@@ -196,6 +196,39 @@ int m78i_stream_write(m78_sim *sim, int consumer, uint32_t inst, uint32_t word, 
   return 1;
 }
 
+/* m78i_stream_write(sim, consumer, inst, word0 + i * step, v[i], mask)
+ * for i in [0, n): the same stores and errors in the same order, without a
+ * division per word.  Returns 0 (nothing written) when word0 is not a
+ * stream address. */
+int m78i_stream_write_run(m78_sim *sim, int consumer, uint32_t inst, uint32_t word0, uint32_t step, int n,
+                          const uint32_t *v, uint32_t mask)
+{
+  if (consumer < 0 || consumer >= M78_MAX_STREAM_LAYERS || consumer >= sim->n_layers)
+    return 0;
+  struct m78_stream *st = &sim->streams[consumer];
+  if (!st->active || word0 < st->rptr || inst >= M78_SRAM_INSTANCES)
+    return 0;
+  uint32_t sstep = step % st->fbuf;
+  uint32_t lin = word0 - st->rptr, wrapped = lin % st->fbuf;
+  uint32_t *copy = st->w + (size_t)inst * st->len;
+  for (int i = 0; i < n; i++) {
+    uint32_t value = v[i] & mask;
+    if (lin < st->len)
+      copy[lin] = (copy[lin] & ~mask) | value;
+    uint32_t a = st->rptr + wrapped;
+    if (a < M78_SRAM_WORDS)
+      sim->sram[inst][a] = (sim->sram[inst][a] & ~mask) | value;
+    else
+      m78i_guest_error(sim, M78_E_UNMAPPED, M78_SRAM_BASE,
+                       "layer %d's input stream wraps beyond data memory (word %u)", consumer, (unsigned)a);
+    lin += step;
+    wrapped += sstep;
+    if (wrapped >= st->fbuf)
+      wrapped -= st->fbuf;
+  }
+  return 1;
+}
+
 static void start_run(m78_sim *sim)
 {
   free_results(sim);

@@ -117,6 +117,10 @@ struct m78_sim {
  * input of layer `consumer` (then written, wrapped, to SRAM and to the
  * stream copy), 0 when it is an ordinary address. */
 int m78i_stream_write(m78_sim *sim, int consumer, uint32_t inst, uint32_t word, uint32_t value, uint32_t lane_mask);
+/* The same for words word0 + i * step, values v[i], i in [0, n), in
+ * order; 0 when word0 is not a stream address (then nothing was written). */
+int m78i_stream_write_run(m78_sim *sim, int consumer, uint32_t inst, uint32_t word0, uint32_t step, int n,
+                          const uint32_t *v, uint32_t mask);
 
 void m78i_guest_error(m78_sim *sim, enum m78_status st, uint32_t addr, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
