@@ -311,6 +311,9 @@ void m78bench_report(cJSON *doc)
     snprintf(why, sizeof why, "out of memory for the replay");
   } else {
     m78_sim_set_threads(rep, b->threads);
+    const char *split = getenv("M78SIM_SPLIT_MIN"); /* validated by runtime.c */
+    if (split && *split)
+      m78_sim_set_split_min(rep, strtoull(split, NULL, 0));
     m78_sim_keep_outputs(rep, 1);
     struct m78_hooks hooks = {.ctx = b, .on_event = replay_event};
     m78_sim_set_hooks(rep, &hooks);

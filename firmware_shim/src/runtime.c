@@ -239,6 +239,7 @@ __attribute__((constructor)) static void m78_runtime_start(void)
   m78_sim_keep_outputs(m78soc.sim, 1); /* the report carries the final output */
   unsigned long long threads = env_ull("M78SIM_THREADS", 1);
   m78_sim_set_threads(m78soc.sim, threads > M78_MAX_THREADS ? M78_MAX_THREADS : (int)threads);
+  m78_sim_set_split_min(m78soc.sim, env_ull("M78SIM_SPLIT_MIN", M78_SPLIT_MIN_DEFAULT));
   if (m78bench_init() != 0)
     _exit(6);
 

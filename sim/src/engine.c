@@ -295,8 +295,8 @@ static void run_passthrough(m78_sim *sim, const struct m78_layer *l, struct m78_
 
 enum { SC_PLANES, SC_X, SC_W, SC_OUTP, SC_OUT, SC_OFF, SC_BIAS, SC_WORDS, SC_THREAD };
 /* below these sizes a job costs more to hand out than to do */
-#define PAR_MIN_MACS (1 << 20)
-#define PAR_MIN_VALUES (1 << 15)
+/* the gather stage costs about this many multiply-accumulates per value */
+#define GATHER_COST 32
 
 struct layer_job {
   m78_sim *sim;
@@ -533,7 +533,7 @@ static void run_conv(struct layer_job *j, struct m78_layer_result *res)
   if (!out)
     out = m78i_scratch(sim, SC_OUT, out_bytes);
   uint64_t work = (uint64_t)j->nsb * M78K_SB * (uint64_t)ncp * 2 * (uint64_t)taps * (uint64_t)j->nb_pad;
-  int par = work >= PAR_MIN_MACS;
+  int par = work >= m78i_split_min(sim);
   int nthreads = par ? m78i_threads(sim) : 1;
   for (int t = 0; t < nthreads; t++)
     if (!(j->tile[t] = m78i_scratch(sim, SC_THREAD + 4 * t + 3, M78K_SB * M78K_TILE * 4)))
@@ -606,7 +606,7 @@ void m78i_engine_run_layer(m78_sim *sim, const struct m78_layer *l, struct m78_l
     res->comb_w = l->w;
   }
 
-  int par = (uint64_t)nplanes * (uint64_t)j->raw_n * (uint64_t)l->ops >= PAR_MIN_VALUES;
+  int par = (uint64_t)nplanes * (uint64_t)j->raw_n * (uint64_t)l->ops * GATHER_COST >= m78i_split_min(sim);
   int nthreads = par ? m78i_threads(sim) : 1;
   size_t tmp_n = j->raw_n > pooled_n ? j->raw_n : pooled_n;
   for (int t = 0; t < nthreads; t++) {

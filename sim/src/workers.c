@@ -34,6 +34,7 @@ struct m78_workers {
   unsigned gen; /* bumped for every job */
   int quit;
   int busy;     /* workers not yet done with the current job */
+  uint64_t split_min;
 
   /* the current job */
   m78i_unit_fn fn;
@@ -86,6 +87,7 @@ static struct m78_workers *workers(m78_sim *sim)
     if (!w)
       return NULL;
     w->want = 1;
+    w->split_min = M78_SPLIT_MIN_DEFAULT;
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->go, NULL);
     pthread_cond_init(&w->done, NULL);
@@ -153,6 +155,19 @@ int m78_sim_set_threads(m78_sim *sim, int n)
 }
 
 int m78_sim_threads(const m78_sim *sim) { return sim->workers ? sim->workers->want : 1; }
+
+void m78_sim_set_split_min(m78_sim *sim, uint64_t work)
+{
+  struct m78_workers *w = workers(sim);
+  if (w)
+    w->split_min = work;
+}
+
+uint64_t m78i_split_min(m78_sim *sim)
+{
+  struct m78_workers *w = workers(sim);
+  return w ? w->split_min : M78_SPLIT_MIN_DEFAULT;
+}
 
 int m78i_threads(m78_sim *sim)
 {

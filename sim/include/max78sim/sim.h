@@ -193,6 +193,11 @@ void m78_sim_keep_outputs(m78_sim *sim, int keep);
 #define M78_MAX_THREADS 16
 int m78_sim_set_threads(m78_sim *sim, int n);
 int m78_sim_threads(const m78_sim *sim);
+/* Smallest layer, in multiply-accumulates (a value gathered counts as 32),
+ * that the engine splits across its threads: smaller ones cost more to
+ * hand out than to compute.  0 splits every layer (tests use it). */
+#define M78_SPLIT_MIN_DEFAULT (1u << 20)
+void m78_sim_set_split_min(m78_sim *sim, uint64_t work);
 
 /* Snapshots.  copy_state makes `dst` hold the hardware state of `src`
  * (registers, memories, time, counters) with no results, keeping dst's
