@@ -266,6 +266,12 @@ static double replay(m78_sim *rep, double *cpu, char *why, size_t len)
   return t1 - t0;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
 static void add_weights(cJSON *j)
 {
   struct bench *b = bench;
@@ -307,7 +313,8 @@ void m78bench_report(cJSON *doc)
   m78soc.in_shim++;
   m78_sim *rep = m78_sim_new();
   double *ms = calloc((size_t)b->replays, sizeof *ms), *cpu = calloc((size_t)b->replays, sizeof *cpu), warm_cpu;
-  if (!rep || !ms || !cpu) {
+  double *lms = calloc((size_t)b->replays * M78_MAX_LAYERS, sizeof *lms);
+  if (!rep || !ms || !cpu || !lms) {
     snprintf(why, sizeof why, "out of memory for the replay");
   } else {
     m78_sim_set_threads(rep, b->threads);
@@ -318,9 +325,11 @@ void m78bench_report(cJSON *doc)
     struct m78_hooks hooks = {.ctx = b, .on_event = replay_event};
     m78_sim_set_hooks(rep, &hooks);
     double warm = replay(rep, &warm_cpu, why, sizeof why);
-    for (int i = 0; i < b->replays && warm >= 0 && !why[0]; i++)
+    for (int i = 0; i < b->replays && warm >= 0 && !why[0]; i++) {
       if ((ms[i] = replay(rep, &cpu[i], why, sizeof why)) < 0)
         break;
+      memcpy(lms + (size_t)i * M78_MAX_LAYERS, b->layer_ms, sizeof b->layer_ms);
+    }
   }
   m78soc.in_shim--;
   if (why[0]) {
@@ -332,11 +341,17 @@ void m78bench_report(cJSON *doc)
     arr = cJSON_AddArrayToObject(j, "replay_cpu_ms");
     for (int i = 0; i < b->replays; i++)
       cJSON_AddItemToArray(arr, cJSON_CreateNumber(cpu[i]));
-    /* per-layer time of the last replay, where the engine spends it */
+    /* where the engine spends its time: median per layer */
     cJSON *lay = cJSON_AddArrayToObject(j, "layer_ms");
-    for (int i = 0; i < m78_sim_layer_count(rep); i++)
-      cJSON_AddItemToArray(lay, cJSON_CreateNumber(b->layer_ms[i]));
+    for (int i = 0; i < m78_sim_layer_count(rep); i++) {
+      for (int r = 0; r < b->replays; r++)
+        ms[r] = lms[(size_t)r * M78_MAX_LAYERS + (size_t)i];
+      qsort(ms, (size_t)b->replays, sizeof *ms, cmp_double);
+      cJSON_AddItemToArray(lay, cJSON_CreateNumber(b->replays % 2 ? ms[b->replays / 2]
+                                                                  : (ms[b->replays / 2 - 1] + ms[b->replays / 2]) / 2));
+    }
   }
+  free(lms);
   free(ms);
   free(cpu);
   m78_sim_free(rep);

@@ -293,7 +293,9 @@ static void run_passthrough(m78_sim *sim, const struct m78_layer *l, struct m78_
 /* ------------------------------------------------------------------ */
 /* One layer                                                            */
 
-enum { SC_PLANES, SC_X, SC_W, SC_OUTP, SC_OUT, SC_OFF, SC_BIAS, SC_WORDS, SC_THREAD };
+enum { SC_PLANES, SC_X, SC_W, SC_OUTP, SC_OUT, SC_OFF, SC_BIAS, SC_WORDS, SC_QMAP, SC_THREAD };
+enum { TS_RAW, TS_TMP, TS_POOLED0, TS_POOLED1, TS_TILE, TS_COUNT }; /* per-thread slots */
+#define THREAD_SLOT(t, k) (SC_THREAD + TS_COUNT * (t) + (k))
 /* below these sizes a job costs more to hand out than to do */
 /* the gather stage costs about this many multiply-accumulates per value */
 #define GATHER_COST 32
@@ -308,7 +310,10 @@ struct layer_job {
   int conv, stuffed, hp0, wp0, ph, pw;
   size_t raw_n;
   int8_t *comb;
-  int16_t *scratch[M78_MAX_THREADS][3]; /* per thread: raw, tmp, pooled */
+  int16_t *scratch[M78_MAX_THREADS][4]; /* per thread: raw, tmp, two pooled */
+  int *qplane;  /* conv: plane (i * ne + e) of each summed channel q */
+  int *extra;   /* conv: planes only the combined-stage dump needs */
+  int nextra;
 
   int16_t *planes; /* passthrough: [nplanes][hp * wp] */
   size_t plane_n;
@@ -323,31 +328,60 @@ struct layer_job {
   int elem;
 };
 
+/* Passthrough: plane pi, unpadded. */
 static void gather_unit(void *ctx, int pi, int tid)
 {
   struct layer_job *j = ctx;
   const struct m78_layer *l = j->l;
   int i = pi / l->ne, e = pi % l->ne;
-  int q = j->crank[i] >= 0 ? j->crank[i] * l->ne + e : -1;
   int8_t *comb = j->comb ? j->comb + (size_t)(e * j->nprocs + i) * j->raw_n : NULL;
-  if (j->conv && q < 0 && !comb)
-    return; /* nothing reads this plane */
-  int16_t *raw = j->scratch[tid][0], *tmp = j->scratch[tid][1], *pooled = j->scratch[tid][2];
-  if (!j->conv) {
-    gather_plane(&j->f, j->procs[i], e, raw, tmp, j->planes + (size_t)pi * j->plane_n, comb);
-    return;
+  gather_plane(&j->f, j->procs[i], e, j->scratch[tid][0], j->scratch[tid][1], j->planes + (size_t)pi * j->plane_n,
+               comb);
+}
+
+/* Convolution: unit u < ncp builds channel pair u of the kernels' input,
+ * the two planes side by side in the padded (and stuffed) layout; the
+ * others gather a plane that only the combined-stage dump needs. */
+static void gather_pair_unit(void *ctx, int u, int tid)
+{
+  struct layer_job *j = ctx;
+  const struct m78_layer *l = j->l;
+  int16_t *pooled[2] = {NULL, NULL};
+  int kc = j->ncontrib * l->ne;
+  for (int h = 0; h < 2; h++) {
+    int q = 2 * u + h, pi;
+    if (u >= j->kc.ncp)
+      pi = h ? -1 : j->extra[u - j->kc.ncp];
+    else
+      pi = q < kc ? j->qplane[q] : -1;
+    if (pi < 0)
+      continue;
+    int i = pi / l->ne, e = pi % l->ne;
+    int8_t *comb = j->comb ? j->comb + (size_t)(e * j->nprocs + i) * j->raw_n : NULL;
+    pooled[h] = j->scratch[tid][2 + h];
+    gather_plane(&j->f, j->procs[i], e, j->scratch[tid][0], j->scratch[tid][1], pooled[h], comb);
   }
-  gather_plane(&j->f, j->procs[i], e, raw, tmp, pooled, comb);
-  if (q < 0)
+  if (u >= j->kc.ncp)
     return;
-  /* channel q is half q % 2 of pair q / 2; zeros around it stay */
-  int16_t *x = (int16_t *)(uintptr_t)j->kc.x + (size_t)(q / 2) * j->kc.xstride * 2 + q % 2;
+  /* zeros around the plane (and in an unused half) stay from the clear */
+  int16_t *x = (int16_t *)(uintptr_t)j->kc.x + (size_t)u * j->kc.xstride * 2;
   int sr = j->stuffed ? 2 : 1;
   for (int r = 0; r < j->hp0; r++) {
     int16_t *row = x + (size_t)((r * sr + l->pad_r) * j->pw + l->pad_c) * 2;
-    const int16_t *src = pooled + r * j->wp0;
+    const int16_t *a = pooled[0] + r * j->wp0;
+    if (sr == 1 && pooled[1]) {
+      const int16_t *b = pooled[1] + r * j->wp0;
+      for (int c = 0; c < j->wp0; c++) {
+        row[2 * c] = a[c];
+        row[2 * c + 1] = b[c];
+      }
+      continue;
+    }
     for (int c = 0; c < j->wp0; c++)
-      row[2 * c * sr] = src[c];
+      row[2 * c * sr] = a[c];
+    if (pooled[1])
+      for (int c = 0; c < j->wp0; c++)
+        row[2 * c * sr + 1] = pooled[1][r * j->wp0 + c];
   }
 }
 
@@ -361,44 +395,44 @@ static void weights_unit(void *ctx, int sb, int tid)
   struct layer_job *j = ctx;
   const struct m78_layer *l = j->l;
   const m78_sim *sim = j->sim;
-  int taps = j->kc.taps, ncp = j->kc.ncp;
+  const int taps = j->kc.taps, ncp = j->kc.ncp, ne = l->ne, qbits = l->qbits;
   int32_t *w = (int32_t *)(uintptr_t)j->kc.w + (size_t)sb * (size_t)ncp * (size_t)taps * M78K_SB;
   (void)tid;
+  M78_ASSERT(taps <= 9);
   memset(w, 0, (size_t)ncp * (size_t)taps * M78K_SB * sizeof *w);
   for (int s = 0; s < M78K_SB; s++) {
     int o = sb * M78K_SB + s;
     if (o >= l->slots)
       break;
-    for (int e = 0; e < l->ne; e++) {
-      uint32_t C = l->mcnt_sad + (uint32_t)(o * l->ne + e) * (uint32_t)l->qbits;
+    for (int e = 0; e < ne; e++) {
+      uint32_t C = l->mcnt_sad + (uint32_t)(o * ne + e) * (uint32_t)qbits;
       uint32_t K = C >> 3, bo = C & 7;
-      /* byte of tap 0; tap t is t bytes before it */
-      uint32_t s0 = K * (uint32_t)l->kwidth + (uint32_t)l->oned_sad + (uint32_t)(l->kwidth - 1);
-      uint32_t col0 = s0 / 9, r0 = s0 % 9;
+      /* byte offset of every tap in a processor's memory, -1 past its end */
+      int32_t at[9]; /* taps <= 9: 3x3, 1x1 or conv1d up to 9 */
+      uint32_t sb0 = K * (uint32_t)l->kwidth + (uint32_t)l->oned_sad + (uint32_t)(l->kwidth - 1);
+      for (int t = 0; t < taps; t++) {
+        uint32_t sbt = sb0 - (uint32_t)t, col = sbt / 9;
+        at[t] = col < M78_MRAM_WORDS ? (int32_t)(col * 9 + 8 - sbt % 9) : -1;
+      }
       for (int i = 0; i < j->nprocs; i++) {
         if (j->crank[i] < 0)
           continue;
-        int q = j->crank[i] * l->ne + e;
-        const uint8_t(*mram)[9] = sim->mram[j->procs[i]];
+        int q = j->crank[i] * ne + e;
+        const uint8_t *mram = &sim->mram[j->procs[i]][0][0];
         uint32_t *d = (uint32_t *)&w[(size_t)(q / 2) * (size_t)taps * M78K_SB + (size_t)s];
         int half = 16 * (q % 2);
-        uint32_t col = col0, r = r0;
         for (int t = 0; t < taps; t++, d += M78K_SB) {
           int v = 0;
-          if (col < M78_MRAM_WORDS) {
-            unsigned byte = mram[col][8 - r];
-            if (l->qbits == 8) {
+          if (at[t] >= 0) {
+            unsigned byte = mram[at[t]];
+            if (qbits == 8) {
               v = (int8_t)byte;
             } else {
-              unsigned u = (byte >> bo) & ((1u << l->qbits) - 1);
-              v = u >= (1u << (l->qbits - 1)) ? (int)u - (1 << l->qbits) : (int)u;
+              unsigned u = (byte >> bo) & ((1u << qbits) - 1);
+              v = u >= (1u << (qbits - 1)) ? (int)u - (1 << qbits) : (int)u;
             }
           }
           *d |= (uint32_t)(uint16_t)(int16_t)v << half;
-          if (r-- == 0) {
-            r = 8;
-            col--;
-          }
         }
       }
     }
@@ -536,7 +570,7 @@ static void run_conv(struct layer_job *j, struct m78_layer_result *res)
   int par = work >= m78i_split_min(sim);
   int nthreads = par ? m78i_threads(sim) : 1;
   for (int t = 0; t < nthreads; t++)
-    if (!(j->tile[t] = m78i_scratch(sim, SC_THREAD + 4 * t + 3, M78K_SB * M78K_TILE * 4)))
+    if (!(j->tile[t] = m78i_scratch(sim, THREAD_SLOT(t, TS_TILE), M78K_SB * M78K_TILE * 4)))
       out = NULL;
   if (!w || !j->outp || !off || !j->bias || !words || !out) {
     out_of_memory(sim, l);
@@ -610,10 +644,11 @@ void m78i_engine_run_layer(m78_sim *sim, const struct m78_layer *l, struct m78_l
   int nthreads = par ? m78i_threads(sim) : 1;
   size_t tmp_n = j->raw_n > pooled_n ? j->raw_n : pooled_n;
   for (int t = 0; t < nthreads; t++) {
-    j->scratch[t][0] = m78i_scratch(sim, SC_THREAD + 4 * t, j->raw_n * 2);
-    j->scratch[t][1] = m78i_scratch(sim, SC_THREAD + 4 * t + 1, tmp_n * 2);
-    j->scratch[t][2] = m78i_scratch(sim, SC_THREAD + 4 * t + 2, pooled_n * 2);
-    if (!j->scratch[t][0] || !j->scratch[t][1] || !j->scratch[t][2]) {
+    j->scratch[t][0] = m78i_scratch(sim, THREAD_SLOT(t, TS_RAW), j->raw_n * 2);
+    j->scratch[t][1] = m78i_scratch(sim, THREAD_SLOT(t, TS_TMP), tmp_n * 2);
+    j->scratch[t][2] = m78i_scratch(sim, THREAD_SLOT(t, TS_POOLED0), pooled_n * 2);
+    j->scratch[t][3] = m78i_scratch(sim, THREAD_SLOT(t, TS_POOLED1), pooled_n * 2);
+    if (!j->scratch[t][0] || !j->scratch[t][1] || !j->scratch[t][2] || !j->scratch[t][3]) {
       out_of_memory(sim, l);
       goto out;
     }
@@ -630,12 +665,22 @@ void m78i_engine_run_layer(m78_sim *sim, const struct m78_layer *l, struct m78_l
     j->kc.xstride = (reach + M78K_CHUNK - 1) / M78K_CHUNK * M78K_CHUNK;
     size_t xbytes = (size_t)ncp * j->kc.xstride * 4;
     int16_t *x = m78i_scratch(sim, SC_X, xbytes);
-    if (!x) {
+    j->qplane = m78i_scratch(sim, SC_QMAP, (size_t)nplanes * 2 * sizeof(int));
+    if (!x || !j->qplane) {
       out_of_memory(sim, l);
       goto out;
     }
     memset(x, 0, xbytes);
     j->kc.x = x;
+    j->kc.ncp = ncp;
+    j->extra = j->qplane + nplanes;
+    for (int i = 0; i < j->nprocs; i++)
+      for (int e = 0; e < l->ne; e++) {
+        if (j->crank[i] >= 0)
+          j->qplane[j->crank[i] * l->ne + e] = i * l->ne + e;
+        else if (j->comb)
+          j->extra[j->nextra++] = i * l->ne + e;
+      }
   } else {
     j->plane_n = (size_t)l->hp * (size_t)l->wp;
     j->planes = m78i_scratch(sim, SC_PLANES, (size_t)nplanes * j->plane_n * 2);
@@ -644,7 +689,10 @@ void m78i_engine_run_layer(m78_sim *sim, const struct m78_layer *l, struct m78_l
       goto out;
     }
   }
-  m78i_par_for(sim, nplanes, par, gather_unit, j);
+  if (j->conv)
+    m78i_par_for(sim, j->kc.ncp + j->nextra, par, gather_pair_unit, j);
+  else
+    m78i_par_for(sim, nplanes, par, gather_unit, j);
   res->sram_reads += (uint64_t)j->raw_n * (uint64_t)l->ne * (uint64_t)l->ops * (uint64_t)((j->nprocs + 3) / 4);
 
   if (j->conv)

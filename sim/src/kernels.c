@@ -135,6 +135,69 @@ __attribute__((target("avx2"))) void m78k_conv_avx2(const struct m78k_conv *c, i
   }
 }
 
+/* The same with AVX-512 VNNI: 4 slots x 32 positions, VPDPWSSD fusing the
+ * multiply-add and the accumulation; a last 16 positions in one vector. */
+#define VNNI_TARGET __attribute__((target("avx512f,avx512vnni")))
+VNNI_TARGET void m78k_conv_avx512(const struct m78k_conv *c, int sb, int b0, int b1, int32_t *out)
+{
+  const int32_t *wsb = block_weights(c, sb);
+  const int taps = c->taps;
+  int b = b0;
+  for (; b + 32 <= b1; b += 32) {
+    __m512i a00 = _mm512_setzero_si512(), a01 = a00, a10 = a00, a11 = a00;
+    __m512i a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+    const int32_t *wp = wsb;
+    for (int cp = 0; cp < c->ncp; cp++) {
+      const int16_t *xp = c->x + ((size_t)cp * c->xstride + (size_t)b) * 2;
+      for (int t = 0; t < taps; t++, wp += M78K_SB) {
+        const int16_t *xt = xp + 2 * (ptrdiff_t)c->off[t];
+        __m512i v0 = _mm512_loadu_si512((const void *)xt);
+        __m512i v1 = _mm512_loadu_si512((const void *)(xt + 32));
+        __m512i w = _mm512_set1_epi32(wp[0]);
+        a00 = _mm512_dpwssd_epi32(a00, v0, w);
+        a01 = _mm512_dpwssd_epi32(a01, v1, w);
+        w = _mm512_set1_epi32(wp[1]);
+        a10 = _mm512_dpwssd_epi32(a10, v0, w);
+        a11 = _mm512_dpwssd_epi32(a11, v1, w);
+        w = _mm512_set1_epi32(wp[2]);
+        a20 = _mm512_dpwssd_epi32(a20, v0, w);
+        a21 = _mm512_dpwssd_epi32(a21, v1, w);
+        w = _mm512_set1_epi32(wp[3]);
+        a30 = _mm512_dpwssd_epi32(a30, v0, w);
+        a31 = _mm512_dpwssd_epi32(a31, v1, w);
+      }
+    }
+    int32_t *o = out + (b - b0);
+    _mm512_storeu_si512((void *)o, a00);
+    _mm512_storeu_si512((void *)(o + 16), a01);
+    _mm512_storeu_si512((void *)(o + M78K_TILE), a10);
+    _mm512_storeu_si512((void *)(o + M78K_TILE + 16), a11);
+    _mm512_storeu_si512((void *)(o + 2 * M78K_TILE), a20);
+    _mm512_storeu_si512((void *)(o + 2 * M78K_TILE + 16), a21);
+    _mm512_storeu_si512((void *)(o + 3 * M78K_TILE), a30);
+    _mm512_storeu_si512((void *)(o + 3 * M78K_TILE + 16), a31);
+  }
+  for (; b < b1; b += M78K_CHUNK) {
+    __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
+    const int32_t *wp = wsb;
+    for (int cp = 0; cp < c->ncp; cp++) {
+      const int16_t *xp = c->x + ((size_t)cp * c->xstride + (size_t)b) * 2;
+      for (int t = 0; t < taps; t++, wp += M78K_SB) {
+        __m512i v = _mm512_loadu_si512((const void *)(xp + 2 * (ptrdiff_t)c->off[t]));
+        a0 = _mm512_dpwssd_epi32(a0, v, _mm512_set1_epi32(wp[0]));
+        a1 = _mm512_dpwssd_epi32(a1, v, _mm512_set1_epi32(wp[1]));
+        a2 = _mm512_dpwssd_epi32(a2, v, _mm512_set1_epi32(wp[2]));
+        a3 = _mm512_dpwssd_epi32(a3, v, _mm512_set1_epi32(wp[3]));
+      }
+    }
+    int32_t *o = out + (b - b0);
+    _mm512_storeu_si512((void *)o, a0);
+    _mm512_storeu_si512((void *)(o + M78K_TILE), a1);
+    _mm512_storeu_si512((void *)(o + 2 * M78K_TILE), a2);
+    _mm512_storeu_si512((void *)(o + 3 * M78K_TILE), a3);
+  }
+}
+
 __attribute__((target("avx2"))) static inline __m256i quant8_avx2(__m256i a, const struct m78k_quant *q)
 {
   __m256i v;
@@ -189,6 +252,12 @@ void m78k_select(struct m78k_kernels *k)
 {
 #if M78K_HAVE_X86
   __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vnni")) {
+    k->name = "avx512-vnni";
+    k->conv = m78k_conv_avx512;
+    k->quant = m78k_quant_avx2;
+    return;
+  }
   if (__builtin_cpu_supports("avx2")) {
     k->name = "avx2";
     k->conv = m78k_conv_avx2;

@@ -69,6 +69,7 @@ void m78k_quant_generic(const int32_t *acc, int n, int32_t bias, const struct m7
 #if defined(__x86_64__) || defined(__i386__)
 #define M78K_HAVE_X86 1
 void m78k_conv_avx2(const struct m78k_conv *c, int sb, int b0, int b1, int32_t *out);
+void m78k_conv_avx512(const struct m78k_conv *c, int sb, int b0, int b1, int32_t *out); /* + VNNI */
 void m78k_quant_avx2(const int32_t *acc, int n, int32_t bias, const struct m78k_quant *q, void *dst);
 #endif
 

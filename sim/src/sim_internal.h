@@ -134,7 +134,7 @@ enum m78_status m78i_mram_read(const m78_sim *sim, int proc, uint32_t offset, ui
 void m78i_engine_run_layer(m78_sim *sim, const struct m78_layer *l, struct m78_layer_result *res);
 
 /* workers.c: parallel units and scratch memory of the engine */
-#define M78I_SCRATCH_SLOTS (8 + 4 * M78_MAX_THREADS)
+#define M78I_SCRATCH_SLOTS (16 + 8 * M78_MAX_THREADS)
 typedef void (*m78i_unit_fn)(void *ctx, int unit, int tid);
 /* Runs fn(ctx, u, tid) for u in [0, nunits): on the calling thread (tid 0)
  * alone unless `parallel`, else on up to m78i_threads() threads. */

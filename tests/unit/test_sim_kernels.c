@@ -163,6 +163,14 @@ Test(kernels, conv_avx2_is_the_sum_of_products)
     cr_skip_test("no AVX2 on this CPU");
   check_conv(m78k_conv_avx2, "avx2");
 }
+
+Test(kernels, conv_avx512_vnni_is_the_sum_of_products)
+{
+  __builtin_cpu_init();
+  if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512vnni"))
+    cr_skip_test("no AVX-512 VNNI on this CPU");
+  check_conv(m78k_conv_avx512, "avx512-vnni");
+}
 #endif
 
 Test(kernels, selection_names_a_kernel)
@@ -170,5 +178,6 @@ Test(kernels, selection_names_a_kernel)
   struct m78k_kernels k;
   m78k_select(&k);
   cr_assert(k.conv && k.quant);
-  cr_assert(strcmp(k.name, "avx2") == 0 || strcmp(k.name, "generic") == 0, "kernel %s", k.name);
+  cr_assert(strcmp(k.name, "avx512-vnni") == 0 || strcmp(k.name, "avx2") == 0 || strcmp(k.name, "generic") == 0,
+            "kernel %s", k.name);
 }
