@@ -29,6 +29,14 @@
 #include "kernels.h"
 #include "sim_internal.h"
 
+/* Loops the compiler vectorizes get an AVX2 copy too, chosen at load time
+ * (GCC's ifunc dispatch) on CPUs that have it. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define VECTOR_CLONES
+#endif
+
 static inline int clamp8(int64_t v) { return v > 127 ? 127 : v < -128 ? -128 : (int)v; }
 
 /* Input data source of the layer, with streaming circular buffers. */
@@ -68,7 +76,7 @@ static inline int fetch(const struct fetcher *f, int p, int e, int k, int r, int
 /* The h x w values processor p reads for pass e, operand k: fetch() for
  * every pixel, as one strided sweep when every index is in range and no
  * wrap applies. */
-static void fetch_plane(const struct fetcher *f, int p, int e, int k, int16_t *dst)
+VECTOR_CLONES static void fetch_plane(const struct fetcher *f, int p, int e, int k, int16_t *dst)
 {
   const struct m78_layer *l = f->l;
   uint32_t n = (uint32_t)l->h * (uint32_t)l->w;
@@ -117,7 +125,7 @@ static int combine(int func, int a, int b)
 }
 
 /* Pools plane `src` (h x w) into `dst` (hp x wp). */
-static void pool_plane(const struct m78_layer *l, const int16_t *src, int h, int w, int16_t *dst, int hp, int wp)
+VECTOR_CLONES static void pool_plane(const struct m78_layer *l, const int16_t *src, int h, int w, int16_t *dst, int hp, int wp)
 {
   int n = l->pool_h * l->pool_w;
   int cs = w == 1 ? 1 : l->stride;
@@ -294,7 +302,7 @@ static void run_passthrough(m78_sim *sim, const struct m78_layer *l, struct m78_
 /* One layer                                                            */
 
 enum { SC_PLANES, SC_X, SC_W, SC_OUTP, SC_OUT, SC_OFF, SC_BIAS, SC_WORDS, SC_QMAP, SC_THREAD };
-enum { TS_RAW, TS_TMP, TS_POOLED0, TS_POOLED1, TS_TILE, TS_COUNT }; /* per-thread slots */
+enum { TS_RAW, TS_TMP, TS_POOLED0, TS_POOLED1, TS_TILE, TS_AT, TS_COUNT }; /* per-thread slots */
 #define THREAD_SLOT(t, k) (SC_THREAD + TS_COUNT * (t) + (k))
 /* below these sizes a job costs more to hand out than to do */
 /* the gather stage costs about this many multiply-accumulates per value */
@@ -324,6 +332,7 @@ struct layer_job {
   int nsb, nb_pad;
   int32_t *bias;     /* [slots] */
   int32_t *tile[M78_MAX_THREADS]; /* per thread: M78K_SB x M78K_TILE sums */
+  int32_t *at[M78_MAX_THREADS];   /* per thread: weight byte offsets (weights_unit) */
   uint8_t *outp;     /* [slots][nb_pad] outputs by position, elem bytes each */
   int elem;
 };
@@ -342,7 +351,7 @@ static void gather_unit(void *ctx, int pi, int tid)
 /* Convolution: unit u < ncp builds channel pair u of the kernels' input,
  * the two planes side by side in the padded (and stuffed) layout; the
  * others gather a plane that only the combined-stage dump needs. */
-static void gather_pair_unit(void *ctx, int u, int tid)
+VECTOR_CLONES static void gather_pair_unit(void *ctx, int u, int tid)
 {
   struct layer_job *j = ctx;
   const struct m78_layer *l = j->l;
@@ -390,50 +399,58 @@ static void gather_pair_unit(void *ctx, int u, int tid)
  * qbits: byte K = C / 8 of every kernel, bits C % 8 up; tap t is kernel
  * byte s = K * kwidth + ONED_SAD + kwidth - 1 - t, stored in column s / 9,
  * byte 8 - s % 9 (b0..b8); columns past the memory read as 0. */
+static inline int kernel_weight(const uint8_t *mram, int32_t at, unsigned bo, int qbits)
+{
+  if (at < 0)
+    return 0;
+  unsigned byte = mram[at];
+  if (qbits == 8)
+    return (int8_t)byte;
+  unsigned u = (byte >> bo) & ((1u << qbits) - 1);
+  return u >= (1u << (qbits - 1)) ? (int)u - (1 << qbits) : (int)u;
+}
+
 static void weights_unit(void *ctx, int sb, int tid)
 {
   struct layer_job *j = ctx;
   const struct m78_layer *l = j->l;
   const m78_sim *sim = j->sim;
-  const int taps = j->kc.taps, ncp = j->kc.ncp, ne = l->ne, qbits = l->qbits;
+  const int taps = j->kc.taps, ncp = j->kc.ncp, ne = l->ne, qbits = l->qbits, kc = j->ncontrib * ne;
   int32_t *w = (int32_t *)(uintptr_t)j->kc.w + (size_t)sb * (size_t)ncp * (size_t)taps * M78K_SB;
-  (void)tid;
+  int32_t *at = j->at[tid];      /* [s][e][t]: byte offset in a processor's memory, -1 past its end */
+  uint8_t *bo = (uint8_t *)(at + M78K_SB * ne * taps); /* [s][e]: first bit */
   M78_ASSERT(taps <= 9);
-  memset(w, 0, (size_t)ncp * (size_t)taps * M78K_SB * sizeof *w);
   for (int s = 0; s < M78K_SB; s++) {
     int o = sb * M78K_SB + s;
-    if (o >= l->slots)
-      break;
     for (int e = 0; e < ne; e++) {
-      uint32_t C = l->mcnt_sad + (uint32_t)(o * ne + e) * (uint32_t)qbits;
-      uint32_t K = C >> 3, bo = C & 7;
-      /* byte offset of every tap in a processor's memory, -1 past its end */
-      int32_t at[9]; /* taps <= 9: 3x3, 1x1 or conv1d up to 9 */
-      uint32_t sb0 = K * (uint32_t)l->kwidth + (uint32_t)l->oned_sad + (uint32_t)(l->kwidth - 1);
-      for (int t = 0; t < taps; t++) {
-        uint32_t sbt = sb0 - (uint32_t)t, col = sbt / 9;
-        at[t] = col < M78_MRAM_WORDS ? (int32_t)(col * 9 + 8 - sbt % 9) : -1;
+      int32_t *a = at + (s * ne + e) * taps;
+      if (o >= l->slots) { /* padding slot: weight 0 */
+        for (int t = 0; t < taps; t++)
+          a[t] = -1;
+        continue;
       }
-      for (int i = 0; i < j->nprocs; i++) {
-        if (j->crank[i] < 0)
-          continue;
-        int q = j->crank[i] * ne + e;
-        const uint8_t *mram = &sim->mram[j->procs[i]][0][0];
-        uint32_t *d = (uint32_t *)&w[(size_t)(q / 2) * (size_t)taps * M78K_SB + (size_t)s];
-        int half = 16 * (q % 2);
-        for (int t = 0; t < taps; t++, d += M78K_SB) {
-          int v = 0;
-          if (at[t] >= 0) {
-            unsigned byte = mram[at[t]];
-            if (qbits == 8) {
-              v = (int8_t)byte;
-            } else {
-              unsigned u = (byte >> bo) & ((1u << qbits) - 1);
-              v = u >= (1u << (qbits - 1)) ? (int)u - (1 << qbits) : (int)u;
-            }
-          }
-          *d |= (uint32_t)(uint16_t)(int16_t)v << half;
-        }
+      uint32_t C = l->mcnt_sad + (uint32_t)(o * ne + e) * (uint32_t)qbits;
+      uint32_t K = C >> 3;
+      bo[s * ne + e] = (uint8_t)(C & 7);
+      uint32_t s0 = K * (uint32_t)l->kwidth + (uint32_t)l->oned_sad + (uint32_t)(l->kwidth - 1);
+      for (int t = 0; t < taps; t++) {
+        uint32_t st = s0 - (uint32_t)t, col = st / 9;
+        a[t] = col < M78_MRAM_WORDS ? (int32_t)(col * 9 + 8 - st % 9) : -1;
+      }
+    }
+  }
+  /* both channels of a pair at once: one store per weight pair */
+  for (int cp = 0; cp < ncp; cp++) {
+    int pi0 = j->qplane[2 * cp], pi1 = 2 * cp + 1 < kc ? j->qplane[2 * cp + 1] : -1;
+    int e0 = pi0 % ne, e1 = pi1 < 0 ? 0 : pi1 % ne;
+    const uint8_t *m0 = &sim->mram[j->procs[pi0 / ne]][0][0];
+    const uint8_t *m1 = pi1 < 0 ? NULL : &sim->mram[j->procs[pi1 / ne]][0][0];
+    int32_t *d = w + (size_t)cp * (size_t)taps * M78K_SB;
+    for (int t = 0; t < taps; t++) {
+      for (int s = 0; s < M78K_SB; s++) {
+        int lo = kernel_weight(m0, at[(s * ne + e0) * taps + t], bo[s * ne + e0], qbits);
+        int hi = m1 ? kernel_weight(m1, at[(s * ne + e1) * taps + t], bo[s * ne + e1], qbits) : 0;
+        d[t * M78K_SB + s] = (int32_t)((uint32_t)(uint16_t)(int16_t)lo | (uint32_t)(uint16_t)(int16_t)hi << 16);
       }
     }
   }
@@ -548,6 +565,126 @@ static void out_of_memory(m78_sim *sim, const struct m78_layer *l)
   m78i_guest_error(sim, M78_E_UNMAPPED, 0, "layer %d: out of host memory", l->index);
 }
 
+/*
+ * Weight layouts kept between inferences.  A layer's layout depends on its
+ * weight registers and on the kernel-memory columns it reads; both are
+ * kept with the layout and compared (the columns byte for byte) before it
+ * is used again, so a change through any path, snapshots included, is
+ * seen.  The comparison reads the columns in order, far cheaper than
+ * laying them out again.
+ */
+struct wkey {
+  int qbits, kwidth, oned_sad, ne, slots, kh, kw;
+  uint32_t mcnt_sad;
+  uint64_t in_procs, mask_procs;
+  uint8_t quads_summed;
+};
+
+struct wentry {
+  int valid;
+  struct wkey key;
+  uint32_t col0, ncols;
+  uint8_t *cols;  /* [contributing processor][ncols][9] */
+  size_t cols_cap;
+  int32_t *w;     /* the layout (struct m78k_conv.w) */
+  size_t w_cap;
+};
+
+struct m78_wcache {
+  struct wentry e[M78_MAX_LAYERS];
+};
+
+void m78i_wcache_free(struct m78_wcache *c)
+{
+  if (!c)
+    return;
+  for (int i = 0; i < M78_MAX_LAYERS; i++) {
+    free(c->e[i].cols);
+    free(c->e[i].w);
+  }
+  free(c);
+}
+
+static void *grow(void *p, size_t *cap, size_t bytes)
+{
+  if (*cap >= bytes)
+    return p;
+  free(p);
+  p = aligned_alloc(64, (bytes + 64 + 63) & ~(size_t)63);
+  *cap = p ? bytes : 0;
+  return p;
+}
+
+/* Columns [col0, col0 + ncols) hold every weight the layer reads. */
+static void weight_columns(const struct m78_layer *l, uint32_t *col0, uint32_t *ncols)
+{
+  uint32_t kmin = l->mcnt_sad >> 3;
+  uint32_t kmax = (l->mcnt_sad + (uint32_t)(l->slots * l->ne - 1) * (uint32_t)l->qbits) >> 3;
+  uint32_t first = (kmin * (uint32_t)l->kwidth + (uint32_t)l->oned_sad) / 9;
+  uint32_t last = (kmax * (uint32_t)l->kwidth + (uint32_t)l->oned_sad + (uint32_t)l->kwidth - 1) / 9;
+  if (last >= M78_MRAM_WORDS)
+    last = M78_MRAM_WORDS - 1;
+  *col0 = first;
+  *ncols = first <= last ? last - first + 1 : 0;
+}
+
+/* The layout for the layer in j->kc.w: kept, or laid out now.  Returns -1
+ * when out of memory. */
+static int layer_weights(struct layer_job *j, int par, size_t wbytes)
+{
+  m78_sim *sim = j->sim;
+  const struct m78_layer *l = j->l;
+  struct m78_wcache **cp = m78i_wcache(sim);
+  if (cp && !*cp)
+    *cp = calloc(1, sizeof **cp);
+  struct wentry *c = cp && *cp && l->index >= 0 && l->index < M78_MAX_LAYERS ? &(*cp)->e[l->index] : NULL;
+  if (!c) {
+    if (!(j->kc.w = m78i_scratch(sim, SC_W, wbytes)))
+      return -1;
+    m78i_par_for(sim, j->nsb, par, weights_unit, j);
+    return 0;
+  }
+  struct wkey key;
+  memset(&key, 0, sizeof key);
+  key.qbits = l->qbits;
+  key.kwidth = l->kwidth;
+  key.oned_sad = l->oned_sad;
+  key.ne = l->ne;
+  key.slots = l->slots;
+  key.kh = l->kh;
+  key.kw = l->kw;
+  key.mcnt_sad = l->mcnt_sad;
+  key.in_procs = l->in_procs;
+  key.mask_procs = l->mask_procs;
+  key.quads_summed = l->quads_summed;
+  uint32_t col0, ncols;
+  weight_columns(l, &col0, &ncols);
+  size_t span = (size_t)ncols * 9;
+  int same = c->valid && memcmp(&c->key, &key, sizeof key) == 0 && c->col0 == col0 && c->ncols == ncols;
+  for (int i = 0, r = 0; same && span && i < j->nprocs; i++)
+    if (j->crank[i] >= 0)
+      same = memcmp(c->cols + (size_t)r++ * span, sim->mram[j->procs[i]][col0], span) == 0;
+  if (same) {
+    j->kc.w = c->w;
+    return 0;
+  }
+  c->valid = 0;
+  c->w = grow(c->w, &c->w_cap, wbytes);
+  c->cols = grow(c->cols, &c->cols_cap, (size_t)j->ncontrib * span);
+  if (!c->w || !c->cols)
+    return -1;
+  j->kc.w = c->w;
+  m78i_par_for(sim, j->nsb, par, weights_unit, j);
+  for (int i = 0, r = 0; span && i < j->nprocs; i++)
+    if (j->crank[i] >= 0)
+      memcpy(c->cols + (size_t)r++ * span, sim->mram[j->procs[i]][col0], span);
+  c->key = key;
+  c->col0 = col0;
+  c->ncols = ncols;
+  c->valid = 1;
+  return 0;
+}
+
 static void run_conv(struct layer_job *j, struct m78_layer_result *res)
 {
   m78_sim *sim = j->sim;
@@ -557,7 +694,7 @@ static void run_conv(struct layer_job *j, struct m78_layer_result *res)
   j->nsb = (l->slots + M78K_SB - 1) / M78K_SB;
   j->elem = l->out32 ? 4 : 1;
 
-  int32_t *w = m78i_scratch(sim, SC_W, (size_t)j->nsb * (size_t)(ncp ? ncp : 1) * (size_t)taps * M78K_SB * 4);
+  size_t wbytes = (size_t)j->nsb * (size_t)(ncp ? ncp : 1) * (size_t)taps * M78K_SB * 4;
   j->outp = m78i_scratch(sim, SC_OUTP, (size_t)l->slots * (size_t)j->nb_pad * (size_t)j->elem);
   int32_t *off = m78i_scratch(sim, SC_OFF, (size_t)taps * 4);
   j->bias = m78i_scratch(sim, SC_BIAS, (size_t)l->slots * 4);
@@ -570,9 +707,10 @@ static void run_conv(struct layer_job *j, struct m78_layer_result *res)
   int par = work >= m78i_split_min(sim);
   int nthreads = par ? m78i_threads(sim) : 1;
   for (int t = 0; t < nthreads; t++)
-    if (!(j->tile[t] = m78i_scratch(sim, THREAD_SLOT(t, TS_TILE), M78K_SB * M78K_TILE * 4)))
+    if (!(j->tile[t] = m78i_scratch(sim, THREAD_SLOT(t, TS_TILE), M78K_SB * M78K_TILE * 4)) ||
+        !(j->at[t] = m78i_scratch(sim, THREAD_SLOT(t, TS_AT), (size_t)M78K_SB * (size_t)l->ne * ((size_t)taps * 4 + 1))))
       out = NULL;
-  if (!w || !j->outp || !off || !j->bias || !words || !out) {
+  if (!j->outp || !off || !j->bias || !words || !out) {
     out_of_memory(sim, l);
     return;
   }
@@ -581,14 +719,16 @@ static void run_conv(struct layer_job *j, struct m78_layer_result *res)
   j->kc.ncp = ncp;
   j->kc.taps = taps;
   j->kc.off = off;
-  j->kc.w = w;
   m78k_select(&j->kern);
   m78k_quant_init(&j->quant, l->out32, l->shift, l->relu, l->abs_act);
   int bskip = (l->index == 0 && j->f.st) ? 1 : 0;
   for (int o = 0; o < l->slots; o++)
     j->bias[o] = slot_bias(sim, l, o, bskip);
 
-  m78i_par_for(sim, j->nsb, par, weights_unit, j);
+  if (layer_weights(j, par, wbytes) != 0) {
+    out_of_memory(sim, l);
+    return;
+  }
   m78i_par_for(sim, (j->nb_pad + M78K_TILE - 1) / M78K_TILE * j->nsb, par, conv_unit, j);
   /* the logical output: rows of wo out of rows of pw positions */
   size_t row = (size_t)wo * (size_t)j->elem;

@@ -147,6 +147,9 @@ int m78i_threads(m78_sim *sim);
  * over, NULL when out of memory); valid until the next call for the slot. */
 void *m78i_scratch(m78_sim *sim, int slot, size_t bytes);
 void m78i_workers_free(struct m78_workers *w);
+/* engine.c's weight layouts, kept with the workers (NULL until made) */
+struct m78_wcache **m78i_wcache(m78_sim *sim);
+void m78i_wcache_free(struct m78_wcache *c);
 
 /* timing.c: cycles the state machine spends on a layer */
 uint64_t m78i_layer_cycles(const m78_sim *sim, const struct m78_layer *l);

@@ -46,6 +46,7 @@ struct m78_workers {
     void *p;
     size_t cap;
   } buf[M78I_SCRATCH_SLOTS];
+  struct m78_wcache *wcache; /* engine.c: weights laid out per layer */
 };
 
 static void run_units(struct m78_workers *w, int tid)
@@ -132,6 +133,7 @@ void m78i_workers_free(struct m78_workers *w)
   stop_threads(w);
   for (int i = 0; i < M78I_SCRATCH_SLOTS; i++)
     free(w->buf[i].p);
+  m78i_wcache_free(w->wcache);
   pthread_mutex_destroy(&w->mu);
   pthread_cond_destroy(&w->go);
   pthread_cond_destroy(&w->done);
@@ -201,6 +203,12 @@ void m78i_par_for(m78_sim *sim, int nunits, int parallel, m78i_unit_fn fn, void 
   while (w->busy)
     pthread_cond_wait(&w->done, &w->mu);
   pthread_mutex_unlock(&w->mu);
+}
+
+struct m78_wcache **m78i_wcache(m78_sim *sim)
+{
+  struct m78_workers *w = workers(sim);
+  return w ? &w->wcache : NULL;
 }
 
 void *m78i_scratch(m78_sim *sim, int slot, size_t bytes)

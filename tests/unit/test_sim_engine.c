@@ -694,6 +694,90 @@ Test(engine, acknowledge_and_run_again)
   expect_bytes(2, 0x10, 0, 1, want, 9, "second run");
 }
 
+/* The engine keeps each layer's weights laid out between inferences; new
+ * kernel memory, through the bus, poke or a snapshot, must be used. */
+
+static void acknowledge(m78_sim *s)
+{
+  uint32_t ctrl = tu_rd(s, 0x50100000, 4);
+  tu_wr32(s, 0x50100000, ctrl & ~(CTRL_CNN_IRQ | CTRL_CNN_EN));
+}
+
+static const int8_t sobel_neg[9] = {-1, 0, 1, -2, 0, 2, -1, 0, 1};
+
+static void expect_negated_sobel(m78_sim *s, const char *what)
+{
+  const struct m78_layer_result *res = m78_sim_layer_result(s, 0);
+  cr_assert_not_null(res);
+  cr_assert_not_null(res->output);
+  for (int i = 0; i < 9; i++)
+    cr_expect_eq(((const int8_t *)res->output)[i], -sobel_out[i], "%s: output %d", what, i);
+}
+
+Test(engine, new_kernel_through_the_bus_between_runs)
+{
+  sobel_layer(0);
+  put_hwc(0, 0, 3, 3, sobel_in);
+  m78_sim_keep_outputs(sim, 1);
+  tu_start_and_run(sim, 1, 0);
+  acknowledge(sim);
+  tu_kernel3x3(sim, 0, 0, sobel_neg);
+  tu_start_and_run(sim, 1, 0);
+  int want[9];
+  for (int i = 0; i < 9; i++)
+    want[i] = -sobel_out[i];
+  expect_bytes(2, 0x10, 0, 1, want, 9, "new kernel");
+}
+
+Test(engine, new_kernel_through_poke_between_runs)
+{
+  sobel_layer(0);
+  put_hwc(0, 0, 3, 3, sobel_in);
+  m78_sim_keep_outputs(sim, 1);
+  tu_start_and_run(sim, 1, 0);
+  acknowledge(sim);
+  /* tap 4 (the centre, 0 in Sobel-x) becomes 1: adds the input itself */
+  uint8_t b[9];
+  for (int i = 0; i < 9; i++)
+    b[i] = (uint8_t)sobel_k[i];
+  b[4] = 1;
+  uint32_t a = tu_proc_base(0);
+  cr_assert_eq(m78_poke(sim, a + 4, 4, (uint32_t)b[1] << 24 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 8 | b[4]),
+               M78_OK);
+  tu_start_and_run(sim, 1, 0);
+  int want[9];
+  for (int i = 0; i < 9; i++)
+    want[i] = sobel_out[i] + sobel_in[i];
+  expect_bytes(2, 0x10, 0, 1, want, 9, "poked kernel");
+}
+
+Test(engine, kernel_memory_from_a_snapshot)
+{
+  sobel_layer(0);
+  put_hwc(0, 0, 3, 3, sobel_in);
+  m78_sim_keep_outputs(sim, 1);
+  tu_start_and_run(sim, 1, 0);
+  acknowledge(sim);
+  m78_sim *other = m78_sim_clone(sim);
+  cr_assert_not_null(other);
+  tu_kernel3x3(other, 0, 0, sobel_neg);
+  /* same registers and input, other weights: sim must not reuse its layout */
+  cr_assert_eq(m78_sim_copy_state(sim, other), 0);
+  m78_sim_free(other);
+  tu_start_and_run(sim, 1, 0);
+  expect_negated_sobel(sim, "snapshot");
+}
+
+Test(engine, two_threads_every_layer_split)
+{
+  cr_assert_eq(m78_sim_set_threads(sim, 2), 2);
+  m78_sim_set_split_min(sim, 0);
+  sobel_layer(0);
+  put_hwc(0, 0, 3, 3, sobel_in);
+  tu_start_and_run(sim, 1, 0);
+  expect_bytes(2, 0x10, 0, 1, sobel_out, 9, "two threads");
+}
+
 /* ------------------------------------------------------------------ */
 /* passthrough placement and Conv1d tap order                           */
 
