@@ -732,10 +732,15 @@ static void run_conv(struct layer_job *j, struct m78_layer_result *res)
   m78i_par_for(sim, (j->nb_pad + M78K_TILE - 1) / M78K_TILE * j->nsb, par, conv_unit, j);
   /* the logical output: rows of wo out of rows of pw positions */
   size_t row = (size_t)wo * (size_t)j->elem;
-  for (int o = 0; o < l->slots; o++)
-    for (int y = 0; y < ho; y++)
-      memcpy(out + ((size_t)o * (size_t)npix + (size_t)y * (size_t)wo) * (size_t)j->elem,
-             j->outp + ((size_t)o * (size_t)j->nb_pad + (size_t)y * (size_t)j->pw) * (size_t)j->elem, row);
+  if (j->pw == wo) /* no positions between rows (1x1, conv1d): whole slots */
+    for (int o = 0; o < l->slots; o++)
+      memcpy(out + (size_t)o * (size_t)npix * (size_t)j->elem, j->outp + (size_t)o * (size_t)j->nb_pad * (size_t)j->elem,
+             (size_t)npix * (size_t)j->elem);
+  else
+    for (int o = 0; o < l->slots; o++)
+      for (int y = 0; y < ho; y++)
+        memcpy(out + ((size_t)o * (size_t)npix + (size_t)y * (size_t)wo) * (size_t)j->elem,
+               j->outp + ((size_t)o * (size_t)j->nb_pad + (size_t)y * (size_t)j->pw) * (size_t)j->elem, row);
   scatter(sim, l, out, words);
 
   res->mram_reads += (uint64_t)l->slots * (uint64_t)j->ncontrib * (uint64_t)l->ne;
