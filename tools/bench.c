@@ -171,6 +171,10 @@ static char *find_firmware(const struct m78fw_paths *paths, const char *name)
     m78cli_error("%s: not a synthesized project (no %s)", name, m78fw_missing_file(name));
     return NULL;
   }
+  if (strchr(name, '/')) {
+    m78cli_error("%s: no such firmware folder", name);
+    return NULL;
+  }
   char *dir = NULL;
   int m = m78fw_resolve_model(paths, name, &dir);
   if (m < 0)

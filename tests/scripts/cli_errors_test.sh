@@ -17,6 +17,10 @@ expect2 "missing folder" "$m" run "$work/does-not-exist"
 expect2 "not a synthesized project" "$m" run "$work/notaproject"
 expect2 "unknown option" "$m" run --frobnicate
 expect2 "unknown command" "$m" frobnicate
+expect2 "run: thread count out of range" "$m" run "$work/notaproject" --threads 0
+expect2 "bench: unknown network" "$m" bench "$work/does-not-exist"
+expect2 "bench: run count out of range" "$m" bench --runs 0
+expect2 "bench: JSON into a missing folder" "$m" bench --json "$work/does-not-exist/bench.json"
 if [ -d "$corpus/mnist/firmware" ]; then
   expect2 "cycle budget (firmware never finishes)" "$m" run "$corpus/mnist/firmware" --max-cycles 50000 --quiet
 else

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# `max78sim bench` runs, replays the inference bit for bit (it fails
+# otherwise) and reports every figure, in the table and in the JSON.
+# Nothing here depends on how fast the host is.
+# usage: bench_test.sh MAX78SIM CORPUS_DIR WORKDIR
+set -u
+m=$1 corpus=$2 work=$3
+[ -d "$corpus/mnist/firmware" ] || { echo "no corpus at $corpus"; exit 77; }
+export M78SIM_CORPUS=$corpus
+rm -rf "$work" && mkdir -p "$work"
+fail=0
+for t in 1 2; do
+  out=$("$m" bench mnist --runs 1 --threads $t --json "$work/bench$t.json" 2>"$work/err$t"); rc=$?
+  printf '%s\n' "$out" | sed 's/^/  /'
+  [ $rc -eq 0 ] || { echo "FAIL: --threads $t: exit $rc: $(cat "$work/err$t")"; fail=1; continue; }
+  printf '%s\n' "$out" | grep -qE "^mnist +10\.8M +[0-9.]+ +[0-9.]+[kMG]? +1\.403 +[0-9.]+ " ||
+    { echo "FAIL: --threads $t: no mnist row with 10.8M MACs and 1.403 chip ms"; fail=1; }
+  for key in '"sim_ms"' '"mac_per_s"' '"chip_ms"' '"sim_over_chip"' '"fw_ms"' '"accesses_per_s"' '"layer_ms"' \
+             "\"threads\":[[:space:]]*$t"; do
+    grep -qE "$key" "$work/bench$t.json" || { echo "FAIL: --threads $t: JSON lacks $key"; fail=1; }
+  done
+done
+[ $fail -eq 0 ] && echo "ok: bench reports mnist with 1 and 2 threads, table and JSON"
+exit $fail
