@@ -47,6 +47,11 @@ struct bench {
   int threads;
   m78_sim *snap;        /* state before the start bit */
   m78_sim *at_irq;      /* state when the live run raised its interrupt */
+  int nlayers;          /* layers of the recorded inference, and their outputs */
+  struct {
+    void *out, *comb;
+    size_t out_bytes, comb_bytes;
+  } layers[M78_MAX_LAYERS];
   uint64_t snap_cycle;
   int recording, done;  /* recording accesses; recording finished */
   struct rec *rec;
@@ -180,11 +185,31 @@ int m78bench_init(void)
   return 0;
 }
 
+static void *copy_of(const void *p, size_t n)
+{
+  void *c = n ? malloc(n) : NULL;
+  if (c)
+    memcpy(c, p, n);
+  return c;
+}
+
+/* The interrupt of the recorded inference: keep what a replay must
+ * reproduce (later inferences replace the live results). */
 void m78bench_event(enum m78_event ev)
 {
-  if (bench && bench->recording && ev == M78_EV_DONE && !bench->at_irq) {
-    bench->t_live_end = now_ms();
-    bench->at_irq = m78_sim_clone(m78soc.sim);
+  struct bench *b = bench;
+  if (!b || !b->recording || ev != M78_EV_DONE || b->at_irq)
+    return;
+  b->t_live_end = now_ms();
+  const m78_sim *sim = m78soc.sim;
+  b->at_irq = m78_sim_clone(sim);
+  b->nlayers = m78_sim_layer_count(sim);
+  for (int i = 0; i < b->nlayers; i++) {
+    const struct m78_layer_result *r = m78_sim_layer_result(sim, i);
+    b->layers[i].out = copy_of(r->output, r->output_bytes);
+    b->layers[i].comb = copy_of(r->combined, r->combined_bytes);
+    b->layers[i].out_bytes = b->layers[i].out || !r->output_bytes ? r->output_bytes : (size_t)-1;
+    b->layers[i].comb_bytes = b->layers[i].comb || !r->combined_bytes ? r->combined_bytes : (size_t)-1;
   }
 }
 
@@ -200,26 +225,25 @@ static void replay_event(void *ctx, enum m78_event ev, int layer, uint64_t cycle
     b->layer_ms[layer] += now_ms() - b->layer_t0;
 }
 
-/* Every layer's output of the replay equals the live run's, and so does
- * data SRAM at the interrupt. */
-static int same_outputs(const m78_sim *a, const m78_sim *a_irq, const m78_sim *b, char *why, size_t len)
+/* Every layer's output of the replay equals the recorded inference's, and
+ * so does data SRAM at the interrupt. */
+static int same_outputs(const struct bench *b, const m78_sim *rep, char *why, size_t len)
 {
-  int n = m78_sim_layer_count(a);
-  if (n != m78_sim_layer_count(b)) {
-    snprintf(why, len, "%d layers instead of %d", m78_sim_layer_count(b), n);
+  if (b->nlayers != m78_sim_layer_count(rep)) {
+    snprintf(why, len, "%d layers instead of %d", m78_sim_layer_count(rep), b->nlayers);
     return 0;
   }
-  for (int i = 0; i < n; i++) {
-    const struct m78_layer_result *x = m78_sim_layer_result(a, i), *y = m78_sim_layer_result(b, i);
-    if (x->output_bytes != y->output_bytes || x->combined_bytes != y->combined_bytes ||
-        (x->output_bytes && memcmp(x->output, y->output, x->output_bytes) != 0) ||
-        (x->combined_bytes && memcmp(x->combined, y->combined, x->combined_bytes) != 0)) {
+  for (int i = 0; i < b->nlayers; i++) {
+    const struct m78_layer_result *y = m78_sim_layer_result(rep, i);
+    if (b->layers[i].out_bytes != y->output_bytes || b->layers[i].comb_bytes != y->combined_bytes ||
+        (y->output_bytes && memcmp(b->layers[i].out, y->output, y->output_bytes) != 0) ||
+        (y->combined_bytes && memcmp(b->layers[i].comb, y->combined, y->combined_bytes) != 0)) {
       snprintf(why, len, "layer %d's output differs from the live run's", i);
       return 0;
     }
   }
   for (int i = 0; i < M78_SRAM_INSTANCES; i++)
-    if (memcmp(m78_sram_view(a_irq, i), m78_sram_view(b, i), M78_SRAM_WORDS * 4) != 0) {
+    if (memcmp(m78_sram_view(b->at_irq, i), m78_sram_view(rep, i), M78_SRAM_WORDS * 4) != 0) {
       snprintf(why, len, "data SRAM instance %d differs from the live run's", i);
       return 0;
     }
@@ -231,8 +255,7 @@ static int same_outputs(const m78_sim *a, const m78_sim *a_irq, const m78_sim *b
 static double replay(m78_sim *rep, double *cpu, char *why, size_t len)
 {
   struct bench *b = bench;
-  const m78_sim *live = m78soc.sim;
-  uint64_t end = m78_sim_run_end(live);
+  uint64_t start = m78_sim_run_start(b->at_irq), end = m78_sim_run_end(b->at_irq);
   m78_sim_copy_state(rep, b->snap);
   memset(b->layer_ms, 0, sizeof b->layer_ms);
   uint64_t mismatches = 0;
@@ -256,12 +279,11 @@ static double replay(m78_sim *rep, double *cpu, char *why, size_t len)
              (unsigned long long)mismatches);
     return -1;
   }
-  if (m78_sim_busy(rep) || !m78_sim_irq(rep) || m78_sim_run_end(rep) != end ||
-      m78_sim_run_start(rep) != m78_sim_run_start(live)) {
+  if (m78_sim_busy(rep) || !m78_sim_irq(rep) || m78_sim_run_end(rep) != end || m78_sim_run_start(rep) != start) {
     snprintf(why, len, "the replay did not end at the live run's interrupt (cycle %llu)", (unsigned long long)end);
     return -1;
   }
-  if (!same_outputs(live, b->at_irq, rep, why, len))
+  if (!same_outputs(b, rep, why, len))
     return -1;
   return t1 - t0;
 }
