@@ -308,6 +308,8 @@ static int run_once(struct net *n, const char *exe, int r, int runs, uint64_t th
 static char *fmt_si(double v)
 {
   const char *u = "";
+  if (v == 0)
+    return m78cli_xstrdup("0");
   if (v >= 1e9) {
     v /= 1e9;
     u = "G";

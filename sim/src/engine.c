@@ -267,11 +267,20 @@ static void *alloc_output(struct m78_layer_result *res, int c, int h, int w, int
   return res->output;
 }
 
+/* The unwrapped input of the layer that reads this one's output, when it
+ * streams: m78i_stream_write() takes every write to it. */
+static const struct m78_stream *consumer_stream(const m78_sim *sim, const struct m78_layer *l)
+{
+  int c = l->index + 1;
+  return c >= 0 && c < M78_MAX_STREAM_LAYERS && c < sim->n_layers && sim->streams[c].active ? &sim->streams[c] : NULL;
+}
+
 static void run_passthrough(m78_sim *sim, const struct m78_layer *l, struct m78_layer_result *res,
                             const int16_t *planes, size_t plane_n, const int *procs, int nprocs)
 {
   int npix = l->hp * l->wp;
   int8_t *out = sim->keep_outputs ? alloc_output(res, nprocs * l->ne, l->hp, l->wp, 1) : NULL;
+  int streams = consumer_stream(sim, l) != NULL;
   for (int g = 0; g < M78_QUADS; g++) {
     int k = 0;
     for (int i = 0; i < nprocs; i++) {
@@ -285,9 +294,14 @@ static void run_passthrough(m78_sim *sim, const struct m78_layer *l, struct m78_
           uint32_t base = l->wptr[g] + (uint32_t)t * l->wptr_toff;
           uint32_t word = (base & 0x1FFF) + (uint32_t)(pix * l->ne + e) * (uint32_t)(l->wptr_inc + 1);
           uint32_t inst = (base >> 13) & 0xF;
-          if (!m78i_stream_write(sim, l->index + 1, inst, word, (uint32_t)(src[pix] & 0xFF) << (8 * lane),
-                                 0xFFu << (8 * lane)))
+          if (!streams) {
+            /* what write_byte() does at an address that is always mapped */
+            uint32_t *m = &sim->sram[(inst + word / M78_SRAM_WORDS) & 0xF][word % M78_SRAM_WORDS];
+            *m = (*m & ~(0xFFu << (8 * lane))) | ((uint32_t)(src[pix] & 0xFF) << (8 * lane));
+          } else if (!m78i_stream_write(sim, l->index + 1, inst, word, (uint32_t)(src[pix] & 0xFF) << (8 * lane),
+                                        0xFFu << (8 * lane))) {
             write_byte(sim, l, (inst + word / M78_SRAM_WORDS) & 0xF, word % M78_SRAM_WORDS, lane, src[pix]);
+          }
           if (out)
             out[(size_t)(e * nprocs + i) * (size_t)npix + (size_t)pix] = (int8_t)src[pix];
         }
@@ -499,10 +513,7 @@ static void scatter(m78_sim *sim, const struct m78_layer *l, const void *out, ui
 {
   int npix = l->ho * l->wo;
   int consumer = l->index + 1;
-  const struct m78_stream *st = consumer >= 0 && consumer < M78_MAX_STREAM_LAYERS && consumer < sim->n_layers &&
-                                        sim->streams[consumer].active
-                                    ? &sim->streams[consumer]
-                                    : NULL;
+  const struct m78_stream *st = consumer_stream(sim, l);
   uint32_t base_inst = (l->wptr[0] >> 13) & 0xF, base_word = l->wptr[0] & 0x1FFF;
   uint32_t step = (uint32_t)(l->wptr_inc + 1);
   for (int o = 0; o < l->slots; o++) {
