@@ -38,6 +38,7 @@ struct bench_opts {
   int nnets;
   uint64_t runs;
   uint64_t threads;
+  const char *kernel;
   const char *json;
   int rebuild, help;
 };
@@ -79,6 +80,8 @@ static void bench_help(FILE *out)
           "options:\n"
           "  --runs N      timed runs per network (default %d)\n"
           "  --threads N   host threads of the simulator's engine (default 1, at most 16)\n"
+          "  --kernel K    the engine's convolution kernels: avx512-vnni, avx2, sse2\n"
+          "                or generic (default: the fastest this CPU runs)\n"
           "  --json FILE   also write the results as JSON\n"
           "  --rebuild     build the firmware even if a cached build exists\n"
           "  -h, --help    show this help\n"
@@ -139,6 +142,14 @@ static int parse_bench(int argc, char **argv, struct bench_opts *o)
     } else if (is_opt(a, "--threads")) {
       if (parse_count("--threads", opt_value(argc, argv, &i, "--threads"), 16, &o->threads) != 0)
         return -1;
+    } else if (is_opt(a, "--kernel")) {
+      if (!(o->kernel = opt_value(argc, argv, &i, "--kernel")))
+        return -1;
+      if (strcmp(o->kernel, "avx512-vnni") && strcmp(o->kernel, "avx2") && strcmp(o->kernel, "sse2") &&
+          strcmp(o->kernel, "generic")) {
+        m78cli_error("bench: --kernel: not avx512-vnni, avx2, sse2 or generic: %s", o->kernel);
+        return -1;
+      }
     } else if (is_opt(a, "--json")) {
       if (!(o->json = opt_value(argc, argv, &i, "--json")))
         return -1;
@@ -270,7 +281,7 @@ static double median(const double *v, int n, int stride)
 }
 
 /* Runs one firmware process; -1 after printing an error. */
-static int run_once(struct net *n, const char *exe, int r, int runs, uint64_t threads)
+static int run_once(struct net *n, const char *exe, int r, int runs, uint64_t threads, const char *kernel)
 {
   char *tmp = m78cli_make_temp_dir("max78sim-bench-");
   if (!tmp) {
@@ -279,7 +290,8 @@ static int run_once(struct net *n, const char *exe, int r, int runs, uint64_t th
   }
   char *report = m78cli_path_join(tmp, "report.json");
   char *threads_env = m78cli_xasprintf("M78SIM_THREADS=%llu", (unsigned long long)threads);
-  const char *env[] = {"M78SIM_BENCH=1", threads_env, NULL};
+  char *kernel_env = kernel ? m78cli_xasprintf("M78SIM_KERNEL=%s", kernel) : m78cli_xstrdup("M78SIM_KERNEL");
+  const char *env[] = {"M78SIM_BENCH=1", threads_env, kernel_env, NULL};
   struct m78fw_run_opts ro = {.exe = exe,
                               .report_path = report,
                               .max_cycles = 2000000000ull,
@@ -300,6 +312,7 @@ static int run_once(struct net *n, const char *exe, int r, int runs, uint64_t th
   m78fw_run_result_free(&res);
   m78cli_remove_tree(tmp);
   free(threads_env);
+  free(kernel_env);
   free(report);
   free(tmp);
   return rc;
@@ -372,9 +385,9 @@ int m78cli_cmd_bench(int argc, char **argv)
     for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++)
       *cols[c] = calloc((size_t)runs, sizeof(double));
     fprintf(stderr, "bench: %s ...\n", n->name);
-    rc = run_once(n, exe, -1, runs, o.threads); /* warm-up */
+    rc = run_once(n, exe, -1, runs, o.threads, o.kernel); /* warm-up */
     for (int r = 0; r < runs && rc == 0; r++)
-      rc = run_once(n, exe, r, runs, o.threads);
+      rc = run_once(n, exe, r, runs, o.threads, o.kernel);
     free(exe);
   }
 

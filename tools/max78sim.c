@@ -127,7 +127,9 @@ static void run_help(FILE *out)
           "exhausted, firmware hangs or crashes, no valid report).\n"
           "\n"
           "Environment: M78SIM_CACHE (folder of cached firmware builds), M78SIM_CC\n"
-          "(compiler), M78SIM_HANG_MS (passed on to the firmware).\n",
+          "(compiler), M78SIM_HANG_MS and M78SIM_KERNEL (avx512-vnni, avx2, sse2 or generic:\n"
+          "the engine's kernels, all giving the same results) are passed on to the\n"
+          "firmware.\n",
           (unsigned long long)DEFAULT_MAX_CYCLES, DEFAULT_TIMEOUT_S);
 }
 

@@ -315,7 +315,7 @@ void m78bench_report(cJSON *doc)
   m78soc.trace_access = NULL;
   cJSON *j = cJSON_AddObjectToObject(doc, "bench");
   cJSON_AddNumberToObject(j, "threads", b->threads);
-  cJSON_AddStringToObject(j, "kernel", m78_engine_kernel());
+  cJSON_AddStringToObject(j, "kernel", m78_sim_kernel(m78soc.sim));
   add_weights(j);
   char why[200] = "";
   if (!b->snap)
@@ -340,6 +340,7 @@ void m78bench_report(cJSON *doc)
     snprintf(why, sizeof why, "out of memory for the replay");
   } else {
     m78_sim_set_threads(rep, b->threads);
+    m78_sim_set_kernel(rep, getenv("M78SIM_KERNEL")); /* validated by runtime.c */
     const char *split = getenv("M78SIM_SPLIT_MIN"); /* validated by runtime.c */
     if (split && *split)
       m78_sim_set_split_min(rep, strtoull(split, NULL, 0));

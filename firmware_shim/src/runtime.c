@@ -240,6 +240,13 @@ __attribute__((constructor)) static void m78_runtime_start(void)
   unsigned long long threads = env_ull("M78SIM_THREADS", 1);
   m78_sim_set_threads(m78soc.sim, threads > M78_MAX_THREADS ? M78_MAX_THREADS : (int)threads);
   m78_sim_set_split_min(m78soc.sim, env_ull("M78SIM_SPLIT_MIN", M78_SPLIT_MIN_DEFAULT));
+  const char *kernel = getenv("M78SIM_KERNEL");
+  if (kernel && *kernel && m78_sim_set_kernel(m78soc.sim, kernel) != 0) {
+    fprintf(stderr,
+            "max78sim: M78SIM_KERNEL=%s: no such engine kernel on this CPU (avx512-vnni, avx2, sse2, generic)\n",
+            kernel);
+    _exit(6);
+  }
   if (m78bench_init() != 0)
     _exit(6);
 

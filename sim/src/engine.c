@@ -564,13 +564,6 @@ static void scatter(m78_sim *sim, const struct m78_layer *l, const void *out, ui
   }
 }
 
-const char *m78_engine_kernel(void)
-{
-  struct m78k_kernels k;
-  m78k_select(&k);
-  return k.name;
-}
-
 static void out_of_memory(m78_sim *sim, const struct m78_layer *l)
 {
   m78i_guest_error(sim, M78_E_UNMAPPED, 0, "layer %d: out of host memory", l->index);
@@ -730,7 +723,7 @@ static void run_conv(struct layer_job *j, struct m78_layer_result *res)
   j->kc.ncp = ncp;
   j->kc.taps = taps;
   j->kc.off = off;
-  m78k_select(&j->kern);
+  m78i_kernels(sim, &j->kern);
   m78k_quant_init(&j->quant, l->out32, l->shift, l->relu, l->abs_act);
   int bskip = (l->index == 0 && j->f.st) ? 1 : 0;
   for (int o = 0; o < l->slots; o++)

@@ -5,6 +5,7 @@
  * version computes the same bits.
  */
 #include "kernels.h"
+#include <string.h>
 
 #if M78K_HAVE_X86
 #include <immintrin.h>
@@ -93,6 +94,47 @@ void m78k_quant_generic(const int32_t *acc, int n, int32_t bias, const struct m7
 }
 
 #if M78K_HAVE_X86
+/* SSE2, which every x86-64 has: 4 slots x 8 positions per step. */
+__attribute__((target("sse2"))) void m78k_conv_sse2(const struct m78k_conv *c, int sb, int b0, int b1, int32_t *out)
+{
+  const int32_t *wsb = block_weights(c, sb);
+  const int taps = c->taps;
+  for (int b = b0; b < b1; b += 8) {
+    __m128i a00 = _mm_setzero_si128(), a01 = a00, a10 = a00, a11 = a00;
+    __m128i a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+    const int32_t *wp = wsb;
+    for (int cp = 0; cp < c->ncp; cp++) {
+      const int16_t *xp = c->x + ((size_t)cp * c->xstride + (size_t)b) * 2;
+      for (int t = 0; t < taps; t++, wp += M78K_SB) {
+        const int16_t *xt = xp + 2 * (ptrdiff_t)c->off[t];
+        __m128i v0 = _mm_loadu_si128((const __m128i *)(const void *)xt);
+        __m128i v1 = _mm_loadu_si128((const __m128i *)(const void *)(xt + 8));
+        __m128i w = _mm_set1_epi32(wp[0]);
+        a00 = _mm_add_epi32(a00, _mm_madd_epi16(v0, w));
+        a01 = _mm_add_epi32(a01, _mm_madd_epi16(v1, w));
+        w = _mm_set1_epi32(wp[1]);
+        a10 = _mm_add_epi32(a10, _mm_madd_epi16(v0, w));
+        a11 = _mm_add_epi32(a11, _mm_madd_epi16(v1, w));
+        w = _mm_set1_epi32(wp[2]);
+        a20 = _mm_add_epi32(a20, _mm_madd_epi16(v0, w));
+        a21 = _mm_add_epi32(a21, _mm_madd_epi16(v1, w));
+        w = _mm_set1_epi32(wp[3]);
+        a30 = _mm_add_epi32(a30, _mm_madd_epi16(v0, w));
+        a31 = _mm_add_epi32(a31, _mm_madd_epi16(v1, w));
+      }
+    }
+    int32_t *o = out + (b - b0);
+    _mm_storeu_si128((__m128i *)(void *)o, a00);
+    _mm_storeu_si128((__m128i *)(void *)(o + 4), a01);
+    _mm_storeu_si128((__m128i *)(void *)(o + M78K_TILE), a10);
+    _mm_storeu_si128((__m128i *)(void *)(o + M78K_TILE + 4), a11);
+    _mm_storeu_si128((__m128i *)(void *)(o + 2 * M78K_TILE), a20);
+    _mm_storeu_si128((__m128i *)(void *)(o + 2 * M78K_TILE + 4), a21);
+    _mm_storeu_si128((__m128i *)(void *)(o + 3 * M78K_TILE), a30);
+    _mm_storeu_si128((__m128i *)(void *)(o + 3 * M78K_TILE + 4), a31);
+  }
+}
+
 /* 4 slots x 16 positions in 8 accumulators; per tap two 8-position loads
  * and four broadcast weights. */
 __attribute__((target("avx2"))) void m78k_conv_avx2(const struct m78k_conv *c, int sb, int b0, int b1, int32_t *out)
@@ -248,24 +290,33 @@ __attribute__((target("avx2"))) void m78k_quant_avx2(const int32_t *acc, int n, 
 }
 #endif
 
-void m78k_select(struct m78k_kernels *k)
+int m78k_select(struct m78k_kernels *k, const char *name)
 {
+  int any = !name || !*name || strcmp(name, "auto") == 0;
 #if M78K_HAVE_X86
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vnni")) {
+  if ((any || strcmp(name, "avx512-vnni") == 0) && __builtin_cpu_supports("avx512f") &&
+      __builtin_cpu_supports("avx512vnni")) {
     k->name = "avx512-vnni";
     k->conv = m78k_conv_avx512;
     k->quant = m78k_quant_avx2;
-    return;
+    return 0;
   }
-  if (__builtin_cpu_supports("avx2")) {
+  if ((any || strcmp(name, "avx2") == 0) && __builtin_cpu_supports("avx2")) {
     k->name = "avx2";
     k->conv = m78k_conv_avx2;
     k->quant = m78k_quant_avx2;
-    return;
+    return 0;
+  }
+  if (any || strcmp(name, "sse2") == 0) {
+    k->name = "sse2";
+    k->conv = m78k_conv_sse2;
+    k->quant = m78k_quant_generic;
+    return 0;
   }
 #endif
   k->name = "generic";
   k->conv = m78k_conv_generic;
   k->quant = m78k_quant_generic;
+  return any || strcmp(name, "generic") == 0 ? 0 : -1;
 }

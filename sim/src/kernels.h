@@ -68,17 +68,20 @@ void m78k_conv_generic(const struct m78k_conv *c, int sb, int b0, int b1, int32_
 void m78k_quant_generic(const int32_t *acc, int n, int32_t bias, const struct m78k_quant *q, void *dst);
 #if defined(__x86_64__) || defined(__i386__)
 #define M78K_HAVE_X86 1
+void m78k_conv_sse2(const struct m78k_conv *c, int sb, int b0, int b1, int32_t *out);
 void m78k_conv_avx2(const struct m78k_conv *c, int sb, int b0, int b1, int32_t *out);
 void m78k_conv_avx512(const struct m78k_conv *c, int sb, int b0, int b1, int32_t *out); /* + VNNI */
 void m78k_quant_avx2(const int32_t *acc, int n, int32_t bias, const struct m78k_quant *q, void *dst);
 #endif
 
-/* The fastest kernels this CPU supports (checked at run time). */
+/* Kernels by name ("avx512-vnni", "avx2", "sse2", "generic"), or the fastest this
+ * CPU supports for NULL or "auto" (checked at run time).  -1 (and the
+ * generic kernels) when the name is unknown or the CPU lacks it. */
 struct m78k_kernels {
   const char *name;
   m78k_conv_fn conv;
   m78k_quant_fn quant;
 };
-void m78k_select(struct m78k_kernels *k);
+int m78k_select(struct m78k_kernels *k, const char *name);
 
 #endif

@@ -139,6 +139,9 @@ typedef void (*m78i_unit_fn)(void *ctx, int unit, int tid);
 /* Runs fn(ctx, u, tid) for u in [0, nunits): on the calling thread (tid 0)
  * alone unless `parallel`, else on up to m78i_threads() threads. */
 void m78i_par_for(m78_sim *sim, int nunits, int parallel, m78i_unit_fn fn, void *ctx);
+/* the kernels m78_sim_set_kernel() chose (kernels.h) */
+struct m78k_kernels;
+void m78i_kernels(m78_sim *sim, struct m78k_kernels *k);
 /* m78_sim_set_split_min(), default M78_SPLIT_MIN_DEFAULT */
 uint64_t m78i_split_min(m78_sim *sim);
 /* Threads a parallel job uses (starts the workers on first use). */

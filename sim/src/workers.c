@@ -15,8 +15,10 @@
  * unsaved part of the instance: a snapshot never carries them.
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "kernels.h"
 #include "sim_internal.h"
 
 struct worker {
@@ -47,6 +49,7 @@ struct m78_workers {
     size_t cap;
   } buf[M78I_SCRATCH_SLOTS];
   struct m78_wcache *wcache; /* engine.c: weights laid out per layer */
+  char kernel[16];           /* m78_sim_set_kernel(); "" = the fastest */
 };
 
 static void run_units(struct m78_workers *w, int tid)
@@ -163,6 +166,29 @@ void m78_sim_set_split_min(m78_sim *sim, uint64_t work)
   struct m78_workers *w = workers(sim);
   if (w)
     w->split_min = work;
+}
+
+int m78_sim_set_kernel(m78_sim *sim, const char *name)
+{
+  struct m78k_kernels k;
+  struct m78_workers *w = workers(sim);
+  if (!w || m78k_select(&k, name) != 0)
+    return -1;
+  snprintf(w->kernel, sizeof w->kernel, "%s", name && strcmp(name, "auto") != 0 ? k.name : "");
+  return 0;
+}
+
+const char *m78_sim_kernel(m78_sim *sim)
+{
+  struct m78k_kernels k;
+  m78i_kernels(sim, &k);
+  return k.name;
+}
+
+void m78i_kernels(m78_sim *sim, struct m78k_kernels *k)
+{
+  struct m78_workers *w = workers(sim);
+  m78k_select(k, w ? w->kernel : NULL);
 }
 
 uint64_t m78i_split_min(m78_sim *sim)

@@ -164,6 +164,8 @@ Test(kernels, conv_avx2_is_the_sum_of_products)
   check_conv(m78k_conv_avx2, "avx2");
 }
 
+Test(kernels, conv_sse2_is_the_sum_of_products) { check_conv(m78k_conv_sse2, "sse2"); }
+
 Test(kernels, conv_avx512_vnni_is_the_sum_of_products)
 {
   __builtin_cpu_init();
@@ -176,8 +178,12 @@ Test(kernels, conv_avx512_vnni_is_the_sum_of_products)
 Test(kernels, selection_names_a_kernel)
 {
   struct m78k_kernels k;
-  m78k_select(&k);
+  cr_assert_eq(m78k_select(&k, NULL), 0);
   cr_assert(k.conv && k.quant);
-  cr_assert(strcmp(k.name, "avx512-vnni") == 0 || strcmp(k.name, "avx2") == 0 || strcmp(k.name, "generic") == 0,
+  cr_assert(strcmp(k.name, "avx512-vnni") == 0 || strcmp(k.name, "avx2") == 0 || strcmp(k.name, "sse2") == 0 ||
+                strcmp(k.name, "generic") == 0,
             "kernel %s", k.name);
+  cr_assert_eq(m78k_select(&k, "generic"), 0);
+  cr_assert_str_eq(k.name, "generic");
+  cr_assert_eq(m78k_select(&k, "no-such-kernel"), -1);
 }

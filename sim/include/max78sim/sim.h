@@ -208,9 +208,12 @@ void m78_sim_set_split_min(m78_sim *sim, uint64_t work);
 int m78_sim_copy_state(m78_sim *dst, const m78_sim *src);
 m78_sim *m78_sim_clone(const m78_sim *src);
 
-/* Name of the convolution kernel the engine uses on this CPU
- * ("avx2", "generic"). */
-const char *m78_engine_kernel(void);
+/* The engine's convolution kernels: "avx512-vnni", "avx2", "sse2" or the
+ * portable "generic" (all give the same bits).  By default ("auto" or NULL) the
+ * fastest this CPU runs; set_kernel returns -1 for a name that is unknown
+ * or that this CPU cannot run.  m78_sim_kernel names the one in use. */
+int m78_sim_set_kernel(m78_sim *sim, const char *name);
+const char *m78_sim_kernel(m78_sim *sim);
 
 /* Bus accesses as the firmware makes them.  width: 1, 2 or 4. */
 enum m78_status m78_bus_read(m78_sim *sim, uint32_t addr, unsigned width, uint32_t *value);
