@@ -50,7 +50,7 @@ struct net {
   double macs, layer_cycles, inference_cycles, cnn_hz;
   int nlayers;
   char kernel[32];
-  double *sim_ms, *live_ms, *w_ms, *w_aps, *w_bytes, *w_acc;
+  double *sim_ms, *cpu_ms, *live_ms, *w_ms, *w_aps, *w_bytes, *w_acc;
   double *layer_ms; /* [run][layer] */
 };
 
@@ -220,13 +220,14 @@ static int take_report(struct net *n, int r, const char *path, int runs)
   const cJSON *b = cJSON_GetObjectItemCaseSensitive(rep, "bench");
   const cJSON *err = cJSON_GetObjectItemCaseSensitive(b, "error");
   const cJSON *ms = cJSON_GetObjectItemCaseSensitive(b, "replay_ms");
+  const cJSON *cpu = cJSON_GetObjectItemCaseSensitive(b, "replay_cpu_ms");
   const cJSON *layers = cJSON_GetObjectItemCaseSensitive(rep, "layers");
   int rc = -1;
   if (!rep || !cJSON_IsObject(b)) {
     m78cli_error("%s: the firmware wrote no benchmark report", n->name);
   } else if (cJSON_IsString(err)) {
     m78cli_error("%s: benchmark failed: %s", n->name, err->valuestring);
-  } else if (cJSON_GetArraySize(ms) != 1 || !cJSON_IsArray(layers)) {
+  } else if (cJSON_GetArraySize(ms) != 1 || cJSON_GetArraySize(cpu) != 1 || !cJSON_IsArray(layers)) {
     m78cli_error("%s: malformed benchmark report", n->name);
   } else {
     const cJSON *l;
@@ -243,6 +244,7 @@ static int take_report(struct net *n, int r, const char *path, int runs)
     snprintf(n->kernel, sizeof n->kernel, "%s", cJSON_IsString(k) ? k->valuestring : "?");
     const cJSON *w = cJSON_GetObjectItemCaseSensitive(b, "weights");
     n->sim_ms[r] = cJSON_GetArrayItem(ms, 0)->valuedouble;
+    n->cpu_ms[r] = cJSON_GetArrayItem(cpu, 0)->valuedouble;
     n->live_ms[r] = num(b, "live_ms");
     n->w_ms[r] = num(w, "ms");
     n->w_aps[r] = num(w, "accesses_per_s");
@@ -381,7 +383,7 @@ int m78cli_cmd_bench(int argc, char **argv)
       rc = -1;
       break;
     }
-    double **cols[] = {&n->sim_ms, &n->live_ms, &n->w_ms, &n->w_aps, &n->w_bytes, &n->w_acc};
+    double **cols[] = {&n->sim_ms, &n->cpu_ms, &n->live_ms, &n->w_ms, &n->w_aps, &n->w_bytes, &n->w_acc};
     for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++)
       *cols[c] = calloc((size_t)runs, sizeof(double));
     fprintf(stderr, "bench: %s ...\n", n->name);
@@ -427,6 +429,7 @@ int m78cli_cmd_bench(int argc, char **argv)
       cJSON_AddStringToObject(j, "firmware", n->fwdir);
       cJSON_AddNumberToObject(j, "macs", n->macs);
       cJSON_AddNumberToObject(j, "sim_ms", sim);
+      cJSON_AddNumberToObject(j, "sim_cpu_ms", median(n->cpu_ms, runs, 1));
       cJSON_AddNumberToObject(j, "mac_per_s", macps);
       cJSON_AddNumberToObject(j, "cnn_hz", n->cnn_hz);
       cJSON_AddNumberToObject(j, "layer_cycles", n->layer_cycles);
@@ -470,6 +473,7 @@ int m78cli_cmd_bench(int argc, char **argv)
     struct net *n = &nets[i];
     free(n->fwdir);
     free(n->sim_ms);
+    free(n->cpu_ms);
     free(n->live_ms);
     free(n->w_ms);
     free(n->w_aps);

@@ -15,7 +15,7 @@ for t in 1 2; do
   [ $rc -eq 0 ] || { echo "FAIL: --threads $t: exit $rc: $(cat "$work/err$t")"; fail=1; continue; }
   printf '%s\n' "$out" | grep -qE "^mnist +10\.8M +[0-9.]+ +[0-9.]+[kMG]? +1\.403 +[0-9.]+ " ||
     { echo "FAIL: --threads $t: no mnist row with 10.8M MACs and 1.403 chip ms"; fail=1; }
-  for key in '"sim_ms"' '"mac_per_s"' '"chip_ms"' '"sim_over_chip"' '"fw_ms"' '"accesses_per_s"' '"layer_ms"' \
+  for key in '"sim_ms"' '"sim_cpu_ms"' '"mac_per_s"' '"chip_ms"' '"sim_over_chip"' '"fw_ms"' '"accesses_per_s"' '"layer_ms"' \
              "\"threads\":[[:space:]]*$t"; do
     grep -qE "$key" "$work/bench$t.json" || { echo "FAIL: --threads $t: JSON lacks $key"; fail=1; }
   done
