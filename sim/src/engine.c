@@ -11,9 +11,13 @@
  *    pairs for the dot-product kernels (kernels.h).
  * 3. Convolution: per output slot, an exact int32 accumulator over every
  *    mask-enabled processor of the summed quadrants, all passes and taps,
- *    plus 128 x bias of every summed quadrant that enables it.
+ *    plus 128 x bias of every summed quadrant that enables it.  The
+ *    kernels sum a tile of output positions for four slots at a time; the
+ *    weights are laid out for them once and kept between inferences while
+ *    they are unchanged (see layer_weights()).
  * 4. Requantize (shift, round half up, clamp, ReLU/Abs) or keep 32 bits,
- *    and scatter the slots to data SRAM exactly where the hardware writes.
+ *    per tile as soon as it is summed, and scatter the slots to data SRAM
+ *    exactly where the hardware writes.
  *
  * Steps 2-4 (except the scatter) are cut into independent units that may
  * run on several threads (workers.c); each output value is computed by
@@ -21,7 +25,8 @@
  * count.  The scatter and everything else with an observable order runs
  * on the calling thread, slot by slot, pixel by pixel.
  *
- * The accumulator cannot overflow int32 on this device (compute.md 1.4).
+ * The accumulator cannot overflow int32 on this device (compute.md 1.4);
+ * the kernels' sums wrap like the C reference in any case.
  * Weight fetch follows the mask-address model of registers.md 4.2.
  */
 #include <stdlib.h>
