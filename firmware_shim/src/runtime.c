@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "bridge.h"
+#include "capture.h"
 #include "report.h"
 #include "soc.h"
 
@@ -42,12 +43,79 @@ static void on_guest_error(void *ctx, enum m78_status st, uint32_t addr, const c
     fprintf(stderr, "max78sim: further guest errors are counted, not printed\n");
 }
 
+static void on_access(void *ctx, const struct m78_access *a)
+{
+  (void)ctx;
+  if (rt.capture)
+    m78_capture_access(rt.capture, a);
+}
+
+static void write_report(const char *path, const char *reason, const char *detail, int exit_code);
+
+/* live mode: one small file, replaced atomically */
+static void live_write(const char *name, const char *text)
+{
+  char path[4096], err[512];
+  snprintf(path, sizeof path, "%s/%s", rt.live_dir, name);
+  if (m78_write_file_atomic(path, text, strlen(text), err, sizeof err) != 0)
+    fprintf(stderr, "max78sim: live mode: %s\n", err);
+}
+
+static void live_publish(const char *progress)
+{
+  char err[512], path[4096];
+  snprintf(path, sizeof path, "%s/report.json", rt.live_dir);
+  write_report(path, "running", "", 0);
+  if (m78_dump_layers(m78soc.sim, rt.live_dir, err, sizeof err) != 0 ||
+      (rt.capture && m78_capture_write(rt.capture, rt.live_dir, err, sizeof err) != 0))
+    fprintf(stderr, "max78sim: live mode: cannot write layer dumps: %s\n", err);
+  live_write("progress", progress);
+}
+
+/* Blocks until the viewer allows layer `next` to run. */
+static void live_wait(int next)
+{
+  char path[4096];
+  snprintf(path, sizeof path, "%s/step", rt.live_dir);
+  m78soc.in_shim++; /* waiting for a person is not a hang */
+  for (;;) {
+    FILE *f = fopen(path, "r");
+    long allowed = -1;
+    if (f) {
+      if (fscanf(f, "%ld", &allowed) != 1)
+        allowed = -1;
+      fclose(f);
+    }
+    if (allowed >= next)
+      break;
+    struct timespec ts = {0, 20 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+  }
+  m78soc.in_shim--;
+}
+
 static void on_event(void *ctx, enum m78_event ev, int layer, uint64_t cycle)
 {
   (void)ctx;
   (void)cycle;
-  if (ev == M78_EV_LAYER_START)
+  if (ev == M78_EV_START && rt.capture)
+    m78_capture_start(rt.capture);
+  if (ev == M78_EV_START && rt.live_dir)
+    live_publish("start\n");
+  if (ev == M78_EV_LAYER_START) {
     m78soc.sim_layer_hint = layer;
+    if (layer == 0 && rt.capture)
+      m78_capture_layer0(rt.capture, m78soc.sim);
+  }
+  if (ev == M78_EV_LAYER_DONE && rt.live_dir) {
+    char text[32];
+    snprintf(text, sizeof text, "%d\n", layer);
+    live_publish(text);
+    if (layer + 1 < m78_sim_layer_count(m78soc.sim))
+      live_wait(layer + 1);
+  }
+  if (ev == M78_EV_DONE && rt.live_dir)
+    live_write("progress", "done\n");
 }
 
 void m78soc_report_unmapped(uint32_t addr, unsigned width, int write)
@@ -67,28 +135,36 @@ static const char *stop_name(enum m78soc_stop s)
   }
 }
 
-static void write_outputs(enum m78soc_stop why, const char *detail, int exit_code)
+static void write_report(const char *path, const char *reason, const char *detail, int exit_code)
 {
   char err[512];
   const char *source;
   int divider;
   m78soc_cnn_clock(&source, &divider);
   struct m78_run_info info = {
-      .stop_reason = stop_name(why),
+      .stop_reason = reason,
       .exit_code = exit_code,
       .stop_detail = detail,
       .cnn_hz = m78soc_cnn_hz(),
       .clock_source = source,
       .divider = divider,
   };
-  if (rt.report_path) {
-    cJSON *doc = m78_report_build(m78soc.sim, &info);
-    if (!doc || m78_json_write_file(doc, rt.report_path, err, sizeof err) != 0)
-      fprintf(stderr, "max78sim: cannot write the report: %s\n", doc ? err : "out of memory");
-    cJSON_Delete(doc);
-  }
-  if (rt.dump_dir && m78_dump_layers(m78soc.sim, rt.dump_dir, err, sizeof err) != 0)
+  cJSON *doc = m78_report_build(m78soc.sim, &info);
+  if (!doc || m78_json_write_file(doc, path, err, sizeof err) != 0)
+    fprintf(stderr, "max78sim: cannot write the report: %s\n", doc ? err : "out of memory");
+  cJSON_Delete(doc);
+}
+
+static void write_outputs(enum m78soc_stop why, const char *detail, int exit_code)
+{
+  char err[512];
+  if (rt.report_path)
+    write_report(rt.report_path, stop_name(why), detail, exit_code);
+  if (rt.dump_dir && (m78_dump_layers(m78soc.sim, rt.dump_dir, err, sizeof err) != 0 ||
+                      (rt.capture && m78_capture_write(rt.capture, rt.dump_dir, err, sizeof err) != 0)))
     fprintf(stderr, "max78sim: cannot write layer dumps: %s\n", err);
+  if (rt.live_dir)
+    live_write("progress", "done\n");
 }
 
 void m78soc_finish(enum m78soc_stop why, const char *detail, int exit_code)
@@ -225,9 +301,20 @@ __attribute__((constructor)) static void m78_runtime_start(void)
     rt.report_path = NULL;
   if (rt.dump_dir && !*rt.dump_dir)
     rt.dump_dir = NULL;
-  m78_sim_keep_outputs(m78soc.sim, rt.dump_dir != NULL);
+  rt.live_dir = getenv("M78SIM_LIVE_DIR");
+  if (rt.live_dir && !*rt.live_dir)
+    rt.live_dir = NULL;
+  m78_sim_keep_outputs(m78soc.sim, rt.dump_dir != NULL || rt.live_dir != NULL);
+  if (rt.dump_dir || rt.live_dir) {
+    rt.capture = calloc(1, sizeof *rt.capture);
+    if (rt.capture)
+      m78_capture_init(rt.capture);
+  }
 
-  struct m78_hooks hooks = {.ctx = NULL, .on_guest_error = on_guest_error, .on_event = on_event};
+  struct m78_hooks hooks = {.ctx = NULL,
+                            .on_access = rt.capture ? on_access : NULL,
+                            .on_guest_error = on_guest_error,
+                            .on_event = on_event};
   m78_sim_set_hooks(m78soc.sim, &hooks);
 
   static const struct m78_bridge_range ranges[] = {

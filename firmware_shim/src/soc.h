@@ -20,6 +20,8 @@
 #include <stdint.h>
 #include "max78sim/sim.h"
 
+struct m78_capture;
+
 #define M78SOC_TICK_HZ 1200000000ull
 #define M78SOC_CPU_HZ 100000000ull
 
@@ -110,6 +112,8 @@ struct m78soc_state {
   struct {
     const char *report_path;
     const char *dump_dir;
+    const char *live_dir;        /* M78SIM_LIVE_DIR: per-layer dumps, stepping */
+    struct m78_capture *capture; /* layer 0's input, when dumping */
     unsigned hang_ms;
     int finished;
     unsigned guest_msgs;
