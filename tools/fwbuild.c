@@ -469,7 +469,8 @@ int m78fw_run(const struct m78fw_run_opts *o, struct m78fw_run_result *r)
   char *report_env = m78cli_xasprintf("M78SIM_REPORT=%s", o->report_path);
   char *dump_env = o->dump_dir ? m78cli_xasprintf("M78SIM_DUMP_DIR=%s", o->dump_dir) : m78cli_xstrdup("M78SIM_DUMP_DIR");
   char *cycles_env = m78cli_xasprintf("M78SIM_MAX_CYCLES=%llu", (unsigned long long)o->max_cycles);
-  const char *env[] = {report_env, dump_env, cycles_env, NULL};
+  char *live_env = o->live_dir ? m78cli_xasprintf("M78SIM_LIVE_DIR=%s", o->live_dir) : m78cli_xstrdup("M78SIM_LIVE_DIR");
+  const char *env[] = {report_env, dump_env, cycles_env, live_env, NULL};
   char *argv[] = {(char *)o->exe, NULL};
   int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
   struct m78cli_spawn_opts so = {
@@ -493,6 +494,7 @@ int m78fw_run(const struct m78fw_run_opts *o, struct m78fw_run_result *r)
   free(report_env);
   free(dump_env);
   free(cycles_env);
+  free(live_env);
   if (pid < 0) {
     close(out[0]);
     close(err[0]);
@@ -523,7 +525,15 @@ int m78fw_run(const struct m78fw_run_opts *o, struct m78fw_run_result *r)
       double left = deadline - now_s();
       wait_ms = left <= 0 ? 0 : left > 1e6 ? 1000000000 : (int)(left * 1000) + 1;
     }
+    if (o->cancel && (wait_ms < 0 || wait_ms > 100))
+      wait_ms = 100;
     int n = poll(pfd, (nfds_t)np, wait_ms);
+    if (o->cancel && *o->cancel) {
+      r->cancelled = 1;
+      kill(pid, SIGKILL);
+      killed = 1;
+      break;
+    }
     if (got_signal) {
       r->interrupted = got_signal;
       kill(pid, SIGKILL);
@@ -573,7 +583,11 @@ int m78fw_run(const struct m78fw_run_opts *o, struct m78fw_run_result *r)
       break;
     if (w < 0 && errno != EINTR)
       break;
-    if (got_signal && !killed) {
+    if (!killed && o->cancel && *o->cancel) {
+      r->cancelled = 1;
+      kill(pid, SIGKILL);
+      killed = 1;
+    } else if (got_signal && !killed) {
       r->interrupted = got_signal;
       kill(pid, SIGKILL);
       killed = 1;

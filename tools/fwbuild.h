@@ -68,6 +68,8 @@ struct m78fw_run_opts {
   uint64_t max_cycles;     /* M78SIM_MAX_CYCLES */
   double timeout_s;        /* wall-clock safety limit, 0 = none */
   int quiet;               /* drop the console; hold stderr for errors */
+  const char *live_dir;    /* M78SIM_LIVE_DIR (the viewer's live mode), or NULL */
+  const volatile int *cancel; /* when it becomes non-zero, the child is killed */
 };
 
 struct m78fw_run_result {
@@ -76,6 +78,7 @@ struct m78fw_run_result {
   int signal;    /* killed by this signal (not by us) */
   int timed_out; /* killed by us at the wall-clock limit */
   int interrupted; /* we received this signal (SIGINT, SIGTERM, SIGHUP) */
+  int cancelled; /* killed because *cancel became non-zero */
   int saw_pass, saw_fail;
   struct m78cli_buf held_stderr; /* quiet mode: the child's last stderr lines */
 };

@@ -11,6 +11,10 @@
  * with a private report file and dump folder, and turns the firmware's
  * PASS/FAIL line, its exit code and its report into our exit code
  * (0 PASS, 1 FAIL, 2 anything else) and the per-layer table.
+ *
+ * `view` is `run` with the viewer (view_cmd.c) opened over the run's
+ * dumps afterwards, or during the run in live mode; it also opens a
+ * folder of dumps that an earlier run wrote.
  */
 #define _GNU_SOURCE
 #include <cjson/cJSON.h>
@@ -25,11 +29,13 @@
 #include "cli_util.h"
 #include "fwbuild.h"
 #include "m78_config.h"
+#include "view_cmd.h"
 
 #define DEFAULT_MAX_CYCLES 2000000000ull
 #define DEFAULT_TIMEOUT_S 600.0
 
 static int cmd_run(int argc, char **argv);
+static int cmd_view(int argc, char **argv);
 
 struct command {
   const char *name;
@@ -39,6 +45,7 @@ struct command {
 
 static const struct command commands[] = {
     {"run", cmd_run, "build a synthesized firmware folder and run it on the simulator"},
+    {"view", cmd_view, "run a firmware and look at every layer in the SDL2 viewer"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -93,6 +100,9 @@ struct run_opts {
   uint64_t max_cycles;
   double timeout_s;
   int quiet, no_table, rebuild, help;
+  int view_cmd;                /* `view` rather than `run` */
+  const char *cmd;             /* "run" or "view", for messages */
+  struct m78cli_view_opts v;
 };
 
 static void run_help(FILE *out)
@@ -114,18 +124,51 @@ static void run_help(FILE *out)
           "                        (its error output is still shown if the run fails)\n"
           "  --no-table            do not print the table\n"
           "  --rebuild             build the firmware even if a cached build exists\n"
+          "  --view                open the viewer after the run (or during it with --live);\n"
+          "                        the viewer options of 'max78sim view --help' apply\n"
           "  -h, --help            show this help\n"
           "\n"
           "Exit status: 0 the firmware printed *** PASS ***, 1 it printed *** FAIL ***,\n"
           "2 anything else (bad usage or input, firmware does not compile, cycle budget\n"
-          "exhausted, firmware hangs or crashes, no valid report).\n"
+          "exhausted, firmware hangs or crashes, no valid report, the viewer failed).\n"
           "\n"
           "Environment: M78SIM_CACHE (folder of cached firmware builds), M78SIM_CC\n"
           "(compiler), M78SIM_HANG_MS (passed on to the firmware).\n",
           (unsigned long long)DEFAULT_MAX_CYCLES, DEFAULT_TIMEOUT_S);
 }
 
+static void view_help(FILE *out)
+{
+  fprintf(out,
+          "usage: max78sim view DIR|MODEL [options]\n"
+          "       max78sim view DUMPDIR [--report FILE] [options]\n"
+          "\n"
+          "Runs the firmware like 'max78sim run' (DIR: a synthesized project, a corpus case\n"
+          "folder holding one in firmware/, or a model name), then opens a window with\n"
+          "every layer: the layer list (operation, shapes, cycles, time, energy when the\n"
+          "report has it), each channel's output as a tile in heat colours (symmetric around\n"
+          "zero), conv1d outputs as strips, linear outputs as bars, the captured input\n"
+          "(3 channels also as an RGB picture), and a clickable timeline of the layers.\n"
+          "The viewer works whether the firmware's check passes or fails.\n"
+          "\n"
+          "DUMPDIR is a folder that 'max78sim run --dump-layers DUMPDIR' wrote; the run\n"
+          "report is --report FILE or DUMPDIR/report.json when present.\n"
+          "\n"
+          "run options:\n"
+          "  --json FILE, --dump-layers OUTDIR, --max-cycles N, --timeout SEC, --rebuild\n"
+          "                        as for 'max78sim run'\n"
+          "  --report FILE         (DUMPDIR only) the run report written by 'run --json'\n");
+  m78cli_view_help(out);
+  fprintf(out,
+          "\n"
+          "Exit status: 0 the window was closed (or the screenshot written), whatever the\n"
+          "firmware's check said (a note on stderr tells a FAIL); 2 bad usage or input, no\n"
+          "display, the firmware could not be built or run to any layer output.\n");
+}
+
 /* Returns the option's value: "--opt=value" or the next argument. */
+static const char *cmd_name = "run";
+
 static const char *option_value(int argc, char **argv, int *i, const char *name)
 {
   const char *arg = argv[*i];
@@ -133,7 +176,7 @@ static const char *option_value(int argc, char **argv, int *i, const char *name)
   if (arg[n] == '=')
     return arg + n + 1;
   if (*i + 1 >= argc) {
-    m78cli_error("run: option %s needs a value", name);
+    m78cli_error("%s: option %s needs a value", cmd_name, name);
     return NULL;
   }
   return argv[++*i];
@@ -151,18 +194,25 @@ static int is_flag(const char *arg, const char *name)
   return strcmp(arg, name) == 0;
 }
 
-static int parse_run(int argc, char **argv, struct run_opts *o)
+static int parse_run(int argc, char **argv, struct run_opts *o, int view_cmd)
 {
   memset(o, 0, sizeof *o);
   o->max_cycles = DEFAULT_MAX_CYCLES;
   o->timeout_s = DEFAULT_TIMEOUT_S;
+  o->view_cmd = view_cmd;
+  o->cmd = cmd_name = view_cmd ? "view" : "run";
+  m78cli_view_opts_init(&o->v);
+  if (view_cmd)
+    o->quiet = o->no_table = o->v.view = 1;
+  const char *cmd = o->cmd;
   int only_args = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     const char *v;
+    int vo;
     if (only_args || a[0] != '-' || strcmp(a, "-") == 0) {
       if (o->dir) {
-        m78cli_error("run: unexpected argument %s (one DIR only)", a);
+        m78cli_error("%s: unexpected argument %s (one DIR only)", cmd, a);
         return -1;
       }
       o->dir = a;
@@ -186,7 +236,7 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
       if (!(v = option_value(argc, argv, &i, "--max-cycles")))
         return -1;
       if (m78cli_parse_u64(v, &o->max_cycles) != 0 || o->max_cycles == 0) {
-        m78cli_error("run: --max-cycles: not a positive integer: %s", v);
+        m78cli_error("%s: --max-cycles: not a positive integer: %s", cmd, v);
         return -1;
       }
     } else if (is_option(a, "--timeout")) {
@@ -196,24 +246,39 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
       errno = 0;
       o->timeout_s = strtod(v, &end);
       if (!*v || *end || errno || !isfinite(o->timeout_s) || o->timeout_s < 0) {
-        m78cli_error("run: --timeout: not a number of seconds: %s", v);
+        m78cli_error("%s: --timeout: not a number of seconds: %s", cmd, v);
         return -1;
       }
+    } else if ((vo = m78cli_view_option(argc, argv, &i, &o->v, cmd)) != 0) {
+      if (vo < 0)
+        return -1;
     } else {
-      m78cli_error("run: unknown option %s (see 'max78sim run --help')", a);
+      m78cli_error("%s: unknown option %s (see 'max78sim %s --help')", cmd, a, cmd);
       return -1;
     }
     if (o->help)
       return 0;
   }
   if (!o->dir) {
-    m78cli_error("run: missing DIR (see 'max78sim run --help')");
+    m78cli_error("%s: missing DIR (see 'max78sim %s --help')", cmd, cmd);
     return -1;
   }
   if ((o->json && !*o->json) || (o->dump && !*o->dump)) {
-    m78cli_error("run: empty file name");
+    m78cli_error("%s: empty file name", cmd);
     return -1;
   }
+  if (o->v.live)
+    o->v.view = 1;
+  if (!view_cmd && o->v.any && !o->v.view) {
+    m78cli_error("run: viewer options need --view");
+    return -1;
+  }
+  if (o->v.report && !(view_cmd && m78cli_view_is_dump_dir(o->dir))) {
+    m78cli_error("%s: --report goes with a folder of layer dumps, not with a firmware", cmd);
+    return -1;
+  }
+  if (o->v.view && (m78cli_view_check(&o->v, cmd) != 0 || !m78cli_view_available()))
+    return -1;
   return 0;
 }
 
@@ -221,7 +286,7 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 
 /* Finds the firmware folder for DIR: the folder itself or a model's.
  * Returns a malloc'd path or NULL after printing an error. */
-static char *locate_firmware(const struct m78fw_paths *paths, const char *dir)
+static char *locate_firmware(const struct m78fw_paths *paths, const char *dir, int accept_case)
 {
   struct stat st;
   char *fw = NULL;
@@ -248,6 +313,10 @@ static char *locate_firmware(const struct m78fw_paths *paths, const char *dir)
     /* A corpus case keeps its project in firmware/: say so. */
     char *sub = m78cli_path_join(fw, "firmware");
     int hint = m78cli_is_dir(sub) && !m78fw_missing_file(sub);
+    if (hint && accept_case) {
+      free(fw);
+      return sub;
+    }
     m78cli_error("%s: not a synthesized project (no %s)%s%s", dir, missing, hint ? "; try " : "", hint ? sub : "");
     free(sub);
     free(fw);
@@ -432,25 +501,48 @@ static int judge(const struct run_opts *o, const struct m78fw_run_result *r, con
   return rc;
 }
 
-static int cmd_run(int argc, char **argv)
+/* `view DUMPDIR`: the files of an earlier run. */
+static int view_dump_dir(const struct run_opts *o)
+{
+  char *report = NULL;
+  if (o->v.report) {
+    report = m78cli_xstrdup(o->v.report);
+  } else {
+    report = m78cli_path_join(o->dir, "report.json");
+    if (!m78cli_is_file(report)) {
+      free(report);
+      report = NULL;
+    }
+  }
+  int rc = m78cli_view_show(&o->v, o->dir, report, o->dir);
+  free(report);
+  return rc;
+}
+
+static int run_main(int argc, char **argv, int view_cmd)
 {
   struct run_opts o;
-  if (parse_run(argc, argv, &o) != 0)
+  if (parse_run(argc, argv, &o, view_cmd) != 0)
     return M78CLI_EXIT_ERROR;
   if (o.help) {
-    run_help(stdout);
+    if (view_cmd)
+      view_help(stdout);
+    else
+      run_help(stdout);
     return 0;
   }
+  if (view_cmd && m78cli_is_dir(o.dir) && m78cli_view_is_dump_dir(o.dir))
+    return view_dump_dir(&o);
 
   struct m78fw_paths paths;
   m78fw_paths_init(&paths);
   int rc = M78CLI_EXIT_ERROR;
-  char *fwdir = NULL, *exe = NULL, *tmpdir = NULL, *report_path = NULL, *dump_tmp = NULL;
+  char *fwdir = NULL, *exe = NULL, *tmpdir = NULL, *report_path = NULL, *dump_tmp = NULL, *view_dir = NULL;
   cJSON *report = NULL;
   struct m78fw_run_result res;
   memset(&res, 0, sizeof res);
 
-  if (!(fwdir = locate_firmware(&paths, o.dir)) || check_outputs(&o) != 0)
+  if (!(fwdir = locate_firmware(&paths, o.dir, view_cmd)) || check_outputs(&o) != 0)
     goto out;
   if (!(exe = m78fw_build(&paths, fwdir, o.dir, o.rebuild)))
     goto out;
@@ -467,16 +559,33 @@ static int cmd_run(int argc, char **argv)
       dump_tmp = NULL;
       goto out;
     }
+  } else if (o.v.view) {
+    /* the viewer needs dumps even when the user keeps none */
+    view_dir = m78cli_path_join(tmpdir, "layers");
+    if (m78cli_mkdir_p(view_dir) != 0) {
+      m78cli_error("%s: cannot create: %s", view_dir, strerror(errno));
+      goto out;
+    }
   }
+  const char *child_dumps = dump_tmp ? dump_tmp : view_dir;
 
   struct m78fw_run_opts ro = {.exe = exe,
                               .report_path = report_path,
-                              .dump_dir = dump_tmp,
+                              .dump_dir = child_dumps,
                               .max_cycles = o.max_cycles,
                               .timeout_s = o.timeout_s,
                               .quiet = o.quiet};
-  if (m78fw_run(&ro, &res) != 0)
+  int viewed = 0, view_rc = 0;
+  if (o.v.live) {
+    int run_rc;
+    ro.live_dir = child_dumps;
+    view_rc = m78cli_view_live(&o.v, &ro, &res, &run_rc, o.dir);
+    viewed = 1;
+    if (run_rc != 0)
+      goto out;
+  } else if (m78fw_run(&ro, &res) != 0) {
     goto out;
+  }
   fflush(stdout);
 
   int dumps_ok = dump_tmp ? move_dumps(dump_tmp, o.dump) == 0 : 1;
@@ -491,13 +600,17 @@ static int cmd_run(int argc, char **argv)
     fflush(stdout);
   }
   int json_ok = 1;
-  if (report && o.json) {
+  const char *shown_report = NULL;
+  if (report && (o.json || o.v.view)) {
     cJSON *full = augment_report(report, o.dir, kat);
     char *text = cJSON_Print(full);
     size_t len = strlen(text);
     text = m78cli_xrealloc(text, len + 2);
     memcpy(text + len, "\n", 2);
-    if (m78cli_write_file_atomic(o.json, text, len + 1) != 0) {
+    /* the viewer reads the report with "kat" from the temporary folder */
+    if (m78cli_write_file_atomic(report_path, text, len + 1) == 0)
+      shown_report = report_path;
+    if (o.json && m78cli_write_file_atomic(o.json, text, len + 1) != 0) {
       m78cli_error("%s: %s", o.json, strerror(errno));
       json_ok = 0;
     }
@@ -507,9 +620,14 @@ static int cmd_run(int argc, char **argv)
 
   char *msg = NULL;
   rc = judge(&o, &res, report, why, &msg);
+  if (res.cancelled) {
+    free(msg);
+    msg = m78cli_xasprintf("%s: stopped: the viewer was closed before the run finished", o.dir);
+    rc = M78CLI_EXIT_ERROR;
+  }
   /* In quiet mode the firmware's error output was held back: it matters
    * only when something went wrong. */
-  if (o.quiet && rc == M78CLI_EXIT_ERROR && res.held_stderr.len > 0) {
+  if (o.quiet && rc == M78CLI_EXIT_ERROR && res.held_stderr.len > 0 && !res.cancelled) {
     fwrite(res.held_stderr.data, 1, res.held_stderr.len, stderr);
     fflush(stderr);
   }
@@ -521,6 +639,21 @@ static int cmd_run(int argc, char **argv)
   if (res.interrupted)
     rc = 128 + res.interrupted;
 
+  if (o.v.view && !viewed && !res.interrupted) {
+    const char *dir = o.dump ? o.dump : view_dir;
+    if (!report && !m78cli_view_is_dump_dir(dir)) {
+      m78cli_error("%s: nothing to show: the run wrote neither a report nor layer dumps", o.dir);
+      rc = M78CLI_EXIT_ERROR;
+    } else {
+      view_rc = m78cli_view_show(&o.v, dir, shown_report, o.dir);
+      viewed = 1;
+    }
+  }
+  if (view_cmd && viewed && !res.interrupted)
+    rc = view_rc; /* the firmware's verdict was reported above */
+  else if (viewed && view_rc != 0)
+    rc = M78CLI_EXIT_ERROR;
+
 out:
   if (dump_tmp)
     m78cli_remove_tree(dump_tmp);
@@ -529,6 +662,7 @@ out:
   cJSON_Delete(report);
   m78fw_run_result_free(&res);
   free(dump_tmp);
+  free(view_dir);
   free(report_path);
   free(tmpdir);
   free(exe);
@@ -536,3 +670,7 @@ out:
   m78fw_paths_free(&paths);
   return rc;
 }
+
+static int cmd_run(int argc, char **argv) { return run_main(argc, argv, 0); }
+
+static int cmd_view(int argc, char **argv) { return run_main(argc, argv, 1); }
