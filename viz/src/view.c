@@ -15,6 +15,7 @@
 #include <SDL.h>
 #include <SDL_image.h>
 #include <SDL_ttf.h>
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -997,12 +998,17 @@ static int poll_live(struct app *a)
   if (p && strcmp(p, a->progress) != 0) {
     snprintf(a->progress, sizeof a->progress, "%s", p);
     changed = 1;
+    if (a->o->verbose && isdigit((unsigned char)p[0]))
+      printf("live: layer %ld done\n", atol(p));
   }
   free(p);
   if (finished && !a->finished_seen) {
     a->finished_seen = 1;
     changed = 1;
+    if (a->o->verbose)
+      printf("live: run finished\n");
   }
+  fflush(stdout);
   if (!changed)
     return 0;
   int index = a->run.n ? cur(a)->index : -2;
@@ -1024,6 +1030,16 @@ static int poll_live(struct app *a)
     a->sel = k >= 0 ? k : 0;
   }
   return 1;
+}
+
+/* Live mode: the firmware is running a layer we allowed (the next
+ * injected key waits for it, so tests step deterministically). */
+static int live_busy(const struct app *a)
+{
+  if (!a->o->step_file || a->finished_seen || strncmp(a->progress, "done", 4) == 0)
+    return 0;
+  long done = isdigit((unsigned char)a->progress[0]) ? atol(a->progress) : -1;
+  return done < a->allowed;
 }
 
 /* ---- setup ---- */
@@ -1139,7 +1155,7 @@ int m78viz_main(const struct m78viz_opts *o)
   a->o = o;
   a->zoom = 1;
   a->tex_entry = -1;
-  a->allowed = -1;
+  a->allowed = o->step_file ? 0 : -1; /* the caller allows layer 0 */
   a->W = o->width > 0 ? o->width : M78VIZ_DEFAULT_W;
   a->H = o->height > 0 ? o->height : M78VIZ_DEFAULT_H;
   int rc = 2, sdl = 0, ttf = 0, img = 0;
@@ -1194,6 +1210,10 @@ int m78viz_main(const struct m78viz_opts *o)
     goto out;
   }
   SDL_GetRendererOutputSize(a->ren, &a->W, &a->H);
+  if (o->verbose) {
+    printf("video driver: %s\n", SDL_GetCurrentVideoDriver());
+    fflush(stdout);
+  }
 
   if (o->screenshot) {
     render(a);
@@ -1213,7 +1233,7 @@ int m78viz_main(const struct m78viz_opts *o)
       render(a);
       SDL_RenderPresent(a->ren);
       dirty = 0;
-      if (a->next_inject < a->ninject)
+      if (a->next_inject < a->ninject && !live_busy(a))
         push_injected(a);
     }
     SDL_Event ev;
