@@ -690,8 +690,15 @@ static void draw_status(struct app *a)
       snprintf(exp, sizeof exp, "  expected %d%s", l->expected[i], l->mismatch[i] ? "  MISMATCH" : "");
     char who[16];
     layer_name(l, who, sizeof who);
-    text(a, 8, y, l->comparable && l->mismatch[i] ? C_RED : C_TEXT, "%s %s  channel %d%s  row %d  col %d  value %d%s",
-         l->index < 0 ? "input" : "layer", l->index < 0 ? "" : who, h.channel, slot, h.row, h.col, l->t.v[i], exp);
+    char pos[48];
+    if (is_bars(l))
+      pos[0] = '\0';
+    else if (is_strips(l))
+      snprintf(pos, sizeof pos, "  position %d", h.row);
+    else
+      snprintf(pos, sizeof pos, "  row %d  col %d", h.row, h.col);
+    text(a, 8, y, l->comparable && l->mismatch[i] ? C_RED : C_TEXT, "%s %s  channel %d%s%s  value %d%s",
+         l->index < 0 ? "input" : "layer", l->index < 0 ? "" : who, h.channel, slot, pos, l->t.v[i], exp);
   } else if (h.kind == 1 && l) {
     text(a, 8, y, C_TEXT, "input  RGB  row %d  col %d", h.row, h.col);
   } else if (h.kind == 3 || h.kind == 2) {
@@ -1042,6 +1049,58 @@ static int live_busy(const struct app *a)
   return done < a->allowed;
 }
 
+/* One SDL event; returns 1 when the picture must be redrawn. */
+static int handle_event(struct app *a, SDL_Event *e)
+{
+  SDL_Event ev = *e;
+  int dirty = 0;
+  switch (ev.type) {
+  case SDL_QUIT: a->quit = 1; break;
+  case SDL_KEYDOWN:
+    if (a->run.n || ev.key.keysym.sym == SDLK_q || ev.key.keysym.sym == SDLK_ESCAPE ||
+        ev.key.keysym.sym == SDLK_SPACE || ev.key.keysym.sym == SDLK_c)
+      handle_key(a, &ev.key.keysym);
+    dirty = 1;
+    break;
+  case SDL_MOUSEMOTION:
+    a->mx = ev.motion.x;
+    a->my = ev.motion.y;
+    if (a->dragging) {
+      a->pan_x = a->drag_px + (a->mx - a->drag_x);
+      a->pan_y = a->drag_py + (a->my - a->drag_y);
+    }
+    dirty = 1;
+    break;
+  case SDL_MOUSEBUTTONDOWN:
+    if (ev.button.button == SDL_BUTTON_LEFT && a->run.n) {
+      handle_click(a, ev.button.x, ev.button.y);
+      SDL_Rect m = main_area(a);
+      if (ev.button.x >= m.x && ev.button.y >= m.y && ev.button.x < m.x + m.w && ev.button.y < m.y + m.h) {
+        a->dragging = 1;
+        a->drag_x = ev.button.x;
+        a->drag_y = ev.button.y;
+        a->drag_px = a->pan_x;
+        a->drag_py = a->pan_y;
+      }
+    }
+    dirty = 1;
+    break;
+  case SDL_MOUSEBUTTONUP: a->dragging = 0; break;
+  case SDL_MOUSEWHEEL:
+    if (a->run.n)
+      change_zoom(a, ev.wheel.y > 0 ? 2 : 0.5);
+    dirty = 1;
+    break;
+  case SDL_WINDOWEVENT:
+    if (ev.window.event == SDL_WINDOWEVENT_SIZE_CHANGED)
+      SDL_GetRendererOutputSize(a->ren, &a->W, &a->H);
+    dirty = 1;
+    break;
+  default: break;
+  }
+  return dirty;
+}
+
 /* ---- setup ---- */
 
 static int open_font(struct app *a)
@@ -1081,13 +1140,37 @@ static int push_injected(struct app *a)
   if (a->next_inject >= a->ninject)
     return 0;
   const char *name = a->inject[a->next_inject++];
-  SDL_Keycode key = SDL_GetKeyFromName(name);
-  if (key == SDLK_UNKNOWN) {
-    fprintf(stderr, "%s: --inject: unknown key name %s\n", m78cli_prog(), name);
-    return 0;
-  }
+  int mx, my;
+  char what[8];
   SDL_Event ev;
   memset(&ev, 0, sizeof ev);
+  if (sscanf(name, "%7[a-z]:%d:%d", what, &mx, &my) == 3 && (!strcmp(what, "mouse") || !strcmp(what, "click"))) {
+    ev.type = SDL_MOUSEMOTION;
+    ev.motion.windowID = SDL_GetWindowID(a->win);
+    ev.motion.x = mx;
+    ev.motion.y = my;
+    SDL_PushEvent(&ev);
+    if (!strcmp(what, "click")) {
+      memset(&ev, 0, sizeof ev);
+      ev.type = SDL_MOUSEBUTTONDOWN;
+      ev.button.windowID = SDL_GetWindowID(a->win);
+      ev.button.button = SDL_BUTTON_LEFT;
+      ev.button.state = SDL_PRESSED;
+      ev.button.clicks = 1;
+      ev.button.x = mx;
+      ev.button.y = my;
+      SDL_PushEvent(&ev);
+      ev.type = SDL_MOUSEBUTTONUP;
+      ev.button.state = SDL_RELEASED;
+      SDL_PushEvent(&ev);
+    }
+    return 1;
+  }
+  SDL_Keycode key = SDL_GetKeyFromName(name);
+  if (key == SDLK_UNKNOWN) {
+    fprintf(stderr, "%s: --inject-keys: unknown key name %s\n", m78cli_prog(), name);
+    return 0;
+  }
   ev.type = SDL_KEYDOWN;
   ev.key.state = SDL_PRESSED;
   ev.key.keysym.sym = key;
@@ -1107,7 +1190,7 @@ static void initial_selection(struct app *a)
   a->chan = -1;
   if (o->layer_set) {
     int k = m78v_find_layer(&a->run, o->layer);
-    a->sel = k >= 0 ? k : 0;
+    a->sel = k >= 0 ? k : 0; /* checked by the caller */
   } else if (a->run.compare && a->run.first_mismatch_layer >= 0) {
     jump_to_mismatch(a, a->run.first_mismatch_layer);
   } else {
@@ -1173,6 +1256,14 @@ int m78viz_main(const struct m78viz_opts *o)
     snprintf(a->err, sizeof a->err, "%s: no layer data to show", o->dump_dir);
     goto out;
   }
+  if (a->run.n && o->layer_set && m78v_find_layer(&a->run, o->layer) < 0 && !o->step_file) {
+    if (o->layer < 0)
+      snprintf(a->err, sizeof a->err, "--layer input: this run has no captured input");
+    else
+      snprintf(a->err, sizeof a->err, "--layer %d: no such layer (the run has %d)", o->layer,
+               a->run.n - a->run.has_input);
+    goto out;
+  }
   if (a->run.n)
     initial_selection(a);
 
@@ -1185,6 +1276,13 @@ int m78viz_main(const struct m78viz_opts *o)
     goto out;
   }
   sdl = 1;
+  const char *drv = SDL_GetCurrentVideoDriver(), *asked = getenv("SDL_VIDEODRIVER");
+  if (!o->screenshot && drv && (!asked || !*asked) && (!strcmp(drv, "offscreen") || !strcmp(drv, "dummy"))) {
+    /* SDL falls back to a driver without a screen: the window would be
+     * invisible and wait forever */
+    snprintf(a->err, sizeof a->err, "no display to open a window on (DISPLAY is not set); use --screenshot FILE.png");
+    goto out;
+  }
   if (TTF_Init() != 0) {
     snprintf(a->err, sizeof a->err, "SDL_ttf: %s", TTF_GetError());
     goto out;
@@ -1216,6 +1314,14 @@ int m78viz_main(const struct m78viz_opts *o)
   }
 
   if (o->screenshot) {
+    /* injected events act on the one frame that is rendered */
+    split_inject(a, o->inject);
+    while (a->next_inject < a->ninject) {
+      push_injected(a);
+      SDL_Event ev;
+      while (SDL_PollEvent(&ev))
+        handle_event(a, &ev);
+    }
     render(a);
     if (write_png(a, o->screenshot) != 0) {
       snprintf(a->err, sizeof a->err, "%s", a->message);
@@ -1249,50 +1355,7 @@ int m78viz_main(const struct m78viz_opts *o)
     if (!got)
       continue;
     do {
-      switch (ev.type) {
-      case SDL_QUIT: a->quit = 1; break;
-      case SDL_KEYDOWN:
-        if (a->run.n || ev.key.keysym.sym == SDLK_q || ev.key.keysym.sym == SDLK_ESCAPE ||
-            ev.key.keysym.sym == SDLK_SPACE || ev.key.keysym.sym == SDLK_c)
-          handle_key(a, &ev.key.keysym);
-        dirty = 1;
-        break;
-      case SDL_MOUSEMOTION:
-        a->mx = ev.motion.x;
-        a->my = ev.motion.y;
-        if (a->dragging) {
-          a->pan_x = a->drag_px + (a->mx - a->drag_x);
-          a->pan_y = a->drag_py + (a->my - a->drag_y);
-        }
-        dirty = 1;
-        break;
-      case SDL_MOUSEBUTTONDOWN:
-        if (ev.button.button == SDL_BUTTON_LEFT && a->run.n) {
-          handle_click(a, ev.button.x, ev.button.y);
-          SDL_Rect m = main_area(a);
-          if (ev.button.x >= m.x && ev.button.y >= m.y && ev.button.x < m.x + m.w && ev.button.y < m.y + m.h) {
-            a->dragging = 1;
-            a->drag_x = ev.button.x;
-            a->drag_y = ev.button.y;
-            a->drag_px = a->pan_x;
-            a->drag_py = a->pan_y;
-          }
-        }
-        dirty = 1;
-        break;
-      case SDL_MOUSEBUTTONUP: a->dragging = 0; break;
-      case SDL_MOUSEWHEEL:
-        if (a->run.n)
-          change_zoom(a, ev.wheel.y > 0 ? 2 : 0.5);
-        dirty = 1;
-        break;
-      case SDL_WINDOWEVENT:
-        if (ev.window.event == SDL_WINDOWEVENT_SIZE_CHANGED)
-          SDL_GetRendererOutputSize(a->ren, &a->W, &a->H);
-        dirty = 1;
-        break;
-      default: break;
-      }
+      dirty |= handle_event(a, &ev);
     } while (!a->quit && SDL_PollEvent(&ev));
   }
   rc = 0;
