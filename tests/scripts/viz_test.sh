@@ -8,6 +8,7 @@
 #   capture       the captured layer-0 input equals sampledata.h for SRAM
 #                 (CHW, HWC) and FIFO (CHW streaming, HWC) inputs
 #   compare       an injected mismatch is found, printed and drawn
+#   fail-run      a firmware whose own check fails is shown all the same
 #   xvfb          a real window under Xvfb: injected SDL key events change
 #                 the view, `s` saves a PNG, `q` closes it cleanly
 #   live          --live under Xvfb: Space steps layer by layer, the run
@@ -79,6 +80,23 @@ compare)
   echo "$out" | grep -q "compare: all 5 compared layers match" || fail "corpus compare: $out"
   "$check" color "$work/same.png" 255 0 255 0 >/dev/null
   [ "$("$check" color "$work/same.png" 255 0 255 0 | cut -d' ' -f1)" = 0 ] || fail "magenta without a mismatch"
+  ;;
+fail-run)
+  need_case mnist
+  # a private copy whose own check fails (one expected output word changed)
+  cp -r "$corpus/mnist/firmware" "$work/firmware"
+  sed -i 's/0xfffecf58/0xfffecf59/' "$work/firmware/sampleoutput.h"
+  ! cmp -s "$work/firmware/sampleoutput.h" "$corpus/mnist/firmware/sampleoutput.h" || fail "could not change sampleoutput.h"
+  env -u DISPLAY "$m" view "$work/firmware" --screenshot "$work/fail.png" --layer 0 --size 1280x800 2>"$work/err"
+  rc=$?
+  cat "$work/err"
+  [ $rc -eq 0 ] || fail "view of a failing firmware exited $rc"
+  grep -q "output check failed" "$work/err" || fail "no note about the FAIL"
+  "$check" tiles "$work/fail.png" 60 1280 800 || fail "layer 0 of the failing run"
+  env -u DISPLAY "$m" run "$work/firmware" --quiet --no-table --view --screenshot "$work/fail2.png" 2>/dev/null
+  rc=$?
+  [ $rc -eq 1 ] || fail "run --view of a failing firmware exited $rc, expected 1 (FAIL)"
+  [ -f "$work/fail2.png" ] || fail "run --view wrote no screenshot"
   ;;
 xvfb)
   need_case mnist
