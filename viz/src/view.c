@@ -735,7 +735,11 @@ static void draw_help(struct app *a)
       "Magenta: values that differ from the expected data (compare mode).",
   };
   int n = (int)(sizeof lines / sizeof lines[0]);
-  int w = 100 * a->char_w, h = (n + 1) * (a->font_h + 4);
+  size_t longest = 0;
+  for (int i = 0; i < n; i++)
+    if (strlen(lines[i]) > longest)
+      longest = strlen(lines[i]);
+  int w = (int)(longest + 4) * a->char_w, h = (n + 1) * (a->font_h + 4);
   int x = (a->W - w) / 2, y = (a->H - h) / 2;
   SDL_SetRenderDrawBlendMode(a->ren, SDL_BLENDMODE_BLEND);
   SDL_SetRenderDrawColor(a->ren, 10, 10, 14, 235);
