@@ -5,13 +5,10 @@
  *
  *   cycles_corpus [--corpus DIR] [--verbose] [CASE...]
  *
- * The register program of a synthesized network is the straight-line
- * code of cnn_init(), cnn_configure() and cnn_start() in its cnn.c:
- * nothing but 32-bit stores of constants to constant addresses.  This
- * program replays those stores on a fresh simulator instance through the
- * bus, exactly as the firmware makes them; the master enable at the end
- * of cnn_start() starts the run, which decodes every layer and accounts
- * its cycles.  The datapath is never run (no weights or input needed),
+ * Each case's register program (cnn_init, cnn_configure, cnn_start of its
+ * cnn.c) is replayed on a fresh simulator instance through the bus
+ * (tools/lib/regprog.c); the master enable at the end of cnn_start()
+ * starts the run, which decodes every layer and accounts its cycles.  The datapath is never run (no weights or input needed),
  * so the whole corpus takes a second, and the test checks the same
  * decoder and timing code that `max78sim run` uses.
  *
@@ -20,84 +17,16 @@
  */
 #define _GNU_SOURCE
 #include <cjson/cJSON.h>
-#include <ctype.h>
 #include <dirent.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "max78sim/sim.h"
+#include "regprog.h"
 
 #define EXIT_SKIP 77
-
-static char *read_text(const char *path)
-{
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return NULL;
-  size_t cap = 1 << 16, n = 0;
-  char *buf = malloc(cap);
-  for (;;) {
-    if (n + 1 >= cap) {
-      cap *= 2;
-      buf = realloc(buf, cap);
-    }
-    size_t r = fread(buf + n, 1, cap - n - 1, f);
-    if (r == 0)
-      break;
-    n += r;
-  }
-  fclose(f);
-  buf[n] = '\0';
-  return buf;
-}
-
-/* The body of `int NAME(void) { ... }`, or NULL. */
-static const char *function_body(const char *text, const char *name, const char **end)
-{
-  char head[64];
-  snprintf(head, sizeof head, "\nint %s(void)\n{\n", name);
-  const char *p = strstr(text, head);
-  if (!p)
-    return NULL;
-  p += strlen(head);
-  const char *e = strstr(p, "\n}\n");
-  if (!e)
-    return NULL;
-  *end = e;
-  return p;
-}
-
-/* Replays the constant stores of one function body.  Returns the number
- * of stores, or -1 (with *why) when a statement is not understood. */
-static int replay(m78_sim *sim, const char *body, const char *end, char *why, size_t whylen)
-{
-  int n = 0;
-  static const char store[] = "*((volatile uint32_t *) 0x";
-  for (const char *p = body; p < end;) {
-    const char *nl = memchr(p, '\n', (size_t)(end - p));
-    if (!nl)
-      nl = end;
-    const char *s = p;
-    while (s < nl && isspace((unsigned char)*s))
-      s++;
-    if (strncmp(s, store, sizeof store - 1) == 0) {
-      char *q;
-      unsigned long addr = strtoul(s + sizeof store - 1, &q, 16);
-      if (strncmp(q, ") = 0x", 6) != 0) {
-        snprintf(why, whylen, "unexpected statement: %.*s", (int)(nl - s), s);
-        return -1;
-      }
-      unsigned long val = strtoul(q + 6, &q, 16);
-      m78_bus_write(sim, (uint32_t)addr, 4, (uint32_t)val);
-      n++;
-    }
-    p = nl + 1;
-  }
-  return n;
-}
 
 struct totals {
   long cases, compared, estimates, mismatches, failed_cases;
@@ -108,9 +37,9 @@ static void check_case(const char *corpus, const char *name, int verbose, struct
   char path[4096];
   char why[256] = "";
   snprintf(path, sizeof path, "%s/%s/firmware/cnn.c", corpus, name);
-  char *cnn = read_text(path);
+  char *cnn = m78_read_text_file(path);
   snprintf(path, sizeof path, "%s/%s/expected.json", corpus, name);
-  char *exp = read_text(path);
+  char *exp = m78_read_text_file(path);
   cJSON *doc = exp ? cJSON_Parse(exp) : NULL;
   m78_sim *sim = m78_sim_new();
   t->cases++;
@@ -119,22 +48,8 @@ static void check_case(const char *corpus, const char *name, int verbose, struct
     t->failed_cases++;
     goto out;
   }
-  static const char *const fns[] = {"cnn_init", "cnn_configure", "cnn_start"};
-  for (size_t i = 0; i < 3; i++) {
-    const char *end, *body = function_body(cnn, fns[i], &end);
-    if (!body) {
-      printf("FAIL %s: no %s() in cnn.c\n", name, fns[i]);
-      t->failed_cases++;
-      goto out;
-    }
-    if (replay(sim, body, end, why, sizeof why) < 0) {
-      printf("FAIL %s: %s(): %s\n", name, fns[i], why);
-      t->failed_cases++;
-      goto out;
-    }
-  }
-  if (m78_sim_runs(sim) != 1) {
-    printf("FAIL %s: cnn_start() did not start the accelerator\n", name);
+  if (m78_regprog_replay(sim, cnn, why, sizeof why) < 0) {
+    printf("FAIL %s: %s\n", name, why);
     t->failed_cases++;
     goto out;
   }

@@ -30,6 +30,7 @@
 #define DEFAULT_TIMEOUT_S 600.0
 
 static int cmd_run(int argc, char **argv);
+int m78cli_cmd_bench_energy(int argc, char **argv);
 
 struct command {
   const char *name;
@@ -39,6 +40,7 @@ struct command {
 
 static const struct command commands[] = {
     {"run", cmd_run, "build a synthesized firmware folder and run it on the simulator"},
+    {"bench-energy", m78cli_cmd_bench_energy, "compare the energy model with the measured CIFAR-10 layers"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -51,7 +53,7 @@ static void print_usage(FILE *out)
                "\n"
                "commands:\n");
   for (size_t i = 0; i < NCOMMANDS; i++)
-    fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "  %-13s %s\n", commands[i].name, commands[i].summary);
   fprintf(out, "\n'max78sim COMMAND --help' describes a command's options.\n");
 }
 
