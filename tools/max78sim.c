@@ -92,6 +92,7 @@ struct run_opts {
   const char *dir;
   const char *json;
   const char *dump;
+  const char *timeline;
   uint64_t max_cycles;
   double timeout_s;
   int quiet, no_table, rebuild, help;
@@ -110,6 +111,9 @@ static void run_help(FILE *out)
           "  --json FILE           write the run report (JSON, docs/report-schema.md)\n"
           "  --dump-layers OUTDIR  write each layer's output as OUTDIR/Lnn.i8 or Lnn.i32\n"
           "                        and OUTDIR/layers.json (OUTDIR is created if missing)\n"
+          "  --timeline FILE       write a Chrome/Perfetto trace (trace-event JSON): CNN\n"
+          "                        layers per quadrant, streaming layers and their FIFO\n"
+          "                        stalls, the interrupt, the CPU's phases, LED triggers\n"
           "  --max-cycles N        budget of simulated CNN cycles (default %llu)\n"
           "  --timeout SEC         wall-clock safety limit in seconds (default %.0f, 0: none)\n"
           "  -q, --quiet           do not show the firmware's console, only the table\n"
@@ -181,6 +185,9 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
     } else if (is_option(a, "--json")) {
       if (!(o->json = option_value(argc, argv, &i, "--json")))
         return -1;
+    } else if (is_option(a, "--timeline")) {
+      if (!(o->timeline = option_value(argc, argv, &i, "--timeline")))
+        return -1;
     } else if (is_option(a, "--dump-layers")) {
       if (!(o->dump = option_value(argc, argv, &i, "--dump-layers")))
         return -1;
@@ -212,7 +219,7 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
     m78cli_error("run: missing DIR (see 'max78sim run --help')");
     return -1;
   }
-  if ((o->json && !*o->json) || (o->dump && !*o->dump)) {
+  if ((o->json && !*o->json) || (o->dump && !*o->dump) || (o->timeline && !*o->timeline)) {
     m78cli_error("run: empty file name");
     return -1;
   }
@@ -258,21 +265,29 @@ static char *locate_firmware(const struct m78fw_paths *paths, const char *dir)
   return fw;
 }
 
+/* An output file's folder must exist and the name must not be a folder. */
+static int check_file_output(const char *path)
+{
+  char *parent = m78cli_dirname(path);
+  int ok = m78cli_is_dir(parent);
+  if (!ok)
+    m78cli_error("%s: folder %s does not exist", path, parent);
+  free(parent);
+  if (!ok)
+    return -1;
+  if (m78cli_is_dir(path)) {
+    m78cli_error("%s: is a directory", path);
+    return -1;
+  }
+  return 0;
+}
+
 static int check_outputs(const struct run_opts *o)
 {
-  if (o->json) {
-    char *parent = m78cli_dirname(o->json);
-    int ok = m78cli_is_dir(parent);
-    if (!ok)
-      m78cli_error("%s: folder %s does not exist", o->json, parent);
-    free(parent);
-    if (!ok)
-      return -1;
-    if (m78cli_is_dir(o->json)) {
-      m78cli_error("%s: is a directory", o->json);
-      return -1;
-    }
-  }
+  if (o->json && check_file_output(o->json) != 0)
+    return -1;
+  if (o->timeline && check_file_output(o->timeline) != 0)
+    return -1;
   if (o->dump) {
     struct stat st;
     if (stat(o->dump, &st) == 0 && !S_ISDIR(st.st_mode)) {
@@ -474,6 +489,7 @@ static int cmd_run(int argc, char **argv)
   struct m78fw_run_opts ro = {.exe = exe,
                               .report_path = report_path,
                               .dump_dir = dump_tmp,
+                              .timeline = o.timeline,
                               .max_cycles = o.max_cycles,
                               .timeout_s = o.timeout_s,
                               .quiet = o.quiet};
