@@ -15,7 +15,9 @@
  *    of a layer's steps add up to izer's non-streaming cycles exactly.
  *  - A step that fetches pooled pixel (r, c) needs the last input pixel
  *    of its pooling window: the word count of the FIFOs (layer 0) or the
- *    producer's output pixel count (raster order).
+ *    producer's output pixel count (raster order).  A layer's first step
+ *    also needs the STRM0 start count (taken as FIFO words for layer 0,
+ *    producer output pixels otherwise, the unit izer computes it in).
  *  - The one state machine runs one step at a time.  When several layers
  *    could run, the deepest goes first: it frees buffer space and keeps
  *    the circular buffers (FBUF) from being overrun.  When no layer can
@@ -29,9 +31,9 @@
  *    FIFO reports full to the CPU while M78_FIFO_DEPTH pushed words have
  *    not been taken, so a fast CPU is paced by the network.
  *
- * Not modelled (unknown): layer switching overhead, STRM0/STRM1 start
- * and delta counts beyond the data dependencies (izer derives them from
- * the same geometry), FIFO-to-SRAM latency.  The datapath is unchanged:
+ * Not modelled (unknown): layer switching overhead, the STRM1 delta
+ * counts beyond the data dependencies (izer derives them from the same
+ * geometry), FIFO-to-SRAM latency.  The datapath is unchanged:
  * each layer still runs in bulk at its end (sim.c).
  */
 #include <stdlib.h>
@@ -211,6 +213,14 @@ void m78i_sched_setup(m78_sim *sim)
       outs = (int64_t)l->ho * l->wo;
       push(&b, (uint64_t)m78i_lat_formula(&x), (uint32_t)all, (uint32_t)(outs ? outs : 1));
     }
+    /* STRM0 (strm_isval): writes into the layer's input before it may
+     * start at all, even with rows of padding to do (registers.md 3.17) */
+    uint64_t start = M78_GET(l->strm0, STRM0, ISVAL);
+    uint64_t limit = i == 0 ? (fifo ? (l->chw ? ((uint64_t)l->h * l->w + 3) / 4 : (uint64_t)l->h * l->w) : 0) : prev_out;
+    if (start > limit)
+      start = limit;
+    if (b.n && start > b.v[0].need && (i > 0 || fifo))
+      b.v[0].need = (uint32_t)start;
     if (b.fail) {
       free(b.v);
       m78i_sched_free(sim);
@@ -300,13 +310,13 @@ void m78i_sched_run(m78_sim *sim)
     struct m78_sched_layer *L = &s->L[pick];
     const struct m78_step *st = &L->steps[L->next];
     uint64_t start = ready > s->t ? ready : s->t;
+    if (!L->started) { /* a layer starts when the machine turns to it, waiting or not */
+      L->started = 1;
+      L->start = s->t;
+    }
     if (start > s->t) { /* nothing could run until the word arrived */
       s->L[0].stall += start - s->t;
       add_stall(s, s->t, start);
-    }
-    if (!L->started) {
-      L->started = 1;
-      L->start = start;
     }
     if (pick == 0 && s->fifo)
       for (uint32_t need = st->need > s->nwords ? s->nwords : st->need; s->nconsumed < need;)
