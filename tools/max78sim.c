@@ -31,6 +31,7 @@
 #define DEFAULT_TIMEOUT_S 600.0
 
 static int cmd_run(int argc, char **argv);
+int m78cli_cmd_bench_energy(int argc, char **argv);
 
 struct command {
   const char *name;
@@ -40,6 +41,7 @@ struct command {
 
 static const struct command commands[] = {
     {"run", cmd_run, "build a synthesized firmware folder and run it on the simulator"},
+    {"bench-energy", m78cli_cmd_bench_energy, "compare the energy model with the measured CIFAR-10 layers"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -52,7 +54,7 @@ static void print_usage(FILE *out)
                "\n"
                "commands:\n");
   for (size_t i = 0; i < NCOMMANDS; i++)
-    fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "  %-13s %s\n", commands[i].name, commands[i].summary);
   fprintf(out, "\n'max78sim COMMAND --help' describes a command's options.\n");
 }
 
@@ -91,6 +93,7 @@ struct run_opts {
   const char *dir;
   const char *json;
   const char *dump;
+  const char *timeline;
   uint64_t max_cycles;
   double timeout_s;
   int quiet, no_table, rebuild, help;
@@ -109,6 +112,9 @@ static void run_help(FILE *out)
           "  --json FILE           write the run report (JSON, docs/report-schema.md)\n"
           "  --dump-layers OUTDIR  write each layer's output as OUTDIR/Lnn.i8 or Lnn.i32\n"
           "                        and OUTDIR/layers.json (OUTDIR is created if missing)\n"
+          "  --timeline FILE       write a Chrome/Perfetto trace (trace-event JSON): CNN\n"
+          "                        layers per quadrant, streaming layers and their FIFO\n"
+          "                        stalls, the interrupt, the CPU's phases, LED triggers\n"
           "  --max-cycles N        budget of simulated CNN cycles (default %llu)\n"
           "  --timeout SEC         wall-clock safety limit in seconds (default %.0f, 0: none)\n"
           "  -q, --quiet           do not show the firmware's console, only the table\n"
@@ -180,6 +186,9 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
     } else if (is_option(a, "--json")) {
       if (!(o->json = option_value(argc, argv, &i, "--json")))
         return -1;
+    } else if (is_option(a, "--timeline")) {
+      if (!(o->timeline = option_value(argc, argv, &i, "--timeline")))
+        return -1;
     } else if (is_option(a, "--dump-layers")) {
       if (!(o->dump = option_value(argc, argv, &i, "--dump-layers")))
         return -1;
@@ -211,7 +220,7 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
     m78cli_error("run: missing DIR (see 'max78sim run --help')");
     return -1;
   }
-  if ((o->json && !*o->json) || (o->dump && !*o->dump)) {
+  if ((o->json && !*o->json) || (o->dump && !*o->dump) || (o->timeline && !*o->timeline)) {
     m78cli_error("run: empty file name");
     return -1;
   }
@@ -327,21 +336,29 @@ static cJSON *predict(const struct m78fw_model *m, const cJSON *report, FILE *ou
   return j;
 }
 
+/* An output file's folder must exist and the name must not be a folder. */
+static int check_file_output(const char *path)
+{
+  char *parent = m78cli_dirname(path);
+  int ok = m78cli_is_dir(parent);
+  if (!ok)
+    m78cli_error("%s: folder %s does not exist", path, parent);
+  free(parent);
+  if (!ok)
+    return -1;
+  if (m78cli_is_dir(path)) {
+    m78cli_error("%s: is a directory", path);
+    return -1;
+  }
+  return 0;
+}
+
 static int check_outputs(const struct run_opts *o)
 {
-  if (o->json) {
-    char *parent = m78cli_dirname(o->json);
-    int ok = m78cli_is_dir(parent);
-    if (!ok)
-      m78cli_error("%s: folder %s does not exist", o->json, parent);
-    free(parent);
-    if (!ok)
-      return -1;
-    if (m78cli_is_dir(o->json)) {
-      m78cli_error("%s: is a directory", o->json);
-      return -1;
-    }
-  }
+  if (o->json && check_file_output(o->json) != 0)
+    return -1;
+  if (o->timeline && check_file_output(o->timeline) != 0)
+    return -1;
   if (o->dump) {
     struct stat st;
     if (stat(o->dump, &st) == 0 && !S_ISDIR(st.st_mode)) {
@@ -579,6 +596,7 @@ static int cmd_run(int argc, char **argv)
   struct m78fw_run_opts ro = {.exe = exe,
                               .report_path = report_path,
                               .dump_dir = dump_tmp,
+                              .timeline = o.timeline,
                               .max_cycles = o.max_cycles,
                               .timeout_s = o.timeout_s,
                               .quiet = o.quiet};

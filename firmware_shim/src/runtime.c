@@ -52,9 +52,7 @@ static void on_guest_error(void *ctx, enum m78_status st, uint32_t addr, const c
 static void on_event(void *ctx, enum m78_event ev, int layer, uint64_t cycle)
 {
   (void)ctx;
-  (void)cycle;
-  if (ev == M78_EV_LAYER_START)
-    m78soc.sim_layer_hint = layer;
+  m78soc_cnn_event(ev, layer, cycle);
 }
 
 void m78soc_report_unmapped(uint32_t addr, unsigned width, int write)
@@ -74,12 +72,73 @@ static const char *stop_name(enum m78soc_stop s)
   }
 }
 
+static double ticks_us(uint64_t t) { return (double)t * 1e6 / (double)M78SOC_TICK_HZ; }
+
+/* The EVKit power monitor's stage table (firmware built with --energy):
+ * LED 0 brackets the idle baseline, then LED 1 brackets 100 weight
+ * loads, 100 input loads and 100 input loads + inferences.  The kit
+ * reports E = (A - I) * T per window and divides by the 100 repetitions;
+ * inference = (input + inference) - input (MAX7800x Power Monitor guide). */
+static void monitor_stages(struct m78_monitor_info *m)
+{
+  static const char *const names[3] = {"weights", "input", "input+inference"};
+  const int reps = 100;
+  double idle_t = 0, idle_e = 0;
+  double t[3], e[3];
+  int n = 0;
+  memset(m, 0, sizeof *m);
+  for (int i = 0; i < m78soc.n_led_events; i++) {
+    const struct m78soc_led_event *a = &m78soc.led_events[i];
+    if (!a->on)
+      continue;
+    for (int j = i + 1; j < m78soc.n_led_events; j++) {
+      const struct m78soc_led_event *b = &m78soc.led_events[j];
+      if (b->led != a->led || b->on)
+        continue;
+      if (a->led == 0 && idle_t == 0) {
+        idle_t = ticks_us(b->tick - a->tick);
+        idle_e = (b->mon_pj - a->mon_pj) * 1e-6;
+      } else if (a->led == 1 && n < 3 && idle_t > 0) {
+        t[n] = ticks_us(b->tick - a->tick);
+        e[n] = (b->mon_pj - a->mon_pj) * 1e-6;
+        n++;
+      }
+      break;
+    }
+  }
+  if (n < 3)
+    return;
+  m->valid = 1;
+  m->repetitions = reps;
+  m->idle_time_us = idle_t;
+  m->idle_mw = idle_t > 0 ? idle_e / idle_t * 1e3 : 0.0; /* uJ/us = W */
+  for (int k = 0; k < 3; k++) {
+    m->stages[k].name = names[k];
+    m->stages[k].time_us = t[k] / reps;
+    m->stages[k].energy_uj = (e[k] - m->idle_mw * 1e-3 * t[k]) / reps;
+  }
+  m->stages[3].name = "inference";
+  m->stages[3].time_us = m->stages[2].time_us - m->stages[1].time_us;
+  m->stages[3].energy_uj = m->stages[2].energy_uj - m->stages[1].energy_uj;
+  m->n = 4;
+}
+
 static void write_outputs(enum m78soc_stop why, const char *detail, int exit_code)
 {
   char err[512];
   const char *source;
   int divider;
   m78soc_cnn_clock(&source, &divider);
+  m78soc_phase_close();
+  static const char *const phase_names[M78_TL_PHASES] = {"configure", "weights", "bias", "input", "unload"};
+  struct m78_phase_info phases[M78_TL_PHASES];
+  for (int p = 0; p < M78_TL_PHASES; p++) {
+    const struct m78soc_phase_total *t = &m78soc.phases[p];
+    phases[p] = (struct m78_phase_info){phase_names[p], ticks_us(t->ticks), t->pj * 1e-6, t->accesses, t->bytes,
+                                        t->segments};
+  }
+  struct m78_monitor_info mon;
+  monitor_stages(&mon);
   struct m78_run_info info = {
       .stop_reason = stop_name(why),
       .exit_code = exit_code,
@@ -87,7 +146,15 @@ static void write_outputs(enum m78soc_stop why, const char *detail, int exit_cod
       .cnn_hz = m78soc_cnn_hz(),
       .clock_source = source,
       .divider = divider,
+      .phases = phases,
+      .n_phases = M78_TL_PHASES,
+      .monitor = &mon,
+      .inference_monitor_uj = m78soc.inf_pj * 1e-6,
+      .inference_wall_us = ticks_us(m78soc.inf_wall_ticks),
   };
+  if (rt.timeline_path && m78soc.timeline &&
+      m78_timeline_write(m78soc.timeline, rt.timeline_path, err, sizeof err) != 0)
+    fprintf(stderr, "max78sim: cannot write the timeline: %s\n", err);
   if (rt.report_path) {
     cJSON *doc = m78_report_build(m78soc.sim, &info);
     if (!doc || m78_json_write_file(doc, rt.report_path, err, sizeof err) != 0)
@@ -226,6 +293,14 @@ __attribute__((constructor)) static void m78_runtime_start(void)
   }
   rt.report_path = getenv("M78SIM_REPORT");
   rt.dump_dir = getenv("M78SIM_DUMP_DIR");
+  rt.timeline_path = getenv("M78SIM_TIMELINE");
+  if (rt.timeline_path && *rt.timeline_path) {
+    m78soc.timeline = calloc(1, sizeof *m78soc.timeline);
+    if (m78soc.timeline)
+      m78soc.timeline->tick_hz = M78SOC_TICK_HZ;
+  } else {
+    rt.timeline_path = NULL;
+  }
   rt.hang_ms = (unsigned)env_ull("M78SIM_HANG_MS", 1000);
   m78soc.max_cnn_cycles = env_ull("M78SIM_MAX_CYCLES", 2000000000ull);
   if (rt.report_path && !*rt.report_path)

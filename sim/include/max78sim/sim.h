@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "max78sim/energy.h"
 #include "max78sim/layer.h"
 #include "max78sim/regs.h"
 
@@ -144,6 +145,9 @@ struct m78_layer_result {
   int comb_c, comb_h, comb_w;
   /* activity, for the energy model */
   uint64_t sram_reads, sram_writes, mram_reads, tram_accesses;
+  /* energy model (energy.h), filled when the layer completes */
+  struct m78_activity activity;
+  struct m78_energy energy;
 };
 
 struct m78_hooks {
@@ -206,6 +210,11 @@ uint32_t m78_greg_get(const m78_sim *sim, int quad, enum m78_greg reg);
 void m78_sim_set_power(m78_sim *sim, unsigned quad_power_mask, unsigned reset_mask);
 /* CNN clock enable from the SoC (GCR pclkdis0 bit 25 clear = enabled) */
 void m78_sim_set_clock_enabled(m78_sim *sim, int enabled);
+/* CNN clock frequency from the SoC (GCR clock select and divider); the
+ * core counts cycles, the energy model needs the rate for static power. */
+void m78_sim_set_clock_hz(m78_sim *sim, uint64_t hz);
+/* Power-relevant state now (quadrant power, SRAM control bits, clock). */
+void m78_sim_energy_ctl(const m78_sim *sim, struct m78_energy_ctl *out);
 
 /* ---- time ---- */
 uint64_t m78_sim_now(const m78_sim *sim);
@@ -228,6 +237,13 @@ int m78_sim_layer_count(const m78_sim *sim); /* layers of the last run */
 const struct m78_layer_result *m78_sim_layer_result(const m78_sim *sim, int index);
 uint64_t m78_sim_run_start(const m78_sim *sim); /* cycle of the master enable */
 uint64_t m78_sim_run_end(const m78_sim *sim);   /* cycle of the interrupt */
+/* Streaming: intervals [from, to) in which the state machine waited for
+ * input (the FIFOs); returns how many there are (the list is capped at a
+ * million, the stall totals are not). */
+size_t m78_sim_stall_count(const m78_sim *sim);
+void m78_sim_stall_get(const m78_sim *sim, size_t i, uint64_t *from, uint64_t *to);
+/* Layers of the last run that the stream scheduler timed (0..n-1). */
+int m78_sim_streaming_layers(const m78_sim *sim);
 unsigned m78_sim_runs(const m78_sim *sim);       /* inferences started */
 
 struct m78_counters {
