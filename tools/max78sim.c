@@ -25,11 +25,14 @@
 #include "cli_util.h"
 #include "fwbuild.h"
 #include "m78_config.h"
+#include "trace.h"
 
 #define DEFAULT_MAX_CYCLES 2000000000ull
 #define DEFAULT_TIMEOUT_S 600.0
 
 static int cmd_run(int argc, char **argv);
+int m78cli_cmd_replay(int argc, char **argv);
+int m78cli_cmd_trace(int argc, char **argv);
 
 struct command {
   const char *name;
@@ -39,6 +42,8 @@ struct command {
 
 static const struct command commands[] = {
     {"run", cmd_run, "build a synthesized firmware folder and run it on the simulator"},
+    {"replay", m78cli_cmd_replay, "replay a register trace on the simulator, without firmware"},
+    {"trace", m78cli_cmd_trace, "show a register trace decoded, or diff two traces"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -90,6 +95,7 @@ struct run_opts {
   const char *dir;
   const char *json;
   const char *dump;
+  const char *record;
   uint64_t max_cycles;
   double timeout_s;
   int quiet, no_table, rebuild, help;
@@ -108,6 +114,8 @@ static void run_help(FILE *out)
           "  --json FILE           write the run report (JSON, docs/report-schema.md)\n"
           "  --dump-layers OUTDIR  write each layer's output as OUTDIR/Lnn.i8 or Lnn.i32\n"
           "                        and OUTDIR/layers.json (OUTDIR is created if missing)\n"
+          "  --record FILE         write the register trace of the run (traces/FORMAT.md);\n"
+          "                        'max78sim replay FILE' reproduces the run without firmware\n"
           "  --max-cycles N        budget of simulated CNN cycles (default %llu)\n"
           "  --timeout SEC         wall-clock safety limit in seconds (default %.0f, 0: none)\n"
           "  -q, --quiet           do not show the firmware's console, only the table\n"
@@ -182,6 +190,9 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
     } else if (is_option(a, "--dump-layers")) {
       if (!(o->dump = option_value(argc, argv, &i, "--dump-layers")))
         return -1;
+    } else if (is_option(a, "--record")) {
+      if (!(o->record = option_value(argc, argv, &i, "--record")))
+        return -1;
     } else if (is_option(a, "--max-cycles")) {
       if (!(v = option_value(argc, argv, &i, "--max-cycles")))
         return -1;
@@ -210,7 +221,7 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
     m78cli_error("run: missing DIR (see 'max78sim run --help')");
     return -1;
   }
-  if ((o->json && !*o->json) || (o->dump && !*o->dump)) {
+  if ((o->json && !*o->json) || (o->dump && !*o->dump) || (o->record && !*o->record)) {
     m78cli_error("run: empty file name");
     return -1;
   }
@@ -256,21 +267,29 @@ static char *locate_firmware(const struct m78fw_paths *paths, const char *dir)
   return fw;
 }
 
+/* An output file must be creatable: its folder exists, it is no folder. */
+static int check_output_file(const char *path)
+{
+  char *parent = m78cli_dirname(path);
+  int ok = m78cli_is_dir(parent);
+  if (!ok)
+    m78cli_error("%s: folder %s does not exist", path, parent);
+  free(parent);
+  if (!ok)
+    return -1;
+  if (m78cli_is_dir(path)) {
+    m78cli_error("%s: is a directory", path);
+    return -1;
+  }
+  return 0;
+}
+
 static int check_outputs(const struct run_opts *o)
 {
-  if (o->json) {
-    char *parent = m78cli_dirname(o->json);
-    int ok = m78cli_is_dir(parent);
-    if (!ok)
-      m78cli_error("%s: folder %s does not exist", o->json, parent);
-    free(parent);
-    if (!ok)
-      return -1;
-    if (m78cli_is_dir(o->json)) {
-      m78cli_error("%s: is a directory", o->json);
-      return -1;
-    }
-  }
+  if (o->json && check_output_file(o->json) != 0)
+    return -1;
+  if (o->record && check_output_file(o->record) != 0)
+    return -1;
   if (o->dump) {
     struct stat st;
     if (stat(o->dump, &st) == 0 && !S_ISDIR(st.st_mode)) {
@@ -286,31 +305,6 @@ static int check_outputs(const struct run_opts *o)
 }
 
 /* ---- run: after the child ---- */
-
-/* Moves the child's dump files into OUTDIR, each by one rename (the temp
- * folder is inside OUTDIR, so on the same file system). */
-static int move_dumps(const char *tmpdir, const char *outdir)
-{
-  size_t n = 0;
-  char **names = m78cli_list_dir(tmpdir, &n);
-  int rc = 0;
-  if (!names) {
-    m78cli_error("%s: %s", tmpdir, strerror(errno));
-    return -1;
-  }
-  for (size_t i = 0; i < n; i++) {
-    char *from = m78cli_path_join(tmpdir, names[i]);
-    char *to = m78cli_path_join(outdir, names[i]);
-    if (m78cli_is_file(from) && rename(from, to) != 0) {
-      m78cli_error("%s: %s", to, strerror(errno));
-      rc = -1;
-    }
-    free(from);
-    free(to);
-  }
-  m78cli_free_list(names, n);
-  return rc;
-}
 
 /* Reads the report; on failure *why says what is wrong with it. */
 static cJSON *load_report(const char *path, char *why, size_t len)
@@ -343,29 +337,27 @@ static cJSON *load_report(const char *path, char *why, size_t len)
   return j;
 }
 
-/* The report with "firmware" and "kat" after "version" (at the end if
- * there is no version), as docs/report-schema.md shows them. */
-static cJSON *augment_report(const cJSON *report, const char *firmware, const char *kat)
+/* Completes the child's trace with what only the command knows (the
+ * name the firmware was given by, the outcome of its own check) and
+ * writes it to OUT atomically. */
+static int finish_trace(const char *child_trace, const char *out, const char *firmware, const char *kat)
 {
-  cJSON *out = cJSON_CreateObject();
-  int added = 0;
-  const cJSON *item;
-  cJSON_ArrayForEach(item, report)
-  {
-    if (strcmp(item->string, "firmware") == 0 || strcmp(item->string, "kat") == 0)
-      continue;
-    cJSON_AddItemToObject(out, item->string, cJSON_Duplicate(item, 1));
-    if (strcmp(item->string, "version") == 0) {
-      cJSON_AddStringToObject(out, "firmware", firmware);
-      cJSON_AddStringToObject(out, "kat", kat);
-      added = 1;
-    }
+  struct m78_trace t;
+  char err[512];
+  if (!m78cli_is_file(child_trace)) {
+    m78cli_error("%s: the firmware process wrote no trace (see its error output)", out);
+    return -1;
   }
-  if (!added) {
-    cJSON_AddStringToObject(out, "firmware", firmware);
-    cJSON_AddStringToObject(out, "kat", kat);
+  if (m78_trace_load(child_trace, &t, err, sizeof err) != 0) {
+    m78cli_error("%s: the recorded trace is invalid: %s", out, err);
+    return -1;
   }
-  return out;
+  m78_trace_set_run(&t, firmware, kat, t.stop_reason, t.exit_code, t.stop_detail);
+  int rc = m78_trace_write(&t, out, err, sizeof err);
+  if (rc != 0)
+    m78cli_error("%s", err);
+  m78_trace_free(&t);
+  return rc;
 }
 
 static const char *stop_detail(const cJSON *report)
@@ -445,7 +437,7 @@ static int cmd_run(int argc, char **argv)
   struct m78fw_paths paths;
   m78fw_paths_init(&paths);
   int rc = M78CLI_EXIT_ERROR;
-  char *fwdir = NULL, *exe = NULL, *tmpdir = NULL, *report_path = NULL, *dump_tmp = NULL;
+  char *fwdir = NULL, *exe = NULL, *tmpdir = NULL, *report_path = NULL, *dump_tmp = NULL, *trace_path = NULL;
   cJSON *report = NULL;
   struct m78fw_run_result res;
   memset(&res, 0, sizeof res);
@@ -459,6 +451,8 @@ static int cmd_run(int argc, char **argv)
     goto out;
   }
   report_path = m78cli_path_join(tmpdir, "report.json");
+  if (o.record)
+    trace_path = m78cli_path_join(tmpdir, "trace.json");
   if (o.dump) {
     dump_tmp = m78cli_xasprintf("%s/.max78sim-dump-XXXXXX", o.dump);
     if (!mkdtemp(dump_tmp)) {
@@ -472,6 +466,7 @@ static int cmd_run(int argc, char **argv)
   struct m78fw_run_opts ro = {.exe = exe,
                               .report_path = report_path,
                               .dump_dir = dump_tmp,
+                              .record_path = trace_path,
                               .max_cycles = o.max_cycles,
                               .timeout_s = o.timeout_s,
                               .quiet = o.quiet};
@@ -479,7 +474,7 @@ static int cmd_run(int argc, char **argv)
     goto out;
   fflush(stdout);
 
-  int dumps_ok = dump_tmp ? move_dumps(dump_tmp, o.dump) == 0 : 1;
+  int dumps_ok = dump_tmp ? m78cli_move_files(dump_tmp, o.dump) == 0 : 1;
   char why[256] = "";
   report = load_report(report_path, why, sizeof why);
   const char *kat = res.saw_fail ? "fail" : res.saw_pass ? "pass" : "unknown";
@@ -492,18 +487,16 @@ static int cmd_run(int argc, char **argv)
   }
   int json_ok = 1;
   if (report && o.json) {
-    cJSON *full = augment_report(report, o.dir, kat);
-    char *text = cJSON_Print(full);
-    size_t len = strlen(text);
-    text = m78cli_xrealloc(text, len + 2);
-    memcpy(text + len, "\n", 2);
-    if (m78cli_write_file_atomic(o.json, text, len + 1) != 0) {
+    cJSON *full = m78cli_report_with_run(report, o.dir, kat);
+    if (m78cli_write_json(o.json, full) != 0) {
       m78cli_error("%s: %s", o.json, strerror(errno));
       json_ok = 0;
     }
-    free(text);
     cJSON_Delete(full);
   }
+  int trace_ok = 1;
+  if (o.record && !res.interrupted)
+    trace_ok = finish_trace(trace_path, o.record, o.dir, kat) == 0;
 
   char *msg = NULL;
   rc = judge(&o, &res, report, why, &msg);
@@ -516,7 +509,7 @@ static int cmd_run(int argc, char **argv)
   if (msg)
     m78cli_error("%s", msg);
   free(msg);
-  if (rc != M78CLI_EXIT_ERROR && (!dumps_ok || !json_ok))
+  if (rc != M78CLI_EXIT_ERROR && (!dumps_ok || !json_ok || !trace_ok))
     rc = M78CLI_EXIT_ERROR;
   if (res.interrupted)
     rc = 128 + res.interrupted;
@@ -530,6 +523,7 @@ out:
   m78fw_run_result_free(&res);
   free(dump_tmp);
   free(report_path);
+  free(trace_path);
   free(tmpdir);
   free(exe);
   free(fwdir);
