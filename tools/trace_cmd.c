@@ -758,7 +758,7 @@ static int trace_diff(const char *pa, const char *pb)
 int m78cli_cmd_trace(int argc, char **argv)
 {
   if (argc < 2) {
-    trace_help(stderr);
+    m78cli_error("trace: missing subcommand (show or diff; see 'max78sim trace --help')");
     return M78CLI_EXIT_ERROR;
   }
   const char *sub = argv[1];
