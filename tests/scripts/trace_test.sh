@@ -36,6 +36,17 @@ else
   bad "run tests/fw/pool-fifo --record failed: $(cat "$work/run.err")"
 fi
 
+# -- a run cut short by its cycle budget still leaves a trace that replays to the same report
+"$m" run "$root/tests/fw/pool-max" --quiet --no-table --max-cycles 400 --record "$work/cut.json" --json "$work/cut-run.json" \
+  >/dev/null 2>&1
+rc=$?
+if [ $rc -eq 2 ] && "$m" replay "$work/cut.json" -q --json "$work/cut-rep.json" && cmp -s "$work/cut-run.json" "$work/cut-rep.json" \
+   && grep -q '"reason":[[:space:]]*"max-cycles"' "$work/cut-rep.json"; then
+  ok "run stopped by --max-cycles: trace written, replay gives the same report (stop reason max-cycles)"
+else
+  bad "run stopped by --max-cycles (exit $rc): trace or replay wrong"
+fi
+
 # -- show: register fields and the layer the registers describe
 out=$("$m" trace show "$traces/pool-max.json"); rc=$?
 [ $rc -eq 0 ] || bad "trace show exit $rc"
@@ -123,6 +134,8 @@ le=$(line_of '"op":"end"')
 sed "${le}s/{\"t\":696,\"op\":\"end\"}/{\"t\":696,\"op\":\"end\"},{\"t\":697,\"op\":\"clock\",\"enabled\":true}/" "$base" > "$work/after-end.json"
 expect2 "entry after the end" "entries[$((le - first))]: entry after the \"end\" entry" "$m" replay "$work/after-end.json"
 expect2 "replay without FILE" "replay: missing FILE" "$m" replay
+expect2 "run --record into a missing folder" "does not exist" "$m" run "$root/tests/fw/pool-max" --record "$work/no/such/dir/t.json"
+expect2 "replay --json into a missing folder" "does not exist" "$m" replay "$base" --json "$work/no/such/dir/r.json"
 expect2 "trace without subcommand" "trace: missing subcommand" "$m" trace
 expect2 "trace diff with one file" "trace diff: missing traces A and B" "$m" trace diff "$base"
 
