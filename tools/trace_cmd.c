@@ -446,9 +446,10 @@ static void trace_help(FILE *out)
           "       every start of the CNN, the layers the registers describe (as the\n"
           "       synthesizer's comments in cnn.c do: shape, pooling, operation, padding,\n"
           "       activation, processors and SRAM pointers).  --layers: only the layers.\n"
-          "diff   compares two traces: header and run, then at every start of the CNN the\n"
-          "       registers field by field, the layers they describe and the memory\n"
-          "       contents the firmware wrote; then the access counts.\n"
+          "diff   compares two traces: the clock and how the runs ended, then at every\n"
+          "       start of the CNN (and at the end) the registers field by field, the\n"
+          "       layers they describe, the memory contents the firmware wrote and the\n"
+          "       start cycle; then the access counts and the end cycle.\n"
           "\n"
           "Exit status: show 0; diff 0 when nothing differs, 1 when something does;\n"
           "2 bad usage or an unreadable or invalid trace (the message names the entry).\n");

@@ -676,7 +676,7 @@ static int load_block(struct loader *L, const cJSON *e, uint64_t t0)
   uint8_t *dt = NULL;
   size_t dtlen = 0, dtpos = 0;
   const char *dts = get_str(e, "dt");
-  int r = get_uint(L, e, "step", UINT32_MAX, &step, 0);
+  int r = get_uint(L, e, "step", (uint64_t)MAX_EXACT_INT - 1, &step, 0);
   if (r < 0 || (r == 1 && !dts) || (r == 0 && dts)) {
     free(data);
     return r < 0 ? -1 : fail(L, "a block needs exactly one of \"step\" and \"dt\"");
