@@ -831,6 +831,69 @@ void m78cli_report_print(const cJSON *report, FILE *out)
   }
 }
 
+/* ---- run reports: the command's additions ---- */
+
+cJSON *m78cli_report_with_run(const cJSON *report, const char *firmware, const char *kat)
+{
+  cJSON *out = cJSON_CreateObject();
+  int added = 0;
+  const cJSON *item;
+  cJSON_ArrayForEach(item, report)
+  {
+    if (strcmp(item->string, "firmware") == 0 || strcmp(item->string, "kat") == 0)
+      continue;
+    cJSON_AddItemToObject(out, item->string, cJSON_Duplicate(item, 1));
+    if (strcmp(item->string, "version") == 0) {
+      cJSON_AddStringToObject(out, "firmware", firmware);
+      cJSON_AddStringToObject(out, "kat", kat);
+      added = 1;
+    }
+  }
+  if (!added) {
+    cJSON_AddStringToObject(out, "firmware", firmware);
+    cJSON_AddStringToObject(out, "kat", kat);
+  }
+  return out;
+}
+
+int m78cli_write_json(const char *path, const cJSON *doc)
+{
+  char *text = cJSON_Print(doc);
+  if (!text) {
+    errno = ENOMEM;
+    return -1;
+  }
+  size_t len = strlen(text);
+  text = m78cli_xrealloc(text, len + 2);
+  memcpy(text + len, "\n", 2);
+  int rc = m78cli_write_file_atomic(path, text, len + 1);
+  free(text);
+  return rc;
+}
+
+int m78cli_move_files(const char *from_dir, const char *to_dir)
+{
+  size_t n = 0;
+  char **names = m78cli_list_dir(from_dir, &n);
+  int rc = 0;
+  if (!names) {
+    m78cli_error("%s: %s", from_dir, strerror(errno));
+    return -1;
+  }
+  for (size_t i = 0; i < n; i++) {
+    char *from = m78cli_path_join(from_dir, names[i]);
+    char *to = m78cli_path_join(to_dir, names[i]);
+    if (m78cli_is_file(from) && rename(from, to) != 0) {
+      m78cli_error("%s: %s", to, strerror(errno));
+      rc = -1;
+    }
+    free(from);
+    free(to);
+  }
+  m78cli_free_list(names, n);
+  return rc;
+}
+
 /* ---- layer dumps ---- */
 
 int m78cli_dtype_size(const char *dtype)

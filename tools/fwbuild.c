@@ -542,7 +542,8 @@ int m78fw_run(const struct m78fw_run_opts *o, struct m78fw_run_result *r)
   char *dump_env = o->dump_dir ? m78cli_xasprintf("M78SIM_DUMP_DIR=%s", o->dump_dir) : m78cli_xstrdup("M78SIM_DUMP_DIR");
   char *cycles_env = m78cli_xasprintf("M78SIM_MAX_CYCLES=%llu", (unsigned long long)o->max_cycles);
   char *tl_env = o->timeline ? m78cli_xasprintf("M78SIM_TIMELINE=%s", o->timeline) : m78cli_xstrdup("M78SIM_TIMELINE");
-  const char *env[] = {report_env, dump_env, cycles_env, tl_env, NULL};
+  char *record_env = o->record_path ? m78cli_xasprintf("M78SIM_RECORD=%s", o->record_path) : m78cli_xstrdup("M78SIM_RECORD");
+  const char *env[] = {report_env, dump_env, cycles_env, tl_env, record_env, NULL};
   char *argv[] = {(char *)o->exe, NULL};
   int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
   struct m78cli_spawn_opts so = {
@@ -567,6 +568,7 @@ int m78fw_run(const struct m78fw_run_opts *o, struct m78fw_run_result *r)
   free(dump_env);
   free(cycles_env);
   free(tl_env);
+  free(record_env);
   if (pid < 0) {
     close(out[0]);
     close(err[0]);

@@ -83,6 +83,7 @@ struct m78fw_run_opts {
   const char *report_path; /* M78SIM_REPORT */
   const char *dump_dir;    /* M78SIM_DUMP_DIR, or NULL */
   const char *timeline;    /* M78SIM_TIMELINE, or NULL */
+  const char *record_path; /* M78SIM_RECORD (register trace), or NULL */
   uint64_t max_cycles;     /* M78SIM_MAX_CYCLES */
   double timeout_s;        /* wall-clock safety limit, 0 = none */
   int quiet;               /* drop the console; hold stderr for errors */

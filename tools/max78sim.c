@@ -26,12 +26,15 @@
 #include "fwbuild.h"
 #include "report.h"
 #include "m78_config.h"
+#include "trace.h"
 
 #define DEFAULT_MAX_CYCLES 2000000000ull
 #define DEFAULT_TIMEOUT_S 600.0
 
 static int cmd_run(int argc, char **argv);
 int m78cli_cmd_bench_energy(int argc, char **argv);
+int m78cli_cmd_replay(int argc, char **argv);
+int m78cli_cmd_trace(int argc, char **argv);
 
 struct command {
   const char *name;
@@ -42,6 +45,8 @@ struct command {
 static const struct command commands[] = {
     {"run", cmd_run, "build a synthesized firmware folder and run it on the simulator"},
     {"bench-energy", m78cli_cmd_bench_energy, "compare the energy model with the measured CIFAR-10 layers"},
+    {"replay", m78cli_cmd_replay, "replay a register trace on the simulator, without firmware"},
+    {"trace", m78cli_cmd_trace, "show a register trace decoded, or diff two traces"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -94,6 +99,7 @@ struct run_opts {
   const char *json;
   const char *dump;
   const char *timeline;
+  const char *record;
   uint64_t max_cycles;
   double timeout_s;
   int quiet, no_table, rebuild, help;
@@ -115,6 +121,8 @@ static void run_help(FILE *out)
           "  --timeline FILE       write a Chrome/Perfetto trace (trace-event JSON): CNN\n"
           "                        layers per quadrant, streaming layers and their FIFO\n"
           "                        stalls, the interrupt, the CPU's phases, LED triggers\n"
+          "  --record FILE         write the register trace of the run (traces/FORMAT.md);\n"
+          "                        'max78sim replay FILE' reproduces the run without firmware\n"
           "  --max-cycles N        budget of simulated CNN cycles (default %llu)\n"
           "  --timeout SEC         wall-clock safety limit in seconds (default %.0f, 0: none)\n"
           "  -q, --quiet           do not show the firmware's console, only the table\n"
@@ -192,6 +200,9 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
     } else if (is_option(a, "--dump-layers")) {
       if (!(o->dump = option_value(argc, argv, &i, "--dump-layers")))
         return -1;
+    } else if (is_option(a, "--record")) {
+      if (!(o->record = option_value(argc, argv, &i, "--record")))
+        return -1;
     } else if (is_option(a, "--max-cycles")) {
       if (!(v = option_value(argc, argv, &i, "--max-cycles")))
         return -1;
@@ -220,7 +231,8 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
     m78cli_error("run: missing DIR (see 'max78sim run --help')");
     return -1;
   }
-  if ((o->json && !*o->json) || (o->dump && !*o->dump) || (o->timeline && !*o->timeline)) {
+  if ((o->json && !*o->json) || (o->dump && !*o->dump) || (o->timeline && !*o->timeline) ||
+      (o->record && !*o->record)) {
     m78cli_error("run: empty file name");
     return -1;
   }
@@ -359,6 +371,8 @@ static int check_outputs(const struct run_opts *o)
     return -1;
   if (o->timeline && check_file_output(o->timeline) != 0)
     return -1;
+  if (o->record && check_file_output(o->record) != 0)
+    return -1;
   if (o->dump) {
     struct stat st;
     if (stat(o->dump, &st) == 0 && !S_ISDIR(st.st_mode)) {
@@ -374,31 +388,6 @@ static int check_outputs(const struct run_opts *o)
 }
 
 /* ---- run: after the child ---- */
-
-/* Moves the child's dump files into OUTDIR, each by one rename (the temp
- * folder is inside OUTDIR, so on the same file system). */
-static int move_dumps(const char *tmpdir, const char *outdir)
-{
-  size_t n = 0;
-  char **names = m78cli_list_dir(tmpdir, &n);
-  int rc = 0;
-  if (!names) {
-    m78cli_error("%s: %s", tmpdir, strerror(errno));
-    return -1;
-  }
-  for (size_t i = 0; i < n; i++) {
-    char *from = m78cli_path_join(tmpdir, names[i]);
-    char *to = m78cli_path_join(outdir, names[i]);
-    if (m78cli_is_file(from) && rename(from, to) != 0) {
-      m78cli_error("%s: %s", to, strerror(errno));
-      rc = -1;
-    }
-    free(from);
-    free(to);
-  }
-  m78cli_free_list(names, n);
-  return rc;
-}
 
 /* Reads the report; on failure *why says what is wrong with it. */
 static cJSON *load_report(const char *path, char *why, size_t len)
@@ -431,29 +420,27 @@ static cJSON *load_report(const char *path, char *why, size_t len)
   return j;
 }
 
-/* The report with "firmware" and "kat" after "version" (at the end if
- * there is no version), as docs/report-schema.md shows them. */
-static cJSON *augment_report(const cJSON *report, const char *firmware, const char *kat)
+/* Completes the child's trace with what only the command knows (the
+ * name the firmware was given by, the outcome of its own check) and
+ * writes it to OUT atomically. */
+static int finish_trace(const char *child_trace, const char *out, const char *firmware, const char *kat)
 {
-  cJSON *out = cJSON_CreateObject();
-  int added = 0;
-  const cJSON *item;
-  cJSON_ArrayForEach(item, report)
-  {
-    if (strcmp(item->string, "firmware") == 0 || strcmp(item->string, "kat") == 0)
-      continue;
-    cJSON_AddItemToObject(out, item->string, cJSON_Duplicate(item, 1));
-    if (strcmp(item->string, "version") == 0) {
-      cJSON_AddStringToObject(out, "firmware", firmware);
-      cJSON_AddStringToObject(out, "kat", kat);
-      added = 1;
-    }
+  struct m78_trace t;
+  char err[512];
+  if (!m78cli_is_file(child_trace)) {
+    m78cli_error("%s: the firmware process wrote no trace (see its error output)", out);
+    return -1;
   }
-  if (!added) {
-    cJSON_AddStringToObject(out, "firmware", firmware);
-    cJSON_AddStringToObject(out, "kat", kat);
+  if (m78_trace_load(child_trace, &t, err, sizeof err) != 0) {
+    m78cli_error("%s: the recorded trace is invalid: %s", out, err);
+    return -1;
   }
-  return out;
+  m78_trace_set_run(&t, firmware, kat, t.stop_reason, t.exit_code, t.stop_detail);
+  int rc = m78_trace_write(&t, out, err, sizeof err);
+  if (rc != 0)
+    m78cli_error("%s", err);
+  m78_trace_free(&t);
+  return rc;
 }
 
 static const char *stop_detail(const cJSON *report)
@@ -567,7 +554,7 @@ static int cmd_run(int argc, char **argv)
   struct m78fw_paths paths;
   m78fw_paths_init(&paths);
   int rc = M78CLI_EXIT_ERROR;
-  char *fwdir = NULL, *exe = NULL, *tmpdir = NULL, *report_path = NULL, *dump_tmp = NULL;
+  char *fwdir = NULL, *exe = NULL, *tmpdir = NULL, *report_path = NULL, *dump_tmp = NULL, *trace_path = NULL;
   cJSON *report = NULL, *prediction = NULL;
   struct m78fw_model model;
   memset(&model, 0, sizeof model);
@@ -583,6 +570,8 @@ static int cmd_run(int argc, char **argv)
     goto out;
   }
   report_path = m78cli_path_join(tmpdir, "report.json");
+  if (o.record)
+    trace_path = m78cli_path_join(tmpdir, "trace.json");
   if (o.dump) {
     dump_tmp = m78cli_xasprintf("%s/.max78sim-dump-XXXXXX", o.dump);
     if (!mkdtemp(dump_tmp)) {
@@ -597,6 +586,7 @@ static int cmd_run(int argc, char **argv)
                               .report_path = report_path,
                               .dump_dir = dump_tmp,
                               .timeline = o.timeline,
+                              .record_path = trace_path,
                               .max_cycles = o.max_cycles,
                               .timeout_s = o.timeout_s,
                               .quiet = o.quiet};
@@ -604,7 +594,7 @@ static int cmd_run(int argc, char **argv)
     goto out;
   fflush(stdout);
 
-  int dumps_ok = dump_tmp ? move_dumps(dump_tmp, o.dump) == 0 : 1;
+  int dumps_ok = dump_tmp ? m78cli_move_files(dump_tmp, o.dump) == 0 : 1;
   char why[256] = "";
   report = load_report(report_path, why, sizeof why);
   const char *kat = res.saw_fail ? "fail" : res.saw_pass ? "pass" : "unknown";
@@ -621,20 +611,18 @@ static int cmd_run(int argc, char **argv)
   }
   int json_ok = 1;
   if (report && o.json) {
-    cJSON *full = augment_report(report, o.dir, kat);
+    cJSON *full = m78cli_report_with_run(report, o.dir, kat);
     if (prediction)
       cJSON_AddItemToObject(full, "prediction", cJSON_Duplicate(prediction, 1));
-    char *text = cJSON_Print(full);
-    size_t len = strlen(text);
-    text = m78cli_xrealloc(text, len + 2);
-    memcpy(text + len, "\n", 2);
-    if (m78cli_write_file_atomic(o.json, text, len + 1) != 0) {
+    if (m78cli_write_json(o.json, full) != 0) {
       m78cli_error("%s: %s", o.json, strerror(errno));
       json_ok = 0;
     }
-    free(text);
     cJSON_Delete(full);
   }
+  int trace_ok = 1;
+  if (o.record && !res.interrupted)
+    trace_ok = finish_trace(trace_path, o.record, o.dir, kat) == 0;
 
   char *msg = NULL;
   rc = judge(&o, &res, report, why, &msg);
@@ -647,7 +635,7 @@ static int cmd_run(int argc, char **argv)
   if (msg)
     m78cli_error("%s", msg);
   free(msg);
-  if (rc != M78CLI_EXIT_ERROR && (!dumps_ok || !json_ok))
+  if (rc != M78CLI_EXIT_ERROR && (!dumps_ok || !json_ok || !trace_ok))
     rc = M78CLI_EXIT_ERROR;
   if (res.interrupted)
     rc = 128 + res.interrupted;
@@ -663,6 +651,7 @@ out:
   m78fw_run_result_free(&res);
   free(dump_tmp);
   free(report_path);
+  free(trace_path);
   free(tmpdir);
   free(exe);
   free(fwdir);

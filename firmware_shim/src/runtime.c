@@ -13,6 +13,12 @@
  * moved for M78SIM_HANG_MS of host time while the firmware is outside
  * the shim.  This is the only use of host time, and it only decides when
  * a dead process is stopped, never a simulated result.
+ *
+ * Recording (M78SIM_RECORD=path): every bus access the simulator serves,
+ * every power/clock change the SoC model makes, and the simulator's time
+ * at the end go into a trace (traces/FORMAT.md), stamped with the
+ * simulator's CNN cycle, so a replay feeds a fresh simulator exactly
+ * what this one saw.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -20,11 +26,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 #include "bridge.h"
 #include "report.h"
 #include "soc.h"
+#include "trace.h"
 
 /* Vendor unloaders may write past the end of their output buffer (the
  * t-conv1d-dilation11 unloader fills whole words of a buffer sized for
@@ -60,6 +68,79 @@ void m78soc_report_unmapped(uint32_t addr, unsigned width, int write)
   if (rt.guest_msgs++ < MAX_GUEST_MSGS)
     fprintf(stderr, "max78sim: guest error: %d-bit %s unmodelled address 0x%08x\n", 8 * (int)width,
             write ? "write to" : "read from", (unsigned)addr);
+}
+
+/* ---- recording ---- */
+
+static struct m78_trace *recorder(void) { return (struct m78_trace *)m78soc.trace_ctx; }
+
+static void record(const struct m78_trace_item *it)
+{
+  if (!rt.record_oom && m78_trace_add(recorder(), it) != 0)
+    rt.record_oom = 1;
+}
+
+static void record_access(void *ctx, const struct m78_access *a)
+{
+  (void)ctx;
+  struct m78_trace_item it = {.t = m78_sim_now(m78soc.sim),
+                              .a = a->addr,
+                              .v = a->value,
+                              .kind = a->write ? M78_TRACE_WRITE : M78_TRACE_READ,
+                              .width = a->width,
+                              .status = a->status,
+                              .known = 1};
+  record(&it);
+}
+
+static void record_power(void *ctx, unsigned on, unsigned reset)
+{
+  (void)ctx;
+  struct m78_trace_item it = {.t = m78_sim_now(m78soc.sim), .a = on, .v = reset, .kind = M78_TRACE_POWER};
+  record(&it);
+}
+
+static void record_clock(void *ctx, int enabled)
+{
+  (void)ctx;
+  struct m78_trace_item it = {.t = m78_sim_now(m78soc.sim), .a = enabled != 0, .kind = M78_TRACE_CLOCK};
+  record(&it);
+}
+
+static int start_recording(void)
+{
+  /* the trace head lives outside the firmware's .bss, like m78soc */
+  void *p = mmap(NULL, sizeof(struct m78_trace), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED)
+    return -1;
+  m78_trace_init(p);
+  m78soc.trace_ctx = p;
+  m78soc.trace_power = record_power;
+  m78soc.trace_clock = record_clock;
+  /* the state m78soc_init left the CNN in, for a simulator fresh from
+   * m78_sim_new() */
+  record_clock(NULL, !((m78soc.gcr[M78SOC_GCR_PCLKDIS0] >> M78SOC_PCLKDIS0_CNN_BIT) & 1));
+  record_power(NULL, m78soc.gcfr[0] & ~m78soc.gcfr[2], m78soc.gcfr[3]);
+  return 0;
+}
+
+static void write_trace(const struct m78_run_info *info)
+{
+  char err[512];
+  struct m78_trace *t = recorder();
+  struct m78_trace_item end = {.t = m78_sim_now(m78soc.sim), .kind = M78_TRACE_END};
+  record(&end);
+  if (rt.record_oom) {
+    fprintf(stderr, "max78sim: cannot record the trace: out of memory\n");
+    return;
+  }
+  t->cnn_hz = info->cnn_hz;
+  snprintf(t->clock_source, sizeof t->clock_source, "%s", info->clock_source);
+  t->divider = info->divider;
+  /* the max78sim command fills in the firmware's name and its check */
+  m78_trace_set_run(t, "", "unknown", info->stop_reason, info->exit_code, info->stop_detail);
+  if (m78_trace_write(t, rt.record_path, err, sizeof err) != 0)
+    fprintf(stderr, "max78sim: cannot write the trace: %s\n", err);
 }
 
 static const char *stop_name(enum m78soc_stop s)
@@ -163,6 +244,8 @@ static void write_outputs(enum m78soc_stop why, const char *detail, int exit_cod
   }
   if (rt.dump_dir && m78_dump_layers(m78soc.sim, rt.dump_dir, err, sizeof err) != 0)
     fprintf(stderr, "max78sim: cannot write layer dumps: %s\n", err);
+  if (rt.record_path)
+    write_trace(&info);
 }
 
 void m78soc_finish(enum m78soc_stop why, const char *detail, int exit_code)
@@ -301,15 +384,25 @@ __attribute__((constructor)) static void m78_runtime_start(void)
   } else {
     rt.timeline_path = NULL;
   }
+  rt.record_path = getenv("M78SIM_RECORD");
   rt.hang_ms = (unsigned)env_ull("M78SIM_HANG_MS", 1000);
   m78soc.max_cnn_cycles = env_ull("M78SIM_MAX_CYCLES", 2000000000ull);
   if (rt.report_path && !*rt.report_path)
     rt.report_path = NULL;
   if (rt.dump_dir && !*rt.dump_dir)
     rt.dump_dir = NULL;
+  if (rt.record_path && !*rt.record_path)
+    rt.record_path = NULL;
   m78_sim_keep_outputs(m78soc.sim, 1); /* the report carries the final output */
 
   struct m78_hooks hooks = {.ctx = NULL, .on_guest_error = on_guest_error, .on_event = on_event};
+  if (rt.record_path) {
+    if (start_recording() != 0) {
+      fprintf(stderr, "max78sim: cannot allocate the trace recorder\n");
+      _exit(6);
+    }
+    hooks.on_access = record_access;
+  }
   m78_sim_set_hooks(m78soc.sim, &hooks);
 
   static const struct m78_bridge_range ranges[] = {

@@ -414,10 +414,16 @@ static int periph_access(uint32_t addr, unsigned width, uint32_t *value, int wri
     reclock();
   else if (reg == &m78soc.gcr[M78SOC_GCR_PCLKDIS0]) {
     sync_cnn();
-    m78_sim_set_clock_enabled(m78soc.sim, !((*reg >> M78SOC_PCLKDIS0_CNN_BIT) & 1));
+    int en = !((*reg >> M78SOC_PCLKDIS0_CNN_BIT) & 1);
+    m78_sim_set_clock_enabled(m78soc.sim, en);
+    if (m78soc.trace_clock)
+      m78soc.trace_clock(m78soc.trace_ctx, en);
   } else if (reg >= &m78soc.gcfr[0] && reg <= &m78soc.gcfr[3]) {
     sync_cnn();
-    m78_sim_set_power(m78soc.sim, m78soc.gcfr[0] & ~m78soc.gcfr[2], m78soc.gcfr[3]);
+    unsigned on = m78soc.gcfr[0] & ~m78soc.gcfr[2], rst = m78soc.gcfr[3];
+    m78_sim_set_power(m78soc.sim, on, rst);
+    if (m78soc.trace_power)
+      m78soc.trace_power(m78soc.trace_ctx, on, rst);
   }
   return 0;
 }
@@ -442,8 +448,6 @@ int m78soc_read(uint32_t addr, unsigned width, uint32_t *value)
     sync_cnn();
     m78soc.last_poll_addr = addr;
     int st = m78_bus_read(m78soc.sim, addr, width, value);
-    if (m78soc.trace_access)
-      m78soc.trace_access(m78soc.trace_ctx, addr, width, *value, 0);
     access_energy(addr, 0);
     phase_account(width, 0);
     return st;
@@ -465,8 +469,6 @@ int m78soc_write(uint32_t addr, unsigned width, uint32_t value)
     advance_ticks(COST_CNN_CLK * m78soc.cnn_ticks_per_cycle, 1);
     sync_cnn();
     m78soc.last_poll_addr = 0;
-    if (m78soc.trace_access)
-      m78soc.trace_access(m78soc.trace_ctx, addr, width, value, 1);
     int st = m78_bus_write(m78soc.sim, addr, width, value);
     access_energy(addr, 1);
     phase_account(width, 1);

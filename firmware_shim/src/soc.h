@@ -146,6 +146,8 @@ struct m78soc_state {
     const char *report_path;
     const char *dump_dir;
     const char *timeline_path;
+    const char *record_path; /* M78SIM_RECORD: write a register trace */
+    int record_oom;
     unsigned hang_ms;
     int finished;
     unsigned guest_msgs;
@@ -154,8 +156,10 @@ struct m78soc_state {
     int finishing;
   } rt;
 
-  /* recorder of CNN-window accesses (traces); NULL when off */
-  void (*trace_access)(void *ctx, uint32_t addr, unsigned width, uint32_t value, int write);
+  /* recorder of what the CNN sees besides bus accesses (traces, see
+   * runtime.c): power/reset and clock changes; NULL when off */
+  void (*trace_power)(void *ctx, unsigned power_mask, unsigned reset_mask);
+  void (*trace_clock)(void *ctx, int enabled);
   void *trace_ctx;
 };
 
