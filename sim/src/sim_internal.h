@@ -102,6 +102,7 @@ struct m78_sim {
   struct m78_counters ctr;
   struct m78_fault faults[M78_MAX_FAULTS];
   int n_faults;
+  int kernel_faults_applied; /* kernel flips are in mram[] now */
 
   /* ---- unsaved: host wiring and result buffers ---- */
   struct m78_stream streams[M78_MAX_STREAM_LAYERS];
@@ -127,6 +128,14 @@ enum m78_status m78i_mram_read(const m78_sim *sim, int proc, uint32_t offset, ui
 
 /* engine.c: runs one decoded layer's datapath; fills *res */
 void m78i_engine_run_layer(m78_sim *sim, const struct m78_layer *l, struct m78_layer_result *res);
+
+/* fault.c: the fault table applied at the points of a run */
+int m78i_fault_valid(const struct m78_fault *f);
+void m78i_faults_run_start(m78_sim *sim);
+void m78i_faults_run_end(m78_sim *sim);
+void m78i_faults_before_layer(m78_sim *sim, int layer);
+void m78i_faults_after_layer(m78_sim *sim, int layer);
+void m78i_faults_sram_write(m78_sim *sim, int inst, uint32_t word);
 
 /* timing.c: cycles the state machine spends on a layer */
 uint64_t m78i_layer_cycles(const m78_sim *sim, const struct m78_layer *l);
