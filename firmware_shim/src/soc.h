@@ -116,6 +116,7 @@ struct m78soc_state {
     pthread_mutex_t lock;
     pthread_t finisher;
     int finishing;
+    int layer_limit; /* -1, or the largest LCNT_MAX the firmware may set */
   } rt;
 
   /* recorder of CNN-window accesses (traces); NULL when off */
