@@ -279,11 +279,11 @@ static char *layer_main(const struct cap_opts *o, unsigned quads, const struct m
   int first = 1;
   for (int q = 0; q < 4; q++)
     if ((quads >> q) & 1) {
-      m78cli_buf_printf(&b, "%s(volatile uint32_t *) 0x%08x", first ? "" : ", ",
+      m78cli_buf_printf(&b, "%s\n    (volatile uint32_t *) 0x%08x", first ? "" : ",",
                         (unsigned)(M78_QREG_BASE + 0x008u + (unsigned)q * M78_QUAD_STRIDE));
       first = 0;
     }
-  m78cli_buf_printf(&b, "};\n\n/* the data memory words layer %d writes: address, count */\n"
+  m78cli_buf_printf(&b, "\n};\n\n/* the data memory words layer %d writes: address, count */\n"
                         "static const uint32_t m78cap_ranges[][2] = {\n",
                     o->stop_after);
   *nwords = *nranges = 0;

@@ -754,7 +754,14 @@ static int run_compare(const struct cmp_opts *o, struct m78cli_simrun *run, stru
 
   char pattern[1024] = "";
   int stuck_bit = -1, stuck_val = -1;
-  if (FL) {
+  if (FL && FL->differ == 1) {
+    size_t k = (size_t)snprintf(pattern, sizeof pattern, "a single value");
+    if (popcount64(bits_or) == 1) {
+      stuck_bit = __builtin_ctz(bits_or);
+      snprintf(pattern + k, sizeof pattern - k, "; only bit %d of the data word differs (byte lane %d, bit %d)",
+               stuck_bit, stuck_bit / 8, stuck_bit % 8);
+    }
+  } else if (FL) {
     char t[256];
     size_t k = 0;
     set_text(&chans, t, sizeof t);
@@ -853,9 +860,14 @@ static int run_compare(const struct cmp_opts *o, struct m78cli_simrun *run, stru
     if (differ > FL->differ)
       printf("  later layers: %ld more mismatches (they read layer %d's output, directly or not)\n",
              differ - FL->differ, first);
-    if (first == s.last && dev->has_output && !dev->bits)
-      printf("  note: an output buffer shows the last layer only; capture earlier layers to find where the "
-             "difference starts\n");
+    int earliest = first;
+    for (size_t i = 0; i < list.n; i++)
+      if (list.v[i].layer < earliest)
+        earliest = list.v[i].layer;
+    if (earliest == first && first > 0)
+      printf("  note: the device data holds no output of layers 0..%d, so the difference may start there; "
+             "capture them to find out ('max78sim capture DIR --stop-after N')\n",
+             first - 1);
     rc = 1;
   }
   fflush(stdout);

@@ -294,3 +294,88 @@ struct m78_owner *m78_owner_map(const struct m78_footprints *fp, int last)
   }
   return own;
 }
+
+static unsigned char *slurp(const char *path, size_t *n)
+{
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return NULL;
+  unsigned char *d = NULL;
+  size_t len = 0, cap = 0;
+  for (;;) {
+    if (len == cap) {
+      cap = cap ? cap * 2 : 1 << 16;
+      unsigned char *p = realloc(d, cap);
+      if (!p) {
+        free(d);
+        fclose(f);
+        return NULL;
+      }
+      d = p;
+    }
+    size_t got = fread(d + len, 1, cap - len, f);
+    len += got;
+    if (!got)
+      break;
+  }
+  fclose(f);
+  *n = len;
+  return d;
+}
+
+int m78_footprint_check(const char *dir, long *checked, char *msg, size_t msglen)
+{
+  char path[4096];
+  struct m78_footprints fp;
+  *checked = 0;
+  snprintf(path, sizeof path, "%s/footprint.bin", dir);
+  if (m78_footprints_load(path, &fp, msg, msglen) != 0)
+    return -1;
+  size_t n = 0;
+  snprintf(path, sizeof path, "%s/sram.bin", dir);
+  unsigned char *img = slurp(path, &n);
+  unsigned char **out = calloc((size_t)(fp.nlayers ? fp.nlayers : 1), sizeof *out);
+  struct m78_owner *own = m78_owner_map(&fp, -1);
+  int rc = -1;
+  if (!img || n != M78_SRAM_IMAGE_BYTES || !out || !own) {
+    snprintf(msg, msglen, "%s/sram.bin: missing or not %zu bytes", dir, M78_SRAM_IMAGE_BYTES);
+    goto done;
+  }
+  for (int l = 0; l < fp.nlayers; l++) {
+    const struct m78_fp_layer *L = &fp.layers[l];
+    if (!L->executed)
+      continue;
+    snprintf(path, sizeof path, "%s/L%02d.%s", dir, l, L->elem_bytes == 4 ? "i32" : "i8");
+    size_t len = 0;
+    out[l] = slurp(path, &len);
+    if (!out[l] || len != (size_t)L->out_c * (size_t)L->out_h * (size_t)L->out_w * (size_t)L->elem_bytes) {
+      snprintf(msg, msglen, "%s: missing or of the wrong size", path);
+      goto done;
+    }
+  }
+  rc = 0;
+  for (size_t off = 0; off < M78_SRAM_IMAGE_BYTES; off++) {
+    const struct m78_owner *o = &own[off];
+    if (o->layer < 0)
+      continue;
+    const struct m78_fp_layer *L = &fp.layers[o->layer];
+    size_t k = (size_t)o->channel * (size_t)(L->out_h * L->out_w) + (size_t)o->pixel;
+    unsigned char want = out[o->layer][k * (size_t)L->elem_bytes + o->byte];
+    (*checked)++;
+    if (img[off] != want && rc == 0) {
+      snprintf(msg, msglen, "data memory byte 0x%08x holds 0x%02x, but the footprint puts layer %d channel %d pixel %d "
+               "(byte %d: 0x%02x) there",
+               (unsigned)m78_sram_image_addr(off), img[off], o->layer, o->channel, o->pixel, o->byte, want);
+      rc = 1;
+    }
+  }
+done:
+  if (out)
+    for (int l = 0; l < fp.nlayers; l++)
+      free(out[l]);
+  free(out);
+  free(own);
+  free(img);
+  m78_footprints_free(&fp);
+  return rc;
+}

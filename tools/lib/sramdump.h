@@ -68,4 +68,11 @@ struct m78_owner {
  * M78_SRAM_IMAGE_BYTES entries, malloc'd (NULL when out of memory). */
 struct m78_owner *m78_owner_map(const struct m78_footprints *fp, int last);
 
+/* Checks a dump folder against itself: every sram.bin byte that
+ * footprint.bin says a layer wrote last must hold that layer's output
+ * value (from its Lnn file).  Returns 0 when all agree (*checked bytes),
+ * 1 when some do not (msg names the first), -1 when files are missing or
+ * malformed (msg says why). */
+int m78_footprint_check(const char *dir, long *checked, char *msg, size_t msglen);
+
 #endif
