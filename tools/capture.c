@@ -382,6 +382,47 @@ int m78cli_cmd_capture(int argc, char **argv)
       goto out;
     }
   }
+  /* the vendor sources first: a wrong project fails before any run */
+  {
+    struct m78fw_paths paths;
+    struct m78fw_model model;
+    m78fw_paths_init(&paths);
+    char *fwdir = m78cli_locate_firmware(&paths, o.dir, &model);
+    if (fwdir) {
+      main_c = read_in(fwdir, "main.c");
+      cnn_c = read_in(fwdir, "cnn.c");
+      cnn_h = read_in(fwdir, "cnn.h");
+    }
+    m78fw_model_free(&model);
+    m78fw_paths_free(&paths);
+    if (!fwdir)
+      goto out;
+    if (!main_c || !cnn_c || !cnn_h) {
+      m78cli_error("%s: cannot read main.c, cnn.c or cnn.h", fwdir);
+      free(fwdir);
+      goto out;
+    }
+    if (!strstr(main_c, "cnn_start()") || !strstr(main_c, "MXC_LP_EnterSleepMode()") ||
+        !strstr(main_c, "cnn_time")) {
+      m78cli_error("%s/main.c: not the synthesizer's main (it must call cnn_start() and wait with "
+                   "MXC_LP_EnterSleepMode() until cnn_time is set)",
+                   fwdir);
+      free(fwdir);
+      goto out;
+    }
+    if (!o.unload && !lcnt_quadrants(cnn_c)) {
+      m78cli_error("%s/cnn.c: it never sets the layer count (LCNT_MAX at 0x50100008): not a synthesized cnn.c?",
+                   fwdir);
+      free(fwdir);
+      goto out;
+    }
+    if (o.unload && (!strstr(cnn_h, "CNN_NUM_OUTPUTS") || !strstr(cnn_h, "cnn_unload"))) {
+      m78cli_error("%s/cnn.h: no cnn_unload() or CNN_NUM_OUTPUTS (synthesized with --no-unload?)", fwdir);
+      free(fwdir);
+      goto out;
+    }
+    free(fwdir);
+  }
   struct m78cli_simrun_opts so = {.cmd = "capture",
                                   .dir = o.dir,
                                   .layer_limit = o.stop_after,
@@ -391,19 +432,6 @@ int m78cli_cmd_capture(int argc, char **argv)
                                   .timeout_s = 600};
   if (m78cli_simulate(&so, &run) != 0)
     goto out;
-  main_c = read_in(run.fwdir, "main.c");
-  cnn_c = read_in(run.fwdir, "cnn.c");
-  cnn_h = read_in(run.fwdir, "cnn.h");
-  if (!main_c || !cnn_c || !cnn_h) {
-    m78cli_error("%s: cannot read main.c, cnn.c or cnn.h", run.fwdir);
-    goto out;
-  }
-  if (!strstr(main_c, "cnn_start()") || !strstr(main_c, "MXC_LP_EnterSleepMode()") || !strstr(main_c, "cnn_time")) {
-    m78cli_error("%s/main.c: not the synthesizer's main (it must call cnn_start() and wait with "
-                 "MXC_LP_EnterSleepMode() until cnn_time is set)",
-                 run.fwdir);
-    goto out;
-  }
   char err[512];
   char *p = m78cli_path_join(run.dump, "footprint.bin");
   int lrc = m78_footprints_load(p, &fp, err, sizeof err);
@@ -421,11 +449,6 @@ int m78cli_cmd_capture(int argc, char **argv)
       goto out;
     }
     unsigned quads = lcnt_quadrants(cnn_c);
-    if (!quads) {
-      m78cli_error("%s/cnn.c: it never sets the layer count (LCNT_MAX at 0x50100008): not a synthesized cnn.c?",
-                   run.fwdir);
-      goto out;
-    }
     const struct m78_fp_layer *F = &fp.layers[o.stop_after];
     if (!F->executed || !F->nruns) {
       m78cli_error("capture: layer %d could not be simulated, so which words it writes is unknown", o.stop_after);
@@ -433,10 +456,6 @@ int m78cli_cmd_capture(int argc, char **argv)
     }
     gen = layer_main(&o, quads, F, &nwords, &nranges);
   } else {
-    if (!strstr(cnn_h, "CNN_NUM_OUTPUTS") || !strstr(cnn_h, "cnn_unload")) {
-      m78cli_error("%s/cnn.h: no cnn_unload() or CNN_NUM_OUTPUTS (synthesized with --no-unload?)", run.fwdir);
-      goto out;
-    }
     int last = fp.nlayers - 1;
     while (last >= 0 && !fp.layers[last].executed)
       last--;
