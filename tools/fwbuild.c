@@ -329,7 +329,8 @@ static int hash_inputs(const struct m78fw_paths *p, const char *dir, const char 
 
 static int is_source(const char *dir, const char *name)
 {
-  if (name[0] == '.' || !(m78cli_has_suffix(name, ".c") || m78cli_has_suffix(name, ".h")))
+  if (name[0] == '.' ||
+      !(m78cli_has_suffix(name, ".c") || m78cli_has_suffix(name, ".h") || m78cli_has_suffix(name, ".inc")))
     return 0;
   char *path = m78cli_path_join(dir, name);
   int ok = m78cli_is_file(path);
@@ -483,6 +484,10 @@ static void emit_line(const struct m78fw_run_opts *o, struct m78fw_run_result *r
       r->saw_pass = 1;
     if (memmem(line, len, "*** FAIL ***", 12))
       r->saw_fail = 1;
+    if (memmem(line, len, "*** CAPTURE DONE ***", 20))
+      r->saw_capture = 1;
+    if (o->console)
+      m78cli_buf_add(o->console, line, len);
     if (!o->quiet) {
       fwrite(line, 1, len, stdout);
       fflush(stdout);
@@ -543,7 +548,10 @@ int m78fw_run(const struct m78fw_run_opts *o, struct m78fw_run_result *r)
   char *cycles_env = m78cli_xasprintf("M78SIM_MAX_CYCLES=%llu", (unsigned long long)o->max_cycles);
   char *tl_env = o->timeline ? m78cli_xasprintf("M78SIM_TIMELINE=%s", o->timeline) : m78cli_xstrdup("M78SIM_TIMELINE");
   char *record_env = o->record_path ? m78cli_xasprintf("M78SIM_RECORD=%s", o->record_path) : m78cli_xstrdup("M78SIM_RECORD");
-  const char *env[] = {report_env, dump_env, cycles_env, tl_env, record_env, NULL};
+  char *fault_env = o->faults && *o->faults ? m78cli_xasprintf("M78SIM_FAULTS=%s", o->faults) : m78cli_xstrdup("M78SIM_FAULTS");
+  char *limit_env = o->has_layer_limit ? m78cli_xasprintf("M78SIM_LAYER_LIMIT=%d", o->layer_limit)
+                                        : m78cli_xstrdup("M78SIM_LAYER_LIMIT");
+  const char *env[] = {report_env, dump_env, cycles_env, tl_env, record_env, fault_env, limit_env, NULL};
   char *argv[] = {(char *)o->exe, NULL};
   int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
   struct m78cli_spawn_opts so = {
@@ -569,6 +577,8 @@ int m78fw_run(const struct m78fw_run_opts *o, struct m78fw_run_result *r)
   free(cycles_env);
   free(tl_env);
   free(record_env);
+  free(fault_env);
+  free(limit_env);
   if (pid < 0) {
     close(out[0]);
     close(err[0]);

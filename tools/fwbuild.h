@@ -69,7 +69,8 @@ char *m78fw_corpus_dir(void);
 char *m78fw_cache_root(void);
 
 /* Returns the path of the (cached or freshly built) executable, or NULL
- * after printing an error.  LABEL names the firmware in messages. */
+ * after printing an error.  LABEL names the firmware in messages.  Every
+ * *.c of DIR is compiled; *.c, *.h and *.inc files go into the key. */
 char *m78fw_build(const struct m78fw_paths *p, const char *dir, const char *label, int rebuild);
 
 /* The compile command for the sources (names inside ABSDIR); OUTPUT is
@@ -87,6 +88,10 @@ struct m78fw_run_opts {
   uint64_t max_cycles;     /* M78SIM_MAX_CYCLES */
   double timeout_s;        /* wall-clock safety limit, 0 = none */
   int quiet;               /* drop the console; hold stderr for errors */
+  const char *faults;      /* M78SIM_FAULTS (';'-separated specs), or NULL */
+  int has_layer_limit;     /* pass layer_limit as M78SIM_LAYER_LIMIT */
+  int layer_limit;
+  struct m78cli_buf *console; /* if not NULL, receives the firmware's stdout */
 };
 
 struct m78fw_run_result {
@@ -96,6 +101,7 @@ struct m78fw_run_result {
   int timed_out; /* killed by us at the wall-clock limit */
   int interrupted; /* we received this signal (SIGINT, SIGTERM, SIGHUP) */
   int saw_pass, saw_fail;
+  int saw_capture; /* "*** CAPTURE DONE ***" (max78sim capture firmware) */
   struct m78cli_buf held_stderr; /* quiet mode: the child's last stderr lines */
 };
 

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "cli_util.h"
+#include "commands.h"
 #include "fwbuild.h"
 #include "report.h"
 #include "m78_config.h"
@@ -47,6 +48,8 @@ static const struct command commands[] = {
     {"bench-energy", m78cli_cmd_bench_energy, "compare the energy model with the measured CIFAR-10 layers"},
     {"replay", m78cli_cmd_replay, "replay a register trace on the simulator, without firmware"},
     {"trace", m78cli_cmd_trace, "show a register trace decoded, or diff two traces"},
+    {"compare", m78cli_cmd_compare, "compare a board's data (SRAM dumps, console log, output) with the simulation"},
+    {"capture", m78cli_cmd_capture, "write a firmware that prints one layer's data memory on the board"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -102,6 +105,7 @@ struct run_opts {
   const char *record;
   uint64_t max_cycles;
   double timeout_s;
+  char *faults; /* ';'-separated canonical specs, or NULL */
   int quiet, no_table, rebuild, help;
 };
 
@@ -129,15 +133,31 @@ static void run_help(FILE *out)
           "                        (its error output is still shown if the run fails)\n"
           "  --no-table            do not print the table\n"
           "  --rebuild             build the firmware even if a cached build exists\n"
+          "  --fault SPEC          simulate a faulty board (repeatable, at most %d):\n"
+          "      sram:inst=I,bit=B,value=V[,word=W][,layer=L]\n"
+          "                        bit B (0-31) of data memory instance I (0-15) stuck at\n"
+          "                        V (0/1) in every word (or word W); with layer=L only in\n"
+          "                        the words layer L writes, else always (input too)\n"
+          "      kernel:proc=P,col=C,byte=K,xor=X\n"
+          "                        kernel memory of processor P (0-63), column C (0-767):\n"
+          "                        byte K (0-8; byte k is bits 8k+7..8k of the 72-bit word)\n"
+          "                        reads XORed with X (1-255) during the inference\n"
+          "      shift:layer=L,delta=D\n"
+          "                        layer L's output shift changed by D (-15..15)\n"
           "  -h, --help            show this help\n"
           "\n"
-          "Exit status: 0 the firmware printed *** PASS ***, 1 it printed *** FAIL ***,\n"
-          "2 anything else (bad usage or input, firmware does not compile, cycle budget\n"
-          "exhausted, firmware hangs or crashes, no valid report).\n"
+          "With --dump-layers the folder also gets sram.bin (the final data memory, four\n"
+          "quadrants of 128 KiB in address order) and footprint.bin (which data memory\n"
+          "bytes each layer wrote; tools/lib/sramdump.h).\n"
+          "\n"
+          "Exit status: 0 the firmware printed *** PASS *** (or, for a 'max78sim capture'\n"
+          "project, *** CAPTURE DONE ***), 1 it printed *** FAIL ***, 2 anything else (bad\n"
+          "usage or input, firmware does not compile, cycle budget exhausted, firmware\n"
+          "hangs or crashes, no valid report).\n"
           "\n"
           "Environment: M78SIM_CACHE (folder of cached firmware builds), M78SIM_CC\n"
           "(compiler), M78SIM_HANG_MS (passed on to the firmware).\n",
-          (unsigned long long)DEFAULT_MAX_CYCLES, DEFAULT_TIMEOUT_S);
+          (unsigned long long)DEFAULT_MAX_CYCLES, DEFAULT_TIMEOUT_S, M78_MAX_FAULTS);
 }
 
 /* Returns the option's value: "--opt=value" or the next argument. */
@@ -197,6 +217,9 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
     } else if (is_option(a, "--timeline")) {
       if (!(o->timeline = option_value(argc, argv, &i, "--timeline")))
         return -1;
+    } else if (is_option(a, "--fault")) {
+      if (!(v = option_value(argc, argv, &i, "--fault")) || m78cli_add_fault_spec("run", v, &o->faults) != 0)
+        return -1;
     } else if (is_option(a, "--dump-layers")) {
       if (!(o->dump = option_value(argc, argv, &i, "--dump-layers")))
         return -1;
@@ -245,7 +268,7 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
  * Returns a malloc'd path or NULL after printing an error. */
 /* The firmware folder DIR names: a folder, or a model (then *model is
  * filled; else it is left empty).  NULL after printing an error. */
-static char *locate_firmware(const struct m78fw_paths *paths, const char *dir, struct m78fw_model *model)
+char *m78cli_locate_firmware(const struct m78fw_paths *paths, const char *dir, struct m78fw_model *model)
 {
   struct stat st;
   char *fw = NULL;
@@ -522,6 +545,8 @@ static int judge(const struct run_opts *o, const struct m78fw_run_result *r, con
                          *detail ? detail : " (it stopped accessing the hardware)");
   } else if (r->exit_code != 0) {
     m = m78cli_xasprintf("%s: firmware exited with status %d%s", dir, r->exit_code, detail);
+  } else if (r->saw_capture && !r->saw_pass) {
+    rc = M78CLI_EXIT_PASS; /* a capture project: it prints data, no verdict */
   } else if (!r->saw_pass) {
     m = m78cli_xasprintf("%s: firmware exited without printing *** PASS *** or *** FAIL ***", dir);
   } else if (!report) {
@@ -561,7 +586,7 @@ static int cmd_run(int argc, char **argv)
   struct m78fw_run_result res;
   memset(&res, 0, sizeof res);
 
-  if (!(fwdir = locate_firmware(&paths, o.dir, &model)) || check_outputs(&o) != 0)
+  if (!(fwdir = m78cli_locate_firmware(&paths, o.dir, &model)) || check_outputs(&o) != 0)
     goto out;
   if (!(exe = m78fw_build(&paths, fwdir, o.dir, o.rebuild)))
     goto out;
@@ -589,7 +614,8 @@ static int cmd_run(int argc, char **argv)
                               .record_path = trace_path,
                               .max_cycles = o.max_cycles,
                               .timeout_s = o.timeout_s,
-                              .quiet = o.quiet};
+                              .quiet = o.quiet,
+                              .faults = o.faults};
   if (m78fw_run(&ro, &res) != 0)
     goto out;
   fflush(stdout);
@@ -655,6 +681,7 @@ out:
   free(tmpdir);
   free(exe);
   free(fwdir);
+  free(o.faults);
   m78fw_paths_free(&paths);
   return rc;
 }

@@ -30,9 +30,11 @@
 #include <time.h>
 #include <unistd.h>
 #include "bridge.h"
+#include "faultspec.h"
 #include "report.h"
 #include "soc.h"
 #include "trace.h"
+#include "sramdump.h"
 
 /* Vendor unloaders may write past the end of their output buffer (the
  * t-conv1d-dilation11 unloader fills whole words of a buffer sized for
@@ -242,7 +244,8 @@ static void write_outputs(enum m78soc_stop why, const char *detail, int exit_cod
       fprintf(stderr, "max78sim: cannot write the report: %s\n", doc ? err : "out of memory");
     cJSON_Delete(doc);
   }
-  if (rt.dump_dir && m78_dump_layers(m78soc.sim, rt.dump_dir, err, sizeof err) != 0)
+  if (rt.dump_dir && (m78_dump_layers(m78soc.sim, rt.dump_dir, err, sizeof err) != 0 ||
+                      m78_dump_sram(m78soc.sim, rt.dump_dir, err, sizeof err) != 0))
     fprintf(stderr, "max78sim: cannot write layer dumps: %s\n", err);
   if (rt.record_path)
     write_trace(&info);
@@ -394,6 +397,22 @@ __attribute__((constructor)) static void m78_runtime_start(void)
   if (rt.record_path && !*rt.record_path)
     rt.record_path = NULL;
   m78_sim_keep_outputs(m78soc.sim, 1); /* the report carries the final output */
+
+  /* a simulated faulty board (max78sim --fault), and the layer count
+   * limit of max78sim compare --stop-after (the capture firmware's) */
+  const char *faults = getenv("M78SIM_FAULTS");
+  if (faults && *faults) {
+    struct m78_fault f[M78_MAX_FAULTS];
+    int n = m78_fault_parse_list(faults, f, M78_MAX_FAULTS, err, sizeof err);
+    if (n < 0) {
+      fprintf(stderr, "max78sim: M78SIM_FAULTS: %s\n", err);
+      _exit(6);
+    }
+    for (int i = 0; i < n; i++)
+      m78_sim_add_fault(m78soc.sim, &f[i]);
+  }
+  const char *limit = getenv("M78SIM_LAYER_LIMIT");
+  rt.layer_limit = limit && *limit ? (int)env_ull("M78SIM_LAYER_LIMIT", 0) : -1;
 
   struct m78_hooks hooks = {.ctx = NULL, .on_guest_error = on_guest_error, .on_event = on_event};
   if (rt.record_path) {

@@ -154,6 +154,7 @@ struct m78soc_state {
     pthread_mutex_t lock;
     pthread_t finisher;
     int finishing;
+    int layer_limit; /* -1, or the largest LCNT_MAX the firmware may set */
   } rt;
 
   /* recorder of what the CNN sees besides bus accesses (traces, see

@@ -61,10 +61,15 @@ void m78_sim_reset(m78_sim *sim)
 {
   struct m78_hooks hooks = sim->hooks;
   int keep = sim->keep_outputs;
+  struct m78_fault faults[M78_MAX_FAULTS];
+  int n_faults = sim->n_faults;
+  memcpy(faults, sim->faults, sizeof faults);
   free_results(sim);
   memset(sim, 0, sizeof *sim);
   sim->hooks = hooks;
   sim->keep_outputs = keep;
+  memcpy(sim->faults, faults, sizeof faults); /* a defect survives reset */
+  sim->n_faults = n_faults;
   sim->power_mask = 0xF;
   sim->clock_enabled = 1;
   sim->cnn_hz = 50000000u;
@@ -220,6 +225,7 @@ static void start_run(m78_sim *sim)
   }
   setup_streams(sim);
   mark_gap_slots(sim);
+  m78i_faults_run_start(sim);
   memset(sim->fifo.pushed, 0, sizeof sim->fifo.pushed);
   memset(sim->fifo.consumed, 0, sizeof sim->fifo.consumed);
   m78_sim_energy_ctl(sim, &sim->energy_ctl);
@@ -251,6 +257,7 @@ static void finish_run(m78_sim *sim)
 {
   sim->state = M78_DONE;
   sim->run_end = sim->now;
+  m78i_faults_run_end(sim);
   for (int g = 0; g < M78_QUADS; g++)
     if ((sim->run_quads >> g) & 1)
       sim->q[g].greg[M78_GREG_CTRL] |= 1u << M78_FLO_CTRL_CNN_IRQ;
@@ -265,8 +272,11 @@ void m78_sim_run_until(m78_sim *sim, uint64_t cycle)
     if (sim->cur_layer < sim->sched.nl)
       m78i_sched_fill_result(sim, sim->cur_layer, r);
     m78i_event(sim, M78_EV_LAYER_START, sim->cur_layer, r->start_cycle);
-    if (r->error[0] == '\0')
+    if (r->error[0] == '\0') {
+      m78i_faults_before_layer(sim, sim->cur_layer);
       m78i_engine_run_layer(sim, &r->layer, r);
+      m78i_faults_after_layer(sim, sim->cur_layer);
+    }
     fill_energy(sim, r);
     m78i_event(sim, M78_EV_LAYER_DONE, sim->cur_layer, sim->now);
     sim->cur_layer++;
@@ -334,7 +344,7 @@ const struct m78_layer_result *m78_sim_layer_result(const m78_sim *sim, int inde
 
 int m78_sim_add_fault(m78_sim *sim, const struct m78_fault *f)
 {
-  if (sim->n_faults >= M78_MAX_FAULTS)
+  if (sim->n_faults >= M78_MAX_FAULTS || !m78i_fault_valid(f))
     return -1;
   sim->faults[sim->n_faults++] = *f;
   return 0;
@@ -355,8 +365,10 @@ void m78_sim_set_power(m78_sim *sim, unsigned quad_power_mask, unsigned reset_ma
     }
   }
   if (newly_reset) {
-    if (sim->state == M78_RUNNING)
+    if (sim->state == M78_RUNNING) {
       sim->state = M78_IDLE;
+      m78i_faults_run_end(sim);
+    }
     memset(&sim->fifo, 0, sizeof sim->fifo);
     sim->aon_ctrl = 0;
   }
@@ -562,6 +574,8 @@ static enum m78_status do_write(m78_sim *sim, const struct m78_addr_info *a, uin
     return m78i_mram_write(sim, a->proc, a->index, width, value);
   case M78_REG_SRAM:
     sim->sram[a->instance][a->index] = lane_insert(sim->sram[a->instance][a->index], addr, width, value);
+    if (sim->n_faults && !poke)
+      m78i_faults_sram_write(sim, a->instance, a->index);
     return M78_OK;
   }
   return M78_E_UNMAPPED;

@@ -132,6 +132,7 @@ struct m78_sim {
   struct m78_counters ctr;
   struct m78_fault faults[M78_MAX_FAULTS];
   int n_faults;
+  int kernel_faults_applied; /* kernel flips are in mram[] now */
 
   uint64_t cnn_hz;      /* CNN clock as the SoC programs it (energy only) */
   struct m78_energy_ctl energy_ctl; /* power-relevant state at the run's start */
@@ -171,6 +172,14 @@ enum m78_status m78i_mram_read(const m78_sim *sim, int proc, uint32_t offset, ui
 
 /* engine.c: runs one decoded layer's datapath; fills *res */
 void m78i_engine_run_layer(m78_sim *sim, const struct m78_layer *l, struct m78_layer_result *res);
+
+/* fault.c: the fault table applied at the points of a run */
+int m78i_fault_valid(const struct m78_fault *f);
+void m78i_faults_run_start(m78_sim *sim);
+void m78i_faults_run_end(m78_sim *sim);
+void m78i_faults_before_layer(m78_sim *sim, int layer);
+void m78i_faults_after_layer(m78_sim *sim, int layer);
+void m78i_faults_sram_write(m78_sim *sim, int inst, uint32_t word);
 
 /* timing.c: cycles the state machine spends on a layer (izer's
  * equation, compute.md 7.3), and its inputs for the stream scheduler. */

@@ -160,21 +160,31 @@ struct m78_hooks {
   void (*on_event)(void *ctx, enum m78_event ev, int layer, uint64_t cycle);
 };
 
-/* Fault injection (what a faulty board would do), applied by the core. */
+/* Fault injection (what a faulty board would do), applied by the core
+ * (sim/src/fault.c).  The table survives m78_sim_reset(). */
 enum m78_fault_kind {
   M78_FAULT_NONE = 0,
-  M78_FAULT_SRAM_STUCK_BIT, /* instance `unit`, bit `bit` reads as `value` */
-  M78_FAULT_KERNEL_WORD,    /* processor `unit`, column `index`: xor `value` into byte `bit` */
-  M78_FAULT_SHIFT           /* layer `layer`: add `value` to the output shift */
+  /* data SRAM instance `unit` (0..15), bit `bit` (0..31) of word `index`
+   * (M78_FAULT_ALL_WORDS: every word) holds `value` (0 or 1).  layer -1:
+   * stuck all the time; layer L: only the words layer L writes (a bad
+   * write path while L runs) */
+  M78_FAULT_SRAM_STUCK_BIT,
+  /* kernel memory of processor `unit`, column `index`: byte `bit` (0..8,
+   * byte k = bits 8k+7..8k of the 72-bit word) reads XORed with `value`
+   * (1..255) during every inference */
+  M78_FAULT_KERNEL_WORD,
+  /* layer `layer` runs with `value` added to its output shift */
+  M78_FAULT_SHIFT
 };
 struct m78_fault {
   enum m78_fault_kind kind;
-  int layer;      /* -1: all layers (stuck bits act from the given layer on) */
+  int layer;
   int unit;
   uint32_t index;
   int bit;
   int32_t value;
 };
+#define M78_FAULT_ALL_WORDS 0xFFFFFFFFu
 #define M78_MAX_FAULTS 8
 
 /* ---- the instance ---- */
@@ -246,6 +256,22 @@ void m78_sim_stall_get(const m78_sim *sim, size_t i, uint64_t *from, uint64_t *t
 int m78_sim_streaming_layers(const m78_sim *sim);
 unsigned m78_sim_runs(const m78_sim *sim);       /* inferences started */
 
+/* Output footprint: where layer `layer` of the last run put its output
+ * in data SRAM, one entry per write in the engine's order (a later entry
+ * at the same address overwrites an earlier one).  channel and pixel
+ * index the layer's result output (channel-major, pixel = row * out_w +
+ * col).  Returns the number of entries, -1 if the layer was not decoded.
+ * Valid from the start of a run until the next one. */
+struct m78_footprint_entry {
+  uint8_t inst;   /* global data SRAM instance, 0..15 */
+  uint8_t lanes;  /* byte lanes written: 1 << lane, or 0xF (32-bit output) */
+  uint16_t word;  /* word inside the instance, 0..8191 */
+  int channel;
+  int pixel;
+};
+typedef void (*m78_footprint_fn)(void *ctx, const struct m78_footprint_entry *e);
+long m78_layer_footprint(const m78_sim *sim, int layer, m78_footprint_fn fn, void *ctx);
+
 struct m78_counters {
   uint64_t guest_errors;
   uint64_t stubs;          /* unimplemented hardware features hit */
@@ -257,7 +283,8 @@ struct m78_counters {
 };
 const struct m78_counters *m78_sim_counters(const m78_sim *sim);
 
-/* Fault injection: returns 0, or -1 when the table is full. */
+/* Fault injection: returns 0, or -1 when the table is full or the
+ * fault's fields are out of range (see enum m78_fault_kind). */
 int m78_sim_add_fault(m78_sim *sim, const struct m78_fault *f);
 void m78_sim_clear_faults(m78_sim *sim);
 
