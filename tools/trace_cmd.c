@@ -201,7 +201,7 @@ int m78cli_cmd_replay(int argc, char **argv)
     m78_trace_free(&t);
     return M78CLI_EXIT_ERROR;
   }
-  m78_sim_keep_outputs(sim, dump != NULL);
+  m78_sim_keep_outputs(sim, 1); /* as the firmware process: the report carries the final output */
   struct m78_replay_result res;
   m78_trace_replay(sim, &t, &res);
 

@@ -141,6 +141,7 @@ static void write_trace(const struct m78_run_info *info)
   t->divider = info->divider;
   /* the max78sim command fills in the firmware's name and its check */
   m78_trace_set_run(t, "", "unknown", info->stop_reason, info->exit_code, info->stop_detail);
+  m78_trace_set_cpu(t, info);
   if (m78_trace_write(t, rt.record_path, err, sizeof err) != 0)
     fprintf(stderr, "max78sim: cannot write the trace: %s\n", err);
 }

@@ -93,9 +93,38 @@ void m78_trace_set_run(struct m78_trace *t, const char *firmware, const char *ka
   t->exit_code = exit_code;
 }
 
+void m78_trace_set_cpu(struct m78_trace *t, const struct m78_run_info *info)
+{
+  t->has_cpu = 1;
+  t->n_phases = info->n_phases < 8 ? info->n_phases : 8;
+  for (int i = 0; i < t->n_phases; i++) {
+    t->phases[i] = info->phases[i];
+    snprintf(t->phase_names[i], sizeof t->phase_names[i], "%s", info->phases[i].name ? info->phases[i].name : "");
+    t->phases[i].name = t->phase_names[i];
+  }
+  if (info->monitor)
+    t->monitor = *info->monitor;
+  else
+    memset(&t->monitor, 0, sizeof t->monitor);
+  for (int i = 0; i < t->monitor.n && i < 4; i++) {
+    snprintf(t->stage_names[i], sizeof t->stage_names[i], "%s",
+             t->monitor.stages[i].name ? t->monitor.stages[i].name : "");
+    t->monitor.stages[i].name = t->stage_names[i];
+  }
+  t->inference_monitor_uj = info->inference_monitor_uj;
+  t->inference_wall_us = info->inference_wall_us;
+}
+
 void m78_trace_run_info(const struct m78_trace *t, struct m78_run_info *info)
 {
   memset(info, 0, sizeof *info);
+  if (t->has_cpu) {
+    info->phases = t->phases;
+    info->n_phases = t->n_phases;
+    info->monitor = &t->monitor;
+    info->inference_monitor_uj = t->inference_monitor_uj;
+    info->inference_wall_us = t->inference_wall_us;
+  }
   info->stop_reason = t->has_run ? t->stop_reason : "exit";
   info->exit_code = t->has_run ? t->exit_code : 0;
   info->stop_detail = t->has_run && t->stop_detail ? t->stop_detail : "";
@@ -424,6 +453,37 @@ char *m78_trace_format(const struct m78_trace *t)
     cJSON_AddStringToObject(stop, "reason", t->stop_reason);
     cJSON_AddNumberToObject(stop, "exit_code", t->exit_code);
     cJSON_AddStringToObject(stop, "detail", t->stop_detail ? t->stop_detail : "");
+  }
+  if (t->has_cpu) {
+    cJSON *cpu = cJSON_AddObjectToObject(h, "cpu");
+    cJSON_AddNumberToObject(cpu, "inference_wall_us", t->inference_wall_us);
+    cJSON_AddNumberToObject(cpu, "inference_monitor_uj", t->inference_monitor_uj);
+    cJSON *ph = cJSON_AddArrayToObject(cpu, "phases");
+    for (int i = 0; i < t->n_phases; i++) {
+      const struct m78_phase_info *p = &t->phases[i];
+      cJSON *o = cJSON_CreateObject();
+      cJSON_AddStringToObject(o, "name", t->phase_names[i]);
+      cJSON_AddNumberToObject(o, "time_us", p->time_us);
+      cJSON_AddNumberToObject(o, "energy_uj", p->energy_uj);
+      cJSON_AddNumberToObject(o, "accesses", (double)p->accesses);
+      cJSON_AddNumberToObject(o, "bytes", (double)p->bytes);
+      cJSON_AddNumberToObject(o, "segments", (double)p->segments);
+      cJSON_AddItemToArray(ph, o);
+    }
+    const struct m78_monitor_info *m = &t->monitor;
+    cJSON *mon = cJSON_AddObjectToObject(cpu, "monitor");
+    cJSON_AddNumberToObject(mon, "valid", m->valid);
+    cJSON_AddNumberToObject(mon, "repetitions", m->repetitions);
+    cJSON_AddNumberToObject(mon, "idle_mw", m->idle_mw);
+    cJSON_AddNumberToObject(mon, "idle_time_us", m->idle_time_us);
+    cJSON *st = cJSON_AddArrayToObject(mon, "stages");
+    for (int i = 0; i < m->n && i < 4; i++) {
+      cJSON *o = cJSON_CreateObject();
+      cJSON_AddStringToObject(o, "name", m->stages[i].name);
+      cJSON_AddNumberToObject(o, "time_us", m->stages[i].time_us);
+      cJSON_AddNumberToObject(o, "energy_uj", m->stages[i].energy_uj);
+      cJSON_AddItemToArray(st, o);
+    }
   }
   sb_str(&b, "{\n");
   const cJSON *field;
@@ -823,6 +883,48 @@ static int load_header(struct loader *L, const cJSON *root)
         code->valuedouble != floor(code->valuedouble) || fabs(code->valuedouble) > 255)
       return fail(L, "\"run\" must hold \"firmware\", \"kat\" and \"stop\" {\"reason\", \"exit_code\", \"detail\"}");
     m78_trace_set_run(t, fw, kat, reason, (int)code->valuedouble, detail);
+  }
+  const cJSON *cpu = cJSON_GetObjectItemCaseSensitive(root, "cpu");
+  if (cpu) {
+    const cJSON *ph = cJSON_GetObjectItemCaseSensitive(cpu, "phases");
+    const cJSON *mon = cJSON_GetObjectItemCaseSensitive(cpu, "monitor");
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(mon, "stages");
+    if (!cJSON_IsObject(cpu) || !cJSON_IsArray(ph) || cJSON_GetArraySize(ph) > 8 || !cJSON_IsObject(mon) ||
+        !cJSON_IsArray(st) || cJSON_GetArraySize(st) > 4)
+      return fail(L, "\"cpu\" must hold \"phases\" (at most 8) and \"monitor\" with \"stages\" (at most 4)");
+    t->has_cpu = 1;
+    t->inference_wall_us = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(cpu, "inference_wall_us"));
+    t->inference_monitor_uj = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(cpu, "inference_monitor_uj"));
+    const cJSON *o;
+    t->n_phases = 0;
+    cJSON_ArrayForEach(o, ph)
+    {
+      struct m78_phase_info *p = &t->phases[t->n_phases];
+      const char *nm = get_str(o, "name");
+      snprintf(t->phase_names[t->n_phases], sizeof t->phase_names[0], "%s", nm ? nm : "");
+      p->name = t->phase_names[t->n_phases];
+      p->time_us = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "time_us"));
+      p->energy_uj = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "energy_uj"));
+      p->accesses = (uint64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "accesses"));
+      p->bytes = (uint64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "bytes"));
+      p->segments = (uint64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "segments"));
+      t->n_phases++;
+    }
+    struct m78_monitor_info *m = &t->monitor;
+    memset(m, 0, sizeof *m);
+    m->valid = (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(mon, "valid"));
+    m->repetitions = (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(mon, "repetitions"));
+    m->idle_mw = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(mon, "idle_mw"));
+    m->idle_time_us = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(mon, "idle_time_us"));
+    cJSON_ArrayForEach(o, st)
+    {
+      const char *nm = get_str(o, "name");
+      snprintf(t->stage_names[m->n], sizeof t->stage_names[0], "%s", nm ? nm : "");
+      m->stages[m->n].name = t->stage_names[m->n];
+      m->stages[m->n].time_us = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "time_us"));
+      m->stages[m->n].energy_uj = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "energy_uj"));
+      m->n++;
+    }
   }
   return 0;
 }

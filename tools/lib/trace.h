@@ -56,6 +56,16 @@ struct m78_trace {
   char stop_reason[16];  /* exit | max-cycles | hang | fault */
   int exit_code;
   char *stop_detail;
+  /* what only the firmware process measured (the CPU side: loading
+   * phases, power monitor, inference as the CPU sees it), so replay
+   * reports it unchanged (optional: has_cpu) */
+  int has_cpu;
+  int n_phases;
+  char phase_names[8][16];
+  struct m78_phase_info phases[8];
+  struct m78_monitor_info monitor;
+  char stage_names[4][24];
+  double inference_monitor_uj, inference_wall_us;
   struct m78_trace_item *items;
   size_t n, cap;
   size_t entries;        /* file entries the items were loaded from */
@@ -97,6 +107,8 @@ struct m78_replay_result {
 void m78_trace_replay(m78_sim *sim, const struct m78_trace *t, struct m78_replay_result *r);
 
 /* The report's run information as the trace recorded it. */
+/* Keeps the firmware-process-only parts of *info for the trace. */
+void m78_trace_set_cpu(struct m78_trace *t, const struct m78_run_info *info);
 void m78_trace_run_info(const struct m78_trace *t, struct m78_run_info *info);
 
 /* Short status names used in files ("ok", "unmapped", ...); -1 unknown. */
