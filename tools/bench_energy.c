@@ -131,6 +131,26 @@ static int solve3(double m[3][3], double v[3], double x[3])
   return 0;
 }
 
+/* Least-squares fit of proc_cycle_pj, mac_pj and cpu_sleep_delta_mw on
+ * the layers other than `skip`:  E_meas - fixed = a*pc + b*mac + c*t
+ * (c in mW, t in us: 1e3 pJ per mW*us). */
+static int fit3(const struct priced *p, int skip, double x[3])
+{
+  double m[3][3] = {{0}}, v[3] = {0};
+  for (int i = 0; i < 5; i++) {
+    if (i == skip)
+      continue;
+    double f[3] = {p[i].pc, p[i].mac, p[i].t_us * 1e3};
+    double y = anchors[i].energy_uj * 1e6 - p[i].fixed_pj;
+    for (int r = 0; r < 3; r++) {
+      for (int c = 0; c < 3; c++)
+        m[r][c] += f[r] * f[c];
+      v[r] += f[r] * y;
+    }
+  }
+  return solve3(m, v, x);
+}
+
 int m78cli_cmd_bench_energy(int argc, char **argv);
 
 int m78cli_cmd_bench_energy(int argc, char **argv)
@@ -184,19 +204,8 @@ int m78cli_cmd_bench_energy(int argc, char **argv)
 
   const struct m78_energy_consts *k = &m78_energy_consts;
   if (fit) {
-    /* E_meas = fixed + a*pc + b*mac + c*t  (c in mW, t in us -> 1e3 pJ) */
-    double m[3][3] = {{0}}, v[3] = {0}, x[3] = {0};
-    for (int i = 0; i < 5; i++) {
-      double fixed = p[i].fixed_pj;
-      double f[3] = {p[i].pc, p[i].mac, p[i].t_us * 1e3};
-      double y = anchors[i].energy_uj * 1e6 - fixed;
-      for (int r = 0; r < 3; r++) {
-        for (int c = 0; c < 3; c++)
-          m[r][c] += f[r] * f[c];
-        v[r] += f[r] * y;
-      }
-    }
-    if (solve3(m, v, x) == 0)
+    double x[3] = {0};
+    if (fit3(p, -1, x) == 0)
       printf("\nleast-squares fit on these layers (other constants held):\n"
              "  proc_cycle_pj       %8.3f pJ   (compiled in: %.3f)\n"
              "  mac_pj              %8.3f pJ   (compiled in: %.3f)\n"
@@ -204,6 +213,16 @@ int m78cli_cmd_bench_energy(int argc, char **argv)
              x[0], k->proc_cycle_pj, x[1], k->mac_pj, x[2], k->cpu_sleep_delta_mw);
     else
       printf("\nleast-squares fit: singular system\n");
+    /* how well the form generalizes: fit on four layers, predict the fifth */
+    printf("leave-one-out (fit on the other four layers, predict this one):\n");
+    for (int i = 0; i < 5; i++) {
+      double y[3];
+      if (fit3(p, i, y) != 0)
+        continue;
+      double e = (p[i].fixed_pj + y[0] * p[i].pc + y[1] * p[i].mac + y[2] * p[i].t_us * 1e3) * 1e-6;
+      printf("  layer %d: %7.2f uJ predicted, %7.2f measured, %+6.1f %%\n", i, e, anchors[i].energy_uj,
+             (e - anchors[i].energy_uj) / anchors[i].energy_uj * 100.0);
+    }
   }
 
   /* Checks against the datasheet that were not fitted. */

@@ -99,6 +99,7 @@ struct m78_sched {
   uint64_t t;                  /* cycle at which the state machine is free */
   int fifo;                    /* layer 0 reads the FIFOs */
   uint32_t nwords;             /* words per FIFO that layer 0 reads */
+  uint32_t fbuf;               /* layer 0's circular buffer (words) */
   uint64_t *arrive;            /* [nwords]: cycle word k was in every enabled FIFO */
   uint32_t narrived;
   uint64_t *consume;           /* [nwords]: cycle layer 0 took word k */

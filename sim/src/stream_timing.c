@@ -27,9 +27,11 @@
  *    arrived allow.  That is causal: a later word can only change a
  *    decision the sequencer made because nothing else could run, and
  *    that is exactly where the eager walk stops.
- *  - Layer 0 takes a FIFO word when the step that needs it starts; the
- *    FIFO reports full to the CPU while M78_FIFO_DEPTH pushed words have
- *    not been taken, so a fast CPU is paced by the network.
+ *  - The FIFOs drain into layer 0's circular buffer (FBUF words) while it
+ *    has room; a word's place frees when the step that needs it starts.
+ *    The FIFO reports full to the CPU once FBUF + M78_FIFO_DEPTH pushed
+ *    words wait, so a fast CPU is paced by the network.  STRM0 counts
+ *    pixels: four to a word for CHW input through the FIFOs.
  *
  * Not modelled (unknown): layer switching overhead, the STRM1 delta
  * counts beyond the data dependencies (izer derives them from the same
@@ -216,6 +218,8 @@ void m78i_sched_setup(m78_sim *sim)
     /* STRM0 (strm_isval): writes into the layer's input before it may
      * start at all, even with rows of padding to do (registers.md 3.17) */
     uint64_t start = M78_GET(l->strm0, STRM0, ISVAL);
+    if (i == 0 && fifo && l->chw) /* counted in pixels, four to a CHW word */
+      start = (start + 3) / 4;
     uint64_t limit = i == 0 ? (fifo ? (l->chw ? ((uint64_t)l->h * l->w + 3) / 4 : (uint64_t)l->h * l->w) : 0) : prev_out;
     if (start > limit)
       start = limit;
@@ -238,6 +242,7 @@ void m78i_sched_setup(m78_sim *sim)
     uint32_t words = l0->chw ? (uint32_t)(((uint64_t)l0->h * l0->w + 3) / 4) : (uint32_t)((uint64_t)l0->h * l0->w);
     s->fifo = 1;
     s->nwords = words;
+    s->fbuf = l0->fbuf;
     s->arrive = calloc(words ? words : 1, sizeof *s->arrive);
     s->consume = calloc(words ? words : 1, sizeof *s->consume);
     if (!s->arrive || !s->consume) {
@@ -366,10 +371,18 @@ int m78i_sched_fifo_full(const m78_sim *sim, int n)
   const struct m78_sched *s = &sim->sched;
   if (!s->nl || !s->fifo || sim->state != M78_RUNNING)
     return 0;
-  uint32_t taken = s->cons_cursor;
-  while (taken < s->nconsumed && s->consume[taken] <= sim->now)
-    taken++;
-  return sim->fifo.pushed[n] >= taken + M78_FIFO_DEPTH;
+  uint32_t fetched = s->cons_cursor;
+  while (fetched < s->nconsumed && s->consume[fetched] <= sim->now)
+    fetched++;
+  /* Layer 0 waits for words it has no room for (FBUF smaller than its
+   * pooling window or start count): never full, so the model cannot
+   * deadlock the CPU where the register settings are at fault. */
+  const struct m78_sched_layer *L0 = &s->L[0];
+  if (fetched == s->nconsumed && L0->next < L0->n && L0->steps[L0->next].need > s->narrived)
+    return 0;
+  /* the FIFO drains into layer 0's circular buffer of FBUF words while
+   * the buffer has room; a word's place frees when the layer fetches it */
+  return sim->fifo.pushed[n] >= (uint64_t)fetched + s->fbuf + M78_FIFO_DEPTH;
 }
 
 void m78i_sched_sync(m78_sim *sim)

@@ -17,8 +17,14 @@ expect2 "missing folder" "$m" run "$work/does-not-exist"
 expect2 "not a synthesized project" "$m" run "$work/notaproject"
 expect2 "unknown option" "$m" run --frobnicate
 expect2 "unknown command" "$m" frobnicate
+expect2 "empty timeline name" "$m" run "$work/notaproject" --timeline=
+expect2 "timeline without a file" "$m" run "$work/notaproject" --timeline
+expect2 "bench-energy: unknown argument" "$m" bench-energy --frobnicate
+expect2 "bench-energy: no corpus" "$m" bench-energy --corpus "$work/does-not-exist"
 if [ -d "$corpus/mnist/firmware" ]; then
   expect2 "cycle budget (firmware never finishes)" "$m" run "$corpus/mnist/firmware" --max-cycles 50000 --quiet
+  expect2 "timeline in a missing folder" "$m" run "$corpus/mnist/firmware" --timeline "$work/no/such/dir/t.json"
+  expect2 "timeline is a folder" "$m" run "$corpus/mnist/firmware" --timeline "$work"
 else
   echo "SKIP: cycle-budget case needs the corpus at $corpus"
 fi
