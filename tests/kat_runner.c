@@ -8,7 +8,10 @@
  * check prints *** PASS *** (max78sim exits 0) and every layer with an
  * "output" entry in expected.json matches byte for byte.  The first
  * mismatching layer is reported with the channel, row and column of its
- * first differing value, since later layers inherit the error.
+ * first differing value, since later layers inherit the error.  It
+ * also checks the output footprint the run wrote (footprint.bin, what
+ * `max78sim compare` maps device data with): every data memory byte a
+ * layer wrote last must hold that layer's output value.
  *
  * Cases run in forked workers (--jobs); each worker writes its lines to
  * a file, and the parent prints them in case order as soon as every
@@ -19,6 +22,7 @@
 #define _GNU_SOURCE
 #include <cjson/cJSON.h>
 #include "report.h"
+#include "sramdump.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -68,24 +72,31 @@ static void usage(FILE *out)
 
 /* ---- one layer ---- */
 
-/* The simulator dumps every hardware output slot; a layer whose output
- * map has dummy slots has more slots than logical channels.  Gather the
- * logical channels with izer's allocation rule (m78_channel_slot) using
- * the slot geometry the dump records in layers.json.  Returns 1 and
- * replaces *got on success. */
-static int remap_slots(const char *dump_dir, int index, const long dims[3], size_t elsize, unsigned char **got,
-                       size_t *got_len)
+/* The simulator dumps every hardware output slot of the layer as the
+ * hardware computed it; izer's log holds the logical tensor.  Two layouts
+ * differ:
+ *  - a layer whose output map has dummy slots or holes has more slots
+ *    than logical channels: gather the channels with izer's allocation
+ *    rule (m78_channel_slot) using the slot geometry in layers.json;
+ *  - a dilated Conv1d that izer runs on 3x3 Conv2d hardware (spec
+ *    compute.md 2.4.2) writes a ceil(L/d) x d image; the logical signal
+ *    is that image read row by row, from position d for k = 3 (the first
+ *    d outputs are the ones izer writes below out_offset), else from 0.
+ *    k is the logical kernel length, macc / (C_in * C_out * L_out).
+ * Returns 1 (and replaces *got when the layouts differ) on success. */
+static int remap_slots(const char *dump_dir, const cJSON *layer, const long dims[3], size_t elsize,
+                       unsigned char **got, size_t *got_len)
 {
-  size_t plane = (size_t)dims[1] * (size_t)dims[2] * elsize;
-  if (plane == 0 || *got_len % plane)
-    return 0;
   char *idx_path = m78cli_path_join(dump_dir, "layers.json");
   size_t n = 0;
   char *text = m78cli_read_file(idx_path, &n);
   free(idx_path);
   cJSON *doc = text ? cJSON_Parse(text) : NULL;
   free(text);
-  int ok = 0, slots = (int)(*got_len / plane), spp = 0, passes = 0;
+  const cJSON *jindex = cJSON_GetObjectItemCaseSensitive(layer, "index");
+  int index = cJSON_IsNumber(jindex) ? jindex->valueint : -1;
+  int ok = 0, spp = 0, passes = 0;
+  long hw_c = 0, hw_h = 0, hw_w = 0;
   uint64_t gaps = 0;
   const cJSON *l;
   cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(doc, "layers"))
@@ -95,21 +106,73 @@ static int remap_slots(const char *dump_dir, int index, const long dims[3], size
       const cJSON *a = cJSON_GetObjectItemCaseSensitive(l, "slots_per_pass");
       const cJSON *b = cJSON_GetObjectItemCaseSensitive(l, "out_passes");
       const cJSON *g = cJSON_GetObjectItemCaseSensitive(l, "gap_slots");
+      const cJSON *sh = cJSON_GetObjectItemCaseSensitive(l, "shape_chw");
       spp = cJSON_IsNumber(a) ? a->valueint : 0;
       passes = cJSON_IsNumber(b) ? b->valueint : 0;
       gaps = cJSON_IsString(g) ? strtoull(g->valuestring, NULL, 16) : 0;
+      if (cJSON_GetArraySize(sh) == 3) {
+        hw_c = (long)cJSON_GetArrayItem(sh, 0)->valuedouble;
+        hw_h = (long)cJSON_GetArrayItem(sh, 1)->valuedouble;
+        hw_w = (long)cJSON_GetArrayItem(sh, 2)->valuedouble;
+      }
     }
   }
   cJSON_Delete(doc);
+
+  size_t plane = (size_t)dims[1] * (size_t)dims[2] * elsize;
+  size_t hw_plane = (size_t)hw_h * (size_t)hw_w * elsize;
+  if ((hw_c == 0 || (hw_c == dims[0] && hw_h == dims[1] && hw_w == dims[2])) &&
+      *got_len == (size_t)dims[0] * plane)
+    return 1; /* same layout (or none recorded) */
+  long offset = 0; /* first logical position inside a hardware plane */
+  const cJSON *jop = cJSON_GetObjectItemCaseSensitive(layer, "op");
+  if (hw_plane && *got_len % hw_plane == 0 && cJSON_IsString(jop) && strncmp(jop->valuestring, "PASSTHROUGH", 11) == 0) {
+    /* A multi-pass element-wise layer that izer runs as one pass over
+     * H x passes rows (EMULATE_ELTWISE_MP, spec registers.md 6.3): the
+     * hardware pixel q = pixel * passes + pass holds channel
+     * pass * processors + processor. */
+    long procs = (long)(*got_len / hw_plane);
+    long ne = procs ? dims[0] / procs : 0;
+    if (ne < 2 || dims[0] != ne * procs || (size_t)(dims[1] * dims[2] * ne) * elsize != hw_plane)
+      return 0;
+    unsigned char *out = malloc((size_t)dims[0] * plane);
+    if (!out)
+      return 0;
+    long npix = dims[1] * dims[2];
+    for (long c = 0; c < dims[0]; c++)
+      for (long pix = 0; pix < npix; pix++)
+        memcpy(out + ((size_t)c * (size_t)npix + (size_t)pix) * elsize,
+               *got + ((size_t)(c % procs) * (size_t)(npix * ne) + (size_t)(pix * ne + c / procs)) * elsize, elsize);
+    free(*got);
+    *got = out;
+    *got_len = (size_t)dims[0] * plane;
+    return 1;
+  }
+  if (hw_plane != plane) {
+    const cJSON *op = cJSON_GetObjectItemCaseSensitive(layer, "op");
+    const cJSON *macc = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(layer, "ops"), "macc");
+    const cJSON *in = cJSON_GetObjectItemCaseSensitive(layer, "input_shape_chw");
+    if (!cJSON_IsString(op) || strcmp(op->valuestring, "CONV1D") != 0 || dims[2] != 1 || hw_w < 2 ||
+        !cJSON_IsNumber(macc) || cJSON_GetArraySize(in) < 1)
+      return 0;
+    double cin = cJSON_GetArrayItem(in, 0)->valuedouble;
+    double k = macc->valuedouble / (cin * (double)dims[0] * (double)dims[1]);
+    offset = k > 2.5 ? hw_w : 0;
+    if ((size_t)(offset + dims[1]) * elsize > hw_plane)
+      return 0;
+  }
+  if (hw_plane == 0 || *got_len % hw_plane)
+    return 0;
+  int slots = (int)(*got_len / hw_plane);
   unsigned char *out = malloc((size_t)dims[0] * plane);
   if (out && spp > 0 && passes > 0) {
     ok = 1;
     for (long c = 0; c < dims[0] && ok; c++) {
-      int slot = m78_channel_slot((int)dims[0], slots, spp, passes, gaps, (int)c);
+      int slot = slots == dims[0] ? (int)c : m78_channel_slot((int)dims[0], slots, spp, passes, gaps, (int)c);
       if (slot < 0)
         ok = 0;
       else
-        memcpy(out + (size_t)c * plane, *got + (size_t)slot * plane, plane);
+        memcpy(out + (size_t)c * plane, *got + (size_t)slot * hw_plane + (size_t)offset * elsize, plane);
     }
   }
   if (!ok) {
@@ -119,6 +182,28 @@ static int remap_slots(const char *dump_dir, int index, const long dims[3], size
   free(*got);
   *got = out;
   *got_len = (size_t)dims[0] * plane;
+  return 1;
+}
+
+/* izer logs a layer that combines operands and then pools at the
+ * combination, before pooling; the simulator dumps that stage as
+ * Lnn.combined.i8 (layers.json "combined").  Returns 1 and replaces *got
+ * when the expected shape is that stage's. */
+static int use_combined(const char *dump_dir, int index, const long dims[3], unsigned char **got, size_t *got_len)
+{
+  char *name = m78cli_xasprintf("L%02d.combined.i8", index);
+  char *path = m78cli_path_join(dump_dir, name);
+  size_t n = 0;
+  unsigned char *data = (unsigned char *)m78cli_read_file(path, &n);
+  free(name);
+  free(path);
+  if (!data || n != (size_t)dims[0] * (size_t)dims[1] * (size_t)dims[2]) {
+    free(data);
+    return 0;
+  }
+  free(*got);
+  *got = data;
+  *got_len = n;
   return 1;
 }
 
@@ -172,7 +257,8 @@ static int compare_layer(const char *label, const char *case_dir, const char *du
                                                   : "");
     free(other);
     rc = 2;
-  } else if (got_len != exp_len && !remap_slots(dump_dir, index, dims, (size_t)elsize, &got, &got_len)) {
+  } else if (!(got_len != exp_len && use_combined(dump_dir, index, dims, &got, &got_len)) &&
+             !remap_slots(dump_dir, layer, dims, (size_t)elsize, &got, &got_len)) {
     *msg = m78cli_xasprintf("%s: %s has %zu bytes, expected %zu (%s %s), and its hardware slots cannot be "
                             "mapped to the channels",
                             who, got_name, got_len, exp_len, shape_text, dtype->valuestring);
@@ -361,6 +447,17 @@ static int run_case(const struct options *o, const struct kase *k, struct m78cli
       free(msg);
     }
   }
+  /* The output footprint (what compare maps device data with) must put
+   * every layer's values exactly where the engine left them. */
+  int fp_bad = 0;
+  if (rc == 0 && differ == 0) {
+    char fmsg[512];
+    long checked = 0;
+    if (m78_footprint_check(dump_dir, &checked, fmsg, sizeof fmsg) != 0) {
+      m78cli_buf_printf(out, "%s: footprint: %s\n", k->name, fmsg);
+      fp_bad = 1;
+    }
+  }
   free(dump_dir);
 
   struct m78cli_buf layer_note = {0};
@@ -376,6 +473,8 @@ static int run_case(const struct options *o, const struct kase *k, struct m78cli
     m78cli_buf_printf(out, "%s\n", first_msg);
   if (rc < 0) {
     m78cli_buf_printf(out, "FAIL %s: %s\n", k->name, why);
+  } else if (fp_bad) {
+    m78cli_buf_printf(out, "FAIL %s: the output footprint disagrees with the simulated data memory\n", k->name);
   } else if (rc == 0 && differ == 0 && report_says_pass(tmp)) {
     m78cli_buf_printf(out, "PASS %s (%d layer%s compared)\n", k->name, compared, compared == 1 ? "" : "s");
     passed = 1;

@@ -102,20 +102,49 @@ const char *m78fw_missing_file(const char *dir)
   return NULL;
 }
 
-int m78fw_resolve_model(const struct m78fw_paths *p, const char *name, char **dir)
+char *m78fw_corpus_dir(void)
+{
+  const char *v = env_nonempty("M78SIM_CORPUS");
+  return v ? m78cli_xstrdup(v) : m78cli_xasprintf("%s/../shared/corpus", M78_CFG_SOURCE_DIR);
+}
+
+/* Expands a leading ${M78SIM_CORPUS} in a manifest path. */
+static char *expand_corpus(const char *path)
+{
+  static const char var[] = "${M78SIM_CORPUS}";
+  if (strncmp(path, var, sizeof var - 1) != 0)
+    return m78cli_xstrdup(path);
+  char *corpus = m78fw_corpus_dir();
+  char *out = m78cli_xasprintf("%s%s", corpus, path + sizeof var - 1);
+  free(corpus);
+  return out;
+}
+
+void m78fw_model_free(struct m78fw_model *m)
+{
+  free(m->name);
+  free(m->firmware);
+  for (int i = 0; i < m->nclasses; i++)
+    free(m->classes[i]);
+  free(m->classes);
+  memset(m, 0, sizeof *m);
+}
+
+int m78fw_load_model(const struct m78fw_paths *p, const char *name, struct m78fw_model *m)
 {
   static const char *const manifests[] = {"model.json", "manifest.json"};
-  *dir = NULL;
+  memset(m, 0, sizeof *m);
+  m->logit_scale = 1;
   if (!*name || strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
     return 0;
   char *model_dir = m78cli_xasprintf("%s/models/%s", p->data_dir, name);
   char *manifest = NULL;
   for (size_t i = 0; i < sizeof manifests / sizeof manifests[0] && !manifest; i++) {
-    char *m = m78cli_path_join(model_dir, manifests[i]);
-    if (m78cli_is_file(m))
-      manifest = m;
+    char *f = m78cli_path_join(model_dir, manifests[i]);
+    if (m78cli_is_file(f))
+      manifest = f;
     else
-      free(m);
+      free(f);
   }
   if (!manifest) {
     free(model_dir);
@@ -125,38 +154,81 @@ int m78fw_resolve_model(const struct m78fw_paths *p, const char *name, char **di
   char *text = m78cli_read_file(manifest, NULL);
   cJSON *json = text ? cJSON_Parse(text) : NULL;
   const cJSON *fw = cJSON_GetObjectItemCaseSensitive(json, "firmware");
+  const cJSON *classes = cJSON_GetObjectItemCaseSensitive(json, "classes");
+  const cJSON *scale = cJSON_GetObjectItemCaseSensitive(json, "logit_scale");
+  char *fwpath = cJSON_IsString(fw) && *fw->valuestring ? expand_corpus(fw->valuestring) : NULL;
   if (!text) {
     m78cli_error("%s: %s", manifest, strerror(errno));
   } else if (!json) {
     m78cli_error("%s: not valid JSON", manifest);
-  } else if (!cJSON_IsString(fw) || !*fw->valuestring) {
+  } else if (!fwpath) {
     m78cli_error("%s: model %s has no \"firmware\" entry", manifest, name);
-  } else if (fw->valuestring[0] == '/') {
-    if (m78cli_is_dir(fw->valuestring)) {
-      *dir = m78cli_xstrdup(fw->valuestring);
-      rc = 1;
-    } else {
-      m78cli_error("%s: model %s: firmware folder %s not found", manifest, name, fw->valuestring);
-    }
+  } else if (classes && !cJSON_IsArray(classes)) {
+    m78cli_error("%s: model %s: \"classes\" must be a list of names", manifest, name);
+  } else if (scale && (!cJSON_IsNumber(scale) || !(scale->valuedouble > 0))) {
+    m78cli_error("%s: model %s: \"logit_scale\" must be a positive number", manifest, name);
   } else {
-    const char *bases[] = {p->root_dir, model_dir};
-    for (size_t i = 0; i < 2 && rc < 0; i++) {
-      char *cand = m78cli_path_join(bases[i], fw->valuestring);
-      if (m78cli_is_dir(cand)) {
-        *dir = cand;
+    if (fwpath[0] == '/') {
+      if (m78cli_is_dir(fwpath)) {
+        m->firmware = m78cli_xstrdup(fwpath);
         rc = 1;
-      } else {
-        free(cand);
+      }
+    } else {
+      const char *bases[] = {p->root_dir, model_dir};
+      for (size_t i = 0; i < 2 && rc < 0; i++) {
+        char *cand = m78cli_path_join(bases[i], fwpath);
+        if (m78cli_is_dir(cand)) {
+          m->firmware = cand;
+          rc = 1;
+        } else {
+          free(cand);
+        }
       }
     }
     if (rc < 0)
-      m78cli_error("%s: model %s: firmware folder %s not found in %s or %s", manifest, name, fw->valuestring,
-                   p->root_dir, model_dir);
+      m78cli_error("%s: model %s: firmware folder %s not found (set M78SIM_CORPUS to the corpus folder, "
+                   "or run the firmware folder directly)",
+                   manifest, name, fwpath);
   }
+  if (rc == 1) {
+    m->name = m78cli_xstrdup(name);
+    if (scale)
+      m->logit_scale = scale->valuedouble;
+    int n = cJSON_GetArraySize(classes);
+    if (n > 0) {
+      m->classes = m78cli_xmalloc((size_t)n * sizeof *m->classes);
+      const cJSON *c;
+      cJSON_ArrayForEach(c, classes)
+      {
+        if (!cJSON_IsString(c)) {
+          m78cli_error("%s: model %s: class names must be strings", manifest, name);
+          rc = -1;
+          break;
+        }
+        m->classes[m->nclasses++] = m78cli_xstrdup(c->valuestring);
+      }
+    }
+    if (rc < 0)
+      m78fw_model_free(m);
+  }
+  free(fwpath);
   cJSON_Delete(json);
   free(text);
   free(manifest);
   free(model_dir);
+  return rc;
+}
+
+int m78fw_resolve_model(const struct m78fw_paths *p, const char *name, char **dir)
+{
+  struct m78fw_model m;
+  int rc = m78fw_load_model(p, name, &m);
+  *dir = NULL;
+  if (rc == 1) {
+    *dir = m.firmware;
+    m.firmware = NULL;
+  }
+  m78fw_model_free(&m);
   return rc;
 }
 
@@ -257,7 +329,8 @@ static int hash_inputs(const struct m78fw_paths *p, const char *dir, const char 
 
 static int is_source(const char *dir, const char *name)
 {
-  if (name[0] == '.' || !(m78cli_has_suffix(name, ".c") || m78cli_has_suffix(name, ".h")))
+  if (name[0] == '.' ||
+      !(m78cli_has_suffix(name, ".c") || m78cli_has_suffix(name, ".h") || m78cli_has_suffix(name, ".inc")))
     return 0;
   char *path = m78cli_path_join(dir, name);
   int ok = m78cli_is_file(path);
@@ -411,6 +484,10 @@ static void emit_line(const struct m78fw_run_opts *o, struct m78fw_run_result *r
       r->saw_pass = 1;
     if (memmem(line, len, "*** FAIL ***", 12))
       r->saw_fail = 1;
+    if (memmem(line, len, "*** CAPTURE DONE ***", 20))
+      r->saw_capture = 1;
+    if (o->console)
+      m78cli_buf_add(o->console, line, len);
     if (!o->quiet) {
       fwrite(line, 1, len, stdout);
       fflush(stdout);
@@ -469,8 +546,13 @@ int m78fw_run(const struct m78fw_run_opts *o, struct m78fw_run_result *r)
   char *report_env = m78cli_xasprintf("M78SIM_REPORT=%s", o->report_path);
   char *dump_env = o->dump_dir ? m78cli_xasprintf("M78SIM_DUMP_DIR=%s", o->dump_dir) : m78cli_xstrdup("M78SIM_DUMP_DIR");
   char *cycles_env = m78cli_xasprintf("M78SIM_MAX_CYCLES=%llu", (unsigned long long)o->max_cycles);
+  char *tl_env = o->timeline ? m78cli_xasprintf("M78SIM_TIMELINE=%s", o->timeline) : m78cli_xstrdup("M78SIM_TIMELINE");
+  char *record_env = o->record_path ? m78cli_xasprintf("M78SIM_RECORD=%s", o->record_path) : m78cli_xstrdup("M78SIM_RECORD");
+  char *fault_env = o->faults && *o->faults ? m78cli_xasprintf("M78SIM_FAULTS=%s", o->faults) : m78cli_xstrdup("M78SIM_FAULTS");
+  char *limit_env = o->has_layer_limit ? m78cli_xasprintf("M78SIM_LAYER_LIMIT=%d", o->layer_limit)
+                                        : m78cli_xstrdup("M78SIM_LAYER_LIMIT");
   char *live_env = o->live_dir ? m78cli_xasprintf("M78SIM_LIVE_DIR=%s", o->live_dir) : m78cli_xstrdup("M78SIM_LIVE_DIR");
-  const char *env[] = {report_env, dump_env, cycles_env, live_env, NULL};
+  const char *env[] = {report_env, dump_env, cycles_env, tl_env, record_env, fault_env, limit_env, live_env, NULL};
   char *argv[] = {(char *)o->exe, NULL};
   int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
   struct m78cli_spawn_opts so = {
@@ -494,6 +576,10 @@ int m78fw_run(const struct m78fw_run_opts *o, struct m78fw_run_result *r)
   free(report_env);
   free(dump_env);
   free(cycles_env);
+  free(tl_env);
+  free(record_env);
+  free(fault_env);
+  free(limit_env);
   free(live_env);
   if (pid < 0) {
     close(out[0]);

@@ -47,12 +47,30 @@ const char *m78fw_missing_file(const char *dir);
  * NAME is a model, 0 when it is not, -1 after printing an error. */
 int m78fw_resolve_model(const struct m78fw_paths *p, const char *name, char **dir);
 
+/* What a model manifest says beyond its firmware (models/README.md). */
+struct m78fw_model {
+  char *name;
+  char *firmware;       /* resolved folder */
+  char **classes;       /* class names, in output order (may be NULL) */
+  int nclasses;
+  double logit_scale;   /* output value per 1.0 of logit (default 1) */
+};
+
+/* Like m78fw_resolve_model, and fills *m (free with m78fw_model_free). */
+int m78fw_load_model(const struct m78fw_paths *p, const char *name, struct m78fw_model *m);
+void m78fw_model_free(struct m78fw_model *m);
+
+/* The corpus folder: $M78SIM_CORPUS, else ../shared/corpus beside the
+ * source tree this max78sim was built from. malloc'd. */
+char *m78fw_corpus_dir(void);
+
 /* The cache root: $M78SIM_CACHE, $XDG_CACHE_HOME/max78sim,
  * $HOME/.cache/max78sim or /tmp/max78sim-cache-<uid>. */
 char *m78fw_cache_root(void);
 
 /* Returns the path of the (cached or freshly built) executable, or NULL
- * after printing an error.  LABEL names the firmware in messages. */
+ * after printing an error.  LABEL names the firmware in messages.  Every
+ * *.c of DIR is compiled; *.c, *.h and *.inc files go into the key. */
 char *m78fw_build(const struct m78fw_paths *p, const char *dir, const char *label, int rebuild);
 
 /* The compile command for the sources (names inside ABSDIR); OUTPUT is
@@ -65,9 +83,15 @@ struct m78fw_run_opts {
   const char *exe;
   const char *report_path; /* M78SIM_REPORT */
   const char *dump_dir;    /* M78SIM_DUMP_DIR, or NULL */
+  const char *timeline;    /* M78SIM_TIMELINE, or NULL */
+  const char *record_path; /* M78SIM_RECORD (register trace), or NULL */
   uint64_t max_cycles;     /* M78SIM_MAX_CYCLES */
   double timeout_s;        /* wall-clock safety limit, 0 = none */
   int quiet;               /* drop the console; hold stderr for errors */
+  const char *faults;      /* M78SIM_FAULTS (';'-separated specs), or NULL */
+  int has_layer_limit;     /* pass layer_limit as M78SIM_LAYER_LIMIT */
+  int layer_limit;
+  struct m78cli_buf *console; /* if not NULL, receives the firmware's stdout */
   const char *live_dir;    /* M78SIM_LIVE_DIR (the viewer's live mode), or NULL */
   const volatile int *cancel; /* when it becomes non-zero, the child is killed */
 };
@@ -80,6 +104,7 @@ struct m78fw_run_result {
   int interrupted; /* we received this signal (SIGINT, SIGTERM, SIGHUP) */
   int cancelled; /* killed because *cancel became non-zero */
   int saw_pass, saw_fail;
+  int saw_capture; /* "*** CAPTURE DONE ***" (max78sim capture firmware) */
   struct m78cli_buf held_stderr; /* quiet mode: the child's last stderr lines */
 };
 

@@ -27,8 +27,11 @@
 #include <unistd.h>
 
 #include "cli_util.h"
+#include "commands.h"
 #include "fwbuild.h"
+#include "report.h"
 #include "m78_config.h"
+#include "trace.h"
 #include "view_cmd.h"
 
 #define DEFAULT_MAX_CYCLES 2000000000ull
@@ -36,6 +39,9 @@
 
 static int cmd_run(int argc, char **argv);
 static int cmd_view(int argc, char **argv);
+int m78cli_cmd_bench_energy(int argc, char **argv);
+int m78cli_cmd_replay(int argc, char **argv);
+int m78cli_cmd_trace(int argc, char **argv);
 
 struct command {
   const char *name;
@@ -46,6 +52,11 @@ struct command {
 static const struct command commands[] = {
     {"run", cmd_run, "build a synthesized firmware folder and run it on the simulator"},
     {"view", cmd_view, "run a firmware and look at every layer in the SDL2 viewer"},
+    {"bench-energy", m78cli_cmd_bench_energy, "compare the energy model with the measured CIFAR-10 layers"},
+    {"replay", m78cli_cmd_replay, "replay a register trace on the simulator, without firmware"},
+    {"trace", m78cli_cmd_trace, "show a register trace decoded, or diff two traces"},
+    {"compare", m78cli_cmd_compare, "compare a board's data (SRAM dumps, console log, output) with the simulation"},
+    {"capture", m78cli_cmd_capture, "write a firmware that prints one layer's data memory on the board"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -58,7 +69,7 @@ static void print_usage(FILE *out)
                "\n"
                "commands:\n");
   for (size_t i = 0; i < NCOMMANDS; i++)
-    fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "  %-13s %s\n", commands[i].name, commands[i].summary);
   fprintf(out, "\n'max78sim COMMAND --help' describes a command's options.\n");
 }
 
@@ -97,8 +108,11 @@ struct run_opts {
   const char *dir;
   const char *json;
   const char *dump;
+  const char *timeline;
+  const char *record;
   uint64_t max_cycles;
   double timeout_s;
+  char *faults; /* ';'-separated canonical specs, or NULL */
   int quiet, no_table, rebuild, help;
   int view_cmd;                /* `view` rather than `run` */
   const char *cmd;             /* "run" or "view", for messages */
@@ -118,6 +132,11 @@ static void run_help(FILE *out)
           "  --json FILE           write the run report (JSON, docs/report-schema.md)\n"
           "  --dump-layers OUTDIR  write each layer's output as OUTDIR/Lnn.i8 or Lnn.i32\n"
           "                        and OUTDIR/layers.json (OUTDIR is created if missing)\n"
+          "  --timeline FILE       write a Chrome/Perfetto trace (trace-event JSON): CNN\n"
+          "                        layers per quadrant, streaming layers and their FIFO\n"
+          "                        stalls, the interrupt, the CPU's phases, LED triggers\n"
+          "  --record FILE         write the register trace of the run (traces/FORMAT.md);\n"
+          "                        'max78sim replay FILE' reproduces the run without firmware\n"
           "  --max-cycles N        budget of simulated CNN cycles (default %llu)\n"
           "  --timeout SEC         wall-clock safety limit in seconds (default %.0f, 0: none)\n"
           "  -q, --quiet           do not show the firmware's console, only the table\n"
@@ -126,15 +145,31 @@ static void run_help(FILE *out)
           "  --rebuild             build the firmware even if a cached build exists\n"
           "  --view                open the viewer after the run (or during it with --live);\n"
           "                        the viewer options of 'max78sim view --help' apply\n"
+          "  --fault SPEC          simulate a faulty board (repeatable, at most %d):\n"
+          "      sram:inst=I,bit=B,value=V[,word=W][,layer=L]\n"
+          "                        bit B (0-31) of data memory instance I (0-15) stuck at\n"
+          "                        V (0/1) in every word (or word W); with layer=L only in\n"
+          "                        the words layer L writes, else always (input too)\n"
+          "      kernel:proc=P,col=C,byte=K,xor=X\n"
+          "                        kernel memory of processor P (0-63), column C (0-767):\n"
+          "                        byte K (0-8; byte k is bits 8k+7..8k of the 72-bit word)\n"
+          "                        reads XORed with X (1-255) during the inference\n"
+          "      shift:layer=L,delta=D\n"
+          "                        layer L's output shift changed by D (-15..15)\n"
           "  -h, --help            show this help\n"
           "\n"
-          "Exit status: 0 the firmware printed *** PASS ***, 1 it printed *** FAIL ***,\n"
-          "2 anything else (bad usage or input, firmware does not compile, cycle budget\n"
-          "exhausted, firmware hangs or crashes, no valid report, the viewer failed).\n"
+          "With --dump-layers the folder also gets sram.bin (the final data memory, four\n"
+          "quadrants of 128 KiB in address order) and footprint.bin (which data memory\n"
+          "bytes each layer wrote; tools/lib/sramdump.h).\n"
+          "\n"
+          "Exit status: 0 the firmware printed *** PASS *** (or, for a 'max78sim capture'\n"
+          "project, *** CAPTURE DONE ***), 1 it printed *** FAIL ***, 2 anything else (bad\n"
+          "usage or input, firmware does not compile, cycle budget exhausted, firmware\n"
+          "hangs or crashes, no valid report, the viewer failed).\n"
           "\n"
           "Environment: M78SIM_CACHE (folder of cached firmware builds), M78SIM_CC\n"
           "(compiler), M78SIM_HANG_MS (passed on to the firmware).\n",
-          (unsigned long long)DEFAULT_MAX_CYCLES, DEFAULT_TIMEOUT_S);
+          (unsigned long long)DEFAULT_MAX_CYCLES, DEFAULT_TIMEOUT_S, M78_MAX_FAULTS);
 }
 
 static void view_help(FILE *out)
@@ -155,7 +190,8 @@ static void view_help(FILE *out)
           "report is --report FILE or DUMPDIR/report.json when present.\n"
           "\n"
           "run options:\n"
-          "  --json FILE, --dump-layers OUTDIR, --max-cycles N, --timeout SEC, --rebuild\n"
+          "  --json FILE, --dump-layers OUTDIR, --timeline FILE, --record FILE, --fault SPEC,\n"
+          "  --max-cycles N, --timeout SEC, --rebuild\n"
           "                        as for 'max78sim run'\n"
           "  --report FILE         (DUMPDIR only) the run report written by 'run --json'\n");
   m78cli_view_help(out);
@@ -163,7 +199,8 @@ static void view_help(FILE *out)
           "\n"
           "Exit status: 0 the window was closed (or the screenshot written), whatever the\n"
           "firmware's check said (a note on stderr tells a FAIL); 2 bad usage or input, no\n"
-          "display, the firmware could not be built or run to any layer output.\n");
+          "display, the firmware could not be built or run to any layer output, an output\n"
+          "file (--json, --dump-layers, --record) could not be written.\n");
 }
 
 /* Returns the option's value: "--opt=value" or the next argument. */
@@ -229,8 +266,17 @@ static int parse_run(int argc, char **argv, struct run_opts *o, int view_cmd)
     } else if (is_option(a, "--json")) {
       if (!(o->json = option_value(argc, argv, &i, "--json")))
         return -1;
+    } else if (is_option(a, "--timeline")) {
+      if (!(o->timeline = option_value(argc, argv, &i, "--timeline")))
+        return -1;
+    } else if (is_option(a, "--fault")) {
+      if (!(v = option_value(argc, argv, &i, "--fault")) || m78cli_add_fault_spec(cmd, v, &o->faults) != 0)
+        return -1;
     } else if (is_option(a, "--dump-layers")) {
       if (!(o->dump = option_value(argc, argv, &i, "--dump-layers")))
+        return -1;
+    } else if (is_option(a, "--record")) {
+      if (!(o->record = option_value(argc, argv, &i, "--record")))
         return -1;
     } else if (is_option(a, "--max-cycles")) {
       if (!(v = option_value(argc, argv, &i, "--max-cycles")))
@@ -263,7 +309,8 @@ static int parse_run(int argc, char **argv, struct run_opts *o, int view_cmd)
     m78cli_error("%s: missing DIR (see 'max78sim %s --help')", cmd, cmd);
     return -1;
   }
-  if ((o->json && !*o->json) || (o->dump && !*o->dump)) {
+  if ((o->json && !*o->json) || (o->dump && !*o->dump) || (o->timeline && !*o->timeline) ||
+      (o->record && !*o->record)) {
     m78cli_error("%s: empty file name", cmd);
     return -1;
   }
@@ -284,17 +331,22 @@ static int parse_run(int argc, char **argv, struct run_opts *o, int view_cmd)
 
 /* ---- run: input checks ---- */
 
-/* Finds the firmware folder for DIR: the folder itself or a model's.
- * Returns a malloc'd path or NULL after printing an error. */
-static char *locate_firmware(const struct m78fw_paths *paths, const char *dir, int accept_case)
+/* The firmware folder DIR names: a folder, or a model (then *model is
+ * filled; else it is left empty); with ACCEPT_CASE also a corpus case
+ * folder holding its project in firmware/.  NULL after printing an error. */
+char *m78cli_locate_firmware(const struct m78fw_paths *paths, const char *dir, struct m78fw_model *model,
+                             int accept_case)
 {
   struct stat st;
   char *fw = NULL;
+  memset(model, 0, sizeof *model);
   if (stat(dir, &st) != 0) {
     int e = errno;
-    int m = m78fw_resolve_model(paths, dir, &fw);
+    int m = m78fw_load_model(paths, dir, model);
     if (m < 0)
       return NULL;
+    if (m == 1)
+      fw = m78cli_xstrdup(model->firmware);
     if (m == 0) {
       if (e == ENOENT)
         m78cli_error("%s: no such firmware folder or model", dir);
@@ -325,21 +377,96 @@ static char *locate_firmware(const struct m78fw_paths *paths, const char *dir, i
   return fw;
 }
 
+/* The class a model's firmware predicts, from the report's "output"
+ * (the last layer's hardware slots): one logit per class, confidence
+ * = softmax(logit / logit_scale).  Prints a line and returns the JSON
+ * for the report, or NULL (with a note) when the output does not fit. */
+static cJSON *predict(const struct m78fw_model *m, const cJSON *report, FILE *out)
+{
+  const cJSON *o = cJSON_GetObjectItemCaseSensitive(report, "output");
+  const cJSON *shape = cJSON_GetObjectItemCaseSensitive(o, "shape_chw");
+  const cJSON *vals = cJSON_GetObjectItemCaseSensitive(o, "values");
+  const cJSON *spp = cJSON_GetObjectItemCaseSensitive(o, "slots_per_pass");
+  const cJSON *passes = cJSON_GetObjectItemCaseSensitive(o, "out_passes");
+  const cJSON *gaps = cJSON_GetObjectItemCaseSensitive(o, "gap_slots");
+  if (!m->nclasses)
+    return NULL;
+  if (cJSON_GetArraySize(shape) != 3 || !cJSON_IsArray(vals) || !cJSON_IsNumber(spp) || !cJSON_IsNumber(passes)) {
+    fprintf(out, "prediction: not available (the report holds no final output)\n");
+    return NULL;
+  }
+  int slots = cJSON_GetArrayItem(shape, 0)->valueint;
+  int pix = cJSON_GetArrayItem(shape, 1)->valueint * cJSON_GetArrayItem(shape, 2)->valueint;
+  if (pix != 1 || slots < m->nclasses || cJSON_GetArraySize(vals) != slots) {
+    fprintf(out, "prediction: not available (the last layer's output, %d x %d values, is not one logit per class)\n",
+            slots, pix);
+    return NULL;
+  }
+  double *logit = m78cli_xmalloc((size_t)m->nclasses * sizeof *logit);
+  double *raw = m78cli_xmalloc((size_t)m->nclasses * sizeof *raw);
+  uint64_t g = cJSON_IsString(gaps) ? strtoull(gaps->valuestring, NULL, 16) : 0;
+  int best = 0;
+  for (int c = 0; c < m->nclasses; c++) {
+    int s = slots == m->nclasses ? c : m78_channel_slot(m->nclasses, slots, spp->valueint, passes->valueint, g, c);
+    if (s < 0) {
+      fprintf(out, "prediction: not available (cannot map %d classes onto %d output slots)\n", m->nclasses, slots);
+      free(logit);
+      free(raw);
+      return NULL;
+    }
+    raw[c] = cJSON_GetArrayItem(vals, s)->valuedouble;
+    logit[c] = raw[c] / m->logit_scale;
+    if (logit[c] > logit[best])
+      best = c;
+  }
+  double sum = 0;
+  for (int c = 0; c < m->nclasses; c++)
+    sum += exp(logit[c] - logit[best]);
+  cJSON *j = cJSON_CreateObject();
+  cJSON_AddStringToObject(j, "class", m->classes[best]);
+  cJSON_AddNumberToObject(j, "index", best);
+  cJSON_AddNumberToObject(j, "confidence", 1.0 / sum);
+  cJSON *arr = cJSON_AddArrayToObject(j, "outputs");
+  fprintf(out, "prediction: %s (%.1f%%)   outputs:", m->classes[best], 100.0 / sum);
+  for (int c = 0; c < m->nclasses; c++) {
+    cJSON *e = cJSON_CreateObject();
+    cJSON_AddStringToObject(e, "class", m->classes[c]);
+    cJSON_AddNumberToObject(e, "value", raw[c]);
+    cJSON_AddNumberToObject(e, "probability", exp(logit[c] - logit[best]) / sum);
+    cJSON_AddItemToArray(arr, e);
+    fprintf(out, "%s %s %.0f", c ? "," : "", m->classes[c], raw[c]);
+  }
+  fprintf(out, " (softmax of value / %g)\n", m->logit_scale);
+  free(logit);
+  free(raw);
+  return j;
+}
+
+/* An output file's folder must exist and the name must not be a folder. */
+static int check_file_output(const char *path)
+{
+  char *parent = m78cli_dirname(path);
+  int ok = m78cli_is_dir(parent);
+  if (!ok)
+    m78cli_error("%s: folder %s does not exist", path, parent);
+  free(parent);
+  if (!ok)
+    return -1;
+  if (m78cli_is_dir(path)) {
+    m78cli_error("%s: is a directory", path);
+    return -1;
+  }
+  return 0;
+}
+
 static int check_outputs(const struct run_opts *o)
 {
-  if (o->json) {
-    char *parent = m78cli_dirname(o->json);
-    int ok = m78cli_is_dir(parent);
-    if (!ok)
-      m78cli_error("%s: folder %s does not exist", o->json, parent);
-    free(parent);
-    if (!ok)
-      return -1;
-    if (m78cli_is_dir(o->json)) {
-      m78cli_error("%s: is a directory", o->json);
-      return -1;
-    }
-  }
+  if (o->json && check_file_output(o->json) != 0)
+    return -1;
+  if (o->timeline && check_file_output(o->timeline) != 0)
+    return -1;
+  if (o->record && check_file_output(o->record) != 0)
+    return -1;
   if (o->dump) {
     struct stat st;
     if (stat(o->dump, &st) == 0 && !S_ISDIR(st.st_mode)) {
@@ -355,31 +482,6 @@ static int check_outputs(const struct run_opts *o)
 }
 
 /* ---- run: after the child ---- */
-
-/* Moves the child's dump files into OUTDIR, each by one rename (the temp
- * folder is inside OUTDIR, so on the same file system). */
-static int move_dumps(const char *tmpdir, const char *outdir)
-{
-  size_t n = 0;
-  char **names = m78cli_list_dir(tmpdir, &n);
-  int rc = 0;
-  if (!names) {
-    m78cli_error("%s: %s", tmpdir, strerror(errno));
-    return -1;
-  }
-  for (size_t i = 0; i < n; i++) {
-    char *from = m78cli_path_join(tmpdir, names[i]);
-    char *to = m78cli_path_join(outdir, names[i]);
-    if (m78cli_is_file(from) && rename(from, to) != 0) {
-      m78cli_error("%s: %s", to, strerror(errno));
-      rc = -1;
-    }
-    free(from);
-    free(to);
-  }
-  m78cli_free_list(names, n);
-  return rc;
-}
 
 /* Reads the report; on failure *why says what is wrong with it. */
 static cJSON *load_report(const char *path, char *why, size_t len)
@@ -412,29 +514,27 @@ static cJSON *load_report(const char *path, char *why, size_t len)
   return j;
 }
 
-/* The report with "firmware" and "kat" after "version" (at the end if
- * there is no version), as docs/report-schema.md shows them. */
-static cJSON *augment_report(const cJSON *report, const char *firmware, const char *kat)
+/* Completes the child's trace with what only the command knows (the
+ * name the firmware was given by, the outcome of its own check) and
+ * writes it to OUT atomically. */
+static int finish_trace(const char *child_trace, const char *out, const char *firmware, const char *kat)
 {
-  cJSON *out = cJSON_CreateObject();
-  int added = 0;
-  const cJSON *item;
-  cJSON_ArrayForEach(item, report)
-  {
-    if (strcmp(item->string, "firmware") == 0 || strcmp(item->string, "kat") == 0)
-      continue;
-    cJSON_AddItemToObject(out, item->string, cJSON_Duplicate(item, 1));
-    if (strcmp(item->string, "version") == 0) {
-      cJSON_AddStringToObject(out, "firmware", firmware);
-      cJSON_AddStringToObject(out, "kat", kat);
-      added = 1;
-    }
+  struct m78_trace t;
+  char err[512];
+  if (!m78cli_is_file(child_trace)) {
+    m78cli_error("%s: the firmware process wrote no trace (see its error output)", out);
+    return -1;
   }
-  if (!added) {
-    cJSON_AddStringToObject(out, "firmware", firmware);
-    cJSON_AddStringToObject(out, "kat", kat);
+  if (m78_trace_load(child_trace, &t, err, sizeof err) != 0) {
+    m78cli_error("%s: the recorded trace is invalid: %s", out, err);
+    return -1;
   }
-  return out;
+  m78_trace_set_run(&t, firmware, kat, t.stop_reason, t.exit_code, t.stop_detail);
+  int rc = m78_trace_write(&t, out, err, sizeof err);
+  if (rc != 0)
+    m78cli_error("%s", err);
+  m78_trace_free(&t);
+  return rc;
 }
 
 static const char *stop_detail(const cJSON *report)
@@ -453,6 +553,27 @@ static char *paren(const char *detail)
 /* Turns how the child ended into our exit code and, for anything but a
  * PASS, one message (*msg, malloc'd).  REPORT may be NULL (WHY then says
  * why). */
+/* Layers the report marks as not executable; *first (if not NULL) gets
+ * "layer N: reason" of the first one (static storage). */
+static int layer_errors(const cJSON *report, const char **first)
+{
+  static char buf[300];
+  int n = 0;
+  const cJSON *l;
+  cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(report, "layers"))
+  {
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(l, "error");
+    const cJSON *i = cJSON_GetObjectItemCaseSensitive(l, "index");
+    if (cJSON_IsString(e) && e->valuestring[0]) {
+      if (n++ == 0 && first) {
+        snprintf(buf, sizeof buf, "layer %d: %s", cJSON_IsNumber(i) ? i->valueint : -1, e->valuestring);
+        *first = buf;
+      }
+    }
+  }
+  return n;
+}
+
 static int judge(const struct run_opts *o, const struct m78fw_run_result *r, const cJSON *report, const char *why,
                  char **msg)
 {
@@ -460,6 +581,7 @@ static int judge(const struct run_opts *o, const struct m78fw_run_result *r, con
   char *detail = paren(stop_detail(report));
   int rc = M78CLI_EXIT_ERROR;
   char *m = NULL;
+  const char *first_error = NULL;
   if (r->interrupted) {
     m = m78cli_xasprintf("%s: interrupted (%s)", dir, strsignal(r->interrupted));
   } else if (r->timed_out) {
@@ -478,7 +600,12 @@ static int judge(const struct run_opts *o, const struct m78fw_run_result *r, con
                          *detail ? detail : " (address space not available)");
   } else if (r->saw_fail && (r->exit_code == 0 || r->exit_code == 4)) {
     /* The vendor main() spins after FAIL; the shim's hang detector ends it. */
-    if (report) {
+    if (report && layer_errors(report, &first_error) > 0) {
+      m = m78cli_xasprintf("%s: the firmware's output check failed (*** FAIL ***); %d layer(s) could not be "
+                           "simulated (first: %s)",
+                           dir, layer_errors(report, NULL), first_error);
+      rc = M78CLI_EXIT_FAIL;
+    } else if (report) {
       m = m78cli_xasprintf("%s: the firmware's output check failed (*** FAIL ***)", dir);
       rc = M78CLI_EXIT_FAIL;
     } else {
@@ -489,10 +616,19 @@ static int judge(const struct run_opts *o, const struct m78fw_run_result *r, con
                          *detail ? detail : " (it stopped accessing the hardware)");
   } else if (r->exit_code != 0) {
     m = m78cli_xasprintf("%s: firmware exited with status %d%s", dir, r->exit_code, detail);
+  } else if (r->saw_capture && !r->saw_pass) {
+    rc = M78CLI_EXIT_PASS; /* a capture project: it prints data, no verdict */
   } else if (!r->saw_pass) {
     m = m78cli_xasprintf("%s: firmware exited without printing *** PASS *** or *** FAIL ***", dir);
   } else if (!report) {
     m = m78cli_xasprintf("%s: no valid run report (%s)", dir, why);
+  } else if (layer_errors(report, &first_error) > 0) {
+    /* The firmware's check may not cover a layer the simulator could
+     * not execute: never let that pass silently. */
+    m = m78cli_xasprintf("%s: %d layer(s) could not be simulated (first: %s); the firmware printed *** PASS *** "
+                         "but its result is not trustworthy",
+                         dir, layer_errors(report, NULL), first_error);
+    rc = M78CLI_EXIT_FAIL;
   } else {
     rc = M78CLI_EXIT_PASS;
   }
@@ -522,27 +658,43 @@ static int view_dump_dir(const struct run_opts *o)
 static int run_main(int argc, char **argv, int view_cmd)
 {
   struct run_opts o;
-  if (parse_run(argc, argv, &o, view_cmd) != 0)
+  if (parse_run(argc, argv, &o, view_cmd) != 0) {
+    free(o.faults);
     return M78CLI_EXIT_ERROR;
+  }
   if (o.help) {
     if (view_cmd)
       view_help(stdout);
     else
       run_help(stdout);
+    free(o.faults);
     return 0;
   }
-  if (view_cmd && m78cli_is_dir(o.dir) && m78cli_view_is_dump_dir(o.dir))
-    return view_dump_dir(&o);
+  if (view_cmd && m78cli_is_dir(o.dir) && m78cli_view_is_dump_dir(o.dir)) {
+    int vrc;
+    if (o.json || o.dump || o.timeline || o.record || o.faults || o.rebuild) {
+      m78cli_error("view: --json, --dump-layers, --timeline, --record, --fault and --rebuild go with a firmware, "
+                   "not with a folder of layer dumps");
+      vrc = M78CLI_EXIT_ERROR;
+    } else {
+      vrc = view_dump_dir(&o);
+    }
+    free(o.faults);
+    return vrc;
+  }
 
   struct m78fw_paths paths;
   m78fw_paths_init(&paths);
   int rc = M78CLI_EXIT_ERROR;
-  char *fwdir = NULL, *exe = NULL, *tmpdir = NULL, *report_path = NULL, *dump_tmp = NULL, *view_dir = NULL;
-  cJSON *report = NULL;
+  char *fwdir = NULL, *exe = NULL, *tmpdir = NULL, *report_path = NULL, *dump_tmp = NULL, *trace_path = NULL;
+  char *view_dir = NULL;
+  cJSON *report = NULL, *prediction = NULL;
+  struct m78fw_model model;
+  memset(&model, 0, sizeof model);
   struct m78fw_run_result res;
   memset(&res, 0, sizeof res);
 
-  if (!(fwdir = locate_firmware(&paths, o.dir, view_cmd)) || check_outputs(&o) != 0)
+  if (!(fwdir = m78cli_locate_firmware(&paths, o.dir, &model, view_cmd)) || check_outputs(&o) != 0)
     goto out;
   if (!(exe = m78fw_build(&paths, fwdir, o.dir, o.rebuild)))
     goto out;
@@ -551,6 +703,8 @@ static int run_main(int argc, char **argv, int view_cmd)
     goto out;
   }
   report_path = m78cli_path_join(tmpdir, "report.json");
+  if (o.record)
+    trace_path = m78cli_path_join(tmpdir, "trace.json");
   if (o.dump) {
     dump_tmp = m78cli_xasprintf("%s/.max78sim-dump-XXXXXX", o.dump);
     if (!mkdtemp(dump_tmp)) {
@@ -572,9 +726,12 @@ static int run_main(int argc, char **argv, int view_cmd)
   struct m78fw_run_opts ro = {.exe = exe,
                               .report_path = report_path,
                               .dump_dir = child_dumps,
+                              .timeline = o.timeline,
+                              .record_path = trace_path,
                               .max_cycles = o.max_cycles,
                               .timeout_s = o.timeout_s,
-                              .quiet = o.quiet};
+                              .quiet = o.quiet,
+                              .faults = o.faults};
   int viewed = 0, view_rc = 0;
   if (o.v.live) {
     int run_rc;
@@ -588,7 +745,7 @@ static int run_main(int argc, char **argv, int view_cmd)
   }
   fflush(stdout);
 
-  int dumps_ok = dump_tmp ? move_dumps(dump_tmp, o.dump) == 0 : 1;
+  int dumps_ok = dump_tmp ? m78cli_move_files(dump_tmp, o.dump) == 0 : 1;
   char why[256] = "";
   report = load_report(report_path, why, sizeof why);
   const char *kat = res.saw_fail ? "fail" : res.saw_pass ? "pass" : "unknown";
@@ -599,24 +756,28 @@ static int run_main(int argc, char **argv, int view_cmd)
     m78cli_report_print(report, stdout);
     fflush(stdout);
   }
+  if (report && model.nclasses) {
+    prediction = predict(&model, report, stdout);
+    fflush(stdout);
+  }
   int json_ok = 1;
   const char *shown_report = NULL;
   if (report && (o.json || o.v.view)) {
-    cJSON *full = augment_report(report, o.dir, kat);
-    char *text = cJSON_Print(full);
-    size_t len = strlen(text);
-    text = m78cli_xrealloc(text, len + 2);
-    memcpy(text + len, "\n", 2);
+    cJSON *full = m78cli_report_with_run(report, o.dir, kat);
+    if (prediction)
+      cJSON_AddItemToObject(full, "prediction", cJSON_Duplicate(prediction, 1));
     /* the viewer reads the report with "kat" from the temporary folder */
-    if (m78cli_write_file_atomic(report_path, text, len + 1) == 0)
+    if (o.v.view && m78cli_write_json(report_path, full) == 0)
       shown_report = report_path;
-    if (o.json && m78cli_write_file_atomic(o.json, text, len + 1) != 0) {
+    if (o.json && m78cli_write_json(o.json, full) != 0) {
       m78cli_error("%s: %s", o.json, strerror(errno));
       json_ok = 0;
     }
-    free(text);
     cJSON_Delete(full);
   }
+  int trace_ok = 1;
+  if (o.record && !res.interrupted)
+    trace_ok = finish_trace(trace_path, o.record, o.dir, kat) == 0;
 
   char *msg = NULL;
   rc = judge(&o, &res, report, why, &msg);
@@ -634,7 +795,7 @@ static int run_main(int argc, char **argv, int view_cmd)
   if (msg)
     m78cli_error("%s", msg);
   free(msg);
-  if (rc != M78CLI_EXIT_ERROR && (!dumps_ok || !json_ok))
+  if (rc != M78CLI_EXIT_ERROR && (!dumps_ok || !json_ok || !trace_ok))
     rc = M78CLI_EXIT_ERROR;
   if (res.interrupted)
     rc = 128 + res.interrupted;
@@ -650,7 +811,7 @@ static int run_main(int argc, char **argv, int view_cmd)
     }
   }
   if (view_cmd && viewed && !res.interrupted)
-    rc = view_rc; /* the firmware's verdict was reported above */
+    rc = view_rc == 0 && dumps_ok && json_ok && trace_ok ? 0 : M78CLI_EXIT_ERROR; /* verdict reported above */
   else if (viewed && view_rc != 0)
     rc = M78CLI_EXIT_ERROR;
 
@@ -660,13 +821,17 @@ out:
   if (tmpdir)
     m78cli_remove_tree(tmpdir);
   cJSON_Delete(report);
+  cJSON_Delete(prediction);
+  m78fw_model_free(&model);
   m78fw_run_result_free(&res);
   free(dump_tmp);
   free(view_dir);
   free(report_path);
+  free(trace_path);
   free(tmpdir);
   free(exe);
   free(fwdir);
+  free(o.faults);
   m78fw_paths_free(&paths);
   return rc;
 }

@@ -100,8 +100,10 @@ static void pool_plane(const struct m78_layer *l, const int16_t *src, int h, int
   (void)h;
 }
 
-/* Builds the pooled (not yet padded) plane of processor p, pass e. */
-static void gather_plane(const struct fetcher *f, int p, int e, int16_t *raw, int16_t *tmp, int16_t *out)
+/* Builds the pooled (not yet padded) plane of processor p, pass e.
+ * `comb`, if not NULL, receives the combined operands before pooling. */
+static void gather_plane(const struct fetcher *f, int p, int e, int16_t *raw, int16_t *tmp, int16_t *out,
+                         int8_t *comb)
 {
   const struct m78_layer *l = f->l;
   int h = l->h, w = l->w;
@@ -136,6 +138,9 @@ static void gather_plane(const struct fetcher *f, int p, int e, int16_t *raw, in
       raw[r * w + c] = (int16_t)clamp8(v);
     }
   }
+  if (comb)
+    for (int i = 0; i < h * w; i++)
+      comb[i] = (int8_t)raw[i];
   pool_plane(l, raw, h, w, out, hp, wp);
 }
 
@@ -253,12 +258,25 @@ void m78i_engine_run_layer(m78_sim *sim, const struct m78_layer *l, struct m78_l
     goto out;
   }
 
+  /* keep the combined operands when pooling follows the combination */
+  int8_t *comb = NULL;
+  if (sim->keep_outputs && l->ops > 1 && !l->prepool && (l->pool_en || l->stride > 1)) {
+    free(res->combined);
+    res->combined_bytes = (size_t)nplanes * raw_n;
+    res->combined = calloc(1, res->combined_bytes ? res->combined_bytes : 1);
+    comb = res->combined;
+    res->comb_c = nplanes;
+    res->comb_h = l->h;
+    res->comb_w = l->w;
+  }
+
   /* 1+2: fetch, combine, pool, stuff, pad */
   for (int i = 0; i < nprocs; i++) {
     for (int e = 0; e < l->ne; e++) {
       int16_t *pl = planes + (size_t)(i * l->ne + e) * (size_t)ph * (size_t)pw;
       plane[i * l->ne + e] = pl;
-      gather_plane(&f, procs[i], e, raw, tmp, pooled);
+      /* channel numbering as the layer's output: pass-major */
+      gather_plane(&f, procs[i], e, raw, tmp, pooled, comb ? comb + (size_t)(e * nprocs + i) * raw_n : NULL);
       for (int r = 0; r < hp0; r++)
         for (int c = 0; c < wp0; c++) {
           int rr = stuffed ? 2 * r : r, cc = stuffed ? 2 * c : c;

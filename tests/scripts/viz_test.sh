@@ -163,7 +163,7 @@ leaks)
       /lost in loss record/ || /^==[0-9]+== (Invalid|Conditional|Use of uninit|Mismatched|Syscall param)/ {
         rec = $0; inrec = 1; site = ""; next }
       inrec && /^==[0-9]+== *$/ {
-        if (site ~ /\(in [^)]*\/max78sim\)/ || site ~ /(view|model|view_cmd|max78sim|cli_util|fwbuild|capture|report)\.c:[0-9]/) {
+        if (site ~ /\(in [^)]*\/max78sim\)/ || site ~ /(view|model|view_cmd|max78sim|cli_util|fwbuild|inputcap|report)\.c:[0-9]/) {
           print rec; bad++ }
         inrec = 0; next }
       inrec { rec = rec "\n" $0

@@ -23,6 +23,8 @@ static double cycles_to_us(uint64_t cycles, uint64_t hz)
 
 /* Round to 1/100 us so reports do not carry float noise. */
 static double round2(double v) { return (double)(long long)(v * 100.0 + (v >= 0 ? 0.5 : -0.5)) / 100.0; }
+/* Energies to 1/10000 uJ (0.1 nJ). */
+static double round4(double v) { return (double)(long long)(v * 1e4 + (v >= 0 ? 0.5 : -0.5)) / 1e4; }
 
 cJSON *m78_report_build(const m78_sim *sim, const struct m78_run_info *info)
 {
@@ -49,6 +51,23 @@ cJSON *m78_report_build(const m78_sim *sim, const struct m78_run_info *info)
   cJSON_AddNumberToObject(inf, "end_cycle", (double)end);
   cJSON_AddNumberToObject(inf, "cycles", (double)cycles);
   cJSON_AddNumberToObject(inf, "time_us", round2(cycles_to_us(cycles, info->cnn_hz)));
+  double e_dyn = 0, e_static = 0;
+  uint64_t macs = 0;
+  for (int i = 0; i < m78_sim_layer_count(sim); i++) {
+    const struct m78_layer_result *r = m78_sim_layer_result(sim, i);
+    e_dyn += r->energy.dynamic_pj;
+    e_static += r->energy.static_pj;
+    macs += r->layer.macs;
+  }
+  cJSON_AddNumberToObject(inf, "macs", (double)macs);
+  cJSON_AddNumberToObject(inf, "energy_uj", round4((e_dyn + e_static) * 1e-6));
+  cJSON_AddNumberToObject(inf, "dynamic_uj", round4(e_dyn * 1e-6));
+  cJSON_AddNumberToObject(inf, "static_uj", round4(e_static * 1e-6));
+  cJSON_AddNumberToObject(inf, "streaming_layers", m78_sim_streaming_layers(sim));
+  if (info->inference_wall_us > 0) {
+    cJSON_AddNumberToObject(inf, "wall_us", round2(info->inference_wall_us));
+    cJSON_AddNumberToObject(inf, "monitor_uj", round4(info->inference_monitor_uj));
+  }
 
   cJSON *layers = cJSON_AddArrayToObject(doc, "layers");
   int n = m78_sim_layer_count(sim);
@@ -74,12 +93,78 @@ cJSON *m78_report_build(const m78_sim *sim, const struct m78_run_info *info)
     cJSON_AddNumberToObject(o, "cycles", (double)r->cycles);
     cJSON_AddNumberToObject(o, "time_us", round2(cycles_to_us(r->cycles, info->cnn_hz)));
     cJSON_AddNumberToObject(o, "stall_cycles", (double)r->stall_cycles);
+    cJSON_AddNumberToObject(o, "start_cycle", (double)r->start_cycle);
+    cJSON_AddNumberToObject(o, "end_cycle", (double)r->end_cycle);
+    cJSON_AddBoolToObject(o, "streaming", i < m78_sim_streaming_layers(sim));
+    uint64_t busy = r->cycles - r->stall_cycles;
+    cJSON_AddNumberToObject(o, "macs_per_cycle", busy ? round2((double)l->macs / (double)busy) : 0.0);
+    cJSON_AddNumberToObject(o, "energy_uj", round4(r->energy.total_pj * 1e-6));
+    cJSON *en = cJSON_AddObjectToObject(o, "energy");
+    cJSON_AddNumberToObject(en, "processors_uj", round4(r->energy.proc_pj * 1e-6));
+    cJSON_AddNumberToObject(en, "macs_uj", round4(r->energy.mac_pj * 1e-6));
+    cJSON_AddNumberToObject(en, "memories_uj", round4(r->energy.mem_pj * 1e-6));
+    cJSON_AddNumberToObject(en, "static_uj", round4(r->energy.static_pj * 1e-6));
     cJSON_AddBoolToObject(o, "executed", r->executed);
     if (r->error[0])
       cJSON_AddStringToObject(o, "error", r->error);
     else
       cJSON_AddNullToObject(o, "error");
     cJSON_AddItemToArray(layers, o);
+  }
+
+  /* The last layer's output as the hardware slots hold it (small outputs
+   * only: classifier logits and the like). */
+  for (int i = n - 1; i >= 0; i--) {
+    const struct m78_layer_result *r = m78_sim_layer_result(sim, i);
+    if (!r->executed || !r->output)
+      continue;
+    size_t count = r->output_bytes / (size_t)(r->out_elem_bytes ? r->out_elem_bytes : 1);
+    if (count > M78_REPORT_MAX_OUTPUT_VALUES)
+      break;
+    cJSON *out = cJSON_AddObjectToObject(doc, "output");
+    cJSON_AddNumberToObject(out, "layer", i);
+    cJSON_AddItemToObject(out, "shape_chw", shape3(r->out_c, r->out_h, r->out_w));
+    cJSON_AddStringToObject(out, "dtype", r->out_elem_bytes == 4 ? "int32" : "int8");
+    int pt = r->layer.kind == M78_LAYER_PASSTHROUGH;
+    cJSON_AddNumberToObject(out, "slots_per_pass", pt ? r->out_c : r->layer.slots_per_pass);
+    cJSON_AddNumberToObject(out, "out_passes", pt ? 1 : r->layer.out_passes);
+    char gs[24];
+    snprintf(gs, sizeof gs, "0x%016llx", (unsigned long long)r->layer.gap_slots);
+    cJSON_AddStringToObject(out, "gap_slots", gs);
+    cJSON *vals = cJSON_AddArrayToObject(out, "values");
+    for (size_t k = 0; k < count; k++)
+      cJSON_AddItemToArray(vals, cJSON_CreateNumber(r->out_elem_bytes == 4 ? (double)((const int32_t *)r->output)[k]
+                                                                         : (double)((const int8_t *)r->output)[k]));
+    break;
+  }
+
+  if (info->n_phases > 0) {
+    cJSON *cpu = cJSON_AddObjectToObject(doc, "loading");
+    for (int i = 0; i < info->n_phases; i++) {
+      const struct m78_phase_info *p = &info->phases[i];
+      cJSON *o = cJSON_AddObjectToObject(cpu, p->name);
+      cJSON_AddNumberToObject(o, "time_us", round2(p->time_us));
+      cJSON_AddNumberToObject(o, "energy_uj", round4(p->energy_uj));
+      cJSON_AddNumberToObject(o, "accesses", (double)p->accesses);
+      cJSON_AddNumberToObject(o, "bytes", (double)p->bytes);
+      cJSON_AddNumberToObject(o, "segments", (double)p->segments);
+      cJSON_AddNumberToObject(o, "mb_per_s", p->time_us > 0 ? round2((double)p->bytes / p->time_us) : 0.0);
+    }
+  }
+  if (info->monitor && info->monitor->valid) {
+    const struct m78_monitor_info *m = info->monitor;
+    cJSON *mon = cJSON_AddObjectToObject(doc, "power_monitor");
+    cJSON_AddNumberToObject(mon, "repetitions", m->repetitions);
+    cJSON_AddNumberToObject(mon, "idle_mw", round4(m->idle_mw));
+    cJSON_AddNumberToObject(mon, "idle_time_us", round2(m->idle_time_us));
+    cJSON *st = cJSON_AddArrayToObject(mon, "stages");
+    for (int i = 0; i < m->n; i++) {
+      cJSON *o = cJSON_CreateObject();
+      cJSON_AddStringToObject(o, "name", m->stages[i].name);
+      cJSON_AddNumberToObject(o, "time_us", round2(m->stages[i].time_us));
+      cJSON_AddNumberToObject(o, "energy_uj", round4(m->stages[i].energy_uj));
+      cJSON_AddItemToArray(st, o);
+    }
   }
 
   const struct m78_counters *c = m78_sim_counters(sim);
@@ -167,6 +252,20 @@ int m78_dump_layers(const m78_sim *sim, const char *dir, char *err, size_t errle
       char gs[24];
       snprintf(gs, sizeof gs, "0x%016llx", (unsigned long long)r->layer.gap_slots);
       cJSON_AddStringToObject(o, "gap_slots", gs);
+    }
+    if (r->combined) {
+      /* the element-wise result before pooling (izer's log shows it) */
+      snprintf(fname, sizeof fname, "L%02d.combined.i8", i);
+      snprintf(path, sizeof path, "%s/%s", dir, fname);
+      if (m78_write_file_atomic(path, r->combined, r->combined_bytes, err, errlen) != 0) {
+        cJSON_Delete(o);
+        cJSON_Delete(idx);
+        return -1;
+      }
+      cJSON *c = cJSON_AddObjectToObject(o, "combined");
+      cJSON_AddStringToObject(c, "file", fname);
+      cJSON_AddItemToObject(c, "shape_chw", shape3(r->comb_c, r->comb_h, r->comb_w));
+      cJSON_AddStringToObject(c, "dtype", "int8");
     }
     cJSON_AddItemToArray(arr, o);
   }

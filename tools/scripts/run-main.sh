@@ -5,4 +5,4 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bash "$root/tools/scripts/build.sh"
 cd "$root"
-exec ./build/bin/max78sim run "${1:-../shared/corpus/mnist/firmware}"
+exec ./build/bin/max78sim run "${1:-animal-yolo-pico}"

@@ -149,19 +149,9 @@ static struct m78v_layer *add_layer(struct m78v_run *run, int index)
   return l;
 }
 
-/* Energy of a layer or of the inference, if the report carries it. */
-static double energy_of(const cJSON *obj)
-{
-  double e = num(obj, "energy_uj", -1);
-  if (e < 0) {
-    const cJSON *en = cJSON_GetObjectItemCaseSensitive(obj, "energy");
-    if (cJSON_IsNumber(en))
-      e = en->valuedouble;
-    else if (cJSON_IsObject(en))
-      e = num(en, "total_uj", num(en, "uj", -1));
-  }
-  return e;
-}
+/* Energy of a layer or of the inference ("energy_uj", dynamic + static,
+ * docs/report-schema.md); -1 when the report has none. */
+static double energy_of(const cJSON *obj) { return num(obj, "energy_uj", -1); }
 
 static void load_report(struct m78v_run *run, const cJSON *rep)
 {

@@ -1,18 +1,18 @@
 /*
- * Layer 0's input as the accelerator saw it (see capture.h).
+ * Layer 0's input as the accelerator saw it (see inputcap.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cjson/cJSON.h>
-#include "capture.h"
+#include "inputcap.h"
 #include "report.h"
 
 #define FIFO_DATA0 (M78_FIFO_BASE + 8u) /* FIFO n data register: FIFO_DATA0 + 4n */
 
-void m78_capture_init(struct m78_capture *cap) { memset(cap, 0, sizeof *cap); }
+void m78_inputcap_init(struct m78_inputcap *cap) { memset(cap, 0, sizeof *cap); }
 
-void m78_capture_free(struct m78_capture *cap)
+void m78_inputcap_free(struct m78_inputcap *cap)
 {
   for (int n = 0; n < M78_FIFOS; n++)
     free(cap->fifo[n]);
@@ -20,7 +20,7 @@ void m78_capture_free(struct m78_capture *cap)
   memset(cap, 0, sizeof *cap);
 }
 
-void m78_capture_start(struct m78_capture *cap)
+void m78_inputcap_start(struct m78_inputcap *cap)
 {
   for (int n = 0; n < M78_FIFOS; n++)
     cap->fifo_len[n] = 0;
@@ -30,7 +30,7 @@ void m78_capture_start(struct m78_capture *cap)
   cap->from_fifo = 0;
 }
 
-void m78_capture_access(struct m78_capture *cap, const struct m78_access *a)
+void m78_inputcap_access(struct m78_inputcap *cap, const struct m78_access *a)
 {
   if (!a->write || a->status != M78_OK || a->width != 4 || a->addr < FIFO_DATA0 ||
       a->addr >= FIFO_DATA0 + 4u * M78_FIFOS)
@@ -48,7 +48,7 @@ void m78_capture_access(struct m78_capture *cap, const struct m78_access *a)
 }
 
 /* Word `idx` (counted from the read pointer) of instance `inst`. */
-static uint32_t input_word(const struct m78_capture *cap, const m78_sim *sim, const struct m78_layer *l, int inst,
+static uint32_t input_word(const struct m78_inputcap *cap, const m78_sim *sim, const struct m78_layer *l, int inst,
                            uint32_t idx)
 {
   if (inst % 4 == 0 && cap->fifo_len[inst / 4] > 0)
@@ -57,7 +57,7 @@ static uint32_t input_word(const struct m78_capture *cap, const m78_sim *sim, co
   return word < M78_SRAM_WORDS ? m78_sram_view(sim, inst)[word] : 0;
 }
 
-int m78_capture_layer0(struct m78_capture *cap, const m78_sim *sim)
+int m78_inputcap_layer0(struct m78_inputcap *cap, const m78_sim *sim)
 {
   const struct m78_layer_result *r = m78_sim_layer_result(sim, 0);
   if (!r || r->error[0])
@@ -108,7 +108,7 @@ int m78_capture_layer0(struct m78_capture *cap, const m78_sim *sim)
   return 0;
 }
 
-int m78_capture_write(const struct m78_capture *cap, const char *dir, char *err, size_t errlen)
+int m78_inputcap_write(const struct m78_inputcap *cap, const char *dir, char *err, size_t errlen)
 {
   if (!cap->input)
     return 0;
