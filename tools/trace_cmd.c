@@ -633,8 +633,10 @@ static int diff_memory(struct walker *wa, struct walker *wb, FILE *out)
 {
   /* work on copies: the walkers go on appending */
   struct memw *a = m78cli_xmalloc((wa->nmem + 1) * sizeof *a), *b = m78cli_xmalloc((wb->nmem + 1) * sizeof *b);
-  memcpy(a, wa->mem, wa->nmem * sizeof *a);
-  memcpy(b, wb->mem, wb->nmem * sizeof *b);
+  if (wa->nmem)
+    memcpy(a, wa->mem, wa->nmem * sizeof *a);
+  if (wb->nmem)
+    memcpy(b, wb->mem, wb->nmem * sizeof *b);
   size_t na = last_writes(a, wa->nmem), nb = last_writes(b, wb->nmem);
   struct {
     const char *name;
