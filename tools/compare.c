@@ -168,6 +168,7 @@ struct layer {
   unsigned char *out;
   size_t out_len;
   char op[32], desc[256];
+  int passthrough; /* no convolution: channels pass-major, no dummy slots */
   long compared, differ;
   int64_t maxdiff;
 };
@@ -257,6 +258,9 @@ static int load_sim_side(const struct m78cli_simrun *run, int limit, struct sim_
     struct layer *L = &s->layers[ji->valueint];
     snprintf(L->op, sizeof L->op, "%s", cJSON_IsString(op) ? op->valuestring : "?");
     snprintf(L->desc, sizeof L->desc, "%s", cJSON_IsString(de) ? de->valuestring : "");
+    static const char *const pt[] = {"passthrough", "pool", "add", "sub", "or", "xor"};
+    for (size_t k = 0; k < sizeof pt / sizeof pt[0]; k++)
+      L->passthrough |= strcmp(L->op, pt[k]) == 0;
   }
   /* footprints of layers without an output file cannot be checked */
   for (int l = 0; l < s->nlayers; l++) {
@@ -456,6 +460,15 @@ static long num_outputs(const char *fwdir)
   return v > 0 ? v : -1;
 }
 
+/* A multi-pass element-wise layer that izer runs as one pass over
+ * H x passes rows: the buffer holds passes x processors channels of
+ * H x W, the hardware processors channels of H*passes x W. */
+static int eltwise_mp(const struct layer *L, const struct m78cli_unload_part *u)
+{
+  return L->passthrough && L->c > 0 && u->c > L->c && u->c % L->c == 0 &&
+         u->h * u->w * (u->c / L->c) == L->h * L->w;
+}
+
 /* Buffer index of every (channel, pixel) of one part, after `base`
  * values (izer unload.py): 8-bit values channel by channel (CHW); 32-bit
  * values by groups of the channels that share a memory instance, pixel
@@ -512,7 +525,8 @@ static int output_observations(const struct m78dev_data *d, const struct sim_sid
       return -1;
     }
     const struct layer *L = &s->layers[u->layer];
-    if (L->elem * 8 != bits || u->h * u->w != L->h * L->w || u->c > L->c || u->c <= 0) {
+    if (L->elem * 8 != bits || (u->h * u->w != L->h * L->w && !eltwise_mp(L, u)) ||
+        (u->c > L->c && !eltwise_mp(L, u)) || u->c <= 0) {
       snprintf(err, errlen, "%s: cnn_unload() writes layer %d as %dx%dx%d %d-bit values, but the hardware holds "
                "%dx%dx%d %d-bit: compare a data memory dump instead", file, u->layer, u->c, u->h, u->w, bits, L->c,
                L->h, L->w, 8 * L->elem);
@@ -575,10 +589,14 @@ static int output_observations(const struct m78dev_data *d, const struct sim_sid
     const struct m78cli_unload_part *u = &parts[i];
     int l = u->layer;
     const struct layer *L = &s->layers[l];
-    int npix = L->h * L->w, channels = u->c;
+    int npix = L->h * L->w, channels = u->c, lpix = u->h * u->w;
+    int mp = eltwise_mp(L, u) ? u->c / L->c : 0;
     int *slots = m78cli_xmalloc((size_t)channels * sizeof *slots);
     for (int c = 0; c < channels; c++) {
-      slots[c] = channels == L->c ? c : m78_channel_slot(channels, L->c, L->spp, L->passes, L->gaps, c);
+      /* passthrough layers keep their channels in pass-major order */
+      slots[c] = mp ? c % L->c
+                 : channels == L->c || L->passthrough ? c
+                                                      : m78_channel_slot(channels, L->c, L->spp, L->passes, L->gaps, c);
       if (slots[c] < 0) {
         snprintf(err, errlen, "%s: cannot map %d channels onto layer %d's %d output slots", file, channels, l, L->c);
         free(val);
@@ -586,9 +604,9 @@ static int output_observations(const struct m78dev_data *d, const struct sim_sid
         return -1;
       }
     }
-    size_t *index = m78cli_xmalloc((size_t)channels * (size_t)npix * sizeof *index);
-    part_order(L, slots, channels, npix, base, index);
-    base += (size_t)channels * (size_t)npix;
+    size_t *index = m78cli_xmalloc((size_t)channels * (size_t)lpix * sizeof *index);
+    part_order(L, slots, channels, lpix, base, index);
+    base += (size_t)channels * (size_t)lpix;
     /* where each (slot, pixel) is in data memory, for instance numbers */
     long *where = m78cli_xmalloc((size_t)L->c * (size_t)npix * sizeof *where);
     for (size_t k = 0; k < (size_t)L->c * (size_t)npix; k++)
@@ -605,8 +623,11 @@ static int output_observations(const struct m78dev_data *d, const struct sim_sid
     }
     for (int c = 0; c < channels; c++) {
       int slot = slots[c];
-      for (int pix = 0; pix < npix; pix++) {
-        int64_t exp = out_value(L, slot, pix), dev = val[index[(size_t)c * (size_t)npix + (size_t)pix]];
+      for (int lp = 0; lp < lpix; lp++) {
+        /* a multi-pass element-wise layer run as one pass over H x passes
+         * rows: hardware pixel lp * passes + pass (izer EMULATE_ELTWISE_MP) */
+        int pix = mp ? lp * mp + c / L->c : lp;
+        int64_t exp = out_value(L, slot, pix), dev = val[index[(size_t)c * (size_t)lpix + (size_t)lp]];
         long w = where[(size_t)slot * (size_t)npix + (size_t)pix];
         int lane = w >= 0 ? (int)(w % 4) : 0;
         uint32_t diff = L->elem == 4 ? (uint32_t)(exp ^ dev) : (uint32_t)((uint8_t)exp ^ (uint8_t)dev) << (8 * lane);
