@@ -24,6 +24,7 @@
 #include "m78_config.h"
 #include "report.h"
 #include "trace.h"
+#include "sramdump.h"
 
 int m78cli_cmd_replay(int argc, char **argv);
 int m78cli_cmd_trace(int argc, char **argv);
@@ -125,6 +126,8 @@ static int write_dumps(const m78_sim *sim, const char *outdir)
   }
   char err[512];
   int rc = m78_dump_layers(sim, tmp, err, sizeof err);
+  if (rc == 0)
+    rc = m78_dump_sram(sim, tmp, err, sizeof err); /* as the firmware process writes them */
   if (rc != 0)
     m78cli_error("cannot write layer dumps: %s", err);
   else
@@ -202,6 +205,7 @@ int m78cli_cmd_replay(int argc, char **argv)
     return M78CLI_EXIT_ERROR;
   }
   m78_sim_keep_outputs(sim, 1); /* as the firmware process: the report carries the final output */
+  m78_sim_set_clock_hz(sim, t.cnn_hz); /* the energy model's time base, as the firmware programmed it */
   struct m78_replay_result res;
   m78_trace_replay(sim, &t, &res);
 
