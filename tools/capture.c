@@ -333,12 +333,17 @@ static char *layer_main(const struct cap_opts *o, unsigned quads, const struct m
   return b.data;
 }
 
-static char *unload_main(const struct cap_opts *o, int elem)
+static char *unload_main(const struct cap_opts *o, int elem, long words)
 {
+  char count[64];
+  if (words > 0)
+    snprintf(count, sizeof count, "%ld", words);
+  else
+    snprintf(count, sizeof count, "%s", elem == 4 ? "(CNN_NUM_OUTPUTS)" : "((CNN_NUM_OUTPUTS + 3) / 4)");
   struct m78cli_buf b = {0};
   emit_head(&b, o);
   m78cli_buf_printf(&b,
-                    "/* the last layer's output: %s */\n"
+                    "/* the output buffer: %s */\n"
                     "#define M78CAP_WORDS %s\n"
                     "/* slack: some unloaders write whole words past the end */\n"
                     "static uint32_t m78cap_buf[M78CAP_WORDS + 1024];\n\n"
@@ -350,8 +355,7 @@ static char *unload_main(const struct cap_opts *o, int elem)
                     "    printf(\"%%08x%%s\", (unsigned int) m78cap_buf[k], k %% 8 == 7 || k + 1 == M78CAP_WORDS ? \"\\n\" "
                     ": \" \");\n"
                     "}\n\n",
-                    elem == 4 ? "32-bit values" : "8-bit values, four to a word",
-                    elem == 4 ? "(CNN_NUM_OUTPUTS)" : "((CNN_NUM_OUTPUTS + 3) / 4)");
+                    elem == 4 ? "32-bit values" : "8-bit values, four to a word", count);
   emit_tail(&b, 0);
   return b.data;
 }
@@ -416,8 +420,10 @@ int m78cli_cmd_capture(int argc, char **argv)
       free(fwdir);
       goto out;
     }
-    if (o.unload && (!strstr(cnn_h, "CNN_NUM_OUTPUTS") || !strstr(cnn_h, "cnn_unload"))) {
-      m78cli_error("%s/cnn.h: no cnn_unload() or CNN_NUM_OUTPUTS (synthesized with --no-unload?)", fwdir);
+    if (o.unload && (!strstr(cnn_h, "CNN_NUM_OUTPUTS") || !strstr(cnn_c, "int cnn_unload("))) {
+      m78cli_error("%s: cnn.c defines no cnn_unload() or cnn.h no CNN_NUM_OUTPUTS (synthesized with --no-unload?); "
+                   "compare a data memory dump instead",
+                   fwdir);
       free(fwdir);
       goto out;
     }
@@ -463,7 +469,18 @@ int m78cli_cmd_capture(int argc, char **argv)
       m78cli_error("capture: no layer could be simulated");
       goto out;
     }
-    gen = unload_main(&o, fp.layers[last].elem_bytes);
+    /* the buffer's size: what the synthesizer's unload comments add up
+     * to (CNN_NUM_OUTPUTS counts one output layer only) */
+    struct m78cli_unload_part parts[M78CLI_MAX_UNLOAD_PARTS];
+    int n = m78cli_unload_parts(run.fwdir, parts);
+    if (n < 0) {
+      m78cli_error("%s/cnn.c: cnn_unload() follows a custom unload sequence, which compare cannot map", run.fwdir);
+      goto out;
+    }
+    long bytes = 0;
+    for (int i = 0; i < n; i++)
+      bytes += (long)parts[i].c * parts[i].h * parts[i].w * (parts[i].bits / 8);
+    gen = unload_main(&o, n ? parts[0].bits / 8 : fp.layers[last].elem_bytes, (bytes + 3) / 4);
   }
   if (!gen) {
     m78cli_error("out of memory");

@@ -57,4 +57,16 @@ struct m78cli_simrun_opts {
 int m78cli_simulate(const struct m78cli_simrun_opts *o, struct m78cli_simrun *r);
 void m78cli_simrun_free(struct m78cli_simrun *r);
 
+/* One layer of the buffer cnn_unload() fills, in its order. */
+struct m78cli_unload_part {
+  int layer, bits, c, h, w; /* logical shape, as the synthesizer wrote it */
+};
+#define M78CLI_MAX_UNLOAD_PARTS 16
+
+/* The layers cnn_unload() writes, from the synthesizer's comments in
+ * FWDIR/cnn.c ("Custom unload for this network, layer 12: 8-bit data,
+ * shape: (16, 18, 18)").  Returns the count, 0 if there are none, -1 for
+ * a YAML-defined unload sequence. */
+int m78cli_unload_parts(const char *fwdir, struct m78cli_unload_part *parts);
+
 #endif

@@ -168,6 +168,7 @@ struct layer {
   unsigned char *out;
   size_t out_len;
   char op[32], desc[256];
+  int passthrough; /* no convolution: channels pass-major, no dummy slots */
   long compared, differ;
   int64_t maxdiff;
 };
@@ -257,6 +258,9 @@ static int load_sim_side(const struct m78cli_simrun *run, int limit, struct sim_
     struct layer *L = &s->layers[ji->valueint];
     snprintf(L->op, sizeof L->op, "%s", cJSON_IsString(op) ? op->valuestring : "?");
     snprintf(L->desc, sizeof L->desc, "%s", cJSON_IsString(de) ? de->valuestring : "");
+    static const char *const pt[] = {"passthrough", "pool", "add", "sub", "or", "xor"};
+    for (size_t k = 0; k < sizeof pt / sizeof pt[0]; k++)
+      L->passthrough |= strcmp(L->op, pt[k]) == 0;
   }
   /* footprints of layers without an output file cannot be checked */
   for (int l = 0; l < s->nlayers; l++) {
@@ -456,115 +460,188 @@ static long num_outputs(const char *fwdir)
   return v > 0 ? v : -1;
 }
 
+/* A multi-pass element-wise layer that izer runs as one pass over
+ * H x passes rows: the buffer holds passes x processors channels of
+ * H x W, the hardware processors channels of H*passes x W. */
+static int eltwise_mp(const struct layer *L, const struct m78cli_unload_part *u)
+{
+  return L->passthrough && L->c > 0 && u->c > L->c && u->c % L->c == 0 &&
+         u->h * u->w * (u->c / L->c) == L->h * L->w;
+}
+
+/* Buffer index of every (channel, pixel) of one part, after `base`
+ * values (izer unload.py): 8-bit values channel by channel (CHW); 32-bit
+ * values by groups of the channels that share a memory instance, pixel
+ * by pixel, the group's channels within each pixel. */
+static void part_order(const struct layer *L, const int *slots, int channels, int npix, size_t base, size_t *index)
+{
+  size_t k = base;
+  for (int c = 0; c < channels;) {
+    int g = c + 1;
+    if (L->elem == 4)
+      while (g < channels && slots[g] / L->spp == slots[c] / L->spp &&
+             (slots[g] % L->spp) / 4 == (slots[c] % L->spp) / 4)
+        g++;
+    for (int pix = 0; pix < npix; pix++)
+      for (int cc = c; cc < g; cc++)
+        index[(size_t)cc * (size_t)npix + (size_t)pix] = k++;
+    c = g;
+  }
+}
+
 static int output_observations(const struct m78dev_data *d, const struct sim_side *s, const char *fwdir,
                                struct obs_list *list, char *err, size_t errlen)
 {
   const char *file = d->files[d->output_file];
-  int l = s->last;
-  const struct layer *L = &s->layers[l];
-  int npix = L->h * L->w;
-  long want = num_outputs(fwdir);
+  struct m78cli_unload_part parts[M78CLI_MAX_UNLOAD_PARTS];
+  int nparts = m78cli_unload_parts(fwdir, parts);
+  if (nparts < 0) {
+    snprintf(err, errlen, "%s: this firmware's cnn_unload() follows a custom unload sequence, which compare cannot "
+             "map; compare a data memory dump instead", file);
+    return -1;
+  }
+  if (nparts == 0) {
+    /* no comments: the last layer, CNN_NUM_OUTPUTS values */
+    const struct layer *L = &s->layers[s->last];
+    long want = num_outputs(fwdir);
+    int npix = L->h * L->w;
+    long n = want > 0 ? want : d->output_hex && L->elem == 1 ? 4 * (long)d->noutput : (long)d->noutput;
+    parts[0] = (struct m78cli_unload_part){s->last, 8 * L->elem, npix ? (int)(n / npix) : 0, L->h, L->w};
+    nparts = 1;
+  }
+  int bits = parts[0].bits;
+  size_t total = 0;
+  for (int i = 0; i < nparts; i++) {
+    const struct m78cli_unload_part *u = &parts[i];
+    if (u->bits != bits) {
+      snprintf(err, errlen, "%s: cnn_unload() mixes 8-bit and 32-bit layers, which compare cannot map; compare a "
+               "data memory dump instead", file);
+      return -1;
+    }
+    if (u->layer < 0 || u->layer >= s->nlayers || !s->layers[u->layer].present ||
+        (s->last >= 0 && u->layer > s->last)) {
+      snprintf(err, errlen, "%s: cnn_unload() reads layer %d, which this simulation did not produce%s", file, u->layer,
+               u->layer > s->last ? " (--stop-after?)" : "");
+      return -1;
+    }
+    const struct layer *L = &s->layers[u->layer];
+    if (L->elem * 8 != bits || (u->h * u->w != L->h * L->w && !eltwise_mp(L, u)) ||
+        (u->c > L->c && !eltwise_mp(L, u)) || u->c <= 0) {
+      snprintf(err, errlen, "%s: cnn_unload() writes layer %d as %dx%dx%d %d-bit values, but the hardware holds "
+               "%dx%dx%d %d-bit: compare a data memory dump instead", file, u->layer, u->c, u->h, u->w, bits, L->c,
+               L->h, L->w, 8 * L->elem);
+      return -1;
+    }
+    total += (size_t)u->c * (size_t)u->h * (size_t)u->w;
+  }
+
+  /* the device's values */
   size_t nval;
   int64_t *val;
-  if (L->elem == 4) {
+  if (bits == 32) {
     nval = d->noutput;
     val = m78cli_xmalloc((nval ? nval : 1) * sizeof *val);
     for (size_t i = 0; i < nval; i++) {
       if (!d->output_hex && (d->output[i] < INT32_MIN || d->output[i] > INT32_MAX)) {
-        snprintf(err, errlen, "%s: value %zu (%lld) does not fit the 32-bit output of layer %d", file, i + 1,
-                 (long long)d->output[i], l);
+        snprintf(err, errlen, "%s: value %zu (%lld) is not a 32-bit value", file, i + 1, (long long)d->output[i]);
         free(val);
         return -1;
       }
       val[i] = d->output_hex ? (int32_t)(uint32_t)d->output[i] : d->output[i];
     }
-    if (want < 0)
-      want = (long)nval;
-    if ((long)nval != want) {
-      snprintf(err, errlen, "%s: %zu values, but the output of layer %d holds %ld 32-bit values (CNN_NUM_OUTPUTS)%s",
-               file, nval, l, want, (long)nval < want ? ": truncated?" : "");
+    if (nval != total) {
+      snprintf(err, errlen, "%s: %zu values, but cnn_unload() writes %zu 32-bit values%s", file, nval, total,
+               nval < total ? ": truncated?" : "");
       free(val);
       return -1;
     }
+  } else if (d->output_hex) {
+    nval = 4 * d->noutput;
+    if (d->noutput != (total + 3) / 4) {
+      snprintf(err, errlen, "%s: %zu words, but cnn_unload() writes %zu bytes = %zu words%s", file, d->noutput, total,
+               (total + 3) / 4, d->noutput < (total + 3) / 4 ? ": truncated?" : "");
+      return -1;
+    }
+    val = m78cli_xmalloc((nval ? nval : 1) * sizeof *val);
+    for (size_t i = 0; i < nval; i++)
+      val[i] = (int8_t)(uint8_t)(d->output[i / 4] >> (8 * (i % 4)));
   } else {
-    if (d->output_hex) {
-      nval = 4 * d->noutput;
-      val = m78cli_xmalloc((nval ? nval : 1) * sizeof *val);
-      for (size_t i = 0; i < nval; i++)
-        val[i] = (int8_t)(uint8_t)(d->output[i / 4] >> (8 * (i % 4)));
-      if (want < 0)
-        want = (long)nval;
-      if ((long)d->noutput != (want + 3) / 4) {
-        snprintf(err, errlen, "%s: %zu words, but the output of layer %d is %ld bytes = %ld words (CNN_NUM_OUTPUTS)%s",
-                 file, d->noutput, l, want, (want + 3) / 4, (long)d->noutput < (want + 3) / 4 ? ": truncated?" : "");
+    nval = d->noutput;
+    val = m78cli_xmalloc((nval ? nval : 1) * sizeof *val);
+    for (size_t i = 0; i < nval; i++) {
+      if (d->output[i] < -128 || d->output[i] > 255) {
+        snprintf(err, errlen, "%s: value %zu (%lld) is not an 8-bit value", file, i + 1, (long long)d->output[i]);
         free(val);
         return -1;
       }
-      nval = (size_t)want;
-    } else {
-      nval = d->noutput;
-      val = m78cli_xmalloc((nval ? nval : 1) * sizeof *val);
-      for (size_t i = 0; i < nval; i++) {
-        if (d->output[i] < -128 || d->output[i] > 255) {
-          snprintf(err, errlen, "%s: value %zu (%lld) is not an 8-bit value (layer %d has 8-bit output)", file, i + 1,
-                   (long long)d->output[i], l);
-          free(val);
-          return -1;
-        }
-        val[i] = (int8_t)(uint8_t)d->output[i];
-      }
-      if (want < 0)
-        want = (long)nval;
-      if ((long)nval != want) {
-        snprintf(err, errlen, "%s: %zu values, but the output of layer %d holds %ld (CNN_NUM_OUTPUTS)%s", file, nval,
-                 l, want, (long)nval < want ? ": truncated?" : "");
-        free(val);
-        return -1;
-      }
+      val[i] = (int8_t)(uint8_t)d->output[i];
     }
-  }
-  if (npix <= 0 || want % npix || want / npix > L->c) {
-    snprintf(err, errlen, "%s: %ld values do not fit layer %d's output (%d slots of %dx%d)", file, want, l, L->c, L->h,
-             L->w);
-    free(val);
-    return -1;
-  }
-  int channels = (int)(want / npix);
-  /* where each (slot, pixel) of the layer is, for instance numbers */
-  long *where = m78cli_xmalloc((size_t)L->c * (size_t)npix * sizeof *where);
-  for (size_t i = 0; i < (size_t)L->c * (size_t)npix; i++)
-    where[i] = -1;
-  const struct m78_fp_layer *F = &s->fp.layers[l];
-  for (size_t k = 0; k < F->nruns; k++) {
-    const struct m78_fp_run *r = &F->runs[k];
-    for (uint32_t i = 0; i < r->count; i++) {
-      uint32_t word = r->word0 + (uint32_t)((int32_t)i * r->step);
-      int lane = r->lanes == 0xF ? 0 : __builtin_ctz(r->lanes);
-      where[(size_t)r->channel * (size_t)npix + (size_t)r->pixel0 + i] =
-          ((long)r->inst * M78_SRAM_WORDS * 4 + (long)word * 4) * 4 + lane;
-    }
-  }
-  for (int c = 0; c < channels; c++) {
-    int slot = channels == L->c ? c : m78_channel_slot(channels, L->c, L->spp, L->passes, L->gaps, c);
-    if (slot < 0) {
-      snprintf(err, errlen, "%s: cannot map %d channels onto layer %d's %d output slots", file, channels, l, L->c);
+    if (nval != total) {
+      snprintf(err, errlen, "%s: %zu values, but cnn_unload() writes %zu 8-bit values%s", file, nval, total,
+               nval < total ? ": truncated?" : "");
       free(val);
-      free(where);
       return -1;
     }
-    for (int pix = 0; pix < npix; pix++) {
-      int64_t exp = out_value(L, slot, pix), dev = val[(size_t)c * (size_t)npix + (size_t)pix];
-      long w = where[(size_t)slot * (size_t)npix + (size_t)pix];
-      int lane = w >= 0 ? (int)(w % 4) : 0;
-      uint32_t diff = L->elem == 4 ? (uint32_t)(exp ^ dev) : (uint32_t)((uint8_t)exp ^ (uint8_t)dev) << (8 * lane);
-      uint32_t devw = L->elem == 4 ? (uint32_t)dev : (uint32_t)(uint8_t)dev << (8 * lane);
-      struct obs ob = {l, slot, pix, L->elem, exp, dev, diff, devw & diff, w >= 0 ? w / 4 : -1, lane,
-                       d->output_file, 0};
-      push(list, &ob);
+  }
+
+  size_t base = 0;
+  for (int i = 0; i < nparts; i++) {
+    const struct m78cli_unload_part *u = &parts[i];
+    int l = u->layer;
+    const struct layer *L = &s->layers[l];
+    int npix = L->h * L->w, channels = u->c, lpix = u->h * u->w;
+    int mp = eltwise_mp(L, u) ? u->c / L->c : 0;
+    int *slots = m78cli_xmalloc((size_t)channels * sizeof *slots);
+    for (int c = 0; c < channels; c++) {
+      /* passthrough layers keep their channels in pass-major order */
+      slots[c] = mp ? c % L->c
+                 : channels == L->c || L->passthrough ? c
+                                                      : m78_channel_slot(channels, L->c, L->spp, L->passes, L->gaps, c);
+      if (slots[c] < 0) {
+        snprintf(err, errlen, "%s: cannot map %d channels onto layer %d's %d output slots", file, channels, l, L->c);
+        free(val);
+        free(slots);
+        return -1;
+      }
     }
+    size_t *index = m78cli_xmalloc((size_t)channels * (size_t)lpix * sizeof *index);
+    part_order(L, slots, channels, lpix, base, index);
+    base += (size_t)channels * (size_t)lpix;
+    /* where each (slot, pixel) is in data memory, for instance numbers */
+    long *where = m78cli_xmalloc((size_t)L->c * (size_t)npix * sizeof *where);
+    for (size_t k = 0; k < (size_t)L->c * (size_t)npix; k++)
+      where[k] = -1;
+    const struct m78_fp_layer *F = &s->fp.layers[l];
+    for (size_t k = 0; k < F->nruns; k++) {
+      const struct m78_fp_run *r = &F->runs[k];
+      for (uint32_t j = 0; j < r->count; j++) {
+        uint32_t word = r->word0 + (uint32_t)((int32_t)j * r->step);
+        int lane = r->lanes == 0xF ? 0 : __builtin_ctz(r->lanes);
+        where[(size_t)r->channel * (size_t)npix + (size_t)r->pixel0 + j] =
+            ((long)r->inst * M78_SRAM_WORDS * 4 + (long)word * 4) * 4 + lane;
+      }
+    }
+    for (int c = 0; c < channels; c++) {
+      int slot = slots[c];
+      for (int lp = 0; lp < lpix; lp++) {
+        /* a multi-pass element-wise layer run as one pass over H x passes
+         * rows: hardware pixel lp * passes + pass (izer EMULATE_ELTWISE_MP) */
+        int pix = mp ? lp * mp + c / L->c : lp;
+        int64_t exp = out_value(L, slot, pix), dev = val[index[(size_t)c * (size_t)lpix + (size_t)lp]];
+        long w = where[(size_t)slot * (size_t)npix + (size_t)pix];
+        int lane = w >= 0 ? (int)(w % 4) : 0;
+        uint32_t diff = L->elem == 4 ? (uint32_t)(exp ^ dev) : (uint32_t)((uint8_t)exp ^ (uint8_t)dev) << (8 * lane);
+        uint32_t devw = L->elem == 4 ? (uint32_t)dev : (uint32_t)(uint8_t)dev << (8 * lane);
+        struct obs ob = {l, slot, pix, L->elem, exp, dev, diff, devw & diff, w >= 0 ? w / 4 : -1, lane,
+                         d->output_file, 0};
+        push(list, &ob);
+      }
+    }
+    free(slots);
+    free(index);
+    free(where);
   }
   free(val);
-  free(where);
   return 0;
 }
 

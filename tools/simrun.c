@@ -153,3 +153,30 @@ out:
   m78fw_paths_free(&paths);
   return rc;
 }
+
+int m78cli_unload_parts(const char *fwdir, struct m78cli_unload_part *parts)
+{
+  char *p = m78cli_path_join(fwdir, "cnn.c");
+  char *text = m78cli_read_file(p, NULL);
+  free(p);
+  int n = 0;
+  static const char key[] = "Custom unload for this network, ";
+  for (char *s = text ? strstr(text, key) : NULL; s; s = strstr(s + 1, key)) {
+    struct m78cli_unload_part u;
+    const char *t = s + strlen(key);
+    if (strncmp(t, "unload sequence", 15) == 0) {
+      n = -1;
+      break;
+    }
+    if (n < M78CLI_MAX_UNLOAD_PARTS &&
+        sscanf(t, "layer %d: %d-bit data, shape: (%d, %d, %d)", &u.layer, &u.bits, &u.c, &u.h, &u.w) == 5) {
+      parts[n++] = u;
+    } else if (n < M78CLI_MAX_UNLOAD_PARTS &&
+               sscanf(t, "layer %d: %d-bit data, shape: (%d, %d)", &u.layer, &u.bits, &u.c, &u.h) == 4) {
+      u.w = 1; /* 1-D */
+      parts[n++] = u;
+    }
+  }
+  free(text);
+  return n;
+}

@@ -25,6 +25,7 @@
 #include "m78_config.h"
 #include "report.h"
 #include "trace.h"
+#include "sramdump.h"
 
 int m78cli_cmd_replay(int argc, char **argv);
 int m78cli_cmd_trace(int argc, char **argv);
@@ -81,7 +82,8 @@ static void replay_help(FILE *out)
           "\n"
           "options:\n"
           "  --json FILE           write the run report (as 'run --json' does)\n"
-          "  --dump-layers OUTDIR  write each layer's output (as 'run --dump-layers' does)\n"
+          "  --dump-layers OUTDIR  write each layer's output, the data memory image, the\n"
+          "                        footprints and layer 0's input (as 'run --dump-layers' does)\n"
           "  --no-table            do not print the table\n"
           "  -q, --quiet           print nothing but errors\n"
           "  -h, --help            show this help\n"
@@ -148,6 +150,8 @@ static int write_dumps(const m78_sim *sim, const struct m78_inputcap *cap, const
   }
   char err[512];
   int rc = m78_dump_layers(sim, tmp, err, sizeof err);
+  if (rc == 0)
+    rc = m78_dump_sram(sim, tmp, err, sizeof err); /* as the firmware process writes them */
   if (rc == 0 && cap)
     rc = m78_inputcap_write(cap, tmp, err, sizeof err);
   if (rc != 0)
@@ -227,6 +231,7 @@ int m78cli_cmd_replay(int argc, char **argv)
     return M78CLI_EXIT_ERROR;
   }
   m78_sim_keep_outputs(sim, 1); /* as the firmware process: the report carries the final output */
+  m78_sim_set_clock_hz(sim, t.cnn_hz); /* the energy model's time base, as the firmware programmed it */
   struct replay_cap cap = {.sim = sim};
   m78_inputcap_init(&cap.cap);
   if (dump) {
@@ -665,8 +670,10 @@ static int diff_memory(struct walker *wa, struct walker *wb, FILE *out)
 {
   /* work on copies: the walkers go on appending */
   struct memw *a = m78cli_xmalloc((wa->nmem + 1) * sizeof *a), *b = m78cli_xmalloc((wb->nmem + 1) * sizeof *b);
-  memcpy(a, wa->mem, wa->nmem * sizeof *a);
-  memcpy(b, wb->mem, wb->nmem * sizeof *b);
+  if (wa->nmem)
+    memcpy(a, wa->mem, wa->nmem * sizeof *a);
+  if (wb->nmem)
+    memcpy(b, wb->mem, wb->nmem * sizeof *b);
   size_t na = last_writes(a, wa->nmem), nb = last_writes(b, wb->nmem);
   struct {
     const char *name;

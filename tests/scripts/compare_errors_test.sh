@@ -47,7 +47,7 @@ printf 'Data mismatch (1/4) at address 0x50401000: Expected 0x1234, read\n' >"$w
 expect2 "an unreadable Data mismatch line" 'dm.log:1: cannot read this Data mismatch line' $c --device "$work/dm.log"
 
 printf 'fffecf58 00016cc1 0000b1ac 0000749a ffff7268\nfffe0062 fffbd7f1 00065b68 fffdbad1\n' >"$work/nine.hex"
-expect2 "output buffer one word short" 'nine.hex: 9 values, but the output of layer 4 holds 10 32-bit values \(CNN_NUM_OUTPUTS\): truncated' $c --device "$work/nine.hex"
+expect2 "output buffer one word short" 'nine.hex: 9 values, but cnn_unload\(\) writes 10 32-bit values: truncated' $c --device "$work/nine.hex"
 printf 'fffecf58 00016cc1 0000b1ac 0000749a ffff7268\nfffe0062 fffbd7f1 0x00065g68 fffdbad1 000061f1\n' >"$work/bad.hex"
 expect2 "output buffer with a bad token" 'bad.hex:2: not a hex word or a decimal number: .0x00065g68.' $c --device "$work/bad.hex"
 printf '0x1, 2, 3\n' >"$work/mixed.csv"

@@ -2,8 +2,10 @@
 # Record, then replay, every corpus case: the replay (no firmware) must
 # write the same JSON report and the same layer dumps, byte for byte, as
 # the recorded run, and every read the firmware made must return the
-# recorded value again.  This checks run/replay identity, not correctness:
-# a case whose firmware check fails is compared all the same.
+# recorded value again; `trace show` and `trace diff` (of the trace with
+# itself: identical) must read every trace.  This checks run/replay
+# identity, not correctness: a case whose firmware check fails is
+# compared all the same.
 # usage: trace_corpus_test.sh MAX78SIM CORPUS_DIR WORKDIR [JOBS]
 set -u
 m=$1 corpus=$2 work=$3 jobs=${4:-2}
@@ -28,6 +30,10 @@ one() { # case: prints one line, writes it to $work/<case>.result
       line="DIFF $c: JSON reports differ: $(diff "$d/run.json" "$d/rep.json" | head -4 | tr '\n' ' ')"
     elif ! diff -r "$d/run-d" "$d/rep-d" >/dev/null 2>&1; then
       line="DIFF $c: layer dumps differ: $(diff -rq "$d/run-d" "$d/rep-d" 2>&1 | head -2 | tr '\n' ' ')"
+    elif ! "$m" trace show "$d/trace.json" >/dev/null 2>"$d/show.err"; then
+      line="DIFF $c: trace show failed: $(grep . "$d/show.err" | tail -1)"
+    elif ! "$m" trace diff "$d/trace.json" "$d/trace.json" >/dev/null 2>"$d/diff.err"; then
+      line="DIFF $c: trace diff of the trace with itself does not say identical: $(grep . "$d/diff.err" | tail -1)"
     else
       local n; n=$(ls "$d/run-d" | grep -c '^L')
       line="SAME $c (run exit $rrc, $n layer dumps, trace $(wc -c < "$d/trace.json") bytes)"
