@@ -8,7 +8,10 @@
  * check prints *** PASS *** (max78sim exits 0) and every layer with an
  * "output" entry in expected.json matches byte for byte.  The first
  * mismatching layer is reported with the channel, row and column of its
- * first differing value, since later layers inherit the error.
+ * first differing value, since later layers inherit the error.  It
+ * also checks the output footprint the run wrote (footprint.bin, what
+ * `max78sim compare` maps device data with): every data memory byte a
+ * layer wrote last must hold that layer's output value.
  *
  * Cases run in forked workers (--jobs); each worker writes its lines to
  * a file, and the parent prints them in case order as soon as every
@@ -19,6 +22,7 @@
 #define _GNU_SOURCE
 #include <cjson/cJSON.h>
 #include "report.h"
+#include "sramdump.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -443,6 +447,17 @@ static int run_case(const struct options *o, const struct kase *k, struct m78cli
       free(msg);
     }
   }
+  /* The output footprint (what compare maps device data with) must put
+   * every layer's values exactly where the engine left them. */
+  int fp_bad = 0;
+  if (rc == 0 && differ == 0) {
+    char fmsg[512];
+    long checked = 0;
+    if (m78_footprint_check(dump_dir, &checked, fmsg, sizeof fmsg) != 0) {
+      m78cli_buf_printf(out, "%s: footprint: %s\n", k->name, fmsg);
+      fp_bad = 1;
+    }
+  }
   free(dump_dir);
 
   struct m78cli_buf layer_note = {0};
@@ -458,6 +473,8 @@ static int run_case(const struct options *o, const struct kase *k, struct m78cli
     m78cli_buf_printf(out, "%s\n", first_msg);
   if (rc < 0) {
     m78cli_buf_printf(out, "FAIL %s: %s\n", k->name, why);
+  } else if (fp_bad) {
+    m78cli_buf_printf(out, "FAIL %s: the output footprint disagrees with the simulated data memory\n", k->name);
   } else if (rc == 0 && differ == 0 && report_says_pass(tmp)) {
     m78cli_buf_printf(out, "PASS %s (%d layer%s compared)\n", k->name, compared, compared == 1 ? "" : "s");
     passed = 1;

@@ -23,8 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench.h"
 #include "cli_util.h"
+#include "commands.h"
 #include "fwbuild.h"
 
 #define DEFAULT_RUNS 5

@@ -625,6 +625,8 @@ static const struct layer_column layer_columns[] = {
     {"MACs", M78CLI_RIGHT, NULL, "macs", 0},
     {"cycles", M78CLI_RIGHT, NULL, "cycles", 0},
     {"time us", M78CLI_RIGHT, NULL, "time_us", 2},
+    {"energy uJ", M78CLI_RIGHT, NULL, "energy_uj", 3},
+    {"MAC/cycle", M78CLI_RIGHT, NULL, "macs_per_cycle", 1},
 };
 #define LAYER_COLUMNS ((int)(sizeof layer_columns / sizeof layer_columns[0]))
 
@@ -690,11 +692,80 @@ static void print_layer_table(const cJSON *layers, FILE *out)
   }
   int row = m78cli_table_add_row(&t, 1);
   m78cli_table_set(&t, row, 0, "total");
+  double macs = 0, cycles = 0;
+  for (int c = 1; c < LAYER_COLUMNS; c++) {
+    if (layer_columns[c].key && strcmp(layer_columns[c].key, "macs") == 0)
+      macs = total[c];
+    if (layer_columns[c].key && strcmp(layer_columns[c].key, "cycles") == 0)
+      cycles = total[c];
+  }
   for (int c = 1; c < LAYER_COLUMNS; c++) {
     if (!have_total[c])
       continue;
-    snprintf(cell, sizeof cell, "%.*f", layer_columns[c].decimals, total[c]);
+    double v = total[c];
+    if (strcmp(layer_columns[c].key, "macs_per_cycle") == 0) /* a rate: the whole network's */
+      v = cycles > 0 ? macs / cycles : 0;
+    snprintf(cell, sizeof cell, "%.*f", layer_columns[c].decimals, v);
     m78cli_table_set(&t, row, c, cell);
+  }
+  m78cli_table_print(&t, out);
+  m78cli_table_free(&t);
+}
+
+/* Streaming layers: how long the machine waited for input. */
+static void print_stalls(const cJSON *layers, FILE *out)
+{
+  const cJSON *l;
+  cJSON_ArrayForEach(l, layers)
+  {
+    double stall = number_or(l, "stall_cycles", 0);
+    if (stall > 0)
+      fprintf(out, "layer %.0f (streaming) waited %.0f cycles for FIFO data\n", number_or(l, "index", -1), stall);
+  }
+}
+
+static void print_loading(const cJSON *loading, FILE *out)
+{
+  static const struct {
+    const char *key, *label;
+  } rows[] = {{"weights", "weight load"}, {"bias", "bias load"}, {"input", "input load"}};
+  if (!cJSON_IsObject(loading))
+    return;
+  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(loading, rows[i].key);
+    if (!cJSON_IsObject(p) || number_or(p, "accesses", 0) == 0)
+      continue;
+    fprintf(out, "%s: %.2f us, %.3f uJ (%.0f bytes, %.1f MB/s", rows[i].label, number_or(p, "time_us", 0),
+            number_or(p, "energy_uj", 0), number_or(p, "bytes", 0), number_or(p, "mb_per_s", 0));
+    if (number_or(p, "segments", 1) > 1)
+      fprintf(out, ", %.0f times", number_or(p, "segments", 1));
+    fprintf(out, ")\n");
+  }
+}
+
+static void print_monitor(const cJSON *mon, FILE *out)
+{
+  const cJSON *stages = cJSON_GetObjectItemCaseSensitive(mon, "stages");
+  if (!cJSON_IsArray(stages))
+    return;
+  fprintf(out,
+          "\npower monitor (EVKit, CNN power mode): per repetition of %.0f, energy above the idle baseline "
+          "(%.3f mW)\n",
+          number_or(mon, "repetitions", 100), number_or(mon, "idle_mw", 0));
+  const char *headers[3] = {"stage", "time us", "energy uJ"};
+  enum m78cli_align align[3] = {M78CLI_LEFT, M78CLI_RIGHT, M78CLI_RIGHT};
+  struct m78cli_table t;
+  m78cli_table_init(&t, 3, headers, align);
+  const cJSON *st;
+  char cell[64];
+  cJSON_ArrayForEach(st, stages)
+  {
+    int row = m78cli_table_add_row(&t, strcmp(string_or(st, "name", ""), "inference") == 0);
+    m78cli_table_set(&t, row, 0, string_or(st, "name", "?"));
+    snprintf(cell, sizeof cell, "%.2f", number_or(st, "time_us", 0));
+    m78cli_table_set(&t, row, 1, cell);
+    snprintf(cell, sizeof cell, "%.3f", number_or(st, "energy_uj", 0));
+    m78cli_table_set(&t, row, 2, cell);
   }
   m78cli_table_print(&t, out);
   m78cli_table_free(&t);
@@ -716,10 +787,20 @@ void m78cli_report_print(const cJSON *report, FILE *out)
   } else {
     fprintf(out, "inference: %.0f cycles, %.2f us at %s MHz (%s/%.0f)", number_or(inf, "cycles", 0),
             number_or(inf, "time_us", 0), mhz, string_or(clock, "source", "?"), number_or(clock, "divider", 1));
+    if (cJSON_GetObjectItemCaseSensitive(inf, "energy_uj"))
+      fprintf(out, ", %.3f uJ (dynamic %.3f, static %.3f)", number_or(inf, "energy_uj", 0),
+              number_or(inf, "dynamic_uj", 0), number_or(inf, "static_uj", 0));
     if (runs > 1)
       fprintf(out, ", %.0f inferences started", runs);
     fputc('\n', out);
+    if (cJSON_GetObjectItemCaseSensitive(inf, "wall_us"))
+      fprintf(out, "inference as the CPU sees it (master enable to the end of the interrupt): %.2f us, %.3f uJ "
+                   "(power-monitor view)\n",
+              number_or(inf, "wall_us", 0), number_or(inf, "monitor_uj", 0));
   }
+  print_stalls(layers, out);
+  print_loading(cJSON_GetObjectItemCaseSensitive(report, "loading"), out);
+  print_monitor(cJSON_GetObjectItemCaseSensitive(report, "power_monitor"), out);
 
   const cJSON *counters = cJSON_GetObjectItemCaseSensitive(report, "counters");
   static const struct {
@@ -748,6 +829,69 @@ void m78cli_report_print(const cJSON *report, FILE *out)
     else if (err)
       fprintf(out, "layer %.0f: %s\n", index, err);
   }
+}
+
+/* ---- run reports: the command's additions ---- */
+
+cJSON *m78cli_report_with_run(const cJSON *report, const char *firmware, const char *kat)
+{
+  cJSON *out = cJSON_CreateObject();
+  int added = 0;
+  const cJSON *item;
+  cJSON_ArrayForEach(item, report)
+  {
+    if (strcmp(item->string, "firmware") == 0 || strcmp(item->string, "kat") == 0)
+      continue;
+    cJSON_AddItemToObject(out, item->string, cJSON_Duplicate(item, 1));
+    if (strcmp(item->string, "version") == 0) {
+      cJSON_AddStringToObject(out, "firmware", firmware);
+      cJSON_AddStringToObject(out, "kat", kat);
+      added = 1;
+    }
+  }
+  if (!added) {
+    cJSON_AddStringToObject(out, "firmware", firmware);
+    cJSON_AddStringToObject(out, "kat", kat);
+  }
+  return out;
+}
+
+int m78cli_write_json(const char *path, const cJSON *doc)
+{
+  char *text = cJSON_Print(doc);
+  if (!text) {
+    errno = ENOMEM;
+    return -1;
+  }
+  size_t len = strlen(text);
+  text = m78cli_xrealloc(text, len + 2);
+  memcpy(text + len, "\n", 2);
+  int rc = m78cli_write_file_atomic(path, text, len + 1);
+  free(text);
+  return rc;
+}
+
+int m78cli_move_files(const char *from_dir, const char *to_dir)
+{
+  size_t n = 0;
+  char **names = m78cli_list_dir(from_dir, &n);
+  int rc = 0;
+  if (!names) {
+    m78cli_error("%s: %s", from_dir, strerror(errno));
+    return -1;
+  }
+  for (size_t i = 0; i < n; i++) {
+    char *from = m78cli_path_join(from_dir, names[i]);
+    char *to = m78cli_path_join(to_dir, names[i]);
+    if (m78cli_is_file(from) && rename(from, to) != 0) {
+      m78cli_error("%s: %s", to, strerror(errno));
+      rc = -1;
+    }
+    free(from);
+    free(to);
+  }
+  m78cli_free_list(names, n);
+  return rc;
 }
 
 /* ---- layer dumps ---- */

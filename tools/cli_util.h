@@ -134,6 +134,17 @@ void m78cli_report_print(const struct cJSON *report, FILE *out);
 /* "60x28x28" from a [C, H, W] array; "?" when absent or malformed. */
 void m78cli_format_shape(const struct cJSON *shape, char *buf, size_t len);
 
+/* The report with "firmware" and "kat" after "version" (at the end if
+ * there is no version), as docs/report-schema.md shows them.  `run` and
+ * `replay` both write reports through this and m78cli_write_json, so
+ * the same simulation gives the same bytes. */
+struct cJSON *m78cli_report_with_run(const struct cJSON *report, const char *firmware, const char *kat);
+/* cJSON_Print of DOC plus a newline, written atomically. */
+int m78cli_write_json(const char *path, const struct cJSON *doc);
+/* Moves the regular files of FROM_DIR into TO_DIR, each by one rename
+ * (same file system); prints a message for each failure. */
+int m78cli_move_files(const char *from_dir, const char *to_dir);
+
 /* ---- layer dumps ---- */
 
 /* Bytes per value of a corpus dtype ("int8", "int32le"), 0 if unknown. */

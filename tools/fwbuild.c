@@ -329,7 +329,8 @@ static int hash_inputs(const struct m78fw_paths *p, const char *dir, const char 
 
 static int is_source(const char *dir, const char *name)
 {
-  if (name[0] == '.' || !(m78cli_has_suffix(name, ".c") || m78cli_has_suffix(name, ".h")))
+  if (name[0] == '.' ||
+      !(m78cli_has_suffix(name, ".c") || m78cli_has_suffix(name, ".h") || m78cli_has_suffix(name, ".inc")))
     return 0;
   char *path = m78cli_path_join(dir, name);
   int ok = m78cli_is_file(path);
@@ -483,6 +484,10 @@ static void emit_line(const struct m78fw_run_opts *o, struct m78fw_run_result *r
       r->saw_pass = 1;
     if (memmem(line, len, "*** FAIL ***", 12))
       r->saw_fail = 1;
+    if (memmem(line, len, "*** CAPTURE DONE ***", 20))
+      r->saw_capture = 1;
+    if (o->console)
+      m78cli_buf_add(o->console, line, len);
     if (!o->quiet) {
       fwrite(line, 1, len, stdout);
       fflush(stdout);
@@ -541,8 +546,14 @@ int m78fw_run(const struct m78fw_run_opts *o, struct m78fw_run_result *r)
   char *report_env = m78cli_xasprintf("M78SIM_REPORT=%s", o->report_path);
   char *dump_env = o->dump_dir ? m78cli_xasprintf("M78SIM_DUMP_DIR=%s", o->dump_dir) : m78cli_xstrdup("M78SIM_DUMP_DIR");
   char *cycles_env = m78cli_xasprintf("M78SIM_MAX_CYCLES=%llu", (unsigned long long)o->max_cycles);
-  const char *env[16] = {report_env, dump_env, cycles_env};
-  size_t nenv = 3;
+  char *tl_env = o->timeline ? m78cli_xasprintf("M78SIM_TIMELINE=%s", o->timeline) : m78cli_xstrdup("M78SIM_TIMELINE");
+  char *record_env = o->record_path ? m78cli_xasprintf("M78SIM_RECORD=%s", o->record_path) : m78cli_xstrdup("M78SIM_RECORD");
+  char *fault_env = o->faults && *o->faults ? m78cli_xasprintf("M78SIM_FAULTS=%s", o->faults) : m78cli_xstrdup("M78SIM_FAULTS");
+  char *limit_env = o->has_layer_limit ? m78cli_xasprintf("M78SIM_LAYER_LIMIT=%d", o->layer_limit)
+                                        : m78cli_xstrdup("M78SIM_LAYER_LIMIT");
+  char *live_env = o->live_dir ? m78cli_xasprintf("M78SIM_LIVE_DIR=%s", o->live_dir) : m78cli_xstrdup("M78SIM_LIVE_DIR");
+  const char *env[24] = {report_env, dump_env, cycles_env, tl_env, record_env, fault_env, limit_env, live_env};
+  size_t nenv = 8;
   for (const char *const *e = o->env; e && *e && nenv + 1 < sizeof env / sizeof env[0]; e++)
     env[nenv++] = *e;
   env[nenv] = NULL;
@@ -569,6 +580,11 @@ int m78fw_run(const struct m78fw_run_opts *o, struct m78fw_run_result *r)
   free(report_env);
   free(dump_env);
   free(cycles_env);
+  free(tl_env);
+  free(record_env);
+  free(fault_env);
+  free(limit_env);
+  free(live_env);
   if (pid < 0) {
     close(out[0]);
     close(err[0]);
@@ -599,7 +615,15 @@ int m78fw_run(const struct m78fw_run_opts *o, struct m78fw_run_result *r)
       double left = deadline - now_s();
       wait_ms = left <= 0 ? 0 : left > 1e6 ? 1000000000 : (int)(left * 1000) + 1;
     }
+    if (o->cancel && (wait_ms < 0 || wait_ms > 100))
+      wait_ms = 100;
     int n = poll(pfd, (nfds_t)np, wait_ms);
+    if (o->cancel && *o->cancel) {
+      r->cancelled = 1;
+      kill(pid, SIGKILL);
+      killed = 1;
+      break;
+    }
     if (got_signal) {
       r->interrupted = got_signal;
       kill(pid, SIGKILL);
@@ -649,7 +673,11 @@ int m78fw_run(const struct m78fw_run_opts *o, struct m78fw_run_result *r)
       break;
     if (w < 0 && errno != EINTR)
       break;
-    if (got_signal && !killed) {
+    if (!killed && o->cancel && *o->cancel) {
+      r->cancelled = 1;
+      kill(pid, SIGKILL);
+      killed = 1;
+    } else if (got_signal && !killed) {
       r->interrupted = got_signal;
       kill(pid, SIGKILL);
       killed = 1;

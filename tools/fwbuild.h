@@ -69,7 +69,8 @@ char *m78fw_corpus_dir(void);
 char *m78fw_cache_root(void);
 
 /* Returns the path of the (cached or freshly built) executable, or NULL
- * after printing an error.  LABEL names the firmware in messages. */
+ * after printing an error.  LABEL names the firmware in messages.  Every
+ * *.c of DIR is compiled; *.c, *.h and *.inc files go into the key. */
 char *m78fw_build(const struct m78fw_paths *p, const char *dir, const char *label, int rebuild);
 
 /* The compile command for the sources (names inside ABSDIR); OUTPUT is
@@ -82,9 +83,17 @@ struct m78fw_run_opts {
   const char *exe;
   const char *report_path; /* M78SIM_REPORT */
   const char *dump_dir;    /* M78SIM_DUMP_DIR, or NULL */
+  const char *timeline;    /* M78SIM_TIMELINE, or NULL */
+  const char *record_path; /* M78SIM_RECORD (register trace), or NULL */
   uint64_t max_cycles;     /* M78SIM_MAX_CYCLES */
   double timeout_s;        /* wall-clock safety limit, 0 = none */
   int quiet;               /* drop the console; hold stderr for errors */
+  const char *faults;      /* M78SIM_FAULTS (';'-separated specs), or NULL */
+  int has_layer_limit;     /* pass layer_limit as M78SIM_LAYER_LIMIT */
+  int layer_limit;
+  struct m78cli_buf *console; /* if not NULL, receives the firmware's stdout */
+  const char *live_dir;    /* M78SIM_LIVE_DIR (the viewer's live mode), or NULL */
+  const volatile int *cancel; /* when it becomes non-zero, the child is killed */
   const char *const *env;  /* more NAME=value settings for the child, NULL-terminated (or NULL) */
 };
 
@@ -94,7 +103,9 @@ struct m78fw_run_result {
   int signal;    /* killed by this signal (not by us) */
   int timed_out; /* killed by us at the wall-clock limit */
   int interrupted; /* we received this signal (SIGINT, SIGTERM, SIGHUP) */
+  int cancelled; /* killed because *cancel became non-zero */
   int saw_pass, saw_fail;
+  int saw_capture; /* "*** CAPTURE DONE ***" (max78sim capture firmware) */
   struct m78cli_buf held_stderr; /* quiet mode: the child's last stderr lines */
 };
 

@@ -11,6 +11,10 @@
  * with a private report file and dump folder, and turns the firmware's
  * PASS/FAIL line, its exit code and its report into our exit code
  * (0 PASS, 1 FAIL, 2 anything else) and the per-layer table.
+ *
+ * `view` is `run` with the viewer (view_cmd.c) opened over the run's
+ * dumps afterwards, or during the run in live mode; it also opens a
+ * folder of dumps that an earlier run wrote.
  */
 #define _GNU_SOURCE
 #include <cjson/cJSON.h>
@@ -22,16 +26,22 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "bench.h"
 #include "cli_util.h"
+#include "commands.h"
 #include "fwbuild.h"
 #include "report.h"
 #include "m78_config.h"
+#include "trace.h"
+#include "view_cmd.h"
 
 #define DEFAULT_MAX_CYCLES 2000000000ull
 #define DEFAULT_TIMEOUT_S 600.0
 
 static int cmd_run(int argc, char **argv);
+static int cmd_view(int argc, char **argv);
+int m78cli_cmd_bench_energy(int argc, char **argv);
+int m78cli_cmd_replay(int argc, char **argv);
+int m78cli_cmd_trace(int argc, char **argv);
 
 struct command {
   const char *name;
@@ -41,6 +51,12 @@ struct command {
 
 static const struct command commands[] = {
     {"run", cmd_run, "build a synthesized firmware folder and run it on the simulator"},
+    {"view", cmd_view, "run a firmware and look at every layer in the SDL2 viewer"},
+    {"bench-energy", m78cli_cmd_bench_energy, "compare the energy model with the measured CIFAR-10 layers"},
+    {"replay", m78cli_cmd_replay, "replay a register trace on the simulator, without firmware"},
+    {"trace", m78cli_cmd_trace, "show a register trace decoded, or diff two traces"},
+    {"compare", m78cli_cmd_compare, "compare a board's data (SRAM dumps, console log, output) with the simulation"},
+    {"capture", m78cli_cmd_capture, "write a firmware that prints one layer's data memory on the board"},
     {"bench", m78cli_cmd_bench, "time the simulator's inference on networks against the chip's"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
@@ -54,7 +70,7 @@ static void print_usage(FILE *out)
                "\n"
                "commands:\n");
   for (size_t i = 0; i < NCOMMANDS; i++)
-    fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "  %-13s %s\n", commands[i].name, commands[i].summary);
   fprintf(out, "\n'max78sim COMMAND --help' describes a command's options.\n");
 }
 
@@ -93,10 +109,16 @@ struct run_opts {
   const char *dir;
   const char *json;
   const char *dump;
+  const char *timeline;
+  const char *record;
   uint64_t max_cycles;
   uint64_t threads;
   double timeout_s;
+  char *faults; /* ';'-separated canonical specs, or NULL */
   int quiet, no_table, rebuild, help;
+  int view_cmd;                /* `view` rather than `run` */
+  const char *cmd;             /* "run" or "view", for messages */
+  struct m78cli_view_opts v;
 };
 
 static void run_help(FILE *out)
@@ -112,6 +134,11 @@ static void run_help(FILE *out)
           "  --json FILE           write the run report (JSON, docs/report-schema.md)\n"
           "  --dump-layers OUTDIR  write each layer's output as OUTDIR/Lnn.i8 or Lnn.i32\n"
           "                        and OUTDIR/layers.json (OUTDIR is created if missing)\n"
+          "  --timeline FILE       write a Chrome/Perfetto trace (trace-event JSON): CNN\n"
+          "                        layers per quadrant, streaming layers and their FIFO\n"
+          "                        stalls, the interrupt, the CPU's phases, LED triggers\n"
+          "  --record FILE         write the register trace of the run (traces/FORMAT.md);\n"
+          "                        'max78sim replay FILE' reproduces the run without firmware\n"
           "  --max-cycles N        budget of simulated CNN cycles (default %llu)\n"
           "  --timeout SEC         wall-clock safety limit in seconds (default %.0f, 0: none)\n"
           "  --threads N           host threads of the simulator's engine (default 1, at\n"
@@ -120,20 +147,71 @@ static void run_help(FILE *out)
           "                        (its error output is still shown if the run fails)\n"
           "  --no-table            do not print the table\n"
           "  --rebuild             build the firmware even if a cached build exists\n"
+          "  --view                open the viewer after the run (or during it with --live);\n"
+          "                        the viewer options of 'max78sim view --help' apply\n"
+          "  --fault SPEC          simulate a faulty board (repeatable, at most %d):\n"
+          "      sram:inst=I,bit=B,value=V[,word=W][,layer=L]\n"
+          "                        bit B (0-31) of data memory instance I (0-15) stuck at\n"
+          "                        V (0/1) in every word (or word W); with layer=L only in\n"
+          "                        the words layer L writes, else always (input too)\n"
+          "      kernel:proc=P,col=C,byte=K,xor=X\n"
+          "                        kernel memory of processor P (0-63), column C (0-767):\n"
+          "                        byte K (0-8; byte k is bits 8k+7..8k of the 72-bit word)\n"
+          "                        reads XORed with X (1-255) during the inference\n"
+          "      shift:layer=L,delta=D\n"
+          "                        layer L's output shift changed by D (-15..15)\n"
           "  -h, --help            show this help\n"
           "\n"
-          "Exit status: 0 the firmware printed *** PASS ***, 1 it printed *** FAIL ***,\n"
-          "2 anything else (bad usage or input, firmware does not compile, cycle budget\n"
-          "exhausted, firmware hangs or crashes, no valid report).\n"
+          "With --dump-layers the folder also gets sram.bin (the final data memory, four\n"
+          "quadrants of 128 KiB in address order) and footprint.bin (which data memory\n"
+          "bytes each layer wrote; tools/lib/sramdump.h).\n"
+          "\n"
+          "Exit status: 0 the firmware printed *** PASS *** (or, for a 'max78sim capture'\n"
+          "project, *** CAPTURE DONE ***), 1 it printed *** FAIL ***, 2 anything else (bad\n"
+          "usage or input, firmware does not compile, cycle budget exhausted, firmware\n"
+          "hangs or crashes, no valid report, the viewer failed).\n"
           "\n"
           "Environment: M78SIM_CACHE (folder of cached firmware builds), M78SIM_CC\n"
           "(compiler), M78SIM_HANG_MS and M78SIM_KERNEL (avx512-vnni, avx2, sse2 or generic:\n"
           "the engine's kernels, all giving the same results) are passed on to the\n"
           "firmware.\n",
-          (unsigned long long)DEFAULT_MAX_CYCLES, DEFAULT_TIMEOUT_S);
+          (unsigned long long)DEFAULT_MAX_CYCLES, DEFAULT_TIMEOUT_S, M78_MAX_FAULTS);
+}
+
+static void view_help(FILE *out)
+{
+  fprintf(out,
+          "usage: max78sim view DIR|MODEL [options]\n"
+          "       max78sim view DUMPDIR [--report FILE] [options]\n"
+          "\n"
+          "Runs the firmware like 'max78sim run' (DIR: a synthesized project, a corpus case\n"
+          "folder holding one in firmware/, or a model name), then opens a window with\n"
+          "every layer: the layer list (operation, shapes, cycles, time, energy when the\n"
+          "report has it), each channel's output as a tile in heat colours (symmetric around\n"
+          "zero), conv1d outputs as strips, linear outputs as bars, the captured input\n"
+          "(3 channels also as an RGB picture), and a clickable timeline of the layers.\n"
+          "The viewer works whether the firmware's check passes or fails.\n"
+          "\n"
+          "DUMPDIR is a folder that 'max78sim run --dump-layers DUMPDIR' wrote; the run\n"
+          "report is --report FILE or DUMPDIR/report.json when present.\n"
+          "\n"
+          "run options:\n"
+          "  --json FILE, --dump-layers OUTDIR, --timeline FILE, --record FILE, --fault SPEC,\n"
+          "  --max-cycles N, --timeout SEC, --rebuild\n"
+          "                        as for 'max78sim run'\n"
+          "  --report FILE         (DUMPDIR only) the run report written by 'run --json'\n");
+  m78cli_view_help(out);
+  fprintf(out,
+          "\n"
+          "Exit status: 0 the window was closed (or the screenshot written), whatever the\n"
+          "firmware's check said (a note on stderr tells a FAIL); 2 bad usage or input, no\n"
+          "display, the firmware could not be built or run to any layer output, an output\n"
+          "file (--json, --dump-layers, --record) could not be written.\n");
 }
 
 /* Returns the option's value: "--opt=value" or the next argument. */
+static const char *cmd_name = "run";
+
 static const char *option_value(int argc, char **argv, int *i, const char *name)
 {
   const char *arg = argv[*i];
@@ -141,7 +219,7 @@ static const char *option_value(int argc, char **argv, int *i, const char *name)
   if (arg[n] == '=')
     return arg + n + 1;
   if (*i + 1 >= argc) {
-    m78cli_error("run: option %s needs a value", name);
+    m78cli_error("%s: option %s needs a value", cmd_name, name);
     return NULL;
   }
   return argv[++*i];
@@ -159,19 +237,26 @@ static int is_flag(const char *arg, const char *name)
   return strcmp(arg, name) == 0;
 }
 
-static int parse_run(int argc, char **argv, struct run_opts *o)
+static int parse_run(int argc, char **argv, struct run_opts *o, int view_cmd)
 {
   memset(o, 0, sizeof *o);
   o->max_cycles = DEFAULT_MAX_CYCLES;
   o->threads = 1;
   o->timeout_s = DEFAULT_TIMEOUT_S;
+  o->view_cmd = view_cmd;
+  o->cmd = cmd_name = view_cmd ? "view" : "run";
+  m78cli_view_opts_init(&o->v);
+  if (view_cmd)
+    o->quiet = o->no_table = o->v.view = 1;
+  const char *cmd = o->cmd;
   int only_args = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     const char *v;
+    int vo;
     if (only_args || a[0] != '-' || strcmp(a, "-") == 0) {
       if (o->dir) {
-        m78cli_error("run: unexpected argument %s (one DIR only)", a);
+        m78cli_error("%s: unexpected argument %s (one DIR only)", cmd, a);
         return -1;
       }
       o->dir = a;
@@ -188,14 +273,23 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
     } else if (is_option(a, "--json")) {
       if (!(o->json = option_value(argc, argv, &i, "--json")))
         return -1;
+    } else if (is_option(a, "--timeline")) {
+      if (!(o->timeline = option_value(argc, argv, &i, "--timeline")))
+        return -1;
+    } else if (is_option(a, "--fault")) {
+      if (!(v = option_value(argc, argv, &i, "--fault")) || m78cli_add_fault_spec(cmd, v, &o->faults) != 0)
+        return -1;
     } else if (is_option(a, "--dump-layers")) {
       if (!(o->dump = option_value(argc, argv, &i, "--dump-layers")))
+        return -1;
+    } else if (is_option(a, "--record")) {
+      if (!(o->record = option_value(argc, argv, &i, "--record")))
         return -1;
     } else if (is_option(a, "--max-cycles")) {
       if (!(v = option_value(argc, argv, &i, "--max-cycles")))
         return -1;
       if (m78cli_parse_u64(v, &o->max_cycles) != 0 || o->max_cycles == 0) {
-        m78cli_error("run: --max-cycles: not a positive integer: %s", v);
+        m78cli_error("%s: --max-cycles: not a positive integer: %s", cmd, v);
         return -1;
       }
     } else if (is_option(a, "--threads")) {
@@ -212,34 +306,50 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
       errno = 0;
       o->timeout_s = strtod(v, &end);
       if (!*v || *end || errno || !isfinite(o->timeout_s) || o->timeout_s < 0) {
-        m78cli_error("run: --timeout: not a number of seconds: %s", v);
+        m78cli_error("%s: --timeout: not a number of seconds: %s", cmd, v);
         return -1;
       }
+    } else if ((vo = m78cli_view_option(argc, argv, &i, &o->v, cmd)) != 0) {
+      if (vo < 0)
+        return -1;
     } else {
-      m78cli_error("run: unknown option %s (see 'max78sim run --help')", a);
+      m78cli_error("%s: unknown option %s (see 'max78sim %s --help')", cmd, a, cmd);
       return -1;
     }
     if (o->help)
       return 0;
   }
   if (!o->dir) {
-    m78cli_error("run: missing DIR (see 'max78sim run --help')");
+    m78cli_error("%s: missing DIR (see 'max78sim %s --help')", cmd, cmd);
     return -1;
   }
-  if ((o->json && !*o->json) || (o->dump && !*o->dump)) {
-    m78cli_error("run: empty file name");
+  if ((o->json && !*o->json) || (o->dump && !*o->dump) || (o->timeline && !*o->timeline) ||
+      (o->record && !*o->record)) {
+    m78cli_error("%s: empty file name", cmd);
     return -1;
   }
+  if (o->v.live)
+    o->v.view = 1;
+  if (!view_cmd && o->v.any && !o->v.view) {
+    m78cli_error("run: viewer options need --view");
+    return -1;
+  }
+  if (o->v.report && !(view_cmd && m78cli_view_is_dump_dir(o->dir))) {
+    m78cli_error("%s: --report goes with a folder of layer dumps, not with a firmware", cmd);
+    return -1;
+  }
+  if (o->v.view && (m78cli_view_check(&o->v, cmd) != 0 || !m78cli_view_available()))
+    return -1;
   return 0;
 }
 
 /* ---- run: input checks ---- */
 
-/* Finds the firmware folder for DIR: the folder itself or a model's.
- * Returns a malloc'd path or NULL after printing an error. */
 /* The firmware folder DIR names: a folder, or a model (then *model is
- * filled; else it is left empty).  NULL after printing an error. */
-static char *locate_firmware(const struct m78fw_paths *paths, const char *dir, struct m78fw_model *model)
+ * filled; else it is left empty); with ACCEPT_CASE also a corpus case
+ * folder holding its project in firmware/.  NULL after printing an error. */
+char *m78cli_locate_firmware(const struct m78fw_paths *paths, const char *dir, struct m78fw_model *model,
+                             int accept_case)
 {
   struct stat st;
   char *fw = NULL;
@@ -269,6 +379,10 @@ static char *locate_firmware(const struct m78fw_paths *paths, const char *dir, s
     /* A corpus case keeps its project in firmware/: say so. */
     char *sub = m78cli_path_join(fw, "firmware");
     int hint = m78cli_is_dir(sub) && !m78fw_missing_file(sub);
+    if (hint && accept_case) {
+      free(fw);
+      return sub;
+    }
     m78cli_error("%s: not a synthesized project (no %s)%s%s", dir, missing, hint ? "; try " : "", hint ? sub : "");
     free(sub);
     free(fw);
@@ -342,21 +456,31 @@ static cJSON *predict(const struct m78fw_model *m, const cJSON *report, FILE *ou
   return j;
 }
 
+/* An output file's folder must exist and the name must not be a folder. */
+static int check_file_output(const char *path)
+{
+  char *parent = m78cli_dirname(path);
+  int ok = m78cli_is_dir(parent);
+  if (!ok)
+    m78cli_error("%s: folder %s does not exist", path, parent);
+  free(parent);
+  if (!ok)
+    return -1;
+  if (m78cli_is_dir(path)) {
+    m78cli_error("%s: is a directory", path);
+    return -1;
+  }
+  return 0;
+}
+
 static int check_outputs(const struct run_opts *o)
 {
-  if (o->json) {
-    char *parent = m78cli_dirname(o->json);
-    int ok = m78cli_is_dir(parent);
-    if (!ok)
-      m78cli_error("%s: folder %s does not exist", o->json, parent);
-    free(parent);
-    if (!ok)
-      return -1;
-    if (m78cli_is_dir(o->json)) {
-      m78cli_error("%s: is a directory", o->json);
-      return -1;
-    }
-  }
+  if (o->json && check_file_output(o->json) != 0)
+    return -1;
+  if (o->timeline && check_file_output(o->timeline) != 0)
+    return -1;
+  if (o->record && check_file_output(o->record) != 0)
+    return -1;
   if (o->dump) {
     struct stat st;
     if (stat(o->dump, &st) == 0 && !S_ISDIR(st.st_mode)) {
@@ -372,31 +496,6 @@ static int check_outputs(const struct run_opts *o)
 }
 
 /* ---- run: after the child ---- */
-
-/* Moves the child's dump files into OUTDIR, each by one rename (the temp
- * folder is inside OUTDIR, so on the same file system). */
-static int move_dumps(const char *tmpdir, const char *outdir)
-{
-  size_t n = 0;
-  char **names = m78cli_list_dir(tmpdir, &n);
-  int rc = 0;
-  if (!names) {
-    m78cli_error("%s: %s", tmpdir, strerror(errno));
-    return -1;
-  }
-  for (size_t i = 0; i < n; i++) {
-    char *from = m78cli_path_join(tmpdir, names[i]);
-    char *to = m78cli_path_join(outdir, names[i]);
-    if (m78cli_is_file(from) && rename(from, to) != 0) {
-      m78cli_error("%s: %s", to, strerror(errno));
-      rc = -1;
-    }
-    free(from);
-    free(to);
-  }
-  m78cli_free_list(names, n);
-  return rc;
-}
 
 /* Reads the report; on failure *why says what is wrong with it. */
 static cJSON *load_report(const char *path, char *why, size_t len)
@@ -429,29 +528,27 @@ static cJSON *load_report(const char *path, char *why, size_t len)
   return j;
 }
 
-/* The report with "firmware" and "kat" after "version" (at the end if
- * there is no version), as docs/report-schema.md shows them. */
-static cJSON *augment_report(const cJSON *report, const char *firmware, const char *kat)
+/* Completes the child's trace with what only the command knows (the
+ * name the firmware was given by, the outcome of its own check) and
+ * writes it to OUT atomically. */
+static int finish_trace(const char *child_trace, const char *out, const char *firmware, const char *kat)
 {
-  cJSON *out = cJSON_CreateObject();
-  int added = 0;
-  const cJSON *item;
-  cJSON_ArrayForEach(item, report)
-  {
-    if (strcmp(item->string, "firmware") == 0 || strcmp(item->string, "kat") == 0)
-      continue;
-    cJSON_AddItemToObject(out, item->string, cJSON_Duplicate(item, 1));
-    if (strcmp(item->string, "version") == 0) {
-      cJSON_AddStringToObject(out, "firmware", firmware);
-      cJSON_AddStringToObject(out, "kat", kat);
-      added = 1;
-    }
+  struct m78_trace t;
+  char err[512];
+  if (!m78cli_is_file(child_trace)) {
+    m78cli_error("%s: the firmware process wrote no trace (see its error output)", out);
+    return -1;
   }
-  if (!added) {
-    cJSON_AddStringToObject(out, "firmware", firmware);
-    cJSON_AddStringToObject(out, "kat", kat);
+  if (m78_trace_load(child_trace, &t, err, sizeof err) != 0) {
+    m78cli_error("%s: the recorded trace is invalid: %s", out, err);
+    return -1;
   }
-  return out;
+  m78_trace_set_run(&t, firmware, kat, t.stop_reason, t.exit_code, t.stop_detail);
+  int rc = m78_trace_write(&t, out, err, sizeof err);
+  if (rc != 0)
+    m78cli_error("%s", err);
+  m78_trace_free(&t);
+  return rc;
 }
 
 static const char *stop_detail(const cJSON *report)
@@ -533,6 +630,8 @@ static int judge(const struct run_opts *o, const struct m78fw_run_result *r, con
                          *detail ? detail : " (it stopped accessing the hardware)");
   } else if (r->exit_code != 0) {
     m = m78cli_xasprintf("%s: firmware exited with status %d%s", dir, r->exit_code, detail);
+  } else if (r->saw_capture && !r->saw_pass) {
+    rc = M78CLI_EXIT_PASS; /* a capture project: it prints data, no verdict */
   } else if (!r->saw_pass) {
     m = m78cli_xasprintf("%s: firmware exited without printing *** PASS *** or *** FAIL ***", dir);
   } else if (!report) {
@@ -552,27 +651,65 @@ static int judge(const struct run_opts *o, const struct m78fw_run_result *r, con
   return rc;
 }
 
-static int cmd_run(int argc, char **argv)
+/* `view DUMPDIR`: the files of an earlier run. */
+static int view_dump_dir(const struct run_opts *o)
+{
+  char *report = NULL;
+  if (o->v.report) {
+    report = m78cli_xstrdup(o->v.report);
+  } else {
+    report = m78cli_path_join(o->dir, "report.json");
+    if (!m78cli_is_file(report)) {
+      free(report);
+      report = NULL;
+    }
+  }
+  int rc = m78cli_view_show(&o->v, o->dir, report, o->dir);
+  free(report);
+  return rc;
+}
+
+static int run_main(int argc, char **argv, int view_cmd)
 {
   struct run_opts o;
-  if (parse_run(argc, argv, &o) != 0)
+  if (parse_run(argc, argv, &o, view_cmd) != 0) {
+    free(o.faults);
     return M78CLI_EXIT_ERROR;
+  }
   if (o.help) {
-    run_help(stdout);
+    if (view_cmd)
+      view_help(stdout);
+    else
+      run_help(stdout);
+    free(o.faults);
     return 0;
+  }
+  if (view_cmd && m78cli_is_dir(o.dir) && m78cli_view_is_dump_dir(o.dir)) {
+    int vrc;
+    if (o.json || o.dump || o.timeline || o.record || o.faults || o.rebuild) {
+      m78cli_error("view: --json, --dump-layers, --timeline, --record, --fault and --rebuild go with a firmware, "
+                   "not with a folder of layer dumps");
+      vrc = M78CLI_EXIT_ERROR;
+    } else {
+      vrc = view_dump_dir(&o);
+    }
+    free(o.faults);
+    return vrc;
   }
 
   struct m78fw_paths paths;
   m78fw_paths_init(&paths);
   int rc = M78CLI_EXIT_ERROR;
-  char *fwdir = NULL, *exe = NULL, *tmpdir = NULL, *report_path = NULL, *dump_tmp = NULL;
+  char *fwdir = NULL, *exe = NULL, *tmpdir = NULL, *report_path = NULL, *dump_tmp = NULL, *trace_path = NULL;
+  char *threads_env = NULL;
+  char *view_dir = NULL;
   cJSON *report = NULL, *prediction = NULL;
   struct m78fw_model model;
   memset(&model, 0, sizeof model);
   struct m78fw_run_result res;
   memset(&res, 0, sizeof res);
 
-  if (!(fwdir = locate_firmware(&paths, o.dir, &model)) || check_outputs(&o) != 0)
+  if (!(fwdir = m78cli_locate_firmware(&paths, o.dir, &model, view_cmd)) || check_outputs(&o) != 0)
     goto out;
   if (!(exe = m78fw_build(&paths, fwdir, o.dir, o.rebuild)))
     goto out;
@@ -581,6 +718,8 @@ static int cmd_run(int argc, char **argv)
     goto out;
   }
   report_path = m78cli_path_join(tmpdir, "report.json");
+  if (o.record)
+    trace_path = m78cli_path_join(tmpdir, "trace.json");
   if (o.dump) {
     dump_tmp = m78cli_xasprintf("%s/.max78sim-dump-XXXXXX", o.dump);
     if (!mkdtemp(dump_tmp)) {
@@ -589,24 +728,42 @@ static int cmd_run(int argc, char **argv)
       dump_tmp = NULL;
       goto out;
     }
+  } else if (o.v.view) {
+    /* the viewer needs dumps even when the user keeps none */
+    view_dir = m78cli_path_join(tmpdir, "layers");
+    if (m78cli_mkdir_p(view_dir) != 0) {
+      m78cli_error("%s: cannot create: %s", view_dir, strerror(errno));
+      goto out;
+    }
   }
+  const char *child_dumps = dump_tmp ? dump_tmp : view_dir;
 
-  char *threads_env = m78cli_xasprintf("M78SIM_THREADS=%llu", (unsigned long long)o.threads);
+  threads_env = m78cli_xasprintf("M78SIM_THREADS=%llu", (unsigned long long)o.threads);
   const char *env[] = {threads_env, "M78SIM_BENCH", NULL};
   struct m78fw_run_opts ro = {.exe = exe,
                               .report_path = report_path,
-                              .dump_dir = dump_tmp,
+                              .dump_dir = child_dumps,
+                              .timeline = o.timeline,
+                              .record_path = trace_path,
                               .max_cycles = o.max_cycles,
                               .timeout_s = o.timeout_s,
                               .quiet = o.quiet,
+                              .faults = o.faults,
                               .env = env};
-  int started = m78fw_run(&ro, &res);
-  free(threads_env);
-  if (started != 0)
+  int viewed = 0, view_rc = 0;
+  if (o.v.live) {
+    int run_rc;
+    ro.live_dir = child_dumps;
+    view_rc = m78cli_view_live(&o.v, &ro, &res, &run_rc, o.dir);
+    viewed = 1;
+    if (run_rc != 0)
+      goto out;
+  } else if (m78fw_run(&ro, &res) != 0) {
     goto out;
+  }
   fflush(stdout);
 
-  int dumps_ok = dump_tmp ? move_dumps(dump_tmp, o.dump) == 0 : 1;
+  int dumps_ok = dump_tmp ? m78cli_move_files(dump_tmp, o.dump) == 0 : 1;
   char why[256] = "";
   report = load_report(report_path, why, sizeof why);
   const char *kat = res.saw_fail ? "fail" : res.saw_pass ? "pass" : "unknown";
@@ -622,37 +779,59 @@ static int cmd_run(int argc, char **argv)
     fflush(stdout);
   }
   int json_ok = 1;
-  if (report && o.json) {
-    cJSON *full = augment_report(report, o.dir, kat);
+  const char *shown_report = NULL;
+  if (report && (o.json || o.v.view)) {
+    cJSON *full = m78cli_report_with_run(report, o.dir, kat);
     if (prediction)
       cJSON_AddItemToObject(full, "prediction", cJSON_Duplicate(prediction, 1));
-    char *text = cJSON_Print(full);
-    size_t len = strlen(text);
-    text = m78cli_xrealloc(text, len + 2);
-    memcpy(text + len, "\n", 2);
-    if (m78cli_write_file_atomic(o.json, text, len + 1) != 0) {
+    /* the viewer reads the report with "kat" from the temporary folder */
+    if (o.v.view && m78cli_write_json(report_path, full) == 0)
+      shown_report = report_path;
+    if (o.json && m78cli_write_json(o.json, full) != 0) {
       m78cli_error("%s: %s", o.json, strerror(errno));
       json_ok = 0;
     }
-    free(text);
     cJSON_Delete(full);
   }
+  int trace_ok = 1;
+  if (o.record && !res.interrupted)
+    trace_ok = finish_trace(trace_path, o.record, o.dir, kat) == 0;
 
   char *msg = NULL;
   rc = judge(&o, &res, report, why, &msg);
+  if (res.cancelled) {
+    free(msg);
+    msg = m78cli_xasprintf("%s: stopped: the viewer was closed before the run finished", o.dir);
+    rc = M78CLI_EXIT_ERROR;
+  }
   /* In quiet mode the firmware's error output was held back: it matters
    * only when something went wrong. */
-  if (o.quiet && rc == M78CLI_EXIT_ERROR && res.held_stderr.len > 0) {
+  if (o.quiet && rc == M78CLI_EXIT_ERROR && res.held_stderr.len > 0 && !res.cancelled) {
     fwrite(res.held_stderr.data, 1, res.held_stderr.len, stderr);
     fflush(stderr);
   }
   if (msg)
     m78cli_error("%s", msg);
   free(msg);
-  if (rc != M78CLI_EXIT_ERROR && (!dumps_ok || !json_ok))
+  if (rc != M78CLI_EXIT_ERROR && (!dumps_ok || !json_ok || !trace_ok))
     rc = M78CLI_EXIT_ERROR;
   if (res.interrupted)
     rc = 128 + res.interrupted;
+
+  if (o.v.view && !viewed && !res.interrupted) {
+    const char *dir = o.dump ? o.dump : view_dir;
+    if (!report && !m78cli_view_is_dump_dir(dir)) {
+      m78cli_error("%s: nothing to show: the run wrote neither a report nor layer dumps", o.dir);
+      rc = M78CLI_EXIT_ERROR;
+    } else {
+      view_rc = m78cli_view_show(&o.v, dir, shown_report, o.dir);
+      viewed = 1;
+    }
+  }
+  if (view_cmd && viewed && !res.interrupted)
+    rc = view_rc == 0 && dumps_ok && json_ok && trace_ok ? 0 : M78CLI_EXIT_ERROR; /* verdict reported above */
+  else if (viewed && view_rc != 0)
+    rc = M78CLI_EXIT_ERROR;
 
 out:
   if (dump_tmp)
@@ -664,10 +843,18 @@ out:
   m78fw_model_free(&model);
   m78fw_run_result_free(&res);
   free(dump_tmp);
+  free(view_dir);
   free(report_path);
+  free(trace_path);
+  free(threads_env);
   free(tmpdir);
   free(exe);
   free(fwdir);
+  free(o.faults);
   m78fw_paths_free(&paths);
   return rc;
 }
+
+static int cmd_run(int argc, char **argv) { return run_main(argc, argv, 0); }
+
+static int cmd_view(int argc, char **argv) { return run_main(argc, argv, 1); }

@@ -6,14 +6,17 @@
  * the host cost of running the firmware around it.  So the run is
  * recorded and replayed in-process:
  *
- *  - when the firmware writes quadrant 0's CTRL.cnn_en 0 -> 1, the
- *    simulator's hardware state just before that write is copied (a
- *    snapshot: weights, bias, registers, input already in SRAM);
- *  - every CNN-window access from that write until the inference is done
- *    is recorded with the CNN cycle it happened at (FIFO pushes, polls);
- *  - at the end, a replay instance is loaded with the snapshot (untimed)
- *    and the recorded accesses are applied at their cycles; the clock runs
- *    from the start bit to the completed interrupt.  One replay warms up,
+ *  - after every write to a CTRL register while no inference runs, the
+ *    simulator's hardware state is copied (a snapshot: weights, bias,
+ *    registers, input already in SRAM); the master enable that starts the
+ *    first inference always follows such a write (cnn_start() arms the
+ *    quadrants first);
+ *  - every CNN access after the snapshot is recorded with the CNN cycle
+ *    it happened at (the start bit, then FIFO pushes, polls) until the
+ *    inference is done;
+ *  - at the end, a replay instance is loaded with the snapshot and the
+ *    accesses before the start bit (untimed), then the clock runs while
+ *    the rest are applied at their cycles, up to the interrupt.  One replay warms up,
  *    then R are timed.  Each replay must end at the live run's cycle with
  *    every layer's output identical to the live run's, and read back every
  *    recorded value, or the bench reports an error instead of times.
@@ -45,15 +48,17 @@ struct rec {
 struct bench {
   int replays;
   int threads;
-  m78_sim *snap;        /* state before the start bit */
+  m78_sim *snap;        /* state after the last CTRL write before the start */
+  int armed;            /* snap holds such a state */
+  int started;          /* the recorded inference started */
+  size_t start_idx;     /* rec[start_idx] is the start bit's write */
   m78_sim *at_irq;      /* state when the live run raised its interrupt */
   int nlayers;          /* layers of the recorded inference, and their outputs */
   struct {
     void *out, *comb;
     size_t out_bytes, comb_bytes;
   } layers[M78_MAX_LAYERS];
-  uint64_t snap_cycle;
-  int recording, done;  /* recording accesses; recording finished */
+  int done;             /* the recorded inference is over */
   struct rec *rec;
   size_t n, cap;
   int overflow;
@@ -111,55 +116,53 @@ static void record(const struct rec *r)
   b->rec[b->n++] = *r;
 }
 
-/* soc.c calls this for every CNN-window access: reads after they took
- * effect, writes before. */
-static void on_access(void *ctx, uint32_t addr, unsigned width, uint32_t value, int write)
+/* Every CNN bus access, after it took effect (runtime.c's hook). */
+void m78bench_access(const struct m78_access *acc)
 {
   struct bench *b = bench;
   m78_sim *sim = m78soc.sim;
-  (void)ctx;
-  if (b->recording) {
+  if (!b || b->done)
+    return;
+  if (b->started) {
     if (!m78_sim_busy(sim)) {
-      b->recording = 0;
       b->done = 1;
-    } else {
-      struct rec r = {m78_sim_now(sim), addr, value, (uint8_t)width, (uint8_t)write};
-      record(&r);
       return;
     }
-  }
-  if (!write || b->snap)
+    struct rec r = {m78_sim_now(sim), acc->addr, acc->value, acc->width, acc->write};
+    record(&r);
     return;
+  }
   struct m78_addr_info a;
-  if (m78_addr_decode(addr, &a) != 0)
-    return;
-  if (a.region->kind == M78_REG_MRAM) {
-    double t = now_ms();
-    uint64_t acc = bridge_accesses();
-    if (!b->w_writes) {
-      b->w_first = t;
-      b->w_acc_first = acc;
+  int ctrl = 0;
+  if (acc->write && m78_addr_decode(acc->addr, &a) == 0) {
+    if (a.region->kind == M78_REG_MRAM) {
+      double t = now_ms();
+      uint64_t n = bridge_accesses();
+      if (!b->w_writes) {
+        b->w_first = t;
+        b->w_acc_first = n;
+      }
+      b->w_last = t;
+      b->w_acc_last = n;
+      b->w_writes++;
+      b->w_bytes += acc->width;
     }
-    b->w_last = t;
-    b->w_acc_last = acc;
-    b->w_writes++;
-    b->w_bytes += width;
+    ctrl = a.region->kind == M78_REG_QREGS && a.greg == M78_GREG_CTRL;
+  }
+  if (ctrl && !m78_sim_busy(sim)) {
+    if (!b->snap)
+      b->snap = m78_sim_new();
+    b->armed = b->snap && m78_sim_copy_state(b->snap, sim) == 0;
+    b->n = 0;
     return;
   }
-  if (a.region->kind != M78_REG_QREGS || a.quad != 0 || a.greg != M78_GREG_CTRL || width != 4)
-    return;
-  uint32_t old = m78_greg_get(sim, 0, M78_GREG_CTRL);
-  if (!M78_GET(value, CTRL, CNN_EN) || M78_GET(old, CTRL, CNN_EN) || m78_sim_busy(sim))
-    return;
-  b->snap = m78_sim_clone(sim);
-  if (!b->snap)
-    return;
-  b->snap_cycle = m78_sim_now(sim);
-  b->recording = 1;
-  b->t_start = now_ms();
-  struct rec r = {b->snap_cycle, addr, value, (uint8_t)width, 1};
-  record(&r);
+  if (b->armed) {
+    struct rec r = {m78_sim_now(sim), acc->addr, acc->value, acc->width, acc->write};
+    record(&r);
+  }
 }
+
+int m78bench_active(void) { return bench != NULL; }
 
 int m78bench_init(void)
 {
@@ -180,8 +183,6 @@ int m78bench_init(void)
   }
   bench->replays = (int)n;
   bench->threads = m78_sim_threads(m78soc.sim);
-  m78soc.trace_access = on_access;
-  m78soc.trace_ctx = NULL;
   return 0;
 }
 
@@ -198,7 +199,16 @@ static void *copy_of(const void *p, size_t n)
 void m78bench_event(enum m78_event ev)
 {
   struct bench *b = bench;
-  if (!b || !b->recording || ev != M78_EV_DONE || b->at_irq)
+  if (!b || b->done)
+    return;
+  if (ev == M78_EV_START && !b->started && b->armed) {
+    /* inside the master-enable write; its access is recorded next */
+    b->started = 1;
+    b->start_idx = b->n;
+    b->t_start = now_ms();
+    return;
+  }
+  if (ev != M78_EV_DONE || !b->started || b->at_irq)
     return;
   b->t_live_end = now_ms();
   const m78_sim *sim = m78soc.sim;
@@ -259,9 +269,13 @@ static double replay(m78_sim *rep, double *cpu, char *why, size_t len)
   m78_sim_copy_state(rep, b->snap);
   memset(b->layer_ms, 0, sizeof b->layer_ms);
   uint64_t mismatches = 0;
-  double c0 = cpu_ms(), t0 = now_ms();
+  double c0 = 0, t0 = 0;
   for (size_t i = 0; i < b->n; i++) {
     const struct rec *r = &b->rec[i];
+    if (i == b->start_idx) {
+      c0 = cpu_ms();
+      t0 = now_ms();
+    }
     m78_sim_run_until(rep, r->cycle);
     if (r->write) {
       m78_bus_write(rep, r->addr, r->width, r->value);
@@ -312,17 +326,17 @@ void m78bench_report(cJSON *doc)
   struct bench *b = bench;
   if (!b)
     return;
-  m78soc.trace_access = NULL;
+  b->done = 1; /* nothing more to record */
   cJSON *j = cJSON_AddObjectToObject(doc, "bench");
   cJSON_AddNumberToObject(j, "threads", b->threads);
   cJSON_AddStringToObject(j, "kernel", m78_sim_kernel(m78soc.sim));
   add_weights(j);
   char why[200] = "";
-  if (!b->snap)
+  if (!b->started)
     snprintf(why, sizeof why, "the firmware never started an inference");
   else if (b->overflow)
     snprintf(why, sizeof why, "out of memory while recording the run");
-  else if (!b->at_irq)
+  else if (!b->at_irq || b->start_idx >= b->n)
     snprintf(why, sizeof why, "the inference did not finish");
   if (why[0]) {
     cJSON_AddStringToObject(j, "error", why);

@@ -11,7 +11,10 @@
 /* Reads M78SIM_BENCH (replay count); 0 when off or on, -1 after printing
  * an error. */
 int m78bench_init(void);
-/* Inference events of the live simulator. */
+int m78bench_active(void);
+/* Every CNN bus access (after it took effect) and inference event of the
+ * live simulator. */
+void m78bench_access(const struct m78_access *a);
 void m78bench_event(enum m78_event ev);
 /* Replays and adds the "bench" object to the report (no-op when off). */
 void m78bench_report(cJSON *doc);

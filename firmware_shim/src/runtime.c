@@ -13,6 +13,16 @@
  * moved for M78SIM_HANG_MS of host time while the firmware is outside
  * the shim.  This is the only use of host time, and it only decides when
  * a dead process is stopped, never a simulated result.
+ *
+ * Recording (M78SIM_RECORD=path): every bus access the simulator serves,
+ * every power/clock change the SoC model makes, and the simulator's time
+ * at the end go into a trace (traces/FORMAT.md), stamped with the
+ * simulator's CNN cycle, so a replay feeds a fresh simulator exactly
+ * what this one saw.
+ *
+ * Live mode (M78SIM_LIVE_DIR=dir, the viewer's `--live`): after every
+ * layer the report so far and the layer dumps go into dir, and the run
+ * waits until the viewer's dir/step file allows the next layer.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -20,12 +30,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 #include "bench.h"
 #include "bridge.h"
+#include "faultspec.h"
+#include "inputcap.h"
 #include "report.h"
 #include "soc.h"
+#include "trace.h"
+#include "sramdump.h"
 
 /* Vendor unloaders may write past the end of their output buffer (the
  * t-conv1d-dilation11 unloader fills whole words of a buffer sized for
@@ -50,13 +65,30 @@ static void on_guest_error(void *ctx, enum m78_status st, uint32_t addr, const c
     fprintf(stderr, "max78sim: further guest errors are counted, not printed\n");
 }
 
+static void live_publish(const char *progress);
+static void live_write(const char *name, const char *text);
+static void live_wait(int next);
+
 static void on_event(void *ctx, enum m78_event ev, int layer, uint64_t cycle)
 {
   (void)ctx;
-  (void)cycle;
-  if (ev == M78_EV_LAYER_START)
-    m78soc.sim_layer_hint = layer;
+  m78soc_cnn_event(ev, layer, cycle);
   m78bench_event(ev);
+  if (ev == M78_EV_START && rt.capture)
+    m78_inputcap_start(rt.capture);
+  if (ev == M78_EV_START && rt.live_dir)
+    live_publish("start\n");
+  if (ev == M78_EV_LAYER_START && layer == 0 && rt.capture)
+    m78_inputcap_layer0(rt.capture, m78soc.sim);
+  if (ev == M78_EV_LAYER_DONE && rt.live_dir) {
+    char text[32];
+    snprintf(text, sizeof text, "%d\n", layer);
+    live_publish(text);
+    if (layer + 1 < m78_sim_layer_count(m78soc.sim))
+      live_wait(layer + 1);
+  }
+  if (ev == M78_EV_DONE && rt.live_dir)
+    live_write("progress", "done\n");
 }
 
 void m78soc_report_unmapped(uint32_t addr, unsigned width, int write)
@@ -64,6 +96,90 @@ void m78soc_report_unmapped(uint32_t addr, unsigned width, int write)
   if (rt.guest_msgs++ < MAX_GUEST_MSGS)
     fprintf(stderr, "max78sim: guest error: %d-bit %s unmodelled address 0x%08x\n", 8 * (int)width,
             write ? "write to" : "read from", (unsigned)addr);
+}
+
+/* ---- recording ---- */
+
+static struct m78_trace *recorder(void) { return (struct m78_trace *)m78soc.trace_ctx; }
+
+static void record(const struct m78_trace_item *it)
+{
+  if (!rt.record_oom && m78_trace_add(recorder(), it) != 0)
+    rt.record_oom = 1;
+}
+
+static void record_access(void *ctx, const struct m78_access *a)
+{
+  (void)ctx;
+  struct m78_trace_item it = {.t = m78_sim_now(m78soc.sim),
+                              .a = a->addr,
+                              .v = a->value,
+                              .kind = a->write ? M78_TRACE_WRITE : M78_TRACE_READ,
+                              .width = a->width,
+                              .status = a->status,
+                              .known = 1};
+  record(&it);
+}
+
+/* Every bus access: the trace recorder and layer 0's input capture. */
+static void on_access(void *ctx, const struct m78_access *a)
+{
+  m78bench_access(a);
+  if (rt.record_path)
+    record_access(ctx, a);
+  if (rt.capture)
+    m78_inputcap_access(rt.capture, a);
+}
+
+static void record_power(void *ctx, unsigned on, unsigned reset)
+{
+  (void)ctx;
+  struct m78_trace_item it = {.t = m78_sim_now(m78soc.sim), .a = on, .v = reset, .kind = M78_TRACE_POWER};
+  record(&it);
+}
+
+static void record_clock(void *ctx, int enabled)
+{
+  (void)ctx;
+  struct m78_trace_item it = {.t = m78_sim_now(m78soc.sim), .a = enabled != 0, .kind = M78_TRACE_CLOCK};
+  record(&it);
+}
+
+static int start_recording(void)
+{
+  /* the trace head lives outside the firmware's .bss, like m78soc */
+  void *p = mmap(NULL, sizeof(struct m78_trace), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED)
+    return -1;
+  m78_trace_init(p);
+  m78soc.trace_ctx = p;
+  m78soc.trace_power = record_power;
+  m78soc.trace_clock = record_clock;
+  /* the state m78soc_init left the CNN in, for a simulator fresh from
+   * m78_sim_new() */
+  record_clock(NULL, !((m78soc.gcr[M78SOC_GCR_PCLKDIS0] >> M78SOC_PCLKDIS0_CNN_BIT) & 1));
+  record_power(NULL, m78soc.gcfr[0] & ~m78soc.gcfr[2], m78soc.gcfr[3]);
+  return 0;
+}
+
+static void write_trace(const struct m78_run_info *info)
+{
+  char err[512];
+  struct m78_trace *t = recorder();
+  struct m78_trace_item end = {.t = m78_sim_now(m78soc.sim), .kind = M78_TRACE_END};
+  record(&end);
+  if (rt.record_oom) {
+    fprintf(stderr, "max78sim: cannot record the trace: out of memory\n");
+    return;
+  }
+  t->cnn_hz = info->cnn_hz;
+  snprintf(t->clock_source, sizeof t->clock_source, "%s", info->clock_source);
+  t->divider = info->divider;
+  /* the max78sim command fills in the firmware's name and its check */
+  m78_trace_set_run(t, "", "unknown", info->stop_reason, info->exit_code, info->stop_detail);
+  m78_trace_set_cpu(t, info);
+  if (m78_trace_write(t, rt.record_path, err, sizeof err) != 0)
+    fprintf(stderr, "max78sim: cannot write the trace: %s\n", err);
 }
 
 static const char *stop_name(enum m78soc_stop s)
@@ -76,30 +192,171 @@ static const char *stop_name(enum m78soc_stop s)
   }
 }
 
-static void write_outputs(enum m78soc_stop why, const char *detail, int exit_code)
+static double ticks_us(uint64_t t) { return (double)t * 1e6 / (double)M78SOC_TICK_HZ; }
+
+/* The EVKit power monitor's stage table (firmware built with --energy):
+ * LED 0 brackets the idle baseline, then LED 1 brackets 100 weight
+ * loads, 100 input loads and 100 input loads + inferences.  The kit
+ * reports E = (A - I) * T per window and divides by the 100 repetitions;
+ * inference = (input + inference) - input (MAX7800x Power Monitor guide). */
+static void monitor_stages(struct m78_monitor_info *m)
 {
-  char err[512];
+  static const char *const names[3] = {"weights", "input", "input+inference"};
+  const int reps = 100;
+  double idle_t = 0, idle_e = 0;
+  double t[3], e[3];
+  int n = 0;
+  memset(m, 0, sizeof *m);
+  for (int i = 0; i < m78soc.n_led_events; i++) {
+    const struct m78soc_led_event *a = &m78soc.led_events[i];
+    if (!a->on)
+      continue;
+    for (int j = i + 1; j < m78soc.n_led_events; j++) {
+      const struct m78soc_led_event *b = &m78soc.led_events[j];
+      if (b->led != a->led || b->on)
+        continue;
+      if (a->led == 0 && idle_t == 0) {
+        idle_t = ticks_us(b->tick - a->tick);
+        idle_e = (b->mon_pj - a->mon_pj) * 1e-6;
+      } else if (a->led == 1 && n < 3 && idle_t > 0) {
+        t[n] = ticks_us(b->tick - a->tick);
+        e[n] = (b->mon_pj - a->mon_pj) * 1e-6;
+        n++;
+      }
+      break;
+    }
+  }
+  if (n < 3)
+    return;
+  m->valid = 1;
+  m->repetitions = reps;
+  m->idle_time_us = idle_t;
+  m->idle_mw = idle_t > 0 ? idle_e / idle_t * 1e3 : 0.0; /* uJ/us = W */
+  for (int k = 0; k < 3; k++) {
+    m->stages[k].name = names[k];
+    m->stages[k].time_us = t[k] / reps;
+    m->stages[k].energy_uj = (e[k] - m->idle_mw * 1e-3 * t[k]) / reps;
+  }
+  m->stages[3].name = "inference";
+  m->stages[3].time_us = m->stages[2].time_us - m->stages[1].time_us;
+  m->stages[3].energy_uj = m->stages[2].energy_uj - m->stages[1].energy_uj;
+  m->n = 4;
+}
+
+/* The CPU side of a report (loading phases, power monitor) lives here
+ * while a run_info points at it. */
+struct run_info_buf {
+  struct m78_phase_info phases[M78_TL_PHASES];
+  struct m78_monitor_info mon;
+};
+
+/* The run info for the report and the trace.  At the end of the run
+ * call m78soc_phase_close() first; live reports mid-run leave the open
+ * phase alone, so watching a run does not change its accounting. */
+static void fill_info(struct m78_run_info *info, struct run_info_buf *b, const char *reason, const char *detail,
+                      int exit_code)
+{
   const char *source;
   int divider;
   m78soc_cnn_clock(&source, &divider);
-  struct m78_run_info info = {
-      .stop_reason = stop_name(why),
+  static const char *const phase_names[M78_TL_PHASES] = {"configure", "weights", "bias", "input", "unload"};
+  for (int p = 0; p < M78_TL_PHASES; p++) {
+    const struct m78soc_phase_total *t = &m78soc.phases[p];
+    b->phases[p] = (struct m78_phase_info){phase_names[p], ticks_us(t->ticks), t->pj * 1e-6, t->accesses, t->bytes,
+                                           t->segments};
+  }
+  monitor_stages(&b->mon);
+  *info = (struct m78_run_info){
+      .stop_reason = reason,
       .exit_code = exit_code,
       .stop_detail = detail,
       .cnn_hz = m78soc_cnn_hz(),
       .clock_source = source,
       .divider = divider,
+      .phases = b->phases,
+      .n_phases = M78_TL_PHASES,
+      .monitor = &b->mon,
+      .inference_monitor_uj = m78soc.inf_pj * 1e-6,
+      .inference_wall_us = ticks_us(m78soc.inf_wall_ticks),
   };
-  if (rt.report_path) {
-    cJSON *doc = m78_report_build(m78soc.sim, &info);
-    if (doc)
-      m78bench_report(doc);
-    if (!doc || m78_json_write_file(doc, rt.report_path, err, sizeof err) != 0)
-      fprintf(stderr, "max78sim: cannot write the report: %s\n", doc ? err : "out of memory");
-    cJSON_Delete(doc);
+}
+
+static void write_report(const char *path, const struct m78_run_info *info, int final)
+{
+  char err[512];
+  cJSON *doc = m78_report_build(m78soc.sim, info);
+  if (doc && final)
+    m78bench_report(doc);
+  if (!doc || m78_json_write_file(doc, path, err, sizeof err) != 0)
+    fprintf(stderr, "max78sim: cannot write the report: %s\n", doc ? err : "out of memory");
+  cJSON_Delete(doc);
+}
+
+/* live mode: one small file, replaced atomically */
+static void live_write(const char *name, const char *text)
+{
+  char path[4096], err[512];
+  snprintf(path, sizeof path, "%s/%s", rt.live_dir, name);
+  if (m78_write_file_atomic(path, text, strlen(text), err, sizeof err) != 0)
+    fprintf(stderr, "max78sim: live mode: %s\n", err);
+}
+
+static void live_publish(const char *progress)
+{
+  char err[512], path[4096];
+  struct m78_run_info info;
+  struct run_info_buf b;
+  fill_info(&info, &b, "running", "", 0);
+  snprintf(path, sizeof path, "%s/report.json", rt.live_dir);
+  write_report(path, &info, 0);
+  if (m78_dump_layers(m78soc.sim, rt.live_dir, err, sizeof err) != 0 ||
+      (rt.capture && m78_inputcap_write(rt.capture, rt.live_dir, err, sizeof err) != 0))
+    fprintf(stderr, "max78sim: live mode: cannot write layer dumps: %s\n", err);
+  live_write("progress", progress);
+}
+
+/* Blocks until the viewer allows layer `next` to run. */
+static void live_wait(int next)
+{
+  char path[4096];
+  snprintf(path, sizeof path, "%s/step", rt.live_dir);
+  m78soc.in_shim++; /* waiting for a person is not a hang */
+  for (;;) {
+    FILE *f = fopen(path, "r");
+    long allowed = -1;
+    if (f) {
+      if (fscanf(f, "%ld", &allowed) != 1)
+        allowed = -1;
+      fclose(f);
+    }
+    if (allowed >= next)
+      break;
+    struct timespec ts = {0, 20 * 1000 * 1000};
+    nanosleep(&ts, NULL);
   }
-  if (rt.dump_dir && m78_dump_layers(m78soc.sim, rt.dump_dir, err, sizeof err) != 0)
+  m78soc.in_shim--;
+}
+
+static void write_outputs(enum m78soc_stop why, const char *detail, int exit_code)
+{
+  char err[512];
+  m78soc_phase_close();
+  struct m78_run_info info;
+  struct run_info_buf b;
+  fill_info(&info, &b, stop_name(why), detail, exit_code);
+  if (rt.timeline_path && m78soc.timeline &&
+      m78_timeline_write(m78soc.timeline, rt.timeline_path, err, sizeof err) != 0)
+    fprintf(stderr, "max78sim: cannot write the timeline: %s\n", err);
+  if (rt.report_path)
+    write_report(rt.report_path, &info, 1);
+  if (rt.dump_dir && (m78_dump_layers(m78soc.sim, rt.dump_dir, err, sizeof err) != 0 ||
+                      m78_dump_sram(m78soc.sim, rt.dump_dir, err, sizeof err) != 0 ||
+                      (rt.capture && m78_inputcap_write(rt.capture, rt.dump_dir, err, sizeof err) != 0)))
     fprintf(stderr, "max78sim: cannot write layer dumps: %s\n", err);
+  if (rt.record_path)
+    write_trace(&info);
+  if (rt.live_dir)
+    live_write("progress", "done\n");
 }
 
 void m78soc_finish(enum m78soc_stop why, const char *detail, int exit_code)
@@ -230,13 +487,50 @@ __attribute__((constructor)) static void m78_runtime_start(void)
   }
   rt.report_path = getenv("M78SIM_REPORT");
   rt.dump_dir = getenv("M78SIM_DUMP_DIR");
+  rt.timeline_path = getenv("M78SIM_TIMELINE");
+  if (rt.timeline_path && *rt.timeline_path) {
+    m78soc.timeline = calloc(1, sizeof *m78soc.timeline);
+    if (m78soc.timeline)
+      m78soc.timeline->tick_hz = M78SOC_TICK_HZ;
+  } else {
+    rt.timeline_path = NULL;
+  }
+  rt.record_path = getenv("M78SIM_RECORD");
   rt.hang_ms = (unsigned)env_ull("M78SIM_HANG_MS", 1000);
   m78soc.max_cnn_cycles = env_ull("M78SIM_MAX_CYCLES", 2000000000ull);
   if (rt.report_path && !*rt.report_path)
     rt.report_path = NULL;
   if (rt.dump_dir && !*rt.dump_dir)
     rt.dump_dir = NULL;
+  if (rt.record_path && !*rt.record_path)
+    rt.record_path = NULL;
+  rt.live_dir = getenv("M78SIM_LIVE_DIR");
+  if (rt.live_dir && !*rt.live_dir)
+    rt.live_dir = NULL;
   m78_sim_keep_outputs(m78soc.sim, 1); /* the report carries the final output */
+  if (rt.dump_dir || rt.live_dir) {
+    rt.capture = calloc(1, sizeof *rt.capture);
+    if (rt.capture)
+      m78_inputcap_init(rt.capture);
+  }
+
+  /* a simulated faulty board (max78sim --fault), and the layer count
+   * limit of max78sim compare --stop-after (the capture firmware's) */
+  const char *faults = getenv("M78SIM_FAULTS");
+  if (faults && *faults) {
+    struct m78_fault f[M78_MAX_FAULTS];
+    int n = m78_fault_parse_list(faults, f, M78_MAX_FAULTS, err, sizeof err);
+    if (n < 0) {
+      fprintf(stderr, "max78sim: M78SIM_FAULTS: %s\n", err);
+      _exit(6);
+    }
+    for (int i = 0; i < n; i++)
+      m78_sim_add_fault(m78soc.sim, &f[i]);
+  }
+  const char *limit = getenv("M78SIM_LAYER_LIMIT");
+  rt.layer_limit = limit && *limit ? (int)env_ull("M78SIM_LAYER_LIMIT", 0) : -1;
+
+  /* the engine's host resources; benchmark mode (max78sim bench) */
   unsigned long long threads = env_ull("M78SIM_THREADS", 1);
   m78_sim_set_threads(m78soc.sim, threads > M78_MAX_THREADS ? M78_MAX_THREADS : (int)threads);
   m78_sim_set_split_min(m78soc.sim, env_ull("M78SIM_SPLIT_MIN", M78_SPLIT_MIN_DEFAULT));
@@ -251,6 +545,14 @@ __attribute__((constructor)) static void m78_runtime_start(void)
     _exit(6);
 
   struct m78_hooks hooks = {.ctx = NULL, .on_guest_error = on_guest_error, .on_event = on_event};
+  if (rt.record_path) {
+    if (start_recording() != 0) {
+      fprintf(stderr, "max78sim: cannot allocate the trace recorder\n");
+      _exit(6);
+    }
+  }
+  if (rt.record_path || rt.capture || m78bench_active())
+    hooks.on_access = on_access;
   m78_sim_set_hooks(m78soc.sim, &hooks);
 
   static const struct m78_bridge_range ranges[] = {

@@ -19,6 +19,9 @@
 #include <pthread.h>
 #include <stdint.h>
 #include "max78sim/sim.h"
+#include "timeline.h"
+
+struct m78_inputcap;
 
 #define M78SOC_TICK_HZ 1200000000ull
 #define M78SOC_CPU_HZ 100000000ull
@@ -49,11 +52,22 @@ enum m78soc_stop {
   M78SOC_STOP_FAULT       /* firmware crashed (host fault outside the windows) */
 };
 
-/* A power-monitor stage opened by LED_On / closed by LED_Off. */
+/* An LED edge (the EVKit's power-monitor triggers), with the
+ * monitor's energy counter at that moment. */
 struct m78soc_led_event {
   int led;
   int on;
   uint64_t tick;
+  double mon_pj;
+};
+
+/* CPU work on the CNN, by what the accesses touch (timeline.h phases). */
+struct m78soc_phase_total {
+  uint64_t ticks;     /* time of all segments */
+  uint64_t accesses;  /* CNN-window accesses */
+  uint64_t bytes;     /* bytes written (or read, for unload) */
+  uint64_t segments;
+  double pj;          /* monitor energy over the segments */
 };
 
 struct m78soc_state {
@@ -83,8 +97,31 @@ struct m78soc_state {
   /* statistics */
   uint64_t apb_reads, apb_writes, unmapped;
   uint64_t isr_calls;
-  struct m78soc_led_event led_events[64];
+  struct m78soc_led_event led_events[1024];
   int n_led_events;
+
+  /* Energy as the EVKit power monitor sees VCOREA, relative to its idle
+   * baseline (CPU busy, CNN off): CNN leakage while powered, the dynamic
+   * energy of CNN layers and of CPU accesses to the CNN, and the CPU's
+   * saving while it sleeps (energy.h, docs/energy-model.md). */
+  double mon_pj;
+  int cpu_sleeping;
+  double layer_dyn_pj;        /* dynamic energy of all layers run */
+
+  /* CPU phases: the current segment and the totals */
+  int phase;                  /* enum m78_tl_phase, -1: none */
+  uint64_t phase_t0, phase_t1;
+  double phase_pj0;
+  struct m78soc_phase_total phases[M78_TL_PHASES];
+  uint64_t last_run_start_tick, last_run_end_tick;
+  /* the last inference as the CPU sees it: master enable to ISR end */
+  uint64_t run_t0;
+  double run_pj0;
+  uint64_t inf_wall_ticks;
+  double inf_pj;
+
+  /* timeline record (NULL unless M78SIM_TIMELINE is set) */
+  struct m78_timeline *timeline;
 
   enum m78soc_stop stop;
   char stop_detail[256];
@@ -110,16 +147,24 @@ struct m78soc_state {
   struct {
     const char *report_path;
     const char *dump_dir;
+    const char *timeline_path;
+    const char *record_path; /* M78SIM_RECORD: write a register trace */
+    int record_oom;
+    const char *live_dir;        /* M78SIM_LIVE_DIR: per-layer dumps, stepping */
+    struct m78_inputcap *capture; /* layer 0's input, when dumping */
     unsigned hang_ms;
     int finished;
     unsigned guest_msgs;
     pthread_mutex_t lock;
     pthread_t finisher;
     int finishing;
+    int layer_limit; /* -1, or the largest LCNT_MAX the firmware may set */
   } rt;
 
-  /* recorder of CNN-window accesses (traces); NULL when off */
-  void (*trace_access)(void *ctx, uint32_t addr, unsigned width, uint32_t value, int write);
+  /* recorder of what the CNN sees besides bus accesses (traces, see
+   * runtime.c): power/reset and clock changes; NULL when off */
+  void (*trace_power)(void *ctx, unsigned power_mask, unsigned reset_mask);
+  void (*trace_clock)(void *ctx, int enabled);
   void *trace_ctx;
 };
 
@@ -137,6 +182,11 @@ int m78soc_init(void);
  * Return 0 on success, non-zero for a guest error (the read value is 0). */
 int m78soc_read(uint32_t addr, unsigned width, uint32_t *value);
 int m78soc_write(uint32_t addr, unsigned width, uint32_t value);
+
+/* Ticks of CNN cycle `cycle` (valid while the clock is unchanged). */
+uint64_t m78soc_cycle_tick(uint64_t cycle);
+/* Closes the open CPU phase segment (at the end of the run). */
+void m78soc_phase_close(void);
 
 /* Advances virtual CPU time by `cpu_cycles` (at the CPU clock). */
 void m78soc_cpu_cycles(uint64_t cpu_cycles);
@@ -162,6 +212,9 @@ void m78soc_timer_start(void);
 uint32_t m78soc_timer_stop(void);
 
 void m78soc_led(int led, int on);
+
+/* The simulator's event hook (runtime.c forwards it). */
+void m78soc_cnn_event(enum m78_event ev, int layer, uint64_t cycle);
 
 /* A firmware access outside every modelled peripheral (runtime.c). */
 void m78soc_report_unmapped(uint32_t addr, unsigned width, int write);

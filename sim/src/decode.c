@@ -212,7 +212,8 @@ int m78_layer_decode(const m78_sim *sim, int index, struct m78_layer *o, struct 
   if (M78_GET(ctrl, CTRL, STREAM_EN) && index < M78_MAX_STREAM_LAYERS) {
     o->strm0 = LR(0, STRM0);
     o->strm1 = LR(0, STRM1);
-    o->fbuf = LR(0, FBUF);
+    /* FBUF makes the input circular only with CTRL.lilbuf (spec 2.1) */
+    o->fbuf = M78_GET(ctrl, CTRL, LILBUF) ? LR(0, FBUF) : 0;
     o->streaming = o->strm0 != 0 || o->fbuf != 0;
   }
 

@@ -38,6 +38,7 @@ static void free_streams(m78_sim *sim)
 static void free_results(m78_sim *sim)
 {
   free_streams(sim);
+  m78i_sched_free(sim);
   for (int i = 0; i < M78_MAX_LAYERS; i++) {
     free(sim->results[i].output);
     sim->results[i].output = NULL;
@@ -62,13 +63,19 @@ void m78_sim_reset(m78_sim *sim)
   struct m78_hooks hooks = sim->hooks;
   int keep = sim->keep_outputs;
   struct m78_workers *workers = sim->workers;
+  struct m78_fault faults[M78_MAX_FAULTS];
+  int n_faults = sim->n_faults;
+  memcpy(faults, sim->faults, sizeof faults);
   free_results(sim);
   memset(sim, 0, sizeof *sim);
   sim->hooks = hooks;
   sim->keep_outputs = keep;
   sim->workers = workers;
+  memcpy(sim->faults, faults, sizeof faults); /* a defect survives reset */
+  sim->n_faults = n_faults;
   sim->power_mask = 0xF;
   sim->clock_enabled = 1;
+  sim->cnn_hz = 50000000u;
 }
 
 void m78_sim_set_hooks(m78_sim *sim, const struct m78_hooks *hooks)
@@ -254,24 +261,39 @@ static void start_run(m78_sim *sim)
   }
   setup_streams(sim);
   mark_gap_slots(sim);
+  m78i_faults_run_start(sim);
   memset(sim->fifo.pushed, 0, sizeof sim->fifo.pushed);
   memset(sim->fifo.consumed, 0, sizeof sim->fifo.consumed);
+  m78_sim_energy_ctl(sim, &sim->energy_ctl);
   sim->state = M78_RUNNING;
   sim->runs++;
   sim->run_start = sim->now;
   sim->cur_layer = 0;
   m78i_event(sim, M78_EV_START, -1, sim->now);
-  /* izer's latency counts one start-up cycle before layer 0. */
-  if (fifo_input(sim) && !fifo_frame_complete(sim))
+  /* Streaming layers are timed by the stream scheduler; otherwise izer's
+   * latency counts one start-up cycle before layer 0. */
+  m78i_sched_setup(sim);
+  if (sim->sched.nl)
+    sim->next_layer_end = m78i_sched_layer_end(sim, 0);
+  else if (fifo_input(sim) && !fifo_frame_complete(sim))
     sim->next_layer_end = UINT64_MAX;
   else
     schedule_layer(sim, sim->now + 1);
+}
+
+static void fill_energy(const m78_sim *sim, struct m78_layer_result *r)
+{
+  if (r->error[0])
+    return;
+  m78_energy_activity(&r->layer, r->cycles - r->stall_cycles, r->stall_cycles, &r->activity);
+  m78_energy_layer(&r->activity, &sim->energy_ctl, &r->energy);
 }
 
 static void finish_run(m78_sim *sim)
 {
   sim->state = M78_DONE;
   sim->run_end = sim->now;
+  m78i_faults_run_end(sim);
   for (int g = 0; g < M78_QUADS; g++)
     if ((sim->run_quads >> g) & 1)
       sim->q[g].greg[M78_GREG_CTRL] |= 1u << M78_FLO_CTRL_CNN_IRQ;
@@ -283,16 +305,26 @@ void m78_sim_run_until(m78_sim *sim, uint64_t cycle)
   while (sim->state == M78_RUNNING && sim->next_layer_end <= cycle) {
     struct m78_layer_result *r = &sim->results[sim->cur_layer];
     sim->now = sim->next_layer_end;
+    if (sim->cur_layer < sim->sched.nl)
+      m78i_sched_fill_result(sim, sim->cur_layer, r);
     m78i_event(sim, M78_EV_LAYER_START, sim->cur_layer, r->start_cycle);
-    if (r->error[0] == '\0')
+    if (r->error[0] == '\0') {
+      m78i_faults_before_layer(sim, sim->cur_layer);
       m78i_engine_run_layer(sim, &r->layer, r);
+      m78i_faults_after_layer(sim, sim->cur_layer);
+    }
+    fill_energy(sim, r);
     m78i_event(sim, M78_EV_LAYER_DONE, sim->cur_layer, sim->now);
     sim->cur_layer++;
     if (sim->cur_layer >= sim->n_layers)
       finish_run(sim);
+    else if (sim->cur_layer < sim->sched.nl)
+      sim->next_layer_end = m78i_sched_layer_end(sim, sim->cur_layer);
     else
       schedule_layer(sim, sim->now);
   }
+  if (sim->sched.nl)
+    m78i_sched_sync(sim);
   if (cycle > sim->now)
     sim->now = cycle;
 }
@@ -348,7 +380,7 @@ const struct m78_layer_result *m78_sim_layer_result(const m78_sim *sim, int inde
 
 int m78_sim_add_fault(m78_sim *sim, const struct m78_fault *f)
 {
-  if (sim->n_faults >= M78_MAX_FAULTS)
+  if (sim->n_faults >= M78_MAX_FAULTS || !m78i_fault_valid(f))
     return -1;
   sim->faults[sim->n_faults++] = *f;
   return 0;
@@ -369,8 +401,10 @@ void m78_sim_set_power(m78_sim *sim, unsigned quad_power_mask, unsigned reset_ma
     }
   }
   if (newly_reset) {
-    if (sim->state == M78_RUNNING)
+    if (sim->state == M78_RUNNING) {
       sim->state = M78_IDLE;
+      m78i_faults_run_end(sim);
+    }
     memset(&sim->fifo, 0, sizeof sim->fifo);
     sim->aon_ctrl = 0;
   }
@@ -379,6 +413,28 @@ void m78_sim_set_power(m78_sim *sim, unsigned quad_power_mask, unsigned reset_ma
 }
 
 void m78_sim_set_clock_enabled(m78_sim *sim, int enabled) { sim->clock_enabled = enabled; }
+void m78_sim_set_clock_hz(m78_sim *sim, uint64_t hz) { sim->cnn_hz = hz; }
+
+void m78_sim_energy_ctl(const m78_sim *sim, struct m78_energy_ctl *out)
+{
+  /* AON_CTRL bit 12+g powers quadrant g down (registers.md 6.x) */
+  out->powered_quads = sim->power_mask & ~((sim->aon_ctrl >> 12) & 0xFu) & 0xFu;
+  for (int g = 0; g < M78_QUADS; g++)
+    out->sram_ctrl[g] = sim->q[g].greg[M78_GREG_SRAM];
+  out->cnn_hz = sim->cnn_hz;
+}
+
+size_t m78_sim_stall_count(const m78_sim *sim) { return sim->sched.nstalls; }
+int m78_sim_streaming_layers(const m78_sim *sim) { return sim->sched.nl; }
+
+void m78_sim_stall_get(const m78_sim *sim, size_t i, uint64_t *from, uint64_t *to)
+{
+  *from = *to = 0;
+  if (i < sim->sched.nstalls) {
+    *from = sim->sched.stalls[i][0];
+    *to = sim->sched.stalls[i][1];
+  }
+}
 
 /* ------------------------------------------------------------------ */
 /* FIFO block                                                          */
@@ -398,6 +454,12 @@ static void fifo_push(m78_sim *sim, int n, uint32_t value)
                      "FIFO %d word %u lands beyond data memory", n, (unsigned)k);
   sim->fifo.pushed[n]++;
   sim->ctr.fifo_words++;
+  if (sim->state == M78_RUNNING && sim->sched.nl) {
+    m78i_sched_fifo_push(sim);
+    if (sim->cur_layer < sim->sched.nl)
+      sim->next_layer_end = m78i_sched_layer_end(sim, sim->cur_layer);
+    return;
+  }
   if (sim->state == M78_RUNNING && sim->cur_layer == 0 && sim->next_layer_end == UINT64_MAX && frame &&
       fifo_frame_complete(sim))
     schedule_layer(sim, sim->now + 1);
@@ -548,6 +610,8 @@ static enum m78_status do_write(m78_sim *sim, const struct m78_addr_info *a, uin
     return m78i_mram_write(sim, a->proc, a->index, width, value);
   case M78_REG_SRAM:
     sim->sram[a->instance][a->index] = lane_insert(sim->sram[a->instance][a->index], addr, width, value);
+    if (sim->n_faults && !poke)
+      m78i_faults_sram_write(sim, a->instance, a->index);
     return M78_OK;
   }
   return M78_E_UNMAPPED;
@@ -561,8 +625,13 @@ static enum m78_status do_read(m78_sim *sim, const m78_sim *csim, const struct m
   case M78_REG_FIFO:
     if (a->index == 0)
       word = csim->fifo.ctrl;
-    else if (a->index == 1)
-      word = 0; /* the modelled FIFOs drain at once: never full */
+    else if (a->index == 1) {
+      /* full while the streaming layer 0 has not taken M78_FIFO_DEPTH
+       * pushed words (stream_timing.c); otherwise the FIFOs drain at once */
+      word = 0;
+      for (int n = 0; n < M78_FIFOS; n++)
+        word |= (uint32_t)m78i_sched_fifo_full(csim, n) << n;
+    }
     else
       return M78_E_UNMAPPED;
     break;

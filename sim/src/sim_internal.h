@@ -77,6 +77,37 @@ struct m78_stream {
   uint32_t *w;         /* [M78_SRAM_INSTANCES][len] */
 };
 
+/* Stream scheduler (stream_timing.c).  A step is one column of a
+ * layer's walk: `cost` cycles, startable once `need` input pixels (FIFO
+ * words for layer 0) exist (0: none), after which the layer has written
+ * `produce` output pixels (0: unchanged). */
+struct m78_step {
+  uint32_t cost, need, produce;
+};
+
+struct m78_sched_layer {
+  struct m78_step *steps;
+  uint32_t n, next;
+  uint32_t produced;           /* output pixels written so far */
+  uint64_t start, end, busy, stall;
+  int started, done;
+};
+
+struct m78_sched {
+  int nl;                      /* streaming layers 0..nl-1 (0: no stream) */
+  struct m78_sched_layer L[M78_MAX_STREAM_LAYERS];
+  uint64_t t;                  /* cycle at which the state machine is free */
+  int fifo;                    /* layer 0 reads the FIFOs */
+  uint32_t nwords;             /* words per FIFO that layer 0 reads */
+  uint32_t fbuf;               /* layer 0's circular buffer (words) */
+  uint64_t *arrive;            /* [nwords]: cycle word k was in every enabled FIFO */
+  uint32_t narrived;
+  uint64_t *consume;           /* [nwords]: cycle layer 0 took word k */
+  uint32_t nconsumed, cons_cursor;
+  uint64_t (*stalls)[2];       /* [from, to) intervals the machine waited for input */
+  size_t nstalls, cap_stalls;
+};
+
 enum m78_run_state { M78_IDLE = 0, M78_RUNNING, M78_DONE };
 
 struct m78_sim {
@@ -102,9 +133,14 @@ struct m78_sim {
   struct m78_counters ctr;
   struct m78_fault faults[M78_MAX_FAULTS];
   int n_faults;
+  int kernel_faults_applied; /* kernel flips are in mram[] now */
+
+  uint64_t cnn_hz;      /* CNN clock as the SoC programs it (energy only) */
+  struct m78_energy_ctl energy_ctl; /* power-relevant state at the run's start */
 
   /* ---- unsaved: host wiring and result buffers ---- */
   struct m78_stream streams[M78_MAX_STREAM_LAYERS];
+  struct m78_sched sched;
   struct m78_hooks hooks;
   int keep_outputs;
   struct m78_layer_result results[M78_MAX_LAYERS];
@@ -125,6 +161,16 @@ int m78i_stream_write_run(m78_sim *sim, int consumer, uint32_t inst, uint32_t wo
 void m78i_guest_error(m78_sim *sim, enum m78_status st, uint32_t addr, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void m78i_event(m78_sim *sim, enum m78_event ev, int layer, uint64_t cycle);
+
+/* stream_timing.c */
+void m78i_sched_setup(m78_sim *sim);
+void m78i_sched_run(m78_sim *sim);
+void m78i_sched_free(m78_sim *sim);
+void m78i_sched_fifo_push(m78_sim *sim);
+void m78i_sched_sync(m78_sim *sim);
+int m78i_sched_fifo_full(const m78_sim *sim, int n);
+uint64_t m78i_sched_layer_end(const m78_sim *sim, int i);
+void m78i_sched_fill_result(const m78_sim *sim, int i, struct m78_layer_result *r);
 
 /* mram.c: kernel memory write protocols */
 enum m78_status m78i_mram_write(m78_sim *sim, int proc, uint32_t offset, unsigned width, uint32_t value);
@@ -154,7 +200,23 @@ void m78i_workers_free(struct m78_workers *w);
 struct m78_wcache **m78i_wcache(m78_sim *sim);
 void m78i_wcache_free(struct m78_wcache *c);
 
-/* timing.c: cycles the state machine spends on a layer */
+/* fault.c: the fault table applied at the points of a run */
+int m78i_fault_valid(const struct m78_fault *f);
+void m78i_faults_run_start(m78_sim *sim);
+void m78i_faults_run_end(m78_sim *sim);
+void m78i_faults_before_layer(m78_sim *sim, int layer);
+void m78i_faults_after_layer(m78_sim *sim, int layer);
+void m78i_faults_sram_write(m78_sim *sim, int inst, uint32_t word);
+
+/* timing.c: cycles the state machine spends on a layer (izer's
+ * equation, compute.md 7.3), and its inputs for the stream scheduler. */
+struct m78_lat_in {
+  int64_t M, E, Pr, Pc, Hp, Wp, Kr, Kc, pr, pc, Ho, Wo, Cout, T, F, kern_offs;
+  int pool_first, passthrough, streaming;
+  int flat; /* flattened linear layer: rows/columns are izer's, not the input's */
+};
+void m78i_lat_params(const m78_sim *sim, const struct m78_layer *l, struct m78_lat_in *x);
+int64_t m78i_lat_formula(const struct m78_lat_in *x);
 uint64_t m78i_layer_cycles(const m78_sim *sim, const struct m78_layer *l);
 
 static inline uint32_t m78i_lreg(const m78_sim *sim, int quad, int array, int layer)

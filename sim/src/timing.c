@@ -7,17 +7,13 @@
  * column.  This is the closed form of that walk, the equation izer's
  * latency.py uses (../shared/spec/compute.md 7.3), evaluated on the
  * layer as decoded from the registers.  It is exact for non-streaming
- * layers; streaming layers use izer's factor until the stream model
- * replaces it.
+ * layers.  Streaming layers get izer's factor here (its estimate, kept
+ * for reference); their real timing comes from the stream scheduler
+ * (stream_timing.c), which walks the same per-column costs.
  */
 #include "sim_internal.h"
 
-struct lat_in {
-  int64_t M, E, Pr, Pc, Hp, Wp, Kr, Kc, pr, pc, Ho, Wo, Cout, T, F, kern_offs;
-  int pool_first, passthrough, streaming;
-};
-
-static int64_t lat_formula(const struct lat_in *x)
+int64_t m78i_lat_formula(const struct m78_lat_in *x)
 {
   int64_t a, b, m, pre = 0;
   if (x->pool_first) {
@@ -49,9 +45,9 @@ static int64_t lat_formula(const struct lat_in *x)
   return L < 0 ? 0 : L;
 }
 
-uint64_t m78i_layer_cycles(const m78_sim *sim, const struct m78_layer *l)
+void m78i_lat_params(const m78_sim *sim, const struct m78_layer *l, struct m78_lat_in *out)
 {
-  struct lat_in x = {0};
+  struct m78_lat_in x = {0};
   x.E = l->ops;
   x.Pr = l->pool_en ? l->pool_h : 1;
   x.Pc = l->pool_en ? l->pool_w : 1;
@@ -102,6 +98,14 @@ uint64_t m78i_layer_cycles(const m78_sim *sim, const struct m78_layer *l)
     x.Wp = wf;
     x.Wo = wf;
     x.F = l->flatten;
+    x.flat = 1;
   }
-  return (uint64_t)lat_formula(&x);
+  *out = x;
+}
+
+uint64_t m78i_layer_cycles(const m78_sim *sim, const struct m78_layer *l)
+{
+  struct m78_lat_in x;
+  m78i_lat_params(sim, l, &x);
+  return (uint64_t)m78i_lat_formula(&x);
 }

@@ -129,24 +129,59 @@ static const char sample_report[] =
     "{\"schema\":1,\"tool\":\"max78sim\",\"version\":\"0.1.0\","
     "\"stop\":{\"reason\":\"exit\",\"exit_code\":0,\"detail\":\"\"},"
     "\"clock\":{\"cnn_hz\":50000000,\"source\":\"PCLK\",\"divider\":1},"
-    "\"inference\":{\"runs\":1,\"start_cycle\":123,\"end_cycle\":70280,\"cycles\":70157,\"time_us\":1403.14},"
+    "\"inference\":{\"runs\":1,\"start_cycle\":123,\"end_cycle\":70280,\"cycles\":70157,\"time_us\":1403.14,"
+    "\"energy_uj\":2.5,\"dynamic_uj\":2.25,\"static_uj\":0.25},"
     "\"layers\":["
     "{\"index\":0,\"op\":\"conv2d\",\"input\":[1,28,28],\"output\":[60,28,28],\"macs\":423360,"
-    "\"cycles\":48956,\"time_us\":979.12,\"stall_cycles\":0,\"executed\":true,\"error\":null},"
+    "\"cycles\":48956,\"time_us\":979.12,\"stall_cycles\":0,\"energy_uj\":2.4969,\"macs_per_cycle\":8.65,"
+    "\"executed\":true,\"error\":null},"
     "{\"index\":1,\"op\":\"linear\",\"input\":[192,1,1],\"output\":[10,1,1],\"macs\":1920,"
-    "\"cycles\":192,\"time_us\":3.84,\"stall_cycles\":0,\"executed\":true,\"error\":null}],"
+    "\"cycles\":192,\"time_us\":3.84,\"stall_cycles\":0,\"energy_uj\":0.0574,\"macs_per_cycle\":10,"
+    "\"executed\":true,\"error\":null}],"
     "\"counters\":{\"guest_errors\":0,\"stubs\":0,\"layer_errors\":0,\"bus_reads\":9,\"bus_writes\":9,"
     "\"last_error\":\"\"}}";
 
 Test(cli_report, table_total_and_inference_line)
 {
   char *text = capture_report(sample_report);
-  cr_assert_str_eq(text, "layer  op      input    output      MACs  cycles  time us\n"
-                         "    0  conv2d  1x28x28  60x28x28  423360   48956   979.12\n"
-                         "    1  linear  192x1x1  10x1x1      1920     192     3.84\n"
-                         "-----  ------  -------  --------  ------  ------  -------\n"
-                         "total                             425280   49148   982.96\n"
-                         "inference: 70157 cycles, 1403.14 us at 50 MHz (PCLK/1)\n");
+  cr_assert_str_eq(text,
+                   "layer  op      input    output      MACs  cycles  time us  energy uJ  MAC/cycle\n"
+                   "    0  conv2d  1x28x28  60x28x28  423360   48956   979.12      2.497        8.7\n"
+                   "    1  linear  192x1x1  10x1x1      1920     192     3.84      0.057       10.0\n"
+                   "-----  ------  -------  --------  ------  ------  -------  ---------  ---------\n"
+                   "total                             425280   49148   982.96      2.554        8.7\n"
+                   "inference: 70157 cycles, 1403.14 us at 50 MHz (PCLK/1), 2.500 uJ (dynamic 2.250, static 0.250)\n");
+  free(text);
+}
+
+Test(cli_report, loading_stalls_and_power_monitor)
+{
+  char *text = capture_report(
+      "{\"schema\":1,\"clock\":{\"cnn_hz\":50000000,\"source\":\"PCLK\",\"divider\":1},"
+      "\"inference\":{\"runs\":1,\"cycles\":10,\"time_us\":0.2,\"wall_us\":7.25,\"monitor_uj\":0.5},"
+      "\"layers\":[{\"index\":0,\"op\":\"conv2d\",\"cycles\":10,\"stall_cycles\":4}],"
+      "\"loading\":{\"weights\":{\"time_us\":100,\"energy_uj\":0.125,\"accesses\":25,\"bytes\":100,"
+      "\"segments\":1,\"mb_per_s\":1},\"bias\":{\"accesses\":0},"
+      "\"input\":{\"time_us\":3,\"energy_uj\":0.002,\"accesses\":2,\"bytes\":8,\"segments\":2,\"mb_per_s\":2.67}},"
+      "\"power_monitor\":{\"repetitions\":100,\"idle_mw\":0,\"stages\":["
+      "{\"name\":\"weights\",\"time_us\":5359.2,\"energy_uj\":4.717},"
+      "{\"name\":\"input\",\"time_us\":58.8,\"energy_uj\":0.052},"
+      "{\"name\":\"input+inference\",\"time_us\":1468.66,\"energy_uj\":39.821},"
+      "{\"name\":\"inference\",\"time_us\":1409.86,\"energy_uj\":39.769}]}}");
+  cr_assert(strstr(text, "inference as the CPU sees it (master enable to the end of the interrupt): 7.25 us, "
+                         "0.500 uJ (power-monitor view)\n"),
+            "%s", text);
+  cr_assert(strstr(text, "layer 0 (streaming) waited 4 cycles for FIFO data\n"), "%s", text);
+  cr_assert(strstr(text, "weight load: 100.00 us, 0.125 uJ (100 bytes, 1.0 MB/s)\n"), "%s", text);
+  cr_assert(!strstr(text, "bias load"), "%s", text);
+  cr_assert(strstr(text, "input load: 3.00 us, 0.002 uJ (8 bytes, 2.7 MB/s, 2 times)\n"), "%s", text);
+  cr_assert(strstr(text, "stage            time us  energy uJ\n"
+                         "weights          5359.20      4.717\n"
+                         "input              58.80      0.052\n"
+                         "input+inference  1468.66     39.821\n"
+                         "---------------  -------  ---------\n"
+                         "inference        1409.86     39.769\n"),
+            "%s", text);
   free(text);
 }
 
@@ -158,7 +193,7 @@ Test(cli_report, counters_and_layer_errors)
       "\"layers\":[{\"index\":3,\"op\":\"pool\",\"input\":[4,8,8],\"output\":[4,4,4],\"macs\":0,\"cycles\":10,"
       "\"time_us\":1.5,\"executed\":false,\"error\":\"row count 0 in LCTRL1\"}],"
       "\"counters\":{\"guest_errors\":2,\"stubs\":1,\"layer_errors\":1,\"last_error\":\"write to read-only X\"}}");
-  cr_assert(strstr(text, "    3  pool  4x8x8  4x4x4      0      10     1.50\n"), "%s", text);
+  cr_assert(strstr(text, "    3  pool  4x8x8  4x4x4      0      10     1.50          -          -\n"), "%s", text);
   cr_assert(strstr(text, "inference: not started\n"), "%s", text);
   cr_assert(strstr(text, "guest errors: 2\n"), "%s", text);
   cr_assert(strstr(text, "stubs (unimplemented hardware): 1\n"), "%s", text);
@@ -173,7 +208,7 @@ Test(cli_report, fractional_clock_and_missing_fields)
   char *text = capture_report("{\"schema\":1,\"clock\":{\"cnn_hz\":7500000,\"source\":\"ISO\",\"divider\":8},"
                               "\"inference\":{\"runs\":2,\"cycles\":10,\"time_us\":1.333},"
                               "\"layers\":[{\"index\":0,\"op\":\"add\"}]}");
-  cr_assert(strstr(text, "    0  add  ?      ?          -       -        -\n"), "%s", text);
+  cr_assert(strstr(text, "    0  add  ?      ?          -       -        -          -          -\n"), "%s", text);
   cr_assert(strstr(text, "inference: 10 cycles, 1.33 us at 7.5 MHz (ISO/8), 2 inferences started\n"), "%s", text);
   free(text);
 }

@@ -23,6 +23,8 @@ static double cycles_to_us(uint64_t cycles, uint64_t hz)
 
 /* Round to 1/100 us so reports do not carry float noise. */
 static double round2(double v) { return (double)(long long)(v * 100.0 + (v >= 0 ? 0.5 : -0.5)) / 100.0; }
+/* Energies to 1/10000 uJ (0.1 nJ). */
+static double round4(double v) { return (double)(long long)(v * 1e4 + (v >= 0 ? 0.5 : -0.5)) / 1e4; }
 
 cJSON *m78_report_build(const m78_sim *sim, const struct m78_run_info *info)
 {
@@ -49,6 +51,23 @@ cJSON *m78_report_build(const m78_sim *sim, const struct m78_run_info *info)
   cJSON_AddNumberToObject(inf, "end_cycle", (double)end);
   cJSON_AddNumberToObject(inf, "cycles", (double)cycles);
   cJSON_AddNumberToObject(inf, "time_us", round2(cycles_to_us(cycles, info->cnn_hz)));
+  double e_dyn = 0, e_static = 0;
+  uint64_t macs = 0;
+  for (int i = 0; i < m78_sim_layer_count(sim); i++) {
+    const struct m78_layer_result *r = m78_sim_layer_result(sim, i);
+    e_dyn += r->energy.dynamic_pj;
+    e_static += r->energy.static_pj;
+    macs += r->layer.macs;
+  }
+  cJSON_AddNumberToObject(inf, "macs", (double)macs);
+  cJSON_AddNumberToObject(inf, "energy_uj", round4((e_dyn + e_static) * 1e-6));
+  cJSON_AddNumberToObject(inf, "dynamic_uj", round4(e_dyn * 1e-6));
+  cJSON_AddNumberToObject(inf, "static_uj", round4(e_static * 1e-6));
+  cJSON_AddNumberToObject(inf, "streaming_layers", m78_sim_streaming_layers(sim));
+  if (info->inference_wall_us > 0) {
+    cJSON_AddNumberToObject(inf, "wall_us", round2(info->inference_wall_us));
+    cJSON_AddNumberToObject(inf, "monitor_uj", round4(info->inference_monitor_uj));
+  }
 
   cJSON *layers = cJSON_AddArrayToObject(doc, "layers");
   int n = m78_sim_layer_count(sim);
@@ -74,6 +93,17 @@ cJSON *m78_report_build(const m78_sim *sim, const struct m78_run_info *info)
     cJSON_AddNumberToObject(o, "cycles", (double)r->cycles);
     cJSON_AddNumberToObject(o, "time_us", round2(cycles_to_us(r->cycles, info->cnn_hz)));
     cJSON_AddNumberToObject(o, "stall_cycles", (double)r->stall_cycles);
+    cJSON_AddNumberToObject(o, "start_cycle", (double)r->start_cycle);
+    cJSON_AddNumberToObject(o, "end_cycle", (double)r->end_cycle);
+    cJSON_AddBoolToObject(o, "streaming", i < m78_sim_streaming_layers(sim));
+    uint64_t busy = r->cycles - r->stall_cycles;
+    cJSON_AddNumberToObject(o, "macs_per_cycle", busy ? round2((double)l->macs / (double)busy) : 0.0);
+    cJSON_AddNumberToObject(o, "energy_uj", round4(r->energy.total_pj * 1e-6));
+    cJSON *en = cJSON_AddObjectToObject(o, "energy");
+    cJSON_AddNumberToObject(en, "processors_uj", round4(r->energy.proc_pj * 1e-6));
+    cJSON_AddNumberToObject(en, "macs_uj", round4(r->energy.mac_pj * 1e-6));
+    cJSON_AddNumberToObject(en, "memories_uj", round4(r->energy.mem_pj * 1e-6));
+    cJSON_AddNumberToObject(en, "static_uj", round4(r->energy.static_pj * 1e-6));
     cJSON_AddBoolToObject(o, "executed", r->executed);
     if (r->error[0])
       cJSON_AddStringToObject(o, "error", r->error);
@@ -106,6 +136,35 @@ cJSON *m78_report_build(const m78_sim *sim, const struct m78_run_info *info)
       cJSON_AddItemToArray(vals, cJSON_CreateNumber(r->out_elem_bytes == 4 ? (double)((const int32_t *)r->output)[k]
                                                                          : (double)((const int8_t *)r->output)[k]));
     break;
+  }
+
+  if (info->n_phases > 0) {
+    cJSON *cpu = cJSON_AddObjectToObject(doc, "loading");
+    for (int i = 0; i < info->n_phases; i++) {
+      const struct m78_phase_info *p = &info->phases[i];
+      cJSON *o = cJSON_AddObjectToObject(cpu, p->name);
+      cJSON_AddNumberToObject(o, "time_us", round2(p->time_us));
+      cJSON_AddNumberToObject(o, "energy_uj", round4(p->energy_uj));
+      cJSON_AddNumberToObject(o, "accesses", (double)p->accesses);
+      cJSON_AddNumberToObject(o, "bytes", (double)p->bytes);
+      cJSON_AddNumberToObject(o, "segments", (double)p->segments);
+      cJSON_AddNumberToObject(o, "mb_per_s", p->time_us > 0 ? round2((double)p->bytes / p->time_us) : 0.0);
+    }
+  }
+  if (info->monitor && info->monitor->valid) {
+    const struct m78_monitor_info *m = info->monitor;
+    cJSON *mon = cJSON_AddObjectToObject(doc, "power_monitor");
+    cJSON_AddNumberToObject(mon, "repetitions", m->repetitions);
+    cJSON_AddNumberToObject(mon, "idle_mw", round4(m->idle_mw));
+    cJSON_AddNumberToObject(mon, "idle_time_us", round2(m->idle_time_us));
+    cJSON *st = cJSON_AddArrayToObject(mon, "stages");
+    for (int i = 0; i < m->n; i++) {
+      cJSON *o = cJSON_CreateObject();
+      cJSON_AddStringToObject(o, "name", m->stages[i].name);
+      cJSON_AddNumberToObject(o, "time_us", round2(m->stages[i].time_us));
+      cJSON_AddNumberToObject(o, "energy_uj", round4(m->stages[i].energy_uj));
+      cJSON_AddItemToArray(st, o);
+    }
   }
 
   const struct m78_counters *c = m78_sim_counters(sim);

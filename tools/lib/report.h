@@ -13,6 +13,29 @@
 #include <cjson/cJSON.h>
 #include "max78sim/sim.h"
 
+/* CPU work on the CNN by phase (firmware process). */
+struct m78_phase_info {
+  const char *name;  /* "weights", "bias", "input", "configure", "unload" */
+  double time_us;    /* all segments together */
+  double energy_uj;  /* power-monitor view (see energy.h) */
+  uint64_t accesses, bytes, segments;
+};
+
+/* What the EVKit power monitor shows for firmware built with --energy:
+ * per repetition (the kit divides the windows by 100), energy above the
+ * idle baseline, E = (A - I) * T (MAX7800x Power Monitor guide). */
+struct m78_monitor_stage {
+  const char *name;  /* weights | input | input+inference | inference */
+  double time_us, energy_uj;
+};
+struct m78_monitor_info {
+  int valid;
+  int repetitions;
+  double idle_mw, idle_time_us;
+  int n;
+  struct m78_monitor_stage stages[4];
+};
+
 struct m78_run_info {
   const char *stop_reason; /* exit | max-cycles | hang | fault */
   int exit_code;
@@ -20,6 +43,12 @@ struct m78_run_info {
   uint64_t cnn_hz;
   const char *clock_source; /* "PCLK" or "ISO" */
   int divider;
+  /* firmware process only (n_phases 0 / monitor NULL elsewhere) */
+  const struct m78_phase_info *phases;
+  int n_phases;
+  const struct m78_monitor_info *monitor;
+  double inference_monitor_uj; /* last inference, power-monitor view (0: unknown) */
+  double inference_wall_us;    /* last inference, master enable to the end of the ISR */
 };
 
 /* Builds the report document (caller frees with cJSON_Delete). */

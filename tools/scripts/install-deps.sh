@@ -2,7 +2,8 @@
 # Installs the Debian packages max78sim builds and tests with.
 # Idempotent: does nothing when everything is already present.
 set -euo pipefail
-pkgs=(cmake make gcc libc6-dev pkg-config libcjson-dev libcriterion-dev libsdl2-dev libsdl2-image-dev)
+pkgs=(cmake make gcc libc6-dev pkg-config libcjson-dev libcriterion-dev libsdl2-dev libsdl2-image-dev
+      libsdl2-ttf-dev fonts-dejavu-core xvfb xauth valgrind)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -4,4 +4,5 @@
 #include "max78sim/regs.h"
 #include "max78sim/layer.h"
 #include "max78sim/sim.h"
+#include "max78sim/energy.h"
 #endif

@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "max78sim/energy.h"
 #include "max78sim/layer.h"
 #include "max78sim/regs.h"
 
@@ -144,6 +145,9 @@ struct m78_layer_result {
   int comb_c, comb_h, comb_w;
   /* activity, for the energy model */
   uint64_t sram_reads, sram_writes, mram_reads, tram_accesses;
+  /* energy model (energy.h), filled when the layer completes */
+  struct m78_activity activity;
+  struct m78_energy energy;
 };
 
 struct m78_hooks {
@@ -156,21 +160,31 @@ struct m78_hooks {
   void (*on_event)(void *ctx, enum m78_event ev, int layer, uint64_t cycle);
 };
 
-/* Fault injection (what a faulty board would do), applied by the core. */
+/* Fault injection (what a faulty board would do), applied by the core
+ * (sim/src/fault.c).  The table survives m78_sim_reset(). */
 enum m78_fault_kind {
   M78_FAULT_NONE = 0,
-  M78_FAULT_SRAM_STUCK_BIT, /* instance `unit`, bit `bit` reads as `value` */
-  M78_FAULT_KERNEL_WORD,    /* processor `unit`, column `index`: xor `value` into byte `bit` */
-  M78_FAULT_SHIFT           /* layer `layer`: add `value` to the output shift */
+  /* data SRAM instance `unit` (0..15), bit `bit` (0..31) of word `index`
+   * (M78_FAULT_ALL_WORDS: every word) holds `value` (0 or 1).  layer -1:
+   * stuck all the time; layer L: only the words layer L writes (a bad
+   * write path while L runs) */
+  M78_FAULT_SRAM_STUCK_BIT,
+  /* kernel memory of processor `unit`, column `index`: byte `bit` (0..8,
+   * byte k = bits 8k+7..8k of the 72-bit word) reads XORed with `value`
+   * (1..255) during every inference */
+  M78_FAULT_KERNEL_WORD,
+  /* layer `layer` runs with `value` added to its output shift */
+  M78_FAULT_SHIFT
 };
 struct m78_fault {
   enum m78_fault_kind kind;
-  int layer;      /* -1: all layers (stuck bits act from the given layer on) */
+  int layer;
   int unit;
   uint32_t index;
   int bit;
   int32_t value;
 };
+#define M78_FAULT_ALL_WORDS 0xFFFFFFFFu
 #define M78_MAX_FAULTS 8
 
 /* ---- the instance ---- */
@@ -235,6 +249,11 @@ uint32_t m78_greg_get(const m78_sim *sim, int quad, enum m78_greg reg);
 void m78_sim_set_power(m78_sim *sim, unsigned quad_power_mask, unsigned reset_mask);
 /* CNN clock enable from the SoC (GCR pclkdis0 bit 25 clear = enabled) */
 void m78_sim_set_clock_enabled(m78_sim *sim, int enabled);
+/* CNN clock frequency from the SoC (GCR clock select and divider); the
+ * core counts cycles, the energy model needs the rate for static power. */
+void m78_sim_set_clock_hz(m78_sim *sim, uint64_t hz);
+/* Power-relevant state now (quadrant power, SRAM control bits, clock). */
+void m78_sim_energy_ctl(const m78_sim *sim, struct m78_energy_ctl *out);
 
 /* ---- time ---- */
 uint64_t m78_sim_now(const m78_sim *sim);
@@ -257,7 +276,30 @@ int m78_sim_layer_count(const m78_sim *sim); /* layers of the last run */
 const struct m78_layer_result *m78_sim_layer_result(const m78_sim *sim, int index);
 uint64_t m78_sim_run_start(const m78_sim *sim); /* cycle of the master enable */
 uint64_t m78_sim_run_end(const m78_sim *sim);   /* cycle of the interrupt */
+/* Streaming: intervals [from, to) in which the state machine waited for
+ * input (the FIFOs); returns how many there are (the list is capped at a
+ * million, the stall totals are not). */
+size_t m78_sim_stall_count(const m78_sim *sim);
+void m78_sim_stall_get(const m78_sim *sim, size_t i, uint64_t *from, uint64_t *to);
+/* Layers of the last run that the stream scheduler timed (0..n-1). */
+int m78_sim_streaming_layers(const m78_sim *sim);
 unsigned m78_sim_runs(const m78_sim *sim);       /* inferences started */
+
+/* Output footprint: where layer `layer` of the last run put its output
+ * in data SRAM, one entry per write in the engine's order (a later entry
+ * at the same address overwrites an earlier one).  channel and pixel
+ * index the layer's result output (channel-major, pixel = row * out_w +
+ * col).  Returns the number of entries, -1 if the layer was not decoded.
+ * Valid from the start of a run until the next one. */
+struct m78_footprint_entry {
+  uint8_t inst;   /* global data SRAM instance, 0..15 */
+  uint8_t lanes;  /* byte lanes written: 1 << lane, or 0xF (32-bit output) */
+  uint16_t word;  /* word inside the instance, 0..8191 */
+  int channel;
+  int pixel;
+};
+typedef void (*m78_footprint_fn)(void *ctx, const struct m78_footprint_entry *e);
+long m78_layer_footprint(const m78_sim *sim, int layer, m78_footprint_fn fn, void *ctx);
 
 struct m78_counters {
   uint64_t guest_errors;
@@ -270,7 +312,8 @@ struct m78_counters {
 };
 const struct m78_counters *m78_sim_counters(const m78_sim *sim);
 
-/* Fault injection: returns 0, or -1 when the table is full. */
+/* Fault injection: returns 0, or -1 when the table is full or the
+ * fault's fields are out of range (see enum m78_fault_kind). */
 int m78_sim_add_fault(m78_sim *sim, const struct m78_fault *f);
 void m78_sim_clear_faults(m78_sim *sim);
 

@@ -1,0 +1,158 @@
+/*
+ * The stream scheduler (sim/src/stream_timing.c): streaming layers take
+ * izer's non-streaming cycles of work (not its x1.5 guess), wait for FIFO
+ * words that have not arrived, interleave with the layer they feed, and
+ * the FIFO reports full while the network has not taken the words.
+ *
+ * The test layer: 1 channel 8x8 (processor 0), 3x3, pad 1, 4 outputs.
+ * compute.md 7.3 with M = E = 1, Pr = Pc = 1, Cout = 4:
+ *   a = 2, b = 2;  PadRow = 2*3 + 8*3 = 30;  NoConvRow = 6 + 8*3 = 30
+ *   ConvRow = 3 + 1*3 + 7*2 + 2 = 22;  BottomRow = 3 + 3 + 7*2 + 2 = 22
+ *   OutRow = 1*8*4 = 32
+ *   L = 30 + 30 + (22 + 32)*7 + (22 + 32) = 492   (izer's estimate: 738)
+ * The consumer in the two-layer test: 4 channels (processors 4-7), same
+ * geometry, 2 outputs: OutRow = 16, L = 60 + 38*7 + 38 = 364.
+ */
+#include "sim_test_util.h"
+
+#define CTRL_STREAM (1u << 14)
+#define CTRL_FIFO (1u << 15)
+#define CTRL_LILBUF (1u << 19)
+#define FIFO_STAT 0x50000004u
+#define FIFO_WR0 0x50000008u
+
+static m78_sim *sim;
+static void setup(void) { sim = m78_sim_new(); cr_assert_not_null(sim); }
+static void teardown(void) { m78_sim_free(sim); }
+
+TestSuite(stream_timing, .init = setup, .fini = teardown);
+
+static void layer0(uint32_t strm0, uint32_t fbuf)
+{
+  struct lregs r = {.rcnt = XCNT(8, 1), .ccnt = XCNT(8, 1), .lctrl0 = LC0_CONV, .en = 0x00010001,
+                    .lctrl1 = LCTRL1(0, 0, 24), .mcnt = MCNT(0, 24), .post = POST_SHIFT(7),
+                    .wptr = DPTR(1, 0), .moff = 0x2000};
+  tu_program(sim, 0, 0, &r);
+  tu_lreg(sim, 0, M78_LREG_ARRAY_STRM0, 0, strm0);
+  tu_lreg(sim, 0, M78_LREG_ARRAY_FBUF, 0, fbuf);
+}
+
+static const struct m78_layer_result *result(int i)
+{
+  const struct m78_layer_result *r = m78_sim_layer_result(sim, i);
+  cr_assert_not_null(r);
+  cr_assert_eq(r->error[0], '\0', "layer %d: %s", i, r->error);
+  return r;
+}
+
+Test(stream_timing, preloaded_input_costs_the_non_streaming_cycles)
+{
+  tu_init(sim, 1, 1, CTRL_STREAM);
+  layer0(1, 2);
+  tu_start_and_run(sim, 1, CTRL_STREAM);
+  cr_assert_eq(m78_sim_streaming_layers(sim), 1);
+  const struct m78_layer_result *r = result(0);
+  cr_expect_eq(r->cycles, 492u, "streaming layer: %llu cycles", (unsigned long long)r->cycles);
+  cr_expect_eq(r->stall_cycles, 0u);
+  cr_expect_eq(r->start_cycle, m78_sim_run_start(sim) + 1);
+  cr_expect_eq(m78_sim_run_end(sim), m78_sim_run_start(sim) + 1 + 492);
+}
+
+/* Pushes the 64 input words into FIFO 0, one every `gap` cycles. */
+static uint64_t push_frame(uint64_t gap)
+{
+  uint64_t last = 0;
+  for (int k = 0; k < 64; k++) {
+    if (gap)
+      m78_sim_run_until(sim, m78_sim_now(sim) + gap);
+    last = m78_sim_now(sim);
+    tu_wr32(sim, FIFO_WR0, (uint32_t)k);
+  }
+  return last;
+}
+
+static void fifo_setup(void)
+{
+  tu_init(sim, 1, 1, CTRL_STREAM | CTRL_FIFO | CTRL_LILBUF);
+  layer0(1, 2);
+  tu_wr32(sim, tu_greg_addr(0, 0x990), 64); /* IFRM: words per frame */
+  tu_start(sim, 1, CTRL_STREAM | CTRL_FIFO | CTRL_LILBUF);
+  cr_assert_eq(m78_sim_busy(sim), 1);
+}
+
+Test(stream_timing, slow_fifo_sets_the_pace)
+{
+  fifo_setup();
+  uint64_t last = push_frame(100); /* much slower than the 6-cycle columns */
+  m78_sim_run_until(sim, m78_sim_now(sim) + 100000);
+  cr_assert_eq(m78_sim_busy(sim), 0, "the inference did not finish");
+  const struct m78_layer_result *r = result(0);
+  cr_expect_eq(r->cycles - r->stall_cycles, 492u, "work: %llu", (unsigned long long)(r->cycles - r->stall_cycles));
+  cr_expect_gt(r->stall_cycles, 5000u, "stall: %llu", (unsigned long long)r->stall_cycles);
+  cr_expect_eq(r->end_cycle - r->start_cycle, r->cycles, "the machine idles only while it waits");
+  /* after the last word: the rest of that row, the bottom row (22 + 32)
+   * and the right-pad column: well under 100 cycles */
+  cr_expect_geq(r->end_cycle, last);
+  cr_expect_lt(r->end_cycle - last, 100u, "tail %llu", (unsigned long long)(r->end_cycle - last));
+  cr_expect_gt(m78_sim_stall_count(sim), 10u);
+  uint64_t total = 0, a, b;
+  for (size_t i = 0; i < m78_sim_stall_count(sim); i++) {
+    m78_sim_stall_get(sim, i, &a, &b);
+    cr_expect_lt(a, b);
+    total += b - a;
+  }
+  cr_expect_eq(total, r->stall_cycles, "stall intervals add up to the stall cycles");
+}
+
+Test(stream_timing, faster_fifo_finishes_sooner)
+{
+  fifo_setup();
+  push_frame(20);
+  m78_sim_run_until(sim, m78_sim_now(sim) + 100000);
+  uint64_t fast = result(0)->cycles;
+  m78_sim_reset(sim);
+  fifo_setup();
+  push_frame(100);
+  m78_sim_run_until(sim, m78_sim_now(sim) + 100000);
+  uint64_t slow = result(0)->cycles;
+  cr_expect_lt(fast, slow, "20-cycle words %llu, 100-cycle words %llu", (unsigned long long)fast,
+               (unsigned long long)slow);
+  cr_expect_geq(fast, 492u);
+}
+
+Test(stream_timing, fifo_full_until_the_network_takes_words)
+{
+  fifo_setup();
+  /* FBUF = 2 words of circular buffer behind the FIFO */
+  for (int k = 0; k < M78_FIFO_DEPTH + 2; k++) {
+    cr_expect_eq(tu_rd(sim, FIFO_STAT, 4) & 1, 0u, "full after %d words", k);
+    tu_wr32(sim, FIFO_WR0, (uint32_t)k);
+  }
+  /* no simulated time has passed: the layer has fetched nothing yet */
+  cr_expect_eq(tu_rd(sim, FIFO_STAT, 4) & 1, 1u, "not full after %d words", M78_FIFO_DEPTH + 2);
+  m78_sim_run_until(sim, m78_sim_now(sim) + 200);
+  cr_expect_eq(tu_rd(sim, FIFO_STAT, 4) & 1, 0u, "still full after 200 cycles");
+}
+
+Test(stream_timing, two_layers_interleave)
+{
+  tu_init(sim, 1, 2, CTRL_STREAM);
+  layer0(1, 2);
+  struct lregs r1 = {.rcnt = XCNT(8, 1), .ccnt = XCNT(8, 1), .lctrl0 = LC0_CONV, .en = 0x00F000F0,
+                     .lctrl1 = LCTRL1(0, 0, 8), .mcnt = MCNT(0, 8), .post = POST_SHIFT(7), .wptr = DPTR(2, 0),
+                     .moff = 0x2000};
+  tu_program(sim, 0, 1, &r1);
+  tu_lreg(sim, 0, M78_LREG_ARRAY_STRM0, 1, 20); /* start after 20 of layer 0's pixels */
+  tu_lreg(sim, 0, M78_LREG_ARRAY_FBUF, 1, 30);
+  tu_start_and_run(sim, 1, CTRL_STREAM);
+  cr_assert_eq(m78_sim_streaming_layers(sim), 2);
+  const struct m78_layer_result *a = result(0), *b = result(1);
+  cr_expect_eq(a->cycles, 492u);
+  cr_expect_eq(b->cycles, 364u);
+  cr_expect_eq(a->stall_cycles + b->stall_cycles, 0u);
+  cr_expect_gt(b->start_cycle, a->start_cycle + 30 + 30, "layer 1 waits for its start count");
+  cr_expect_lt(b->start_cycle, a->end_cycle, "layer 1 starts while layer 0 runs");
+  cr_expect_gt(b->end_cycle, a->end_cycle);
+  cr_expect_eq(m78_sim_run_end(sim), b->end_cycle);
+  cr_expect_eq(m78_sim_run_end(sim) - m78_sim_run_start(sim), 1u + 492 + 364, "one state machine, never idle");
+}

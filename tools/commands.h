@@ -1,0 +1,73 @@
+/*
+ * Subcommands of the max78sim command beyond `run`, and what they share
+ * with it: finding the firmware of DIR|MODEL, option parsing, and one
+ * simulated run of a firmware into a private folder (report, layer
+ * dumps, data SRAM image and footprints).
+ */
+#ifndef M78_COMMANDS_H
+#define M78_COMMANDS_H
+
+#include <cjson/cJSON.h>
+#include <stdint.h>
+#include "cli_util.h"
+#include "fwbuild.h"
+
+int m78cli_cmd_compare(int argc, char **argv);
+int m78cli_cmd_bench(int argc, char **argv);
+int m78cli_cmd_capture(int argc, char **argv);
+
+/* The firmware folder DIR names: a folder, or a model (then *model is
+ * filled; else it is left empty); with ACCEPT_CASE (`view`) also a
+ * corpus case folder holding its project in firmware/.  NULL after
+ * printing an error. */
+char *m78cli_locate_firmware(const struct m78fw_paths *paths, const char *dir, struct m78fw_model *model,
+                             int accept_case);
+
+/* Option parsing: ARG is NAME or NAME=value; the value of NAME (from
+ * "=value" or the next argument), NULL after an error naming CMD. */
+int m78cli_is_option(const char *arg, const char *name);
+const char *m78cli_option_value(const char *cmd, int argc, char **argv, int *i, const char *name);
+
+/* Checks a --fault SPEC (message names CMD) and appends it to the
+ * ';'-separated list *faults.  Returns -1 after printing an error. */
+int m78cli_add_fault_spec(const char *cmd, const char *spec, char **faults);
+
+/* One simulated run for compare and capture. */
+struct m78cli_simrun {
+  char *fwdir;      /* resolved firmware folder */
+  char *tmpdir;     /* private folder, removed by m78cli_simrun_free */
+  char *dump;       /* tmpdir/dump: Lnn files, layers.json, sram.bin, footprint.bin */
+  cJSON *report;
+  struct m78fw_run_result res;
+  struct m78cli_buf console; /* the firmware's stdout */
+};
+
+struct m78cli_simrun_opts {
+  const char *cmd;    /* for messages */
+  const char *dir;    /* DIR|MODEL */
+  const char *faults; /* or NULL */
+  int layer_limit;    /* -1: none (else M78SIM_LAYER_LIMIT) */
+  int show_console;
+  int rebuild;
+  uint64_t max_cycles;
+  double timeout_s;
+};
+
+/* Builds and runs; 0 when the run left a valid report and dumps (the
+ * firmware's own verdict does not matter), else -1 after an error. */
+int m78cli_simulate(const struct m78cli_simrun_opts *o, struct m78cli_simrun *r);
+void m78cli_simrun_free(struct m78cli_simrun *r);
+
+/* One layer of the buffer cnn_unload() fills, in its order. */
+struct m78cli_unload_part {
+  int layer, bits, c, h, w; /* logical shape, as the synthesizer wrote it */
+};
+#define M78CLI_MAX_UNLOAD_PARTS 16
+
+/* The layers cnn_unload() writes, from the synthesizer's comments in
+ * FWDIR/cnn.c ("Custom unload for this network, layer 12: 8-bit data,
+ * shape: (16, 18, 18)").  Returns the count, 0 if there are none, -1 for
+ * a YAML-defined unload sequence. */
+int m78cli_unload_parts(const char *fwdir, struct m78cli_unload_part *parts);
+
+#endif

@@ -1,0 +1,39 @@
+/*
+ * The SDL2 viewer of max78sim: one window over a run's files (the report,
+ * the layer dumps and the captured input, see viz/src/model.h), used by
+ * `max78sim view` and `max78sim run --view`.  It reads files only, so it
+ * works the same after a run, during one (live mode: the firmware
+ * rewrites the files after every layer and waits for the step file), or
+ * on a folder a device dump was converted to.
+ */
+#ifndef M78VIZ_H
+#define M78VIZ_H
+
+#define M78VIZ_DEFAULT_W 1440
+#define M78VIZ_DEFAULT_H 900
+
+struct m78viz_opts {
+  const char *dump_dir;   /* layers.json, Lnn.i8/.i32, input.json/.i8 */
+  const char *report;     /* run report JSON, or NULL */
+  const char *title;      /* shown in the header and the window title */
+  const char *compare;    /* expected data folder, or NULL */
+  const char *screenshot; /* render one frame offscreen into this PNG and return */
+  const char *save_dir;   /* where the `s` key saves screenshots (NULL: ".") */
+  int layer_set;          /* layer was given */
+  int layer;              /* hardware layer to show first; -1: the input */
+  int channel;            /* channel to select first (-1: none given) */
+  int width, height;      /* window / screenshot size (0: default) */
+  const char *inject;     /* tests: comma-separated SDL key names pushed as events */
+  int verbose;            /* print one line per handled key (tests) */
+  /* live mode (NULL when off) */
+  const char *progress_file; /* the firmware's progress ("start", N, "done") */
+  const char *step_file;     /* the viewer writes the last layer allowed to run */
+  volatile int *run_finished; /* set by the caller when the firmware is gone */
+};
+
+/* Runs the viewer until the window is closed (or writes the screenshot).
+ * Returns 0, or 2 after printing a one-line error (no display, bad data,
+ * PNG not written). */
+int m78viz_main(const struct m78viz_opts *o);
+
+#endif
