@@ -285,7 +285,16 @@ static double replay(m78_sim *rep, double *cpu, char *why, size_t len)
       mismatches += v != r->value;
     }
   }
+  /* The live run finished at its next sync after the last recorded
+   * access (a streaming schedule may place the end before that access);
+   * step through the pending events as that sync would. */
   m78_sim_run_until(rep, end);
+  while (m78_sim_busy(rep)) {
+    uint64_t next = m78_sim_next_event(rep), now = m78_sim_now(rep);
+    if (next == UINT64_MAX)
+      break;
+    m78_sim_run_until(rep, next > now ? next : now);
+  }
   double t1 = now_ms();
   *cpu = cpu_ms() - c0;
   if (mismatches) {
