@@ -471,7 +471,7 @@ int m78soc_write(uint32_t addr, unsigned width, uint32_t value)
     m78soc.last_poll_addr = 0;
     /* max78sim compare --stop-after: the layer count a capture firmware
      * would set (LCNT_MAX of any quadrant) */
-    if (m78soc.rt.layer_limit >= 0 && (addr & ~(3u * M78_QUAD_STRIDE)) == M78_QREG_BASE + 0x008 &&
+    if (m78soc.rt.layer_limit >= 0 && (addr & ~(3u * M78_QUAD_STRIDE)) == M78_QREG_BASE + M78_GREG_OFFS_LCNT_MAX &&
         value > (uint32_t)m78soc.rt.layer_limit)
       value = (uint32_t)m78soc.rt.layer_limit;
     int st = m78_bus_write(m78soc.sim, addr, width, value);

@@ -297,8 +297,8 @@ static void run_passthrough(m78_sim *sim, const struct m78_layer *l, struct m78_
         const int16_t *src = planes + (size_t)(i * l->ne + e) * plane_n;
         for (int pix = 0; pix < npix; pix++) {
           uint32_t base = l->wptr[g] + (uint32_t)t * l->wptr_toff;
-          uint32_t word = (base & 0x1FFF) + (uint32_t)(pix * l->ne + e) * (uint32_t)(l->wptr_inc + 1);
-          uint32_t inst = (base >> 13) & 0xF;
+          uint32_t word = M78_PTR_WORD(base) + (uint32_t)(pix * l->ne + e) * (uint32_t)(l->wptr_inc + 1);
+          uint32_t inst = M78_PTR_INST(base);
           if (!streams) {
             /* what write_byte() does at an address that is always mapped */
             uint32_t *m = &sim->sram[(inst + word / M78_SRAM_WORDS) & 0xF][word % M78_SRAM_WORDS];
@@ -519,11 +519,11 @@ static void scatter(m78_sim *sim, const struct m78_layer *l, const void *out, ui
   int npix = l->ho * l->wo;
   int consumer = l->index + 1;
   const struct m78_stream *st = consumer_stream(sim, l);
-  uint32_t base_inst = (l->wptr[0] >> 13) & 0xF, base_word = l->wptr[0] & 0x1FFF;
+  uint32_t base_inst = M78_PTR_INST(l->wptr[0]), base_word = M78_PTR_WORD(l->wptr[0]);
   uint32_t step = (uint32_t)(l->wptr_inc + 1);
   for (int o = 0; o < l->slots; o++) {
     int e = o / l->slots_per_pass, s = o % l->slots_per_pass;
-    uint32_t inst = base_inst + (uint32_t)(s / 4) * (l->wptr_moff >> 13);
+    uint32_t inst = base_inst + (uint32_t)(s / 4) * (l->wptr_moff >> M78_PTR_INST_SHIFT);
     int lane = s % 4;
     if (l->out32) {
       const int32_t *src = (const int32_t *)out + (size_t)o * (size_t)npix;

@@ -80,8 +80,8 @@ static void walk_passthrough(struct walk *w, const struct m78_layer *l)
       for (int e = 0; e < l->ne; e++) {
         for (int pix = 0; pix < npix; pix++) {
           uint32_t base = l->wptr[g] + (uint32_t)t * l->wptr_toff;
-          uint32_t word = (base & 0x1FFF) + (uint32_t)(pix * l->ne + e) * (uint32_t)(l->wptr_inc + 1);
-          uint32_t inst = (base >> 13) & 0xF, a;
+          uint32_t word = M78_PTR_WORD(base) + (uint32_t)(pix * l->ne + e) * (uint32_t)(l->wptr_inc + 1);
+          uint32_t inst = M78_PTR_INST(base), a;
           int ch = e * nprocs + i;
           if (stream_target(w, inst, word, &a)) {
             if (a < M78_SRAM_WORDS)
@@ -99,10 +99,10 @@ static void walk_passthrough(struct walk *w, const struct m78_layer *l)
 static void walk_conv(struct walk *w, const struct m78_layer *l)
 {
   int npix = l->ho * l->wo;
-  uint32_t base_inst = (l->wptr[0] >> 13) & 0xF, base_word = l->wptr[0] & 0x1FFF;
+  uint32_t base_inst = M78_PTR_INST(l->wptr[0]), base_word = M78_PTR_WORD(l->wptr[0]);
   for (int o = 0; o < l->slots; o++) {
     int e = o / l->slots_per_pass, s = o % l->slots_per_pass;
-    uint32_t inst = base_inst + (uint32_t)(s / 4) * (l->wptr_moff >> 13);
+    uint32_t inst = base_inst + (uint32_t)(s / 4) * (l->wptr_moff >> M78_PTR_INST_SHIFT);
     int lane = s % 4;
     for (int pix = 0; pix < npix; pix++) {
       if (l->out32) {

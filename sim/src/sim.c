@@ -144,10 +144,10 @@ static void mark_gap_slots(m78_sim *sim)
     const struct m78_layer *c = &sim->results[i + 1].layer;
     l->gap_slots = 0;
     if (sim->results[i].error[0] || sim->results[i + 1].error[0] || l->kind == M78_LAYER_PASSTHROUGH ||
-        c->chw || l->out32 || c->rptr != (l->wptr[0] & 0x1FFF) || l->wptr_moff != 0x2000 || !c->in_procs ||
+        c->chw || l->out32 || c->rptr != (M78_PTR_WORD(l->wptr[0])) || l->wptr_moff != M78_PTR_INST_STEP || !c->in_procs ||
         l->slots_per_pass > 64)
       continue;
-    int base = 4 * (int)((l->wptr[0] >> 13) & 0xF);
+    int base = 4 * (int)(M78_PTR_INST(l->wptr[0]));
     int lo = __builtin_ctzll(c->in_procs), hi = 63 - __builtin_clzll(c->in_procs);
     for (int s = 0; s < l->slots_per_pass; s++) {
       int p = base + s;
@@ -503,7 +503,7 @@ static uint32_t mlat_read(m78_sim *sim, int quad)
   uint32_t v = 0;
   for (int k = 0; k < 4; k++) {
     uint32_t p = q->mlat_ptr + (uint32_t)k;
-    uint32_t word = sim->sram[(p >> 13) & 0xF][p & 0x1FFF];
+    uint32_t word = sim->sram[M78_PTR_INST(p)][M78_PTR_WORD(p)];
     v |= ((word >> (8 * lane)) & 0xFF) << (8 * k);
   }
   q->mlat_ptr += 4;

@@ -53,6 +53,13 @@ extern "C" {
 #define M78_FIFOS 4
 #define M78_FIFO_DEPTH 8 /* words per input FIFO (not documented; see docs) */
 
+/* SRAM pointers (WPTR_BASE, MLAT, offsets): instance in bits 16:13, word
+ * in bits 12:0 (spec registers.md 1.3).  One instance = M78_PTR_INST_STEP. */
+#define M78_PTR_INST_SHIFT 13
+#define M78_PTR_INST_STEP (1u << M78_PTR_INST_SHIFT)
+#define M78_PTR_INST(p) (((uint32_t)(p) >> M78_PTR_INST_SHIFT) & 0xFu)
+#define M78_PTR_WORD(p) ((uint32_t)(p) & (M78_PTR_INST_STEP - 1u))
+
 /* Status of a bus access.  Anything but M78_OK is a guest error: counted,
  * reported through the hooks, and harmless to the simulator. */
 enum m78_status {
