@@ -414,7 +414,7 @@ static void print_layers(const m78_sim *sim, FILE *out)
             "      processors 0x%016llx (%d), SRAM read ptr 0x%08x (in_offset 0x%04x), SRAM write ptr 0x%08x "
             "(out_offset 0x%04x)\n",
             (unsigned long long)l.in_procs, __builtin_popcountll(l.in_procs), (unsigned)l.rptr,
-            (unsigned)(l.rptr & 0x1FFF) * 4, (unsigned)l.wptr[0], (unsigned)(l.wptr[0] & 0x1FFF) * 4);
+            (unsigned)M78_PTR_WORD(l.rptr) * 4, (unsigned)l.wptr[0], (unsigned)M78_PTR_WORD(l.wptr[0]) * 4);
   }
 }
 

@@ -81,7 +81,7 @@ int m78_layer_decode(const m78_sim *sim, int index, struct m78_layer *o, struct 
     return fail(err, index, 0, "ONED", "kernel width %d without 1-D mode", width);
 
   o->chw = (int)M78_GET(lc0, LCTRL0, PARALLEL);
-  o->rptr = M78_GET(LR(0, RPTR_BASE), RPTR_BASE, WORD) & 0x1FFF;
+  o->rptr = M78_PTR_WORD(M78_GET(LR(0, RPTR_BASE), RPTR_BASE, WORD));
   o->flatten = (int)M78_GET(post, POST, FLATTEN);
   o->ne = (int)M78_GET(lc1, LCTRL1, INPCHEXP) + 1 + (o->flatten ? 16 * (int)M78_GET(post, POST, XPMP_CNT) : 0);
   o->ops = M78_GET(oned, ONED, EWISE_EN) ? (int)M78_GET(oned, ONED, EWISE_CNT) + 1 : 1;
@@ -159,7 +159,7 @@ int m78_layer_decode(const m78_sim *sim, int index, struct m78_layer *o, struct 
   o->wptr_moff = M78_GET(LR(0, WPTR_MOFF), WPTR_MOFF, OFFS);
   o->wptr_choff = M78_GET(LR(0, WPTR_CHOFF), WPTR_CHOFF, OFFS);
   for (int g = 0; g < M78_QUADS; g++)
-    o->wptr[g] = LR(g, WPTR_BASE) & 0x1FFFF;
+    o->wptr[g] = LR(g, WPTR_BASE) & M78_PTR_MASK;
   o->tptr = LR(0, TPTR);
 
   if (conv) {

@@ -473,7 +473,7 @@ static void ctrl_write(m78_sim *sim, int quad, uint32_t value)
   uint32_t old = sim->q[quad].greg[M78_GREG_CTRL];
   sim->q[quad].greg[M78_GREG_CTRL] = value;
   if (M78_GET(value, CTRL, MLAT_LD) && !M78_GET(old, CTRL, MLAT_LD)) {
-    sim->q[quad].mlat_ptr = sim->q[quad].lreg[M78_LREG_ARRAY_WPTR_BASE][0] & 0x1FFFF;
+    sim->q[quad].mlat_ptr = sim->q[quad].lreg[M78_LREG_ARRAY_WPTR_BASE][0] & M78_PTR_MASK;
     sim->q[quad].mlat_primed = 0;
   }
   if (quad == 0 && M78_GET(value, CTRL, CNN_EN) && !M78_GET(old, CTRL, CNN_EN)) {

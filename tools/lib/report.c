@@ -16,6 +16,14 @@ static cJSON *shape3(int c, int h, int w)
   return cJSON_CreateIntArray(v, 3);
 }
 
+/* The output-map holes of a layer (slots that take no bias), as hex. */
+static void add_gap_slots(cJSON *o, const struct m78_layer_result *r)
+{
+  char gs[24];
+  snprintf(gs, sizeof gs, "0x%016llx", (unsigned long long)r->layer.gap_slots);
+  cJSON_AddStringToObject(o, "gap_slots", gs);
+}
+
 static double cycles_to_us(uint64_t cycles, uint64_t hz)
 {
   return hz ? (double)cycles * 1e6 / (double)hz : 0.0;
@@ -128,9 +136,7 @@ cJSON *m78_report_build(const m78_sim *sim, const struct m78_run_info *info)
     int pt = r->layer.kind == M78_LAYER_PASSTHROUGH;
     cJSON_AddNumberToObject(out, "slots_per_pass", pt ? r->out_c : r->layer.slots_per_pass);
     cJSON_AddNumberToObject(out, "out_passes", pt ? 1 : r->layer.out_passes);
-    char gs[24];
-    snprintf(gs, sizeof gs, "0x%016llx", (unsigned long long)r->layer.gap_slots);
-    cJSON_AddStringToObject(out, "gap_slots", gs);
+    add_gap_slots(out, r);
     cJSON *vals = cJSON_AddArrayToObject(out, "values");
     for (size_t k = 0; k < count; k++)
       cJSON_AddItemToArray(vals, cJSON_CreateNumber(r->out_elem_bytes == 4 ? (double)((const int32_t *)r->output)[k]
@@ -248,11 +254,8 @@ int m78_dump_layers(const m78_sim *sim, const char *dir, char *err, size_t errle
     cJSON_AddNumberToObject(o, "slots_per_pass",
                             r->layer.kind == M78_LAYER_PASSTHROUGH ? r->out_c : r->layer.slots_per_pass);
     cJSON_AddNumberToObject(o, "out_passes", r->layer.kind == M78_LAYER_PASSTHROUGH ? 1 : r->layer.out_passes);
-    if (r->layer.gap_slots) {
-      char gs[24];
-      snprintf(gs, sizeof gs, "0x%016llx", (unsigned long long)r->layer.gap_slots);
-      cJSON_AddStringToObject(o, "gap_slots", gs);
-    }
+    if (r->layer.gap_slots)
+      add_gap_slots(o, r);
     if (r->combined) {
       /* the element-wise result before pooling (izer's log shows it) */
       snprintf(fname, sizeof fname, "L%02d.combined.i8", i);

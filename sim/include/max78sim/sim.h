@@ -59,6 +59,8 @@ extern "C" {
 #define M78_PTR_INST_STEP (1u << M78_PTR_INST_SHIFT)
 #define M78_PTR_INST(p) (((uint32_t)(p) >> M78_PTR_INST_SHIFT) & 0xFu)
 #define M78_PTR_WORD(p) ((uint32_t)(p) & (M78_PTR_INST_STEP - 1u))
+/* a whole pointer: 16 instances of M78_PTR_INST_STEP words (bits 16:0) */
+#define M78_PTR_MASK (16u * M78_PTR_INST_STEP - 1u)
 
 /* Status of a bus access.  Anything but M78_OK is a guest error: counted,
  * reported through the hooks, and harmless to the simulator. */
