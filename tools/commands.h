@@ -9,12 +9,18 @@
 
 #include <cjson/cJSON.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "cli_util.h"
 #include "fwbuild.h"
 
 int m78cli_cmd_compare(int argc, char **argv);
 int m78cli_cmd_bench(int argc, char **argv);
 int m78cli_cmd_capture(int argc, char **argv);
+
+/* Prints "prediction: ..." for model m from a run report and returns the
+ * report's "prediction" object, or NULL (with a note) when the output does
+ * not fit the model's classes (tools/predict.c). */
+cJSON *m78cli_predict(const struct m78fw_model *m, const cJSON *report, FILE *out);
 
 /* The firmware folder DIR names: a folder, or a model (then *model is
  * filled; else it is left empty); with ACCEPT_CASE (`view`) also a

@@ -391,71 +391,6 @@ char *m78cli_locate_firmware(const struct m78fw_paths *paths, const char *dir, s
   return fw;
 }
 
-/* The class a model's firmware predicts, from the report's "output"
- * (the last layer's hardware slots): one logit per class, confidence
- * = softmax(logit / logit_scale).  Prints a line and returns the JSON
- * for the report, or NULL (with a note) when the output does not fit. */
-static cJSON *predict(const struct m78fw_model *m, const cJSON *report, FILE *out)
-{
-  const cJSON *o = cJSON_GetObjectItemCaseSensitive(report, "output");
-  const cJSON *shape = cJSON_GetObjectItemCaseSensitive(o, "shape_chw");
-  const cJSON *vals = cJSON_GetObjectItemCaseSensitive(o, "values");
-  const cJSON *spp = cJSON_GetObjectItemCaseSensitive(o, "slots_per_pass");
-  const cJSON *passes = cJSON_GetObjectItemCaseSensitive(o, "out_passes");
-  const cJSON *gaps = cJSON_GetObjectItemCaseSensitive(o, "gap_slots");
-  if (!m->nclasses)
-    return NULL;
-  if (cJSON_GetArraySize(shape) != 3 || !cJSON_IsArray(vals) || !cJSON_IsNumber(spp) || !cJSON_IsNumber(passes)) {
-    fprintf(out, "prediction: not available (the report holds no final output)\n");
-    return NULL;
-  }
-  int slots = cJSON_GetArrayItem(shape, 0)->valueint;
-  int pix = cJSON_GetArrayItem(shape, 1)->valueint * cJSON_GetArrayItem(shape, 2)->valueint;
-  if (pix != 1 || slots < m->nclasses || cJSON_GetArraySize(vals) != slots) {
-    fprintf(out, "prediction: not available (the last layer's output, %d x %d values, is not one logit per class)\n",
-            slots, pix);
-    return NULL;
-  }
-  double *logit = m78cli_xmalloc((size_t)m->nclasses * sizeof *logit);
-  double *raw = m78cli_xmalloc((size_t)m->nclasses * sizeof *raw);
-  uint64_t g = cJSON_IsString(gaps) ? strtoull(gaps->valuestring, NULL, 16) : 0;
-  int best = 0;
-  for (int c = 0; c < m->nclasses; c++) {
-    int s = slots == m->nclasses ? c : m78_channel_slot(m->nclasses, slots, spp->valueint, passes->valueint, g, c);
-    if (s < 0) {
-      fprintf(out, "prediction: not available (cannot map %d classes onto %d output slots)\n", m->nclasses, slots);
-      free(logit);
-      free(raw);
-      return NULL;
-    }
-    raw[c] = cJSON_GetArrayItem(vals, s)->valuedouble;
-    logit[c] = raw[c] / m->logit_scale;
-    if (logit[c] > logit[best])
-      best = c;
-  }
-  double sum = 0;
-  for (int c = 0; c < m->nclasses; c++)
-    sum += exp(logit[c] - logit[best]);
-  cJSON *j = cJSON_CreateObject();
-  cJSON_AddStringToObject(j, "class", m->classes[best]);
-  cJSON_AddNumberToObject(j, "index", best);
-  cJSON_AddNumberToObject(j, "confidence", 1.0 / sum);
-  cJSON *arr = cJSON_AddArrayToObject(j, "outputs");
-  fprintf(out, "prediction: %s (%.1f%%)   outputs:", m->classes[best], 100.0 / sum);
-  for (int c = 0; c < m->nclasses; c++) {
-    cJSON *e = cJSON_CreateObject();
-    cJSON_AddStringToObject(e, "class", m->classes[c]);
-    cJSON_AddNumberToObject(e, "value", raw[c]);
-    cJSON_AddNumberToObject(e, "probability", exp(logit[c] - logit[best]) / sum);
-    cJSON_AddItemToArray(arr, e);
-    fprintf(out, "%s %s %.0f", c ? "," : "", m->classes[c], raw[c]);
-  }
-  fprintf(out, " (softmax of value / %g)\n", m->logit_scale);
-  free(logit);
-  free(raw);
-  return j;
-}
-
 /* An output file's folder must exist and the name must not be a folder. */
 static int check_file_output(const char *path)
 {
@@ -775,7 +710,7 @@ static int run_main(int argc, char **argv, int view_cmd)
     fflush(stdout);
   }
   if (report && model.nclasses) {
-    prediction = predict(&model, report, stdout);
+    prediction = m78cli_predict(&model, report, stdout);
     fflush(stdout);
   }
   int json_ok = 1;

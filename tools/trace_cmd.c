@@ -21,6 +21,8 @@
 #include <sys/stat.h>
 
 #include "cli_util.h"
+#include "commands.h"
+#include "fwbuild.h"
 #include "inputcap.h"
 #include "m78_config.h"
 #include "report.h"
@@ -250,6 +252,21 @@ int m78cli_cmd_replay(int argc, char **argv)
     m78cli_report_print(full, stdout);
     fflush(stdout);
   }
+  /* a run started by model name predicts its class: so does its replay */
+  struct m78fw_model model;
+  memset(&model, 0, sizeof model);
+  struct stat st;
+  if (t.has_run && t.firmware && *t.firmware && stat(t.firmware, &st) != 0) {
+    struct m78fw_paths paths;
+    m78fw_paths_init(&paths);
+    if (m78fw_load_model(&paths, t.firmware, &model) == 1 && model.nclasses) {
+      cJSON *p = m78cli_predict(&model, full, quiet ? NULL : stdout);
+      if (p)
+        cJSON_AddItemToObject(full, "prediction", p);
+    }
+    m78fw_paths_free(&paths);
+  }
+  m78fw_model_free(&model);
   if (json && m78cli_write_json(json, full) != 0) {
     m78cli_error("%s: %s", json, strerror(errno));
     rc = M78CLI_EXIT_ERROR;

@@ -9,7 +9,7 @@ m=$1 corpus=$2 work=$3
 export M78SIM_CORPUS=$corpus
 rm -rf "$work" && mkdir -p "$work"
 fail=0
-out=$("$m" run animal-yolo-pico --json "$work/report.json" 2>&1); rc=$?
+out=$("$m" run animal-yolo-pico --json "$work/report.json" --record "$work/run.trace" 2>&1); rc=$?
 printf '%s\n' "$out" | grep -E 'PASS|prediction|^inference' | sed 's/^/  /'
 if [ $rc -ne 0 ]; then echo "FAIL: exit $rc"; fail=1; fi
 printf '%s\n' "$out" | grep -q '^\*\*\* PASS \*\*\*' || { echo "FAIL: no PASS line"; fail=1; }
@@ -17,6 +17,12 @@ printf '%s\n' "$out" | grep -q '^prediction: non-animal (' || { echo "FAIL: not 
 grep -qE '"class":[[:space:]]*"non-animal"' "$work/report.json" || { echo "FAIL: JSON report has no non-animal prediction"; fail=1; }
 n=$(printf '%s\n' "$out" | grep -cE '^ +[0-9]+ +conv2d ')
 [ "$n" -eq 27 ] || { echo "FAIL: the table shows $n layers, not 27"; fail=1; }
+
+# Its trace replays to the same report, prediction included.
+out=$("$m" replay "$work/run.trace" --json "$work/replay.json" 2>&1); rc=$?
+[ $rc -eq 0 ] || { echo "FAIL: replay: exit $rc"; fail=1; }
+printf '%s\n' "$out" | grep -q '^prediction: non-animal (' || { echo "FAIL: replay predicts no non-animal"; fail=1; }
+cmp -s "$work/report.json" "$work/replay.json" || { echo "FAIL: the replay's JSON report differs from the run's"; fail=1; }
 
 out=$("$m" run animal-yolo-pico-kitten --quiet 2>&1); rc=$?
 printf '%s\n' "$out" | grep -E 'prediction' | sed 's/^/  kitten: /'
@@ -27,5 +33,5 @@ err=$(M78SIM_CORPUS=$work/none "$m" run animal-yolo-pico 2>&1 >/dev/null); rc=$?
 if [ $rc -ne 2 ] || ! printf '%s' "$err" | grep -q 'firmware folder .* not found'; then
   echo "FAIL: missing firmware: exit $rc: $err"; fail=1
 fi
-[ $fail -eq 0 ] && echo "ok: animal-yolo-pico predicts non-animal, kitten passes, missing firmware is an error"
+[ $fail -eq 0 ] && echo "ok: animal-yolo-pico predicts non-animal (replay too), kitten passes, missing firmware is an error"
 exit $fail
