@@ -15,6 +15,7 @@
 int m78cli_cmd_compare(int argc, char **argv);
 int m78cli_cmd_bench(int argc, char **argv);
 int m78cli_cmd_capture(int argc, char **argv);
+int m78cli_cmd_build(int argc, char **argv);
 
 /* The firmware folder DIR names: a folder, or a model (then *model is
  * filled; else it is left empty); with ACCEPT_CASE (`view`) also a
