@@ -3,7 +3,7 @@
  *
  * Subcommands live in one table {name, function, summary}; each function
  * gets argv starting at its own name and returns the exit code.  A new
- * subcommand (view, compare, replay, trace, bench, capture) is a file of
+ * subcommand (build, view, compare, replay, trace, bench, capture) is a file of
  * its own with an `int m78cli_cmd_<name>(int argc, char **argv)` that is
  * declared below and added to the table.
  *
@@ -11,6 +11,9 @@
  * with a private report file and dump folder, and turns the firmware's
  * PASS/FAIL line, its exit code and its report into our exit code
  * (0 PASS, 1 FAIL, 2 anything else) and the per-layer table.
+ *
+ * `build` (armbuild.c) compiles a firmware folder for the Cortex-M4 into an
+ * ELF with the project's board-support layer (arm/bsp).
  *
  * `view` is `run` with the viewer (view_cmd.c) opened over the run's
  * dumps afterwards, or during the run in live mode; it also opens a
@@ -51,6 +54,7 @@ struct command {
 
 static const struct command commands[] = {
     {"run", cmd_run, "build a synthesized firmware folder and run it on the simulator"},
+    {"build", m78cli_cmd_build, "compile a synthesized firmware folder into a MAX78000 Arm ELF (board-support layer)"},
     {"view", cmd_view, "run a firmware and look at every layer in the SDL2 viewer"},
     {"bench-energy", m78cli_cmd_bench_energy, "compare the energy model with the measured CIFAR-10 layers"},
     {"replay", m78cli_cmd_replay, "replay a register trace on the simulator, without firmware"},

@@ -83,7 +83,10 @@ typedef enum {
 }
 #endif
 
-#include "core_cm4.h"
+/* Angle brackets: the include path chooses the core header, the host
+ * shim's (functions of the shim) or the Arm BSP's (arm/bsp/include: real
+ * CMSIS intrinsics and NVIC/SCB/SysTick registers), which comes first. */
+#include <core_cm4.h>
 #include "system_max78000.h"
 
 /* Peripheral base addresses (uint32_t, as the MSDK) and instances.  The
