@@ -37,6 +37,37 @@ int m78arm_icc_enabled(void);
 
 uint64_t m78arm_now(const struct m78arm *a) { return m78soc.tick + a->pending * M78ARM_TICKS_PER_CPU; }
 
+void m78arm_block_done(struct m78arm *a)
+{
+  a->pending += a->blk_rest;
+  a->cycles += a->blk_rest;
+  a->blk_rest = 0;
+  a->blk_pc = a->blk_end;
+}
+
+void m78arm_block_upto(struct m78arm *a, uint32_t pc)
+{
+  if (pc < a->blk_pc || pc >= a->blk_end)
+    return;
+  const uint8_t *code;
+  if (pc - M78ARM_FLASH_BASE < M78ARM_FLASH_SIZE)
+    code = a->flash + (a->blk_pc - M78ARM_FLASH_BASE);
+  else if (pc - M78ARM_SRAM_BASE < M78ARM_SRAM_SIZE)
+    code = a->sram + (a->blk_pc - M78ARM_SRAM_BASE);
+  else
+    return;
+  /* the instructions before the access and the access itself */
+  unsigned len = 0;
+  int mem;
+  m78arm_cost_insn(code + (pc - a->blk_pc), a->blk_end - pc, &len, &mem);
+  struct m78arm_block_cost c = m78arm_cost_block(code, pc + len - a->blk_pc, a->blk_pc);
+  uint32_t part = c.cycles < a->blk_rest ? c.cycles : a->blk_rest;
+  a->pending += part;
+  a->cycles += part;
+  a->blk_rest -= part;
+  a->blk_pc = pc + len;
+}
+
 void m78arm_flush(struct m78arm *a)
 {
   if (a->pending) {
@@ -249,12 +280,18 @@ static void on_block(uc_engine *uc, uint64_t addr64, uint32_t size, void *ud)
     else
       b = &tmp;
   }
-  uint64_t cyc = b->cycles + icc_cost(a, addr, size);
+  m78arm_block_done(a);
+  uint64_t cyc = icc_cost(a, addr, size);
   if (addr != a->fallthrough)
     cyc += M78ARM_BRANCH_REFILL;
   a->fallthrough = addr + size;
   a->pending += cyc;
   a->cycles += cyc;
+  /* the instructions' own cycles are charged as they are reached: at an
+   * MMIO access up to its instruction, the rest when the block ends */
+  a->blk_pc = addr;
+  a->blk_end = addr + size;
+  a->blk_rest = b->cycles;
   a->insns += b->insns;
   a->blocks++;
   if (b->flags & M78ARM_BLOCK_SELF_LOOP) {
@@ -275,6 +312,7 @@ static void on_block(uc_engine *uc, uint64_t addr64, uint32_t size, void *ud)
 
 static int enter_exception(struct m78arm *a, int exc, int woke)
 {
+  m78arm_block_done(a);
   uint32_t r[8], sp;
   static const int regs[8] = {UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3,
                               UC_ARM_REG_R12, UC_ARM_REG_LR, UC_ARM_REG_PC, UC_ARM_REG_XPSR};
@@ -327,6 +365,7 @@ static void exception_return(struct m78arm *a, uint32_t exc_return)
     return;
   }
   uint32_t sp, r[8];
+  m78arm_block_done(a);
   uc_reg_read(a->uc, UC_ARM_REG_SP, &sp);
   for (int i = 0; i < 8; i++)
     if (read32(a, sp + 4 * i, &r[i]) != 0) {
@@ -511,7 +550,11 @@ int m78arm_run(struct m78arm *a)
   plan_check(a);
   for (;;) {
     a->stop = M78ARM_STOP_NONE;
-    uc_err e = uc_emu_start(a->uc, pc | 1, 0xFFFFFFFFull, 0, 0);
+    /* An instruction budget (never reached) makes Unicorn keep PC exact
+     * at every instruction, so MMIO callbacks and faults see the PC of
+     * the accessing instruction; it costs little measured speed. */
+    uc_err e = uc_emu_start(a->uc, pc | 1, 0xFFFFFFFFull, 0, (size_t)1 << 62);
+    m78arm_block_done(a);
     pc = m78arm_pc(a);
     if (a->stop == M78ARM_STOP_FAULT || a->stop == M78ARM_STOP_EXIT)
       break;

@@ -53,7 +53,10 @@ struct m78arm {
   uint64_t pending;      /* CPU cycles not yet given to the SoC clock */
   uint64_t next_check;   /* tick at which interrupts are looked at again */
   uint32_t fallthrough;  /* address after the previous block */
+  /* the running block: its cycles not charged yet, from blk_pc on */
+  uint32_t blk_pc, blk_end, blk_rest;
   uint64_t insns, blocks, cycles;
+  uint64_t skipped_insns; /* of insns: polling iterations jumped over */
   uint32_t icc_tag[1024]; /* instruction cache lines (address / 16 + 1) */
   uint64_t icc_misses;
 
@@ -93,6 +96,10 @@ int m78arm_init(struct m78arm *a, char *err, size_t len);
 /* Runs from reset to the end; returns the process exit status. */
 int m78arm_run(struct m78arm *a);
 void m78arm_flush(struct m78arm *a);
+/* Charges the running block's instructions up to and including the one
+ * at PC (an MMIO access), or all of them (the block ended). */
+void m78arm_block_upto(struct m78arm *a, uint32_t pc);
+void m78arm_block_done(struct m78arm *a);
 uint64_t m78arm_now(const struct m78arm *a); /* tick including pending */
 void m78arm_fault(struct m78arm *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void m78arm_guest_error(struct m78arm *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -121,6 +121,7 @@ static void begin_access(struct m78arm *a)
     dbg = getenv("M78SIM_ARM_DEBUG") != NULL;
   if (dbg && a->mmio_seq < 2000)
     fprintf(stderr, "mmio #%llu pc 0x%08x\n", (unsigned long long)a->mmio_seq, (unsigned)m78arm_pc(a));
+  m78arm_block_upto(a, m78arm_pc(a));
   m78arm_flush(a);
   a->mmio_seq++;
   a->next_check = 0; /* an access may start the CNN or change what can interrupt */
@@ -324,6 +325,7 @@ static void poll_skip(struct m78arm *a, uint32_t addr, uint32_t value)
       a->pending += cyc;
       a->cycles += cyc;
       a->insns += k * dinsn;
+      a->skipped_insns += k * dinsn;
       m78arm_flush(a);
       now = m78arm_now(a);
     }
