@@ -59,6 +59,9 @@ struct m78arm {
   uint64_t skipped_insns; /* of insns: polling iterations jumped over */
   uint32_t icc_tag[1024]; /* instruction cache lines (address / 16 + 1) */
   uint64_t icc_misses;
+  uint32_t flash_data_line; /* last 16-byte flash line read as data (+1) */
+  uint64_t flash_data_misses;
+  uint64_t insn_hook_cycles; /* M78SIM_ARM_INSN_HOOK measurement */
 
   /* NVIC and SCB */
   uint32_t iser[4], ispr[4];
