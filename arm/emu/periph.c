@@ -18,7 +18,6 @@
  * (m78arm_flush), so it happens at the right virtual time.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include "emu.h"
 #include "soc.h"
@@ -116,11 +115,6 @@ static uint32_t icc_ctrl;
 
 static void begin_access(struct m78arm *a)
 {
-  static int dbg = -1;
-  if (dbg < 0)
-    dbg = getenv("M78SIM_ARM_DEBUG") != NULL;
-  if (dbg && a->mmio_seq < 2000)
-    fprintf(stderr, "mmio #%llu pc 0x%08x\n", (unsigned long long)a->mmio_seq, (unsigned)m78arm_pc(a));
   m78arm_block_upto(a, m78arm_pc(a));
   m78arm_flush(a);
   a->mmio_seq++;
