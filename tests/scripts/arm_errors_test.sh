@@ -40,6 +40,11 @@ expect "undefined instruction" 'undefined instruction at PC 0x100000[0-9a-f]{2}'
 expect "jump into nothing" 'instruction fetch from unmapped address 0x30000000' "$progs/fault3.elf"
 expect "missing file" 'No such file' "$work/nope.elf"
 
+"$m" run --elf "$progs/selftest.elf" "$progs" >/dev/null 2>"$work/err"
+[ $? -eq 2 ] && grep -q 'give no DIR' "$work/err" || { echo "FAIL: --elf with a DIR: $(cat "$work/err")"; fail=1; }
+"$m" run "$progs" --arch riscv >/dev/null 2>"$work/err"
+[ $? -eq 2 ] && grep -q 'host or arm' "$work/err" || { echo "FAIL: --arch riscv: $(cat "$work/err")"; fail=1; }
+
 "$emu" "$work/text.elf" >/dev/null 2>&1
 [ $? -eq 6 ] || { echo "FAIL: max78sim-arm on a bad ELF: exit not 6"; fail=1; }
 "$emu" "$progs/fault1.elf" >/dev/null 2>"$work/err"
