@@ -70,6 +70,8 @@ void m78arm_block_upto(struct m78arm *a, uint32_t pc)
 
 void m78arm_flush(struct m78arm *a)
 {
+  m78soc.cpu_insns = a->insns;
+  m78soc.cpu_cycles = a->cycles;
   if (a->pending) {
     uint64_t c = a->pending;
     a->pending = 0;
@@ -104,6 +106,9 @@ void m78arm_guest_error(struct m78arm *a, const char *fmt, ...)
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
   a->guest_errors++;
+  m78soc.cpu_guest_errors = a->guest_errors;
+  if (a->guest_errors == 1)
+    snprintf(m78soc.cpu_first_error, sizeof m78soc.cpu_first_error, "%s", msg);
   if (a->guest_msgs++ < 20)
     fprintf(stderr, "max78sim: guest error: %s\n", msg);
   else if (a->guest_msgs == 21)
@@ -149,7 +154,19 @@ static bool on_bad_access(uc_engine *uc, uc_mem_type type, uint64_t addr, int si
   (void)value;
   struct m78arm *a = ud;
   if (type == UC_MEM_WRITE_PROT && addr - M78ARM_FLASH_BASE < M78ARM_FLASH_SIZE) {
-    /* flash is read-only for the CPU: the store is lost */
+    /* flash is read-only for the CPU: Unicorn completes the store after
+     * this hook, so the bytes are put back from the loaded image when the
+     * next block starts */
+    uint32_t lo = (uint32_t)addr - M78ARM_FLASH_BASE, hi = lo + (uint32_t)size;
+    if (hi > M78ARM_FLASH_SIZE)
+      hi = M78ARM_FLASH_SIZE;
+    if (a->flash_dirty_hi <= a->flash_dirty_lo) {
+      a->flash_dirty_lo = lo;
+      a->flash_dirty_hi = hi;
+    } else {
+      a->flash_dirty_lo = lo < a->flash_dirty_lo ? lo : a->flash_dirty_lo;
+      a->flash_dirty_hi = hi > a->flash_dirty_hi ? hi : a->flash_dirty_hi;
+    }
     m78arm_guest_error(a, "%d-bit write to flash at 0x%08x ignored, PC 0x%08x", 8 * size, (unsigned)addr,
                        (unsigned)m78arm_pc(a));
     return true;
@@ -291,6 +308,10 @@ static void on_block(uc_engine *uc, uint64_t addr64, uint32_t size, void *ud)
   size_t avail;
   struct m78arm_block *b = block_slot(a, addr, &code, &avail);
   struct m78arm_block tmp;
+  if (a->flash_dirty_hi > a->flash_dirty_lo) {
+    memcpy(a->flash + a->flash_dirty_lo, a->flash_image + a->flash_dirty_lo, a->flash_dirty_hi - a->flash_dirty_lo);
+    a->flash_dirty_lo = a->flash_dirty_hi = 0;
+  }
   if (!b)
     return; /* the fetch fault follows */
   if (b->size != size / 2) {

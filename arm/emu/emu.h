@@ -47,6 +47,8 @@ enum m78arm_stop {
 struct m78arm {
   uc_engine *uc;
   uint8_t *flash, *sram;
+  uint8_t *flash_image;               /* flash as loaded: undoes stores */
+  uint32_t flash_dirty_lo, flash_dirty_hi; /* flash bytes a store changed */
   struct m78arm_block *bcache_flash, *bcache_sram;
 
   /* time */

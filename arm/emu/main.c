@@ -79,6 +79,12 @@ int main(int argc, char **argv)
     return 6;
   }
 
+  a.flash_image = malloc(M78ARM_FLASH_SIZE);
+  if (!a.flash_image) {
+    fprintf(stderr, "max78sim: out of memory\n");
+    return 6;
+  }
+  memcpy(a.flash_image, a.flash, M78ARM_FLASH_SIZE);
   m78rt_init();
   m78soc.cpu_emulated = 1;
   m78soc.tmr_live = 1;

@@ -235,6 +235,7 @@ static void monitor_stages(struct m78_monitor_info *m)
 struct run_info_buf {
   struct m78_phase_info phases[M78_TL_PHASES];
   struct m78_monitor_info mon;
+  struct m78_cpu_info cpu;
 };
 
 /* The run info for the report and the trace.  At the end of the run
@@ -266,6 +267,11 @@ static void fill_info(struct m78_run_info *info, struct run_info_buf *b, const c
       .inference_monitor_uj = m78soc.inf_pj * 1e-6,
       .inference_wall_us = ticks_us(m78soc.inf_wall_ticks),
   };
+  if (m78soc.cpu_emulated) {
+    b->cpu = (struct m78_cpu_info){m78soc.cpu_insns, m78soc.cpu_cycles, m78soc.cpu_guest_errors,
+                                   m78soc.cpu_first_error};
+    info->cpu = &b->cpu;
+  }
 }
 
 static void write_report(const char *path, const struct m78_run_info *info, int final)

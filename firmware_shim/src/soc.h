@@ -96,6 +96,9 @@ struct m78soc_state {
    * instructions are charged by the emulator, so accesses cost only
    * their bus wait states here. */
   int cpu_emulated;
+  /* the emulator's figures for the report (kept up to date by it) */
+  uint64_t cpu_insns, cpu_cycles, cpu_guest_errors;
+  char cpu_first_error[256];
 
   /* CNN clock as programmed (ticks per CNN cycle) and the CNN cycle that
    * corresponds to `cnn_epoch_tick` (the clock may change at run time). */

@@ -1,5 +1,7 @@
-/* Guest faults, chosen by the word at the end of flash the test patches?
- * No: one program per fault keeps it simple; FAULT_KIND selects it. */
+/* Guest faults and errors, one program each (FAULT_KIND): 1 unmapped
+ * read, 2 undefined instruction, 3 jump into unmapped memory, 4 the idle
+ * loop after PASS, 5 guest errors that do not stop the run (a read of an
+ * unmodelled peripheral, a store to flash). */
 #include "rt.h"
 static void Default_Handler(void) { sh_exit(99); }
 __attribute__((section(".vectors"), used)) static void (*const vectors[16])(void) = {
@@ -18,6 +20,10 @@ int main(void)
   __asm__ volatile("cpsid i");
   for (;;) /* the idle loop: nothing can interrupt it */
     ;
+#elif FAULT_KIND == 5
+  uint32_t v = REG(0x40004400u); /* SIMO: not modelled */
+  REG(0x10000100u) = 0x12345678u; /* flash is read-only */
+  put(v == 0 && REG(0x10000100u) != 0x12345678u ? "*** PASS ***\n" : "*** FAIL ***\n");
 #endif
   return 0;
 }

@@ -3,7 +3,9 @@
 # counting and interrupt waking WFI, a device interrupt that must return
 # the caller-saved registers from its frame on an 8-byte aligned stack)
 # passes; a semihosting exit status comes back as the firmware's status;
-# an idle loop after PASS ends the run with status 0 and says so.
+# an idle loop after PASS ends the run with status 0 and says so;
+# accesses to unmodelled peripherals and stores to flash are counted guest
+# errors in the report, not the end of the run.
 # usage: arm_selftest_test.sh MAX78SIM JSON_GET PROGS_DIR WORKDIR
 set -u
 m=$1 jg=$2 progs=$3 work=$4
@@ -34,5 +36,15 @@ if [ $rc -ne 0 ] || ! echo "$d" | grep -q 'idle loop at 0x1000'; then
   echo "FAIL: idle loop: exit $rc, detail '$d', $(cat "$work/err")"; fail=1
 else
   echo "ok: idle loop ends the run with status 0 ($d)"
+fi
+# guest errors are counted in the report and do not stop the run
+"$m" run --elf "$progs/fault5.elf" --json "$work/ge.json" --no-table >"$work/out" 2>"$work/err"
+rc=$?
+n=$("$jg" "$work/ge.json" cpu.guest_errors) first=$("$jg" "$work/ge.json" cpu.first_error)
+if [ $rc -ne 0 ] || [ "$n" != 2 ] || ! echo "$first" | grep -q 'SIMO at 0x40004400' ||
+  ! grep -q 'write to flash at 0x10000100 ignored' "$work/err"; then
+  echo "FAIL: guest errors: exit $rc, count '$n', first '$first', $(cat "$work/err")"; fail=1
+else
+  echo "ok: $n guest errors counted, first: $first"
 fi
 exit $fail
