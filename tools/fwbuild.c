@@ -557,7 +557,7 @@ int m78fw_run(const struct m78fw_run_opts *o, struct m78fw_run_result *r)
   for (const char *const *e = o->env; e && *e && nenv + 1 < sizeof env / sizeof env[0]; e++)
     env[nenv++] = *e;
   env[nenv] = NULL;
-  char *argv[] = {(char *)o->exe, NULL};
+  char *argv[] = {(char *)o->exe, (char *)o->arg, NULL};
   int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
   struct m78cli_spawn_opts so = {
       .argv = argv, .fd_in = devnull, .fd_out = out[1], .fd_err = err[1], .env = env, .die_with_parent = 1};

@@ -81,6 +81,7 @@ void m78fw_free_argv(char **argv);
 
 struct m78fw_run_opts {
   const char *exe;
+  const char *arg;         /* the child's one argument (the ELF for max78sim-arm), or NULL */
   const char *report_path; /* M78SIM_REPORT */
   const char *dump_dir;    /* M78SIM_DUMP_DIR, or NULL */
   const char *timeline;    /* M78SIM_TIMELINE, or NULL */

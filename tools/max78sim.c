@@ -22,6 +22,7 @@
 #define _GNU_SOURCE
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -31,7 +32,9 @@
 
 #include "cli_util.h"
 #include "commands.h"
+#include "armbuild.h"
 #include "fwbuild.h"
+#include "m78elf.h"
 #include "report.h"
 #include "m78_config.h"
 #include "trace.h"
@@ -111,6 +114,8 @@ int main(int argc, char **argv)
 
 struct run_opts {
   const char *dir;
+  const char *elf;   /* --elf FILE: run this Cortex-M4 ELF on max78sim-arm */
+  int arch_arm;      /* --arch arm: build DIR for the Cortex-M4, then as --elf */
   const char *json;
   const char *dump;
   const char *timeline;
@@ -129,12 +134,20 @@ static void run_help(FILE *out)
 {
   fprintf(out,
           "usage: max78sim run DIR [options]\n"
+          "       max78sim run --elf FILE.elf [options]\n"
+          "       max78sim run DIR --arch arm [options]\n"
           "\n"
           "Builds the synthesized firmware folder DIR (cnn.c, main.c, cnn.h, weights.h,\n"
           "...) against the simulator, runs it, and prints a table of the inference layer\n"
           "by layer. DIR may also name a model known to max78sim (models/NAME).\n"
           "\n"
+          "With --elf the firmware is a Cortex-M4 ELF (built by 'max78sim build' or with\n"
+          "the MSDK), run instruction by instruction on an emulated MAX78000 (max78sim-arm,\n"
+          "docs/arm.md); --arch arm builds DIR with 'max78sim build' first and runs that.\n"
+          "\n"
           "options:\n"
+          "  --elf FILE            run the Arm ELF FILE instead of building DIR for the host\n"
+          "  --arch host|arm       build DIR for the host (default) or for the Cortex-M4\n"
           "  --json FILE           write the run report (JSON, docs/report-schema.md)\n"
           "  --dump-layers OUTDIR  write each layer's output as OUTDIR/Lnn.i8 or Lnn.i32\n"
           "                        and OUTDIR/layers.json (OUTDIR is created if missing)\n"
@@ -274,6 +287,18 @@ static int parse_run(int argc, char **argv, struct run_opts *o, int view_cmd)
       o->no_table = 1;
     } else if (is_flag(a, "--rebuild")) {
       o->rebuild = 1;
+    } else if (!view_cmd && is_option(a, "--elf")) {
+      if (!(o->elf = option_value(argc, argv, &i, "--elf")))
+        return -1;
+    } else if (!view_cmd && is_option(a, "--arch")) {
+      if (!(v = option_value(argc, argv, &i, "--arch")))
+        return -1;
+      if (strcmp(v, "arm") == 0)
+        o->arch_arm = 1;
+      else if (strcmp(v, "host") != 0) {
+        m78cli_error("%s: --arch: host or arm, not %s", cmd, v);
+        return -1;
+      }
     } else if (is_option(a, "--json")) {
       if (!(o->json = option_value(argc, argv, &i, "--json")))
         return -1;
@@ -322,6 +347,17 @@ static int parse_run(int argc, char **argv, struct run_opts *o, int view_cmd)
     }
     if (o->help)
       return 0;
+  }
+  if (o->elf && (o->dir || o->arch_arm)) {
+    m78cli_error("%s: --elf runs an ELF: give no DIR and no --arch", cmd);
+    return -1;
+  }
+  if (o->elf) {
+    if (!*o->elf) {
+      m78cli_error("%s: empty file name", cmd);
+      return -1;
+    }
+    o->dir = o->elf;
   }
   if (!o->dir) {
     m78cli_error("%s: missing DIR (see 'max78sim %s --help')", cmd, cmd);
@@ -590,6 +626,61 @@ static int judge(const struct run_opts *o, const struct m78fw_run_result *r, con
   return rc;
 }
 
+/* ---- run --elf ---- */
+
+/* The ELF must load into the MAX78000's flash and SRAM and its vector
+ * table must point into them: say what is wrong here, with the address,
+ * rather than through a failed child. */
+static int check_elf(const char *path)
+{
+  char err[600];
+  uint8_t *flash = m78cli_xmalloc(0x80000), *sram = m78cli_xmalloc(0x20000);
+  memset(flash, 0xFF, 0x80000);
+  struct m78elf_region r[2] = {{"flash", 0x10000000u, 0x80000, flash}, {"SRAM", 0x20000000u, 0x20000, sram}};
+  struct m78elf_info info;
+  int rc = m78elf_load_file(path, r, 2, &info, err, sizeof err);
+  if (rc != 0) {
+    m78cli_error("%s", err);
+  } else {
+    uint32_t sp, pc;
+    memcpy(&sp, flash, 4);
+    memcpy(&pc, flash + 4, 4);
+    if (sp - 0x20000001u >= 0x20000u || (sp & 3)) {
+      m78cli_error("%s: vector table: initial SP 0x%08x (word at 0x10000000) is not a word-aligned address inside SRAM "
+                   "0x20000000-0x20020000",
+                   path, (unsigned)sp);
+      rc = -1;
+    } else if (!(pc & 1) || pc - 0x10000000u >= 0x80000u) {
+      m78cli_error("%s: vector table: reset vector 0x%08x (word at 0x10000004) is not a Thumb address inside flash "
+                   "0x10000000-0x1007ffff",
+                   path, (unsigned)pc);
+      rc = -1;
+    }
+  }
+  free(flash);
+  free(sram);
+  return rc;
+}
+
+/* max78sim-arm beside this executable (build tree and installed alike). */
+static char *arm_emulator(void)
+{
+  char buf[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n > 0) {
+    buf[n] = '\0';
+    char *dir = m78cli_dirname(buf);
+    char *exe = m78cli_path_join(dir, "max78sim-arm");
+    free(dir);
+    if (access(exe, X_OK) == 0)
+      return exe;
+    free(exe);
+  }
+  m78cli_error("max78sim-arm not found beside max78sim: this max78sim was built without BUILD_ARM "
+               "(needs libunicorn-dev and gcc-arm-none-eabi)");
+  return NULL;
+}
+
 /* `view DUMPDIR`: the files of an earlier run. */
 static int view_dump_dir(const struct run_opts *o)
 {
@@ -648,13 +739,28 @@ static int run_main(int argc, char **argv, int view_cmd)
   struct m78fw_run_result res;
   memset(&res, 0, sizeof res);
 
-  if (!(fwdir = m78cli_locate_firmware(&paths, o.dir, &model, view_cmd)) || check_outputs(&o) != 0)
-    goto out;
-  if (!(exe = m78fw_build(&paths, fwdir, o.dir, o.rebuild)))
-    goto out;
+  char *elf = NULL;
+  if (o.elf) {
+    if (check_outputs(&o) != 0 || check_elf(o.elf) != 0 || !(exe = arm_emulator()))
+      goto out;
+    elf = m78cli_xstrdup(o.elf);
+  } else {
+    if (!(fwdir = m78cli_locate_firmware(&paths, o.dir, &model, view_cmd)) || check_outputs(&o) != 0)
+      goto out;
+    if (!o.arch_arm && !(exe = m78fw_build(&paths, fwdir, o.dir, o.rebuild)))
+      goto out;
+  }
   if (!(tmpdir = m78cli_make_temp_dir("max78sim-run-"))) {
     m78cli_error("cannot create a temporary folder: %s", strerror(errno));
     goto out;
+  }
+  if (o.arch_arm) {
+    elf = m78cli_path_join(tmpdir, "firmware.elf");
+    char *bargv[] = {"build", fwdir, "-o", elf, o.quiet ? "-q" : NULL, NULL};
+    if (o.quiet)
+      bargv[4] = NULL; /* build has no quiet mode: its summary goes to stdout */
+    if (m78cli_cmd_build(4, bargv) != 0 || check_elf(elf) != 0 || !(exe = arm_emulator()))
+      goto out;
   }
   report_path = m78cli_path_join(tmpdir, "report.json");
   if (o.record)
@@ -680,6 +786,7 @@ static int run_main(int argc, char **argv, int view_cmd)
   threads_env = m78cli_xasprintf("M78SIM_THREADS=%llu", (unsigned long long)o.threads);
   const char *env[] = {threads_env, "M78SIM_BENCH", NULL};
   struct m78fw_run_opts ro = {.exe = exe,
+                              .arg = elf,
                               .report_path = report_path,
                               .dump_dir = child_dumps,
                               .timeline = o.timeline,
@@ -788,6 +895,7 @@ out:
   free(threads_env);
   free(tmpdir);
   free(exe);
+  free(elf);
   free(fwdir);
   free(o.faults);
   m78fw_paths_free(&paths);

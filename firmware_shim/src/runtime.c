@@ -1,18 +1,12 @@
 /*
  * Start-up and shut-down of a firmware process.
  *
- * The vendor's main() is left alone: a constructor brings the simulated
- * SoC up and installs the fault bridge before main runs, and the end of
- * the run (main returning, the cycle budget, a hang, a crash) goes
- * through m78soc_finish(), which writes the report and layer dumps the
- * max78sim command asked for (docs/report-schema.md).
- *
- * Hang detection: a firmware that spins in plain C code (the vendor's
- * fail() ends in `while (1);`) never touches the hardware again, so a
- * watchdog thread stops the process when the activity counter has not
- * moved for M78SIM_HANG_MS of host time while the firmware is outside
- * the shim.  This is the only use of host time, and it only decides when
- * a dead process is stopped, never a simulated result.
+ * Shared by the host firmware process (runtime_host.c: a constructor
+ * calls m78rt_init before the vendor's main and installs the fault
+ * bridge) and the Arm emulator max78sim-arm.  The end of the run (main
+ * returning, the cycle budget, a hang, a crash) goes through
+ * m78soc_finish(), which writes the report and layer dumps the max78sim
+ * command asked for (docs/report-schema.md).
  *
  * Recording (M78SIM_RECORD=path): every bus access the simulator serves,
  * every power/clock change the SoC model makes, and the simulator's time
@@ -34,20 +28,13 @@
 #include <time.h>
 #include <unistd.h>
 #include "bench.h"
-#include "bridge.h"
 #include "faultspec.h"
 #include "inputcap.h"
 #include "report.h"
+#include "runtime.h"
 #include "soc.h"
 #include "trace.h"
 #include "sramdump.h"
-
-/* Vendor unloaders may write past the end of their output buffer (the
- * t-conv1d-dilation11 unloader fills whole words of a buffer sized for
- * fewer bytes).  On the board that lands in whatever SRAM follows; here it
- * must not run off the end of the process image.  The shim library is
- * linked after the vendor objects, so this follows their .bss. */
-__attribute__((used, section(".bss.m78slack"))) static char m78_bss_slack[1 << 20];
 
 /* all run-control state lives in the fixed-address SoC state */
 #define rt (m78soc.rt)
@@ -248,6 +235,7 @@ static void monitor_stages(struct m78_monitor_info *m)
 struct run_info_buf {
   struct m78_phase_info phases[M78_TL_PHASES];
   struct m78_monitor_info mon;
+  struct m78_cpu_info cpu;
 };
 
 /* The run info for the report and the trace.  At the end of the run
@@ -279,6 +267,11 @@ static void fill_info(struct m78_run_info *info, struct run_info_buf *b, const c
       .inference_monitor_uj = m78soc.inf_pj * 1e-6,
       .inference_wall_us = ticks_us(m78soc.inf_wall_ticks),
   };
+  if (m78soc.cpu_emulated) {
+    b->cpu = (struct m78_cpu_info){m78soc.cpu_insns, m78soc.cpu_cycles, m78soc.cpu_guest_errors,
+                                   m78soc.cpu_first_error};
+    info->cpu = &b->cpu;
+  }
 }
 
 static void write_report(const char *path, const struct m78_run_info *info, int final)
@@ -387,81 +380,6 @@ void m78soc_finish(enum m78soc_stop why, const char *detail, int exit_code)
   _exit(exit_code);
 }
 
-static void at_exit(void)
-{
-  /* main returned: let the CNN finish anything it owes, then report */
-  pthread_mutex_lock(&rt.lock);
-  if (!rt.finished) {
-    rt.finished = 1;
-    m78soc.stop = M78SOC_STOP_EXIT;
-    fflush(stdout);
-    write_outputs(M78SOC_STOP_EXIT, "", 0);
-  }
-  pthread_mutex_unlock(&rt.lock);
-}
-
-static void bridge_crash(void *ctx, uintptr_t fault_addr, uintptr_t rip, const char *why)
-{
-  (void)ctx;
-  char d[256];
-  snprintf(d, sizeof d, "firmware crashed: %s at address 0x%llx (instruction at 0x%llx)", why,
-           (unsigned long long)fault_addr, (unsigned long long)rip);
-  m78soc_finish(M78SOC_STOP_FAULT, d, 5);
-}
-
-static int bridge_read(void *ctx, uint32_t addr, unsigned width, uint32_t *value)
-{
-  (void)ctx;
-  m78soc.in_shim++;
-  int rc = m78soc_read(addr, width, value);
-  m78soc.in_shim--;
-  return rc;
-}
-
-static int bridge_write(void *ctx, uint32_t addr, unsigned width, uint32_t value)
-{
-  (void)ctx;
-  m78soc.in_shim++;
-  int rc = m78soc_write(addr, width, value);
-  m78soc.in_shim--;
-  return rc;
-}
-
-static int bridge_peek(void *ctx, uint32_t addr, uint32_t *value)
-{
-  (void)ctx;
-  if (addr >= M78_CNN_BASE && addr < M78_CNN_END)
-    return m78_peek(m78soc.sim, addr, 4, value) == M78_OK ? 0 : -1;
-  *value = 0;
-  return 0;
-}
-
-static void *watchdog(void *arg)
-{
-  (void)arg;
-  uint64_t last = m78soc.activity;
-  unsigned idle_ms = 0;
-  const unsigned step = 20;
-  for (;;) {
-    struct timespec ts = {0, (long)step * 1000000L};
-    nanosleep(&ts, NULL);
-    uint64_t now = m78soc.activity;
-    if (now != last || m78soc.in_shim) {
-      last = now;
-      idle_ms = 0;
-      continue;
-    }
-    idle_ms += step;
-    if (idle_ms >= rt.hang_ms) {
-      char d[160];
-      snprintf(d, sizeof d, "the firmware has not accessed the hardware for %u ms of host time (it spins in C code)",
-               rt.hang_ms);
-      m78soc_finish(M78SOC_STOP_HANG, d, 4);
-    }
-  }
-  return NULL;
-}
-
 static unsigned long long env_ull(const char *name, unsigned long long def)
 {
   const char *v = getenv(name);
@@ -477,7 +395,20 @@ static unsigned long long env_ull(const char *name, unsigned long long def)
   return x;
 }
 
-__attribute__((constructor)) static void m78_runtime_start(void)
+void m78rt_at_exit(void)
+{
+  /* main returned: let the CNN finish anything it owes, then report */
+  pthread_mutex_lock(&rt.lock);
+  if (!rt.finished) {
+    rt.finished = 1;
+    m78soc.stop = M78SOC_STOP_EXIT;
+    fflush(stdout);
+    write_outputs(M78SOC_STOP_EXIT, "", 0);
+  }
+  pthread_mutex_unlock(&rt.lock);
+}
+
+void m78rt_init(void)
 {
   char err[256];
   setvbuf(stdout, NULL, _IOLBF, 0);
@@ -554,18 +485,4 @@ __attribute__((constructor)) static void m78_runtime_start(void)
   if (rt.record_path || rt.capture || m78bench_active())
     hooks.on_access = on_access;
   m78_sim_set_hooks(m78soc.sim, &hooks);
-
-  static const struct m78_bridge_range ranges[] = {
-      {M78SOC_APB_BASE, M78SOC_APB_END},
-      {M78_CNN_BASE, M78_CNN_END},
-  };
-  static const struct m78_bridge_ops ops = {bridge_read, bridge_write, bridge_peek, bridge_crash, NULL};
-  if (m78_bridge_install(ranges, 2, &ops, err, sizeof err) != 0) {
-    fprintf(stderr, "max78sim: cannot map the MAX78000 address space: %s\n", err);
-    _exit(6);
-  }
-  atexit(at_exit);
-  pthread_t th;
-  if (pthread_create(&th, NULL, watchdog, NULL) == 0)
-    pthread_detach(th);
 }

@@ -49,7 +49,11 @@ enum {
    * measured-minus-izer mean of 6.6 us (printed), see docs. */
   COST_IRQ_WAKE_CPU = 260,
   /* Exception return (Cortex-M4 TRM: 10 cycles without tail-chaining). */
-  COST_IRQ_EXIT_CPU = 10
+  COST_IRQ_EXIT_CPU = 10,
+  /* Emulated CPU: an APB peripheral access beyond the load or store
+   * instruction's own cycles (counted by the emulator's CPI model): the
+   * same 5-cycle APB transfer as above, less the 2 cycles of an LDR. */
+  COST_PERIPH_WAIT_ARM = 3
 };
 
 #define TICKS_PER_CPU (M78SOC_TICK_HZ / M78SOC_CPU_HZ)
@@ -310,26 +314,39 @@ void m78soc_cnn_event(enum m78_event ev, int layer, uint64_t cycle)
 
 /* ---- interrupts ----------------------------------------------------- */
 
-static void take_interrupt(int woke)
+void m78soc_isr_enter(int woke)
 {
-  if (m78soc.in_isr || !m78soc.cnn_isr || !m78_sim_irq(m78soc.sim))
-    return;
   m78soc_phase_close();
-  uint64_t t0 = m78soc.tick;
+  m78soc.isr_t0 = m78soc.tick;
   m78soc.isr_calls++;
-  if (woke)
-    m78soc_cpu_cycles(COST_IRQ_WAKE_CPU);
-  m78soc_cpu_cycles(COST_IRQ_ENTRY_CPU);
+  if (!m78soc.cpu_emulated) {
+    if (woke)
+      m78soc_cpu_cycles(COST_IRQ_WAKE_CPU);
+    m78soc_cpu_cycles(COST_IRQ_ENTRY_CPU);
+  }
   m78soc.in_isr = 1;
-  m78soc.cnn_isr();
-  m78soc_cpu_cycles(COST_IRQ_EXIT_CPU);
+}
+
+void m78soc_isr_exit(void)
+{
+  if (!m78soc.cpu_emulated)
+    m78soc_cpu_cycles(COST_IRQ_EXIT_CPU);
   m78soc.in_isr = 0;
   if (!m78_sim_busy(m78soc.sim) && m78_sim_runs(m78soc.sim)) {
     m78soc.inf_wall_ticks = m78soc.tick - m78soc.run_t0;
     m78soc.inf_pj = m78soc.mon_pj - m78soc.run_pj0;
   }
   if (m78soc.timeline)
-    m78_tl_add(m78soc.timeline, M78_TL_ISR, 0, 0, t0, m78soc.tick, NULL);
+    m78_tl_add(m78soc.timeline, M78_TL_ISR, 0, 0, m78soc.isr_t0, m78soc.tick, NULL);
+}
+
+static void take_interrupt(int woke)
+{
+  if (m78soc.in_isr || !m78soc.cnn_isr || !m78_sim_irq(m78soc.sim))
+    return;
+  m78soc_isr_enter(woke);
+  m78soc.cnn_isr();
+  m78soc_isr_exit();
 }
 
 void m78soc_poll_interrupt(void)
@@ -373,6 +390,66 @@ void m78soc_wait_for_interrupt(void)
 
 /* ---- peripherals ------------------------------------------------- */
 
+/* TMR0 as a live counter (m78soc.tmr_live; TMR rev B registers as the
+ * MSDK's tmr_regs.h lays them out): CNT counts PCLK / 2^CLKDIV_A while
+ * CTRL0.EN_A is set; one-shot mode stops at CMP with IRQ_A, continuous
+ * mode restarts at 1.  Status bits the drivers wait on (clock ready,
+ * write done) are ready at once. */
+enum {
+  TMR_CNT = 0, TMR_CMP = 1, TMR_INTFL = 3, TMR_CTRL0 = 4, TMR_CTRL1 = 6,
+  TMR_CTRL0_EN = 1u << 15, TMR_CTRL0_CLKEN = 1u << 14,
+  TMR_CTRL1_CLKEN = 1u << 2, TMR_CTRL1_CLKRDY = 1u << 3,
+  TMR_INTFL_IRQ_A = 1u << 0, TMR_INTFL_WRDONE_A = 1u << 8, TMR_INTFL_IRQ_B = 1u << 16
+};
+
+/* Brings CNT up to the current tick. */
+static void tmr_update(void)
+{
+  uint32_t *r = m78soc.tmr_regs;
+  if (!(r[TMR_CTRL0] & TMR_CTRL0_EN)) {
+    m78soc.tmr_base_tick = m78soc.tick;
+    return;
+  }
+  uint64_t period = (uint64_t)TICKS_PER_PCLK << ((r[TMR_CTRL0] >> 4) & 0xF);
+  uint64_t n = (m78soc.tick - m78soc.tmr_base_tick) / period;
+  m78soc.tmr_base_tick += n * period;
+  uint64_t cnt = r[TMR_CNT] + n;
+  uint32_t cmp = r[TMR_CMP];
+  if (cmp && r[TMR_CNT] <= cmp && cnt >= cmp) {
+    r[TMR_INTFL] |= TMR_INTFL_IRQ_A;
+    if ((r[TMR_CTRL0] & 0xF) == 0) { /* one-shot */
+      r[TMR_CTRL0] &= ~TMR_CTRL0_EN;
+      cnt = 1;
+    } else {
+      cnt = 1 + (cnt - cmp) % cmp;
+    }
+  }
+  r[TMR_CNT] = (uint32_t)cnt;
+}
+
+static void tmr_access(uint32_t *reg, uint32_t mask, uint32_t off, uint32_t *value, int write)
+{
+  uint32_t *r = m78soc.tmr_regs;
+  int idx = (int)(reg - r);
+  tmr_update();
+  if (!write) {
+    uint32_t v = *reg;
+    if (idx == TMR_CTRL1)
+      v = (v & ~(TMR_CTRL1_CLKEN | TMR_CTRL1_CLKRDY)) | (r[TMR_CTRL0] & TMR_CTRL0_EN ? TMR_CTRL1_CLKEN : 0) |
+          (r[TMR_CTRL0] & TMR_CTRL0_CLKEN ? TMR_CTRL1_CLKRDY : 0);
+    else if (idx == TMR_INTFL)
+      v |= TMR_INTFL_WRDONE_A;
+    *value = (v & mask) >> off;
+    return;
+  }
+  uint32_t nv = (*value << off) & mask;
+  if (idx == TMR_INTFL) /* interrupt flags: write 1 to clear */
+    *reg &= ~(nv & (TMR_INTFL_IRQ_A | TMR_INTFL_IRQ_B));
+  else
+    *reg = (*reg & ~mask) | nv;
+  m78soc.tmr_base_tick = m78soc.tick;
+}
+
 static int periph_access(uint32_t addr, unsigned width, uint32_t *value, int write)
 {
   uint32_t *reg = NULL;
@@ -404,6 +481,10 @@ static int periph_access(uint32_t addr, unsigned width, uint32_t *value, int wri
   }
   off = (addr & 3) * 8;
   uint32_t mask = width == 4 ? 0xFFFFFFFFu : ((1u << (8 * width)) - 1) << off;
+  if (m78soc.tmr_live && reg >= &m78soc.tmr_regs[0] && reg <= &m78soc.tmr_regs[7]) {
+    tmr_access(reg, mask, off, value, write);
+    return 0;
+  }
   if (!write) {
     *value = (*reg & mask) >> off;
     return 0;
@@ -443,7 +524,8 @@ int m78soc_read(uint32_t addr, unsigned width, uint32_t *value)
   if (addr >= M78_CNN_BASE && addr < M78_CNN_END) {
     m78soc.apb_reads++;
     phase_enter(classify(addr, 0));
-    m78soc_cpu_cycles(COST_CNN_CPU);
+    if (!m78soc.cpu_emulated)
+      m78soc_cpu_cycles(COST_CNN_CPU);
     advance_ticks(COST_CNN_CLK * m78soc.cnn_ticks_per_cycle, 1);
     sync_cnn();
     m78soc.last_poll_addr = addr;
@@ -452,7 +534,7 @@ int m78soc_read(uint32_t addr, unsigned width, uint32_t *value)
     phase_account(width, 0);
     return st;
   }
-  m78soc_cpu_cycles(COST_PERIPH_CPU);
+  m78soc_cpu_cycles(m78soc.cpu_emulated ? COST_PERIPH_WAIT_ARM : COST_PERIPH_CPU);
   int st = periph_access(addr, width, value, 0);
   if (st)
     m78soc_report_unmapped(addr, width, 0);
@@ -465,7 +547,8 @@ int m78soc_write(uint32_t addr, unsigned width, uint32_t value)
   if (addr >= M78_CNN_BASE && addr < M78_CNN_END) {
     m78soc.apb_writes++;
     phase_enter(classify(addr, 1));
-    m78soc_cpu_cycles(COST_CNN_CPU);
+    if (!m78soc.cpu_emulated)
+      m78soc_cpu_cycles(COST_CNN_CPU);
     advance_ticks(COST_CNN_CLK * m78soc.cnn_ticks_per_cycle, 1);
     sync_cnn();
     m78soc.last_poll_addr = 0;
@@ -479,7 +562,7 @@ int m78soc_write(uint32_t addr, unsigned width, uint32_t value)
     phase_account(width, 1);
     return st;
   }
-  m78soc_cpu_cycles(COST_PERIPH_CPU);
+  m78soc_cpu_cycles(m78soc.cpu_emulated ? COST_PERIPH_WAIT_ARM : COST_PERIPH_CPU);
   int st = periph_access(addr, width, &value, 1);
   if (st)
     m78soc_report_unmapped(addr, width, 1);
@@ -540,7 +623,8 @@ uint32_t m78soc_timer_stop(void)
 void m78soc_led(int led, int on)
 {
   m78soc.activity++;
-  m78soc_cpu_cycles(COST_PERIPH_CPU); /* the GPIO output write */
+  if (!m78soc.cpu_emulated)
+    m78soc_cpu_cycles(COST_PERIPH_CPU); /* the GPIO output write */
   if (m78soc.n_led_events < (int)(sizeof m78soc.led_events / sizeof m78soc.led_events[0])) {
     struct m78soc_led_event *e = &m78soc.led_events[m78soc.n_led_events++];
     e->led = led;
@@ -550,4 +634,47 @@ void m78soc_led(int led, int on)
   }
   if (m78soc.timeline)
     m78_tl_add(m78soc.timeline, M78_TL_LED, led, on, m78soc.tick, m78soc.tick, NULL);
+}
+
+/* ---- emulated CPU ------------------------------------------------ */
+
+void m78soc_sync(void) { sync_cnn(); }
+
+int m78soc_irq_line(void)
+{
+  sync_cnn();
+  return m78_sim_irq(m78soc.sim) != 0;
+}
+
+uint64_t m78soc_next_event_tick(void)
+{
+  uint64_t next = m78_sim_next_event(m78soc.sim);
+  return next == UINT64_MAX ? UINT64_MAX : m78soc_cycle_tick(next);
+}
+
+int m78soc_sleep(int cnn_wakes, uint64_t limit)
+{
+  sync_cnn();
+  m78soc_phase_close();
+  if (cnn_wakes && m78_sim_irq(m78soc.sim))
+    return 0;
+  uint64_t target = cnn_wakes ? m78soc_next_event_tick() : UINT64_MAX;
+  if (limit < target)
+    target = limit;
+  if (target == UINT64_MAX) {
+    m78soc.last_poll_addr = 0;
+    m78soc.budget_cycles = m78soc.max_cnn_cycles ? m78soc.max_cnn_cycles + 1 : UINT64_MAX;
+    check_budget();
+    m78soc_finish(M78SOC_STOP_MAX_CYCLES, "the firmware sleeps and no interrupt can wake it", 3);
+  }
+  if (target <= m78soc.tick)
+    return 0;
+  uint64_t t0 = m78soc.tick;
+  m78soc.cpu_sleeping = 1;
+  advance_ticks(target - m78soc.tick, 1);
+  m78soc.cpu_sleeping = 0;
+  if (m78soc.timeline)
+    m78_tl_add(m78soc.timeline, M78_TL_SLEEP, 0, 0, t0, m78soc.tick, NULL);
+  sync_cnn();
+  return 1;
 }

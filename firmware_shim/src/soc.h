@@ -82,11 +82,23 @@ struct m78soc_state {
   uint64_t tmr_start_tick;
   int tmr_running;
   uint32_t tmr_regs[16];
+  /* TMR0 counting from virtual time (set by the Arm emulator; the host
+   * MSDK uses m78soc_timer_start/stop instead): CNT as of tmr_base_tick */
+  int tmr_live;
+  uint64_t tmr_base_tick;
   uint32_t icc_regs[8];
   uint32_t gpio_out[4];
 
   void (*cnn_isr)(void);     /* vector installed for CNN_IRQn */
   int in_isr;
+  uint64_t isr_t0;           /* tick of the current ISR's entry */
+  /* The CPU is emulated instruction by instruction (max78sim-arm): its
+   * instructions are charged by the emulator, so accesses cost only
+   * their bus wait states here. */
+  int cpu_emulated;
+  /* the emulator's figures for the report (kept up to date by it) */
+  uint64_t cpu_insns, cpu_cycles, cpu_guest_errors;
+  char cpu_first_error[256];
 
   /* CNN clock as programmed (ticks per CNN cycle) and the CNN cycle that
    * corresponds to `cnn_epoch_tick` (the clock may change at run time). */
@@ -197,6 +209,21 @@ void m78soc_delay_us(uint64_t us);
 void m78soc_wait_for_interrupt(void);
 /* Takes a pending CNN interrupt now if there is one. */
 void m78soc_poll_interrupt(void);
+
+/* For an emulated CPU, which takes the interrupt itself: the CNN's
+ * interrupt line after bringing the CNN up to the current time; the
+ * bookkeeping of ISR entry (after the entry cycles, woke: the CPU slept)
+ * and exit (after the return cycles); and sleeping (WFI) until the next
+ * CNN event (if cnn_wakes) or tick `limit`, whichever is first.
+ * m78soc_sleep returns 1 if time passed, 0 if the line is already high;
+ * with nothing to wake the CPU it ends the run as the host does. */
+int m78soc_irq_line(void);
+uint64_t m78soc_next_event_tick(void);
+void m78soc_isr_enter(int woke);
+void m78soc_isr_exit(void);
+int m78soc_sleep(int cnn_wakes, uint64_t limit);
+/* Brings the CNN up to the current time (before status reads). */
+void m78soc_sync(void);
 
 /* CNN clock derived from GCR.pclkdiv; re-read after every GCR write. */
 uint64_t m78soc_cnn_hz(void);

@@ -173,6 +173,14 @@ cJSON *m78_report_build(const m78_sim *sim, const struct m78_run_info *info)
     }
   }
 
+  if (info->cpu) {
+    cJSON *cpu = cJSON_AddObjectToObject(doc, "cpu");
+    cJSON_AddStringToObject(cpu, "model", "Cortex-M4 (max78sim-arm)");
+    cJSON_AddNumberToObject(cpu, "instructions", (double)info->cpu->instructions);
+    cJSON_AddNumberToObject(cpu, "cycles", (double)info->cpu->cycles);
+    cJSON_AddNumberToObject(cpu, "guest_errors", (double)info->cpu->guest_errors);
+    cJSON_AddStringToObject(cpu, "first_error", info->cpu->first_error ? info->cpu->first_error : "");
+  }
   const struct m78_counters *c = m78_sim_counters(sim);
   cJSON *ctr = cJSON_AddObjectToObject(doc, "counters");
   cJSON_AddNumberToObject(ctr, "guest_errors", (double)c->guest_errors);

@@ -36,6 +36,14 @@ struct m78_monitor_info {
   struct m78_monitor_stage stages[4];
 };
 
+/* The emulated Cortex-M4 of an Arm run (max78sim-arm); absent otherwise. */
+struct m78_cpu_info {
+  uint64_t instructions;    /* executed and fast-forwarded polling iterations */
+  uint64_t cycles;          /* CPU cycles charged by the CPI model */
+  uint64_t guest_errors;    /* accesses to unmodelled peripherals, flash writes, ... */
+  const char *first_error;  /* the first of them, "" if none */
+};
+
 struct m78_run_info {
   const char *stop_reason; /* exit | max-cycles | hang | fault */
   int exit_code;
@@ -49,6 +57,7 @@ struct m78_run_info {
   const struct m78_monitor_info *monitor;
   double inference_monitor_uj; /* last inference, power-monitor view (0: unknown) */
   double inference_wall_us;    /* last inference, master enable to the end of the ISR */
+  const struct m78_cpu_info *cpu; /* Arm runs only: the report gets a "cpu" object */
 };
 
 /* Builds the report document (caller frees with cJSON_Delete). */

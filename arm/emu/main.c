@@ -1,0 +1,122 @@
+/*
+ * max78sim-arm FILE.elf: runs a Cortex-M4 firmware ELF on the emulated
+ * MAX78000 (emu.h).  The max78sim command starts it as the child process
+ * of `run --elf`, with the same environment (M78SIM_REPORT, ...) and the
+ * same exit codes as a host firmware process (docs/report-schema.md):
+ * the firmware's exit status, 3 cycle budget, 5 guest fault (the detail
+ * names the address and the PC), 6 cannot start (bad ELF, no memory).
+ *
+ * M78SIM_ARM_STATS=1 prints instructions, cycles and host speed to stderr.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "bridge.h"
+#include "emu.h"
+#include "m78elf.h"
+#include "runtime.h"
+#include "soc.h"
+
+/* max78sim bench counts bridged accesses; here every CNN access is one */
+void m78_bridge_get_stats(struct m78_bridge_stats *out)
+{
+  memset(out, 0, sizeof *out);
+  out->reads = m78soc.apb_reads;
+  out->writes = m78soc.apb_writes;
+}
+
+static double host_seconds(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* The reset vector pair (the MAX78000 boots with VTOR at flash). */
+static int check_vectors(const uint8_t *flash, char *d, size_t len)
+{
+  uint32_t sp, pc;
+  memcpy(&sp, flash, 4);
+  memcpy(&pc, flash + 4, 4);
+  if (sp - M78ARM_SRAM_BASE - 1 >= M78ARM_SRAM_SIZE || (sp & 3)) {
+    snprintf(d, len, "vector table: initial SP 0x%08x (word at 0x%08x) is not a word-aligned address inside SRAM "
+             "0x%08x-0x%08x", (unsigned)sp, M78ARM_FLASH_BASE, M78ARM_SRAM_BASE, M78ARM_SRAM_BASE + M78ARM_SRAM_SIZE);
+    return -1;
+  }
+  if (!(pc & 1) || pc - M78ARM_FLASH_BASE >= M78ARM_FLASH_SIZE) {
+    snprintf(d, len, "vector table: reset vector 0x%08x (word at 0x%08x) is not a Thumb address inside flash "
+             "0x%08x-0x%08x", (unsigned)pc, M78ARM_FLASH_BASE + 4, M78ARM_FLASH_BASE,
+             M78ARM_FLASH_BASE + M78ARM_FLASH_SIZE - 1);
+    return -1;
+  }
+  return 0;
+}
+
+int main(int argc, char **argv)
+{
+  char err[512], d[512];
+  if (argc != 2 || argv[1][0] == '-') {
+    fprintf(stderr, "usage: max78sim-arm FILE.elf (normally started by 'max78sim run --elf FILE.elf')\n");
+    return 6;
+  }
+  static struct m78arm a;
+  a.flash = calloc(1, M78ARM_FLASH_SIZE);
+  a.sram = calloc(1, M78ARM_SRAM_SIZE);
+  a.bcache_flash = calloc(M78ARM_FLASH_SIZE / 2, sizeof *a.bcache_flash);
+  a.bcache_sram = calloc(M78ARM_SRAM_SIZE / 2, sizeof *a.bcache_sram);
+  if (!a.flash || !a.sram || !a.bcache_flash || !a.bcache_sram) {
+    fprintf(stderr, "max78sim: out of memory\n");
+    return 6;
+  }
+  /* erased flash reads all ones */
+  memset(a.flash, 0xFF, M78ARM_FLASH_SIZE);
+  struct m78elf_region regions[2] = {{"flash", M78ARM_FLASH_BASE, M78ARM_FLASH_SIZE, a.flash},
+                                     {"SRAM", M78ARM_SRAM_BASE, M78ARM_SRAM_SIZE, a.sram}};
+  struct m78elf_info info;
+  if (m78elf_load_file(argv[1], regions, 2, &info, err, sizeof err) != 0) {
+    fprintf(stderr, "max78sim: %s\n", err);
+    return 6;
+  }
+
+  a.flash_image = malloc(M78ARM_FLASH_SIZE);
+  if (!a.flash_image) {
+    fprintf(stderr, "max78sim: out of memory\n");
+    return 6;
+  }
+  memcpy(a.flash_image, a.flash, M78ARM_FLASH_SIZE);
+  m78rt_init();
+  m78soc.cpu_emulated = 1;
+  m78soc.tmr_live = 1;
+  m78soc.gcr[0x28 / 4] = 5; /* GCR.memctrl.FWS: assumed reset value (docs/arm.md) */
+  if (check_vectors(a.flash, d, sizeof d) != 0) {
+    fprintf(stderr, "max78sim: %s: %s\n", argv[1], d);
+    m78soc_finish(M78SOC_STOP_FAULT, d, 5);
+  }
+  if (m78arm_init(&a, err, sizeof err) != 0) {
+    fprintf(stderr, "max78sim: %s\n", err);
+    return 6;
+  }
+  double t0 = host_seconds();
+  int status = m78arm_run(&a);
+  double t1 = host_seconds();
+  fflush(stdout);
+  const char *stats = getenv("M78SIM_ARM_STATS");
+  if (stats && *stats && strcmp(stats, "0") != 0)
+    fprintf(stderr,
+            "max78sim-arm: %llu instructions (%llu executed, %llu in polling iterations jumped over), %llu CPU "
+            "cycles (CPI %.3f), %llu blocks, %llu ICC misses, %.3f s host (CNN simulation included), %.1f M "
+            "executed instructions/s\n",
+            (unsigned long long)a.insns, (unsigned long long)(a.insns - a.skipped_insns),
+            (unsigned long long)a.skipped_insns, (unsigned long long)a.cycles,
+            a.insns ? (double)a.cycles / (double)a.insns : 0.0, (unsigned long long)a.blocks,
+            (unsigned long long)a.icc_misses, t1 - t0,
+            t1 > t0 ? (double)(a.insns - a.skipped_insns) / (t1 - t0) * 1e-6 : 0.0);
+  if (a.stop == M78ARM_STOP_FAULT) {
+    snprintf(d, sizeof d, "guest fault: %s", a.detail);
+    fprintf(stderr, "max78sim: %s\n", d);
+    m78soc_finish(M78SOC_STOP_FAULT, d, 5);
+  }
+  m78soc_finish(M78SOC_STOP_EXIT, a.detail, status & 0xFF);
+  return status;
+}

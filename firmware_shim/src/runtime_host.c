@@ -1,0 +1,111 @@
+/*
+ * The host firmware process's own start-up (runtime.h has the shared
+ * part): the constructor that brings the SoC up before the vendor's main,
+ * the fault bridge from the firmware's accesses at MAX78000 addresses to
+ * the SoC model, and the hang detector.
+ *
+ * Hang detection: a firmware that spins in plain C code (the vendor's
+ * fail() ends in `while (1);`) never touches the hardware again, so a
+ * watchdog thread stops the process when the activity counter has not
+ * moved for M78SIM_HANG_MS of host time while the firmware is outside
+ * the shim.  This is the only use of host time, and it only decides when
+ * a dead process is stopped, never a simulated result.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+#include "bridge.h"
+#include "runtime.h"
+#include "soc.h"
+
+/* Vendor unloaders may write past the end of their output buffer (the
+ * t-conv1d-dilation11 unloader fills whole words of a buffer sized for
+ * fewer bytes).  On the board that lands in whatever SRAM follows; here it
+ * must not run off the end of the process image.  The shim library is
+ * linked after the vendor objects, so this follows their .bss. */
+__attribute__((used, section(".bss.m78slack"))) static char m78_bss_slack[1 << 20];
+
+#define rt (m78soc.rt)
+
+static void bridge_crash(void *ctx, uintptr_t fault_addr, uintptr_t rip, const char *why)
+{
+  (void)ctx;
+  char d[256];
+  snprintf(d, sizeof d, "firmware crashed: %s at address 0x%llx (instruction at 0x%llx)", why,
+           (unsigned long long)fault_addr, (unsigned long long)rip);
+  m78soc_finish(M78SOC_STOP_FAULT, d, 5);
+}
+
+static int bridge_read(void *ctx, uint32_t addr, unsigned width, uint32_t *value)
+{
+  (void)ctx;
+  m78soc.in_shim++;
+  int rc = m78soc_read(addr, width, value);
+  m78soc.in_shim--;
+  return rc;
+}
+
+static int bridge_write(void *ctx, uint32_t addr, unsigned width, uint32_t value)
+{
+  (void)ctx;
+  m78soc.in_shim++;
+  int rc = m78soc_write(addr, width, value);
+  m78soc.in_shim--;
+  return rc;
+}
+
+static int bridge_peek(void *ctx, uint32_t addr, uint32_t *value)
+{
+  (void)ctx;
+  if (addr >= M78_CNN_BASE && addr < M78_CNN_END)
+    return m78_peek(m78soc.sim, addr, 4, value) == M78_OK ? 0 : -1;
+  *value = 0;
+  return 0;
+}
+
+static void *watchdog(void *arg)
+{
+  (void)arg;
+  uint64_t last = m78soc.activity;
+  unsigned idle_ms = 0;
+  const unsigned step = 20;
+  for (;;) {
+    struct timespec ts = {0, (long)step * 1000000L};
+    nanosleep(&ts, NULL);
+    uint64_t now = m78soc.activity;
+    if (now != last || m78soc.in_shim) {
+      last = now;
+      idle_ms = 0;
+      continue;
+    }
+    idle_ms += step;
+    if (idle_ms >= rt.hang_ms) {
+      char d[160];
+      snprintf(d, sizeof d, "the firmware has not accessed the hardware for %u ms of host time (it spins in C code)",
+               rt.hang_ms);
+      m78soc_finish(M78SOC_STOP_HANG, d, 4);
+    }
+  }
+  return NULL;
+}
+
+__attribute__((constructor)) static void m78_runtime_start(void)
+{
+  char err[256];
+  m78rt_init();
+  static const struct m78_bridge_range ranges[] = {
+      {M78SOC_APB_BASE, M78SOC_APB_END},
+      {M78_CNN_BASE, M78_CNN_END},
+  };
+  static const struct m78_bridge_ops ops = {bridge_read, bridge_write, bridge_peek, bridge_crash, NULL};
+  if (m78_bridge_install(ranges, 2, &ops, err, sizeof err) != 0) {
+    fprintf(stderr, "max78sim: cannot map the MAX78000 address space: %s\n", err);
+    _exit(6);
+  }
+  atexit(m78rt_at_exit);
+  pthread_t th;
+  if (pthread_create(&th, NULL, watchdog, NULL) == 0)
+    pthread_detach(th);
+}

@@ -1,0 +1,42 @@
+/*
+ * ELF32 loader for Cortex-M firmware (the .elf one would flash).
+ *
+ * m78elf_load validates the whole file before it touches the target:
+ * identification (magic, 32-bit, little endian, version), type EXEC,
+ * machine EM_ARM, the program header table inside the file, and for
+ * every PT_LOAD segment its file range inside the file and its physical
+ * (load) address range inside one of the caller's memory regions.  Then
+ * each segment's file bytes go to its physical address (flash holds the
+ * .data load image; the start-up code copies it to SRAM) and memsz >
+ * filesz is zero-filled.  Messages name the field and its file offset.
+ */
+#ifndef M78_M78ELF_H
+#define M78_M78ELF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A target memory the segments may load into. */
+struct m78elf_region {
+  const char *name;
+  uint32_t base;
+  uint32_t size;
+  uint8_t *mem; /* host copy of the region, size bytes */
+};
+
+struct m78elf_info {
+  uint32_t entry;
+  int segments;       /* PT_LOAD segments loaded */
+  uint32_t loaded;    /* bytes written, zero-fill included */
+};
+
+/* Loads IMAGE (LEN bytes) into REGIONS.  0 on success; -1 with a message
+ * in err and the regions untouched. */
+int m78elf_load(const uint8_t *image, size_t len, const struct m78elf_region *regions, int nregions,
+                struct m78elf_info *info, char *err, size_t errlen);
+
+/* Reads PATH whole and loads it like m78elf_load. */
+int m78elf_load_file(const char *path, const struct m78elf_region *regions, int nregions, struct m78elf_info *info,
+                     char *err, size_t errlen);
+
+#endif
