@@ -55,6 +55,14 @@ else
   [ $((ac - hc)) -eq "$dstall" ] || { echo "FAIL: the difference is not the stalls'"; fail=1; }
 fi
 echo "layers compared: $i"
+# The loaders' executed instructions plus the CNN window's wait states
+# must give the board's weight-loading rate (anchors: ~14 MB/s).
+wr=$("$jg" "$work/arm.json" loading.weights.mb_per_s)
+if awk -v r="$wr" 'BEGIN { exit !(r >= 12 && r <= 16) }'; then
+  echo "arm weight loading $wr MB/s within 12-16 (anchors: ~14 MB/s)"
+else
+  echo "FAIL: arm weight loading '$wr' MB/s outside 12-16 (anchors: ~14 MB/s)"; fail=1
+fi
 hw=$("$jg" "$work/host.json" inference.wall_us) aw=$("$jg" "$work/arm.json" inference.wall_us)
 echo "inference as the CPU sees it: host $hw us, arm $aw us"
 grep -h 'inference time' "$work/arm.out" | sed 's/^/arm printed: /'
