@@ -152,11 +152,11 @@ int m78elf_load_file(const char *path, const struct m78elf_region *regions, int 
     buf = nb;
     cap *= 2;
   }
-  int bad = ferror(f);
+  int bad = ferror(f) ? errno : 0;
   fclose(f);
   if (bad) {
     free(buf);
-    return fail(err, errlen, "%s: read error", path);
+    return fail(err, errlen, "%s: %s", path, strerror(bad));
   }
   char sub[400];
   int rc = m78elf_load(buf, len, regions, nregions, info, sub, sizeof sub);
