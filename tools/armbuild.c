@@ -132,7 +132,7 @@ int m78arm_elf_check(const unsigned char *data, size_t len, struct m78arm_elf_in
 static void build_help(FILE *out)
 {
   fprintf(out,
-          "usage: max78sim build DIR|MODEL -o FILE.elf [--cc PATH] [-v]\n"
+          "usage: max78sim build DIR|MODEL -o FILE.elf [--cc PATH] [-v] [-q]\n"
           "\n"
           "Compiles the synthesized firmware folder DIR (cnn.c, main.c, cnn.h, weights.h,\n"
           "...; every *.c in it, unmodified) for the MAX78000's Cortex-M4 with max78sim's\n"
@@ -146,6 +146,7 @@ static void build_help(FILE *out)
           "                 the ELF checks succeed, never left half-written\n"
           "  --cc PATH      the Arm C compiler (default %s)\n"
           "  -v, --verbose  print the compiler command\n"
+          "  -q, --quiet    do not print the size summary\n"
           "  -h, --help     show this help\n"
           "\n"
           "Flags: -mcpu=cortex-m4 -mthumb -mfloat-abi=softfp -mfpu=fpv4-sp-d16 -O2,\n"
@@ -190,7 +191,7 @@ static void free_strv(char **v)
 
 struct build_opts {
   const char *dir, *out, *cc;
-  int verbose, help;
+  int verbose, quiet, help;
 };
 
 static int parse(int argc, char **argv, struct build_opts *o)
@@ -203,6 +204,8 @@ static int parse(int argc, char **argv, struct build_opts *o)
       o->help = 1;
     } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
       o->verbose = 1;
+    } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+      o->quiet = 1;
     } else if (m78cli_is_option(a, "-o") || m78cli_is_option(a, "--output")) {
       if (!(o->out = m78cli_option_value("build", argc, argv, &i, a[1] == 'o' ? "-o" : "--output")))
         return -1;
@@ -369,7 +372,8 @@ int m78cli_cmd_build(int argc, char **argv)
   }
   free(tmp);
   tmp = NULL;
-  print_summary(o.out, fwdir, nvendor, &info);
+  if (!o.quiet)
+    print_summary(o.out, fwdir, nvendor, &info);
   rc = 0;
 
 out:

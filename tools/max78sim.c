@@ -756,10 +756,8 @@ static int run_main(int argc, char **argv, int view_cmd)
   }
   if (o.arch_arm) {
     elf = m78cli_path_join(tmpdir, "firmware.elf");
-    char *bargv[] = {"build", fwdir, "-o", elf, o.quiet ? "-q" : NULL, NULL};
-    if (o.quiet)
-      bargv[4] = NULL; /* build has no quiet mode: its summary goes to stdout */
-    if (m78cli_cmd_build(4, bargv) != 0 || check_elf(elf) != 0 || !(exe = arm_emulator()))
+    char *bargv[] = {"build", fwdir, "-o", elf, "-q", NULL};
+    if (m78cli_cmd_build(o.quiet ? 5 : 4, bargv) != 0 || check_elf(elf) != 0 || !(exe = arm_emulator()))
       goto out;
   }
   report_path = m78cli_path_join(tmpdir, "report.json");
