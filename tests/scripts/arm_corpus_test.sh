@@ -2,7 +2,8 @@
 # A corpus firmware built for the Cortex-M4 with the board-support layer
 # and run with `max78sim run --elf` must print PASS, write layer dumps
 # (every layer, sram.bin, footprint.bin, the captured input) byte for byte
-# equal to the host-shim run's, and give the same CNN cycles (inference
+# equal to the host-shim run's (and replay from its trace to the same
+# report and dumps), and give the same CNN cycles (inference
 # and every layer, less the stall cycles of streaming layers, which wait
 # for the CPU's FIFO loader).  With a time window (mnist), the firmware's printed
 # inference time must lie inside it.  Prints the figures it compares.
@@ -15,7 +16,8 @@ rm -rf "$work" && mkdir -p "$work"
 fail=0
 
 "$m" build "$fw" -o "$work/fw.elf" >"$work/build.out" 2>&1 || { cat "$work/build.out"; echo "FAIL: build"; exit 1; }
-M78SIM_ARM_STATS=1 "$m" run --elf "$work/fw.elf" --json "$work/arm.json" --dump-layers "$work/arm" >"$work/arm.out" 2>"$work/arm.err"
+M78SIM_ARM_STATS=1 "$m" run --elf "$work/fw.elf" --json "$work/arm.json" --dump-layers "$work/arm" \
+  --record "$work/arm.trace" >"$work/arm.out" 2>"$work/arm.err"
 rc=$?
 [ $rc -eq 0 ] || { cat "$work/arm.out" "$work/arm.err"; echo "FAIL: run --elf exit $rc"; exit 1; }
 grep -q '^\*\*\* PASS \*\*\*' "$work/arm.out" || { echo "FAIL: no *** PASS *** from the ELF"; fail=1; }
@@ -31,6 +33,15 @@ done
 [ "$n" -gt 2 ] || { echo "FAIL: the host run wrote only $n dump files"; fail=1; }
 [ "$(ls "$work/arm" | wc -l)" -eq "$n" ] || { echo "FAIL: the Arm run wrote other dump files"; fail=1; }
 echo "dumps: $n files byte-identical"
+
+# The Arm run's trace replays to the same report (the emulated CPU's
+# figures included) and the same dumps.
+if "$m" replay "$work/arm.trace" -q --json "$work/replay.json" --dump-layers "$work/replay" >"$work/replay.out" 2>&1 &&
+   cmp -s "$work/arm.json" "$work/replay.json" && diff -rq "$work/arm" "$work/replay" >/dev/null; then
+  echo "replay of the Arm run's trace: report and dumps byte-identical"
+else
+  cat "$work/replay.out"; echo "FAIL: the replay of the Arm run's trace differs from the run"; fail=1
+fi
 
 # A layer fed through the FIFOs while the CNN runs (streaming input) waits
 # for the CPU's loader: its stall cycles depend on how fast the CPU loop

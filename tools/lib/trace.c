@@ -113,6 +113,12 @@ void m78_trace_set_cpu(struct m78_trace *t, const struct m78_run_info *info)
   }
   t->inference_monitor_uj = info->inference_monitor_uj;
   t->inference_wall_us = info->inference_wall_us;
+  t->has_emu = info->cpu != NULL;
+  if (info->cpu) {
+    t->emu = *info->cpu;
+    snprintf(t->emu_first_error, sizeof t->emu_first_error, "%s", info->cpu->first_error ? info->cpu->first_error : "");
+    t->emu.first_error = t->emu_first_error;
+  }
 }
 
 void m78_trace_run_info(const struct m78_trace *t, struct m78_run_info *info)
@@ -124,6 +130,7 @@ void m78_trace_run_info(const struct m78_trace *t, struct m78_run_info *info)
     info->monitor = &t->monitor;
     info->inference_monitor_uj = t->inference_monitor_uj;
     info->inference_wall_us = t->inference_wall_us;
+    info->cpu = t->has_emu ? &t->emu : NULL;
   }
   info->stop_reason = t->has_run ? t->stop_reason : "exit";
   info->exit_code = t->has_run ? t->exit_code : 0;
@@ -458,6 +465,13 @@ char *m78_trace_format(const struct m78_trace *t)
     cJSON *cpu = cJSON_AddObjectToObject(h, "cpu");
     cJSON_AddNumberToObject(cpu, "inference_wall_us", t->inference_wall_us);
     cJSON_AddNumberToObject(cpu, "inference_monitor_uj", t->inference_monitor_uj);
+    if (t->has_emu) {
+      cJSON *e = cJSON_AddObjectToObject(cpu, "emulated");
+      cJSON_AddNumberToObject(e, "instructions", (double)t->emu.instructions);
+      cJSON_AddNumberToObject(e, "cycles", (double)t->emu.cycles);
+      cJSON_AddNumberToObject(e, "guest_errors", (double)t->emu.guest_errors);
+      cJSON_AddStringToObject(e, "first_error", t->emu_first_error);
+    }
     cJSON *ph = cJSON_AddArrayToObject(cpu, "phases");
     for (int i = 0; i < t->n_phases; i++) {
       const struct m78_phase_info *p = &t->phases[i];
@@ -895,6 +909,23 @@ static int load_header(struct loader *L, const cJSON *root)
     t->has_cpu = 1;
     t->inference_wall_us = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(cpu, "inference_wall_us"));
     t->inference_monitor_uj = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(cpu, "inference_monitor_uj"));
+    const cJSON *emu = cJSON_GetObjectItemCaseSensitive(cpu, "emulated");
+    if (emu) {
+      const cJSON *ins = cJSON_GetObjectItemCaseSensitive(emu, "instructions");
+      const cJSON *cyc = cJSON_GetObjectItemCaseSensitive(emu, "cycles");
+      const cJSON *ge = cJSON_GetObjectItemCaseSensitive(emu, "guest_errors");
+      const char *fe = get_str(emu, "first_error");
+      if (!cJSON_IsObject(emu) || !cJSON_IsNumber(ins) || !cJSON_IsNumber(cyc) || !cJSON_IsNumber(ge) || !fe ||
+          ins->valuedouble < 0 || cyc->valuedouble < 0 || ge->valuedouble < 0)
+        return fail(L, "\"cpu\".\"emulated\" must hold \"instructions\", \"cycles\", \"guest_errors\" (numbers, "
+                       "not negative) and \"first_error\" (a string)");
+      t->has_emu = 1;
+      t->emu.instructions = (uint64_t)ins->valuedouble;
+      t->emu.cycles = (uint64_t)cyc->valuedouble;
+      t->emu.guest_errors = (uint64_t)ge->valuedouble;
+      snprintf(t->emu_first_error, sizeof t->emu_first_error, "%s", fe);
+      t->emu.first_error = t->emu_first_error;
+    }
     const cJSON *o;
     t->n_phases = 0;
     cJSON_ArrayForEach(o, ph)

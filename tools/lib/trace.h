@@ -66,6 +66,10 @@ struct m78_trace {
   struct m78_monitor_info monitor;
   char stage_names[4][24];
   double inference_monitor_uj, inference_wall_us;
+  /* an Arm run's emulated Cortex-M4 (optional: has_emu) */
+  int has_emu;
+  struct m78_cpu_info emu;
+  char emu_first_error[256];
   struct m78_trace_item *items;
   size_t n, cap;
   size_t entries;        /* file entries the items were loaded from */
