@@ -712,8 +712,10 @@ static void print_layer_table(const cJSON *layers, FILE *out)
   m78cli_table_free(&t);
 }
 
-/* Streaming layers: how long the machine waited for input. */
-static void print_stalls(const cJSON *layers, FILE *out)
+/* How long the machine waited for input: streaming layers' stalls, and
+ * a FIFO-fed layer 0 that is not streaming, which starts when its whole
+ * frame has arrived (otherwise it starts one cycle after the enable). */
+static void print_stalls(const cJSON *inf, const cJSON *layers, FILE *out)
 {
   const cJSON *l;
   cJSON_ArrayForEach(l, layers)
@@ -722,6 +724,10 @@ static void print_stalls(const cJSON *layers, FILE *out)
     if (stall > 0)
       fprintf(out, "layer %.0f (streaming) waited %.0f cycles for FIFO data\n", number_or(l, "index", -1), stall);
   }
+  const cJSON *l0 = cJSON_GetArrayItem(layers, 0);
+  double wait = number_or(l0, "start_cycle", 0) - number_or(inf, "start_cycle", 0) - 1;
+  if (l0 && cJSON_IsObject(inf) && number_or(inf, "streaming_layers", 0) == 0 && wait > 0)
+    fprintf(out, "layer 0 waited %.0f cycles for its input frame through the FIFOs before it started\n", wait);
 }
 
 static void print_loading(const cJSON *loading, FILE *out)
@@ -798,7 +804,7 @@ void m78cli_report_print(const cJSON *report, FILE *out)
                    "(power-monitor view)\n",
               number_or(inf, "wall_us", 0), number_or(inf, "monitor_uj", 0));
   }
-  print_stalls(layers, out);
+  print_stalls(inf, layers, out);
   print_loading(cJSON_GetObjectItemCaseSensitive(report, "loading"), out);
   print_monitor(cJSON_GetObjectItemCaseSensitive(report, "power_monitor"), out);
 
