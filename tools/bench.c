@@ -91,25 +91,6 @@ static void bench_help(FILE *out)
           default_networks[0], default_networks[1], default_networks[2], default_networks[3], DEFAULT_RUNS);
 }
 
-static const char *opt_value(int argc, char **argv, int *i, const char *name)
-{
-  const char *arg = argv[*i];
-  size_t n = strlen(name);
-  if (arg[n] == '=')
-    return arg + n + 1;
-  if (*i + 1 >= argc) {
-    m78cli_error("bench: option %s needs a value", name);
-    return NULL;
-  }
-  return argv[++*i];
-}
-
-static int is_opt(const char *arg, const char *name)
-{
-  size_t n = strlen(name);
-  return strncmp(arg, name, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
-}
-
 static int parse_count(const char *opt, const char *v, uint64_t max, uint64_t *out)
 {
   if (!v)
@@ -136,22 +117,22 @@ static int parse_bench(int argc, char **argv, struct bench_opts *o)
       return 0;
     } else if (!strcmp(a, "--rebuild")) {
       o->rebuild = 1;
-    } else if (is_opt(a, "--runs")) {
-      if (parse_count("--runs", opt_value(argc, argv, &i, "--runs"), 1000, &o->runs) != 0)
+    } else if (m78cli_is_option(a, "--runs")) {
+      if (parse_count("--runs", m78cli_option_value("bench", argc, argv, &i, "--runs"), 1000, &o->runs) != 0)
         return -1;
-    } else if (is_opt(a, "--threads")) {
-      if (parse_count("--threads", opt_value(argc, argv, &i, "--threads"), 16, &o->threads) != 0)
+    } else if (m78cli_is_option(a, "--threads")) {
+      if (parse_count("--threads", m78cli_option_value("bench", argc, argv, &i, "--threads"), 16, &o->threads) != 0)
         return -1;
-    } else if (is_opt(a, "--kernel")) {
-      if (!(o->kernel = opt_value(argc, argv, &i, "--kernel")))
+    } else if (m78cli_is_option(a, "--kernel")) {
+      if (!(o->kernel = m78cli_option_value("bench", argc, argv, &i, "--kernel")))
         return -1;
       if (strcmp(o->kernel, "avx512-vnni") && strcmp(o->kernel, "avx2") && strcmp(o->kernel, "sse2") &&
           strcmp(o->kernel, "generic")) {
         m78cli_error("bench: --kernel: not avx512-vnni, avx2, sse2 or generic: %s", o->kernel);
         return -1;
       }
-    } else if (is_opt(a, "--json")) {
-      if (!(o->json = opt_value(argc, argv, &i, "--json")))
+    } else if (m78cli_is_option(a, "--json")) {
+      if (!(o->json = m78cli_option_value("bench", argc, argv, &i, "--json")))
         return -1;
       if (!*o->json) {
         m78cli_error("bench: empty file name");

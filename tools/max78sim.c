@@ -226,29 +226,6 @@ static void view_help(FILE *out)
           "file (--json, --dump-layers, --record) could not be written.\n");
 }
 
-/* Returns the option's value: "--opt=value" or the next argument. */
-static const char *cmd_name = "run";
-
-static const char *option_value(int argc, char **argv, int *i, const char *name)
-{
-  const char *arg = argv[*i];
-  size_t n = strlen(name);
-  if (arg[n] == '=')
-    return arg + n + 1;
-  if (*i + 1 >= argc) {
-    m78cli_error("%s: option %s needs a value", cmd_name, name);
-    return NULL;
-  }
-  return argv[++*i];
-}
-
-/* Does ARG name option NAME, alone or as NAME=value? */
-static int is_option(const char *arg, const char *name)
-{
-  size_t n = strlen(name);
-  return strncmp(arg, name, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
-}
-
 static int is_flag(const char *arg, const char *name)
 {
   return strcmp(arg, name) == 0;
@@ -261,7 +238,7 @@ static int parse_run(int argc, char **argv, struct run_opts *o, int view_cmd)
   o->threads = 1;
   o->timeout_s = DEFAULT_TIMEOUT_S;
   o->view_cmd = view_cmd;
-  o->cmd = cmd_name = view_cmd ? "view" : "run";
+  o->cmd = view_cmd ? "view" : "run";
   m78cli_view_opts_init(&o->v);
   if (view_cmd)
     o->quiet = o->no_table = o->v.view = 1;
@@ -287,11 +264,11 @@ static int parse_run(int argc, char **argv, struct run_opts *o, int view_cmd)
       o->no_table = 1;
     } else if (is_flag(a, "--rebuild")) {
       o->rebuild = 1;
-    } else if (!view_cmd && is_option(a, "--elf")) {
-      if (!(o->elf = option_value(argc, argv, &i, "--elf")))
+    } else if (!view_cmd && m78cli_is_option(a, "--elf")) {
+      if (!(o->elf = m78cli_option_value(o->cmd, argc, argv, &i, "--elf")))
         return -1;
-    } else if (!view_cmd && is_option(a, "--arch")) {
-      if (!(v = option_value(argc, argv, &i, "--arch")))
+    } else if (!view_cmd && m78cli_is_option(a, "--arch")) {
+      if (!(v = m78cli_option_value(o->cmd, argc, argv, &i, "--arch")))
         return -1;
       if (strcmp(v, "arm") == 0)
         o->arch_arm = 1;
@@ -299,37 +276,37 @@ static int parse_run(int argc, char **argv, struct run_opts *o, int view_cmd)
         m78cli_error("%s: --arch: host or arm, not %s", cmd, v);
         return -1;
       }
-    } else if (is_option(a, "--json")) {
-      if (!(o->json = option_value(argc, argv, &i, "--json")))
+    } else if (m78cli_is_option(a, "--json")) {
+      if (!(o->json = m78cli_option_value(o->cmd, argc, argv, &i, "--json")))
         return -1;
-    } else if (is_option(a, "--timeline")) {
-      if (!(o->timeline = option_value(argc, argv, &i, "--timeline")))
+    } else if (m78cli_is_option(a, "--timeline")) {
+      if (!(o->timeline = m78cli_option_value(o->cmd, argc, argv, &i, "--timeline")))
         return -1;
-    } else if (is_option(a, "--fault")) {
-      if (!(v = option_value(argc, argv, &i, "--fault")) || m78cli_add_fault_spec(cmd, v, &o->faults) != 0)
+    } else if (m78cli_is_option(a, "--fault")) {
+      if (!(v = m78cli_option_value(o->cmd, argc, argv, &i, "--fault")) || m78cli_add_fault_spec(cmd, v, &o->faults) != 0)
         return -1;
-    } else if (is_option(a, "--dump-layers")) {
-      if (!(o->dump = option_value(argc, argv, &i, "--dump-layers")))
+    } else if (m78cli_is_option(a, "--dump-layers")) {
+      if (!(o->dump = m78cli_option_value(o->cmd, argc, argv, &i, "--dump-layers")))
         return -1;
-    } else if (is_option(a, "--record")) {
-      if (!(o->record = option_value(argc, argv, &i, "--record")))
+    } else if (m78cli_is_option(a, "--record")) {
+      if (!(o->record = m78cli_option_value(o->cmd, argc, argv, &i, "--record")))
         return -1;
-    } else if (is_option(a, "--max-cycles")) {
-      if (!(v = option_value(argc, argv, &i, "--max-cycles")))
+    } else if (m78cli_is_option(a, "--max-cycles")) {
+      if (!(v = m78cli_option_value(o->cmd, argc, argv, &i, "--max-cycles")))
         return -1;
       if (m78cli_parse_u64(v, &o->max_cycles) != 0 || o->max_cycles == 0) {
         m78cli_error("%s: --max-cycles: not a positive integer: %s", cmd, v);
         return -1;
       }
-    } else if (is_option(a, "--threads")) {
-      if (!(v = option_value(argc, argv, &i, "--threads")))
+    } else if (m78cli_is_option(a, "--threads")) {
+      if (!(v = m78cli_option_value(o->cmd, argc, argv, &i, "--threads")))
         return -1;
       if (m78cli_parse_u64(v, &o->threads) != 0 || o->threads < 1 || o->threads > 16) {
         m78cli_error("run: --threads: not an integer from 1 to 16: %s", v);
         return -1;
       }
-    } else if (is_option(a, "--timeout")) {
-      if (!(v = option_value(argc, argv, &i, "--timeout")))
+    } else if (m78cli_is_option(a, "--timeout")) {
+      if (!(v = m78cli_option_value(o->cmd, argc, argv, &i, "--timeout")))
         return -1;
       char *end;
       errno = 0;

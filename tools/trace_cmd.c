@@ -34,26 +34,6 @@ int m78cli_cmd_trace(int argc, char **argv);
 
 /* ---- options ---- */
 
-/* "--opt=value" or "--opt value"; NULL (message printed) if missing. */
-static const char *opt_value(const char *cmd, int argc, char **argv, int *i, const char *name)
-{
-  const char *arg = argv[*i];
-  size_t n = strlen(name);
-  if (arg[n] == '=')
-    return arg + n + 1;
-  if (*i + 1 >= argc) {
-    m78cli_error("%s: option %s needs a value", cmd, name);
-    return NULL;
-  }
-  return argv[++*i];
-}
-
-static int is_opt(const char *arg, const char *name)
-{
-  size_t n = strlen(name);
-  return strncmp(arg, name, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
-}
-
 static int load(const char *path, struct m78_trace *t)
 {
   char err[512];
@@ -201,11 +181,11 @@ int m78cli_cmd_replay(int argc, char **argv)
       quiet = 1;
     } else if (strcmp(a, "--no-table") == 0) {
       no_table = 1;
-    } else if (is_opt(a, "--json")) {
-      if (!(json = opt_value("replay", argc, argv, &i, "--json")))
+    } else if (m78cli_is_option(a, "--json")) {
+      if (!(json = m78cli_option_value("replay", argc, argv, &i, "--json")))
         return M78CLI_EXIT_ERROR;
-    } else if (is_opt(a, "--dump-layers")) {
-      if (!(dump = opt_value("replay", argc, argv, &i, "--dump-layers")))
+    } else if (m78cli_is_option(a, "--dump-layers")) {
+      if (!(dump = m78cli_option_value("replay", argc, argv, &i, "--dump-layers")))
         return M78CLI_EXIT_ERROR;
     } else {
       m78cli_error("replay: unknown option %s (see 'max78sim replay --help')", a);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli_util.h"
+#include "commands.h"
 #ifdef M78_HAVE_VIEWER
 #include "viz.h"
 #endif
@@ -20,25 +21,6 @@ void m78cli_view_opts_init(struct m78cli_view_opts *v)
 {
   memset(v, 0, sizeof *v);
   v->channel = -1;
-}
-
-static const char *value_of(int argc, char **argv, int *i, const char *name, const char *cmd)
-{
-  const char *arg = argv[*i];
-  size_t n = strlen(name);
-  if (arg[n] == '=')
-    return arg + n + 1;
-  if (*i + 1 >= argc) {
-    m78cli_error("%s: option %s needs a value", cmd, name);
-    return NULL;
-  }
-  return argv[++*i];
-}
-
-static int named(const char *arg, const char *name)
-{
-  size_t n = strlen(name);
-  return strncmp(arg, name, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
 }
 
 static int parse_int(const char *s, int lo, int hi, int *out)
@@ -70,12 +52,12 @@ int m78cli_view_option(int argc, char **argv, int *i, struct m78cli_view_opts *v
   static const char *const with_value[] = {"--compare", "--screenshot", "--layer",       "--channel", "--size",
                                            "--save-dir", "--report",    "--inject-keys", NULL};
   int k = 0;
-  while (with_value[k] && !named(a, with_value[k]))
+  while (with_value[k] && !m78cli_is_option(a, with_value[k]))
     k++;
   if (!with_value[k])
     return 0;
   const char *name = with_value[k];
-  if (!(s = value_of(argc, argv, i, name, cmd)))
+  if (!(s = m78cli_option_value(cmd, argc, argv, i, name)))
     return -1;
   v->any = 1;
   if (!*s) {
