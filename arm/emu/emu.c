@@ -33,6 +33,18 @@ enum { EXCP_UDEF = 1, EXCP_SWI = 2, EXCP_PREFETCH_ABORT = 3, EXCP_DATA_ABORT = 4
 
 enum { COST_EXC_ENTRY = 12, COST_EXC_RETURN = 10, FLUSH_CYCLES = 20000, ICC_LINE = 16 };
 
+/* EXC_RETURN for a handler entered from thread mode or from another
+ * handler, both on the main stack (ARMv7-M ARM B1.5.8) */
+#define EXC_RETURN_THREAD_MSP 0xFFFFFFF9u
+#define EXC_RETURN_HANDLER_MSP 0xFFFFFFF1u
+
+/* Arm semihosting operations (r0) and the normal-exit reason code */
+enum { SH_SYS_WRITEC = 0x03, SH_SYS_WRITE0 = 0x04, SH_SYS_WRITE = 0x05, SH_SYS_EXIT = 0x18, SH_SYS_EXIT_EXTENDED = 0x20 };
+#define SH_ADP_STOPPED_APPLICATION_EXIT 0x20026u
+
+/* Flash wait states as the firmware programmed GCR.memctrl */
+static uint32_t flash_wait_states(void) { return m78soc.gcr[M78SOC_GCR_MEMCTRL] & M78SOC_MEMCTRL_FWS; }
+
 int m78arm_icc_enabled(void);
 
 uint64_t m78arm_now(const struct m78arm *a) { return m78soc.tick + a->pending * M78ARM_TICKS_PER_CPU; }
@@ -189,7 +201,7 @@ static void on_flash_read(uc_engine *uc, uc_mem_type type, uint64_t addr, int si
   struct m78arm *a = ud;
   uint32_t line = (uint32_t)addr / ICC_LINE + 1;
   if (line != a->flash_data_line) {
-    uint32_t fws = m78soc.gcr[0x28 / 4] & 7;
+    uint32_t fws = flash_wait_states();
     a->flash_data_line = line;
     a->pending += fws;
     a->cycles += fws;
@@ -285,7 +297,7 @@ static uint32_t icc_cost(struct m78arm *a, uint32_t addr, uint32_t size)
 {
   if (addr - M78ARM_FLASH_BASE >= M78ARM_FLASH_SIZE)
     return 0;
-  uint32_t fws = m78soc.gcr[0x28 / 4] & 7, c = 0;
+  uint32_t fws = flash_wait_states(), c = 0;
   int on = m78arm_icc_enabled();
   for (uint32_t l = addr / ICC_LINE; l <= (addr + size - 1) / ICC_LINE; l++) {
     uint32_t *tag = &a->icc_tag[l % 1024];
@@ -399,7 +411,7 @@ static int enter_exception(struct m78arm *a, int exc, int woke)
                  exc, (unsigned)(a->vtor + 4 * (uint32_t)exc), (unsigned)a->vtor, (unsigned)vec);
     return -1;
   }
-  uint32_t lr = a->depth ? 0xFFFFFFF1u : 0xFFFFFFF9u;
+  uint32_t lr = a->depth ? EXC_RETURN_HANDLER_MSP : EXC_RETURN_THREAD_MSP;
   uc_reg_write(a->uc, UC_ARM_REG_SP, &frame);
   uc_reg_write(a->uc, UC_ARM_REG_LR, &lr);
   uc_reg_write(a->uc, UC_ARM_REG_PC, &vec);
@@ -459,9 +471,9 @@ static void semihost(struct m78arm *a, uint32_t pc)
   uc_reg_read(a->uc, UC_ARM_REG_R1, &arg);
   uint32_t ret = 0;
   switch (op) {
-  case 0x18: /* SYS_EXIT */
-  case 0x20: /* SYS_EXIT_EXTENDED */
-    if (op == 0x20) {
+  case SH_SYS_EXIT:
+  case SH_SYS_EXIT_EXTENDED:
+    if (op == SH_SYS_EXIT_EXTENDED) {
       if (read32(a, arg, &w[0]) || read32(a, arg + 4, &w[1])) {
         m78arm_fault(a, "semihosting SYS_EXIT_EXTENDED: argument block 0x%08x is outside memory, PC 0x%08x",
                      (unsigned)arg, (unsigned)pc);
@@ -472,18 +484,18 @@ static void semihost(struct m78arm *a, uint32_t pc)
       w[1] = 0;
     }
     a->stop = M78ARM_STOP_EXIT;
-    a->exit_status = w[0] == 0x20026u ? (int)(w[1] & 0xFF) : 1;
-    if (w[0] != 0x20026u)
+    a->exit_status = w[0] == SH_ADP_STOPPED_APPLICATION_EXIT ? (int)(w[1] & 0xFF) : 1;
+    if (w[0] != SH_ADP_STOPPED_APPLICATION_EXIT)
       snprintf(a->detail, sizeof a->detail, "semihosting exit with reason 0x%x", (unsigned)w[0]);
     uc_emu_stop(a->uc);
     return;
-  case 0x03: { /* SYS_WRITEC */
+  case SH_SYS_WRITEC: {
     uint8_t c;
     if (uc_mem_read(a->uc, arg, &c, 1) == UC_ERR_OK)
       putchar(c);
     break;
   }
-  case 0x04: /* SYS_WRITE0 */
+  case SH_SYS_WRITE0:
     for (uint32_t p = arg;; p++) {
       uint8_t c;
       if (uc_mem_read(a->uc, p, &c, 1) != UC_ERR_OK || !c)
@@ -491,7 +503,7 @@ static void semihost(struct m78arm *a, uint32_t pc)
       putchar(c);
     }
     break;
-  case 0x05: /* SYS_WRITE {fd, buf, len}: returns the bytes not written */
+  case SH_SYS_WRITE: /* {fd, buf, len}: returns the bytes not written */
     if (read32(a, arg, &w[0]) || read32(a, arg + 4, &w[1]) || read32(a, arg + 8, &w[2])) {
       ret = (uint32_t)-1;
       break;
@@ -575,7 +587,7 @@ int m78arm_init(struct m78arm *a, char *err, size_t len)
     snprintf(err, len, "Unicorn: cannot install the instruction hook");
     return -1;
   }
-  a->scs[0xD14 / 4] = 0x200; /* CCR.STKALIGN */
+  a->scs[M78ARM_SCB_CCR / 4] = M78ARM_CCR_STKALIGN; /* reset value on the M4 */
   a->vtor = M78ARM_FLASH_BASE;
   return 0;
 }

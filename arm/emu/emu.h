@@ -29,6 +29,9 @@
 #define M78ARM_CNN_IRQ 101   /* CNN_IRQn: vector 117 */
 #define M78ARM_EXC_SYSTICK 15
 #define M78ARM_TICKS_PER_CPU 12 /* M78SOC_TICK_HZ / 100 MHz */
+#define M78ARM_DWT_BASE 0xE0001000u /* data watchpoint and trace unit */
+#define M78ARM_SCB_CCR 0xD14u      /* configuration and control, offset in the SCS */
+#define M78ARM_CCR_STKALIGN (1u << 9)
 
 struct m78arm_block {
   uint32_t cycles;
@@ -69,6 +72,7 @@ struct m78arm {
   uint32_t iser[4], ispr[4];
   uint8_t ipr[M78ARM_IRQS];
   uint32_t scs[0x1000 / 4]; /* plain system control space registers */
+  uint32_t dwt_ctrl;
   uint32_t vtor;
   int active[8];            /* exception numbers being handled */
   int depth;

@@ -92,7 +92,7 @@ const char *m78arm_periph_name(uint32_t addr)
   if (addr - M78ARM_SCS_BASE < 0x1000)
     return "SCS";
   if (addr - M78ARM_PPB_BASE < M78ARM_PPB_SIZE)
-    return addr - 0xE0001000u < 0x1000 ? "DWT" : "PPB";
+    return addr - M78ARM_DWT_BASE < 0x1000 ? "DWT" : "PPB";
   if (addr - M78_CNN_BASE < M78_CNN_END - M78_CNN_BASE)
     return "CNN";
   return "unmapped";
@@ -248,8 +248,8 @@ enum {
   ST_CSR = 0x010, ST_RVR = 0x014, ST_CVR = 0x018, ST_CALIB = 0x01C,
   ST_ENABLE = 1u << 0, ST_TICKINT = 1u << 1, ST_COUNTFLAG = 1u << 16,
   NVIC_ISER = 0x100, NVIC_ICER = 0x180, NVIC_ISPR = 0x200, NVIC_ICPR = 0x280, NVIC_IABR = 0x300, NVIC_IPR = 0x400,
-  SCB_CPUID = 0xD00, SCB_ICSR = 0xD04, SCB_VTOR = 0xD08, SCB_AIRCR = 0xD0C, SCB_CCR = 0xD14,
-  DWT_CTRL = 0x1000, DWT_CYCCNT = 0x1004
+  SCB_CPUID = 0xD00, SCB_ICSR = 0xD04, SCB_VTOR = 0xD08, SCB_AIRCR = 0xD0C,
+  DWT_CTRL = 0x000, DWT_CYCCNT = 0x004 /* offsets in the DWT */
 };
 
 void m78arm_systick_update(struct m78arm *a)
@@ -338,10 +338,10 @@ uint64_t m78arm_ppb_read(uc_engine *uc, uint64_t off, unsigned size, void *ud)
   uint32_t addr = M78ARM_PPB_BASE + (uint32_t)off, v = 0;
   begin_access(a);
   uint32_t o = addr - M78ARM_SCS_BASE;
-  if (addr - 0xE0001000u < 0x1000) {
-    if (addr - 0xE0001000u == DWT_CYCCNT - 0x1000)
+  if (addr - M78ARM_DWT_BASE < 0x1000) {
+    if (addr - M78ARM_DWT_BASE == DWT_CYCCNT)
       return (uint32_t)a->cycles;
-    return a->scs[0]; /* DWT_CTRL and the rest read as 0 */
+    return addr - M78ARM_DWT_BASE == DWT_CTRL ? a->dwt_ctrl : 0; /* the rest read as 0 */
   }
   if (o >= 0x1000) {
     unmodelled(a, addr, size, 0);
@@ -397,9 +397,9 @@ void m78arm_ppb_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t value
   uint32_t addr = M78ARM_PPB_BASE + (uint32_t)off, v = (uint32_t)value;
   begin_access(a);
   uint32_t o = addr - M78ARM_SCS_BASE;
-  if (addr - 0xE0001000u < 0x1000) {
-    if (addr == 0xE0001000u)
-      a->scs[0] = v;
+  if (addr - M78ARM_DWT_BASE < 0x1000) {
+    if (addr - M78ARM_DWT_BASE == DWT_CTRL)
+      a->dwt_ctrl = v;
     return;
   }
   if (o >= 0x1000) {

@@ -43,6 +43,8 @@ struct m78_inputcap;
 #define M78SOC_PCLKDIV_CNNDIV_SHIFT 14 /* 3 bits: 4 = /1, 0 = /2 ... 3 = /16 */
 #define M78SOC_PCLKDIV_CNNSEL_SHIFT 17 /* 0 = PCLK (50 MHz), 1 = ISO (60 MHz) */
 #define M78SOC_PCLKDIS0_CNN_BIT 25
+#define M78SOC_GCR_MEMCTRL (0x28 / 4)
+#define M78SOC_MEMCTRL_FWS 0x7u /* bits 2:0: flash wait states */
 
 enum m78soc_stop {
   M78SOC_RUNNING = 0,
