@@ -24,11 +24,12 @@
 #include "cli_util.h"
 #include "commands.h"
 #include "m78_config.h"
+#include "m78elf.h"
 
-#define FLASH_BASE 0x10000000u
-#define FLASH_SIZE (512u * 1024u)
-#define SRAM_BASE 0x20000000u
-#define SRAM_SIZE (128u * 1024u)
+#define FLASH_BASE M78ELF_FLASH_BASE
+#define FLASH_SIZE M78ELF_FLASH_SIZE
+#define SRAM_BASE M78ELF_SRAM_BASE
+#define SRAM_SIZE M78ELF_SRAM_SIZE
 
 static const char *const target_flags[] = {
     "-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=softfp", "-mfpu=fpv4-sp-d16", "-std=gnu11", "-O2", "-g", "-w",

@@ -611,29 +611,16 @@ static int judge(const struct run_opts *o, const struct m78fw_run_result *r, con
 static int check_elf(const char *path)
 {
   char err[600];
-  uint8_t *flash = m78cli_xmalloc(0x80000), *sram = m78cli_xmalloc(0x20000);
-  memset(flash, 0xFF, 0x80000);
-  struct m78elf_region r[2] = {{"flash", 0x10000000u, 0x80000, flash}, {"SRAM", 0x20000000u, 0x20000, sram}};
+  uint8_t *flash = m78cli_xmalloc(M78ELF_FLASH_SIZE), *sram = m78cli_xmalloc(M78ELF_SRAM_SIZE);
+  memset(flash, 0xFF, M78ELF_FLASH_SIZE);
+  struct m78elf_region r[2] = {{"flash", M78ELF_FLASH_BASE, M78ELF_FLASH_SIZE, flash},
+                               {"SRAM", M78ELF_SRAM_BASE, M78ELF_SRAM_SIZE, sram}};
   struct m78elf_info info;
   int rc = m78elf_load_file(path, r, 2, &info, err, sizeof err);
-  if (rc != 0) {
+  if (rc != 0)
     m78cli_error("%s", err);
-  } else {
-    uint32_t sp, pc;
-    memcpy(&sp, flash, 4);
-    memcpy(&pc, flash + 4, 4);
-    if (sp - 0x20000001u >= 0x20000u || (sp & 3)) {
-      m78cli_error("%s: vector table: initial SP 0x%08x (word at 0x10000000) is not a word-aligned address inside SRAM "
-                   "0x20000000-0x20020000",
-                   path, (unsigned)sp);
-      rc = -1;
-    } else if (!(pc & 1) || pc - 0x10000000u >= 0x80000u) {
-      m78cli_error("%s: vector table: reset vector 0x%08x (word at 0x10000004) is not a Thumb address inside flash "
-                   "0x10000000-0x1007ffff",
-                   path, (unsigned)pc);
-      rc = -1;
-    }
-  }
+  else if ((rc = m78elf_check_vectors(flash, err, sizeof err)) != 0)
+    m78cli_error("%s: %s", path, err);
   free(flash);
   free(sram);
   return rc;

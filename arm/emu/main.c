@@ -33,26 +33,6 @@ static double host_seconds(void)
   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* The reset vector pair (the MAX78000 boots with VTOR at flash). */
-static int check_vectors(const uint8_t *flash, char *d, size_t len)
-{
-  uint32_t sp, pc;
-  memcpy(&sp, flash, 4);
-  memcpy(&pc, flash + 4, 4);
-  if (sp - M78ARM_SRAM_BASE - 1 >= M78ARM_SRAM_SIZE || (sp & 3)) {
-    snprintf(d, len, "vector table: initial SP 0x%08x (word at 0x%08x) is not a word-aligned address inside SRAM "
-             "0x%08x-0x%08x", (unsigned)sp, M78ARM_FLASH_BASE, M78ARM_SRAM_BASE, M78ARM_SRAM_BASE + M78ARM_SRAM_SIZE);
-    return -1;
-  }
-  if (!(pc & 1) || pc - M78ARM_FLASH_BASE >= M78ARM_FLASH_SIZE) {
-    snprintf(d, len, "vector table: reset vector 0x%08x (word at 0x%08x) is not a Thumb address inside flash "
-             "0x%08x-0x%08x", (unsigned)pc, M78ARM_FLASH_BASE + 4, M78ARM_FLASH_BASE,
-             M78ARM_FLASH_BASE + M78ARM_FLASH_SIZE - 1);
-    return -1;
-  }
-  return 0;
-}
-
 int main(int argc, char **argv)
 {
   char err[512], d[512];
@@ -89,7 +69,7 @@ int main(int argc, char **argv)
   m78soc.cpu_emulated = 1;
   m78soc.tmr_live = 1;
   m78soc.gcr[M78SOC_GCR_MEMCTRL] = 5; /* FWS: assumed reset value (docs/arm.md) */
-  if (check_vectors(a.flash, d, sizeof d) != 0) {
+  if (m78elf_check_vectors(a.flash, d, sizeof d) != 0) {
     fprintf(stderr, "max78sim: %s: %s\n", argv[1], d);
     m78soc_finish(M78SOC_STOP_FAULT, d, 5);
   }

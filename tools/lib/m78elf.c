@@ -165,3 +165,21 @@ int m78elf_load_file(const char *path, const struct m78elf_region *regions, int 
   free(buf);
   return rc;
 }
+
+int m78elf_check_vectors(const uint8_t *flash, char *err, size_t errlen)
+{
+  uint32_t sp, pc;
+  memcpy(&sp, flash, 4);
+  memcpy(&pc, flash + 4, 4);
+  if (sp - M78ELF_SRAM_BASE - 1 >= M78ELF_SRAM_SIZE || (sp & 3))
+    return fail(err, errlen,
+                "vector table: initial SP 0x%08x (word at 0x%08x) is not a word-aligned address inside SRAM "
+                "0x%08x-0x%08x",
+                (unsigned)sp, M78ELF_FLASH_BASE, M78ELF_SRAM_BASE, M78ELF_SRAM_BASE + M78ELF_SRAM_SIZE);
+  if (!(pc & 1) || pc - M78ELF_FLASH_BASE >= M78ELF_FLASH_SIZE)
+    return fail(err, errlen,
+                "vector table: reset vector 0x%08x (word at 0x%08x) is not a Thumb address inside flash "
+                "0x%08x-0x%08x",
+                (unsigned)pc, M78ELF_FLASH_BASE + 4, M78ELF_FLASH_BASE, M78ELF_FLASH_BASE + M78ELF_FLASH_SIZE - 1);
+  return 0;
+}

@@ -16,6 +16,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The MAX78000's Cortex-M4 memories a firmware ELF loads into. */
+#define M78ELF_FLASH_BASE 0x10000000u
+#define M78ELF_FLASH_SIZE 0x80000u /* 512 KiB */
+#define M78ELF_SRAM_BASE 0x20000000u
+#define M78ELF_SRAM_SIZE 0x20000u /* 128 KiB */
+
 /* A target memory the segments may load into. */
 struct m78elf_region {
   const char *name;
@@ -38,5 +44,11 @@ int m78elf_load(const uint8_t *image, size_t len, const struct m78elf_region *re
 /* Reads PATH whole and loads it like m78elf_load. */
 int m78elf_load_file(const char *path, const struct m78elf_region *regions, int nregions, struct m78elf_info *info,
                      char *err, size_t errlen);
+
+/* The vector table at the start of FLASH (the loaded flash image, from
+ * M78ELF_FLASH_BASE): the initial SP must be a word-aligned address in
+ * SRAM (its top included), the reset vector a Thumb address in flash.
+ * 0, or -1 with a message naming the word and its address. */
+int m78elf_check_vectors(const uint8_t *flash, char *err, size_t errlen);
 
 #endif
