@@ -22,6 +22,9 @@ int m78cli_cmd_build(int argc, char **argv);
  * report's "prediction" object, or NULL (with a note) when the output does
  * not fit the model's classes (tools/predict.c). */
 cJSON *m78cli_predict(const struct m78fw_model *m, const cJSON *report, FILE *out);
+/* A model whose classes are the output indices (cnn.h's CNN_NUM_OUTPUTS),
+ * for a firmware without a manifest.  Returns 0, or -1. */
+int m78cli_index_model(const char *fwdir, const cJSON *report, struct m78fw_model *m);
 
 /* The firmware folder DIR names: a folder, or a model (then *model is
  * filled; else it is left empty); with ACCEPT_CASE (`view`) also a

@@ -34,6 +34,8 @@
 #include "commands.h"
 #include "armbuild.h"
 #include "fwbuild.h"
+#include "inmap.h"
+#include "input.h"
 #include "m78elf.h"
 #include "report.h"
 #include "m78_config.h"
@@ -65,6 +67,7 @@ static const struct command commands[] = {
     {"compare", m78cli_cmd_compare, "compare a board's data (SRAM dumps, console log, output) with the simulation"},
     {"capture", m78cli_cmd_capture, "write a firmware that prints one layer's data memory on the board"},
     {"bench", m78cli_cmd_bench, "time the simulator's inference on networks against the chip's"},
+    {"input", m78cli_cmd_input, "export a firmware's baked-in sample input as .npy, or show layer 0's input"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -120,6 +123,8 @@ struct run_opts {
   const char *dump;
   const char *timeline;
   const char *record;
+  const char *input;           /* --input FILE: the user's data instead of the baked sample */
+  struct m78cli_input_opts in; /* --input-shape, --resize */
   uint64_t max_cycles;
   uint64_t threads;
   double timeout_s;
@@ -156,6 +161,16 @@ static void run_help(FILE *out)
           "                        stalls, the interrupt, the CPU's phases, LED triggers\n"
           "  --record FILE         write the register trace of the run (traces/FORMAT.md);\n"
           "                        'max78sim replay FILE' reproduces the run without firmware\n"
+          "  --input FILE          run on FILE instead of the sample baked into sampledata.h:\n"
+          "                        a .npy (C x H x W; int8 as is, uint8 and images normalized\n"
+          "                        as ai8x-training does, floats in [-1, 1) times 128), a PNG,\n"
+          "                        JPEG or BMP image, or raw int8 bytes with --input-shape.\n"
+          "                        The firmware's own load_input() carries it (its input\n"
+          "                        arrays are replaced in memory); the run ends after the\n"
+          "                        inference, since the firmware's check against\n"
+          "                        sampleoutput.h holds only for the baked sample\n"
+          "  --input-shape CxHxW   the shape of a raw --input file\n"
+          "  --resize              scale an image --input to layer 0's rows and columns\n"
           "  --max-cycles N        budget of simulated CNN cycles (default %llu)\n"
           "  --timeout SEC         wall-clock safety limit in seconds (default %.0f, 0: none)\n"
           "  --threads N           host threads of the simulator's engine (default 1, at\n"
@@ -184,7 +199,8 @@ static void run_help(FILE *out)
           "bytes each layer wrote; tools/lib/sramdump.h).\n"
           "\n"
           "Exit status: 0 the firmware printed *** PASS *** (or, for a 'max78sim capture'\n"
-          "project, *** CAPTURE DONE ***), 1 it printed *** FAIL ***, 2 anything else (bad\n"
+          "project, *** CAPTURE DONE ***; with --input: the inference finished), 1 it\n"
+          "printed *** FAIL *** (or a layer could not be simulated), 2 anything else (bad\n"
           "usage or input, firmware does not compile, cycle budget exhausted, firmware\n"
           "hangs or crashes, no valid report, the viewer failed).\n"
           "\n"
@@ -288,6 +304,14 @@ static int parse_run(int argc, char **argv, struct run_opts *o, int view_cmd)
     } else if (m78cli_is_option(a, "--dump-layers")) {
       if (!(o->dump = m78cli_option_value(o->cmd, argc, argv, &i, "--dump-layers")))
         return -1;
+    } else if (!view_cmd && m78cli_is_option(a, "--input")) {
+      if (!(o->input = m78cli_option_value(o->cmd, argc, argv, &i, "--input")))
+        return -1;
+    } else if (!view_cmd && m78cli_is_option(a, "--input-shape")) {
+      if (!(o->in.shape = m78cli_option_value(o->cmd, argc, argv, &i, "--input-shape")))
+        return -1;
+    } else if (!view_cmd && is_flag(a, "--resize")) {
+      o->in.resize = 1;
     } else if (m78cli_is_option(a, "--record")) {
       if (!(o->record = m78cli_option_value(o->cmd, argc, argv, &i, "--record")))
         return -1;
@@ -343,6 +367,18 @@ static int parse_run(int argc, char **argv, struct run_opts *o, int view_cmd)
   if ((o->json && !*o->json) || (o->dump && !*o->dump) || (o->timeline && !*o->timeline) ||
       (o->record && !*o->record)) {
     m78cli_error("%s: empty file name", cmd);
+    return -1;
+  }
+  if (o->input && (o->elf || o->arch_arm)) {
+    m78cli_error("%s: --input works with host runs; the Arm path (--elf, --arch arm) runs the ELF's own data", cmd);
+    return -1;
+  }
+  if (o->input && !*o->input) {
+    m78cli_error("%s: --input: empty file name", cmd);
+    return -1;
+  }
+  if ((o->in.shape || o->in.resize) && !o->input) {
+    m78cli_error("%s: --input-shape and --resize go with --input", cmd);
     return -1;
   }
   if (o->v.live)
@@ -510,6 +546,13 @@ static const char *stop_detail(const cJSON *report)
   return cJSON_IsString(d) && d->valuestring && *d->valuestring ? d->valuestring : NULL;
 }
 
+static int stop_is(const cJSON *report, const char *reason)
+{
+  const cJSON *stop = cJSON_GetObjectItemCaseSensitive(report, "stop");
+  const cJSON *r = cJSON_GetObjectItemCaseSensitive(stop, "reason");
+  return cJSON_IsString(r) && strcmp(r->valuestring, reason) == 0;
+}
+
 /* " (detail)" or "". */
 static char *paren(const char *detail)
 {
@@ -584,6 +627,15 @@ static int judge(const struct run_opts *o, const struct m78fw_run_result *r, con
     m = m78cli_xasprintf("%s: firmware exited with status %d%s", dir, r->exit_code, detail);
   } else if (r->saw_capture && !r->saw_pass) {
     rc = M78CLI_EXIT_PASS; /* a capture project: it prints data, no verdict */
+  } else if (o->input && report && stop_is(report, "inference-done")) {
+    /* the user's input: no known answer to check; layers must all run */
+    if (layer_errors(report, &first_error) > 0) {
+      m = m78cli_xasprintf("%s: %d layer(s) could not be simulated (first: %s)", dir, layer_errors(report, NULL),
+                           first_error);
+      rc = M78CLI_EXIT_FAIL;
+    } else {
+      rc = M78CLI_EXIT_PASS;
+    }
   } else if (!r->saw_pass) {
     m = m78cli_xasprintf("%s: firmware exited without printing *** PASS *** or *** FAIL ***", dir);
   } else if (!report) {
@@ -663,6 +715,33 @@ static int view_dump_dir(const struct run_opts *o)
   return rc;
 }
 
+/* The user's --input packed into the firmware's input arrays (inmap.h). */
+static int pack_input(const struct run_opts *o, const char *fwdir, void **buf, size_t *len, int *is_sample)
+{
+  char err[512];
+  struct m78inmap m;
+  if (m78inmap_load(fwdir, &m, err, sizeof err) != 0) {
+    m78cli_error("%s: --input: %s", o->cmd, err);
+    return -1;
+  }
+  int8_t *t = NULL;
+  uint32_t *words[M78INMAP_MAX_ARRAYS] = {0};
+  int rc = -1;
+  if (m78cli_input_read(o->input, &o->in, &m, &t) != 0)
+    goto out;
+  if (m78inmap_pack(&m, t, words) != 0 || m78inmap_serialize(&m, words, buf, len) != 0) {
+    m78cli_error("%s: out of memory", o->input);
+    goto out;
+  }
+  *is_sample = m78inmap_is_sample(&m, words);
+  rc = 0;
+out:
+  m78inmap_free_words(&m, words);
+  m78inmap_free(&m);
+  free(t);
+  return rc;
+}
+
 static int run_main(int argc, char **argv, int view_cmd)
 {
   struct run_opts o;
@@ -703,13 +782,18 @@ static int run_main(int argc, char **argv, int view_cmd)
   struct m78fw_run_result res;
   memset(&res, 0, sizeof res);
 
-  char *elf = NULL;
+  char *elf = NULL, *input_path = NULL, *input_env = NULL;
+  void *packed = NULL;
+  size_t packed_len = 0;
+  int input_is_sample = 0;
   if (o.elf) {
     if (check_outputs(&o) != 0 || check_elf(o.elf) != 0 || !(exe = arm_emulator()))
       goto out;
     elf = m78cli_xstrdup(o.elf);
   } else {
     if (!(fwdir = m78cli_locate_firmware(&paths, o.dir, &model, view_cmd)) || check_outputs(&o) != 0)
+      goto out;
+    if (o.input && pack_input(&o, fwdir, &packed, &packed_len, &input_is_sample) != 0)
       goto out;
     if (!o.arch_arm && !(exe = m78fw_build(&paths, fwdir, o.dir, o.rebuild)))
       goto out;
@@ -745,8 +829,17 @@ static int run_main(int argc, char **argv, int view_cmd)
   }
   const char *child_dumps = dump_tmp ? dump_tmp : view_dir;
 
+  if (packed) {
+    char err[512];
+    input_path = m78cli_path_join(tmpdir, "input.bin");
+    if (m78_write_file_atomic(input_path, packed, packed_len, err, sizeof err) != 0) {
+      m78cli_error("%s", err);
+      goto out;
+    }
+    input_env = m78cli_xasprintf("M78SIM_INPUT=%s", input_path);
+  }
   threads_env = m78cli_xasprintf("M78SIM_THREADS=%llu", (unsigned long long)o.threads);
-  const char *env[] = {threads_env, "M78SIM_BENCH", NULL};
+  const char *env[] = {threads_env, "M78SIM_BENCH", input_env, NULL};
   struct m78fw_run_opts ro = {.exe = exe,
                               .arg = elf,
                               .report_path = report_path,
@@ -782,6 +875,15 @@ static int run_main(int argc, char **argv, int view_cmd)
     m78cli_report_print(report, stdout);
     fflush(stdout);
   }
+  if (o.input && report && stop_is(report, "inference-done"))
+    printf("input: %s; the run ended after the inference: the firmware's own check compares with the answer "
+           "for its baked-in sample (sampleoutput.h), which does not apply to this input\n",
+           o.input);
+  else if (o.input && input_is_sample)
+    printf("input: %s equals the firmware's baked-in sample, so its own check against sampleoutput.h ran\n",
+           o.input);
+  if (report && !model.nclasses && o.input && fwdir && m78cli_index_model(fwdir, report, &model) != 0)
+    model.nclasses = 0;
   if (report && model.nclasses) {
     prediction = m78cli_predict(&model, report, stdout);
     fflush(stdout);
@@ -842,6 +944,9 @@ static int run_main(int argc, char **argv, int view_cmd)
     rc = M78CLI_EXIT_ERROR;
 
 out:
+  free(packed);
+  free(input_path);
+  free(input_env);
   if (dump_tmp)
     m78cli_remove_tree(dump_tmp);
   if (tmpdir)

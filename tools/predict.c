@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli_util.h"
 #include "commands.h"
@@ -89,4 +90,30 @@ cJSON *m78cli_predict(const struct m78fw_model *m, const cJSON *report, FILE *ou
   free(logit);
   free(raw);
   return j;
+}
+
+/* Class indices for a firmware without a manifest: CNN_NUM_OUTPUTS of
+ * its cnn.h classes named "0".."N-1", logits scaled as the vendor's
+ * softmax reads them (Q17.14 for a 32-bit output, value / 128 for int8).
+ * Returns 0, or -1 when cnn.h names no output count. */
+int m78cli_index_model(const char *fwdir, const cJSON *report, struct m78fw_model *m)
+{
+  char *path = m78cli_path_join(fwdir, "cnn.h");
+  size_t len = 0;
+  char *text = m78cli_read_file(path, &len);
+  free(path);
+  const char *p = text ? strstr(text, "#define CNN_NUM_OUTPUTS ") : NULL;
+  int n = p ? atoi(p + strlen("#define CNN_NUM_OUTPUTS ")) : 0;
+  free(text);
+  if (n <= 0 || n > 4096)
+    return -1;
+  const cJSON *o = cJSON_GetObjectItemCaseSensitive(report, "output");
+  const cJSON *dt = cJSON_GetObjectItemCaseSensitive(o, "dtype");
+  memset(m, 0, sizeof *m);
+  m->nclasses = n;
+  m->classes = m78cli_xmalloc((size_t)n * sizeof *m->classes);
+  for (int c = 0; c < n; c++)
+    m->classes[c] = m78cli_xasprintf("%d", c);
+  m->logit_scale = cJSON_IsString(dt) && strcmp(dt->valuestring, "int32") == 0 ? 16384.0 : 128.0;
+  return 0;
 }

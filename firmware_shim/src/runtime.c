@@ -175,6 +175,7 @@ static const char *stop_name(enum m78soc_stop s)
   case M78SOC_STOP_MAX_CYCLES: return "max-cycles";
   case M78SOC_STOP_HANG: return "hang";
   case M78SOC_STOP_FAULT: return "fault";
+  case M78SOC_STOP_INFERENCE: return "inference-done";
   default: return "exit";
   }
 }

@@ -19,6 +19,7 @@
 #include "bridge.h"
 #include "runtime.h"
 #include "soc.h"
+#include "userinput.h"
 
 /* Vendor unloaders may write past the end of their output buffer (the
  * t-conv1d-dilation11 unloader fills whole words of a buffer sized for
@@ -95,6 +96,11 @@ __attribute__((constructor)) static void m78_runtime_start(void)
 {
   char err[256];
   m78rt_init();
+  const char *input = getenv(M78UI_ENV);
+  if (input && *input && m78ui_apply(input, err, sizeof err) != 0) {
+    fprintf(stderr, "max78sim: --input: %s\n", err);
+    _exit(6);
+  }
   static const struct m78_bridge_range ranges[] = {
       {M78SOC_APB_BASE, M78SOC_APB_END},
       {M78_CNN_BASE, M78_CNN_END},

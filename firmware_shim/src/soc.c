@@ -354,6 +354,10 @@ static void take_interrupt(int woke)
   m78soc_isr_enter(woke);
   m78soc.cnn_isr();
   m78soc_isr_exit();
+  /* a user's input: the firmware's own check would compare it with the
+   * baked sample's answer, so the run ends with the inference */
+  if (m78soc.rt.end_at_inference && !m78_sim_busy(m78soc.sim))
+    m78soc_finish(M78SOC_STOP_INFERENCE, "the inference on the user's input is done", 0);
 }
 
 void m78soc_poll_interrupt(void)

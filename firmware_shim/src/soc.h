@@ -51,7 +51,8 @@ enum m78soc_stop {
   M78SOC_STOP_EXIT,       /* firmware returned from main / called exit */
   M78SOC_STOP_MAX_CYCLES, /* simulated time exceeded the budget */
   M78SOC_STOP_HANG,       /* firmware spins without touching the hardware */
-  M78SOC_STOP_FAULT       /* firmware crashed (host fault outside the windows) */
+  M78SOC_STOP_FAULT,      /* firmware crashed (host fault outside the windows) */
+  M78SOC_STOP_INFERENCE   /* a user's input: the first inference's interrupt was served */
 };
 
 /* An LED edge (the EVKit's power-monitor triggers), with the
@@ -173,6 +174,7 @@ struct m78soc_state {
     pthread_t finisher;
     int finishing;
     int layer_limit; /* -1, or the largest LCNT_MAX the firmware may set */
+    int end_at_inference; /* a user's input (userinput.c): stop after the first CNN interrupt */
   } rt;
 
   /* recorder of what the CNN sees besides bus accesses (traces, see

@@ -1,0 +1,17 @@
+/*
+ * A user's input in the firmware's own input arrays (userinput.c).
+ */
+#ifndef M78_USERINPUT_H
+#define M78_USERINPUT_H
+
+#include <stddef.h>
+
+/* Environment variable naming the packed-input file (tools/lib/inmap.h). */
+#define M78UI_ENV "M78SIM_INPUT"
+
+/* Overwrites the firmware's input_N arrays with the words in PATH; sets
+ * m78soc.rt.end_at_inference unless they equal the baked ones.  Returns
+ * 0, or -1 with a message in err. */
+int m78ui_apply(const char *path, char *err, size_t errlen);
+
+#endif
