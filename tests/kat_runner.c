@@ -2,7 +2,7 @@
  * The known-answer runner: runs corpus cases through `max78sim run` and
  * compares every layer the synthesizer logged with the simulator's dump.
  *
- *   kat_runner [--corpus DIR] [--max78sim PATH] [--jobs N] [--keep] [CASE...]
+ *   kat_runner [--corpus DIR] [--max78sim PATH] [--jobs N] [--keep] [--via-input] [CASE...]
  *
  * A case (../shared/corpus/README.md) passes when the firmware's own
  * check prints *** PASS *** (max78sim exits 0) and every layer with an
@@ -46,6 +46,7 @@ struct options {
   const char *max78sim;
   long jobs;
   int keep;
+  int via_input; /* --via-input: export the sample, run it back with --input */
 };
 
 struct kase {
@@ -56,7 +57,7 @@ struct kase {
 static void usage(FILE *out)
 {
   fprintf(out,
-          "usage: kat_runner [--corpus DIR] [--max78sim PATH] [--jobs N] [--keep] [CASE...]\n"
+          "usage: kat_runner [--corpus DIR] [--max78sim PATH] [--jobs N] [--keep] [--via-input] [CASE...]\n"
           "\n"
           "Runs known-answer cases (default: every folder of the corpus with expected.json\n"
           "and firmware/) and compares each layer's output with the expected data.\n"
@@ -65,6 +66,8 @@ static void usage(FILE *out)
           "  --max78sim PATH  the max78sim command (default %s)\n"
           "  --jobs N         run N cases at once (default 1)\n"
           "  --keep           keep each case's temporary folder and print its path\n"
+          "  --via-input      round trip: 'max78sim input export' the baked sample to a .npy\n"
+          "                   and run it with --input (the firmware's own arrays rewritten)\n"
           "\n"
           "Exit status: 0 all cases passed, 1 some failed, 2 bad usage, 77 no corpus.\n",
           DEFAULT_CORPUS, M78_KAT_MAX78SIM);
@@ -329,15 +332,38 @@ static void add_log_tail(struct m78cli_buf *out, const char *log, const char *qu
     m78cli_buf_printf(out, "  %.*s\n", (int)lens[i], lines[i]);
 }
 
+static int spawn_logged(const struct options *o, char **argv, const char *log, int append, char **why);
+
 /* Runs max78sim; returns its exit code, or -1 with *why set. */
 static int run_tool(const struct options *o, const char *fwdir, const char *tmp, char **why)
 {
   char *report = m78cli_path_join(tmp, "report.json");
   char *layers = m78cli_path_join(tmp, "layers");
   char *log = m78cli_path_join(tmp, "max78sim.log");
-  char *argv[] = {(char *)o->max78sim, "run", (char *)fwdir, "--quiet", "--no-table", "--json", report,
-                  "--dump-layers", layers, NULL};
-  int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  char *npy = m78cli_path_join(tmp, "input.npy");
+  int rc = 0;
+  *why = NULL;
+  if (o->via_input) {
+    char *eargv[] = {(char *)o->max78sim, "input", "export", (char *)fwdir, "-o", npy, NULL};
+    rc = spawn_logged(o, eargv, log, 0, why);
+    if (rc > 0 && !*why)
+      *why = m78cli_xasprintf("max78sim input export exited %d", rc);
+  }
+  if (rc == 0) {
+    char *argv[] = {(char *)o->max78sim, "run", (char *)fwdir, "--quiet", "--no-table", "--json", report,
+                    "--dump-layers", layers, o->via_input ? "--input" : NULL, npy, NULL};
+    rc = spawn_logged(o, argv, log, o->via_input, why);
+  }
+  free(report);
+  free(layers);
+  free(log);
+  free(npy);
+  return *why ? -1 : rc;
+}
+
+static int spawn_logged(const struct options *o, char **argv, const char *log, int append, char **why)
+{
+  int fd = open(log, O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC) | O_CLOEXEC, 0644);
   int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
   int rc = -1;
   *why = NULL;
@@ -359,9 +385,6 @@ static int run_tool(const struct options *o, const char *fwdir, const char *tmp,
   }
   if (devnull >= 0)
     close(devnull);
-  free(report);
-  free(layers);
-  free(log);
   return rc;
 }
 
@@ -626,6 +649,8 @@ static int parse_args(int argc, char **argv, struct options *o, const char **nam
       return 1;
     } else if (strcmp(a, "--keep") == 0) {
       o->keep = 1;
+    } else if (strcmp(a, "--via-input") == 0) {
+      o->via_input = 1;
     } else if (strcmp(a, "--corpus") == 0 || strcmp(a, "--max78sim") == 0 || strcmp(a, "--jobs") == 0) {
       if (i + 1 >= argc) {
         m78cli_error("option %s needs a value", a);
@@ -716,7 +741,7 @@ static struct kase *collect_cases(const struct options *o, const char **names, s
 int main(int argc, char **argv)
 {
   m78cli_set_prog("kat_runner");
-  struct options o = {DEFAULT_CORPUS, M78_KAT_MAX78SIM, 1, 0};
+  struct options o = {DEFAULT_CORPUS, M78_KAT_MAX78SIM, 1, 0, 0};
   const char **names = m78cli_xmalloc((size_t)argc * sizeof *names);
   size_t nnames = 0, ncases = 0;
   struct kase *cases = NULL;

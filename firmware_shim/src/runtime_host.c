@@ -19,6 +19,7 @@
 #include "bridge.h"
 #include "runtime.h"
 #include "soc.h"
+#include "serve.h"
 #include "userinput.h"
 
 /* Vendor unloaders may write past the end of their output buffer (the
@@ -92,6 +93,16 @@ static void *watchdog(void *arg)
   return NULL;
 }
 
+void m78rt_host_restart_watchdog(void);
+
+/* A forked child of the fork server (serve.c) has no watchdog thread. */
+void m78rt_host_restart_watchdog(void)
+{
+  pthread_t th;
+  if (pthread_create(&th, NULL, watchdog, NULL) == 0)
+    pthread_detach(th);
+}
+
 __attribute__((constructor)) static void m78_runtime_start(void)
 {
   char err[256];
@@ -99,6 +110,11 @@ __attribute__((constructor)) static void m78_runtime_start(void)
   const char *input = getenv(M78UI_ENV);
   if (input && *input && m78ui_apply(input, err, sizeof err) != 0) {
     fprintf(stderr, "max78sim: --input: %s\n", err);
+    _exit(6);
+  }
+  const char *serve = getenv(M78SERVE_ENV);
+  if (serve && *serve && m78serve_init(atoi(serve), err, sizeof err) != 0) {
+    fprintf(stderr, "max78sim: serve: %s\n", err);
     _exit(6);
   }
   static const struct m78_bridge_range ranges[] = {

@@ -31,6 +31,7 @@
 
 struct sym_lookup {
   const char *name;
+  int type; /* STT_OBJECT or STT_FUNC */
   uintptr_t addr;
   size_t size;
   int found;
@@ -89,11 +90,12 @@ static int lookup_symbols(struct sym_lookup *syms, int n, char *err, size_t errl
     size_t count = sh[i].sh_size / sizeof *s;
     const char *names = (const char *)img + strs->sh_offset;
     for (size_t k = 0; k < count; k++) {
-      if (ELF64_ST_TYPE(s[k].st_info) != STT_OBJECT || s[k].st_name >= strs->sh_size)
+      int type = ELF64_ST_TYPE(s[k].st_info);
+      if ((type != STT_OBJECT && type != STT_FUNC) || s[k].st_name >= strs->sh_size || s[k].st_shndx == SHN_UNDEF)
         continue;
       const char *nm = names + s[k].st_name;
       for (int j = 0; j < n; j++)
-        if (strcmp(nm, syms[j].name) == 0) {
+        if (type == syms[j].type && strcmp(nm, syms[j].name) == 0) {
           if (syms[j].found) {
             snprintf(err, errlen, "the firmware defines %s twice", nm);
             goto out;
@@ -126,6 +128,20 @@ static int segment_prot(uintptr_t addr)
 
 static uint32_t get32(const unsigned char *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
 
+int m78ui_symbol(const char *name, int func, uintptr_t *addr, char *err, size_t errlen)
+{
+  struct sym_lookup sym = {.name = name, .type = func ? STT_FUNC : STT_OBJECT};
+  dl_iterate_phdr(first_object, NULL);
+  if (lookup_symbols(&sym, 1, err, errlen) != 0)
+    return -1;
+  if (!sym.found) {
+    snprintf(err, errlen, "the firmware has no %s %s", func ? "function" : "object", name);
+    return -1;
+  }
+  *addr = sym.addr;
+  return 0;
+}
+
 int m78ui_apply(const char *path, char *err, size_t errlen)
 {
   FILE *f = fopen(path, "rb");
@@ -148,6 +164,14 @@ int m78ui_apply(const char *path, char *err, size_t errlen)
     return -1;
   }
   fclose(f);
+  int rc = m78ui_apply_buf(buf, len, 0, err, errlen);
+  free(buf);
+  return rc;
+}
+
+int m78ui_apply_buf(const unsigned char *buf, size_t len, int always_end, char *err, size_t errlen)
+{
+  const char *path = "the packed input";
   int rc = -1;
   struct sym_lookup syms[64];
   const unsigned char *words[64];
@@ -174,7 +198,7 @@ int m78ui_apply(const char *path, char *err, size_t errlen)
       goto out;
     }
     off += 4u * nwords[a];
-    syms[a] = (struct sym_lookup){.name = names[a]};
+    syms[a] = (struct sym_lookup){.name = names[a], .type = STT_OBJECT};
   }
   dl_iterate_phdr(first_object, NULL);
   if (lookup_symbols(syms, (int)n, err, errlen) != 0)
@@ -208,9 +232,8 @@ int m78ui_apply(const char *path, char *err, size_t errlen)
       mprotect((void *)lo, span, prot);
     }
   }
-  m78soc.rt.end_at_inference = !same;
+  m78soc.rt.end_at_inference = always_end || !same;
   rc = 0;
 out:
-  free(buf);
   return rc;
 }

@@ -1,0 +1,45 @@
+/*
+ * Many inferences on one loaded network: the firmware process as a fork
+ * server (serve.c).  The protocol is shared with the host API
+ * (host/net.c) and named only here.
+ *
+ * The max78sim host API starts the firmware with M78SIM_SERVE=FD, FD one
+ * end of a stream socket.  The vendor sources are built with
+ * -finstrument-functions, so the shim sees the entry of main.c's
+ * load_input(): by then the firmware has loaded the weights and bias and
+ * configured the layers, and has read nothing of its input arrays.  There
+ * the process sends READY and serves requests: each RUN forks a child
+ * that writes the request's input into the firmware's own input_N arrays
+ * and returns into load_input(), so the unmodified firmware loads that
+ * input (memcpy32 or the FIFO loop, with its timing), starts the CNN and
+ * takes the interrupt; the run then ends (userinput.c) and writes its
+ * report and layer dumps into the request's folder.  The parent answers
+ * DONE with the child's exit status.  Closing the socket ends the server.
+ *
+ * Messages: struct m78serve_hdr, then `len` payload bytes.
+ *  READY  server -> client, no payload
+ *  RUN    client -> server: u32 flags, u32 dir length, dir (no NUL), then
+ *         the packed input (tools/lib/inmap.h, "M78INPUT" format)
+ *  DONE   server -> client: i32 status (exit code, or -signal)
+ */
+#ifndef M78_SERVE_H
+#define M78_SERVE_H
+
+#include <stdint.h>
+
+#define M78SERVE_ENV "M78SIM_SERVE"
+#define M78SERVE_MAGIC 0x5338374du /* "M78S" */
+#define M78SERVE_MAX_JOBS 64
+
+enum m78serve_type { M78SERVE_READY = 1, M78SERVE_RUN = 2, M78SERVE_DONE = 3 };
+enum m78serve_flags { M78SERVE_DUMPS = 1 }; /* write layer dumps too */
+
+struct m78serve_hdr {
+  uint32_t magic, type, id, len;
+};
+
+/* Called by runtime_host.c when M78SIM_SERVE is set: finds load_input.
+ * Returns 0, or -1 with a message. */
+int m78serve_init(int fd, char *err, unsigned errlen);
+
+#endif

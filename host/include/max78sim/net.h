@@ -1,0 +1,115 @@
+/*
+ * libmax78sim: a synthesized network as a function (the host API).
+ *
+ * m78net_open() builds the project's firmware as `max78sim run` does
+ * (through `max78sim prepare`), starts it, and lets it run until it calls
+ * its own load_input(): weights, bias and layer configuration are then in
+ * the simulated accelerator.  Every m78net_run() forks that process; the
+ * child writes the given input into the firmware's own input arrays and
+ * continues, so the unmodified firmware loads it and runs the inference
+ * (firmware_shim/src/serve.h).  Results are what `max78sim run --input`
+ * reports: every layer's output, cycles, time and energy, the console.
+ *
+ * Errors: every call returns an enum m78net_status and fills the caller's
+ * struct m78net_error with a message; the library never prints or exits.
+ * A network may be used by one thread at a time; m78net_run_many() runs
+ * up to `jobs` inferences at once, with results identical to jobs = 1.
+ */
+#ifndef MAX78SIM_NET_H
+#define MAX78SIM_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum m78net_status {
+  M78NET_OK = 0,
+  M78NET_EINVAL,   /* a bad argument (NULL, closed network, bad count) */
+  M78NET_ENOENT,   /* no such project or model */
+  M78NET_EBUILD,   /* the firmware could not be built or started */
+  M78NET_ESHAPE,   /* the input has the wrong number of elements */
+  M78NET_ERUN,     /* the inference failed (a layer could not be simulated, a crash) */
+  M78NET_ENOMEM,
+  M78NET_EIO       /* talking to the firmware process, or reading its results */
+};
+
+struct m78net_error {
+  enum m78net_status code;
+  char msg[1024];
+};
+
+typedef struct m78net m78net;
+typedef struct m78net_result m78net_result;
+
+struct m78net_options {
+  const char *max78sim; /* the max78sim command (NULL: $M78SIM_TOOL, else the one
+                           beside this library or of its build tree) */
+  int threads;          /* engine threads per inference (0: 1) */
+  int rebuild;          /* build the firmware even if cached */
+};
+
+/* Opens PROJECT: a synthesized firmware folder, a corpus case folder or a
+ * model name.  OPT may be NULL.  *out is NULL on error. */
+enum m78net_status m78net_open(m78net **out, const char *project, const struct m78net_options *opt,
+                               struct m78net_error *err);
+/* Ends the firmware process and frees everything (NULL is fine). */
+void m78net_close(m78net *net);
+
+/* Layer 0's input: channels, rows, columns (int8 values). */
+void m78net_input_shape(const m78net *net, int *c, int *h, int *w);
+/* The baked-in sample (sampledata.h) as that tensor: c*h*w values. */
+const int8_t *m78net_sample(const m78net *net);
+/* Class names from the model manifest, or NULL when there is none. */
+int m78net_class_count(const m78net *net);
+const char *m78net_class_name(const m78net *net, int i);
+const char *m78net_firmware_dir(const m78net *net);
+
+enum m78net_flags { M78NET_LAYERS = 1 }; /* keep every layer's output */
+
+/* One inference on INPUT (c*h*w int8 values, m78net_input_shape).  *out
+ * gets a result to free with m78net_result_free. */
+enum m78net_status m78net_run(m78net *net, const int8_t *input, size_t n, unsigned flags, m78net_result **out,
+                              struct m78net_error *err);
+/* COUNT inferences, inputs back to back (count * c*h*w values), up to
+ * JOBS at once; results[i] for input i.  PROGRESS (may be NULL) is called
+ * after each one.  On error the results so far are freed. */
+enum m78net_status m78net_run_many(m78net *net, const int8_t *inputs, size_t count, int jobs, unsigned flags,
+                                   m78net_result **results, void (*progress)(void *ctx, size_t done, size_t total),
+                                   void *ctx, struct m78net_error *err);
+void m78net_result_free(m78net_result *r);
+
+/* The inference: CNN cycles (master enable to interrupt), time at the
+ * programmed CNN clock, energy (the model of docs/energy-model.md). */
+uint64_t m78net_result_cycles(const m78net_result *r);
+double m78net_result_time_us(const m78net_result *r);
+double m78net_result_energy_uj(const m78net_result *r);
+/* The firmware's console output. */
+const char *m78net_result_console(const m78net_result *r);
+/* The run report as JSON text (docs/report-schema.md). */
+const char *m78net_result_report(const m78net_result *r);
+
+/* The network's output, one value per class (output channel of the last
+ * layer, hardware slots mapped to channels), and the index of the largest. */
+int m78net_result_outputs(const m78net_result *r, const double **values);
+int m78net_result_class(const m78net_result *r);
+
+struct m78net_layer {
+  int index;
+  const char *op;         /* "conv2d", "linear", "passthrough", ... */
+  int c, h, w;            /* output shape */
+  int elem_bytes;         /* 1: int8, 4: int32 */
+  const void *data;       /* c*h*w values (NULL without M78NET_LAYERS) */
+  uint64_t cycles;
+  double time_us, energy_uj;
+};
+int m78net_result_layer_count(const m78net_result *r);
+/* Layer I (0 .. count-1).  Returns 0, or -1 when I is out of range. */
+int m78net_result_layer(const m78net_result *r, int i, struct m78net_layer *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
