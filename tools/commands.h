@@ -17,6 +17,7 @@ int m78cli_cmd_compare(int argc, char **argv);
 int m78cli_cmd_bench(int argc, char **argv);
 int m78cli_cmd_capture(int argc, char **argv);
 int m78cli_cmd_build(int argc, char **argv);
+int m78cli_cmd_eval(int argc, char **argv);
 
 /* Prints "prediction: ..." for model m from a run report and returns the
  * report's "prediction" object, or NULL (with a note) when the output does

@@ -69,6 +69,7 @@ static const struct command commands[] = {
     {"capture", m78cli_cmd_capture, "write a firmware that prints one layer's data memory on the board"},
     {"bench", m78cli_cmd_bench, "time the simulator's inference on networks against the chip's"},
     {"prepare", cmd_prepare, "build a firmware for the host API (libmax78sim) and print where it is, as JSON"},
+    {"eval", m78cli_cmd_eval, "run many inputs (a folder or a .npy) through one loaded network: classes, accuracy"},
     {"input", m78cli_cmd_input, "export a firmware's baked-in sample input as .npy, or show layer 0's input"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
