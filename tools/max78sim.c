@@ -732,6 +732,14 @@ static int pack_input(const struct run_opts *o, const char *fwdir, void **buf, s
   int rc = -1;
   if (m78cli_input_read(o->input, &o->in, &m, &t) != 0)
     goto out;
+  long bad = m78inmap_first_unloaded(&m, t);
+  if (bad >= 0) {
+    long hw = (long)m.h * m.w;
+    m78cli_error("%s: channel %ld, row %ld, column %ld is %d, but the firmware's load_input() never loads that "
+                 "element (%zu of layer 0's %zu input elements are outside its data and must be 0)",
+                 o->input, bad / hw, bad % hw / m.w, bad % m.w, t[bad], m.unloaded, m78inmap_elems(&m));
+    goto out;
+  }
   if (m78inmap_pack(&m, t, words) != 0 || m78inmap_serialize(&m, words, buf, len) != 0) {
     m78cli_error("%s: out of memory", o->input);
     goto out;

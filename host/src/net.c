@@ -619,6 +619,12 @@ static enum m78net_status send_run(m78net *net, const int8_t *input, unsigned fl
   uint32_t *words[M78INMAP_MAX_ARRAYS] = {0};
   void *packed = NULL;
   size_t plen = 0;
+  long bad = m78inmap_first_unloaded(&net->map, input);
+  if (bad >= 0)
+    return fail(err, M78NET_ESHAPE,
+                "element %ld is %d, but the firmware's load_input() never loads it (%zu of layer 0's input "
+                "elements lie outside its data and must be 0)",
+                bad, input[bad], net->map.unloaded);
   if (m78inmap_pack(&net->map, input, words) != 0 || m78inmap_serialize(&net->map, words, &packed, &plen) != 0) {
     m78inmap_free_words(&net->map, words);
     return fail(err, M78NET_ENOMEM, "out of memory");
@@ -632,10 +638,10 @@ static enum m78net_status send_run(m78net *net, const int8_t *input, unsigned fl
   }
   uint32_t dlen = (uint32_t)strlen(dir), fl = (flags & M78NET_LAYERS) ? M78SERVE_DUMPS : 0;
   struct m78serve_hdr h = {M78SERVE_MAGIC, M78SERVE_RUN, id, (uint32_t)(8 + dlen + plen)};
-  int bad = full_io(net->fd, &h, sizeof h, 1) || full_io(net->fd, &fl, 4, 1) || full_io(net->fd, &dlen, 4, 1) ||
+  int ioerr = full_io(net->fd, &h, sizeof h, 1) || full_io(net->fd, &fl, 4, 1) || full_io(net->fd, &dlen, 4, 1) ||
             full_io(net->fd, dir, dlen, 1) || full_io(net->fd, packed, plen, 1);
   free(packed);
-  return bad ? server_gone(net, err, "while it was given an input") : M78NET_OK;
+  return ioerr ? server_gone(net, err, "while it was given an input") : M78NET_OK;
 }
 
 enum m78net_status m78net_run_many(m78net *net, const int8_t *inputs, size_t count, int jobs, unsigned flags,

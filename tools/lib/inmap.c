@@ -293,15 +293,12 @@ int m78inmap_load(const char *fwdir, struct m78inmap *m, char *err, size_t errle
                 word = sw - w0;
               }
             }
-            if (found < 0) {
-              snprintf(err, errlen,
-                       "%s: load_input loads no word for input channel %d, row %d, column %d (processor %d, data "
-                       "word %u of instance %d)",
-                       fwdir, c, y, x, p, (unsigned)(l.rptr + idx), inst);
-              goto out;
-            }
+            /* a word the layer reads but load_input never writes (conv1d
+             * reading past its data): not part of the input */
+            if (found < 0)
+              m->unloaded++;
             size_t el = ((size_t)c * (size_t)m->h + (size_t)y) * (size_t)m->w + (size_t)x;
-            m->elem_array[el] = (uint8_t)found;
+            m->elem_array[el] = found < 0 ? M78INMAP_UNLOADED : (uint8_t)found;
             m->elem_word[el] = word;
             m->elem_byte[el] = (uint8_t)byte;
           }
@@ -321,7 +318,9 @@ void m78inmap_unpack(const struct m78inmap *m, int8_t *out)
 {
   size_t n = m78inmap_elems(m);
   for (size_t e = 0; e < n; e++)
-    out[e] = (int8_t)(m->arrays[m->elem_array[e]].sample[m->elem_word[e]] >> (8 * m->elem_byte[e]));
+    out[e] = m->elem_array[e] == M78INMAP_UNLOADED
+                 ? 0
+                 : (int8_t)(m->arrays[m->elem_array[e]].sample[m->elem_word[e]] >> (8 * m->elem_byte[e]));
 }
 
 int m78inmap_pack(const struct m78inmap *m, const int8_t *tensor, uint32_t **words)
@@ -337,11 +336,22 @@ int m78inmap_pack(const struct m78inmap *m, const int8_t *tensor, uint32_t **wor
   }
   size_t n = m78inmap_elems(m);
   for (size_t e = 0; e < n; e++) {
+    if (m->elem_array[e] == M78INMAP_UNLOADED)
+      continue;
     uint32_t *w = &words[m->elem_array[e]][m->elem_word[e]];
     int sh = 8 * m->elem_byte[e];
     *w = (*w & ~(0xffu << sh)) | (uint32_t)(uint8_t)tensor[e] << sh;
   }
   return 0;
+}
+
+long m78inmap_first_unloaded(const struct m78inmap *m, const int8_t *tensor)
+{
+  size_t n = m78inmap_elems(m);
+  for (size_t e = 0; e < n; e++)
+    if (m->elem_array[e] == M78INMAP_UNLOADED && tensor[e] != 0)
+      return (long)e;
+  return -1;
 }
 
 void m78inmap_free_words(const struct m78inmap *m, uint32_t **words)

@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #define M78INMAP_MAX_ARRAYS 64
+#define M78INMAP_UNLOADED 0xFF /* elem_array of an element load_input never loads */
 
 struct m78inmap_array {
   char name[24];    /* input_N, as in main.c */
@@ -43,6 +44,8 @@ struct m78inmap {
    * elem_word[e], bits 8*elem_byte[e] .. +7 */
   uint8_t *elem_array, *elem_byte;
   uint32_t *elem_word;
+  size_t unloaded;   /* elements layer 0 reads that load_input never writes
+                        (they stay 0; e.g. conv1d reading past its data) */
 };
 
 /* Builds the map of the project in FWDIR (main.c, sampledata.h, cnn.c).
@@ -59,6 +62,9 @@ void m78inmap_unpack(const struct m78inmap *m, int8_t *out);
  * Returns 0 or -1 (out of memory). */
 int m78inmap_pack(const struct m78inmap *m, const int8_t *tensor, uint32_t **words);
 void m78inmap_free_words(const struct m78inmap *m, uint32_t **words);
+/* The first element that load_input cannot carry (M78INMAP_UNLOADED)
+ * yet is not 0 in TENSOR, or -1. */
+long m78inmap_first_unloaded(const struct m78inmap *m, const int8_t *tensor);
 /* 1 when the packed words equal the baked sample. */
 int m78inmap_is_sample(const struct m78inmap *m, uint32_t *const *words);
 
