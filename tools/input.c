@@ -33,20 +33,13 @@
 #include "commands.h"
 #include "fwbuild.h"
 #include "input.h"
+#include "max78sim/net.h"
 #include "npy.h"
 #include "report.h"
 
-int8_t m78cli_input_u8(unsigned p)
-{
-  double t = nearbyint(((double)p / 255.0 - 0.5) * 256.0);
-  return (int8_t)(t > 127 ? 127 : t < -128 ? -128 : t);
-}
-
-int8_t m78cli_input_float(double x)
-{
-  double t = nearbyint(x * 128.0);
-  return (int8_t)(t > 127 ? 127 : t < -128 ? -128 : t);
-}
+/* one definition of the conversions, shared with the host API */
+int8_t m78cli_input_u8(unsigned p) { return m78net_from_u8(p); }
+int8_t m78cli_input_float(double x) { return m78net_from_float(x); }
 
 int m78cli_parse_shape(const char *s, int *c, int *h, int *w)
 {

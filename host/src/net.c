@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <math.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
@@ -70,6 +71,20 @@ __attribute__((format(printf, 3, 4))) static enum m78net_status fail(struct m78n
     err->code = code;
   }
   return code;
+}
+
+/* ---- input values ---- */
+
+int8_t m78net_from_u8(unsigned p)
+{
+  double t = nearbyint(((double)p / 255.0 - 0.5) * 256.0);
+  return (int8_t)(t > 127 ? 127 : t < -128 ? -128 : t);
+}
+
+int8_t m78net_from_float(double x)
+{
+  double t = nearbyint(x * 128.0);
+  return (int8_t)(t > 127 ? 127 : t < -128 ? -128 : t);
 }
 
 /* ---- files ---- */

@@ -67,6 +67,13 @@ int m78net_class_count(const m78net *net);
 const char *m78net_class_name(const m78net *net, int i);
 const char *m78net_firmware_dir(const m78net *net);
 
+/* The int8 value the accelerator reads for a uint8 pixel P, as
+ * ai8x-training normalizes for the hardware (round((P/255 - 0.5) * 256),
+ * clamped), and for a float X in ai8x-training's [-1, 1) range
+ * (round(X * 128), clamped).  docs/eval.md cites the source. */
+int8_t m78net_from_u8(unsigned p);
+int8_t m78net_from_float(double x);
+
 enum m78net_flags { M78NET_LAYERS = 1 }; /* keep every layer's output */
 
 /* One inference on INPUT (c*h*w int8 values, m78net_input_shape).  *out
