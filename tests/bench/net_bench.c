@@ -1,0 +1,41 @@
+/*
+ * The C API's per-inference time, for tests/bench/py_overhead.py:
+ *   net_bench PROJECT N LAYERS   (LAYERS 1: keep every layer's output)
+ * runs PROJECT's baked sample N times through m78net_run and prints the
+ * seconds per inference.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include "max78sim/net.h"
+
+int main(int argc, char **argv)
+{
+  if (argc != 4) {
+    fprintf(stderr, "usage: net_bench PROJECT N LAYERS\n");
+    return 2;
+  }
+  struct m78net_error e;
+  m78net *net;
+  if (m78net_open(&net, argv[1], NULL, &e) != M78NET_OK) {
+    fprintf(stderr, "net_bench: %s\n", e.msg);
+    return 2;
+  }
+  int c, h, w, n = atoi(argv[2]);
+  unsigned flags = atoi(argv[3]) ? M78NET_LAYERS : 0;
+  m78net_input_shape(net, &c, &h, &w);
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  for (int i = 0; i < n; i++) {
+    m78net_result *r;
+    if (m78net_run(net, m78net_sample(net), (size_t)c * h * w, flags, &r, &e) != M78NET_OK) {
+      fprintf(stderr, "net_bench: %s\n", e.msg);
+      return 1;
+    }
+    m78net_result_free(r);
+  }
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  printf("%.9f\n", ((double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9) / n);
+  m78net_close(net);
+  return 0;
+}
