@@ -25,6 +25,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #ifdef M78_HAVE_SDL_IMAGE
 #include <SDL2/SDL.h>
 #include <SDL2/SDL_image.h>
@@ -306,16 +307,61 @@ int m78cli_input_read(const char *path, const struct m78cli_input_opts *o, const
   return from_raw(path, o, m, out);
 }
 
+/* The tensor as a PNG: the pixel p whose normalization gives each value,
+ * p = round((v + 128) * 255 / 256).  Exact for every value but 0, which
+ * no pixel gives (p = 128 reads back as 1). */
+static int export_png(const char *path, const struct m78inmap *m, const int8_t *t)
+{
+  if (!has_ext(path, ".png")) {
+    m78cli_error("%s: an exported image is written as PNG (.png), or give .npy", path);
+    return M78CLI_EXIT_ERROR;
+  }
+#ifdef M78_HAVE_SDL_IMAGE
+  if (m->c != 1 && m->c != 3) {
+    m78cli_error("%s: layer 0 reads %d channels; a PNG holds 1 or 3: give .npy", path, m->c);
+    return M78CLI_EXIT_ERROR;
+  }
+  SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, m->w, m->h, 24, SDL_PIXELFORMAT_RGB24);
+  if (!s) {
+    m78cli_error("%s: %s", path, SDL_GetError());
+    return M78CLI_EXIT_ERROR;
+  }
+  size_t plane = (size_t)m->h * (size_t)m->w;
+  for (int y = 0; y < m->h; y++)
+    for (int x = 0; x < m->w; x++)
+      for (int k = 0; k < 3; k++) {
+        int v = t[(m->c == 3 ? (size_t)k * plane : 0) + (size_t)y * (size_t)m->w + (size_t)x];
+        ((uint8_t *)s->pixels)[y * s->pitch + 3 * x + k] = (uint8_t)nearbyint((v + 128) * 255.0 / 256.0);
+      }
+  char *tmp = m78cli_xasprintf("%s.tmp-%d.png", path, (int)getpid());
+  int ok = IMG_SavePNG(s, tmp) == 0 && rename(tmp, path) == 0;
+  if (!ok) {
+    m78cli_error("%s: cannot write: %s", path, strerror(errno));
+    unlink(tmp);
+  }
+  free(tmp);
+  SDL_FreeSurface(s);
+  return ok ? 0 : M78CLI_EXIT_ERROR;
+#else
+  (void)m;
+  (void)t;
+  m78cli_error("%s: this max78sim was built without SDL2_image: give .npy", path);
+  return M78CLI_EXIT_ERROR;
+#endif
+}
+
 /* ---- max78sim input ---- */
 
 static void input_help(FILE *out)
 {
-  fprintf(out, "usage: max78sim input export DIR|MODEL -o FILE.npy\n"
+  fprintf(out, "usage: max78sim input export DIR|MODEL -o FILE.npy|FILE.png\n"
                "       max78sim input show DIR|MODEL\n"
                "\n"
                "export writes the firmware's baked-in sample input (sampledata.h) as the\n"
                "int8 C x H x W tensor layer 0 reads, so that 'max78sim run DIR --input\n"
-               "FILE.npy' feeds the same data; show prints layer 0's input shape and where\n"
+               "FILE.npy' feeds the same data (a .png holds the pixels whose normalization\n"
+               "gives each value: exact but for 0, which no pixel gives); show prints layer\n"
+               "0's input shape and where\n"
                "the firmware's load_input() puts each array (data SRAM or a FIFO).\n"
                "\n"
                "Channel c is the c-th of layer 0's enabled processors (for more than one\n"
@@ -392,6 +438,10 @@ int m78cli_cmd_input(int argc, char **argv)
     goto out;
   }
   m78inmap_unpack(&m, t);
+  if (is_image(outp)) {
+    rc = export_png(outp, &m, t);
+    goto out;
+  }
   size_t shape[3] = {(size_t)m.c, (size_t)m.h, (size_t)m.w};
   if (m78npy_format(M78NPY_I8, 3, shape, t, &npy, &len) != 0 ||
       m78_write_file_atomic(outp, npy, len, err, sizeof err) != 0) {
