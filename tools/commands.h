@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include "cli_util.h"
 #include "fwbuild.h"
+#include "input.h"
 
 int m78cli_cmd_compare(int argc, char **argv);
 int m78cli_cmd_bench(int argc, char **argv);
@@ -62,6 +63,8 @@ struct m78cli_simrun_opts {
   int rebuild;
   uint64_t max_cycles;
   double timeout_s;
+  const char *input;                   /* --input FILE, or NULL */
+  const struct m78cli_input_opts *in; /* its --input-shape, --resize */
 };
 
 /* Builds and runs; 0 when the run left a valid report and dumps (the

@@ -41,6 +41,8 @@ struct cmp_opts {
   int stop_after; /* -1: from the device data, else the option */
   int verbose, rebuild, help;
   uint64_t max_cycles;
+  const char *input;           /* --input: the board ran on this input */
+  struct m78cli_input_opts in;
 };
 
 static void compare_help(FILE *out)
@@ -78,6 +80,8 @@ static void compare_help(FILE *out)
           "                        'max78sim capture --stop-after N' firmware sets); read\n"
           "                        from a capture log when not given\n"
           "  --fault SPEC          simulate with a fault (repeatable; see 'max78sim run --help')\n"
+          "  --input FILE          the board ran on this input instead of the baked sample\n"
+          "                        (as 'max78sim run --input'); --input-shape, --resize too\n"
           "  --json FILE           write the comparison as JSON\n"
           "  --max-cycles N        budget of simulated CNN cycles (default %llu)\n"
           "  -v, --verbose         show the firmware's console\n"
@@ -122,6 +126,14 @@ static int parse_compare(int argc, char **argv, struct cmp_opts *o)
         m78cli_error("compare: empty file name");
         return -1;
       }
+    } else if (m78cli_is_option(a, "--input")) {
+      if (!(o->input = m78cli_option_value("compare", argc, argv, &i, "--input")))
+        return -1;
+    } else if (m78cli_is_option(a, "--input-shape")) {
+      if (!(o->in.shape = m78cli_option_value("compare", argc, argv, &i, "--input-shape")))
+        return -1;
+    } else if (strcmp(a, "--resize") == 0) {
+      o->in.resize = 1;
     } else if (m78cli_is_option(a, "--fault")) {
       if (!(v = m78cli_option_value("compare", argc, argv, &i, "--fault")) ||
           m78cli_add_fault_spec("compare", v, &o->faults) != 0)
@@ -1091,7 +1103,9 @@ int m78cli_cmd_compare(int argc, char **argv)
                                   .show_console = o.verbose,
                                   .rebuild = o.rebuild,
                                   .max_cycles = o.max_cycles,
-                                  .timeout_s = DEFAULT_TIMEOUT_S};
+                                  .timeout_s = DEFAULT_TIMEOUT_S,
+                                  .input = o.input,
+                                  .in = &o.in};
   if (m78cli_simulate(&so, &run) != 0)
     goto out;
   if (limit >= 0) {

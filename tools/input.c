@@ -350,6 +350,56 @@ static int export_png(const char *path, const struct m78inmap *m, const int8_t *
 #endif
 }
 
+/* The user's --input packed into the firmware's input arrays (inmap.h). */
+int m78cli_input_pack(const char *cmd, const char *path, const struct m78cli_input_opts *in, const char *fwdir, void **buf,
+                      size_t *len, int *is_sample)
+{
+  char err[512];
+  struct m78inmap m;
+  if (m78inmap_load(fwdir, &m, err, sizeof err) != 0) {
+    m78cli_error("%s: --input: %s", cmd, err);
+    return -1;
+  }
+  int8_t *t = NULL;
+  uint32_t *words[M78INMAP_MAX_ARRAYS] = {0};
+  int rc = -1;
+  if (m78cli_input_read(path, in, &m, &t) != 0)
+    goto out;
+  long bad = m78inmap_first_unloaded(&m, t);
+  if (bad >= 0) {
+    long hw = (long)m.h * m.w;
+    m78cli_error("%s: channel %ld, row %ld, column %ld is %d, but the firmware's load_input() never loads that "
+                 "element (%zu of layer 0's %zu input elements are outside its data and must be 0)",
+                 path, bad / hw, bad % hw / m.w, bad % m.w, t[bad], m.unloaded, m78inmap_elems(&m));
+    goto out;
+  }
+  if (m78inmap_pack(&m, t, words) != 0 || m78inmap_serialize(&m, words, buf, len) != 0) {
+    m78cli_error("%s: out of memory", path);
+    goto out;
+  }
+  *is_sample = m78inmap_is_sample(&m, words);
+  rc = 0;
+out:
+  m78inmap_free_words(&m, words);
+  m78inmap_free(&m);
+  free(t);
+  return rc;
+}
+
+char *m78cli_input_write(const char *dir, const void *buf, size_t len)
+{
+  char err[512];
+  char *path = m78cli_path_join(dir, "input.bin");
+  if (m78_write_file_atomic(path, buf, len, err, sizeof err) != 0) {
+    m78cli_error("%s", err);
+    free(path);
+    return NULL;
+  }
+  char *env = m78cli_xasprintf("M78SIM_INPUT=%s", path);
+  free(path);
+  return env;
+}
+
 /* ---- max78sim input ---- */
 
 static void input_help(FILE *out)

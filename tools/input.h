@@ -29,6 +29,16 @@ int8_t m78cli_input_float(double x);
 /* Parses "CxHxW" (or "HxW", "C,H,W").  Returns 0 or -1. */
 int m78cli_parse_shape(const char *s, int *c, int *h, int *w);
 
+/* Reads PATH for the project in FWDIR and packs it into the firmware's
+ * input arrays (inmap.h's M78INPUT format, malloc'd into *buf); *is_sample
+ * tells whether the words equal the baked ones.  0, or -1 after an error
+ * line (CMD names the command). */
+int m78cli_input_pack(const char *cmd, const char *path, const struct m78cli_input_opts *in, const char *fwdir, void **buf,
+                      size_t *len, int *is_sample);
+/* Writes such a buffer into DIR/input.bin; returns "M78SIM_INPUT=path"
+ * (malloc'd) for the firmware's environment, or NULL after an error. */
+char *m78cli_input_write(const char *dir, const void *buf, size_t len);
+
 /* `max78sim input export DIR|MODEL -o FILE.npy`, `input show`. */
 int m78cli_cmd_input(int argc, char **argv);
 

@@ -718,41 +718,6 @@ static int view_dump_dir(const struct run_opts *o)
   return rc;
 }
 
-/* The user's --input packed into the firmware's input arrays (inmap.h). */
-static int pack_input(const struct run_opts *o, const char *fwdir, void **buf, size_t *len, int *is_sample)
-{
-  char err[512];
-  struct m78inmap m;
-  if (m78inmap_load(fwdir, &m, err, sizeof err) != 0) {
-    m78cli_error("%s: --input: %s", o->cmd, err);
-    return -1;
-  }
-  int8_t *t = NULL;
-  uint32_t *words[M78INMAP_MAX_ARRAYS] = {0};
-  int rc = -1;
-  if (m78cli_input_read(o->input, &o->in, &m, &t) != 0)
-    goto out;
-  long bad = m78inmap_first_unloaded(&m, t);
-  if (bad >= 0) {
-    long hw = (long)m.h * m.w;
-    m78cli_error("%s: channel %ld, row %ld, column %ld is %d, but the firmware's load_input() never loads that "
-                 "element (%zu of layer 0's %zu input elements are outside its data and must be 0)",
-                 o->input, bad / hw, bad % hw / m.w, bad % m.w, t[bad], m.unloaded, m78inmap_elems(&m));
-    goto out;
-  }
-  if (m78inmap_pack(&m, t, words) != 0 || m78inmap_serialize(&m, words, buf, len) != 0) {
-    m78cli_error("%s: out of memory", o->input);
-    goto out;
-  }
-  *is_sample = m78inmap_is_sample(&m, words);
-  rc = 0;
-out:
-  m78inmap_free_words(&m, words);
-  m78inmap_free(&m);
-  free(t);
-  return rc;
-}
-
 static int run_main(int argc, char **argv, int view_cmd)
 {
   struct run_opts o;
@@ -804,7 +769,7 @@ static int run_main(int argc, char **argv, int view_cmd)
   } else {
     if (!(fwdir = m78cli_locate_firmware(&paths, o.dir, &model, view_cmd)) || check_outputs(&o) != 0)
       goto out;
-    if (o.input && pack_input(&o, fwdir, &packed, &packed_len, &input_is_sample) != 0)
+    if (o.input && m78cli_input_pack(o.cmd, o.input, &o.in, fwdir, &packed, &packed_len, &input_is_sample) != 0)
       goto out;
     if (!o.arch_arm && !(exe = m78fw_build(&paths, fwdir, o.dir, o.rebuild)))
       goto out;
@@ -840,15 +805,8 @@ static int run_main(int argc, char **argv, int view_cmd)
   }
   const char *child_dumps = dump_tmp ? dump_tmp : view_dir;
 
-  if (packed) {
-    char err[512];
-    input_path = m78cli_path_join(tmpdir, "input.bin");
-    if (m78_write_file_atomic(input_path, packed, packed_len, err, sizeof err) != 0) {
-      m78cli_error("%s", err);
-      goto out;
-    }
-    input_env = m78cli_xasprintf("M78SIM_INPUT=%s", input_path);
-  }
+  if (packed && !(input_env = m78cli_input_write(tmpdir, packed, packed_len)))
+    goto out;
   threads_env = m78cli_xasprintf("M78SIM_THREADS=%llu", (unsigned long long)o.threads);
   const char *env[] = {threads_env, "M78SIM_BENCH", input_env, NULL};
   struct m78fw_run_opts ro = {.exe = exe,

@@ -77,8 +77,13 @@ int m78cli_simulate(const struct m78cli_simrun_opts *o, struct m78cli_simrun *r)
   struct m78fw_model model;
   m78fw_paths_init(&paths);
   int rc = -1;
-  char *exe = NULL, *report_path = NULL;
+  char *exe = NULL, *report_path = NULL, *input_env = NULL;
+  void *packed = NULL;
+  size_t packed_len = 0;
+  int same = 0;
   if (!(r->fwdir = m78cli_locate_firmware(&paths, o->dir, &model, 0)))
+    goto out;
+  if (o->input && m78cli_input_pack(o->cmd, o->input, o->in, r->fwdir, &packed, &packed_len, &same) != 0)
     goto out;
   if (!(exe = m78fw_build(&paths, r->fwdir, o->dir, o->rebuild)))
     goto out;
@@ -92,7 +97,11 @@ int m78cli_simulate(const struct m78cli_simrun_opts *o, struct m78cli_simrun *r)
     m78cli_error("%s: %s", r->dump, strerror(errno));
     goto out;
   }
+  if (packed && !(input_env = m78cli_input_write(r->tmpdir, packed, packed_len)))
+    goto out;
+  const char *env[] = {input_env, NULL};
   struct m78fw_run_opts ro = {.exe = exe,
+                              .env = env,
                               .report_path = report_path,
                               .dump_dir = r->dump,
                               .max_cycles = o->max_cycles,
@@ -147,6 +156,8 @@ int m78cli_simulate(const struct m78cli_simrun_opts *o, struct m78cli_simrun *r)
   }
   rc = 0;
 out:
+  free(packed);
+  free(input_env);
   free(exe);
   free(report_path);
   m78fw_model_free(&model);

@@ -88,6 +88,16 @@ if [ $rc -ne 0 ] || ! grep -q "does not apply to this input" <<<"$out" || ! grep
   echo "FAIL: run --input: exit $rc: $out"; fail=1
 else echo "ok: run --input ends after the inference with a prediction"; fi
 
+# compare on the same input: a simulated faulty board's data memory is caught, a clean one matches
+"$m" run "$mn" --input "$work/ok.npy" -q --no-table --fault sram:inst=0,bit=12,value=1,layer=4 --dump-layers "$work/bad" >/dev/null 2>&1
+"$m" run "$mn" --input "$work/ok.npy" -q --no-table --dump-layers "$work/good" >/dev/null 2>&1
+"$m" compare "$mn" --input "$work/ok.npy" --device "$work/bad/sram.bin" > "$work/cmp1.out" 2>&1; r1=$?
+"$m" compare "$mn" --input "$work/ok.npy" --device "$work/good/sram.bin" > "$work/cmp2.out" 2>&1; r2=$?
+"$m" compare "$mn" --device "$work/good/sram.bin" > "$work/cmp3.out" 2>&1; r3=$?
+if [ $r1 -eq 1 ] && grep -q "first diverging layer: 4" "$work/cmp1.out" && [ $r2 -eq 0 ] && [ $r3 -eq 1 ]; then
+  echo "ok: compare --input: the faulty board's layer 4 found, the clean board identical, the baked sample differs"
+else echo "FAIL: compare --input: exits $r1 $r2 $r3"; cat "$work/cmp1.out" "$work/cmp2.out"; fail=1; fi
+
 # eval: jobs 1 == jobs 2, folder == batch .npy, and == run --input per input
 "$m" eval "$mn" --inputs "$work/set" --labels "$work/labels.csv" --csv "$work/j1.csv" --jobs 1 > "$work/j1.out" || fail=1
 "$m" eval "$mn" --inputs "$work/set" --labels "$work/labels.csv" --csv "$work/j2.csv" --jobs 2 > "$work/j2.out" || fail=1
