@@ -422,6 +422,21 @@ int m78cli_cmd_bench_energy(int argc, char **argv)
     }
   double fit_max, held_max;
   int over = errors(NULL, f, &fit_max, &held_max);
+
+  /* What a user choosing a read margin needs: the change against izer's
+   * setting, measured and modelled (bound 10 % of the change). */
+  printf("\nread-margin settings, change against rmargin 3 (R3):\n");
+  int r3 = find("R3");
+  static const char *const rms[] = {"R2", "R1", "R0"};
+  for (int i = 0; i < 3; i++) {
+    int j = find(rms[i]);
+    double dm = anchors[j].meas - anchors[r3].meas, ds = f[j].model - f[r3].model, e = err_pct(ds, dm);
+    int bad = fabs(e) > 10.0;
+    over += bad;
+    printf("  %s %-9s measured %+7.2f uJ (%+5.1f%%), model %+7.2f uJ (%+5.1f%%), error of the change %+5.1f%%%s\n",
+           rms[i], set_name(anchors[j].set), dm, dm / anchors[r3].meas * 100.0, ds, ds / f[r3].model * 100.0, e,
+           bad ? " OVER" : "");
+  }
   printf("\nfit: max |err| %.1f%%, held-out: max |err| %.1f%%\n", fit_max, held_max);
 
   {

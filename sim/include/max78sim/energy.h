@@ -14,8 +14,8 @@
  *
  * Every constant, its value and its source (fit to the anchors,
  * datasheet, or a stated estimate) is listed in docs/energy-model.md;
- * `max78sim bench-energy` prints the fit error against the measured
- * layers.  Units: picojoules, milliwatts, hertz.
+ * `max78sim bench-energy` prints every public measurement of the fitting
+ * and held-out sets against the model.  Units: picojoules, milliwatts, hertz.
  */
 #ifndef MAX78SIM_ENERGY_H
 #define MAX78SIM_ENERGY_H
