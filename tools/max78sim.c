@@ -62,7 +62,7 @@ static const struct command commands[] = {
     {"run", cmd_run, "build a synthesized firmware folder and run it on the simulator"},
     {"build", m78cli_cmd_build, "compile a synthesized firmware folder into a MAX78000 Arm ELF (board-support layer)"},
     {"view", cmd_view, "run a firmware and look at every layer in the SDL2 viewer"},
-    {"bench-energy", m78cli_cmd_bench_energy, "compare the energy model with the measured CIFAR-10 layers"},
+    {"bench-energy", m78cli_cmd_bench_energy, "compare the energy model with every public board measurement"},
     {"replay", m78cli_cmd_replay, "replay a register trace on the simulator, without firmware"},
     {"trace", m78cli_cmd_trace, "show a register trace decoded, or diff two traces"},
     {"compare", m78cli_cmd_compare, "compare a board's data (SRAM dumps, console log, output) with the simulation"},

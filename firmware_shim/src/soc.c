@@ -165,7 +165,8 @@ static void check_budget(void)
 }
 
 /* The power monitor's view of VCOREA over `ticks`: CNN leakage while
- * powered, and the CPU's saving while it sleeps. */
+ * powered, the CPU's saving while it sleeps, and the ISO's power while it
+ * clocks the CNN (docs/energy-model.md). */
 static void integrate_power(uint64_t ticks)
 {
   struct m78_energy_ctl ctl;
@@ -173,6 +174,10 @@ static void integrate_power(uint64_t ticks)
   double mw = m78_energy_static_mw(&ctl, m78_sim_busy(m78soc.sim));
   if (m78soc.cpu_sleeping)
     mw += m78_energy_consts.cpu_sleep_delta_mw;
+  const char *src;
+  m78soc_cnn_clock(&src, NULL);
+  if (src[0] == 'I' && !((m78soc.gcr[M78SOC_GCR_PCLKDIS0] >> M78SOC_PCLKDIS0_CNN_BIT) & 1))
+    mw += m78_energy_consts.iso_clock_mw;
   m78soc.mon_pj += mw * 1e9 * (double)ticks / (double)M78SOC_TICK_HZ;
 }
 

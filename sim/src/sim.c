@@ -419,8 +419,12 @@ void m78_sim_energy_ctl(const m78_sim *sim, struct m78_energy_ctl *out)
 {
   /* AON_CTRL bit 12+g powers quadrant g down (registers.md 6.x) */
   out->powered_quads = sim->power_mask & ~((sim->aon_ctrl >> 12) & 0xFu) & 0xFu;
-  for (int g = 0; g < M78_QUADS; g++)
+  out->clocked_quads = 0;
+  for (int g = 0; g < M78_QUADS; g++) {
     out->sram_ctrl[g] = sim->q[g].greg[M78_GREG_SRAM];
+    if (sim->clock_enabled && ((out->powered_quads >> g) & 1) && M78_GET(sim->q[g].greg[M78_GREG_CTRL], CTRL, CLK_EN))
+      out->clocked_quads |= 1u << g;
+  }
   out->cnn_hz = sim->cnn_hz;
 }
 

@@ -4,8 +4,9 @@
 # must print the monitor's stage table, and its inference stage
 # ((input + inference) - input, per repetition) must agree with the plain
 # mnist run: energy within 1 % of the plain run's inference in the
-# monitor's view, within 3 % of its CNN energy, and time within 1 % of
-# the plain run's inference as the CPU sees it.
+# monitor's view, below its CNN energy by the CPU's sleep saving (about
+# 2 mW over the inference, docs/energy-model.md; at most 10 %), and time
+# within 1 % of the plain run's inference as the CPU sees it.
 # usage: power_monitor_test.sh MAX78SIM JSON_GET CORPUS_DIR WORKDIR
 set -u
 max78sim=$1 json_get=$2 corpus=$3 work=$4
@@ -34,6 +35,8 @@ check() { # a b limit% label
   fi
 }
 check "$se" "$pm" 1 "inference stage energy uJ vs plain mnist, power-monitor view"
-check "$se" "$pe" 3 "inference stage energy uJ vs plain mnist CNN energy"
+check "$se" "$pe" 10 "inference stage energy uJ vs plain mnist CNN energy"
+awk -v a="$se" -v b="$pe" 'BEGIN { exit !(a < b) }' ||
+  { echo "FAIL the monitor's inference energy is not below the CNN's own (the CPU sleeps)"; fail=1; }
 check "$st" "$pw" 1 "inference stage time us vs plain mnist inference (CPU view)"
 exit $fail

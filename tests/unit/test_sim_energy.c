@@ -5,7 +5,8 @@
  * quadrant power) changing the result.
  *
  * Layer: 1 channel 8x8 on processor 0, 3x3, pad 1, 4 outputs (492
- * cycles, see test_sim_stream.c), quadrant 0 only.
+ * cycles, see test_sim_stream.c), quadrant 0 only (the only one clocked).
+ *   quadrant-cycles  = 1 x 492
  *   processor-cycles = 1 x 492
  *   kernel reads     = 1 mask x 64 output pixels x 4 slots x 1 pass = 256
  *   SRAM reads       = 1 four-processor group x 64 pixels = 64
@@ -58,7 +59,7 @@ Test(energy, energy_is_constants_times_activity_plus_leakage)
 {
   const struct m78_energy_consts *k = &m78_energy_consts;
   const struct m78_energy *e = &run(0x40E)->energy;
-  double dyn = 492 * k->proc_cycle_pj + 2304 * k->mac_pj + 256 * k->kernel_read_pj + 64 * k->sram_word_pj +
+  double dyn = 492 * k->quad_cycle_pj + 492 * k->proc_cycle_pj + 2304 * k->mac_pj + 256 * k->kernel_read_pj + 64 * k->sram_word_pj +
                64 * k->sram_word_pj + 100 * k->tram_word_pj;
   cr_expect(fabs(e->dynamic_pj - dyn) < 1e-6, "dynamic %.6f pJ, by hand %.6f pJ", e->dynamic_pj, dyn);
   /* all four quadrants powered (reset state), 492 cycles at 50 MHz */
@@ -76,13 +77,39 @@ Test(energy, read_margin_and_assist_raise_memory_energy)
   m78_sim_reset(sim);
   /* read assist 1 (bits 7:6), rmargin 3 kept */
   double assist = run(0x40E | (1u << 6))->energy.mem_pj;
-  m78_sim_reset(sim);
-  /* read margin 7 instead of 3 */
-  double margin = run((0x40E & ~(0xFu << 2)) | (7u << 2))->energy.mem_pj;
   cr_expect_gt(assist, base);
-  cr_expect_gt(margin, base);
+  /* slower read margins (0 = slowest) cost more, each step less than the one before */
+  double prev = base, step = 1e300;
+  for (unsigned rm = 3; rm-- > 0;) {
+    m78_sim_reset(sim);
+    double e = run((0x40E & ~(0xFu << 2)) | (rm << 2))->energy.mem_pj;
+    cr_expect_gt(e, prev, "rmargin %u costs more than rmargin %u", rm, rm + 1);
+    cr_expect_lt(e - prev, step, "rmargin %u: a smaller step than the one before", rm);
+    step = e - prev;
+    prev = e;
+  }
+  const struct m78_energy_consts *k = &m78_energy_consts;
+  double g = k->rmargin_gain, r = k->rmargin_ratio;
+  cr_expect(fabs(m78_energy_read_factor(0x40A) - (1 + g)) < 1e-12);
+  cr_expect(fabs(m78_energy_read_factor(0x402) - (1 + g * (1 + r + r * r))) < 1e-12);
+  cr_expect_eq(m78_energy_read_factor(0x40E & ~0x2u), 1.0, "rmargin_en = 0: the hardware's (fastest) default");
+  cr_expect_eq(m78_energy_read_factor((0x40E & ~(0xFu << 2)) | (7u << 2)), 1.0, "reserved values: no change");
   cr_expect_eq(m78_energy_read_factor(0x40E), 1.0, "izer's default is the calibration point");
   cr_expect_eq(m78_energy_write_factor(0x40E), 1.0);
+}
+
+Test(energy, clocked_quadrants_follow_clk_en_and_the_cnn_clock)
+{
+  struct m78_energy_ctl ctl;
+  tu_init(sim, 0x5, 1, 0); /* CTRL clk_en in quadrants 0 and 2 */
+  m78_sim_energy_ctl(sim, &ctl);
+  cr_expect_eq(ctl.clocked_quads, 0x5u);
+  m78_sim_set_power(sim, 0x1, 0);
+  m78_sim_energy_ctl(sim, &ctl);
+  cr_expect_eq(ctl.clocked_quads, 0x1u, "an unpowered quadrant is not clocked");
+  m78_sim_set_clock_enabled(sim, 0);
+  m78_sim_energy_ctl(sim, &ctl);
+  cr_expect_eq(ctl.clocked_quads, 0u, "CNN clock off in the GCR");
 }
 
 Test(energy, power_bits_change_the_leakage)

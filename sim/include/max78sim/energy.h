@@ -3,8 +3,9 @@
  *
  * Energy of a layer = static power of the powered quadrants over the
  * layer's time + dynamic energy of the activity the simulator accounts:
- * active processors x busy cycles, multiply-accumulates, kernel-memory
- * reads, data-SRAM reads and writes, TRAM writes.  Loading weights, bias
+ * clocked quadrants x cycles, active processors x busy cycles,
+ * multiply-accumulates, kernel-memory reads, data-SRAM reads and writes,
+ * TRAM writes.  Loading weights, bias
  * and input costs one memory write per bus access plus the static power
  * over the loading time (integrated by the host, which owns time).  The
  * firmware's power-relevant control bits (per-quadrant SRAM register:
@@ -13,8 +14,8 @@
  *
  * Every constant, its value and its source (fit to the anchors,
  * datasheet, or a stated estimate) is listed in docs/energy-model.md;
- * `max78sim bench-energy` prints the fit error against the measured
- * layers.  Units: picojoules, milliwatts, hertz.
+ * `max78sim bench-energy` prints every public measurement of the fitting
+ * and held-out sets against the model.  Units: picojoules, milliwatts, hertz.
  */
 #ifndef MAX78SIM_ENERGY_H
 #define MAX78SIM_ENERGY_H
@@ -28,6 +29,7 @@ extern "C" {
 
 /* The constants (see docs/energy-model.md for the source of each). */
 struct m78_energy_consts {
+  double quad_cycle_pj;   /* per clocked quadrant (CTRL clk_en) per CNN cycle, stalls included */
   double proc_cycle_pj;   /* per enabled processor per busy CNN cycle */
   double mac_pj;          /* per multiply-accumulate */
   double kernel_read_pj;  /* per 72-bit kernel word read by a processor */
@@ -40,12 +42,19 @@ struct m78_energy_consts {
   double leak_qx_mw;      /* leakage of each further powered quadrant */
   double mem_leak_share;  /* share of a quadrant's leakage in its memories */
   double cpu_sleep_delta_mw; /* CPU asleep minus CPU busy (power-monitor view) */
+  double iso_clock_mw;    /* CNN clocked from the ISO instead of PCLK (power-monitor view) */
+  /* SRAM read margin (register field rmargin, 3 = fastest = izer's value):
+   * slowing the access by one step from 3 raises the memory read energy
+   * by rmargin_gain; each further step adds rmargin_ratio times the
+   * previous step. */
+  double rmargin_gain, rmargin_ratio;
 };
 extern const struct m78_energy_consts m78_energy_consts;
 
 /* Power-relevant state, sampled from the registers when a run starts. */
 struct m78_energy_ctl {
   unsigned powered_quads;  /* bit g: quadrant g powered (GCFR) and not powered down (AON) */
+  unsigned clocked_quads;  /* bit g: powered, CNN clock on and quadrant g's CTRL clk_en set */
   uint32_t sram_ctrl[4];   /* per-quadrant SRAM register */
   uint64_t cnn_hz;         /* CNN clock */
 };
@@ -61,7 +70,7 @@ struct m78_activity {
 };
 
 struct m78_energy {
-  double proc_pj, mac_pj, mem_pj; /* dynamic parts */
+  double proc_pj, mac_pj, mem_pj; /* dynamic parts; proc_pj includes the quadrants' clocking */
   double dynamic_pj;
   double static_pj;
   double total_pj;
