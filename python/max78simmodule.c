@@ -13,11 +13,11 @@
 #include <numpy/arrayobject.h>
 #include "max78sim/net.h"
 
-static PyObject *M78Error, *M78ShapeError;
+static PyObject *M78Error, *M78ShapeError, *M78DTypeError;
 
 static PyObject *raise_err(const struct m78net_error *e)
 {
-  PyObject *type = e->code == M78NET_ESHAPE ? M78ShapeError : M78Error;
+  PyObject *type = e->code == M78NET_ESHAPE ? M78ShapeError : e->code == M78NET_EDTYPE ? M78DTypeError : M78Error;
   PyObject *exc = PyObject_CallFunction(type, "s", e->msg);
   if (exc) {
     PyObject *code = PyLong_FromLong(e->code);
@@ -209,8 +209,8 @@ static int check_open(NetworkObject *self)
   return 0;
 }
 
-/* Converts X (one sample, or a batch when BATCH) to int8 values in OUT
- * (malloc'd); returns the sample count, or -1 with an exception. */
+/* Converts X (one sample, or a batch when BATCH) with m78net_convert into
+ * OUT (malloc'd); returns the sample count, or -1 with an exception. */
 static Py_ssize_t convert_input(NetworkObject *self, PyObject *x, int batch, int8_t **out)
 {
   PyArrayObject *a = (PyArrayObject *)PyArray_FROM_OF(x, NPY_ARRAY_C_CONTIGUOUS | NPY_ARRAY_ALIGNED);
@@ -218,74 +218,59 @@ static Py_ssize_t convert_input(NetworkObject *self, PyObject *x, int batch, int
     return -1;
   int nd = PyArray_NDIM(a);
   npy_intp *d = PyArray_DIMS(a);
-  int c = self->c, h = self->h, w = self->w;
-  Py_ssize_t n = 0;
-  int off = batch ? 1 : 0;
-  if (batch && nd >= 1)
-    n = d[0];
-  else if (!batch)
-    n = 1;
-  int ok = 0;
-  if (nd - off == 3)
-    ok = d[off] == c && d[off + 1] == h && d[off + 2] == w;
-  else if (nd - off == 2)
-    ok = (c == 1 && d[off] == h && d[off + 1] == w) || (w == 1 && d[off] == c && d[off + 1] == h);
-  else if (!batch && nd == 4 && d[0] == 1)
-    ok = d[1] == c && d[2] == h && d[3] == w;
-  if (!ok || n <= 0) {
-    PyObject *shape = PyObject_GetAttrString((PyObject *)a, "shape");
-    struct m78net_error e = {M78NET_ESHAPE, ""};
-    snprintf(e.msg, sizeof e.msg, "input of shape %s; layer 0 reads %dx%dx%d (C, H, W)%s",
-             shape ? PyUnicode_AsUTF8(PyObject_Repr(shape)) : "?", c, h, w, batch ? ", batched as N x C x H x W" : "");
-    Py_XDECREF(shape);
+  struct m78net_error e = {M78NET_EDTYPE, ""};
+  enum m78net_dtype t;
+  switch (PyArray_TYPE(a)) {
+  case NPY_INT8: t = M78NET_INT8; break;
+  case NPY_UINT8: t = M78NET_UINT8; break;
+  case NPY_INT16: t = M78NET_INT16; break;
+  case NPY_INT32: t = M78NET_INT32; break;
+  case NPY_INT64: t = M78NET_INT64; break;
+  case NPY_FLOAT32: t = M78NET_FLOAT32; break;
+  case NPY_FLOAT64: t = M78NET_FLOAT64; break;
+  default:
+    snprintf(e.msg, sizeof e.msg, "input dtype %s is not supported (int8, uint8, int16/32/64, float32, float64)",
+             PyArray_DESCR(a)->typeobj->tp_name);
     Py_DECREF(a);
     return raise_err(&e), -1;
   }
-  size_t total = (size_t)n * c * h * w;
-  int8_t *o = malloc(total ? total : 1);
+  Py_ssize_t n = batch ? (nd >= 1 ? d[0] : 0) : 1;
+  size_t shape[8], per = (size_t)self->c * self->h * self->w, esize = (size_t)PyArray_ITEMSIZE(a);
+  int snd = batch ? nd - 1 : nd;
+  if (n <= 0 || snd < 0 || snd > 8) {
+    snprintf(e.msg, sizeof e.msg, "%s; layer 0 reads %dx%dx%d", batch ? "no samples (N x C x H x W expected)"
+             : "not an array of layer 0's shape", self->c, self->h, self->w);
+    e.code = M78NET_ESHAPE;
+    Py_DECREF(a);
+    return raise_err(&e), -1;
+  }
+  for (int i = 0; i < snd; i++)
+    shape[i] = (size_t)d[i + (batch ? 1 : 0)];
+  int8_t *o = malloc((size_t)n * per + 1);
   if (!o) {
     Py_DECREF(a);
     PyErr_NoMemory();
     return -1;
   }
-  int type = PyArray_TYPE(a);
   const char *p = PyArray_DATA(a);
-  struct m78net_error e = {M78NET_ESHAPE, ""};
-  for (size_t i = 0; i < total; i++) {
-    switch (type) {
-    case NPY_INT8: o[i] = ((const int8_t *)p)[i]; break;
-    case NPY_UINT8: o[i] = m78net_from_u8(((const uint8_t *)p)[i]); break;
-    case NPY_FLOAT32: o[i] = m78net_from_float(((const float *)p)[i]); break;
-    case NPY_FLOAT64: o[i] = m78net_from_float(((const double *)p)[i]); break;
-    case NPY_INT16: case NPY_INT32: case NPY_INT64: {
-      long long v = type == NPY_INT16 ? ((const int16_t *)p)[i] : type == NPY_INT32 ? ((const int32_t *)p)[i] : ((const int64_t *)p)[i];
-      if (v < -128 || v > 127) {
-        snprintf(e.msg, sizeof e.msg, "element %zu is %lld; integer inputs hold the hardware's values, -128..127", i, v);
-        goto bad;
+  size_t stride = 1;
+  for (int i = 0; i < snd; i++)
+    stride *= shape[i];
+  for (Py_ssize_t k = 0; k < n; k++)
+    if (m78net_convert(self->net, p + (size_t)k * stride * esize, t, snd, shape, o + (size_t)k * per, &e) !=
+        M78NET_OK) {
+      if (batch && e.code == M78NET_EDTYPE) {
+        char m[sizeof e.msg];
+        snprintf(m, sizeof m, "sample %zd: %s", k, e.msg);
+        snprintf(e.msg, sizeof e.msg, "%s", m);
       }
-      o[i] = (int8_t)v;
-      break;
+      free(o);
+      Py_DECREF(a);
+      return raise_err(&e), -1;
     }
-    default:
-      snprintf(e.msg, sizeof e.msg, "input dtype %s is not supported (int8, uint8, int16/32/64, float32, float64)",
-               PyArray_DESCR(a)->typeobj->tp_name);
-      goto bad;
-    }
-    if ((type == NPY_FLOAT32 || type == NPY_FLOAT64) &&
-        !isfinite(type == NPY_FLOAT32 ? ((const float *)p)[i] : ((const double *)p)[i])) {
-      snprintf(e.msg, sizeof e.msg, "element %zu is not a finite number", i);
-      goto bad;
-    }
-  }
   Py_DECREF(a);
   *out = o;
   return n;
-bad:
-  Py_DECREF(a);
-  free(o);
-  e.code = M78NET_ESHAPE;
-  PyErr_SetString(PyExc_TypeError, e.msg);
-  return -1;
 }
 
 PyDoc_STRVAR(run_doc, "run(x, layers=True) -> Result\n\n"
@@ -294,7 +279,8 @@ PyDoc_STRVAR(run_doc, "run(x, layers=True) -> Result\n\n"
                       "does for the hardware (round((p / 255 - 0.5) * 256)); floats in [-1, 1) are\n"
                       "multiplied by 128.  The firmware's own load_input() carries the input.  With\n"
                       "layers=False only the scores, cycles and energy are kept (faster).\n"
-                      "Raises ShapeError for a wrong shape, TypeError for a wrong dtype, Error otherwise.");
+                      "Raises ShapeError for a wrong shape, DTypeError for a wrong dtype or value, Error\n"
+                      "otherwise.");
 
 static PyObject *network_run(NetworkObject *self, PyObject *args, PyObject *kw)
 {
@@ -562,7 +548,7 @@ PyDoc_STRVAR(mod_doc, "max78sim: the MAX78000 CNN accelerator simulator from Pyt
                       "Every inference is the unmodified synthesized firmware running on the simulated\n"
                       "accelerator: bit-exact layer outputs, CNN cycles and modelled energy.\n"
                       "Errors raise max78sim.Error (attribute code: the C API's status) or its\n"
-                      "subclass ShapeError (also a ValueError); a wrong dtype raises TypeError.\n"
+                      "subclasses ShapeError (also a ValueError) and DTypeError (also a TypeError).\n"
                       "docs/python.md has the whole API.");
 
 static struct PyModuleDef moddef = {PyModuleDef_HEAD_INIT, "max78sim", mod_doc, -1, mod_methods};
@@ -581,9 +567,15 @@ PyMODINIT_FUNC PyInit_max78sim(void)
   M78ShapeError = PyErr_NewExceptionWithDoc("max78sim.ShapeError", "The input does not have layer 0's shape.",
                                             bases, NULL);
   Py_XDECREF(bases);
+  bases = PyTuple_Pack(2, M78Error, PyExc_TypeError);
+  M78DTypeError = PyErr_NewExceptionWithDoc("max78sim.DTypeError",
+                                            "The input's dtype or values are not what the conversions take.", bases,
+                                            NULL);
+  Py_XDECREF(bases);
   Py_INCREF(&NetworkType);
   Py_INCREF(&ResultType);
   if (PyModule_AddObject(m, "Error", M78Error) || PyModule_AddObject(m, "ShapeError", M78ShapeError) ||
+      PyModule_AddObject(m, "DTypeError", M78DTypeError) ||
       PyModule_AddObject(m, "Network", (PyObject *)&NetworkType) ||
       PyModule_AddObject(m, "Result", (PyObject *)&ResultType))
     return NULL;

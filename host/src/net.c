@@ -87,6 +87,56 @@ int8_t m78net_from_float(double x)
   return (int8_t)(t > 127 ? 127 : t < -128 ? -128 : t);
 }
 
+enum m78net_status m78net_convert(const m78net *net, const void *data, enum m78net_dtype t, int ndim,
+                                  const size_t *shape, int8_t *out, struct m78net_error *err)
+{
+  int c = net->map.c, h = net->map.h, w = net->map.w;
+  const size_t *d = shape;
+  int nd = ndim, ok = 0;
+  if (nd == 4 && d[0] == 1) {
+    d++;
+    nd = 3;
+  }
+  if (nd == 3)
+    ok = d[0] == (size_t)c && d[1] == (size_t)h && d[2] == (size_t)w;
+  else if (nd == 2)
+    ok = (c == 1 && d[0] == (size_t)h && d[1] == (size_t)w) || (w == 1 && d[0] == (size_t)c && d[1] == (size_t)h);
+  if (!ok) {
+    char got[96] = "";
+    for (int i = 0; i < ndim && i < 6; i++)
+      snprintf(got + strlen(got), sizeof got - strlen(got), i ? "x%zu" : "%zu", shape[i]);
+    return fail(err, M78NET_ESHAPE, "input of shape %s; layer 0 reads %dx%dx%d (C x H x W)", ndim ? got : "()", c,
+                h, w);
+  }
+  size_t n = (size_t)c * (size_t)h * (size_t)w;
+  for (size_t i = 0; i < n; i++) {
+    double v;
+    switch (t) {
+    case M78NET_INT8: out[i] = ((const int8_t *)data)[i]; continue;
+    case M78NET_UINT8: out[i] = m78net_from_u8(((const uint8_t *)data)[i]); continue;
+    case M78NET_FLOAT32: v = ((const float *)data)[i]; break;
+    case M78NET_FLOAT64: v = ((const double *)data)[i]; break;
+    case M78NET_INT16: v = ((const int16_t *)data)[i]; break;
+    case M78NET_INT32: v = ((const int32_t *)data)[i]; break;
+    case M78NET_INT64: v = (double)((const int64_t *)data)[i]; break;
+    default: return fail(err, M78NET_EDTYPE, "unknown input element type %d", (int)t);
+    }
+    if (t == M78NET_FLOAT32 || t == M78NET_FLOAT64) {
+      if (!isfinite(v))
+        return fail(err, M78NET_EDTYPE, "element %zu is not a finite number", i);
+      out[i] = m78net_from_float(v);
+    } else {
+      if (v < -128 || v > 127)
+        return fail(err, M78NET_EDTYPE,
+                    "element %zu is %.0f; integer inputs hold the hardware's values, -128..127 (uint8 images and "
+                    "[-1, 1) floats are converted)",
+                    i, v);
+      out[i] = (int8_t)v;
+    }
+  }
+  return M78NET_OK;
+}
+
 /* ---- files ---- */
 
 static char *read_all(const char *path, size_t *len, size_t limit)

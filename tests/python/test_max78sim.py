@@ -116,10 +116,14 @@ def test_errors(mnist):
         mnist.run(np.zeros((1, 32, 32), np.int8))
     with pytest.raises(ValueError):  # ShapeError is a ValueError too
         mnist.run(np.zeros((3, 28, 28), np.int8))
-    with pytest.raises(TypeError):
+    with pytest.raises(max78sim.DTypeError):
         mnist.run(np.zeros((1, 28, 28), np.complex64))
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError):  # DTypeError is a TypeError too
         mnist.run(np.full((1, 28, 28), 1000, np.int32))
+    with pytest.raises(max78sim.DTypeError, match="finite"):
+        mnist.run(np.full((1, 28, 28), np.nan, np.float32))
+    with pytest.raises(max78sim.ShapeError):
+        mnist.eval(np.zeros((0, 1, 28, 28), np.int8))
     net = max78sim.load(fw("mnist"))
     net.close()
     with pytest.raises(max78sim.Error, match="closed"):
@@ -129,7 +133,7 @@ def test_errors(mnist):
 def test_docstrings():
     assert "load" in max78sim.__doc__
     for obj in (max78sim.load, max78sim.Network, max78sim.Network.run, max78sim.Network.eval,
-                max78sim.Network.close, max78sim.Result, max78sim.Error, max78sim.ShapeError):
+                max78sim.Network.close, max78sim.Result, max78sim.Error, max78sim.ShapeError, max78sim.DTypeError):
         assert obj.__doc__ and len(obj.__doc__) > 20, obj
 
 

@@ -33,7 +33,8 @@ enum m78net_status {
   M78NET_ESHAPE,   /* the input has the wrong number of elements */
   M78NET_ERUN,     /* the inference failed (a layer could not be simulated, a crash) */
   M78NET_ENOMEM,
-  M78NET_EIO       /* talking to the firmware process, or reading its results */
+  M78NET_EIO,      /* talking to the firmware process, or reading its results */
+  M78NET_EDTYPE    /* an input element type or value the conversions do not take */
 };
 
 struct m78net_error {
@@ -73,6 +74,17 @@ const char *m78net_firmware_dir(const m78net *net);
  * (round(X * 128), clamped).  docs/eval.md cites the source. */
 int8_t m78net_from_u8(unsigned p);
 int8_t m78net_from_float(double x);
+
+enum m78net_dtype { M78NET_INT8, M78NET_UINT8, M78NET_INT16, M78NET_INT32, M78NET_INT64, M78NET_FLOAT32,
+                    M78NET_FLOAT64 };
+
+/* One input as `max78sim run --input` takes it: DATA of type T and shape
+ * SHAPE[0..NDIM-1] (C x H x W; H x W for one channel; C x L for a conv1d
+ * layer 0; 1 x C x H x W), converted into OUT (c*h*w values): int8 as it
+ * is, uint8 by m78net_from_u8, floats by m78net_from_float, other integers
+ * must be in [-128, 127].  M78NET_ESHAPE or M78NET_EDTYPE otherwise. */
+enum m78net_status m78net_convert(const m78net *net, const void *data, enum m78net_dtype t, int ndim,
+                                  const size_t *shape, int8_t *out, struct m78net_error *err);
 
 enum m78net_flags { M78NET_LAYERS = 1 }; /* keep every layer's output */
 
