@@ -29,40 +29,10 @@ int m78serve_init(int fd, char *err, unsigned errlen)
   return 0;
 }
 
-static int full_write(int fd, const void *buf, size_t n)
-{
-  const char *p = buf;
-  while (n) {
-    ssize_t w = write(fd, p, n);
-    if (w < 0 && errno == EINTR)
-      continue;
-    if (w <= 0)
-      return -1;
-    p += w;
-    n -= (size_t)w;
-  }
-  return 0;
-}
-
-static int full_read(int fd, void *buf, size_t n)
-{
-  char *p = buf;
-  while (n) {
-    ssize_t r = read(fd, p, n);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r <= 0)
-      return -1;
-    p += r;
-    n -= (size_t)r;
-  }
-  return 0;
-}
-
 static int send_msg(uint32_t type, uint32_t id, const void *payload, uint32_t len)
 {
   struct m78serve_hdr h = {M78SERVE_MAGIC, type, id, len};
-  return full_write(serve_fd, &h, sizeof h) || (len && full_write(serve_fd, payload, len)) ? -1 : 0;
+  return m78serve_io(serve_fd, &h, sizeof h, 1) || (len && m78serve_io(serve_fd, (void *)payload, len, 1)) ? -1 : 0;
 }
 
 /* In the child: the request's input and output folder, then back into
@@ -127,7 +97,7 @@ static void serve(void)
       continue;
     }
     struct m78serve_hdr h;
-    if (full_read(serve_fd, &h, sizeof h) != 0 || h.magic != M78SERVE_MAGIC || h.type != M78SERVE_RUN ||
+    if (m78serve_io(serve_fd, &h, sizeof h, 0) != 0 || h.magic != M78SERVE_MAGIC || h.type != M78SERVE_RUN ||
         h.len < 8 || h.len > (64u << 20)) {
       /* the client went away (or spoke nonsense): finish the children */
       while (running > 0 && waitpid(-1, NULL, 0) > 0)
@@ -135,7 +105,7 @@ static void serve(void)
       _exit(0);
     }
     unsigned char *buf = malloc(h.len);
-    if (!buf || full_read(serve_fd, buf, h.len) != 0)
+    if (!buf || m78serve_io(serve_fd, buf, h.len, 0) != 0)
       _exit(0);
     uint32_t flags, dlen;
     memcpy(&flags, buf, 4);

@@ -25,7 +25,11 @@
 #ifndef M78_SERVE_H
 #define M78_SERVE_H
 
+#include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #define M78SERVE_ENV "M78SIM_SERVE"
 #define M78SERVE_MAGIC 0x5338374du /* "M78S" */
@@ -37,6 +41,23 @@ enum m78serve_flags { M78SERVE_DUMPS = 1 }; /* write layer dumps too */
 struct m78serve_hdr {
   uint32_t magic, type, id, len;
 };
+
+/* Reads (WR = 0) or writes all N bytes on the socket, through EINTR;
+ * writes never raise SIGPIPE.  0, or -1 when the peer is gone. */
+static inline int m78serve_io(int fd, void *buf, size_t n, int wr)
+{
+  char *p = buf;
+  while (n) {
+    ssize_t r = wr ? send(fd, p, n, MSG_NOSIGNAL) : read(fd, p, n);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r <= 0)
+      return -1;
+    p += r;
+    n -= (size_t)r;
+  }
+  return 0;
+}
 
 /* Called by runtime_host.c when M78SIM_SERVE is set: finds load_input.
  * Returns 0, or -1 with a message. */

@@ -277,21 +277,6 @@ static int run_capture(char *const *argv, const char *dir, char **out, char **er
 
 /* ---- the socket ---- */
 
-static int full_io(int fd, void *buf, size_t n, int wr)
-{
-  char *p = buf;
-  while (n) {
-    ssize_t r = wr ? send(fd, p, n, MSG_NOSIGNAL) : read(fd, p, n);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r <= 0)
-      return -1;
-    p += r;
-    n -= (size_t)r;
-  }
-  return 0;
-}
-
 static enum m78net_status server_gone(m78net *net, struct m78net_error *err, const char *when)
 {
   char path[PATH_MAX], line[512] = "";
@@ -445,7 +430,7 @@ enum m78net_status m78net_open(m78net **out, const char *project, const struct m
     goto bad;
   }
   struct m78serve_hdr h;
-  if (full_io(net->fd, &h, sizeof h, 0) != 0 || h.magic != M78SERVE_MAGIC || h.type != M78SERVE_READY) {
+  if (m78serve_io(net->fd, &h, sizeof h, 0) != 0 || h.magic != M78SERVE_MAGIC || h.type != M78SERVE_READY) {
     st = server_gone(net, err, "before it loaded its input (does its main() call load_input()?)");
     goto bad;
   }
@@ -703,8 +688,8 @@ static enum m78net_status send_run(m78net *net, const int8_t *input, unsigned fl
   }
   uint32_t dlen = (uint32_t)strlen(dir), fl = (flags & M78NET_LAYERS) ? M78SERVE_DUMPS : 0;
   struct m78serve_hdr h = {M78SERVE_MAGIC, M78SERVE_RUN, id, (uint32_t)(8 + dlen + plen)};
-  int ioerr = full_io(net->fd, &h, sizeof h, 1) || full_io(net->fd, &fl, 4, 1) || full_io(net->fd, &dlen, 4, 1) ||
-            full_io(net->fd, dir, dlen, 1) || full_io(net->fd, packed, plen, 1);
+  int ioerr = m78serve_io(net->fd, &h, sizeof h, 1) || m78serve_io(net->fd, &fl, 4, 1) || m78serve_io(net->fd, &dlen, 4, 1) ||
+            m78serve_io(net->fd, dir, dlen, 1) || m78serve_io(net->fd, packed, plen, 1);
   free(packed);
   return ioerr ? server_gone(net, err, "while it was given an input") : M78NET_OK;
 }
@@ -734,8 +719,8 @@ enum m78net_status m78net_run_many(m78net *net, const int8_t *inputs, size_t cou
       break;
     struct m78serve_hdr h;
     int32_t status;
-    if (full_io(net->fd, &h, sizeof h, 0) != 0 || h.magic != M78SERVE_MAGIC || h.type != M78SERVE_DONE ||
-        h.len != 4 || full_io(net->fd, &status, 4, 0) != 0) {
+    if (m78serve_io(net->fd, &h, sizeof h, 0) != 0 || h.magic != M78SERVE_MAGIC || h.type != M78SERVE_DONE ||
+        h.len != 4 || m78serve_io(net->fd, &status, 4, 0) != 0) {
       st = server_gone(net, err, "during an inference");
       break;
     }
@@ -763,7 +748,7 @@ enum m78net_status m78net_run_many(m78net *net, const int8_t *inputs, size_t cou
     while (done < sent) {
       struct m78serve_hdr h;
       int32_t status;
-      if (full_io(net->fd, &h, sizeof h, 0) != 0 || full_io(net->fd, &status, 4, 0) != 0) {
+      if (m78serve_io(net->fd, &h, sizeof h, 0) != 0 || m78serve_io(net->fd, &status, 4, 0) != 0) {
         close(net->fd);
         net->fd = -1;
         break;
