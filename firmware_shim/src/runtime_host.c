@@ -1,8 +1,9 @@
 /*
  * The host firmware process's own start-up (runtime.h has the shared
  * part): the constructor that brings the SoC up before the vendor's main,
- * the fault bridge from the firmware's accesses at MAX78000 addresses to
- * the SoC model, and the hang detector.
+ * the bridge from the firmware's accesses at MAX78000 addresses to the
+ * SoC model (inst.h for instrumented firmware, the fault bridge for the
+ * rest), and the hang detector.
  *
  * Hang detection: a firmware that spins in plain C code (the vendor's
  * fail() ends in `while (1);`) never touches the hardware again, so a
@@ -17,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "bridge.h"
+#include "inst.h"
 #include "runtime.h"
 #include "soc.h"
 
@@ -100,9 +102,17 @@ __attribute__((constructor)) static void m78_runtime_start(void)
       {M78_CNN_BASE, M78_CNN_END},
   };
   static const struct m78_bridge_ops ops = {bridge_read, bridge_write, bridge_peek, bridge_crash, NULL};
-  if (m78_bridge_install(ranges, 2, &ops, err, sizeof err) != 0) {
+  /* instrumented firmware (its constructors called __tsan_init before
+   * this one) is served by inst.c over ordinary memory, the rest by
+   * faults */
+  int inst = m78inst_instrumented();
+  if ((inst ? m78_bridge_install_shadow : m78_bridge_install)(ranges, 2, &ops, err, sizeof err) != 0) {
     fprintf(stderr, "max78sim: cannot map the MAX78000 address space: %s\n", err);
     _exit(6);
+  }
+  if (inst) {
+    m78inst_enable(ranges, 2);
+    m78soc.flush = m78inst_flush;
   }
   atexit(m78rt_at_exit);
   pthread_t th;

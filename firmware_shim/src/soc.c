@@ -178,6 +178,7 @@ static void integrate_power(uint64_t ticks)
 
 static void advance_ticks(uint64_t ticks, int counts_for_budget)
 {
+  m78soc_flush();
   uint64_t before = m78soc_cnn_now();
   integrate_power(ticks);
   m78soc.tick += ticks;
@@ -192,6 +193,7 @@ void m78soc_delay_us(uint64_t us) { advance_ticks(us * (M78SOC_TICK_HZ / 1000000
 
 static void sync_cnn(void)
 {
+  m78soc_flush();
   /* the catch-up can take host seconds: tell the hang detector */
   m78soc.in_shim++;
   m78_sim_run_until(m78soc.sim, m78soc_cnn_now());
@@ -203,6 +205,7 @@ static void sync_cnn(void)
 
 void m78soc_phase_close(void)
 {
+  m78soc_flush();
   int p = m78soc.phase;
   if (p < 0)
     return;
@@ -323,6 +326,7 @@ void m78soc_cnn_event(enum m78_event ev, int layer, uint64_t cycle)
 
 void m78soc_isr_enter(int woke)
 {
+  m78soc_flush();
   m78soc_phase_close();
   m78soc.isr_t0 = m78soc.tick;
   m78soc.isr_calls++;
@@ -336,6 +340,7 @@ void m78soc_isr_enter(int woke)
 
 void m78soc_isr_exit(void)
 {
+  m78soc_flush();
   if (!m78soc.cpu_emulated)
     m78soc_cpu_cycles(COST_IRQ_EXIT_CPU);
   m78soc.in_isr = 0;
@@ -358,12 +363,14 @@ static void take_interrupt(int woke)
 
 void m78soc_poll_interrupt(void)
 {
+  m78soc_flush();
   sync_cnn();
   take_interrupt(0);
 }
 
 void m78soc_wait_for_interrupt(void)
 {
+  m78soc_flush();
   sync_cnn();
   m78soc_phase_close();
   if (m78_sim_irq(m78soc.sim) && m78soc.cnn_isr && !m78soc.in_isr) {
@@ -526,6 +533,7 @@ static void access_energy(uint32_t addr, int write)
 
 int m78soc_read(uint32_t addr, unsigned width, uint32_t *value)
 {
+  m78soc_flush();
   m78soc.activity++;
   *value = 0;
   if (addr >= M78_CNN_BASE && addr < M78_CNN_END) {
@@ -549,6 +557,7 @@ int m78soc_read(uint32_t addr, unsigned width, uint32_t *value)
 
 int m78soc_write(uint32_t addr, unsigned width, uint32_t value)
 {
+  m78soc_flush();
   m78soc.activity++;
   if (addr >= M78_CNN_BASE && addr < M78_CNN_END) {
     m78soc.apb_writes++;
@@ -597,6 +606,7 @@ static uint32_t tmr_prescale_shift(void)
 
 void m78soc_timer_start(void)
 {
+  m78soc_flush();
   m78soc.activity++;
   m78soc_cpu_cycles(COST_PERIPH_CPU); /* the enable write */
   m78soc.tmr_start_tick = m78soc.tick;
@@ -605,6 +615,7 @@ void m78soc_timer_start(void)
 
 uint32_t m78soc_timer_stop(void)
 {
+  m78soc_flush();
   m78soc.activity++;
   m78soc_cpu_cycles(COST_PERIPH_CPU); /* the count read */
   if (!m78soc.tmr_running)
@@ -627,6 +638,7 @@ uint32_t m78soc_timer_stop(void)
 
 void m78soc_led(int led, int on)
 {
+  m78soc_flush();
   m78soc.activity++;
   if (!m78soc.cpu_emulated)
     m78soc_cpu_cycles(COST_PERIPH_CPU); /* the GPIO output write */
@@ -647,6 +659,7 @@ void m78soc_sync(void) { sync_cnn(); }
 
 int m78soc_irq_line(void)
 {
+  m78soc_flush();
   sync_cnn();
   return m78_sim_irq(m78soc.sim) != 0;
 }
@@ -659,6 +672,7 @@ uint64_t m78soc_next_event_tick(void)
 
 int m78soc_sleep(int cnn_wakes, uint64_t limit)
 {
+  m78soc_flush();
   sync_cnn();
   m78soc_phase_close();
   if (cnn_wakes && m78_sim_irq(m78soc.sim))

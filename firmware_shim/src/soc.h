@@ -175,6 +175,12 @@ struct m78soc_state {
     int layer_limit; /* -1, or the largest LCNT_MAX the firmware may set */
   } rt;
 
+  /* The instrumented bridge's pending store (inst.h): sends it; NULL with
+   * the fault bridge and on Arm.  Every m78soc_* entry point calls it
+   * first, so a store reaches the bus before anything advances virtual
+   * time or looks at the hardware. */
+  void (*flush)(void);
+
   /* recorder of what the CNN sees besides bus accesses (traces, see
    * runtime.c): power/reset and clock changes; NULL when off */
   void (*trace_power)(void *ctx, unsigned power_mask, unsigned reset_mask);
@@ -188,6 +194,13 @@ struct m78soc_state {
  * corrupt the simulator. */
 #define M78SOC_STATE_ADDR 0x3F000000u
 #define m78soc (*(struct m78soc_state *)(uintptr_t)M78SOC_STATE_ADDR)
+
+/* Sends the instrumented bridge's pending store (see `flush`). */
+static inline void m78soc_flush(void)
+{
+  if (m78soc.flush)
+    m78soc.flush();
+}
 
 /* Creates the simulator and resets the peripherals. */
 int m78soc_init(void);
