@@ -243,38 +243,39 @@ UNALIGNED(write, 4)
 UNALIGNED(write, 8)
 UNALIGNED(write, 16)
 
-void __tsan_read_range(void *p, size_t n);
-void __tsan_write_range(void *p, size_t n);
-void __tsan_read_range(void *p, size_t n)
+/* The size is a pointer-sized signed integer in GCC's declaration. */
+void __tsan_read_range(void *p, long n);
+void __tsan_write_range(void *p, long n);
+void __tsan_read_range(void *p, long n)
 {
-  if (n && (hit_read((uintptr_t)p) || in_hull((uintptr_t)p, n)))
-    slow_read((uintptr_t)p, n);
+  if (n > 0 && (hit_read((uintptr_t)p) || in_hull((uintptr_t)p, (size_t)n)))
+    slow_read((uintptr_t)p, (size_t)n);
 }
-void __tsan_write_range(void *p, size_t n)
+void __tsan_write_range(void *p, long n)
 {
-  if (n && (hit_write((uintptr_t)p) || in_hull((uintptr_t)p, n)))
-    slow_write((uintptr_t)p, n);
+  if (n > 0 && (hit_write((uintptr_t)p) || in_hull((uintptr_t)p, (size_t)n)))
+    slow_write((uintptr_t)p, (size_t)n);
 }
 
 /* C++ virtual table pointers: an 8-byte store and load. */
-void __tsan_vptr_update(void **p, void *v);
-void __tsan_vptr_read(void **p);
-void __tsan_vptr_update(void **p, void *v)
+void __tsan_vptr_update(void *p, void *v);
+void __tsan_vptr_read(void *p);
+void __tsan_vptr_update(void *p, void *v)
 {
   (void)v;
   __tsan_write8(p);
 }
-void __tsan_vptr_read(void **p) { __tsan_read8(p); }
+void __tsan_vptr_read(void *p) { __tsan_read8(p); }
 
 /* ---- start-up and function entry (not instrumented: the parameters
  * above turn them off, but they must link) ---- */
 
 void __tsan_init(void);
 void __tsan_func_entry(void *pc);
-void __tsan_func_exit(void);
+void __tsan_func_exit(void *unused); /* GCC declares a parameter it never passes */
 void __tsan_init(void) { inst.instrumented = 1; }
 void __tsan_func_entry(void *pc) { (void)pc; }
-void __tsan_func_exit(void) {}
+void __tsan_func_exit(void *unused) { (void)unused; }
 
 /* ---- atomics ----
  * The firmware is one thread (the interrupt runs synchronously inside
@@ -301,10 +302,12 @@ static void atomic_store_end(volatile void *p)
     m78inst_flush();
 }
 
+/* Declared as GCC declares them: untyped pointer, unsigned value. */
 #define ATOMIC_RMW(bits, T, name, expr)                                                                    \
-  T __tsan_atomic##bits##_##name(volatile T *a, T v, int mo);                                              \
-  T __tsan_atomic##bits##_##name(volatile T *a, T v, int mo)                                               \
+  T __tsan_atomic##bits##_##name(volatile void *p, T v, int mo);                                           \
+  T __tsan_atomic##bits##_##name(volatile void *p, T v, int mo)                                            \
   {                                                                                                        \
+    volatile T *a = p;                                                                                     \
     (void)mo;                                                                                              \
     atomic_load_begin(a, sizeof(T));                                                                       \
     T old = *a;                                                                                            \
@@ -315,60 +318,62 @@ static void atomic_store_end(volatile void *p)
   }
 
 #define ATOMICS(bits, T)                                                                                   \
-  T __tsan_atomic##bits##_load(const volatile T *a, int mo);                                               \
-  void __tsan_atomic##bits##_store(volatile T *a, T v, int mo);                                            \
-  int __tsan_atomic##bits##_compare_exchange_strong(volatile T *a, T *c, T v, int mo, int fmo);            \
-  int __tsan_atomic##bits##_compare_exchange_weak(volatile T *a, T *c, T v, int mo, int fmo);              \
-  T __tsan_atomic##bits##_compare_exchange_val(volatile T *a, T c, T v, int mo, int fmo);                  \
-  T __tsan_atomic##bits##_load(const volatile T *a, int mo)                                                \
+  T __tsan_atomic##bits##_load(const volatile void *p, int mo);                                            \
+  void __tsan_atomic##bits##_store(volatile void *p, T v, int mo);                                         \
+  bool __tsan_atomic##bits##_compare_exchange_strong(volatile void *p, void *c, T v, int mo, int fmo);     \
+  bool __tsan_atomic##bits##_compare_exchange_weak(volatile void *p, void *c, T v, int mo, int fmo);       \
+  T __tsan_atomic##bits##_compare_exchange_val(volatile void *p, T c, T v, int mo, int fmo);               \
+  T __tsan_atomic##bits##_load(const volatile void *p, int mo)                                             \
   {                                                                                                        \
     (void)mo;                                                                                              \
-    atomic_load_begin(a, sizeof(T));                                                                       \
-    return *a;                                                                                             \
+    atomic_load_begin(p, sizeof(T));                                                                       \
+    return *(const volatile T *)p;                                                                         \
   }                                                                                                        \
-  void __tsan_atomic##bits##_store(volatile T *a, T v, int mo)                                             \
+  void __tsan_atomic##bits##_store(volatile void *p, T v, int mo)                                          \
   {                                                                                                        \
     (void)mo;                                                                                              \
-    atomic_store_begin(a, sizeof(T));                                                                      \
-    *a = v;                                                                                                \
-    atomic_store_end(a);                                                                                   \
+    atomic_store_begin(p, sizeof(T));                                                                      \
+    *(volatile T *)p = v;                                                                                  \
+    atomic_store_end(p);                                                                                   \
   }                                                                                                        \
   ATOMIC_RMW(bits, T, exchange, v)                                                                         \
   ATOMIC_RMW(bits, T, fetch_add, old + v)                                                                  \
   ATOMIC_RMW(bits, T, fetch_sub, old - v)                                                                  \
-  ATOMIC_RMW(bits, T, fetch_and, old & v)                                                                   \
+  ATOMIC_RMW(bits, T, fetch_and, old & v)                                                                  \
   ATOMIC_RMW(bits, T, fetch_or, old | v)                                                                   \
   ATOMIC_RMW(bits, T, fetch_xor, old ^ v)                                                                  \
   ATOMIC_RMW(bits, T, fetch_nand, ~(old & v))                                                              \
-  int __tsan_atomic##bits##_compare_exchange_strong(volatile T *a, T *c, T v, int mo, int fmo)             \
+  bool __tsan_atomic##bits##_compare_exchange_strong(volatile void *p, void *c, T v, int mo, int fmo)      \
   {                                                                                                        \
+    volatile T *a = p;                                                                                     \
+    T *expected = c;                                                                                       \
     (void)mo;                                                                                              \
     (void)fmo;                                                                                             \
     atomic_load_begin(a, sizeof(T));                                                                       \
     T old = *a;                                                                                            \
-    if (old != *c) {                                                                                       \
-      *c = old;                                                                                            \
-      return 0;                                                                                            \
+    if (old != *expected) {                                                                                \
+      *expected = old;                                                                                     \
+      return false;                                                                                        \
     }                                                                                                      \
     atomic_store_begin(a, sizeof(T));                                                                      \
     *a = v;                                                                                                \
     atomic_store_end(a);                                                                                   \
-    return 1;                                                                                              \
+    return true;                                                                                           \
   }                                                                                                        \
-  int __tsan_atomic##bits##_compare_exchange_weak(volatile T *a, T *c, T v, int mo, int fmo)               \
+  bool __tsan_atomic##bits##_compare_exchange_weak(volatile void *p, void *c, T v, int mo, int fmo)        \
   {                                                                                                        \
-    return __tsan_atomic##bits##_compare_exchange_strong(a, c, v, mo, fmo);                                \
+    return __tsan_atomic##bits##_compare_exchange_strong(p, c, v, mo, fmo);                                \
   }                                                                                                        \
-  T __tsan_atomic##bits##_compare_exchange_val(volatile T *a, T c, T v, int mo, int fmo)                   \
+  T __tsan_atomic##bits##_compare_exchange_val(volatile void *p, T c, T v, int mo, int fmo)                \
   {                                                                                                        \
-    __tsan_atomic##bits##_compare_exchange_strong(a, &c, v, mo, fmo);                                      \
+    __tsan_atomic##bits##_compare_exchange_strong(p, &c, v, mo, fmo);                                      \
     return c;                                                                                              \
   }
 
-ATOMICS(8, uint8_t)
-ATOMICS(16, uint16_t)
-ATOMICS(32, uint32_t)
-ATOMICS(64, uint64_t)
+ATOMICS(8, unsigned char)
+ATOMICS(16, unsigned short)
+ATOMICS(32, unsigned int)
+ATOMICS(64, unsigned long)
 ATOMICS(128, unsigned __int128)
 
 void __tsan_atomic_thread_fence(int mo);

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
+#include "bench.h"
 #include "bridge.h"
 #include "inst.h"
 #include "runtime.h"
@@ -93,6 +94,65 @@ static void *watchdog(void *arg)
   return NULL;
 }
 
+/* The bridge alone for max78sim bench: PROBE_N 32-bit stores and loads at
+ * a CNN register with callbacks that do nothing, made as the firmware
+ * makes them (a faulting instruction, or an instrumented access). */
+#define PROBE_N 20000
+#define PROBE_ADDR 0x50100000u /* the first quadrant's CTRL register */
+
+static int null_read(void *ctx, uint32_t addr, unsigned width, uint32_t *value)
+{
+  (void)ctx;
+  (void)addr;
+  (void)width;
+  *value = 0;
+  return 0;
+}
+
+static int null_write(void *ctx, uint32_t addr, unsigned width, uint32_t value)
+{
+  (void)ctx;
+  (void)addr;
+  (void)width;
+  (void)value;
+  return 0;
+}
+
+static double now_ns(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static void probe_bridge(const char **mechanism, double *store_ns, double *load_ns)
+{
+  volatile uint32_t *reg = (volatile uint32_t *)(uintptr_t)PROBE_ADDR;
+  int inst = m78inst_instrumented();
+  struct m78_bridge_ops saved, null_ops = {null_read, null_write, NULL, bridge_crash, NULL};
+  m78soc_flush();
+  m78soc.in_shim++;
+  m78_bridge_set_ops(&null_ops, &saved);
+  double t0 = now_ns();
+  if (inst)
+    m78inst_probe(reg, PROBE_N, 1);
+  else
+    for (unsigned i = 0; i < PROBE_N; i++)
+      *reg = i;
+  double t1 = now_ns();
+  if (inst)
+    m78inst_probe(reg, PROBE_N, 0);
+  else
+    for (unsigned i = 0; i < PROBE_N; i++)
+      (void)*reg;
+  double t2 = now_ns();
+  m78_bridge_set_ops(&saved, NULL);
+  m78soc.in_shim--;
+  *mechanism = inst ? "inst" : "trap";
+  *store_ns = (t1 - t0) / PROBE_N;
+  *load_ns = (t2 - t1) / PROBE_N;
+}
+
 __attribute__((constructor)) static void m78_runtime_start(void)
 {
   char err[256];
@@ -114,6 +174,7 @@ __attribute__((constructor)) static void m78_runtime_start(void)
     m78inst_enable(ranges, 2);
     m78soc.flush = m78inst_flush;
   }
+  m78bench_set_bridge_probe(probe_bridge);
   atexit(m78rt_at_exit);
   pthread_t th;
   if (pthread_create(&th, NULL, watchdog, NULL) == 0)

@@ -168,9 +168,20 @@ static void check_budget(void)
  * powered, and the CPU's saving while it sleeps. */
 static void integrate_power(uint64_t ticks)
 {
+  /* The leakage depends on a few register fields only; computed again
+   * when they change (twice per bus access otherwise: the CPU's and the
+   * CNN's part of the access). */
   struct m78_energy_ctl ctl;
   m78_sim_energy_ctl(m78soc.sim, &ctl);
-  double mw = m78_energy_static_mw(&ctl, m78_sim_busy(m78soc.sim));
+  int busy = m78_sim_busy(m78soc.sim);
+  if (!m78soc.leak.valid || busy != m78soc.leak.busy || ctl.powered_quads != m78soc.leak.ctl.powered_quads ||
+      memcmp(ctl.sram_ctrl, m78soc.leak.ctl.sram_ctrl, sizeof ctl.sram_ctrl) != 0) {
+    m78soc.leak.valid = 1;
+    m78soc.leak.busy = busy;
+    m78soc.leak.ctl = ctl;
+    m78soc.leak.mw = m78_energy_static_mw(&ctl, busy);
+  }
+  double mw = m78soc.leak.mw;
   if (m78soc.cpu_sleeping)
     mw += m78_energy_consts.cpu_sleep_delta_mw;
   m78soc.mon_pj += mw * 1e9 * (double)ticks / (double)M78SOC_TICK_HZ;
@@ -218,18 +229,18 @@ void m78soc_phase_close(void)
   m78soc.phase = -1;
 }
 
-/* What a CNN-window access is part of: the phase, or -1 (ISR). */
-static int classify(uint32_t addr, int write)
+/* What a CNN-window access is part of: the phase, or -1 (ISR).  ai is
+ * the decoded address, NULL if it does not decode. */
+static int classify(const struct m78_addr_info *ai, int write)
 {
-  struct m78_addr_info ai;
-  if (m78soc.in_isr || m78_addr_decode(addr, &ai) != 0)
+  if (m78soc.in_isr || !ai)
     return -1;
-  switch (ai.region->kind) {
+  switch (ai->region->kind) {
   case M78_REG_MRAM: return write ? M78_TL_WEIGHTS : M78_TL_CONFIGURE;
   case M78_REG_BIAS: return write ? M78_TL_BIAS : M78_TL_CONFIGURE;
   case M78_REG_SRAM: return write ? M78_TL_INPUT : M78_TL_UNLOAD;
-  case M78_REG_FIFO: return ai.index == 0 ? M78_TL_CONFIGURE : M78_TL_INPUT;
-  case M78_REG_QREGS: return ai.greg == M78_GREG_MLAT ? M78_TL_UNLOAD : M78_TL_CONFIGURE;
+  case M78_REG_FIFO: return ai->index == 0 ? M78_TL_CONFIGURE : M78_TL_INPUT;
+  case M78_REG_QREGS: return ai->greg == M78_GREG_MLAT ? M78_TL_UNLOAD : M78_TL_CONFIGURE;
   default: return M78_TL_CONFIGURE;
   }
 }
@@ -523,12 +534,12 @@ static int periph_access(uint32_t addr, unsigned width, uint32_t *value, int wri
   return 0;
 }
 
-static void access_energy(uint32_t addr, int write)
+static void access_energy(const struct m78_addr_info *ai, int write)
 {
   struct m78_energy_ctl ctl;
   m78_sim_energy_ctl(m78soc.sim, &ctl);
   if (ctl.powered_quads)
-    m78soc.mon_pj += m78_energy_access_pj(addr, write, &ctl);
+    m78soc.mon_pj += m78_energy_access_pj_decoded(ai, write, &ctl);
 }
 
 int m78soc_read(uint32_t addr, unsigned width, uint32_t *value)
@@ -538,13 +549,16 @@ int m78soc_read(uint32_t addr, unsigned width, uint32_t *value)
   *value = 0;
   if (addr >= M78_CNN_BASE && addr < M78_CNN_END) {
     m78soc.apb_reads++;
-    phase_enter(classify(addr, 0));
+    /* one decode for the phase and the energy */
+    struct m78_addr_info info;
+    const struct m78_addr_info *ai = m78_addr_decode(addr, &info) == 0 ? &info : NULL;
+    phase_enter(classify(ai, 0));
     m78soc_cpu_cycles(m78soc.cpu_emulated ? COST_CNN_WAIT_ARM : COST_CNN_CPU);
     advance_ticks(COST_CNN_CLK * m78soc.cnn_ticks_per_cycle, 1);
     sync_cnn();
     m78soc.last_poll_addr = addr;
     int st = m78_bus_read(m78soc.sim, addr, width, value);
-    access_energy(addr, 0);
+    access_energy(ai, 0);
     phase_account(width, 0);
     return st;
   }
@@ -561,7 +575,10 @@ int m78soc_write(uint32_t addr, unsigned width, uint32_t value)
   m78soc.activity++;
   if (addr >= M78_CNN_BASE && addr < M78_CNN_END) {
     m78soc.apb_writes++;
-    phase_enter(classify(addr, 1));
+    /* one decode for the phase and the energy */
+    struct m78_addr_info info;
+    const struct m78_addr_info *ai = m78_addr_decode(addr, &info) == 0 ? &info : NULL;
+    phase_enter(classify(ai, 1));
     m78soc_cpu_cycles(m78soc.cpu_emulated ? COST_CNN_WAIT_ARM : COST_CNN_CPU);
     advance_ticks(COST_CNN_CLK * m78soc.cnn_ticks_per_cycle, 1);
     sync_cnn();
@@ -572,7 +589,7 @@ int m78soc_write(uint32_t addr, unsigned width, uint32_t value)
         value > (uint32_t)m78soc.rt.layer_limit)
       value = (uint32_t)m78soc.rt.layer_limit;
     int st = m78_bus_write(m78soc.sim, addr, width, value);
-    access_energy(addr, 1);
+    access_energy(ai, 1);
     phase_account(width, 1);
     return st;
   }

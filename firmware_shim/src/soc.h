@@ -120,6 +120,11 @@ struct m78soc_state {
    * saving while it sleeps (energy.h, docs/energy-model.md). */
   double mon_pj;
   int cpu_sleeping;
+  struct {                    /* the leakage as of the last integration */
+    int valid, busy;
+    struct m78_energy_ctl ctl;
+    double mw;
+  } leak;
   double layer_dyn_pj;        /* dynamic energy of all layers run */
 
   /* CPU phases: the current segment and the totals */

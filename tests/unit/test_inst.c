@@ -27,8 +27,7 @@
 
 /* the entry points the instrumented code calls, for the tests that call
  * them directly */
-void __tsan_read_range(void *p, size_t n);
-void __tsan_write4(void *p);
+void __tsan_read_range(void *p, long n);
 
 struct acc {
   uint32_t addr;
