@@ -22,6 +22,9 @@
  * with the callbacks (the compiler would assume an access to a literal
  * address cannot change the simulator's memory).
  *
+ * Firmware built with the instrumented bridge (inst.h, the default) uses
+ * the same windows in shadow mode: ordinary memory, no faults.
+ *
  * One bridge per process: a signal handler has no instance to be handed,
  * so the installed state is the module's only global.
  */

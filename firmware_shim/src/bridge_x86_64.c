@@ -1,7 +1,9 @@
 /*
  * The fault bridge on x86-64 Linux.
  *
- * The windows are anonymous PROT_NONE mappings at the MAX78000 addresses.
+ * The windows are anonymous PROT_NONE mappings at the MAX78000 addresses
+ * (read-write in shadow mode, where the instrumented firmware of inst.c
+ * never faults there and the handler only reports crashes).
  * A firmware access to them raises SIGSEGV; the handler (on its own 1 MiB
  * alternate stack) decodes the instruction at RIP, checks that the
  * effective address it computes covers si_addr, performs the accesses
