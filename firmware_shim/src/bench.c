@@ -46,6 +46,8 @@ struct rec {
   uint8_t width, write;
 };
 
+#define W_CPU_EVERY 4096
+
 struct bench {
   int replays;
   int threads;
@@ -64,11 +66,17 @@ struct bench {
   size_t n, cap;
   int overflow;
   double t_start, t_live_end; /* live run: start bit, interrupt */
+  double c_start, c_live_end; /* the same in process CPU time */
 
   /* weight load */
   uint64_t w_writes, w_bytes;
   double w_first, w_last;
   uint64_t w_acc_first, w_acc_last;
+  /* CPU time of the weight load: reading it costs microseconds here, so
+   * it is sampled at the first kernel-memory write and every
+   * W_CPU_EVERY-th one after it */
+  double wc_first, wc_last;
+  uint64_t wc_acc_first, wc_acc_last;
 
   /* replay layer timing */
   double layer_t0;
@@ -148,6 +156,15 @@ void m78bench_access(const struct m78_access *acc)
     }
     b->w_last = t;
     b->w_acc_last = n;
+    if (b->w_writes % W_CPU_EVERY == 0) {
+      double c = cpu_ms();
+      if (!b->w_writes) {
+        b->wc_first = c;
+        b->wc_acc_first = n;
+      }
+      b->wc_last = c;
+      b->wc_acc_last = n;
+    }
     b->w_writes++;
     b->w_bytes += acc->width;
   } else if (acc->write && m78_addr_decode(acc->addr, &a) == 0) {
@@ -210,11 +227,13 @@ void m78bench_event(enum m78_event ev)
     b->started = 1;
     b->start_idx = b->n;
     b->t_start = now_ms();
+    b->c_start = cpu_ms();
     return;
   }
   if (ev != M78_EV_DONE || !b->started || b->at_irq)
     return;
   b->t_live_end = now_ms();
+  b->c_live_end = cpu_ms();
   const m78_sim *sim = m78soc.sim;
   b->at_irq = m78_sim_clone(sim);
   b->nlayers = m78_sim_layer_count(sim);
@@ -332,6 +351,11 @@ static void add_weights(cJSON *j)
   cJSON_AddNumberToObject(w, "ms", ms);
   cJSON_AddNumberToObject(w, "bridge_accesses", (double)acc);
   cJSON_AddNumberToObject(w, "accesses_per_s", ms > 0 ? (double)acc / (ms * 1e-3) : 0);
+  double cms = b->wc_last - b->wc_first;
+  uint64_t cacc = b->wc_acc_last - b->wc_acc_first;
+  cJSON_AddNumberToObject(w, "cpu_ms_sampled", cms);
+  cJSON_AddNumberToObject(w, "cpu_accesses_sampled", (double)cacc);
+  cJSON_AddNumberToObject(w, "cpu_accesses_per_s", cms > 0 ? (double)cacc / (cms * 1e-3) : 0);
 }
 
 /* The bridge alone, measured by the host runtime (runtime_host.c). */
@@ -381,6 +405,7 @@ void m78bench_report(cJSON *doc)
     return;
   }
   cJSON_AddNumberToObject(j, "live_ms", b->t_live_end - b->t_start);
+  cJSON_AddNumberToObject(j, "live_cpu_ms", b->c_live_end - b->c_start);
   cJSON_AddNumberToObject(j, "recorded_accesses", (double)b->n);
 
   /* the hang detector must not count the replays as a stuck firmware */

@@ -179,12 +179,13 @@ static void integrate_power(uint64_t ticks)
     m78soc.leak.valid = 1;
     m78soc.leak.busy = busy;
     m78soc.leak.ctl = ctl;
-    m78soc.leak.mw = m78_energy_static_mw(&ctl, busy);
+    double mw = m78_energy_static_mw(&ctl, busy);
+    /* the first product of the sum below, awake and asleep: the same
+     * operations in the same order as computing it each time */
+    m78soc.leak.pw[0] = mw * 1e9;
+    m78soc.leak.pw[1] = (mw + m78_energy_consts.cpu_sleep_delta_mw) * 1e9;
   }
-  double mw = m78soc.leak.mw;
-  if (m78soc.cpu_sleeping)
-    mw += m78_energy_consts.cpu_sleep_delta_mw;
-  m78soc.mon_pj += mw * 1e9 * (double)ticks / (double)M78SOC_TICK_HZ;
+  m78soc.mon_pj += m78soc.leak.pw[m78soc.cpu_sleeping != 0] * (double)ticks / (double)M78SOC_TICK_HZ;
 }
 
 static void advance_ticks(uint64_t ticks, int counts_for_budget)
@@ -534,12 +535,27 @@ static int periph_access(uint32_t addr, unsigned width, uint32_t *value, int wri
   return 0;
 }
 
+/* The energy of an access depends on its region, quadrant, FIFO index
+ * class and that quadrant's SRAM register: the last value for reads and
+ * for writes is kept (FIFO loops alternate a status read and a push). */
 static void access_energy(const struct m78_addr_info *ai, int write)
 {
   struct m78_energy_ctl ctl;
   m78_sim_energy_ctl(m78soc.sim, &ctl);
-  if (ctl.powered_quads)
-    m78soc.mon_pj += m78_energy_access_pj_decoded(ai, write, &ctl);
+  if (!ctl.powered_quads)
+    return;
+  if (!ai) {
+    m78soc.mon_pj += m78_energy_access_pj_decoded(NULL, write, &ctl);
+    return;
+  }
+  int g = ai->quad < 0 ? 0 : ai->quad;
+  struct m78soc_access_pj *c = &m78soc.access_pj[write != 0];
+  int hi = ai->region->kind == M78_REG_FIFO && ai->index >= 2;
+  if (!c->valid || c->region != ai->region || c->quad != ai->quad || c->hi != hi || c->sram != ctl.sram_ctrl[g]) {
+    *c = (struct m78soc_access_pj){1, ai->region, ai->quad, hi, ctl.sram_ctrl[g],
+                                   m78_energy_access_pj_decoded(ai, write, &ctl)};
+  }
+  m78soc.mon_pj += c->pj;
 }
 
 int m78soc_read(uint32_t addr, unsigned width, uint32_t *value)

@@ -123,8 +123,15 @@ struct m78soc_state {
   struct {                    /* the leakage as of the last integration */
     int valid, busy;
     struct m78_energy_ctl ctl;
-    double mw;
+    double pw[2];             /* its mW * 1e9, awake and asleep */
   } leak;
+  struct m78soc_access_pj {   /* the last access energy, reads and writes */
+    int valid;
+    const struct m78_region *region;
+    int quad, hi;
+    uint32_t sram;
+    double pj;
+  } access_pj[2];
   double layer_dyn_pj;        /* dynamic energy of all layers run */
 
   /* CPU phases: the current segment and the totals */

@@ -26,7 +26,7 @@ for t in 1 2; do
       { echo "FAIL: no trap/inst ratio line"; fail=1; }
   fi
   for key in '"sim_ms"' '"sim_cpu_ms"' '"mac_per_s"' '"chip_ms"' '"sim_over_chip"' '"fw_ms"' '"accesses_per_s"' '"layer_ms"' \
-             '"ns_per_access"' '"store_ns"' '"load_ns"' '"run_ms"' "\"threads\":[[:space:]]*$t"; do
+             '"cpu_ns_per_access"' '"store_ns"' '"load_ns"' '"run_ms"' "\"threads\":[[:space:]]*$t"; do
     grep -qE "$key" "$work/bench$t.json" || { echo "FAIL: --threads $t: JSON lacks $key"; fail=1; }
   done
 done
