@@ -8,9 +8,12 @@
  * inference and replays it in-process, once to warm up and once timed,
  * from the start bit to the interrupt with the weights already loaded
  * (firmware_shim/src/bench.c); the replay must reproduce the live run
- * bit for bit.  The same process times the live inference and the weight
- * load through the fault bridge.  Every figure printed is the median of
- * the N runs.
+ * bit for bit.  The same process times the live inference, the weight
+ * load through the bridge and the bridge alone (stores and loads with
+ * callbacks that do nothing).  Then N + 1 ordinary runs are timed from
+ * start to exit (the whole run).  All of it for each bridge mechanism
+ * (inst and trap by default), side by side.  Every figure printed is the
+ * median of the N runs.
  *
  * The chip's time is the sum of the layers' CNN cycles at the configured
  * CNN clock (the accelerator's compute time; a FIFO-fed network's start
@@ -22,6 +25,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <time.h>
 
 #include "cli_util.h"
 #include "commands.h"
@@ -40,18 +45,24 @@ struct bench_opts {
   uint64_t threads;
   const char *kernel;
   const char *json;
+  int modes[2], nmodes; /* bridge mechanisms, in table order */
   int rebuild, help;
 };
 
-/* One network: per-run figures, then medians. */
+/* One network under one bridge: per-run figures, then medians. */
+struct mode_runs {
+  int mode; /* enum m78fw_bridge */
+  double *sim_ms, *cpu_ms, *live_ms, *w_ms, *w_aps, *w_bytes, *w_acc, *store_ns, *load_ns, *run_ms, *rec_acc, *warm_ms, *w_caps, *live_cpu;
+  double *layer_ms; /* [run][layer] */
+};
+
 struct net {
   const char *name;
   char *fwdir;
   double macs, layer_cycles, inference_cycles, cnn_hz;
   int nlayers;
   char kernel[32];
-  double *sim_ms, *cpu_ms, *live_ms, *w_ms, *w_aps, *w_bytes, *w_acc;
-  double *layer_ms; /* [run][layer] */
+  struct mode_runs m[2];
 };
 
 static void bench_help(FILE *out)
@@ -73,12 +84,23 @@ static void bench_help(FILE *out)
           "  chip ms     the layers' CNN cycles at the configured CNN clock\n"
           "  sim/chip    sim ms / chip ms (below 1: faster than the chip)\n"
           "  fw ms       host time from start bit to interrupt in the firmware run itself\n"
-          "              (also pays the fault bridge for the firmware's accesses)\n"
+          "              (also pays the bridge for the firmware's accesses, e.g. the FIFO\n"
+          "              pushes of a streamed input)\n"
           "  weights     kernel bytes written, host time from the first to the last\n"
           "              kernel-memory write, and the bridge's accesses per second then\n"
+          "  cpu ns/acc  CPU time per access of the weight load (sampled every 4096\n"
+          "              kernel-memory writes): bridge, SoC model and simulator together\n"
+          "  bridge ns   the bridge alone: one 32-bit store to a CNN register with bus\n"
+          "              callbacks that do nothing, as the firmware's code makes it\n"
+          "  run ms      an ordinary run of the firmware process, start to exit\n"
+          "\n"
+          "Each network is measured with each bridge mechanism (inst: the instrumented\n"
+          "build, trap: the fault bridge; see 'max78sim run --help'), one row each, and\n"
+          "a line per network gives trap/inst ratios.\n"
           "\n"
           "options:\n"
           "  --runs N      timed runs per network (default %d)\n"
+          "  --bridge B    inst, trap or both (default both)\n"
           "  --threads N   host threads of the simulator's engine (default 1, at most 16)\n"
           "  --kernel K    the engine's convolution kernels: avx512-vnni, avx2, sse2\n"
           "                or generic (default: the fastest this CPU runs)\n"
@@ -107,6 +129,9 @@ static int parse_bench(int argc, char **argv, struct bench_opts *o)
   memset(o, 0, sizeof *o);
   o->runs = DEFAULT_RUNS;
   o->threads = 1;
+  o->modes[0] = M78FW_BRIDGE_INST;
+  o->modes[1] = M78FW_BRIDGE_TRAP;
+  o->nmodes = 2;
   o->nets = m78cli_xmalloc(((size_t)argc + NDEFAULT) * sizeof *o->nets);
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -129,6 +154,20 @@ static int parse_bench(int argc, char **argv, struct bench_opts *o)
       if (strcmp(o->kernel, "avx512-vnni") && strcmp(o->kernel, "avx2") && strcmp(o->kernel, "sse2") &&
           strcmp(o->kernel, "generic")) {
         m78cli_error("bench: --kernel: not avx512-vnni, avx2, sse2 or generic: %s", o->kernel);
+        return -1;
+      }
+    } else if (m78cli_is_option(a, "--bridge")) {
+      const char *v = m78cli_option_value("bench", argc, argv, &i, "--bridge");
+      if (!v)
+        return -1;
+      int mode = m78fw_bridge_parse(v);
+      if (strcmp(v, "both") == 0) {
+        o->nmodes = 2;
+      } else if (mode >= 0) {
+        o->modes[0] = mode;
+        o->nmodes = 1;
+      } else {
+        m78cli_error("bench: --bridge: not inst, trap or both: %s", v);
         return -1;
       }
     } else if (m78cli_is_option(a, "--json")) {
@@ -191,8 +230,9 @@ static double num(const cJSON *obj, const char *key)
   return cJSON_IsNumber(v) ? v->valuedouble : -1;
 }
 
-/* Reads run `r`'s figures from its report; -1 after printing an error. */
-static int take_report(struct net *n, int r, const char *path, int runs)
+/* Reads run `r`'s figures from its report into MR; -1 after printing an
+ * error. */
+static int take_report(struct net *n, struct mode_runs *mr, int r, const char *path, int runs)
 {
   size_t len = 0;
   char *text = m78cli_read_file(path, &len);
@@ -203,13 +243,19 @@ static int take_report(struct net *n, int r, const char *path, int runs)
   const cJSON *ms = cJSON_GetObjectItemCaseSensitive(b, "replay_ms");
   const cJSON *cpu = cJSON_GetObjectItemCaseSensitive(b, "replay_cpu_ms");
   const cJSON *layers = cJSON_GetObjectItemCaseSensitive(rep, "layers");
+  const cJSON *br = cJSON_GetObjectItemCaseSensitive(b, "bridge");
+  const cJSON *mech = cJSON_GetObjectItemCaseSensitive(br, "mechanism");
   int rc = -1;
   if (!rep || !cJSON_IsObject(b)) {
     m78cli_error("%s: the firmware wrote no benchmark report", n->name);
   } else if (cJSON_IsString(err)) {
     m78cli_error("%s: benchmark failed: %s", n->name, err->valuestring);
-  } else if (cJSON_GetArraySize(ms) != 1 || cJSON_GetArraySize(cpu) != 1 || !cJSON_IsArray(layers)) {
+  } else if (cJSON_GetArraySize(ms) != 1 || cJSON_GetArraySize(cpu) != 1 || !cJSON_IsArray(layers) ||
+             !cJSON_IsString(mech)) {
     m78cli_error("%s: malformed benchmark report", n->name);
+  } else if (strcmp(mech->valuestring, m78fw_bridge_name(mr->mode)) != 0) {
+    m78cli_error("%s: built for the %s bridge, the firmware ran with %s", n->name, m78fw_bridge_name(mr->mode),
+                 mech->valuestring);
   } else {
     const cJSON *l;
     n->macs = n->layer_cycles = 0;
@@ -224,19 +270,25 @@ static int take_report(struct net *n, int r, const char *path, int runs)
     const cJSON *k = cJSON_GetObjectItemCaseSensitive(b, "kernel");
     snprintf(n->kernel, sizeof n->kernel, "%s", cJSON_IsString(k) ? k->valuestring : "?");
     const cJSON *w = cJSON_GetObjectItemCaseSensitive(b, "weights");
-    n->sim_ms[r] = cJSON_GetArrayItem(ms, 0)->valuedouble;
-    n->cpu_ms[r] = cJSON_GetArrayItem(cpu, 0)->valuedouble;
-    n->live_ms[r] = num(b, "live_ms");
-    n->w_ms[r] = num(w, "ms");
-    n->w_aps[r] = num(w, "accesses_per_s");
-    n->w_bytes[r] = num(w, "bytes");
-    n->w_acc[r] = num(w, "bridge_accesses");
-    if (!n->layer_ms)
-      n->layer_ms = calloc((size_t)runs * (size_t)(n->nlayers ? n->nlayers : 1), sizeof *n->layer_ms);
+    mr->sim_ms[r] = cJSON_GetArrayItem(ms, 0)->valuedouble;
+    mr->cpu_ms[r] = cJSON_GetArrayItem(cpu, 0)->valuedouble;
+    mr->live_ms[r] = num(b, "live_ms");
+    mr->rec_acc[r] = num(b, "recorded_accesses");
+    mr->warm_ms[r] = num(b, "warmup_replay_ms");
+    mr->w_caps[r] = num(w, "cpu_accesses_per_s");
+    mr->live_cpu[r] = num(b, "live_cpu_ms");
+    mr->w_ms[r] = num(w, "ms");
+    mr->w_aps[r] = num(w, "accesses_per_s");
+    mr->w_bytes[r] = num(w, "bytes");
+    mr->w_acc[r] = num(w, "bridge_accesses");
+    mr->store_ns[r] = num(br, "store_ns");
+    mr->load_ns[r] = num(br, "load_ns");
+    if (!mr->layer_ms)
+      mr->layer_ms = calloc((size_t)runs * (size_t)(n->nlayers ? n->nlayers : 1), sizeof *mr->layer_ms);
     const cJSON *lm = cJSON_GetObjectItemCaseSensitive(b, "layer_ms");
-    for (int i = 0; i < n->nlayers && n->layer_ms; i++) {
+    for (int i = 0; i < n->nlayers && mr->layer_ms; i++) {
       const cJSON *v = cJSON_GetArrayItem(lm, i);
-      n->layer_ms[(size_t)r * (size_t)n->nlayers + (size_t)i] = cJSON_IsNumber(v) ? v->valuedouble : 0;
+      mr->layer_ms[(size_t)r * (size_t)n->nlayers + (size_t)i] = cJSON_IsNumber(v) ? v->valuedouble : 0;
     }
     rc = n->cnn_hz > 0 && n->macs >= 0 ? 0 : -1;
     if (rc)
@@ -263,8 +315,18 @@ static double median(const double *v, int n, int stride)
   return m;
 }
 
-/* Runs one firmware process; -1 after printing an error. */
-static int run_once(struct net *n, const char *exe, int r, int runs, uint64_t threads, const char *kernel)
+static double now_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
+/* Runs one firmware process, in benchmark mode or (BENCH 0) as an
+ * ordinary run timed from start to exit into mr->run_ms[r]; -1 after
+ * printing an error.  r < 0: a warm-up, nothing kept. */
+static int run_once(struct net *n, struct mode_runs *mr, const char *exe, int r, int runs, uint64_t threads,
+                    const char *kernel, int bench)
 {
   char *tmp = m78cli_make_temp_dir("max78sim-bench-");
   if (!tmp) {
@@ -274,7 +336,7 @@ static int run_once(struct net *n, const char *exe, int r, int runs, uint64_t th
   char *report = m78cli_path_join(tmp, "report.json");
   char *threads_env = m78cli_xasprintf("M78SIM_THREADS=%llu", (unsigned long long)threads);
   char *kernel_env = kernel ? m78cli_xasprintf("M78SIM_KERNEL=%s", kernel) : m78cli_xstrdup("M78SIM_KERNEL");
-  const char *env[] = {"M78SIM_BENCH=1", threads_env, kernel_env, NULL};
+  const char *env[] = {bench ? "M78SIM_BENCH=1" : "M78SIM_BENCH", threads_env, kernel_env, NULL};
   struct m78fw_run_opts ro = {.exe = exe,
                               .report_path = report,
                               .max_cycles = 2000000000ull,
@@ -282,7 +344,9 @@ static int run_once(struct net *n, const char *exe, int r, int runs, uint64_t th
                               .quiet = 1,
                               .env = env};
   struct m78fw_run_result res;
+  double t0 = now_ms();
   int rc = m78fw_run(&ro, &res);
+  double t1 = now_ms();
   if (rc == 0 && (!res.exited || res.exit_code != 0 || !res.saw_pass)) {
     if (res.held_stderr.len)
       fwrite(res.held_stderr.data, 1, res.held_stderr.len, stderr);
@@ -290,8 +354,12 @@ static int run_once(struct net *n, const char *exe, int r, int runs, uint64_t th
                  res.exited ? "exit status" : "signal", res.exited ? res.exit_code : res.signal);
     rc = -1;
   }
-  if (rc == 0 && r >= 0)
-    rc = take_report(n, r, report, runs);
+  if (rc == 0 && r >= 0) {
+    if (bench)
+      rc = take_report(n, mr, r, report, runs);
+    else
+      mr->run_ms[r] = t1 - t0;
+  }
   m78fw_run_result_free(&res);
   m78cli_remove_tree(tmp);
   free(threads_env);
@@ -324,6 +392,41 @@ static void set_owned(struct m78cli_table *t, int row, int col, char *text)
   m78cli_table_set(t, row, col, text);
   free(text);
 }
+
+#define NCOLS_PER_MODE 14
+/* The per-run arrays of MR, to allocate and free them together. */
+static void mode_columns(struct mode_runs *mr, double **cols[NCOLS_PER_MODE])
+{
+  double **c[NCOLS_PER_MODE] = {&mr->sim_ms, &mr->cpu_ms,  &mr->live_ms,  &mr->w_ms,   &mr->w_aps, &mr->w_bytes,
+                                &mr->w_acc,  &mr->store_ns, &mr->load_ns, &mr->run_ms, &mr->rec_acc, &mr->warm_ms, &mr->w_caps, &mr->live_cpu};
+  memcpy(cols, c, sizeof c);
+}
+
+/* Measures network N with the bridge of MR; -1 after printing an error. */
+static int bench_mode(const struct m78fw_paths *paths, const struct bench_opts *o, struct net *n,
+                      struct mode_runs *mr)
+{
+  int runs = (int)o->runs, rc;
+  char *exe = m78fw_build_bridge(paths, n->fwdir, n->name, o->rebuild, (enum m78fw_bridge)mr->mode);
+  if (!exe)
+    return -1;
+  double **cols[NCOLS_PER_MODE];
+  mode_columns(mr, cols);
+  for (size_t c = 0; c < NCOLS_PER_MODE; c++)
+    *cols[c] = calloc((size_t)runs, sizeof(double));
+  fprintf(stderr, "bench: %s, %s bridge ...\n", n->name, m78fw_bridge_name(mr->mode));
+  rc = run_once(n, mr, exe, -1, runs, o->threads, o->kernel, 1); /* warm-up */
+  for (int r = 0; r < runs && rc == 0; r++)
+    rc = run_once(n, mr, exe, r, runs, o->threads, o->kernel, 1);
+  if (rc == 0)
+    rc = run_once(n, mr, exe, -1, runs, o->threads, o->kernel, 0); /* warm-up */
+  for (int r = 0; r < runs && rc == 0; r++)
+    rc = run_once(n, mr, exe, r, runs, o->threads, o->kernel, 0);
+  free(exe);
+  return rc;
+}
+
+static double ratio(double a, double b) { return b > 0 ? a / b : 0; }
 
 int m78cli_cmd_bench(int argc, char **argv)
 {
@@ -359,28 +462,23 @@ int m78cli_cmd_bench(int argc, char **argv)
       rc = -1;
       break;
     }
-    char *exe = m78fw_build(&paths, n->fwdir, n->name, o.rebuild);
-    if (!exe) {
-      rc = -1;
-      break;
+    for (int k = 0; k < o.nmodes && rc == 0; k++) {
+      n->m[k].mode = o.modes[k];
+      rc = bench_mode(&paths, &o, n, &n->m[k]);
     }
-    double **cols[] = {&n->sim_ms, &n->cpu_ms, &n->live_ms, &n->w_ms, &n->w_aps, &n->w_bytes, &n->w_acc};
-    for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++)
-      *cols[c] = calloc((size_t)runs, sizeof(double));
-    fprintf(stderr, "bench: %s ...\n", n->name);
-    rc = run_once(n, exe, -1, runs, o.threads, o.kernel); /* warm-up */
-    for (int r = 0; r < runs && rc == 0; r++)
-      rc = run_once(n, exe, r, runs, o.threads, o.kernel);
-    free(exe);
   }
 
   if (rc == 0) {
-    static const char *hdr[] = {"network", "MACs",  "sim ms", "MAC/s",      "chip ms",    "sim/chip",
-                                "fw ms",   "weights", "load ms", "accesses/s"};
-    static const enum m78cli_align al[] = {M78CLI_LEFT,  M78CLI_RIGHT, M78CLI_RIGHT, M78CLI_RIGHT, M78CLI_RIGHT,
-                                           M78CLI_RIGHT, M78CLI_RIGHT, M78CLI_RIGHT, M78CLI_RIGHT, M78CLI_RIGHT};
+    static const char *hdr[] = {"network", "bridge",  "MACs",    "sim ms",     "MAC/s",     "chip ms",  "sim/chip",
+                                "fw ms",   "weights", "load ms", "accesses/s", "cpu ns/acc", "bridge ns", "run ms"};
+    enum { NCOL = sizeof hdr / sizeof hdr[0] };
+    enum m78cli_align al[NCOL];
+    al[0] = al[1] = M78CLI_LEFT;
+    for (int c = 2; c < NCOL; c++)
+      al[c] = M78CLI_RIGHT;
     struct m78cli_table t;
-    m78cli_table_init(&t, 10, hdr, al);
+    m78cli_table_init(&t, NCOL, hdr, al);
+    struct m78cli_buf ratios = {0};
     cJSON *doc = cJSON_CreateObject();
     cJSON_AddNumberToObject(doc, "runs", runs);
     cJSON_AddNumberToObject(doc, "threads", (double)o.threads);
@@ -388,55 +486,106 @@ int m78cli_cmd_bench(int argc, char **argv)
     cJSON *arr = cJSON_AddArrayToObject(doc, "networks");
     for (int i = 0; i < o.nnets; i++) {
       struct net *n = &nets[i];
-      double sim = median(n->sim_ms, runs, 1), live = median(n->live_ms, runs, 1);
-      double wms = median(n->w_ms, runs, 1), waps = median(n->w_aps, runs, 1);
-      double wbytes = median(n->w_bytes, runs, 1);
-      double chip = n->layer_cycles / n->cnn_hz * 1e3, chip_inf = n->inference_cycles / n->cnn_hz * 1e3;
-      double macps = sim > 0 ? n->macs / (sim * 1e-3) : 0;
-      int row = m78cli_table_add_row(&t, 0);
-      m78cli_table_set(&t, row, 0, n->name);
-      set_owned(&t, row, 1, fmt_si(n->macs));
-      set_owned(&t, row, 2, m78cli_xasprintf("%.3f", sim));
-      set_owned(&t, row, 3, fmt_si(macps));
-      set_owned(&t, row, 4, m78cli_xasprintf("%.3f", chip));
-      set_owned(&t, row, 5, m78cli_xasprintf("%.3f", chip > 0 ? sim / chip : 0));
-      set_owned(&t, row, 6, m78cli_xasprintf("%.1f", live));
-      set_owned(&t, row, 7, m78cli_xasprintf("%.1f KB", wbytes / 1024));
-      set_owned(&t, row, 8, m78cli_xasprintf("%.1f", wms));
-      set_owned(&t, row, 9, fmt_si(waps));
+      double waps_by[2] = {0}, run_by[2] = {0}, store_by[2] = {0}, input_by[2] = {0}, acc_by = 0;
+      for (int k = 0; k < o.nmodes; k++) {
+        struct mode_runs *mr = &n->m[k];
+        double sim = median(mr->sim_ms, runs, 1), live = median(mr->live_ms, runs, 1);
+        double wms = median(mr->w_ms, runs, 1), waps = median(mr->w_aps, runs, 1);
+        double wbytes = median(mr->w_bytes, runs, 1), wacc = median(mr->w_acc, runs, 1);
+        double store = median(mr->store_ns, runs, 1), load = median(mr->load_ns, runs, 1);
+        double run = median(mr->run_ms, runs, 1);
+        double chip = n->layer_cycles / n->cnn_hz * 1e3, chip_inf = n->inference_cycles / n->cnn_hz * 1e3;
+        double macps = sim > 0 ? n->macs / (sim * 1e-3) : 0;
+        waps_by[mr->mode] = waps;
+        acc_by = median(mr->rec_acc, runs, 1);
+        run_by[mr->mode] = run;
+        store_by[mr->mode] = store;
+        input_by[mr->mode] = median(mr->live_cpu, runs, 1) - median(mr->cpu_ms, runs, 1);
+        int row = m78cli_table_add_row(&t, 0);
+        m78cli_table_set(&t, row, 0, n->name);
+        m78cli_table_set(&t, row, 1, m78fw_bridge_name(mr->mode));
+        set_owned(&t, row, 2, fmt_si(n->macs));
+        set_owned(&t, row, 3, m78cli_xasprintf("%.3f", sim));
+        set_owned(&t, row, 4, fmt_si(macps));
+        set_owned(&t, row, 5, m78cli_xasprintf("%.3f", chip));
+        set_owned(&t, row, 6, m78cli_xasprintf("%.3f", chip > 0 ? sim / chip : 0));
+        set_owned(&t, row, 7, m78cli_xasprintf("%.1f", live));
+        set_owned(&t, row, 8, m78cli_xasprintf("%.1f KB", wbytes / 1024));
+        set_owned(&t, row, 9, m78cli_xasprintf("%.1f", wms));
+        set_owned(&t, row, 10, fmt_si(waps));
+        double caps = median(mr->w_caps, runs, 1);
+        set_owned(&t, row, 11, m78cli_xasprintf("%.0f", caps > 0 ? 1e9 / caps : 0));
+        set_owned(&t, row, 12, m78cli_xasprintf("%.0f", store));
+        set_owned(&t, row, 13, m78cli_xasprintf("%.0f", run));
 
-      cJSON *j = cJSON_CreateObject();
-      cJSON_AddStringToObject(j, "network", n->name);
-      cJSON_AddStringToObject(j, "firmware", n->fwdir);
-      cJSON_AddNumberToObject(j, "macs", n->macs);
-      cJSON_AddNumberToObject(j, "sim_ms", sim);
-      cJSON_AddNumberToObject(j, "sim_cpu_ms", median(n->cpu_ms, runs, 1));
-      cJSON_AddNumberToObject(j, "mac_per_s", macps);
-      cJSON_AddNumberToObject(j, "cnn_hz", n->cnn_hz);
-      cJSON_AddNumberToObject(j, "layer_cycles", n->layer_cycles);
-      cJSON_AddNumberToObject(j, "chip_ms", chip);
-      cJSON_AddNumberToObject(j, "sim_over_chip", chip > 0 ? sim / chip : 0);
-      cJSON_AddNumberToObject(j, "inference_cycles", n->inference_cycles);
-      cJSON_AddNumberToObject(j, "chip_inference_ms", chip_inf);
-      cJSON_AddNumberToObject(j, "fw_ms", live);
-      cJSON *w = cJSON_AddObjectToObject(j, "weights");
-      cJSON_AddNumberToObject(w, "bytes", wbytes);
-      cJSON_AddNumberToObject(w, "ms", wms);
-      cJSON_AddNumberToObject(w, "bridge_accesses", median(n->w_acc, runs, 1));
-      cJSON_AddNumberToObject(w, "accesses_per_s", waps);
-      cJSON *runs_a = cJSON_AddArrayToObject(j, "sim_ms_runs");
-      for (int r = 0; r < runs; r++)
-        cJSON_AddItemToArray(runs_a, cJSON_CreateNumber(n->sim_ms[r]));
-      cJSON *lm = cJSON_AddArrayToObject(j, "layer_ms");
-      for (int l = 0; l < n->nlayers && n->layer_ms; l++)
-        cJSON_AddItemToArray(lm, cJSON_CreateNumber(median(n->layer_ms + l, runs, n->nlayers)));
-      cJSON_AddItemToArray(arr, j);
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddStringToObject(j, "network", n->name);
+        cJSON_AddStringToObject(j, "bridge", m78fw_bridge_name(mr->mode));
+        cJSON_AddStringToObject(j, "firmware", n->fwdir);
+        cJSON_AddNumberToObject(j, "macs", n->macs);
+        cJSON_AddNumberToObject(j, "sim_ms", sim);
+        cJSON_AddNumberToObject(j, "sim_cpu_ms", median(mr->cpu_ms, runs, 1));
+        cJSON_AddNumberToObject(j, "mac_per_s", macps);
+        cJSON_AddNumberToObject(j, "cnn_hz", n->cnn_hz);
+        cJSON_AddNumberToObject(j, "layer_cycles", n->layer_cycles);
+        cJSON_AddNumberToObject(j, "chip_ms", chip);
+        cJSON_AddNumberToObject(j, "sim_over_chip", chip > 0 ? sim / chip : 0);
+        cJSON_AddNumberToObject(j, "inference_cycles", n->inference_cycles);
+        cJSON_AddNumberToObject(j, "chip_inference_ms", chip_inf);
+        cJSON_AddNumberToObject(j, "fw_ms", live);
+        cJSON_AddNumberToObject(j, "inference_accesses", median(mr->rec_acc, runs, 1));
+        cJSON_AddNumberToObject(j, "warmup_replay_ms", median(mr->warm_ms, runs, 1));
+        double lcpu = median(mr->live_cpu, runs, 1), rcpu = median(mr->cpu_ms, runs, 1);
+        cJSON_AddNumberToObject(j, "fw_cpu_ms", lcpu);
+        /* CPU the live inference spends beyond the engine's replay: the
+         * firmware side of its accesses (bridge, SoC model), plus what a
+         * first inference pays (weight layouts, first-touch pages) */
+        cJSON_AddNumberToObject(j, "fw_cpu_minus_replay_cpu_ms", lcpu - rcpu);
+        cJSON *w = cJSON_AddObjectToObject(j, "weights");
+        cJSON_AddNumberToObject(w, "bytes", wbytes);
+        cJSON_AddNumberToObject(w, "ms", wms);
+        cJSON_AddNumberToObject(w, "bridge_accesses", wacc);
+        cJSON_AddNumberToObject(w, "accesses_per_s", waps);
+        cJSON_AddNumberToObject(w, "ns_per_access", waps > 0 ? 1e9 / waps : 0);
+        cJSON_AddNumberToObject(w, "mb_per_s", wms > 0 ? wbytes / (wms * 1e3) : 0);
+        cJSON_AddNumberToObject(w, "cpu_accesses_per_s", caps);
+        cJSON_AddNumberToObject(w, "cpu_ns_per_access", caps > 0 ? 1e9 / caps : 0);
+        /* bytes per access as over the whole load */
+        cJSON_AddNumberToObject(w, "cpu_mb_per_s", wacc > 0 ? caps * (wbytes / wacc) * 1e-6 : 0);
+        cJSON *bj = cJSON_AddObjectToObject(j, "bridge_alone");
+        cJSON_AddNumberToObject(bj, "store_ns", store);
+        cJSON_AddNumberToObject(bj, "load_ns", load);
+        cJSON_AddNumberToObject(j, "run_ms", run);
+        cJSON *runs_a = cJSON_AddArrayToObject(j, "sim_ms_runs");
+        for (int r = 0; r < runs; r++)
+          cJSON_AddItemToArray(runs_a, cJSON_CreateNumber(mr->sim_ms[r]));
+        runs_a = cJSON_AddArrayToObject(j, "run_ms_runs");
+        for (int r = 0; r < runs; r++)
+          cJSON_AddItemToArray(runs_a, cJSON_CreateNumber(mr->run_ms[r]));
+        cJSON *lm = cJSON_AddArrayToObject(j, "layer_ms");
+        for (int l = 0; l < n->nlayers && mr->layer_ms; l++)
+          cJSON_AddItemToArray(lm, cJSON_CreateNumber(median(mr->layer_ms + l, runs, n->nlayers)));
+        cJSON_AddItemToArray(arr, j);
+      }
+      if (o.nmodes == 2) {
+        const int I = M78FW_BRIDGE_INST, T = M78FW_BRIDGE_TRAP;
+        m78cli_buf_printf(&ratios,
+                          "%s: inst against trap: weight load %.1fx the accesses/s, whole run %.1fx faster "
+                          "(%.0f against %.0f ms), bridge store %.0fx cheaper (%.0f against %.0f ns), "
+                          "the live inference's CPU time beyond the replay's (its %.0f CNN accesses and the first "
+                          "inference's set-up) %.1f against %.1f ms\n",
+                          n->name, ratio(waps_by[I], waps_by[T]), ratio(run_by[T], run_by[I]), run_by[I], run_by[T],
+                          ratio(store_by[T], store_by[I]), store_by[I], store_by[T], acc_by, input_by[I], input_by[T]);
+      }
     }
     printf("max78sim bench: medians of %d runs after a warm-up, %llu thread%s, %s kernel\n", runs,
            (unsigned long long)o.threads, o.threads == 1 ? "" : "s", nets[0].kernel);
     m78cli_table_print(&t, stdout);
+    if (ratios.len)
+      fwrite(ratios.data, 1, ratios.len, stdout);
     fflush(stdout);
     m78cli_table_free(&t);
+    m78cli_buf_free(&ratios);
     if (o.json) {
       char *text = cJSON_Print(doc);
       size_t len = strlen(text);
@@ -453,14 +602,13 @@ int m78cli_cmd_bench(int argc, char **argv)
   for (int i = 0; i < o.nnets; i++) {
     struct net *n = &nets[i];
     free(n->fwdir);
-    free(n->sim_ms);
-    free(n->cpu_ms);
-    free(n->live_ms);
-    free(n->w_ms);
-    free(n->w_aps);
-    free(n->w_bytes);
-    free(n->w_acc);
-    free(n->layer_ms);
+    for (int k = 0; k < 2; k++) {
+      double **cols[NCOLS_PER_MODE];
+      mode_columns(&n->m[k], cols);
+      for (size_t c = 0; c < NCOLS_PER_MODE; c++)
+        free(*cols[c]);
+      free(n->m[k].layer_ms);
+    }
   }
   free(nets);
   free(o.nets);

@@ -246,41 +246,116 @@ char *m78fw_cache_root(void)
 
 /* ---- build ---- */
 
+/* Options of every firmware compile: language, optimisation, headers. */
+static size_t common_flags(const struct m78fw_paths *p, const char *absdir, char **argv, size_t n)
+{
+  argv[n++] = m78cli_xstrdup(p->cc);
+  argv[n++] = m78cli_xstrdup("-std=gnu11");
+  argv[n++] = m78cli_xstrdup("-O2");
+  argv[n++] = m78cli_xstrdup("-w");
+  argv[n++] = m78cli_xstrdup("-fno-strict-aliasing");
+  /* the entry of load_input() is the fork point of many-input runs
+   * (firmware_shim/src/serve.h); no effect on what the firmware does */
+  argv[n++] = m78cli_xstrdup("-finstrument-functions");
+  argv[n++] = m78cli_xasprintf("-I%s", p->shim_include);
+  if (strcmp(p->shim_src, p->shim_include) != 0)
+    argv[n++] = m78cli_xasprintf("-I%s", p->shim_src);
+  argv[n++] = m78cli_xasprintf("-I%s", p->sim_include);
+  argv[n++] = m78cli_xasprintf("-I%s", absdir);
+  return n;
+}
+
+/* The shim and what it needs, after the firmware's code. */
+static size_t link_libraries(const struct m78fw_paths *p, char **argv, size_t n)
+{
+  argv[n++] = m78cli_xstrdup("-Wl,--whole-archive");
+  argv[n++] = m78cli_path_join(p->lib_dir, libraries[0]);
+  argv[n++] = m78cli_xstrdup("-Wl,--no-whole-archive");
+  for (size_t i = 1; i < NLIBS; i++)
+    argv[n++] = m78cli_path_join(p->lib_dir, libraries[i]);
+  argv[n++] = m78cli_xstrdup("-lcjson");
+  argv[n++] = m78cli_xstrdup("-lm");
+  argv[n++] = m78cli_xstrdup("-ldl");
+  argv[n++] = m78cli_xstrdup("-lpthread");
+  argv[n] = NULL;
+  return n;
+}
+
+#define ARGV_FIXED 32
+
 char **m78fw_compile_argv(const struct m78fw_paths *p, const char *absdir, char **sources, size_t nsources,
                           const char *output)
 {
-  size_t n = 0, cap = 24 + nsources;
-  char **argv = m78cli_xmalloc(cap * sizeof *argv);
-#define ARG(s) (argv[n++] = (s))
-  ARG(m78cli_xstrdup(p->cc));
-  ARG(m78cli_xstrdup("-std=gnu11"));
-  ARG(m78cli_xstrdup("-O2"));
-  ARG(m78cli_xstrdup("-w"));
-  ARG(m78cli_xstrdup("-fno-strict-aliasing"));
-  /* the entry of load_input() is the fork point of many-input runs
-   * (firmware_shim/src/serve.h); no effect on what the firmware does */
-  ARG(m78cli_xstrdup("-finstrument-functions"));
-  ARG(m78cli_xasprintf("-I%s", p->shim_include));
-  if (strcmp(p->shim_src, p->shim_include) != 0)
-    ARG(m78cli_xasprintf("-I%s", p->shim_src));
-  ARG(m78cli_xasprintf("-I%s", p->sim_include));
-  ARG(m78cli_xasprintf("-I%s", absdir));
+  char **argv = m78cli_xmalloc((ARGV_FIXED + nsources) * sizeof *argv);
+  size_t n = common_flags(p, absdir, argv, 0);
   for (size_t i = 0; i < nsources; i++)
-    ARG(m78cli_path_join(absdir, sources[i]));
-  ARG(m78cli_xstrdup("-o"));
-  ARG(m78cli_xstrdup(output));
-  ARG(m78cli_xstrdup("-Wl,--whole-archive"));
-  ARG(m78cli_path_join(p->lib_dir, libraries[0]));
-  ARG(m78cli_xstrdup("-Wl,--no-whole-archive"));
-  for (size_t i = 1; i < NLIBS; i++)
-    ARG(m78cli_path_join(p->lib_dir, libraries[i]));
-  ARG(m78cli_xstrdup("-lcjson"));
-  ARG(m78cli_xstrdup("-lm"));
-  ARG(m78cli_xstrdup("-ldl"));
-  ARG(m78cli_xstrdup("-lpthread"));
-  ARG(NULL);
-#undef ARG
+    argv[n++] = m78cli_path_join(absdir, sources[i]);
+  argv[n++] = m78cli_xstrdup("-o");
+  argv[n++] = m78cli_xstrdup(output);
+  link_libraries(p, argv, n);
   return argv;
+}
+
+/* The instrumentation (firmware_shim/src/inst.h): GCC's ThreadSanitizer
+ * calls before every load and store, volatile ones told apart, without
+ * the function entry/exit calls; compiled only (-c), so that libtsan is
+ * never linked and the shim defines the calls.  memcpy, memmove and
+ * memset stay calls, which the shim serves, instead of being expanded
+ * into stores the instrumentation does not see. */
+static const char *const inst_flags[] = {"-fsanitize=thread",
+                                         "--param=tsan-distinguish-volatile=1",
+                                         "--param=tsan-instrument-func-entry-exit=0",
+                                         "-fno-builtin-memcpy",
+                                         "-fno-builtin-memmove",
+                                         "-fno-builtin-memset",
+                                         NULL};
+
+char **m78fw_inst_compile_argv(const struct m78fw_paths *p, const char *absdir, const char *source,
+                               const char *object)
+{
+  char **argv = m78cli_xmalloc(ARGV_FIXED * sizeof *argv);
+  size_t n = common_flags(p, absdir, argv, 0);
+  for (const char *const *f = inst_flags; *f; f++)
+    argv[n++] = m78cli_xstrdup(*f);
+  argv[n++] = m78cli_xstrdup("-c");
+  argv[n++] = m78cli_path_join(absdir, source);
+  argv[n++] = m78cli_xstrdup("-o");
+  argv[n++] = m78cli_xstrdup(object);
+  argv[n] = NULL;
+  return argv;
+}
+
+char **m78fw_inst_link_argv(const struct m78fw_paths *p, char **objects, size_t nobjects, const char *output)
+{
+  char **argv = m78cli_xmalloc((ARGV_FIXED + nobjects) * sizeof *argv);
+  size_t n = 0;
+  argv[n++] = m78cli_xstrdup(p->cc);
+  for (size_t i = 0; i < nobjects; i++)
+    argv[n++] = m78cli_xstrdup(objects[i]);
+  argv[n++] = m78cli_xstrdup("-o");
+  argv[n++] = m78cli_xstrdup(output);
+  link_libraries(p, argv, n);
+  return argv;
+}
+
+int m78fw_bridge_parse(const char *name)
+{
+  if (strcmp(name, "inst") == 0)
+    return M78FW_BRIDGE_INST;
+  if (strcmp(name, "trap") == 0)
+    return M78FW_BRIDGE_TRAP;
+  return -1;
+}
+
+const char *m78fw_bridge_name(enum m78fw_bridge mode) { return mode == M78FW_BRIDGE_TRAP ? "trap" : "inst"; }
+
+int m78fw_bridge_from_env(void)
+{
+  const char *v = env_nonempty(M78FW_BRIDGE_ENV);
+  int mode = v ? m78fw_bridge_parse(v) : M78FW_BRIDGE_INST;
+  if (mode < 0)
+    m78cli_error("%s=%s: the bridge is inst or trap", M78FW_BRIDGE_ENV, v);
+  return mode;
 }
 
 void m78fw_free_argv(char **argv)
@@ -341,7 +416,8 @@ static int is_source(const char *dir, const char *name)
   return ok;
 }
 
-static int compile(char **argv, const char *label)
+/* Starts the compiler; -1 after printing an error. */
+static pid_t start_compiler(char **argv, const char *label)
 {
   int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
   /* The compiler's stdout joins its stderr: our stdout is for results. */
@@ -350,19 +426,121 @@ static int compile(char **argv, const char *label)
   int e = errno;
   if (devnull >= 0)
     close(devnull);
-  if (pid < 0) {
+  if (pid < 0)
     m78cli_error("%s: cannot run the compiler %s: %s", label, argv[0], strerror(e));
-    return -1;
-  }
+  return pid;
+}
+
+/* Waits for a compiler started by start_compiler: 0 if it succeeded. */
+static int compiler_done(pid_t pid)
+{
   int status;
-  if (m78cli_wait(pid, &status) != 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+  return m78cli_wait(pid, &status) == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+static int compile(char **argv, const char *label)
+{
+  pid_t pid = start_compiler(argv, label);
+  if (pid < 0)
+    return -1;
+  if (compiler_done(pid) != 0) {
     m78cli_error("%s: firmware does not compile", label);
     return -1;
   }
   return 0;
 }
 
+/* The object file of source NAME (cnn.c: cnn.o) in DIR. */
+static char *object_name(const char *dir, const char *name)
+{
+  size_t len = strlen(name);
+  char *base = m78cli_xasprintf("%.*s.o", (int)(len > 2 ? len - 2 : len), name);
+  if (!dir)
+    return base;
+  char *path = m78cli_path_join(dir, base);
+  free(base);
+  return path;
+}
+
+/* The inst mechanism's build into EXE: every source compiled in parallel
+ * into a private folder beside it, then linked.  Object names without a
+ * folder give the commands that go into the key. */
+static int build_inst(const struct m78fw_paths *p, const char *absdir, char **sources, size_t nsources,
+                      const char *objdir, const char *exe, const char *label)
+{
+  char **objects = m78cli_xmalloc((nsources + 1) * sizeof *objects);
+  pid_t *pids = m78cli_xmalloc((nsources + 1) * sizeof *pids);
+  int rc = 0;
+  size_t started = 0;
+  for (size_t i = 0; i < nsources; i++) {
+    objects[i] = object_name(objdir, sources[i]);
+    char **argv = m78fw_inst_compile_argv(p, absdir, sources[i], objects[i]);
+    pids[i] = start_compiler(argv, label);
+    m78fw_free_argv(argv);
+    if (pids[i] < 0) {
+      rc = -1;
+      free(objects[i]);
+      break;
+    }
+    started++;
+  }
+  for (size_t i = 0; i < started; i++)
+    if (compiler_done(pids[i]) != 0)
+      rc = -1;
+  if (rc == 0 && started == nsources) {
+    char **argv = m78fw_inst_link_argv(p, objects, nsources, exe);
+    rc = compile(argv, label);
+    m78fw_free_argv(argv);
+  } else if (rc != 0) {
+    m78cli_error("%s: firmware does not compile", label);
+  }
+  for (size_t i = 0; i < started; i++)
+    free(objects[i]);
+  free(objects);
+  free(pids);
+  return rc;
+}
+
+/* Adds the commands of MODE's build to the key. */
+static uint64_t hash_commands(const struct m78fw_paths *p, const char *absdir, char **sources, size_t nsources,
+                              enum m78fw_bridge mode, uint64_t h)
+{
+  h = m78cli_fnv1a_str(h, m78fw_bridge_name(mode));
+  if (mode == M78FW_BRIDGE_TRAP) {
+    /* The command names the final file, not the temporary one, so that
+     * the key does not depend on our pid. */
+    char **argv = m78fw_compile_argv(p, absdir, sources, nsources, "fw");
+    for (char **a = argv; *a; a++)
+      h = m78cli_fnv1a_str(h, *a);
+    m78fw_free_argv(argv);
+    return h;
+  }
+  char **objects = m78cli_xmalloc((nsources + 1) * sizeof *objects);
+  for (size_t i = 0; i < nsources; i++) {
+    objects[i] = object_name(NULL, sources[i]);
+    char **argv = m78fw_inst_compile_argv(p, absdir, sources[i], objects[i]);
+    for (char **a = argv; *a; a++)
+      h = m78cli_fnv1a_str(h, *a);
+    m78fw_free_argv(argv);
+  }
+  char **argv = m78fw_inst_link_argv(p, objects, nsources, "fw");
+  for (char **a = argv; *a; a++)
+    h = m78cli_fnv1a_str(h, *a);
+  m78fw_free_argv(argv);
+  for (size_t i = 0; i < nsources; i++)
+    free(objects[i]);
+  free(objects);
+  return h;
+}
+
 char *m78fw_build(const struct m78fw_paths *p, const char *dir, const char *label, int rebuild)
+{
+  int mode = m78fw_bridge_from_env();
+  return mode < 0 ? NULL : m78fw_build_bridge(p, dir, label, rebuild, (enum m78fw_bridge)mode);
+}
+
+char *m78fw_build_bridge(const struct m78fw_paths *p, const char *dir, const char *label, int rebuild,
+                         enum m78fw_bridge mode)
 {
   char *absdir = realpath(dir, NULL);
   if (!absdir) {
@@ -389,17 +567,13 @@ char *m78fw_build(const struct m78fw_paths *p, const char *dir, const char *labe
       sources[nsources++] = names[i];
   }
 
-  char *exe = NULL, *key_dir = NULL, *tmp = NULL;
+  char *exe = NULL, *key_dir = NULL, *tmp = NULL, *objdir = NULL;
   char **argv = NULL;
   char *root = m78fw_cache_root();
   uint64_t h = M78CLI_FNV_INIT;
   if (hash_inputs(p, absdir, label, files, nfiles, &h) != 0)
     goto out;
-  /* The command names the final file, not the temporary one, so that
-   * the key does not depend on our pid. */
-  argv = m78fw_compile_argv(p, absdir, sources, nsources, "fw");
-  for (char **a = argv; *a; a++)
-    h = m78cli_fnv1a_str(h, *a);
+  h = hash_commands(p, absdir, sources, nsources, mode, h);
   key_dir = m78cli_xasprintf("%s/%016llx", root, (unsigned long long)h);
   exe = m78cli_path_join(key_dir, "fw");
   if (!rebuild && access(exe, X_OK) == 0)
@@ -410,15 +584,22 @@ char *m78fw_build(const struct m78fw_paths *p, const char *dir, const char *labe
     goto fail;
   }
   tmp = m78cli_xasprintf("%s/fw.tmp.%ld", key_dir, (long)getpid());
-  for (char **a = argv; *a; a++) {
-    if (strcmp(*a, "-o") == 0) {
-      free(a[1]);
-      a[1] = m78cli_xstrdup(tmp);
-      break;
+  fprintf(stderr, "building %s ...\n", label);
+  int built;
+  if (mode == M78FW_BRIDGE_TRAP) {
+    argv = m78fw_compile_argv(p, absdir, sources, nsources, tmp);
+    built = compile(argv, label);
+  } else {
+    objdir = m78cli_xasprintf("%s/obj.tmp.%ld", key_dir, (long)getpid());
+    if (m78cli_mkdir_p(objdir) != 0) {
+      m78cli_error("%s: cannot create a folder: %s", objdir, strerror(errno));
+      built = -1;
+    } else {
+      built = build_inst(p, absdir, sources, nsources, objdir, tmp, label);
+      m78cli_remove_tree(objdir);
     }
   }
-  fprintf(stderr, "building %s ...\n", label);
-  if (compile(argv, label) != 0) {
+  if (built != 0) {
     unlink(tmp);
     goto fail;
   }
@@ -436,6 +617,7 @@ fail:
 out:
   m78fw_free_argv(argv);
   free(tmp);
+  free(objdir);
   free(key_dir);
   free(root);
   free(files);

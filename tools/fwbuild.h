@@ -4,8 +4,9 @@
  *
  * Executables are cached under <cache>/<key>/fw, key being a 64-bit
  * FNV-1a hash of everything that goes into them: the name and contents
- * of every *.c and *.h of the folder, the compile command, and the size
- * and mtime of the three libraries.  The compiler writes a temporary
+ * of every *.c and *.h of the folder, the bridge mechanism and its
+ * compile and link commands, and the size and mtime of the three
+ * libraries.  The compiler writes a temporary
  * file that is renamed only on success, so an entry is complete or
  * absent, and concurrent builds of the same firmware are harmless.
  *
@@ -68,15 +69,42 @@ char *m78fw_corpus_dir(void);
  * $HOME/.cache/max78sim or /tmp/max78sim-cache-<uid>. */
 char *m78fw_cache_root(void);
 
+/* How the firmware's accesses to the MAX78000 windows reach the
+ * simulator (README, "Running unmodified firmware"):
+ *  INST  the vendor sources are compiled with the compiler's access
+ *        instrumentation, served by firmware_shim/src/inst.c (default);
+ *  TRAP  plain compile; every access faults and the fault bridge
+ *        (firmware_shim/src/bridge_x86_64.c) decodes it.
+ * Both give the same bytes in every trace, report and dump; each has its
+ * own cached executable.  The environment variable below picks one for
+ * every command that builds host firmware (run --bridge sets it). */
+enum m78fw_bridge { M78FW_BRIDGE_INST, M78FW_BRIDGE_TRAP };
+#define M78FW_BRIDGE_ENV "M78SIM_BRIDGE"
+/* The mechanism a name stands for ("inst", "trap"), or -1. */
+int m78fw_bridge_parse(const char *name);
+const char *m78fw_bridge_name(enum m78fw_bridge mode);
+/* The mechanism $M78SIM_BRIDGE asks for (INST when unset or empty), or
+ * -1 after printing an error. */
+int m78fw_bridge_from_env(void);
+
 /* Returns the path of the (cached or freshly built) executable, or NULL
  * after printing an error.  LABEL names the firmware in messages.  Every
- * *.c of DIR is compiled; *.c, *.h and *.inc files go into the key. */
+ * *.c of DIR is compiled; *.c, *.h and *.inc files go into the key.
+ * m78fw_build uses the mechanism of $M78SIM_BRIDGE. */
 char *m78fw_build(const struct m78fw_paths *p, const char *dir, const char *label, int rebuild);
+char *m78fw_build_bridge(const struct m78fw_paths *p, const char *dir, const char *label, int rebuild,
+                         enum m78fw_bridge mode);
 
-/* The compile command for the sources (names inside ABSDIR); OUTPUT is
- * the file the compiler writes.  Returns a NULL-terminated argv. */
+/* The trap mechanism's command: compiles and links the sources (names
+ * inside ABSDIR) in one step; OUTPUT is the file the compiler writes.
+ * Returns a NULL-terminated argv. */
 char **m78fw_compile_argv(const struct m78fw_paths *p, const char *absdir, char **sources, size_t nsources,
                           const char *output);
+/* The inst mechanism's commands: one source to an object (instrumented),
+ * and the objects linked with the shim (not instrumented). */
+char **m78fw_inst_compile_argv(const struct m78fw_paths *p, const char *absdir, const char *source,
+                               const char *object);
+char **m78fw_inst_link_argv(const struct m78fw_paths *p, char **objects, size_t nobjects, const char *output);
 void m78fw_free_argv(char **argv);
 
 struct m78fw_run_opts {

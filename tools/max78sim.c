@@ -122,6 +122,7 @@ struct run_opts {
   const char *dir;
   const char *elf;   /* --elf FILE: run this Cortex-M4 ELF on max78sim-arm */
   int arch_arm;      /* --arch arm: build DIR for the Cortex-M4, then as --elf */
+  const char *bridge; /* --bridge inst|trap, or NULL: $M78SIM_BRIDGE */
   const char *json;
   const char *dump;
   const char *timeline;
@@ -156,6 +157,12 @@ static void run_help(FILE *out)
           "options:\n"
           "  --elf FILE            run the Arm ELF FILE instead of building DIR for the host\n"
           "  --arch host|arm       build DIR for the host (default) or for the Cortex-M4\n"
+          "  --bridge inst|trap    how the host firmware's accesses to the MAX78000 reach\n"
+          "                        the simulator: inst (default) compiles the vendor\n"
+          "                        sources with access instrumentation, trap lets every\n"
+          "                        access fault and decodes it (slower: one signal per\n"
+          "                        access); the results are the same bytes. Overrides\n"
+          "                        $M78SIM_BRIDGE\n"
           "  --json FILE           write the run report (JSON, docs/report-schema.md)\n"
           "  --dump-layers OUTDIR  write each layer's output as OUTDIR/Lnn.i8 or Lnn.i32\n"
           "                        and OUTDIR/layers.json (OUTDIR is created if missing)\n"
@@ -208,7 +215,8 @@ static void run_help(FILE *out)
           "hangs or crashes, no valid report, the viewer failed).\n"
           "\n"
           "Environment: M78SIM_CACHE (folder of cached firmware builds), M78SIM_CC\n"
-          "(compiler), M78SIM_HANG_MS and M78SIM_KERNEL (avx512-vnni, avx2, sse2 or generic:\n"
+          "(compiler), M78SIM_BRIDGE (inst or trap, as --bridge; also for compare and\n"
+          "capture), M78SIM_HANG_MS and M78SIM_KERNEL (avx512-vnni, avx2, sse2 or generic:\n"
           "the engine's kernels, all giving the same results) are passed on to the\n"
           "firmware.\n",
           (unsigned long long)DEFAULT_MAX_CYCLES, DEFAULT_TIMEOUT_S, M78_MAX_FAULTS);
@@ -295,6 +303,13 @@ static int parse_run(int argc, char **argv, struct run_opts *o, int view_cmd)
         m78cli_error("%s: --arch: host or arm, not %s", cmd, v);
         return -1;
       }
+    } else if (m78cli_is_option(a, "--bridge")) {
+      if (!(o->bridge = m78cli_option_value(o->cmd, argc, argv, &i, "--bridge")))
+        return -1;
+      if (m78fw_bridge_parse(o->bridge) < 0) {
+        m78cli_error("%s: --bridge: inst or trap, not %s", cmd, o->bridge);
+        return -1;
+      }
     } else if (m78cli_is_option(a, "--json")) {
       if (!(o->json = m78cli_option_value(o->cmd, argc, argv, &i, "--json")))
         return -1;
@@ -351,6 +366,10 @@ static int parse_run(int argc, char **argv, struct run_opts *o, int view_cmd)
     }
     if (o->help)
       return 0;
+  }
+  if (o->bridge && (o->elf || o->arch_arm)) {
+    m78cli_error("%s: --bridge is for host firmware, not with --elf or --arch arm", cmd);
+    return -1;
   }
   if (o->elf && (o->dir || o->arch_arm)) {
     m78cli_error("%s: --elf runs an ELF: give no DIR and no --arch", cmd);
@@ -771,6 +790,8 @@ static int run_main(int argc, char **argv, int view_cmd)
       goto out;
     if (o.input && m78cli_input_pack(o.cmd, o.input, &o.in, fwdir, &packed, &packed_len, &input_is_sample) != 0)
       goto out;
+    if (o.bridge)
+      setenv(M78FW_BRIDGE_ENV, o.bridge, 1);
     if (!o.arch_arm && !(exe = m78fw_build(&paths, fwdir, o.dir, o.rebuild)))
       goto out;
   }

@@ -16,6 +16,10 @@ int m78bench_active(void);
  * live simulator. */
 void m78bench_access(const struct m78_access *a);
 void m78bench_event(enum m78_event ev);
+/* How the report's "bridge" object is measured: the mechanism's name and
+ * the host time of one 32-bit store and one load through it with bus
+ * callbacks that do nothing (runtime_host.c; none on Arm). */
+void m78bench_set_bridge_probe(void (*probe)(const char **mechanism, double *store_ns, double *load_ns));
 /* Replays and adds the "bench" object to the report (no-op when off). */
 void m78bench_report(cJSON *doc);
 

@@ -22,6 +22,9 @@
  * with the callbacks (the compiler would assume an access to a literal
  * address cannot change the simulator's memory).
  *
+ * Firmware built with the instrumented bridge (inst.h, the default) uses
+ * the same windows in shadow mode: ordinary memory, no faults.
+ *
  * One bridge per process: a signal handler has no instance to be handed,
  * so the installed state is the module's only global.
  */
@@ -60,8 +63,33 @@ struct m78_bridge_ops {
  * message in err (e.g. a range already mapped). */
 int m78_bridge_install(const struct m78_bridge_range *ranges, int n, const struct m78_bridge_ops *ops,
                        char *err, size_t errlen);
+/* Shadow mode, for firmware built with the instrumented bridge (inst.h):
+ * the windows are reserved at the same addresses as ordinary read-write
+ * memory, where the instrumented firmware's own loads and stores land
+ * after inst.c has served them on the bus.  No access faults; the
+ * SIGSEGV handler only reports the firmware's crashes (through crash),
+ * and the memory functions below still serve copies that touch a window.
+ * Same arguments and result as m78_bridge_install. */
+int m78_bridge_install_shadow(const struct m78_bridge_range *ranges, int n, const struct m78_bridge_ops *ops,
+                              char *err, size_t errlen);
 /* Restores the previous handlers and releases the windows. */
 void m78_bridge_uninstall(void);
+
+/* For shadow mode (inst.c) and the benchmark.  One bus access of 1, 2 or
+ * 4 bytes, naturally aligned, inside a window, through the callbacks and
+ * counted in the statistics like the decoder's: */
+uint32_t m78_bridge_bus_read(uint32_t addr, unsigned width);
+void m78_bridge_bus_write(uint32_t addr, unsigned width, uint32_t value);
+/* 1: [a, a+len) inside one installed window, 0: outside all, -1: it
+ * straddles an edge. */
+int m78_bridge_window(uintptr_t a, size_t len);
+/* Replaces the callbacks (old, if not NULL, receives the previous ones);
+ * the benchmark times the bridge with callbacks that do nothing. */
+void m78_bridge_set_ops(const struct m78_bridge_ops *ops, struct m78_bridge_ops *old);
+/* Called at the start of every memcpy, memmove and memset that touches a
+ * window, before its first bus access (NULL: none): inst.c sends its
+ * pending store. */
+void m78_bridge_set_mem_hook(void (*hook)(void));
 
 struct m78_bridge_stats {
   uint64_t decoded;        /* faults handled by the decoder (string ops included) */

@@ -1,7 +1,9 @@
 /*
  * The fault bridge on x86-64 Linux.
  *
- * The windows are anonymous PROT_NONE mappings at the MAX78000 addresses.
+ * The windows are anonymous PROT_NONE mappings at the MAX78000 addresses
+ * (read-write in shadow mode, where the instrumented firmware of inst.c
+ * never faults there and the handler only reports crashes).
  * A firmware access to them raises SIGSEGV; the handler (on its own 1 MiB
  * alternate stack) decodes the instruction at RIP, checks that the
  * effective address it computes covers si_addr, performs the accesses
@@ -72,6 +74,7 @@ enum { EMU_OK, EMU_UNKNOWN, EMU_CRASH };
 
 struct bridge {
   int installed;
+  int shadow; /* windows are read-write memory (m78_bridge_install_shadow) */
   struct m78_bridge_range ranges[MAX_RANGES];
   int n_ranges;
   struct m78_bridge_ops ops;
@@ -96,6 +99,8 @@ struct bridge {
 
   /* standard-format XSAVE offsets and sizes from CPUID leaf 0xD */
   uint32_t xoff[XC_COUNT], xsize[XC_COUNT];
+
+  void (*mem_hook)(void); /* before a memory function's first bus access */
 };
 
 /* In .data, before the firmware's .bss: firmware that overruns a static
@@ -136,6 +141,12 @@ static void bus_wr(uint64_t a, unsigned w, uint32_t v)
     v &= (1u << (8 * w)) - 1;
   (void)br.ops.write(br.ops.ctx, (uint32_t)a, w, v);
 }
+
+uint32_t m78_bridge_bus_read(uint32_t addr, unsigned width) { return bus_rd(addr, width); }
+
+void m78_bridge_bus_write(uint32_t addr, unsigned width, uint32_t value) { bus_wr(addr, width, value); }
+
+int m78_bridge_window(uintptr_t a, size_t len) { return win_kind(a, len); }
 
 /* Ordinary memory touched for the guest (the RAM side of a string op, the
  * part of a wide access outside the windows).  The barriers keep the access
@@ -1326,7 +1337,7 @@ static void on_segv(int sig, siginfo_t *si, void *ctx)
   (void)sig;
   if (br.direct) {
     crash(fa, br.emul_rip, "guest operand outside the windows is not accessible");
-  } else if (si->si_code <= 0 || win_kind(fa, 1) != 1) {
+  } else if (br.shadow || si->si_code <= 0 || win_kind(fa, 1) != 1) {
     crash(fa, rip, "access outside the bridge windows");
   } else if (br.step_active) {
     /* the stepped instruction reaches another window page */
@@ -1391,8 +1402,8 @@ static void unmap_windows(int n)
     munmap((void *)(uintptr_t)br.ranges[i].base, br.ranges[i].end - br.ranges[i].base);
 }
 
-int m78_bridge_install(const struct m78_bridge_range *ranges, int n, const struct m78_bridge_ops *ops,
-                       char *err, size_t errlen)
+static int install(const struct m78_bridge_range *ranges, int n, const struct m78_bridge_ops *ops, int shadow,
+                   char *err, size_t errlen)
 {
   struct sigaction sa;
   stack_t ss;
@@ -1423,6 +1434,7 @@ int m78_bridge_install(const struct m78_bridge_range *ranges, int n, const struc
   }
   memset(&br, 0, sizeof br);
   br.ops = *ops;
+  br.shadow = shadow;
   load_xsave_layout();
 #ifdef M78_BRIDGE_INTERPOSE_MEM
   resolve_mem(); /* not from inside a signal handler later */
@@ -1430,8 +1442,8 @@ int m78_bridge_install(const struct m78_bridge_range *ranges, int n, const struc
   for (int i = 0; i < n; i++) {
     void *want = (void *)(uintptr_t)ranges[i].base;
     size_t len = ranges[i].end - ranges[i].base;
-    void *got = mmap(want, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE,
-                     -1, 0);
+    void *got = mmap(want, len, shadow ? PROT_READ | PROT_WRITE : PROT_NONE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
     if (got != want) {
       int e = errno;
       if (got != MAP_FAILED)
@@ -1478,6 +1490,27 @@ fail:
   memset(&br, 0, sizeof br);
   return -1;
 }
+
+int m78_bridge_install(const struct m78_bridge_range *ranges, int n, const struct m78_bridge_ops *ops,
+                       char *err, size_t errlen)
+{
+  return install(ranges, n, ops, 0, err, errlen);
+}
+
+int m78_bridge_install_shadow(const struct m78_bridge_range *ranges, int n, const struct m78_bridge_ops *ops,
+                              char *err, size_t errlen)
+{
+  return install(ranges, n, ops, 1, err, errlen);
+}
+
+void m78_bridge_set_ops(const struct m78_bridge_ops *ops, struct m78_bridge_ops *old)
+{
+  if (old)
+    *old = br.ops;
+  br.ops = *ops;
+}
+
+void m78_bridge_set_mem_hook(void (*hook)(void)) { br.mem_hook = hook; }
 
 void m78_bridge_uninstall(void)
 {
@@ -1545,10 +1578,17 @@ static int touches_window(uintptr_t a, size_t n)
   return n != 0 && br.n_ranges && win_kind(a, n) != 0;
 }
 
+static void before_bus(void)
+{
+  if (br.mem_hook)
+    br.mem_hook();
+}
+
 void *memcpy(void *restrict d, const void *restrict s, size_t n)
 {
   if (touches_window((uintptr_t)d, n) || touches_window((uintptr_t)s, n)) {
     br.emul_rip = (uintptr_t)__builtin_return_address(0);
+    before_bus();
     xfer_copy((uintptr_t)d, (uintptr_t)s, n, 0);
     return d;
   }
@@ -1566,6 +1606,7 @@ void *memmove(void *d, const void *s, size_t n)
   uintptr_t da = (uintptr_t)d, sa = (uintptr_t)s;
   if (touches_window(da, n) || touches_window(sa, n)) {
     br.emul_rip = (uintptr_t)__builtin_return_address(0);
+    before_bus();
     xfer_copy(da, sa, n, da > sa && da - sa < n);
     return d;
   }
@@ -1583,6 +1624,7 @@ void *memset(void *d, int c, size_t n)
   if (touches_window((uintptr_t)d, n)) {
     uint8_t pat[1] = { (uint8_t)c };
     br.emul_rip = (uintptr_t)__builtin_return_address(0);
+    before_bus();
     xfer_fill((uintptr_t)d, n, pat, 1);
     return d;
   }

@@ -156,6 +156,7 @@ const struct m78msdk_stats *m78msdk_get_stats(void)
 
 static void enter(enum cost_id id)
 {
+  m78soc_flush(); /* the firmware's last store first (inst.h) */
   shim.stats.calls++;
   m78soc_cpu_cycles(cost_cycles[id]);
 }

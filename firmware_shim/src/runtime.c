@@ -364,6 +364,7 @@ void m78soc_finish(enum m78soc_stop why, const char *detail, int exit_code)
       pause();
   }
   rt.finisher = pthread_self();
+  m78soc_flush(); /* a store the firmware made before it stopped */
   pthread_mutex_lock(&rt.lock);
   if (!rt.finished) {
     rt.finished = 1;
@@ -399,6 +400,7 @@ static unsigned long long env_ull(const char *name, unsigned long long def)
 void m78rt_at_exit(void)
 {
   /* main returned: let the CNN finish anything it owes, then report */
+  m78soc_flush();
   pthread_mutex_lock(&rt.lock);
   if (!rt.finished) {
     rt.finished = 1;

@@ -1,8 +1,9 @@
 /*
  * The host firmware process's own start-up (runtime.h has the shared
  * part): the constructor that brings the SoC up before the vendor's main,
- * the fault bridge from the firmware's accesses at MAX78000 addresses to
- * the SoC model, and the hang detector.
+ * the bridge from the firmware's accesses at MAX78000 addresses to the
+ * SoC model (inst.h for instrumented firmware, the fault bridge for the
+ * rest), and the hang detector.
  *
  * Hang detection: a firmware that spins in plain C code (the vendor's
  * fail() ends in `while (1);`) never touches the hardware again, so a
@@ -16,7 +17,9 @@
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
+#include "bench.h"
 #include "bridge.h"
+#include "inst.h"
 #include "runtime.h"
 #include "soc.h"
 #include "serve.h"
@@ -103,6 +106,65 @@ void m78rt_host_restart_watchdog(void)
     pthread_detach(th);
 }
 
+/* The bridge alone for max78sim bench: PROBE_N 32-bit stores and loads at
+ * a CNN register with callbacks that do nothing, made as the firmware
+ * makes them (a faulting instruction, or an instrumented access). */
+#define PROBE_N 20000
+#define PROBE_ADDR 0x50100000u /* the first quadrant's CTRL register */
+
+static int null_read(void *ctx, uint32_t addr, unsigned width, uint32_t *value)
+{
+  (void)ctx;
+  (void)addr;
+  (void)width;
+  *value = 0;
+  return 0;
+}
+
+static int null_write(void *ctx, uint32_t addr, unsigned width, uint32_t value)
+{
+  (void)ctx;
+  (void)addr;
+  (void)width;
+  (void)value;
+  return 0;
+}
+
+static double now_ns(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static void probe_bridge(const char **mechanism, double *store_ns, double *load_ns)
+{
+  volatile uint32_t *reg = (volatile uint32_t *)(uintptr_t)PROBE_ADDR;
+  int inst = m78inst_instrumented();
+  struct m78_bridge_ops saved, null_ops = {null_read, null_write, NULL, bridge_crash, NULL};
+  m78soc_flush();
+  m78soc.in_shim++;
+  m78_bridge_set_ops(&null_ops, &saved);
+  double t0 = now_ns();
+  if (inst)
+    m78inst_probe(reg, PROBE_N, 1);
+  else
+    for (unsigned i = 0; i < PROBE_N; i++)
+      *reg = i;
+  double t1 = now_ns();
+  if (inst)
+    m78inst_probe(reg, PROBE_N, 0);
+  else
+    for (unsigned i = 0; i < PROBE_N; i++)
+      (void)*reg;
+  double t2 = now_ns();
+  m78_bridge_set_ops(&saved, NULL);
+  m78soc.in_shim--;
+  *mechanism = inst ? "inst" : "trap";
+  *store_ns = (t1 - t0) / PROBE_N;
+  *load_ns = (t2 - t1) / PROBE_N;
+}
+
 __attribute__((constructor)) static void m78_runtime_start(void)
 {
   char err[256];
@@ -122,10 +184,19 @@ __attribute__((constructor)) static void m78_runtime_start(void)
       {M78_CNN_BASE, M78_CNN_END},
   };
   static const struct m78_bridge_ops ops = {bridge_read, bridge_write, bridge_peek, bridge_crash, NULL};
-  if (m78_bridge_install(ranges, 2, &ops, err, sizeof err) != 0) {
+  /* instrumented firmware (its constructors called __tsan_init before
+   * this one) is served by inst.c over ordinary memory, the rest by
+   * faults */
+  int inst = m78inst_instrumented();
+  if ((inst ? m78_bridge_install_shadow : m78_bridge_install)(ranges, 2, &ops, err, sizeof err) != 0) {
     fprintf(stderr, "max78sim: cannot map the MAX78000 address space: %s\n", err);
     _exit(6);
   }
+  if (inst) {
+    m78inst_enable(ranges, 2);
+    m78soc.flush = m78inst_flush;
+  }
+  m78bench_set_bridge_probe(probe_bridge);
   atexit(m78rt_at_exit);
   pthread_t th;
   if (pthread_create(&th, NULL, watchdog, NULL) == 0)

@@ -169,20 +169,40 @@ static void check_budget(void)
  * clocks the CNN (docs/energy-model.md). */
 static void integrate_power(uint64_t ticks)
 {
+  /* The leakage depends on a few register fields only; computed again
+   * when they change (twice per bus access otherwise: the CPU's and the
+   * CNN's part of the access). */
   struct m78_energy_ctl ctl;
   m78_sim_energy_ctl(m78soc.sim, &ctl);
-  double mw = m78_energy_static_mw(&ctl, m78_sim_busy(m78soc.sim));
-  if (m78soc.cpu_sleeping)
-    mw += m78_energy_consts.cpu_sleep_delta_mw;
+  int busy = m78_sim_busy(m78soc.sim);
   const char *src;
   m78soc_cnn_clock(&src, NULL);
-  if (src[0] == 'I' && !((m78soc.gcr[M78SOC_GCR_PCLKDIS0] >> M78SOC_PCLKDIS0_CNN_BIT) & 1))
-    mw += m78_energy_consts.iso_clock_mw;
-  m78soc.mon_pj += mw * 1e9 * (double)ticks / (double)M78SOC_TICK_HZ;
+  int iso = src[0] == 'I' && !((m78soc.gcr[M78SOC_GCR_PCLKDIS0] >> M78SOC_PCLKDIS0_CNN_BIT) & 1);
+  if (!m78soc.leak.valid || busy != m78soc.leak.busy || iso != m78soc.leak.iso ||
+      ctl.powered_quads != m78soc.leak.ctl.powered_quads ||
+      memcmp(ctl.sram_ctrl, m78soc.leak.ctl.sram_ctrl, sizeof ctl.sram_ctrl) != 0) {
+    m78soc.leak.valid = 1;
+    m78soc.leak.busy = busy;
+    m78soc.leak.iso = iso;
+    m78soc.leak.ctl = ctl;
+    double mw = m78_energy_static_mw(&ctl, busy);
+    double asleep = mw + m78_energy_consts.cpu_sleep_delta_mw;
+    /* the first product of the sum below, awake and asleep, with the ISO's
+     * power while it clocks the CNN: the same operations in the same order
+     * as computing it each time */
+    if (iso) {
+      mw += m78_energy_consts.iso_clock_mw;
+      asleep += m78_energy_consts.iso_clock_mw;
+    }
+    m78soc.leak.pw[0] = mw * 1e9;
+    m78soc.leak.pw[1] = asleep * 1e9;
+  }
+  m78soc.mon_pj += m78soc.leak.pw[m78soc.cpu_sleeping != 0] * (double)ticks / (double)M78SOC_TICK_HZ;
 }
 
 static void advance_ticks(uint64_t ticks, int counts_for_budget)
 {
+  m78soc_flush();
   uint64_t before = m78soc_cnn_now();
   integrate_power(ticks);
   m78soc.tick += ticks;
@@ -197,6 +217,7 @@ void m78soc_delay_us(uint64_t us) { advance_ticks(us * (M78SOC_TICK_HZ / 1000000
 
 static void sync_cnn(void)
 {
+  m78soc_flush();
   /* the catch-up can take host seconds: tell the hang detector */
   m78soc.in_shim++;
   m78_sim_run_until(m78soc.sim, m78soc_cnn_now());
@@ -208,6 +229,7 @@ static void sync_cnn(void)
 
 void m78soc_phase_close(void)
 {
+  m78soc_flush();
   int p = m78soc.phase;
   if (p < 0)
     return;
@@ -220,18 +242,18 @@ void m78soc_phase_close(void)
   m78soc.phase = -1;
 }
 
-/* What a CNN-window access is part of: the phase, or -1 (ISR). */
-static int classify(uint32_t addr, int write)
+/* What a CNN-window access is part of: the phase, or -1 (ISR).  ai is
+ * the decoded address, NULL if it does not decode. */
+static int classify(const struct m78_addr_info *ai, int write)
 {
-  struct m78_addr_info ai;
-  if (m78soc.in_isr || m78_addr_decode(addr, &ai) != 0)
+  if (m78soc.in_isr || !ai)
     return -1;
-  switch (ai.region->kind) {
+  switch (ai->region->kind) {
   case M78_REG_MRAM: return write ? M78_TL_WEIGHTS : M78_TL_CONFIGURE;
   case M78_REG_BIAS: return write ? M78_TL_BIAS : M78_TL_CONFIGURE;
   case M78_REG_SRAM: return write ? M78_TL_INPUT : M78_TL_UNLOAD;
-  case M78_REG_FIFO: return ai.index == 0 ? M78_TL_CONFIGURE : M78_TL_INPUT;
-  case M78_REG_QREGS: return ai.greg == M78_GREG_MLAT ? M78_TL_UNLOAD : M78_TL_CONFIGURE;
+  case M78_REG_FIFO: return ai->index == 0 ? M78_TL_CONFIGURE : M78_TL_INPUT;
+  case M78_REG_QREGS: return ai->greg == M78_GREG_MLAT ? M78_TL_UNLOAD : M78_TL_CONFIGURE;
   default: return M78_TL_CONFIGURE;
   }
 }
@@ -328,6 +350,7 @@ void m78soc_cnn_event(enum m78_event ev, int layer, uint64_t cycle)
 
 void m78soc_isr_enter(int woke)
 {
+  m78soc_flush();
   m78soc_phase_close();
   m78soc.isr_t0 = m78soc.tick;
   m78soc.isr_calls++;
@@ -341,6 +364,7 @@ void m78soc_isr_enter(int woke)
 
 void m78soc_isr_exit(void)
 {
+  m78soc_flush();
   if (!m78soc.cpu_emulated)
     m78soc_cpu_cycles(COST_IRQ_EXIT_CPU);
   m78soc.in_isr = 0;
@@ -367,12 +391,14 @@ static void take_interrupt(int woke)
 
 void m78soc_poll_interrupt(void)
 {
+  m78soc_flush();
   sync_cnn();
   take_interrupt(0);
 }
 
 void m78soc_wait_for_interrupt(void)
 {
+  m78soc_flush();
   sync_cnn();
   m78soc_phase_close();
   if (m78_sim_irq(m78soc.sim) && m78soc.cnn_isr && !m78soc.in_isr) {
@@ -525,27 +551,46 @@ static int periph_access(uint32_t addr, unsigned width, uint32_t *value, int wri
   return 0;
 }
 
-static void access_energy(uint32_t addr, int write)
+/* The energy of an access depends on its region, quadrant, FIFO index
+ * class and that quadrant's SRAM register: the last value for reads and
+ * for writes is kept (FIFO loops alternate a status read and a push). */
+static void access_energy(const struct m78_addr_info *ai, int write)
 {
   struct m78_energy_ctl ctl;
   m78_sim_energy_ctl(m78soc.sim, &ctl);
-  if (ctl.powered_quads)
-    m78soc.mon_pj += m78_energy_access_pj(addr, write, &ctl);
+  if (!ctl.powered_quads)
+    return;
+  if (!ai) {
+    m78soc.mon_pj += m78_energy_access_pj_decoded(NULL, write, &ctl);
+    return;
+  }
+  int g = ai->quad < 0 ? 0 : ai->quad;
+  struct m78soc_access_pj *c = &m78soc.access_pj[write != 0];
+  int hi = ai->region->kind == M78_REG_FIFO && ai->index >= 2;
+  if (!c->valid || c->region != ai->region || c->quad != ai->quad || c->hi != hi || c->sram != ctl.sram_ctrl[g]) {
+    *c = (struct m78soc_access_pj){1, ai->region, ai->quad, hi, ctl.sram_ctrl[g],
+                                   m78_energy_access_pj_decoded(ai, write, &ctl)};
+  }
+  m78soc.mon_pj += c->pj;
 }
 
 int m78soc_read(uint32_t addr, unsigned width, uint32_t *value)
 {
+  m78soc_flush();
   m78soc.activity++;
   *value = 0;
   if (addr >= M78_CNN_BASE && addr < M78_CNN_END) {
     m78soc.apb_reads++;
-    phase_enter(classify(addr, 0));
+    /* one decode for the phase and the energy */
+    struct m78_addr_info info;
+    const struct m78_addr_info *ai = m78_addr_decode(addr, &info) == 0 ? &info : NULL;
+    phase_enter(classify(ai, 0));
     m78soc_cpu_cycles(m78soc.cpu_emulated ? COST_CNN_WAIT_ARM : COST_CNN_CPU);
     advance_ticks(COST_CNN_CLK * m78soc.cnn_ticks_per_cycle, 1);
     sync_cnn();
     m78soc.last_poll_addr = addr;
     int st = m78_bus_read(m78soc.sim, addr, width, value);
-    access_energy(addr, 0);
+    access_energy(ai, 0);
     phase_account(width, 0);
     return st;
   }
@@ -558,10 +603,14 @@ int m78soc_read(uint32_t addr, unsigned width, uint32_t *value)
 
 int m78soc_write(uint32_t addr, unsigned width, uint32_t value)
 {
+  m78soc_flush();
   m78soc.activity++;
   if (addr >= M78_CNN_BASE && addr < M78_CNN_END) {
     m78soc.apb_writes++;
-    phase_enter(classify(addr, 1));
+    /* one decode for the phase and the energy */
+    struct m78_addr_info info;
+    const struct m78_addr_info *ai = m78_addr_decode(addr, &info) == 0 ? &info : NULL;
+    phase_enter(classify(ai, 1));
     m78soc_cpu_cycles(m78soc.cpu_emulated ? COST_CNN_WAIT_ARM : COST_CNN_CPU);
     advance_ticks(COST_CNN_CLK * m78soc.cnn_ticks_per_cycle, 1);
     sync_cnn();
@@ -572,7 +621,7 @@ int m78soc_write(uint32_t addr, unsigned width, uint32_t value)
         value > (uint32_t)m78soc.rt.layer_limit)
       value = (uint32_t)m78soc.rt.layer_limit;
     int st = m78_bus_write(m78soc.sim, addr, width, value);
-    access_energy(addr, 1);
+    access_energy(ai, 1);
     phase_account(width, 1);
     return st;
   }
@@ -606,6 +655,7 @@ static uint32_t tmr_prescale_shift(void)
 
 void m78soc_timer_start(void)
 {
+  m78soc_flush();
   m78soc.activity++;
   m78soc_cpu_cycles(COST_PERIPH_CPU); /* the enable write */
   m78soc.tmr_start_tick = m78soc.tick;
@@ -614,6 +664,7 @@ void m78soc_timer_start(void)
 
 uint32_t m78soc_timer_stop(void)
 {
+  m78soc_flush();
   m78soc.activity++;
   m78soc_cpu_cycles(COST_PERIPH_CPU); /* the count read */
   if (!m78soc.tmr_running)
@@ -636,6 +687,7 @@ uint32_t m78soc_timer_stop(void)
 
 void m78soc_led(int led, int on)
 {
+  m78soc_flush();
   m78soc.activity++;
   if (!m78soc.cpu_emulated)
     m78soc_cpu_cycles(COST_PERIPH_CPU); /* the GPIO output write */
@@ -656,6 +708,7 @@ void m78soc_sync(void) { sync_cnn(); }
 
 int m78soc_irq_line(void)
 {
+  m78soc_flush();
   sync_cnn();
   return m78_sim_irq(m78soc.sim) != 0;
 }
@@ -668,6 +721,7 @@ uint64_t m78soc_next_event_tick(void)
 
 int m78soc_sleep(int cnn_wakes, uint64_t limit)
 {
+  m78soc_flush();
   sync_cnn();
   m78soc_phase_close();
   if (cnn_wakes && m78_sim_irq(m78soc.sim))

@@ -121,6 +121,18 @@ struct m78soc_state {
    * saving while it sleeps (energy.h, docs/energy-model.md). */
   double mon_pj;
   int cpu_sleeping;
+  struct {                    /* the leakage as of the last integration */
+    int valid, busy, iso;
+    struct m78_energy_ctl ctl;
+    double pw[2];             /* its mW * 1e9, awake and asleep */
+  } leak;
+  struct m78soc_access_pj {   /* the last access energy, reads and writes */
+    int valid;
+    const struct m78_region *region;
+    int quad, hi;
+    uint32_t sram;
+    double pj;
+  } access_pj[2];
   double layer_dyn_pj;        /* dynamic energy of all layers run */
 
   /* CPU phases: the current segment and the totals */
@@ -177,6 +189,12 @@ struct m78soc_state {
     int end_at_inference; /* a user's input (userinput.c): stop after the first CNN interrupt */
   } rt;
 
+  /* The instrumented bridge's pending store (inst.h): sends it; NULL with
+   * the fault bridge and on Arm.  Every m78soc_* entry point calls it
+   * first, so a store reaches the bus before anything advances virtual
+   * time or looks at the hardware. */
+  void (*flush)(void);
+
   /* recorder of what the CNN sees besides bus accesses (traces, see
    * runtime.c): power/reset and clock changes; NULL when off */
   void (*trace_power)(void *ctx, unsigned power_mask, unsigned reset_mask);
@@ -190,6 +208,13 @@ struct m78soc_state {
  * corrupt the simulator. */
 #define M78SOC_STATE_ADDR 0x3F000000u
 #define m78soc (*(struct m78soc_state *)(uintptr_t)M78SOC_STATE_ADDR)
+
+/* Sends the instrumented bridge's pending store (see `flush`). */
+static inline void m78soc_flush(void)
+{
+  if (m78soc.flush)
+    m78soc.flush();
+}
 
 /* Creates the simulator and resets the peripherals. */
 int m78soc_init(void);

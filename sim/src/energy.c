@@ -195,10 +195,16 @@ void m78_energy_layer(const struct m78_activity *a, const struct m78_energy_ctl 
 
 double m78_energy_access_pj(uint32_t addr, int write, const struct m78_energy_ctl *ctl)
 {
-  const struct m78_energy_consts *k = &m78_energy_consts;
   struct m78_addr_info ai;
-  if (m78_addr_decode(addr, &ai) != 0)
+  return m78_energy_access_pj_decoded(m78_addr_decode(addr, &ai) == 0 ? &ai : NULL, write, ctl);
+}
+
+double m78_energy_access_pj_decoded(const struct m78_addr_info *info, int write, const struct m78_energy_ctl *ctl)
+{
+  const struct m78_energy_consts *k = &m78_energy_consts;
+  if (!info)
     return 0.0;
+  const struct m78_addr_info ai = *info;
   int g = ai.quad < 0 ? 0 : ai.quad;
   uint32_t s = ctl ? ctl->sram_ctrl[g] : 0x40E;
   double f = write ? m78_energy_write_factor(s) : m78_energy_read_factor(s);

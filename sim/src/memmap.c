@@ -56,7 +56,14 @@ int m78_addr_decode(uint32_t addr, struct m78_addr_info *o)
     if (addr < r->base)
       continue;
     int quad = -1;
-    if (r->quad_stride) {
+    if (r->quad_stride == M78_QUAD_STRIDE) {
+      /* every per-quadrant region: a constant, so no division (this runs
+       * for every bus access, several times) */
+      quad = (int)(rel / M78_QUAD_STRIDE);
+      rel %= M78_QUAD_STRIDE;
+      if (quad >= M78_QUADS)
+        continue;
+    } else if (r->quad_stride) {
       quad = (int)(rel / r->quad_stride);
       rel %= r->quad_stride;
       if (quad >= M78_QUADS)

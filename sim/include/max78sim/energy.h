@@ -85,6 +85,10 @@ void m78_energy_layer(const struct m78_activity *a, const struct m78_energy_ctl 
 double m78_energy_static_mw(const struct m78_energy_ctl *ctl, int running);
 /* Dynamic energy of one bus access by the CPU to the CNN window. */
 double m78_energy_access_pj(uint32_t addr, int write, const struct m78_energy_ctl *ctl);
+/* The same for an address already decoded (m78_addr_decode returned 0
+ * into *ai; NULL: it did not). */
+struct m78_addr_info;
+double m78_energy_access_pj_decoded(const struct m78_addr_info *ai, int write, const struct m78_energy_ctl *ctl);
 /* Read and write energy factors of quadrant g's memories (1.0 at the
  * synthesizer's default SRAM register value 0x40E). */
 double m78_energy_read_factor(uint32_t sram_ctrl);
