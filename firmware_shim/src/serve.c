@@ -23,7 +23,7 @@ static int served;
 
 int m78serve_init(int fd, char *err, unsigned errlen)
 {
-  if (m78ui_symbol("load_input", 1, &load_input_addr, err, errlen) != 0)
+  if (m78ui_symbol("load_input", 1, &load_input_addr, err, errlen) != 0 || m78ui_cache(err, errlen) != 0)
     return -1;
   serve_fd = fd;
   return 0;

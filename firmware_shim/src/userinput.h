@@ -17,6 +17,9 @@ int m78ui_apply(const char *path, char *err, size_t errlen);
 /* The same from a buffer; ALWAYS_END ends the run after the inference
  * even when the words equal the baked ones (max78sim eval). */
 int m78ui_apply_buf(const unsigned char *buf, size_t len, int always_end, char *err, size_t errlen);
+/* Looks input_0 .. input_63 up once, so that later m78ui_apply_buf calls
+ * (the fork server's children) need not read the symbol table again. */
+int m78ui_cache(char *err, size_t errlen);
 /* The address of a symbol of this executable (FUNC: a function, else a
  * data object; local symbols included).  0, or -1 with a message. */
 int m78ui_symbol(const char *name, int func, uintptr_t *addr, char *err, size_t errlen);
