@@ -241,7 +241,8 @@ static void view_help(FILE *out)
           "\n"
           "run options:\n"
           "  --json FILE, --dump-layers OUTDIR, --timeline FILE, --record FILE, --fault SPEC,\n"
-          "  --max-cycles N, --timeout SEC, --rebuild\n"
+          "  --max-cycles N, --timeout SEC, --rebuild, --input FILE, --input-shape CxHxW,\n"
+          "  --resize\n"
           "                        as for 'max78sim run'\n"
           "  --report FILE         (DUMPDIR only) the run report written by 'run --json'\n");
   m78cli_view_help(out);
@@ -322,13 +323,13 @@ static int parse_run(int argc, char **argv, struct run_opts *o, int view_cmd)
     } else if (m78cli_is_option(a, "--dump-layers")) {
       if (!(o->dump = m78cli_option_value(o->cmd, argc, argv, &i, "--dump-layers")))
         return -1;
-    } else if (!view_cmd && m78cli_is_option(a, "--input")) {
+    } else if (m78cli_is_option(a, "--input")) {
       if (!(o->input = m78cli_option_value(o->cmd, argc, argv, &i, "--input")))
         return -1;
-    } else if (!view_cmd && m78cli_is_option(a, "--input-shape")) {
+    } else if (m78cli_is_option(a, "--input-shape")) {
       if (!(o->in.shape = m78cli_option_value(o->cmd, argc, argv, &i, "--input-shape")))
         return -1;
-    } else if (!view_cmd && is_flag(a, "--resize")) {
+    } else if (is_flag(a, "--resize")) {
       o->in.resize = 1;
     } else if (m78cli_is_option(a, "--record")) {
       if (!(o->record = m78cli_option_value(o->cmd, argc, argv, &i, "--record")))

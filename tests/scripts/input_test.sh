@@ -79,6 +79,10 @@ sys.exit(0 if (a == e).all() else 1)"; then echo "ok: a PNG reaches layer 0 as r
 else echo "FAIL: PNG input"; cat "$work/img.out"; fail=1; fi
 "$m" run "$mn" --input "$work/grey56.png" --resize -q --no-table > "$work/resize.out" 2>&1 ||
   { echo "FAIL: --resize"; cat "$work/resize.out"; fail=1; }
+# the viewer on a user input (headless screenshot)
+if SDL_VIDEODRIVER=dummy "$m" view "$mn" --input "$work/grey28.png" --screenshot "$work/view.png" > "$work/view.out" 2>&1 &&
+   [ -s "$work/view.png" ]; then echo "ok: view --input writes a screenshot"
+else echo "FAIL: view --input"; cat "$work/view.out"; fail=1; fi
 # raw bytes of the right shape run
 "$m" run "$mn" --input "$work/raw.bin" --input-shape 1x28x28 -q --no-table > "$work/raw.out" 2>&1 ||
   { echo "FAIL: raw input run"; cat "$work/raw.out"; fail=1; }
