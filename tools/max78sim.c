@@ -241,8 +241,10 @@ static void view_help(FILE *out)
           "\n"
           "run options:\n"
           "  --json FILE, --dump-layers OUTDIR, --timeline FILE, --record FILE, --fault SPEC,\n"
-          "  --max-cycles N, --timeout SEC, --rebuild, --input FILE, --input-shape CxHxW,\n"
-          "  --resize\n"
+          "  --max-cycles N, --timeout SEC, --rebuild, --bridge inst|trap, --input FILE,
+"
+          "  --input-shape CxHxW, --resize
+"
           "                        as for 'max78sim run'\n"
           "  --report FILE         (DUMPDIR only) the run report written by 'run --json'\n");
   m78cli_view_help(out);

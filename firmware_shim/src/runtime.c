@@ -399,8 +399,12 @@ static unsigned long long env_ull(const char *name, unsigned long long def)
 
 void m78rt_at_exit(void)
 {
-  /* main returned: let the CNN finish anything it owes, then report */
+  /* main returned: let the CNN finish anything it owes, then report.
+   * Writing the outputs is the shim's work, not a firmware spinning: on a
+   * loaded host it can take longer than the hang detector's limit, which
+   * would then end the run with the hang status after a complete report. */
   m78soc_flush();
+  m78soc.in_shim++;
   pthread_mutex_lock(&rt.lock);
   if (!rt.finished) {
     rt.finished = 1;
@@ -409,6 +413,7 @@ void m78rt_at_exit(void)
     write_outputs(M78SOC_STOP_EXIT, "", 0);
   }
   pthread_mutex_unlock(&rt.lock);
+  m78soc.in_shim--;
 }
 
 void m78rt_init(void)
