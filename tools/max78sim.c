@@ -241,10 +241,8 @@ static void view_help(FILE *out)
           "\n"
           "run options:\n"
           "  --json FILE, --dump-layers OUTDIR, --timeline FILE, --record FILE, --fault SPEC,\n"
-          "  --max-cycles N, --timeout SEC, --rebuild, --bridge inst|trap, --input FILE,
-"
-          "  --input-shape CxHxW, --resize
-"
+          "  --max-cycles N, --timeout SEC, --rebuild, --bridge inst|trap, --input FILE,\n"
+          "  --input-shape CxHxW, --resize\n"
           "                        as for 'max78sim run'\n"
           "  --report FILE         (DUMPDIR only) the run report written by 'run --json'\n");
   m78cli_view_help(out);
