@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 
 #include "cli_util.h"
+#include "fwbuild.h"
 #include "m78_config.h"
 #include "max78sim/max78sim.h"
 #include "regprog.h"
@@ -45,7 +46,8 @@ static void bench_help(FILE *out)
                "prints them next to the power-monitor measurements of ../shared/anchors.md,\n"
                "with the error of each layer; then two checks against the datasheet.\n"
                "\n"
-               "  --corpus DIR  the known-answer corpus (default %s/../shared/corpus)\n"
+               "  --corpus DIR  the known-answer corpus (default $" M78FW_CORPUS_ENV ", else\n"
+               "                %s/../shared/corpus)\n"
                "  --fit         also solve the least-squares fit of the fitted constants\n"
                "\n"
                "Exit status: 0 every layer within %.0f %%, 1 otherwise, 2 bad usage or input.\n",
@@ -155,7 +157,8 @@ int m78cli_cmd_bench_energy(int argc, char **argv);
 
 int m78cli_cmd_bench_energy(int argc, char **argv)
 {
-  const char *corpus = M78_CFG_SOURCE_DIR "/../shared/corpus";
+  char *corpus_dir = m78fw_corpus_dir(); /* --corpus DIR is taken by main() for every command */
+  const char *corpus = corpus_dir;
   int fit = 0;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
@@ -163,10 +166,6 @@ int m78cli_cmd_bench_energy(int argc, char **argv)
       return 0;
     } else if (strcmp(argv[i], "--fit") == 0) {
       fit = 1;
-    } else if (strcmp(argv[i], "--corpus") == 0 && i + 1 < argc) {
-      corpus = argv[++i];
-    } else if (strncmp(argv[i], "--corpus=", 9) == 0) {
-      corpus = argv[i] + 9;
     } else {
       m78cli_error("bench-energy: unknown argument %s (see 'max78sim bench-energy --help')", argv[i]);
       return M78CLI_EXIT_ERROR;

@@ -104,14 +104,28 @@ const char *m78fw_missing_file(const char *dir)
 
 char *m78fw_corpus_dir(void)
 {
-  const char *v = env_nonempty("M78SIM_CORPUS");
-  return v ? m78cli_xstrdup(v) : m78cli_xasprintf("%s/../shared/corpus", M78_CFG_SOURCE_DIR);
+  const char *v = env_nonempty(M78FW_CORPUS_ENV);
+  if (v)
+    return m78cli_xstrdup(v);
+  struct m78fw_paths p;
+  m78fw_paths_init(&p);
+  char *dir = NULL;
+  if (p.installed) {
+    /* data_dir is PREFIX/share/max78sim */
+    dir = m78cli_path_join(p.data_dir, "../../../shared/corpus");
+    if (!m78cli_is_dir(dir)) {
+      free(dir);
+      dir = NULL;
+    }
+  }
+  m78fw_paths_free(&p);
+  return dir ? dir : m78cli_xasprintf("%s/../shared/corpus", M78_CFG_SOURCE_DIR);
 }
 
 /* Expands a leading ${M78SIM_CORPUS} in a manifest path. */
 static char *expand_corpus(const char *path)
 {
-  static const char var[] = "${M78SIM_CORPUS}";
+  static const char var[] = "${" M78FW_CORPUS_ENV "}";
   if (strncmp(path, var, sizeof var - 1) != 0)
     return m78cli_xstrdup(path);
   char *corpus = m78fw_corpus_dir();
@@ -186,8 +200,8 @@ int m78fw_load_model(const struct m78fw_paths *p, const char *name, struct m78fw
       }
     }
     if (rc < 0)
-      m78cli_error("%s: model %s: firmware folder %s not found (set M78SIM_CORPUS to the corpus folder, "
-                   "or run the firmware folder directly)",
+      m78cli_error("%s: model %s: firmware folder %s not found (set the corpus with --corpus DIR or " M78FW_CORPUS_ENV
+                   ", or run the firmware folder directly)",
                    manifest, name, fwpath);
   }
   if (rc == 1) {

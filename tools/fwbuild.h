@@ -60,8 +60,13 @@ struct m78fw_model {
 int m78fw_load_model(const struct m78fw_paths *p, const char *name, struct m78fw_model *m);
 void m78fw_model_free(struct m78fw_model *m);
 
+/* The one environment variable that names the known-answer corpus; the
+ * command's --corpus DIR option (any command) sets it for the whole run. */
+#define M78FW_CORPUS_ENV "M78SIM_CORPUS"
+
 /* The corpus folder: $M78SIM_CORPUS, else ../shared/corpus beside the
- * source tree this max78sim was built from. malloc'd. */
+ * install prefix when installed and that folder exists, else beside the
+ * source tree this max78sim was built from.  malloc'd. */
 char *m78fw_corpus_dir(void);
 
 /* The cache root: $M78SIM_CACHE, $XDG_CACHE_HOME/max78sim,

@@ -78,7 +78,41 @@ static void print_usage(FILE *out)
                "commands:\n");
   for (size_t i = 0; i < NCOMMANDS; i++)
     fprintf(out, "  %-13s %s\n", commands[i].name, commands[i].summary);
-  fprintf(out, "\n'max78sim COMMAND --help' describes a command's options.\n");
+  fprintf(out, "\n'max78sim COMMAND --help' describes a command's options.  Every command also\n"
+               "takes --corpus DIR: the known-answer corpus whose case names DIR|MODEL may give\n"
+               "(default $" M78FW_CORPUS_ENV ", else ../shared/corpus beside the source tree).\n");
+}
+
+/* --corpus DIR / --corpus=DIR, wherever it stands before "--": taken out
+ * of argv and put into the one variable every resolver reads (and the
+ * firmware's model manifests expand), so all commands agree on it.
+ * Returns -1 after an error. */
+static int take_corpus_option(int *argc, char **argv)
+{
+  int out = 1;
+  for (int i = 1; i < *argc; i++) {
+    const char *a = argv[i];
+    if (strcmp(a, "--") == 0) {
+      while (i < *argc)
+        argv[out++] = argv[i++];
+      break;
+    }
+    if (m78cli_is_option(a, "--corpus")) {
+      const char *v = m78cli_option_value(argv[0], *argc, argv, &i, "--corpus");
+      if (!v)
+        return -1;
+      if (!m78cli_is_dir(v)) {
+        m78cli_error("%s: --corpus %s: no such folder", argv[0], v);
+        return -1;
+      }
+      setenv(M78FW_CORPUS_ENV, v, 1);
+      continue;
+    }
+    argv[out++] = argv[i];
+  }
+  argv[out] = NULL;
+  *argc = out;
+  return 0;
 }
 
 int main(int argc, char **argv)
@@ -101,8 +135,12 @@ int main(int argc, char **argv)
     return 0;
   }
   for (size_t i = 0; i < NCOMMANDS; i++)
-    if (strcmp(cmd, commands[i].name) == 0)
-      return commands[i].fn(argc - 1, argv + 1);
+    if (strcmp(cmd, commands[i].name) == 0) {
+      int n = argc - 1;
+      if (take_corpus_option(&n, argv + 1) != 0)
+        return M78CLI_EXIT_ERROR;
+      return commands[i].fn(n, argv + 1);
+    }
   if (cmd[0] == '-')
     m78cli_error("unknown option %s (see 'max78sim --help')", cmd);
   else
@@ -133,13 +171,15 @@ struct run_opts {
 static void run_help(FILE *out)
 {
   fprintf(out,
-          "usage: max78sim run DIR [options]\n"
+          "usage: max78sim run DIR|MODEL [options]\n"
           "       max78sim run --elf FILE.elf [options]\n"
-          "       max78sim run DIR --arch arm [options]\n"
+          "       max78sim run DIR|MODEL --arch arm [options]\n"
           "\n"
           "Builds the synthesized firmware folder DIR (cnn.c, main.c, cnn.h, weights.h,\n"
           "...) against the simulator, runs it, and prints a table of the inference layer\n"
-          "by layer. DIR may also name a model known to max78sim (models/NAME).\n"
+          "by layer; a model with class names also gets its predicted class.\n"
+          "\n"
+          M78CLI_TARGET_HELP
           "\n"
           "With --elf the firmware is a Cortex-M4 ELF (built by 'max78sim build' or with\n"
           "the MSDK), run instruction by instruction on an emulated MAX78000 (max78sim-arm,\n"
@@ -201,8 +241,8 @@ static void view_help(FILE *out)
           "usage: max78sim view DIR|MODEL [options]\n"
           "       max78sim view DUMPDIR [--report FILE] [options]\n"
           "\n"
-          "Runs the firmware like 'max78sim run' (DIR: a synthesized project, a corpus case\n"
-          "folder holding one in firmware/, or a model name), then opens a window with\n"
+          "Runs the firmware like 'max78sim run' (DIR|MODEL: any form below), then opens a\n"
+          "window with\n"
           "every layer: the layer list (operation, shapes, cycles, time, energy when the\n"
           "report has it), each channel's output as a tile in heat colours (symmetric around\n"
           "zero), conv1d outputs as strips, linear outputs as bars, the captured input\n"
@@ -211,6 +251,8 @@ static void view_help(FILE *out)
           "\n"
           "DUMPDIR is a folder that 'max78sim run --dump-layers DUMPDIR' wrote; the run\n"
           "report is --report FILE or DUMPDIR/report.json when present.\n"
+          "\n"
+          M78CLI_TARGET_HELP
           "\n"
           "run options:\n"
           "  --json FILE, --dump-layers OUTDIR, --timeline FILE, --record FILE, --fault SPEC,\n"
@@ -361,52 +403,6 @@ static int parse_run(int argc, char **argv, struct run_opts *o, int view_cmd)
 }
 
 /* ---- run: input checks ---- */
-
-/* The firmware folder DIR names: a folder, or a model (then *model is
- * filled; else it is left empty); with ACCEPT_CASE also a corpus case
- * folder holding its project in firmware/.  NULL after printing an error. */
-char *m78cli_locate_firmware(const struct m78fw_paths *paths, const char *dir, struct m78fw_model *model,
-                             int accept_case)
-{
-  struct stat st;
-  char *fw = NULL;
-  memset(model, 0, sizeof *model);
-  if (stat(dir, &st) != 0) {
-    int e = errno;
-    int m = m78fw_load_model(paths, dir, model);
-    if (m < 0)
-      return NULL;
-    if (m == 1)
-      fw = m78cli_xstrdup(model->firmware);
-    if (m == 0) {
-      if (e == ENOENT)
-        m78cli_error("%s: no such firmware folder or model", dir);
-      else
-        m78cli_error("%s: %s", dir, strerror(e));
-      return NULL;
-    }
-  } else if (!S_ISDIR(st.st_mode)) {
-    m78cli_error("%s: not a directory", dir);
-    return NULL;
-  } else {
-    fw = m78cli_xstrdup(dir);
-  }
-  const char *missing = m78fw_missing_file(fw);
-  if (missing) {
-    /* A corpus case keeps its project in firmware/: say so. */
-    char *sub = m78cli_path_join(fw, "firmware");
-    int hint = m78cli_is_dir(sub) && !m78fw_missing_file(sub);
-    if (hint && accept_case) {
-      free(fw);
-      return sub;
-    }
-    m78cli_error("%s: not a synthesized project (no %s)%s%s", dir, missing, hint ? "; try " : "", hint ? sub : "");
-    free(sub);
-    free(fw);
-    return NULL;
-  }
-  return fw;
-}
 
 /* An output file's folder must exist and the name must not be a folder. */
 static int check_file_output(const char *path)
@@ -709,7 +705,7 @@ static int run_main(int argc, char **argv, int view_cmd)
       goto out;
     elf = m78cli_xstrdup(o.elf);
   } else {
-    if (!(fwdir = m78cli_locate_firmware(&paths, o.dir, &model, view_cmd)) || check_outputs(&o) != 0)
+    if (!(fwdir = m78cli_locate_firmware(&paths, o.dir, &model)) || check_outputs(&o) != 0)
       goto out;
     if (!o.arch_arm && !(exe = m78fw_build(&paths, fwdir, o.dir, o.rebuild)))
       goto out;

@@ -78,7 +78,7 @@ int m78cli_simulate(const struct m78cli_simrun_opts *o, struct m78cli_simrun *r)
   m78fw_paths_init(&paths);
   int rc = -1;
   char *exe = NULL, *report_path = NULL;
-  if (!(r->fwdir = m78cli_locate_firmware(&paths, o->dir, &model, 0)))
+  if (!(r->fwdir = m78cli_locate_firmware(&paths, o->dir, &model)))
     goto out;
   if (!(exe = m78fw_build(&paths, r->fwdir, o->dir, o->rebuild)))
     goto out;
