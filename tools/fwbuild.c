@@ -138,6 +138,7 @@ void m78fw_model_free(struct m78fw_model *m)
 {
   free(m->name);
   free(m->firmware);
+  free(m->prediction_note);
   for (int i = 0; i < m->nclasses; i++)
     free(m->classes[i]);
   free(m->classes);
@@ -208,6 +209,9 @@ int m78fw_load_model(const struct m78fw_paths *p, const char *name, struct m78fw
     m->name = m78cli_xstrdup(name);
     if (scale)
       m->logit_scale = scale->valuedouble;
+    const cJSON *note = cJSON_GetObjectItemCaseSensitive(json, "prediction_note");
+    if (cJSON_IsString(note) && *note->valuestring)
+      m->prediction_note = m78cli_xstrdup(note->valuestring);
     int n = cJSON_GetArraySize(classes);
     if (n > 0) {
       m->classes = m78cli_xmalloc((size_t)n * sizeof *m->classes);

@@ -54,6 +54,7 @@ struct m78fw_model {
   char **classes;       /* class names, in output order (may be NULL) */
   int nclasses;
   double logit_scale;   /* output value per 1.0 of logit (default 1) */
+  char *prediction_note; /* printed under the prediction (may be NULL) */
 };
 
 /* Like m78fw_resolve_model, and fills *m (free with m78fw_model_free). */
