@@ -35,6 +35,7 @@
 #include "armbuild.h"
 #include "fwbuild.h"
 #include "m78elf.h"
+#include "layercsv.h"
 #include "report.h"
 #include "m78_config.h"
 #include "trace.h"
@@ -155,6 +156,7 @@ struct run_opts {
   const char *elf;   /* --elf FILE: run this Cortex-M4 ELF on max78sim-arm */
   int arch_arm;      /* --arch arm: build DIR for the Cortex-M4, then as --elf */
   const char *json;
+  const char *csv;
   const char *dump;
   const char *timeline;
   const char *record;
@@ -189,6 +191,9 @@ static void run_help(FILE *out)
           "  --elf FILE            run the Arm ELF FILE instead of building DIR for the host\n"
           "  --arch host|arm       build DIR for the host (default) or for the Cortex-M4\n"
           "  --json FILE           write the run report (JSON, docs/report-schema.md)\n"
+          "  --csv FILE            write the per-layer table as CSV: layer, name, op, input,\n"
+          "                        output, macs, cycles, time_us, energy_uj, macs_per_cycle;\n"
+          "                        one row per layer and a total row (tools/lib/layercsv.h)\n"
           "  --dump-layers OUTDIR  write each layer's output as OUTDIR/Lnn.i8 or Lnn.i32\n"
           "                        and OUTDIR/layers.json (OUTDIR is created if missing)\n"
           "  --timeline FILE       write a Chrome/Perfetto trace (trace-event JSON): CNN\n"
@@ -255,7 +260,8 @@ static void view_help(FILE *out)
           M78CLI_TARGET_HELP
           "\n"
           "run options:\n"
-          "  --json FILE, --dump-layers OUTDIR, --timeline FILE, --record FILE, --fault SPEC,\n"
+          "  --json FILE, --csv FILE, --dump-layers OUTDIR, --timeline FILE, --record FILE,\n"
+          "  --fault SPEC,\n"
           "  --max-cycles N, --timeout SEC, --rebuild\n"
           "                        as for 'max78sim run'\n"
           "  --report FILE         (DUMPDIR only) the run report written by 'run --json'\n");
@@ -321,6 +327,9 @@ static int parse_run(int argc, char **argv, struct run_opts *o, int view_cmd)
     } else if (m78cli_is_option(a, "--json")) {
       if (!(o->json = m78cli_option_value(o->cmd, argc, argv, &i, "--json")))
         return -1;
+    } else if (m78cli_is_option(a, "--csv")) {
+      if (!(o->csv = m78cli_option_value(o->cmd, argc, argv, &i, "--csv")))
+        return -1;
     } else if (m78cli_is_option(a, "--timeline")) {
       if (!(o->timeline = m78cli_option_value(o->cmd, argc, argv, &i, "--timeline")))
         return -1;
@@ -382,7 +391,7 @@ static int parse_run(int argc, char **argv, struct run_opts *o, int view_cmd)
     m78cli_error("%s: missing DIR (see 'max78sim %s --help')", cmd, cmd);
     return -1;
   }
-  if ((o->json && !*o->json) || (o->dump && !*o->dump) || (o->timeline && !*o->timeline) ||
+  if ((o->json && !*o->json) || (o->csv && !*o->csv) || (o->dump && !*o->dump) || (o->timeline && !*o->timeline) ||
       (o->record && !*o->record)) {
     m78cli_error("%s: empty file name", cmd);
     return -1;
@@ -424,6 +433,8 @@ static int check_file_output(const char *path)
 static int check_outputs(const struct run_opts *o)
 {
   if (o->json && check_file_output(o->json) != 0)
+    return -1;
+  if (o->csv && check_file_output(o->csv) != 0)
     return -1;
   if (o->timeline && check_file_output(o->timeline) != 0)
     return -1;
@@ -676,7 +687,7 @@ static int run_main(int argc, char **argv, int view_cmd)
   }
   if (view_cmd && m78cli_is_dir(o.dir) && m78cli_view_is_dump_dir(o.dir)) {
     int vrc;
-    if (o.json || o.dump || o.timeline || o.record || o.faults || o.rebuild) {
+    if (o.json || o.csv || o.dump || o.timeline || o.record || o.faults || o.rebuild) {
       m78cli_error("view: --json, --dump-layers, --timeline, --record, --fault and --rebuild go with a firmware, "
                    "not with a folder of layer dumps");
       vrc = M78CLI_EXIT_ERROR;
@@ -796,6 +807,15 @@ static int run_main(int argc, char **argv, int view_cmd)
       json_ok = 0;
     }
     cJSON_Delete(full);
+  }
+  if (report && o.csv) {
+    char **names = NULL, err[600];
+    int nnames = m78_layer_names(fwdir, &names);
+    if (m78_csv_write_file(o.csv, report, names, nnames, err, sizeof err) != 0) {
+      m78cli_error("%s", err);
+      json_ok = 0;
+    }
+    m78_layer_names_free(names, nnames);
   }
   int trace_ok = 1;
   if (o.record && !res.interrupted)

@@ -25,6 +25,7 @@
 #include "fwbuild.h"
 #include "inputcap.h"
 #include "m78_config.h"
+#include "layercsv.h"
 #include "report.h"
 #include "trace.h"
 #include "sramdump.h"
@@ -276,11 +277,35 @@ int m78cli_cmd_replay(int argc, char **argv)
     m78fw_paths_free(&paths);
   }
   m78fw_model_free(&model);
-  m78cli_target_free(&target);
   if (json && m78cli_write_json(json, full) != 0) {
     m78cli_error("%s: %s", json, strerror(errno));
     rc = M78CLI_EXIT_ERROR;
   }
+  if (csv) {
+    /* layer names from the firmware the trace names, when it is still there */
+    char **names = NULL, err[600];
+    int nnames = 0;
+    if (model_arg) {
+      nnames = m78_layer_names(target.fwdir, &names);
+    } else if (t.has_run && t.firmware && *t.firmware) {
+      struct m78fw_paths paths;
+      struct m78cli_target tt;
+      m78fw_paths_init(&paths);
+      if (m78fw_missing_file(t.firmware) == NULL) {
+        nnames = m78_layer_names(t.firmware, &names);
+      } else if (m78fw_load_model(&paths, t.firmware, &tt.model) == 1) {
+        nnames = m78_layer_names(tt.model.firmware, &names);
+        m78fw_model_free(&tt.model);
+      }
+      m78fw_paths_free(&paths);
+    }
+    if (m78_csv_write_file(csv, full, names, nnames, err, sizeof err) != 0) {
+      m78cli_error("%s", err);
+      rc = M78CLI_EXIT_ERROR;
+    }
+    m78_layer_names_free(names, nnames);
+  }
+  m78cli_target_free(&target);
   if (dump && write_dumps(sim, &cap.cap, dump) != 0)
     rc = M78CLI_EXIT_ERROR;
   if (res.mismatches)
