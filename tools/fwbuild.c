@@ -432,11 +432,21 @@ char *m78fw_build(const struct m78fw_paths *p, const char *dir, const char *labe
       break;
     }
   }
+  /* One line before the long silent step (a big weights.h takes the
+   * compiler tens of seconds); its time only on a terminal, so that logs
+   * and test outputs stay the same from run to run. */
   fprintf(stderr, "building %s ...\n", label);
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
   if (compile(argv, label) != 0) {
     unlink(tmp);
     goto fail;
   }
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  if (isatty(STDERR_FILENO))
+    fprintf(stderr, "built %s in %.1f s (%zu source file%s; cached for the next run)\n", label,
+            (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec), nsources,
+            nsources == 1 ? "" : "s");
   if (rename(tmp, exe) != 0) {
     m78cli_error("%s: %s", exe, strerror(errno));
     unlink(tmp);
