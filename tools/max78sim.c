@@ -49,6 +49,7 @@ static int cmd_view(int argc, char **argv);
 int m78cli_cmd_bench_energy(int argc, char **argv);
 int m78cli_cmd_replay(int argc, char **argv);
 int m78cli_cmd_trace(int argc, char **argv);
+int m78cli_cmd_test(int argc, char **argv);
 
 struct command {
   const char *name;
@@ -66,6 +67,7 @@ static const struct command commands[] = {
     {"compare", m78cli_cmd_compare, "compare a board's data (SRAM dumps, console log, output) with the simulation"},
     {"capture", m78cli_cmd_capture, "write a firmware that prints one layer's data memory on the board"},
     {"bench", m78cli_cmd_bench, "time the simulator's inference on networks against the chip's"},
+    {"test", m78cli_cmd_test, "run many projects' firmware checks at once, with a JUnit XML report (CI)"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
