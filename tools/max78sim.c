@@ -768,6 +768,7 @@ static int run_main(int argc, char **argv, int view_cmd)
                               .faults = o.faults,
                               .env = env};
   int viewed = 0, view_rc = 0;
+  o.v.fwdir = fwdir; /* the viewer's layer names */
   if (o.v.live) {
     int run_rc;
     ro.live_dir = child_dumps;
