@@ -604,7 +604,12 @@ static void draw_tiles(struct app *a, struct m78v_layer *l)
       continue;
     int c = tile_channel(l, k);
     SDL_Texture *t = c < 0 ? a->rgb : c < a->ntex ? a->tex[c] : NULL;
-    int zero = c >= 0 && !l->comparable && all_zero(l, c);
+    int zero = c >= 0 && all_zero(l, c);
+    if (zero && l->comparable) { /* a mismatch must stay visible */
+      size_t plane = (size_t)l->t.w * (size_t)l->t.h;
+      for (size_t i = 0; i < plane && zero; i++)
+        zero = !l->mismatch[(size_t)c * plane + i];
+    }
     if (zero) {
       /* not a black picture: a channel that is 0 everywhere (often a
        * zero-weight or ReLU-dead output), in flat grey and said so */
