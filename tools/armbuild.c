@@ -142,6 +142,8 @@ static void build_help(FILE *out)
           "writes the ELF one would flash. DIR may also name a model (models/NAME).\n"
           "Run the ELF with 'max78sim run --elf FILE.elf'.\n"
           "\n"
+          M78CLI_TARGET_HELP
+          "\n"
           "options:\n"
           "  -o FILE        the ELF to write (required); written only when the build and\n"
           "                 the ELF checks succeed, never left half-written\n"
@@ -277,7 +279,7 @@ int m78cli_cmd_build(int argc, char **argv)
   }
   m78fw_paths_init(&paths);
   memset(&model, 0, sizeof model);
-  if (!(fwdir = m78cli_locate_firmware(&paths, o.dir, &model, 0)))
+  if (!(fwdir = m78cli_locate_firmware(&paths, o.dir, &model)))
     goto out;
   if (m78cli_is_dir(o.out)) {
     m78cli_error("build: %s is a folder, not a file", o.out);

@@ -70,8 +70,8 @@ static void bench_help(FILE *out)
   fprintf(out,
           "usage: max78sim bench [NETWORK...] [options]\n"
           "\n"
-          "Times the simulator on each NETWORK (a model name, a corpus case name or a\n"
-          "synthesized firmware folder; default: %s %s %s %s) and compares\n"
+          "Times the simulator on each NETWORK (any DIR|MODEL form below; default:\n"
+          "%s %s %s %s) and compares\n"
           "it with the chip. Each network's firmware runs N+1 times (the first is a\n"
           "warm-up and is discarded); each run records its inference and replays it\n"
           "in-process from the start bit to the interrupt, weights already loaded, once\n"
@@ -107,6 +107,8 @@ static void bench_help(FILE *out)
           "  --json FILE   also write the results as JSON\n"
           "  --rebuild     build the firmware even if a cached build exists\n"
           "  -h, --help    show this help\n"
+          "\n"
+          M78CLI_TARGET_HELP
           "\n"
           "Exit status: 0 done, 2 bad usage, a network that cannot be built or run, a\n"
           "firmware that does not print *** PASS ***, or a replay that differs.\n",
@@ -188,40 +190,14 @@ static int parse_bench(int argc, char **argv, struct bench_opts *o)
   return 0;
 }
 
-/* The firmware folder of NAME: a folder (or its firmware/), a model, or a
- * corpus case.  NULL after printing an error. */
+/* The firmware folder of NAME (m78cli_resolve: every form).  NULL after
+ * printing an error. */
 static char *find_firmware(const struct m78fw_paths *paths, const char *name)
 {
-  if (m78cli_is_dir(name)) {
-    char *sub = m78cli_path_join(name, "firmware");
-    if (!m78fw_missing_file(sub))
-      return sub;
-    free(sub);
-    if (!m78fw_missing_file(name))
-      return m78cli_xstrdup(name);
-    m78cli_error("%s: not a synthesized project (no %s)", name, m78fw_missing_file(name));
-    return NULL;
-  }
-  if (strchr(name, '/')) {
-    m78cli_error("%s: no such firmware folder", name);
-    return NULL;
-  }
-  char *dir = NULL;
-  int m = m78fw_resolve_model(paths, name, &dir);
-  if (m < 0)
-    return NULL;
-  if (m == 1)
-    return dir;
-  char *corpus = m78fw_corpus_dir();
-  char *c = m78cli_path_join(corpus, name);
-  char *fw = m78cli_path_join(c, "firmware");
-  free(corpus);
-  free(c);
-  if (!m78fw_missing_file(fw))
-    return fw;
-  m78cli_error("%s: no such firmware folder, model or corpus case (corpus: %s)", name, fw);
-  free(fw);
-  return NULL;
+  struct m78fw_model model;
+  char *fw = m78cli_locate_firmware(paths, name, &model);
+  m78fw_model_free(&model);
+  return fw;
 }
 
 static double num(const cJSON *obj, const char *key)

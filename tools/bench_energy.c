@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "cli_util.h"
+#include "fwbuild.h"
 #include "m78_config.h"
 #include "max78sim/max78sim.h"
 #include "regprog.h"
@@ -96,7 +97,8 @@ static void bench_help(FILE *out)
                "and error for the fitting and the held-out set, then\n"
                "  fit: max |err| X%%, held-out: max |err| Y%%\n"
                "\n"
-               "  --corpus DIR  the known-answer corpus (default %s/../shared/corpus)\n"
+               "  --corpus DIR  the known-answer corpus (default $" M78FW_CORPUS_ENV ", else\n"
+               "                %s/../shared/corpus)\n"
                "  --fit         also solve the fitted constants from the fitting set, check the\n"
                "                compiled-in ones against them, and show what the data cannot\n"
                "                separate\n"
@@ -348,7 +350,8 @@ int m78cli_cmd_bench_energy(int argc, char **argv);
 
 int m78cli_cmd_bench_energy(int argc, char **argv)
 {
-  const char *corpus = M78_CFG_SOURCE_DIR "/../shared/corpus";
+  char *corpus_dir = m78fw_corpus_dir(); /* --corpus DIR is taken by main() for every command */
+  const char *corpus = corpus_dir;
   int do_fit = 0;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
@@ -356,10 +359,6 @@ int m78cli_cmd_bench_energy(int argc, char **argv)
       return 0;
     } else if (strcmp(argv[i], "--fit") == 0) {
       do_fit = 1;
-    } else if (strcmp(argv[i], "--corpus") == 0 && i + 1 < argc) {
-      corpus = argv[++i];
-    } else if (strncmp(argv[i], "--corpus=", 9) == 0) {
-      corpus = argv[i] + 9;
     } else if (strcmp(argv[i], "--known-over") == 0 && i + 1 < argc) {
       char id[16];
       double pct;

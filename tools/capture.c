@@ -36,8 +36,10 @@ struct cap_opts {
 static void capture_help(FILE *out)
 {
   fprintf(out,
-          "usage: max78sim capture DIR --stop-after N -o OUTDIR\n"
-          "       max78sim capture DIR --unload -o OUTDIR\n"
+          "usage: max78sim capture DIR|MODEL --stop-after N -o OUTDIR\n"
+          "       max78sim capture DIR|MODEL --unload -o OUTDIR\n"
+          "\n"
+          M78CLI_TARGET_HELP
           "\n"
           "Writes a firmware project OUTDIR to run on the board. It is the synthesized\n"
           "project DIR (or a model's), every file copied unchanged, with one new main.c that\n"
@@ -391,7 +393,7 @@ int m78cli_cmd_capture(int argc, char **argv)
     struct m78fw_paths paths;
     struct m78fw_model model;
     m78fw_paths_init(&paths);
-    char *fwdir = m78cli_locate_firmware(&paths, o.dir, &model, 0);
+    char *fwdir = m78cli_locate_firmware(&paths, o.dir, &model);
     if (fwdir) {
       main_c = read_in(fwdir, "main.c");
       cnn_c = read_in(fwdir, "cnn.c");

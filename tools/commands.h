@@ -13,6 +13,7 @@
 #include "cli_util.h"
 #include "fwbuild.h"
 #include "input.h"
+#include "resolve.h"
 
 int m78cli_cmd_compare(int argc, char **argv);
 int m78cli_cmd_bench(int argc, char **argv);
@@ -28,12 +29,10 @@ cJSON *m78cli_predict(const struct m78fw_model *m, const cJSON *report, FILE *ou
  * for a firmware without a manifest.  Returns 0, or -1. */
 int m78cli_index_model(const char *fwdir, const cJSON *report, struct m78fw_model *m);
 
-/* The firmware folder DIR names: a folder, or a model (then *model is
- * filled; else it is left empty); with ACCEPT_CASE (`view`) also a
- * corpus case folder holding its project in firmware/.  NULL after
+/* The firmware folder DIR|MODEL names, by m78cli_resolve (resolve.h):
+ * *model is filled for a model name, else left empty.  NULL after
  * printing an error. */
-char *m78cli_locate_firmware(const struct m78fw_paths *paths, const char *dir, struct m78fw_model *model,
-                             int accept_case);
+char *m78cli_locate_firmware(const struct m78fw_paths *paths, const char *dir, struct m78fw_model *model);
 
 /* Option parsing: ARG is NAME or NAME=value; the value of NAME (from
  * "=value" or the next argument), NULL after an error naming CMD. */

@@ -48,7 +48,9 @@ struct cmp_opts {
 static void compare_help(FILE *out)
 {
   fprintf(out,
-          "usage: max78sim compare DIR --device FILE [--device FILE...] [options]\n"
+          "usage: max78sim compare DIR|MODEL --device FILE [--device FILE...] [options]\n"
+          "\n"
+          M78CLI_TARGET_HELP
           "\n"
           "Runs the synthesized firmware DIR (or a model name) on the simulator and\n"
           "compares what a board produced with it, value by value: every device value is\n"
@@ -69,7 +71,8 @@ static void compare_help(FILE *out)
           "  console log             the firmware's 'Data mismatch ... at address 0x..:\n"
           "                          Expected 0x.., read 0x..' lines, hex dumps of the form\n"
           "                          '0x50400000: 0000abcd 12345678 ...' (OpenOCD mdw), and\n"
-          "                          what a 'max78sim capture' firmware prints\n"
+          "                          what a 'max78sim capture' firmware prints (a log\n"
+          "                          with none of them, e.g. a passing run's, is an error)\n"
           "  output buffer           the last layer's output as the firmware's cnn_unload()\n"
           "                          returns it (ml_data): hex words, or CSV of decimal\n"
           "                          values (int32 for 32-bit outputs, else one int8 each)\n"

@@ -421,8 +421,38 @@ static enum tok classify(const char *t, size_t n)
   return hex && dec ? TOK_BOTH : hex ? TOK_HEX : dec ? TOK_DEC : TOK_BAD;
 }
 
+/* Words of prose: tokens that are neither numbers nor hex words and hold
+ * two letters or more.  A console log (a passing run's, say) has many; an
+ * output buffer with a typo has one. */
+static int prose_words(const char *text)
+{
+  int words = 0;
+  for (const char *p = text; *p;) {
+    if (isspace((unsigned char)*p)) {
+      p++;
+      continue;
+    }
+    const char *t = p;
+    int letters = 0;
+    while (*p && !isspace((unsigned char)*p))
+      letters += isalpha((unsigned char)*p++) != 0;
+    if (letters >= 2 && classify(t, (size_t)(p - t)) == TOK_BAD)
+      words++;
+  }
+  return words;
+}
+
+#define PROSE_WORDS_OF_A_LOG 3
+
 static int load_output(struct m78dev_data *d, int file, const char *text, char *err, size_t errlen)
 {
+  if (prose_words(text) >= PROSE_WORDS_OF_A_LOG) {
+    snprintf(err, errlen, "%s: a console log that holds no device data (no Data mismatch lines, no "
+             "'0x50400000: ...' hex dumps, no capture block): a passing run prints none; dump the data memory "
+             "or run a 'max78sim capture' firmware",
+             d->files[file]);
+    return -1;
+  }
   /* two passes: classify every token, then read them as one kind */
   int hex = 0, dec = 0, line = 1, hex_line = 0, dec_line = 0;
   size_t count = 0;

@@ -104,14 +104,28 @@ const char *m78fw_missing_file(const char *dir)
 
 char *m78fw_corpus_dir(void)
 {
-  const char *v = env_nonempty("M78SIM_CORPUS");
-  return v ? m78cli_xstrdup(v) : m78cli_xasprintf("%s/../shared/corpus", M78_CFG_SOURCE_DIR);
+  const char *v = env_nonempty(M78FW_CORPUS_ENV);
+  if (v)
+    return m78cli_xstrdup(v);
+  struct m78fw_paths p;
+  m78fw_paths_init(&p);
+  char *dir = NULL;
+  if (p.installed) {
+    /* data_dir is PREFIX/share/max78sim */
+    dir = m78cli_path_join(p.data_dir, "../../../shared/corpus");
+    if (!m78cli_is_dir(dir)) {
+      free(dir);
+      dir = NULL;
+    }
+  }
+  m78fw_paths_free(&p);
+  return dir ? dir : m78cli_xasprintf("%s/../shared/corpus", M78_CFG_SOURCE_DIR);
 }
 
 /* Expands a leading ${M78SIM_CORPUS} in a manifest path. */
 static char *expand_corpus(const char *path)
 {
-  static const char var[] = "${M78SIM_CORPUS}";
+  static const char var[] = "${" M78FW_CORPUS_ENV "}";
   if (strncmp(path, var, sizeof var - 1) != 0)
     return m78cli_xstrdup(path);
   char *corpus = m78fw_corpus_dir();
@@ -124,6 +138,7 @@ void m78fw_model_free(struct m78fw_model *m)
 {
   free(m->name);
   free(m->firmware);
+  free(m->prediction_note);
   for (int i = 0; i < m->nclasses; i++)
     free(m->classes[i]);
   free(m->classes);
@@ -186,14 +201,17 @@ int m78fw_load_model(const struct m78fw_paths *p, const char *name, struct m78fw
       }
     }
     if (rc < 0)
-      m78cli_error("%s: model %s: firmware folder %s not found (set M78SIM_CORPUS to the corpus folder, "
-                   "or run the firmware folder directly)",
+      m78cli_error("%s: model %s: firmware folder %s not found (set the corpus with --corpus DIR or " M78FW_CORPUS_ENV
+                   ", or run the firmware folder directly)",
                    manifest, name, fwpath);
   }
   if (rc == 1) {
     m->name = m78cli_xstrdup(name);
     if (scale)
       m->logit_scale = scale->valuedouble;
+    const cJSON *note = cJSON_GetObjectItemCaseSensitive(json, "prediction_note");
+    if (cJSON_IsString(note) && *note->valuestring)
+      m->prediction_note = m78cli_xstrdup(note->valuestring);
     int n = cJSON_GetArraySize(classes);
     if (n > 0) {
       m->classes = m78cli_xmalloc((size_t)n * sizeof *m->classes);
@@ -584,7 +602,12 @@ char *m78fw_build_bridge(const struct m78fw_paths *p, const char *dir, const cha
     goto fail;
   }
   tmp = m78cli_xasprintf("%s/fw.tmp.%ld", key_dir, (long)getpid());
+  /* One line before the long silent step (a big weights.h takes the
+   * compiler tens of seconds); its time only on a terminal, so that logs
+   * and test outputs stay the same from run to run. */
   fprintf(stderr, "building %s ...\n", label);
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
   int built;
   if (mode == M78FW_BRIDGE_TRAP) {
     argv = m78fw_compile_argv(p, absdir, sources, nsources, tmp);
@@ -603,6 +626,11 @@ char *m78fw_build_bridge(const struct m78fw_paths *p, const char *dir, const cha
     unlink(tmp);
     goto fail;
   }
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  if (isatty(STDERR_FILENO))
+    fprintf(stderr, "built %s in %.1f s (%zu source file%s; cached for the next run)\n", label,
+            (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec), nsources,
+            nsources == 1 ? "" : "s");
   if (rename(tmp, exe) != 0) {
     m78cli_error("%s: %s", exe, strerror(errno));
     unlink(tmp);

@@ -55,14 +55,20 @@ struct m78fw_model {
   char **classes;       /* class names, in output order (may be NULL) */
   int nclasses;
   double logit_scale;   /* output value per 1.0 of logit (default 1) */
+  char *prediction_note; /* printed under the prediction (may be NULL) */
 };
 
 /* Like m78fw_resolve_model, and fills *m (free with m78fw_model_free). */
 int m78fw_load_model(const struct m78fw_paths *p, const char *name, struct m78fw_model *m);
 void m78fw_model_free(struct m78fw_model *m);
 
+/* The one environment variable that names the known-answer corpus; the
+ * command's --corpus DIR option (any command) sets it for the whole run. */
+#define M78FW_CORPUS_ENV "M78SIM_CORPUS"
+
 /* The corpus folder: $M78SIM_CORPUS, else ../shared/corpus beside the
- * source tree this max78sim was built from. malloc'd. */
+ * install prefix when installed and that folder exists, else beside the
+ * source tree this max78sim was built from.  malloc'd. */
 char *m78fw_corpus_dir(void);
 
 /* The cache root: $M78SIM_CACHE, $XDG_CACHE_HOME/max78sim,

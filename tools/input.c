@@ -457,7 +457,7 @@ int m78cli_cmd_input(int argc, char **argv)
   m78fw_paths_init(&paths);
   struct m78fw_model model;
   int rc = M78CLI_EXIT_ERROR;
-  char *fw = m78cli_locate_firmware(&paths, dir, &model, 1);
+  char *fw = m78cli_locate_firmware(&paths, dir, &model);
   struct m78inmap m;
   memset(&m, 0, sizeof m);
   char err[512];

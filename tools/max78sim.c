@@ -37,6 +37,7 @@
 #include "inmap.h"
 #include "input.h"
 #include "m78elf.h"
+#include "layercsv.h"
 #include "report.h"
 #include "m78_config.h"
 #include "trace.h"
@@ -51,6 +52,7 @@ static int cmd_prepare(int argc, char **argv);
 int m78cli_cmd_bench_energy(int argc, char **argv);
 int m78cli_cmd_replay(int argc, char **argv);
 int m78cli_cmd_trace(int argc, char **argv);
+int m78cli_cmd_test(int argc, char **argv);
 
 struct command {
   const char *name;
@@ -71,6 +73,7 @@ static const struct command commands[] = {
     {"prepare", cmd_prepare, "build a firmware for the host API (libmax78sim) and print where it is, as JSON"},
     {"eval", m78cli_cmd_eval, "run many inputs (a folder or a .npy) through one loaded network: classes, accuracy"},
     {"input", m78cli_cmd_input, "export a firmware's baked-in sample input as .npy, or show layer 0's input"},
+    {"test", m78cli_cmd_test, "run many projects' firmware checks at once, with a JUnit XML report (CI)"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -84,7 +87,41 @@ static void print_usage(FILE *out)
                "commands:\n");
   for (size_t i = 0; i < NCOMMANDS; i++)
     fprintf(out, "  %-13s %s\n", commands[i].name, commands[i].summary);
-  fprintf(out, "\n'max78sim COMMAND --help' describes a command's options.\n");
+  fprintf(out, "\n'max78sim COMMAND --help' describes a command's options.  Every command also\n"
+               "takes --corpus DIR: the known-answer corpus whose case names DIR|MODEL may give\n"
+               "(default $" M78FW_CORPUS_ENV ", else ../shared/corpus beside the source tree).\n");
+}
+
+/* --corpus DIR / --corpus=DIR, wherever it stands before "--": taken out
+ * of argv and put into the one variable every resolver reads (and the
+ * firmware's model manifests expand), so all commands agree on it.
+ * Returns -1 after an error. */
+static int take_corpus_option(int *argc, char **argv)
+{
+  int out = 1;
+  for (int i = 1; i < *argc; i++) {
+    const char *a = argv[i];
+    if (strcmp(a, "--") == 0) {
+      while (i < *argc)
+        argv[out++] = argv[i++];
+      break;
+    }
+    if (m78cli_is_option(a, "--corpus")) {
+      const char *v = m78cli_option_value(argv[0], *argc, argv, &i, "--corpus");
+      if (!v)
+        return -1;
+      if (!m78cli_is_dir(v)) {
+        m78cli_error("%s: --corpus %s: no such folder", argv[0], v);
+        return -1;
+      }
+      setenv(M78FW_CORPUS_ENV, v, 1);
+      continue;
+    }
+    argv[out++] = argv[i];
+  }
+  argv[out] = NULL;
+  *argc = out;
+  return 0;
 }
 
 int main(int argc, char **argv)
@@ -107,8 +144,12 @@ int main(int argc, char **argv)
     return 0;
   }
   for (size_t i = 0; i < NCOMMANDS; i++)
-    if (strcmp(cmd, commands[i].name) == 0)
-      return commands[i].fn(argc - 1, argv + 1);
+    if (strcmp(cmd, commands[i].name) == 0) {
+      int n = argc - 1;
+      if (take_corpus_option(&n, argv + 1) != 0)
+        return M78CLI_EXIT_ERROR;
+      return commands[i].fn(n, argv + 1);
+    }
   if (cmd[0] == '-')
     m78cli_error("unknown option %s (see 'max78sim --help')", cmd);
   else
@@ -124,6 +165,7 @@ struct run_opts {
   int arch_arm;      /* --arch arm: build DIR for the Cortex-M4, then as --elf */
   const char *bridge; /* --bridge inst|trap, or NULL: $M78SIM_BRIDGE */
   const char *json;
+  const char *csv;
   const char *dump;
   const char *timeline;
   const char *record;
@@ -142,13 +184,15 @@ struct run_opts {
 static void run_help(FILE *out)
 {
   fprintf(out,
-          "usage: max78sim run DIR [options]\n"
+          "usage: max78sim run DIR|MODEL [options]\n"
           "       max78sim run --elf FILE.elf [options]\n"
-          "       max78sim run DIR --arch arm [options]\n"
+          "       max78sim run DIR|MODEL --arch arm [options]\n"
           "\n"
           "Builds the synthesized firmware folder DIR (cnn.c, main.c, cnn.h, weights.h,\n"
           "...) against the simulator, runs it, and prints a table of the inference layer\n"
-          "by layer. DIR may also name a model known to max78sim (models/NAME).\n"
+          "by layer; a model with class names also gets its predicted class.\n"
+          "\n"
+          M78CLI_TARGET_HELP
           "\n"
           "With --elf the firmware is a Cortex-M4 ELF (built by 'max78sim build' or with\n"
           "the MSDK), run instruction by instruction on an emulated MAX78000 (max78sim-arm,\n"
@@ -164,6 +208,9 @@ static void run_help(FILE *out)
           "                        access); the results are the same bytes. Overrides\n"
           "                        $M78SIM_BRIDGE\n"
           "  --json FILE           write the run report (JSON, docs/report-schema.md)\n"
+          "  --csv FILE            write the per-layer table as CSV: layer, name, op, input,\n"
+          "                        output, macs, cycles, time_us, energy_uj, macs_per_cycle;\n"
+          "                        one row per layer and a total row (tools/lib/layercsv.h)\n"
           "  --dump-layers OUTDIR  write each layer's output as OUTDIR/Lnn.i8 or Lnn.i32\n"
           "                        and OUTDIR/layers.json (OUTDIR is created if missing)\n"
           "  --timeline FILE       write a Chrome/Perfetto trace (trace-event JSON): CNN\n"
@@ -228,8 +275,8 @@ static void view_help(FILE *out)
           "usage: max78sim view DIR|MODEL [options]\n"
           "       max78sim view DUMPDIR [--report FILE] [options]\n"
           "\n"
-          "Runs the firmware like 'max78sim run' (DIR: a synthesized project, a corpus case\n"
-          "folder holding one in firmware/, or a model name), then opens a window with\n"
+          "Runs the firmware like 'max78sim run' (DIR|MODEL: any form below), then opens a\n"
+          "window with\n"
           "every layer: the layer list (operation, shapes, cycles, time, energy when the\n"
           "report has it), each channel's output as a tile in heat colours (symmetric around\n"
           "zero), conv1d outputs as strips, linear outputs as bars, the captured input\n"
@@ -239,10 +286,12 @@ static void view_help(FILE *out)
           "DUMPDIR is a folder that 'max78sim run --dump-layers DUMPDIR' wrote; the run\n"
           "report is --report FILE or DUMPDIR/report.json when present.\n"
           "\n"
+          M78CLI_TARGET_HELP
+          "\n"
           "run options:\n"
-          "  --json FILE, --dump-layers OUTDIR, --timeline FILE, --record FILE, --fault SPEC,\n"
-          "  --max-cycles N, --timeout SEC, --rebuild, --bridge inst|trap, --input FILE,\n"
-          "  --input-shape CxHxW, --resize\n"
+          "  --json FILE, --csv FILE, --dump-layers OUTDIR, --timeline FILE, --record FILE,\n"
+          "  --fault SPEC, --max-cycles N, --timeout SEC, --rebuild, --bridge inst|trap,\n"
+          "  --input FILE, --input-shape CxHxW, --resize\n"
           "                        as for 'max78sim run'\n"
           "  --report FILE         (DUMPDIR only) the run report written by 'run --json'\n");
   m78cli_view_help(out);
@@ -313,6 +362,9 @@ static int parse_run(int argc, char **argv, struct run_opts *o, int view_cmd)
       }
     } else if (m78cli_is_option(a, "--json")) {
       if (!(o->json = m78cli_option_value(o->cmd, argc, argv, &i, "--json")))
+        return -1;
+    } else if (m78cli_is_option(a, "--csv")) {
+      if (!(o->csv = m78cli_option_value(o->cmd, argc, argv, &i, "--csv")))
         return -1;
     } else if (m78cli_is_option(a, "--timeline")) {
       if (!(o->timeline = m78cli_option_value(o->cmd, argc, argv, &i, "--timeline")))
@@ -387,7 +439,7 @@ static int parse_run(int argc, char **argv, struct run_opts *o, int view_cmd)
     m78cli_error("%s: missing DIR (see 'max78sim %s --help')", cmd, cmd);
     return -1;
   }
-  if ((o->json && !*o->json) || (o->dump && !*o->dump) || (o->timeline && !*o->timeline) ||
+  if ((o->json && !*o->json) || (o->csv && !*o->csv) || (o->dump && !*o->dump) || (o->timeline && !*o->timeline) ||
       (o->record && !*o->record)) {
     m78cli_error("%s: empty file name", cmd);
     return -1;
@@ -421,52 +473,6 @@ static int parse_run(int argc, char **argv, struct run_opts *o, int view_cmd)
 
 /* ---- run: input checks ---- */
 
-/* The firmware folder DIR names: a folder, or a model (then *model is
- * filled; else it is left empty); with ACCEPT_CASE also a corpus case
- * folder holding its project in firmware/.  NULL after printing an error. */
-char *m78cli_locate_firmware(const struct m78fw_paths *paths, const char *dir, struct m78fw_model *model,
-                             int accept_case)
-{
-  struct stat st;
-  char *fw = NULL;
-  memset(model, 0, sizeof *model);
-  if (stat(dir, &st) != 0) {
-    int e = errno;
-    int m = m78fw_load_model(paths, dir, model);
-    if (m < 0)
-      return NULL;
-    if (m == 1)
-      fw = m78cli_xstrdup(model->firmware);
-    if (m == 0) {
-      if (e == ENOENT)
-        m78cli_error("%s: no such firmware folder or model", dir);
-      else
-        m78cli_error("%s: %s", dir, strerror(e));
-      return NULL;
-    }
-  } else if (!S_ISDIR(st.st_mode)) {
-    m78cli_error("%s: not a directory", dir);
-    return NULL;
-  } else {
-    fw = m78cli_xstrdup(dir);
-  }
-  const char *missing = m78fw_missing_file(fw);
-  if (missing) {
-    /* A corpus case keeps its project in firmware/: say so. */
-    char *sub = m78cli_path_join(fw, "firmware");
-    int hint = m78cli_is_dir(sub) && !m78fw_missing_file(sub);
-    if (hint && accept_case) {
-      free(fw);
-      return sub;
-    }
-    m78cli_error("%s: not a synthesized project (no %s)%s%s", dir, missing, hint ? "; try " : "", hint ? sub : "");
-    free(sub);
-    free(fw);
-    return NULL;
-  }
-  return fw;
-}
-
 /* An output file's folder must exist and the name must not be a folder. */
 static int check_file_output(const char *path)
 {
@@ -487,6 +493,8 @@ static int check_file_output(const char *path)
 static int check_outputs(const struct run_opts *o)
 {
   if (o->json && check_file_output(o->json) != 0)
+    return -1;
+  if (o->csv && check_file_output(o->csv) != 0)
     return -1;
   if (o->timeline && check_file_output(o->timeline) != 0)
     return -1;
@@ -755,7 +763,7 @@ static int run_main(int argc, char **argv, int view_cmd)
   }
   if (view_cmd && m78cli_is_dir(o.dir) && m78cli_view_is_dump_dir(o.dir)) {
     int vrc;
-    if (o.json || o.dump || o.timeline || o.record || o.faults || o.rebuild) {
+    if (o.json || o.csv || o.dump || o.timeline || o.record || o.faults || o.rebuild) {
       m78cli_error("view: --json, --dump-layers, --timeline, --record, --fault and --rebuild go with a firmware, "
                    "not with a folder of layer dumps");
       vrc = M78CLI_EXIT_ERROR;
@@ -787,7 +795,7 @@ static int run_main(int argc, char **argv, int view_cmd)
       goto out;
     elf = m78cli_xstrdup(o.elf);
   } else {
-    if (!(fwdir = m78cli_locate_firmware(&paths, o.dir, &model, view_cmd)) || check_outputs(&o) != 0)
+    if (!(fwdir = m78cli_locate_firmware(&paths, o.dir, &model)) || check_outputs(&o) != 0)
       goto out;
     if (o.input && m78cli_input_pack(o.cmd, o.input, &o.in, fwdir, &packed, &packed_len, &input_is_sample) != 0)
       goto out;
@@ -843,6 +851,7 @@ static int run_main(int argc, char **argv, int view_cmd)
                               .faults = o.faults,
                               .env = env};
   int viewed = 0, view_rc = 0;
+  o.v.fwdir = fwdir; /* the viewer's layer names */
   if (o.v.live) {
     int run_rc;
     ro.live_dir = child_dumps;
@@ -893,6 +902,15 @@ static int run_main(int argc, char **argv, int view_cmd)
       json_ok = 0;
     }
     cJSON_Delete(full);
+  }
+  if (report && o.csv) {
+    char **names = NULL, err[600];
+    int nnames = m78_layer_names(fwdir, &names);
+    if (m78_csv_write_file(o.csv, report, names, nnames, err, sizeof err) != 0) {
+      m78cli_error("%s", err);
+      json_ok = 0;
+    }
+    m78_layer_names_free(names, nnames);
   }
   int trace_ok = 1;
   if (o.record && !res.interrupted)
@@ -997,7 +1015,7 @@ static int cmd_prepare(int argc, char **argv)
   m78fw_paths_init(&paths);
   struct m78fw_model model;
   int rc = M78CLI_EXIT_ERROR;
-  char *exe = NULL, *fw = m78cli_locate_firmware(&paths, dir, &model, 1);
+  char *exe = NULL, *fw = m78cli_locate_firmware(&paths, dir, &model);
   if (fw && (exe = m78fw_build(&paths, fw, dir, rebuild))) {
     cJSON *j = cJSON_CreateObject();
     char *absfw = realpath(fw, NULL);

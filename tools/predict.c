@@ -87,6 +87,8 @@ cJSON *m78cli_predict(const struct m78fw_model *m, const cJSON *report, FILE *ou
     say(out, "%s %s %.0f", c ? "," : "", m->classes[c], raw[c]);
   }
   say(out, " (softmax of value / %g)\n", m->logit_scale);
+  if (m->prediction_note)
+    say(out, "note: %s\n", m->prediction_note);
   free(logit);
   free(raw);
   return j;

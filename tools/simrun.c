@@ -81,7 +81,7 @@ int m78cli_simulate(const struct m78cli_simrun_opts *o, struct m78cli_simrun *r)
   void *packed = NULL;
   size_t packed_len = 0;
   int same = 0;
-  if (!(r->fwdir = m78cli_locate_firmware(&paths, o->dir, &model, 0)))
+  if (!(r->fwdir = m78cli_locate_firmware(&paths, o->dir, &model)))
     goto out;
   if (o->input && m78cli_input_pack(o->cmd, o->input, o->in, r->fwdir, &packed, &packed_len, &same) != 0)
     goto out;

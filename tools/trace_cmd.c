@@ -25,6 +25,7 @@
 #include "fwbuild.h"
 #include "inputcap.h"
 #include "m78_config.h"
+#include "layercsv.h"
 #include "report.h"
 #include "trace.h"
 #include "sramdump.h"
@@ -66,9 +67,15 @@ static void replay_help(FILE *out)
           "  --json FILE           write the run report (as 'run --json' does)\n"
           "  --dump-layers OUTDIR  write each layer's output, the data memory image, the\n"
           "                        footprints and layer 0's input (as 'run --dump-layers' does)\n"
+          "  --csv FILE            write the per-layer table as CSV (as 'run --csv' does)\n"
+          "  --model DIR|MODEL     the network the trace ran, for the predicted class (default:\n"
+          "                        the trace's run.firmware when that names a model); any\n"
+          "                        form below, but only a model has class names\n"
           "  --no-table            do not print the table\n"
           "  -q, --quiet           print nothing but errors\n"
           "  -h, --help            show this help\n"
+          "\n"
+          M78CLI_TARGET_HELP
           "\n"
           "Exit status: 0 the replay matched the recording (every recorded read returned the\n"
           "recorded value, every access had the recorded status), 1 it diverged (the first\n"
@@ -162,7 +169,7 @@ static void describe_mismatch(const struct m78_replay_result *r, FILE *out)
 
 int m78cli_cmd_replay(int argc, char **argv)
 {
-  const char *file = NULL, *json = NULL, *dump = NULL;
+  const char *file = NULL, *json = NULL, *dump = NULL, *csv = NULL, *model_arg = NULL;
   int no_table = 0, quiet = 0, only_args = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -187,6 +194,12 @@ int m78cli_cmd_replay(int argc, char **argv)
     } else if (m78cli_is_option(a, "--dump-layers")) {
       if (!(dump = m78cli_option_value("replay", argc, argv, &i, "--dump-layers")))
         return M78CLI_EXIT_ERROR;
+    } else if (m78cli_is_option(a, "--csv")) {
+      if (!(csv = m78cli_option_value("replay", argc, argv, &i, "--csv")))
+        return M78CLI_EXIT_ERROR;
+    } else if (m78cli_is_option(a, "--model")) {
+      if (!(model_arg = m78cli_option_value("replay", argc, argv, &i, "--model")))
+        return M78CLI_EXIT_ERROR;
     } else {
       m78cli_error("replay: unknown option %s (see 'max78sim replay --help')", a);
       return M78CLI_EXIT_ERROR;
@@ -196,12 +209,23 @@ int m78cli_cmd_replay(int argc, char **argv)
     m78cli_error("replay: missing FILE (see 'max78sim replay --help')");
     return M78CLI_EXIT_ERROR;
   }
-  if ((json && !*json) || (dump && !*dump)) {
+  if ((json && !*json) || (dump && !*dump) || (csv && !*csv)) {
     m78cli_error("replay: empty file name");
     return M78CLI_EXIT_ERROR;
   }
-  if (json && check_out_file(json) != 0)
+  if ((json && check_out_file(json) != 0) || (csv && check_out_file(csv) != 0))
     return M78CLI_EXIT_ERROR;
+  /* --model is resolved before the replay, so a wrong name costs nothing */
+  struct m78cli_target target;
+  memset(&target, 0, sizeof target);
+  if (model_arg) {
+    struct m78fw_paths paths;
+    m78fw_paths_init(&paths);
+    int r = m78cli_resolve(&paths, model_arg, &target);
+    m78fw_paths_free(&paths);
+    if (r != 0)
+      return M78CLI_EXIT_ERROR;
+  }
 
   struct m78_trace t;
   if (load(file, &t) != 0)
@@ -236,7 +260,13 @@ int m78cli_cmd_replay(int argc, char **argv)
   struct m78fw_model model;
   memset(&model, 0, sizeof model);
   struct stat st;
-  if (t.has_run && t.firmware && *t.firmware && stat(t.firmware, &st) != 0) {
+  if (model_arg) {
+    if (target.model.nclasses) {
+      cJSON *p = m78cli_predict(&target.model, full, quiet ? NULL : stdout);
+      if (p)
+        cJSON_AddItemToObject(full, "prediction", p);
+    }
+  } else if (t.has_run && t.firmware && *t.firmware && stat(t.firmware, &st) != 0) {
     struct m78fw_paths paths;
     m78fw_paths_init(&paths);
     if (m78fw_load_model(&paths, t.firmware, &model) == 1 && model.nclasses) {
@@ -251,6 +281,31 @@ int m78cli_cmd_replay(int argc, char **argv)
     m78cli_error("%s: %s", json, strerror(errno));
     rc = M78CLI_EXIT_ERROR;
   }
+  if (csv) {
+    /* layer names from the firmware the trace names, when it is still there */
+    char **names = NULL, err[600];
+    int nnames = 0;
+    if (model_arg) {
+      nnames = m78_layer_names(target.fwdir, &names);
+    } else if (t.has_run && t.firmware && *t.firmware) {
+      struct m78fw_paths paths;
+      struct m78cli_target tt;
+      m78fw_paths_init(&paths);
+      if (m78fw_missing_file(t.firmware) == NULL) {
+        nnames = m78_layer_names(t.firmware, &names);
+      } else if (m78fw_load_model(&paths, t.firmware, &tt.model) == 1) {
+        nnames = m78_layer_names(tt.model.firmware, &names);
+        m78fw_model_free(&tt.model);
+      }
+      m78fw_paths_free(&paths);
+    }
+    if (m78_csv_write_file(csv, full, names, nnames, err, sizeof err) != 0) {
+      m78cli_error("%s", err);
+      rc = M78CLI_EXIT_ERROR;
+    }
+    m78_layer_names_free(names, nnames);
+  }
+  m78cli_target_free(&target);
   if (dump && write_dumps(sim, &cap.cap, dump) != 0)
     rc = M78CLI_EXIT_ERROR;
   if (res.mismatches)

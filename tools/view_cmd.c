@@ -3,6 +3,7 @@
  */
 #define _GNU_SOURCE
 #include "view_cmd.h"
+#include "layercsv.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -201,11 +202,25 @@ static void fill_viz(const struct m78cli_view_opts *v, struct m78viz_opts *z, co
   z->verbose = v->verbose;
 }
 
+/* The synthesizer's layer names of the firmware shown, for the viewer. */
+static int take_names(const struct m78cli_view_opts *v, struct m78viz_opts *z, char ***names)
+{
+  int n = v->fwdir ? m78_layer_names(v->fwdir, names) : 0;
+  if (!v->fwdir)
+    *names = NULL;
+  z->layer_names = *names;
+  z->n_layer_names = n;
+  return n;
+}
+
 int m78cli_view_show(const struct m78cli_view_opts *v, const char *dump_dir, const char *report, const char *title)
 {
   struct m78viz_opts z;
+  char **names;
   fill_viz(v, &z, dump_dir, report, title);
+  int nnames = take_names(v, &z, &names);
   int rc = m78viz_main(&z);
+  m78_layer_names_free(names, nnames);
   if (rc == 0 && v->screenshot)
     printf("wrote %s\n", v->screenshot);
   return rc;
@@ -245,11 +260,14 @@ int m78cli_view_live(const struct m78cli_view_opts *v, struct m78fw_run_opts *ro
     m78cli_error("cannot start the firmware thread");
   } else {
     struct m78viz_opts z;
+    char **names;
     fill_viz(v, &z, ro->live_dir, report, title);
+    int nnames = take_names(v, &z, &names);
     z.progress_file = progress;
     z.step_file = step;
     z.run_finished = &job.done;
     rc = m78viz_main(&z);
+    m78_layer_names_free(names, nnames);
     cancel = 1;
     pthread_join(th, NULL);
   }

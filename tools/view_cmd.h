@@ -23,6 +23,7 @@ struct m78cli_view_opts {
   int layer_set, layer, channel;
   int width, height;
   int verbose;
+  const char *fwdir;       /* the firmware folder shown (layer names), or NULL */
 };
 
 void m78cli_view_opts_init(struct m78cli_view_opts *v);

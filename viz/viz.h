@@ -24,6 +24,9 @@ struct m78viz_opts {
   int channel;            /* channel to select first (-1: none given) */
   int width, height;      /* window / screenshot size (0: default) */
   const char *inject;     /* tests: comma-separated SDL key names pushed as events */
+  char *const *layer_names; /* names of hardware layers 0..n-1 (NULL entries: none), from the
+                               synthesizer's network description; or NULL */
+  int n_layer_names;
   int verbose;            /* print one line per handled key (tests) */
   /* live mode (NULL when off) */
   const char *progress_file; /* the firmware's progress ("start", N, "done") */

@@ -56,6 +56,11 @@ expect2 "hex and decimal mixed" 'mixed.csv: mixes hex words \(line 1\) and decim
 expect2 "an empty file" 'empty.txt: empty file' $c --device "$work/empty.txt"
 printf 'hello\n' >"$work/words.txt"
 expect2 "text that is no device data" 'words.txt:1: not a hex word or a decimal number' $c --device "$work/words.txt"
+# a passing run's console (issue 21): one line saying the log holds no device data
+"$m" run "$fw" >"$work/pass.log" 2>&1 || { echo "FAIL: mnist run for its log"; exit 1; }
+expect2 "a console log with no device data" '^max78sim: [^ ]*pass.log: a console log that holds no device data \(no Data mismatch lines' $c --device "$work/pass.log"
+n=$($c --device "$work/pass.log" 2>&1 >/dev/null | wc -l)
+[ "$n" -eq 1 ] || { echo "FAIL: the no-data log gives $n lines on stderr, wanted 1"; fail=1; }
 expect2 "a missing file" 'missing.bin: No such file' $c --device "$work/missing.bin"
 # two files that disagree about the same byte
 sed -n '1,/^0x/p' "$work/cap.log" | tail -1 | sed 's/: \([0-9a-f]\{8\}\)/: 5a5a5a5a/' >"$work/other.log"

@@ -13,6 +13,10 @@
 #                 the view, `s` saves a PNG, `q` closes it cleanly
 #   live          --live under Xvfb: Space steps layer by layer, the run
 #                 ends, q closes
+#   layout        issue 21: layer names from izer's network description,
+#                 the prediction with its class names, all-zero channels
+#                 marked (counted against the dump), the tile grid spread
+#                 over the panel (layer 0: 16 large tiles; layer 20: 128)
 #   leaks         valgrind: no leak and no invalid access in the viewer's
 #                 own code (window under Xvfb, keys, screenshot)
 set -u
@@ -31,6 +35,39 @@ mnist_run() {
 }
 
 case $mode in
+layout)
+  need_case animal-yolo-pico
+  out=$(env -u DISPLAY "$m" view animal-yolo-pico --layer 20 --log-keys --screenshot "$work/a20.png" \
+    --dump-layers "$work/d" 2>&1) || { echo "$out"; fail "view animal-yolo-pico --layer 20"; }
+  echo "$out" | grep -E '^(names|prediction|layer 20):'
+  echo "$out" | grep -qF 'names: 27 of 27 layers named (first cv1, last classify_linear)' || fail "layer names"
+  echo "$out" | grep -qF 'prediction: non-animal (75.1%): animal -9102, non-animal 8981' || fail "prediction and classes"
+  zeros=$(python3 -c '
+import json, sys
+d = sys.argv[1]
+l = [x for x in json.load(open(d + "/layers.json"))["layers"] if x["index"] == 20][0]
+c, h, w = l["shape_chw"]
+b = open(d + "/" + l["file"], "rb").read()
+print(sum(1 for k in range(c) if not any(b[k * h * w:(k + 1) * h * w])))' "$work/d")
+  echo "layer 20 of the dump: $zeros all-zero channels"
+  [ "$zeros" -gt 0 ] || fail "layer 20 should have all-zero channels"
+  echo "$out" | grep -qF "layer 20: $zeros all-zero channels marked" || fail "the viewer marks a different number of zero channels"
+  "$check" tiles "$work/a20.png" 128 1440 900 || fail "layer 20 tiles"
+  # each zero tile is the zero grey (its 50x50 interior but the "all 0" text) (model.h M78V_ZERO_*)
+  "$check" color "$work/a20.png" 52 52 62 $((zeros * 40 * 40)) || fail "zero tiles not grey"
+  "$check" extent "$work/a20.png" 1390 780 || fail "layer 20's grid leaves the panel empty"
+  env -u DISPLAY "$m" view animal-yolo-pico --layer 0 --screenshot "$work/a0.png" >/dev/null 2>&1 || fail "layer 0 screenshot"
+  "$check" tiles "$work/a0.png" 16 1440 900 || fail "layer 0 tiles"
+  "$check" extent "$work/a0.png" 1390 780 || fail "layer 0's grid leaves the panel empty"
+  # a firmware folder: still named (izer's comments), no model, no prediction
+  out=$(env -u DISPLAY "$m" view "$corpus/animal-yolo-pico/firmware" --layer 26 --log-keys --screenshot "$work/f26.png" 2>&1) ||
+    fail "view of the firmware folder"
+  echo "$out" | grep -qF 'names: 27 of 27 layers named' || fail "names of a firmware folder"
+  echo "$out" | grep -q '^prediction' && fail "a firmware folder has no classes, yet a prediction is shown"
+  out=$(env -u DISPLAY "$m" view "$corpus/mnist" --layer 0 --log-keys --screenshot "$work/m0.png" 2>&1) || fail "mnist"
+  echo "$out" | grep -qF 'names: 0 of 5 layers named' || fail "mnist has no layer names"
+  echo "ok: names, prediction, zero channels and grid"
+  ;;
 mnist-tiles)
   need_case mnist
   # no display at all: the offscreen driver must do

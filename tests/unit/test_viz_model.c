@@ -77,6 +77,24 @@ Test(viz_grid, fits_the_area_with_integer_scales)
   cr_assert_leq(g.cols * g.cell_w, 900);
 }
 
+Test(viz_grid, spreads_over_the_whole_area)
+{
+  /* issue 21: 16 tiles of 180x180 are limited by the height; the cells
+   * spread over the width instead of leaving a quarter of it empty */
+  struct m78v_grid g;
+  m78v_grid_fit(16, 180, 180, 960, 780, 1, &g);
+  cr_assert_leq(g.cols * g.cell_w, 960);
+  cr_assert_geq(g.cols * g.cell_w, 960 - g.cols);
+  cr_assert_geq(g.pad_x, 0);
+  /* centred: the margins left and right of the grid are equal */
+  int left = g.pad_x + M78V_GAP / 2, right = 960 - ((g.cols - 1) * g.cell_w + g.pad_x + M78V_GAP / 2 + g.tile_w + 2);
+  cr_assert_leq(abs(left - right), g.cols + M78V_GAP);
+  /* zoomed in: no spreading, the cells are the tiles */
+  m78v_grid_fit(16, 180, 180, 960, 780, 2, &g);
+  cr_assert_eq(g.cell_w, g.tile_w + 2 + M78V_GAP);
+  cr_assert_eq(g.pad_x, 0);
+}
+
 Test(viz_model, loads_dumps_report_and_input, .init = setup, .fini = teardown)
 {
   int8_t l0[2 * 2 * 3] = {1, -2, 3, -4, 5, -6, 7, -8, 9, -10, 11, -100};

@@ -287,8 +287,33 @@ static int check_color(const char *png, int r, int g, int b, long min)
   return n >= min ? 0 : 1;
 }
 
+/* The bounding box of the tile borders: how much of the picture the grid
+ * covers. */
+static int check_extent(const char *png, int min_right, int min_bottom)
+{
+  struct img im;
+  if (load_png(png, &im) != 0)
+    return 2;
+  const uint32_t B = (uint32_t)M78V_BORDER_R << 16 | (uint32_t)M78V_BORDER_G << 8 | M78V_BORDER_B;
+  int x0 = im.w, y0 = im.h, x1 = -1, y1 = -1;
+  for (int y = 0; y < im.h; y++)
+    for (int x = 0; x < im.w; x++)
+      if (at(&im, x, y) == B) {
+        x0 = x < x0 ? x : x0;
+        y0 = y < y0 ? y : y0;
+        x1 = x > x1 ? x : x1;
+        y1 = y > y1 ? y : y1;
+      }
+  printf("tile borders span x %d..%d, y %d..%d (want right >= %d, bottom >= %d)\n", x0, x1, y0, y1, min_right,
+         min_bottom);
+  free(im.px);
+  return x1 >= min_right && y1 >= min_bottom ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
+  if (argc == 5 && strcmp(argv[1], "extent") == 0)
+    return check_extent(argv[2], atoi(argv[3]), atoi(argv[4]));
   if (argc == 6 && strcmp(argv[1], "tiles") == 0)
     return check_tiles(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
   if (argc == 4 && strcmp(argv[1], "rgb") == 0)
@@ -298,6 +323,6 @@ int main(int argc, char **argv)
   if (argc == 7 && strcmp(argv[1], "color") == 0)
     return check_color(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]), atol(argv[6]));
   fprintf(stderr, "usage: viz_check tiles PNG N W H | rgb PNG SAMPLEDATA_H | input I8 SAMPLEDATA_H chw|hwc C H W |"
-                  " color PNG R G B MIN\n");
+                  " color PNG R G B MIN | extent PNG MIN_RIGHT MIN_BOTTOM\n");
   return 2;
 }

@@ -9,9 +9,10 @@ m=$root/build/bin/max78sim
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# The animal classifier's layer 0: 16 channels of 180x180, channel 1
+# The animal classifier (by model name: layer names, prediction) layer 0:
+# 16 channels of 180x180, channel 1
 # selected, the mouse over it.
-"$m" view "$corpus/animal-yolo-pico" --layer 0 --inject-keys "Right,Right,mouse:760:170" \
+"$m" view animal-yolo-pico --corpus "$corpus" --layer 0 --inject-keys "Right,Right,mouse:760:170" \
   --screenshot "$root/docs/viewer-animal-layer0.png"
 
 # Compare mode: the mnist case's expected data with two values changed in
@@ -21,5 +22,5 @@ mkdir -p "$tmp/expected"
 cp -r "$corpus/mnist/expected.json" "$corpus/mnist/layers" "$tmp/expected/"
 printf '\x55' | dd of="$tmp/expected/layers/L01.i8" bs=1 seek=$((7 * 256 + 5 * 16 + 9)) conv=notrunc status=none
 printf '\x40' | dd of="$tmp/expected/layers/L03.i8" bs=1 seek=$((2 * 16 + 1 * 4 + 1)) conv=notrunc status=none
-"$m" view "$corpus/mnist" --compare "$tmp/expected" --inject-keys "mouse:1147:110" \
+"$m" view "$corpus/mnist" --compare "$tmp/expected" --inject-keys "mouse:1279:112" \
   --screenshot "$root/docs/viewer-compare.png"

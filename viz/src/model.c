@@ -162,6 +162,19 @@ static void load_report(struct m78v_run *run, const cJSON *rep)
   run->inference_cycles = num(inf, "cycles", 0);
   run->inference_us = num(inf, "time_us", 0);
   run->energy_uj = energy_of(inf);
+  const cJSON *pred = cJSON_GetObjectItemCaseSensitive(rep, "prediction");
+  const cJSON *outs = cJSON_GetObjectItemCaseSensitive(pred, "outputs");
+  if (cJSON_IsObject(pred) && cJSON_IsArray(outs) && cJSON_GetArraySize(outs) <= M78V_MAX_CLASSES) {
+    snprintf(run->pred_class, sizeof run->pred_class, "%s", str(pred, "class", "?"));
+    run->pred_confidence = num(pred, "confidence", 0);
+    const cJSON *o;
+    run->n_classes = 0;
+    cJSON_ArrayForEach(o, outs)
+    {
+      snprintf(run->class_name[run->n_classes], sizeof run->class_name[0], "%s", str(o, "class", "?"));
+      run->class_value[run->n_classes++] = num(o, "value", 0);
+    }
+  }
   const cJSON *fw = cJSON_GetObjectItemCaseSensitive(rep, "firmware");
   if (cJSON_IsString(fw) && !run->title[0])
     snprintf(run->title, sizeof run->title, "%s", fw->valuestring);
@@ -520,4 +533,18 @@ void m78v_grid_fit(int n, int tw, int th, int aw, int ah, double zoom, struct m7
   g->tile_h = (int)ceil(th * s);
   g->cell_w = g->tile_w + 2 + M78V_GAP;
   g->cell_h = g->tile_h + 2 + M78V_LABEL_H + M78V_GAP;
+  /* Not zoomed in: spread the cells over the area instead of leaving its
+   * right or bottom part empty (the scale is what limits the tiles; the
+   * gaps between them can take the rest).  Rows spread by at most half a
+   * tile, so a few rows of wide tiles do not drift apart. */
+  if (zoom <= 1) {
+    if (g->cols * g->cell_w < aw)
+      g->cell_w = aw / g->cols;
+    if (g->rows * g->cell_h < ah) {
+      int h = ah / g->rows, max = g->cell_h + g->tile_h / 2;
+      g->cell_h = h < max ? h : max;
+    }
+    g->pad_x = (g->cell_w - (g->tile_w + 2 + M78V_GAP)) / 2;
+    g->pad_y = (g->cell_h - (g->tile_h + 2 + M78V_LABEL_H + M78V_GAP)) / 2;
+  }
 }

@@ -47,6 +47,8 @@ struct m78v_layer {
   long first_mismatch; /* value index in the shown tensor, -1 */
 };
 
+#define M78V_MAX_CLASSES 16
+
 struct m78v_run {
   char title[256];
   char kat[16];              /* "pass", "fail", "unknown" or "" */
@@ -59,6 +61,12 @@ struct m78v_run {
   int has_input;             /* layers[0] is the input */
   int compare;               /* compare mode is on */
   int first_mismatch_layer;  /* entry in layers[], -1 */
+  /* the report's "prediction" (a run by model name with class names) */
+  int n_classes;             /* 0: none */
+  char pred_class[32];
+  double pred_confidence;
+  char class_name[M78V_MAX_CLASSES][32]; /* in output order */
+  double class_value[M78V_MAX_CLASSES];
 };
 
 /* Loads DUMP_DIR (layers.json, Lnn.*, input.*) and REPORT (may be NULL or
@@ -87,6 +95,10 @@ void m78v_heat(int32_t v, int32_t maxabs, uint8_t rgb[3]);
 #define M78V_BORDER_R 70
 #define M78V_BORDER_G 130
 #define M78V_BORDER_B 180
+/* An all-zero channel's tile is filled with this (not a heat colour). */
+#define M78V_ZERO_R 52
+#define M78V_ZERO_G 52
+#define M78V_ZERO_B 62
 
 /* A grid of n tiles of tw x th data pixels in an area aw x ah: scale
  * (integer when >= 1), columns, and cell size (tile plus label and gap). */
@@ -95,6 +107,7 @@ struct m78v_grid {
   int cols, rows;
   int cell_w, cell_h;  /* pixels per cell at this scale */
   int tile_w, tile_h;  /* data pixels on screen */
+  int pad_x, pad_y;    /* a tile's offset in its cell (centred when the cells are spread) */
 };
 #define M78V_LABEL_H 14
 #define M78V_GAP 6

@@ -30,8 +30,8 @@
 
 #define HEADER_H 44
 #define STATUS_H 22
-#define TIMELINE_H 46
-#define LIST_COLS 65 /* characters of a list row */
+#define TIMELINE_H 64
+#define LIST_COLS 68 /* characters of a list row */
 #define LIST_W (a->list_w)
 #define ROW_H 16
 #define FONT_PT 12
@@ -202,6 +202,28 @@ static const char *layer_name(const struct m78v_layer *l, char *buf, size_t len)
   return buf;
 }
 
+/* The synthesizer's layer names (from the firmware's network description)
+ * for the layers the report does not name; again after every reload. */
+static void apply_names(struct app *a)
+{
+  for (int i = 0; i < a->run.n; i++) {
+    struct m78v_layer *l = &a->run.layers[i];
+    if (l->index >= 0 && l->index < a->o->n_layer_names && a->o->layer_names[l->index] && !l->name[0])
+      snprintf(l->name, sizeof l->name, "%s", a->o->layer_names[l->index]);
+  }
+}
+
+/* A channel whose every value is 0 (drawn as such, not as a black tile). */
+static int all_zero(const struct m78v_layer *l, int c)
+{
+  size_t plane = (size_t)l->t.w * (size_t)l->t.h;
+  const int32_t *v = l->t.v + (size_t)c * plane;
+  for (size_t i = 0; i < plane; i++)
+    if (v[i])
+      return 0;
+  return 1;
+}
+
 /* ---- textures of the selected entry ---- */
 
 static void free_textures(struct app *a)
@@ -262,6 +284,16 @@ static void build_textures(struct app *a)
 
 /* ---- geometry ---- */
 
+/* The timeline: a row of layers by cycles (back to back, in layer order),
+ * a time axis under it, a row by energy; row labels on the left. */
+#define TL_LABEL_COLS 8
+static int tl_x0(const struct app *a) { return 8 + TL_LABEL_COLS * a->char_w; }
+static double tl_span(const struct app *a) { return a->W - tl_x0(a) - 8; }
+#define TL_CYCLES_Y 4
+#define TL_BAR_H 14
+#define TL_AXIS_Y (TL_CYCLES_Y + TL_BAR_H + 1)
+#define TL_ENERGY_Y (TL_AXIS_Y + 26)
+
 static SDL_Rect main_area(const struct app *a)
 {
   SDL_Rect r = {LIST_W + 8, HEADER_H + 24, a->W - LIST_W - 16, a->H - HEADER_H - 24 - TIMELINE_H - STATUS_H - 4};
@@ -279,8 +311,8 @@ static SDL_Rect tile_rect(const struct app *a, const struct m78v_grid *g, int k)
 {
   SDL_Rect m = main_area(a);
   int col = k % g->cols, row = k / g->cols;
-  SDL_Rect r = {m.x + (int)a->pan_x + col * g->cell_w + M78V_GAP / 2 + 1,
-                m.y + (int)a->pan_y + row * g->cell_h + M78V_LABEL_H + 1, g->tile_w, g->tile_h};
+  SDL_Rect r = {m.x + (int)a->pan_x + col * g->cell_w + g->pad_x + M78V_GAP / 2 + 1,
+                m.y + (int)a->pan_y + row * g->cell_h + g->pad_y + M78V_LABEL_H + 1, g->tile_w, g->tile_h};
   return r;
 }
 
@@ -316,8 +348,8 @@ static struct hit hit_test(struct app *a, int x, int y)
     double total = 0;
     for (int i = 0; i < a->run.n; i++)
       total += a->run.layers[i].index >= 0 ? a->run.layers[i].cycles : 0;
-    double xx = 8;
-    double span = a->W - 16;
+    double xx = tl_x0(a);
+    double span = tl_span(a);
     for (int i = 0; i < a->run.n; i++) {
       const struct m78v_layer *e = &a->run.layers[i];
       if (e->index < 0)
@@ -421,9 +453,15 @@ static void draw_header(struct app *a)
            layers_bad, cmp, bad);
     else
       text(a, 8, y2, C_GREEN, "compare: all %zu compared layers match", cmp);
-  } else {
-    text(a, 8, y2, C_DIM, "h: help");
+  } else if (r->n_classes) {
+    char outs[256] = "";
+    size_t k = 0;
+    for (int i = 0; i < r->n_classes && k < sizeof outs; i++)
+      k += (size_t)snprintf(outs + k, sizeof outs - k, "%s%s %.0f", i ? ", " : "", r->class_name[i], r->class_value[i]);
+    int px = text(a, 8, y2, C_YELLOW, "prediction: %s (%.1f%%)", r->pred_class, 100 * r->pred_confidence);
+    text(a, 8 + px + 12, y2, C_DIM, "outputs: %s", outs);
   }
+  /* (the status bar says "h: help"; once is enough) */
   fill(a, 0, HEADER_H - 1, a->W, 1, 60, 60, 70);
 }
 
@@ -438,7 +476,7 @@ static void format_energy(const struct m78v_layer *l, char *buf, size_t len)
 static void draw_list(struct app *a)
 {
   int y = HEADER_H + 4;
-  text(a, 8, y, C_DIM, "%-3s %-6s %-8s %-10s %-10s %7s %8s %6s", "#", "name", "op", "in", "out", "cycles", "us",
+  text(a, 8, y, C_DIM, "%-3s %-9s %-7s %-10s %-10s %7s %8s %6s", "#", "name", "op", "in", "out", "cycles", "us",
        "uJ");
   y += 20;
   for (int i = 0; i < a->run.n; i++, y += ROW_H) {
@@ -461,7 +499,7 @@ static void draw_list(struct app *a)
       snprintf(us, sizeof us, "%.2f", l->time_us);
     }
     SDL_Color c = !l->executed || l->error[0] ? C_RED : l->n_mismatch ? C_RED : C_TEXT;
-    text(a, 8, y, c, "%-3s %-6.6s %-8.8s %-10s %-10s %7s %8s %6s", idx, l->name[0] ? l->name : "-", l->op, in, out,
+    text(a, 8, y, c, "%-3s %-9.9s %-7.7s %-10s %-10s %7s %8s %6s", idx, l->name[0] ? l->name : "-", l->op, in, out,
          cyc, us, en);
     if (a->run.compare && l->has_expected)
       fill(a, LIST_W - 10, y + 4, 6, 6, l->n_mismatch ? 255 : !l->comparable ? 150 : 60,
@@ -470,24 +508,34 @@ static void draw_list(struct app *a)
   fill(a, LIST_W, HEADER_H, 1, a->H - HEADER_H - TIMELINE_H - STATUS_H, 60, 60, 70);
 }
 
+/* A round step for about TARGET ticks over TOTAL (1, 2 or 5 times a power of 10). */
+static double nice_step(double total, int target)
+{
+  double raw = total / (target > 0 ? target : 1);
+  double p = pow(10, floor(log10(raw > 0 ? raw : 1)));
+  return raw <= p ? p : raw <= 2 * p ? 2 * p : raw <= 5 * p ? 5 * p : 10 * p;
+}
+
 static void draw_timeline(struct app *a)
 {
   int ty = a->H - STATUS_H - TIMELINE_H;
   fill(a, 0, ty, a->W, 1, 60, 60, 70);
-  double total = 0, etotal = 0;
+  double total = 0, etotal = 0, us = 0;
   int have_energy = 0;
   for (int i = 0; i < a->run.n; i++) {
     const struct m78v_layer *l = &a->run.layers[i];
     if (l->index < 0)
       continue;
     total += l->cycles;
+    us += l->time_us;
     if (l->energy_uj >= 0) {
       etotal += l->energy_uj;
       have_energy = 1;
     }
   }
-  double span = a->W - 16, x = 8, ex = 8;
-  int bar_h = 16;
+  double span = tl_span(a), x0 = tl_x0(a), x = x0, ex = x0;
+  text(a, 8, ty + TL_CYCLES_Y, C_DIM, "time");
+  text(a, 8, ty + TL_ENERGY_Y, C_DIM, "energy");
   for (int i = 0, k = 0; i < a->run.n; i++) {
     const struct m78v_layer *l = &a->run.layers[i];
     if (l->index < 0)
@@ -499,18 +547,36 @@ static void draw_timeline(struct app *a)
     int r = sel ? 255 : l->n_mismatch ? 200 : k % 2 ? 90 : 120;
     int g = sel ? 220 : l->n_mismatch ? 60 : k % 2 ? 110 : 140;
     int b = sel ? 0 : l->n_mismatch ? 60 : k % 2 ? 150 : 170;
-    fill(a, (int)x, ty + 6, (int)ceil(w) - 1, bar_h, r, g, b);
+    fill(a, (int)x, ty + TL_CYCLES_Y, (int)ceil(w) - 1, TL_BAR_H, r, g, b);
     if (have_energy) {
       double ew = etotal > 0 && l->energy_uj > 0 ? span * l->energy_uj / etotal : 0;
       if (ew > 0)
-        fill(a, (int)ex, ty + 8 + bar_h, (int)ceil(ew) - 1, bar_h, r, g, b);
+        fill(a, (int)ex, ty + TL_ENERGY_Y, (int)ceil(ew) - 1, TL_BAR_H, r, g, b);
       ex += ew;
     }
     x += w;
     k++;
   }
+  /* the time axis: the layers' time, back to back (streaming layers overlap
+   * on the chip; the report's inference time is the real span) */
+  if (us > 0) {
+    double step = nice_step(us, (int)(span / (12 * a->char_w)));
+    int last_end = -1000;
+    for (double t = 0; t <= us * 1.0000001; t += step) {
+      int tx = (int)(x0 + span * t / us);
+      fill(a, tx, ty + TL_AXIS_Y, 1, 4, 170, 170, 170);
+      char lab[32];
+      snprintf(lab, sizeof lab, "%g", t);
+      int lw = (int)strlen(lab) * a->char_w;
+      int lx = t == 0 ? tx : tx - lw / 2;
+      if (lx > last_end + a->char_w && lx + lw + 6 * a->char_w < x0 + span)
+        last_end = lx + text(a, lx, ty + TL_AXIS_Y + 4, C_DIM, "%s", lab);
+    }
+    int uw = 9 * a->char_w;
+    text(a, (int)(x0 + span) - uw, ty + TL_AXIS_Y + 4, C_DIM, "%7.0f us", us);
+  }
   if (!have_energy)
-    text(a, 8, ty + 8 + bar_h, C_DIM, "cycles above; energy: n/a (this report has no energy figures)");
+    text(a, (int)x0, ty + TL_ENERGY_Y, C_DIM, "n/a (this report has no energy figures)");
 }
 
 static void draw_legend(struct app *a, int x, int y, const struct m78v_layer *l)
@@ -538,8 +604,21 @@ static void draw_tiles(struct app *a, struct m78v_layer *l)
       continue;
     int c = tile_channel(l, k);
     SDL_Texture *t = c < 0 ? a->rgb : c < a->ntex ? a->tex[c] : NULL;
-    if (t)
+    int zero = c >= 0 && all_zero(l, c);
+    if (zero && l->comparable) { /* a mismatch must stay visible */
+      size_t plane = (size_t)l->t.w * (size_t)l->t.h;
+      for (size_t i = 0; i < plane && zero; i++)
+        zero = !l->mismatch[(size_t)c * plane + i];
+    }
+    if (zero) {
+      /* not a black picture: a channel that is 0 everywhere (often a
+       * zero-weight or ReLU-dead output), in flat grey and said so */
+      fill(a, r.x, r.y, r.w, r.h, M78V_ZERO_R, M78V_ZERO_G, M78V_ZERO_B);
+      if (r.w >= 5 * a->char_w && r.h >= a->font_h)
+        text(a, r.x + (r.w - 5 * a->char_w) / 2, r.y + (r.h - a->font_h) / 2, C_DIM, "all 0");
+    } else if (t) {
       SDL_RenderCopy(a->ren, t, NULL, &r);
+    }
     frame(a, r.x - 1, r.y - 1, r.w + 2, r.h + 2, M78V_BORDER_R, M78V_BORDER_G, M78V_BORDER_B);
     int bad = 0;
     if (c >= 0 && l->comparable) {
@@ -557,7 +636,8 @@ static void draw_tiles(struct app *a, struct m78v_layer *l)
       else if (l->t.slot && g.cell_w >= 11 * a->char_w)
         text(a, r.x - 1, r.y - M78V_LABEL_H - 1, bad ? C_RED : C_DIM, "c%d s%d", c, l->t.slot[c]);
       else
-        text(a, r.x - 1, r.y - M78V_LABEL_H - 1, bad ? C_RED : C_DIM, "c%d", c);
+        text(a, r.x - 1, r.y - M78V_LABEL_H - 1, bad ? C_RED : C_DIM,
+             zero && !(r.w >= 5 * a->char_w && r.h >= a->font_h) ? "c%d =0" : "c%d", c);
     }
   }
   /* mark the first mismatch of this layer */
@@ -582,7 +662,7 @@ static void draw_bars(struct app *a, struct m78v_layer *l)
   if (bw < 1)
     bw = 1;
   int zero = m.y + m.h / 2;
-  double half = m.h / 2.0 - 20;
+  double half = m.h / 2.0 - 2 * a->font_h - 8; /* room for a value and the label below a negative bar */
   fill(a, m.x, zero, m.w, 1, 100, 100, 100);
   for (int c = 0; c < n; c++) {
     int32_t v = l->t.v[c];
@@ -603,7 +683,12 @@ static void draw_bars(struct app *a, struct m78v_layer *l)
       frame(a, x, m.y, bw, m.h, 255, 220, 0);
     if (bw >= 6 * a->char_w) {
       text(a, x + 2, v >= 0 ? y - a->font_h - 2 : y + h + 2, C_TEXT, "%d", v);
-      text(a, x + 2, m.y + m.h - a->font_h, C_DIM, "c%d", c);
+      /* the classes of a model's prediction name the last layer's outputs */
+      if (a->run.n_classes == n && l == &a->run.layers[a->run.n - 1])
+        text(a, x + 2, m.y + m.h - a->font_h, strcmp(a->run.class_name[c], a->run.pred_class) ? C_DIM : C_YELLOW,
+             "c%d %s%s", c, a->run.class_name[c], strcmp(a->run.class_name[c], a->run.pred_class) ? "" : " (predicted)");
+      else
+        text(a, x + 2, m.y + m.h - a->font_h, C_DIM, "c%d", c);
     }
   }
 }
@@ -651,7 +736,8 @@ static void draw_main(struct app *a)
     x += text(a, x, y, C_TEXT, "input %dx%dx%d%s", l->t.c, l->t.h, l->t.w,
               has_rgb(l) ? " (RGB picture: value + 128)" : "");
   else
-    x += text(a, x, y, C_TEXT, "layer %d  %s  %s -> %s", l->index, l->op, in, out);
+    x += text(a, x, y, C_TEXT, "layer %d%s%s%s  %s  %s -> %s", l->index, l->name[0] ? " (" : "", l->name,
+              l->name[0] ? ")" : "", l->op, in, out);
   if (l->has_data) {
     x += text(a, x + 16, y, l->t.elsize == 4 ? C_YELLOW : C_DIM, "%s, colours +/-%d",
               l->t.elsize == 4 ? "32-bit output" : "8-bit", l->t.maxabs) + 16;
@@ -708,8 +794,9 @@ static void draw_status(struct app *a)
     if (e->index < 0)
       text(a, 8, y, C_TEXT, "input: %s", e->desc);
     else
-      text(a, 8, y, C_TEXT, "layer %d: %s  |  %.0f cycles, %.2f us, energy %s%s", e->index,
-           e->desc[0] ? e->desc : e->op, e->cycles, e->time_us, en, e->energy_uj >= 0 ? " uJ" : "");
+      text(a, 8, y, C_TEXT, "layer %d%s%s%s: %s  |  %.0f cycles, %.2f us, energy %s%s", e->index,
+           e->name[0] ? " (" : "", e->name, e->name[0] ? ")" : "", e->desc[0] ? e->desc : e->op, e->cycles, e->time_us,
+           en, e->energy_uj >= 0 ? " uJ" : "");
   } else {
     text(a, 8, y, C_DIM, "%s", a->message[0] ? a->message : "h: help   q: quit");
   }
@@ -731,6 +818,7 @@ static void draw_help(struct app *a)
       "",
       "Mouse: hover for channel, row, column and value; click a layer, a channel or the timeline.",
       "Colours: 0 is black, positive values red to yellow, negative blue to cyan,",
+      "a flat grey tile marked 'all 0' is a channel that is 0 everywhere,",
       "symmetric around zero and scaled to the layer's largest magnitude (legend top right).",
       "Magenta: values that differ from the expected data (compare mode).",
   };
@@ -1031,6 +1119,7 @@ static int poll_live(struct app *a)
     free_textures(a);
     m78v_run_free(&a->run);
     a->run = run;
+    apply_names(a);
     /* follow the run: show the newest layer */
     int newest = a->run.n - 1;
     while (newest > 0 && !a->run.layers[newest].has_data)
@@ -1206,6 +1295,42 @@ static void initial_selection(struct app *a)
     a->chan = o->channel < cur(a)->t.c ? o->channel : cur(a)->t.c - 1;
 }
 
+/* --log-keys: what the first frame shows beyond pixels (tests). */
+static void print_shown(struct app *a)
+{
+  int layers = 0, named = 0;
+  const char *first = NULL, *last = NULL;
+  for (int i = 0; i < a->run.n; i++) {
+    const struct m78v_layer *l = &a->run.layers[i];
+    if (l->index < 0)
+      continue;
+    layers++;
+    if (l->name[0]) {
+      named++;
+      first = first ? first : l->name;
+      last = l->name;
+    }
+  }
+  printf("names: %d of %d layers named", named, layers);
+  if (named)
+    printf(" (first %s, last %s)", first, last);
+  printf("\n");
+  if (a->run.n_classes) {
+    printf("prediction: %s (%.1f%%):", a->run.pred_class, 100 * a->run.pred_confidence);
+    for (int i = 0; i < a->run.n_classes; i++)
+      printf("%s %s %.0f", i ? "," : "", a->run.class_name[i], a->run.class_value[i]);
+    printf("\n");
+  }
+  const struct m78v_layer *l = cur(a);
+  if (l && l->has_data && !is_bars(l) && !is_strips(l)) {
+    int zero = 0;
+    for (int c = 0; c < l->t.c; c++)
+      zero += all_zero(l, c);
+    printf("layer %d: %d all-zero channel%s marked\n", l->index, zero, zero == 1 ? "" : "s");
+  }
+  fflush(stdout);
+}
+
 static void print_compare_summary(struct app *a)
 {
   const struct m78v_run *r = &a->run;
@@ -1268,8 +1393,11 @@ int m78viz_main(const struct m78viz_opts *o)
                a->run.n - a->run.has_input);
     goto out;
   }
+  apply_names(a);
   if (a->run.n)
     initial_selection(a);
+  if (o->verbose && a->run.n)
+    print_shown(a);
 
   if (o->screenshot)
     SDL_SetHint(SDL_HINT_VIDEODRIVER, "offscreen");
