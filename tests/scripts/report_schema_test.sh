@@ -20,6 +20,12 @@ cp -r "$corpus/mnist/firmware" "$work/bad"
 sed -i 's|\*((volatile uint32_t \*) 0x50100120) = 0x00000100;|*((volatile uint32_t *) 0x50100120) = 0x00000200;|' "$work/bad/cnn.c"
 "$m" run "$work/bad" -q --no-table --json "$work/fail.json" >/dev/null 2>&1
 [ $? -eq 1 ] || { echo "FAIL: the broken mnist should exit 1"; fail=1; }
+# a user's input: the run ends after the inference (stop reason inference-done)
+"$m" input export mnist -o "$work/in.npy" && python3 -c "
+import sys; b = bytearray(open('$work/in.npy', 'rb').read()); b[-1] ^= 0x55; open('$work/in2.npy', 'wb').write(b)" &&
+"$m" run mnist --input "$work/in2.npy" -q --no-table --json "$work/input.json" >/dev/null ||
+  { echo "FAIL: run --input"; fail=1; }
+grep -q '"inference-done"' "$work/input.json" || { echo "FAIL: the --input report does not end with inference-done"; fail=1; }
 reports=("$work"/*.json)
 if [ -x "$(dirname "$m")/max78sim-arm" ]; then
   "$m" build mnist -o "$work/mnist.elf" -q && "$m" run --elf "$work/mnist.elf" -q --no-table --json "$work/elf.json" >/dev/null \
