@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "gdbstub.h"
 #include "soc.h"
 
 /* QEMU exception numbers Unicorn reports through UC_HOOK_INTR */
@@ -326,6 +327,19 @@ static void on_block(uc_engine *uc, uint64_t addr64, uint32_t size, void *ud)
   }
   if (!b)
     return; /* the fetch fault follows */
+  if (a->gdb && a->gdb->held) {
+    /* the first block after a debugger's stop inside a block: it is that
+     * block's rest, already priced and fetched, so nothing is charged
+     * again; if the translation differs (gdb moved the PC), the held
+     * block ends here as it would have */
+    a->gdb->held = 0;
+    if (addr == a->gdb->held_pc && addr + size == a->blk_end) {
+      a->fallthrough = addr + size;
+      return;
+    }
+  }
+  if (a->gdb && (a->blocks & 0xFFF) == 0)
+    m78gdb_poll(a);
   if (b->size != size / 2) {
     struct m78arm_block_cost c = m78arm_cost_block(code, size < avail ? size : avail, addr);
     tmp = (struct m78arm_block){c.cycles, c.insns, (uint8_t)c.flags, (uint8_t)(size / 2)};
@@ -625,15 +639,40 @@ int m78arm_run(struct m78arm *a)
     return -1;
   uc_reg_write(a->uc, UC_ARM_REG_SP, &sp);
   uc_reg_write(a->uc, UC_ARM_REG_MSP, &sp);
+  pc |= 1;
+  uc_reg_write(a->uc, UC_ARM_REG_PC, &pc);
   plan_check(a);
+  if (a->gdb) {
+    m78gdb_serve(a, M78GDB_STOP_START);
+    pc = m78arm_pc(a);
+  }
   for (;;) {
     a->stop = M78ARM_STOP_NONE;
     /* An instruction budget (never reached) makes Unicorn keep PC exact
      * at every instruction, so MMIO callbacks and faults see the PC of
      * the accessing instruction; it costs little measured speed. */
     uc_err e = uc_emu_start(a->uc, pc | 1, 0xFFFFFFFFull, 0, (size_t)1 << 62);
-    m78arm_block_done(a);
     pc = m78arm_pc(a);
+    if (a->gdb && a->gdb->req && e == UC_ERR_OK && (a->stop == M78ARM_STOP_NONE || a->stop == M78ARM_STOP_IRQ)) {
+      /* the debugger's stop, before the instruction at PC: the running
+       * block keeps its uncharged cycles until it resumes (on_block) */
+      enum m78arm_stop then = a->stop;
+      m78arm_flush(a);
+      m78gdb_serve(a, a->gdb->req);
+      uint32_t npc = m78arm_pc(a);
+      if (then == M78ARM_STOP_NONE) {
+        if (npc == pc) {
+          a->gdb->held = 1;
+          a->gdb->held_pc = pc;
+        } else {
+          m78arm_block_done(a); /* gdb moved the PC: the block ends here */
+        }
+        pc = npc;
+        continue;
+      }
+      pc = npc; /* an interrupt was due here as well: take it as without gdb */
+    }
+    m78arm_block_done(a);
     if (a->stop == M78ARM_STOP_FAULT || a->stop == M78ARM_STOP_EXIT)
       break;
     if (e != UC_ERR_OK) {
@@ -659,5 +698,12 @@ int m78arm_run(struct m78arm *a)
     plan_check(a);
   }
   m78arm_flush(a);
+  if (a->gdb && a->stop == M78ARM_STOP_FAULT) {
+    /* let the debugger look at the faulting state; resuming ends the run */
+    char d[300];
+    snprintf(d, sizeof d, "guest fault: %s", a->detail);
+    fprintf(stderr, "max78sim: %s (gdb holds the target)\n", d);
+    m78gdb_serve(a, M78GDB_STOP_FAULT);
+  }
   return a->stop == M78ARM_STOP_EXIT ? a->exit_status : -1;
 }

@@ -34,6 +34,8 @@
 #define M78ARM_SCB_CCR 0xD14u      /* configuration and control, offset in the SCS */
 #define M78ARM_CCR_STKALIGN (1u << 9)
 
+struct m78gdb;
+
 struct m78arm_block {
   uint32_t cycles;
   uint16_t insns;
@@ -99,6 +101,8 @@ struct m78arm {
 
   uint64_t guest_errors;
   unsigned guest_msgs;
+
+  struct m78gdb *gdb; /* the debugger (gdbstub.h), NULL when none */
 };
 
 /* emu.c */
