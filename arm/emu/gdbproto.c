@@ -292,7 +292,7 @@ void m78gdb_parse(const char *pkt, size_t n, struct m78gdb_cmd *cmd)
     return;
   case 'Z':
   case 'z': {
-    uint32_t type;
+    uint32_t type = 0;
     /* Z type,addr,kind[;cond...]: conditions are not supported */
     if (hexnum(&c, &type) || type > 4 || lit(&c, ',') || addr_len(&c, cmd) || !at_end(&c)) {
       cmd->kind = type > 4 && c.p > pkt + 1 ? M78GDB_CMD_UNKNOWN : M78GDB_CMD_MALFORMED;

@@ -487,10 +487,11 @@ static int receive(struct m78arm *a, int wait)
         if (!wait) /* while running gdb sends only Ctrl-C */
           break;
         if (handle(a, g->rx.buf, g->rx.len)) {
-          if (i + 1 < k) /* all-stop: nothing follows a resume but Ctrl-C */
-            for (ssize_t j = i + 1; j < k; j++)
-              if (in[j] == 0x03)
-                g->req = M78GDB_STOP_INTERRUPT;
+          /* all-stop: nothing follows a resume but Ctrl-C, taken before
+           * the first instruction */
+          for (ssize_t j = i + 1; j < k; j++)
+            if (in[j] == 0x03)
+              g->interrupt = 1;
           return 1;
         }
         break;
@@ -498,7 +499,7 @@ static int receive(struct m78arm *a, int wait)
       case M78GDB_RX_NAK: send_raw(a, g->last, g->last_len); break;
       case M78GDB_RX_INTERRUPT:
         if (!wait) {
-          g->req = M78GDB_STOP_INTERRUPT;
+          g->interrupt = 1;
           return 0;
         }
         stop_reply(a, M78GDB_STOP_INTERRUPT); /* already stopped */
@@ -534,8 +535,11 @@ void m78gdb_poll(struct m78arm *a)
   if (!g || g->fd < 0)
     return;
   receive(a, 0);
-  if (g->req == M78GDB_STOP_INTERRUPT)
+  if (g->interrupt && g->fd >= 0 && !g->req) {
+    g->interrupt = 0;
+    g->req = M78GDB_STOP_INTERRUPT;
     uc_emu_stop(a->uc);
+  }
 }
 
 void m78gdb_access(struct m78arm *a, uint32_t addr, unsigned size, int write)
@@ -567,6 +571,12 @@ static void on_insn(uc_engine *uc, uint64_t addr64, uint32_t size, void *ud)
     return;
   uint32_t addr = (uint32_t)addr64;
   uint64_t k = g->hooks++;
+  if (g->interrupt) {
+    g->interrupt = 0;
+    g->req = M78GDB_STOP_INTERRUPT;
+    uc_emu_stop(uc);
+    return;
+  }
   if (g->stepping && k > 0) {
     g->req = M78GDB_STOP_STEP;
     uc_emu_stop(uc);

@@ -46,6 +46,7 @@ struct m78gdb {
   uint64_t hooks;     /* instructions reached since the last resume */
   uint32_t resume_pc; /* the first one does not stop at its breakpoint */
   enum m78gdb_stop req; /* a stop the hooks asked for */
+  int interrupt;        /* Ctrl-C received, not yet acted on */
   uint32_t watch_addr;
   unsigned watch_type;
   int held;           /* the running block is held across a stop */
