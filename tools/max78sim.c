@@ -533,6 +533,13 @@ static const char *stop_detail(const cJSON *report)
   return cJSON_IsString(d) && d->valuestring && *d->valuestring ? d->valuestring : NULL;
 }
 
+static int stop_reason_is(const cJSON *report, const char *reason)
+{
+  const cJSON *stop = cJSON_GetObjectItemCaseSensitive(report, "stop");
+  const cJSON *r = cJSON_GetObjectItemCaseSensitive(stop, "reason");
+  return cJSON_IsString(r) && r->valuestring && strcmp(r->valuestring, reason) == 0;
+}
+
 /* " (detail)" or "". */
 static char *paren(const char *detail)
 {
@@ -603,6 +610,10 @@ static int judge(const struct run_opts *o, const struct m78fw_run_result *r, con
   } else if (r->exit_code == 4) {
     m = m78cli_xasprintf("%s: firmware hangs%s%s", dir, r->saw_pass ? " after *** PASS ***" : "",
                          *detail ? detail : " (it stopped accessing the hardware)");
+  } else if (r->exit_code == 1 && report && stop_reason_is(report, "hang")) {
+    /* a finding: max78sim-arm saw a WFI nothing can end */
+    m = m78cli_xasprintf("%s: %s", dir, stop_detail(report) ? stop_detail(report) : "the firmware sleeps forever");
+    rc = M78CLI_EXIT_FAIL;
   } else if (r->exit_code != 0) {
     m = m78cli_xasprintf("%s: firmware exited with status %d%s", dir, r->exit_code, detail);
   } else if (r->saw_capture && !r->saw_pass) {

@@ -437,6 +437,10 @@ static int enter_exception(struct m78arm *a, int exc, int woke)
   else if (exc >= 16)
     a->ispr[(exc - 16) / 32] &= ~(1u << ((exc - 16) % 32));
   if (exc == 16 + M78ARM_CNN_IRQ) {
+    a->cnn_irq_pc = r[6];
+    a->cnn_irq_cycle = a->cycles;
+    a->cnn_irq_woke = woke;
+    a->cnn_irqs++;
     m78arm_flush(a);
     m78soc_isr_enter(woke);
   }
@@ -614,6 +618,30 @@ static int is_wfi(struct m78arm *a, uint32_t pc)
   return uc_mem_read(a->uc, pc - 4, h, 4) == UC_ERR_OK && h[0] == 0xF3AF && (h[1] == 0x8003 || h[1] == 0x8002);
 }
 
+/* A WFI nothing can end: the finding, with what the sleep waited for. */
+static void sleeps_forever(struct m78arm *a, int cnn)
+{
+  uint32_t pc = m78arm_pc(a) - 2, lr = 0;
+  uc_reg_read(a->uc, UC_ARM_REG_LR, &lr);
+  char why[200];
+  if (!cnn)
+    snprintf(why, sizeof why, "the CNN interrupt (IRQ %d) is not enabled", M78ARM_CNN_IRQ);
+  else if (a->cnn_irqs && !a->cnn_irq_woke)
+    snprintf(why, sizeof why, "missed event: the CNN interrupt, taken at PC 0x%08x in %s %llu cycles before (lost wake-up)",
+             (unsigned)a->cnn_irq_pc, m78arm_func_name(a, a->cnn_irq_pc),
+             (unsigned long long)(a->cycles - a->cnn_irq_cycle));
+  else if (a->cnn_irqs)
+    snprintf(why, sizeof why, "the CNN is idle, its last interrupt taken %llu CPU cycles ago",
+             (unsigned long long)(a->cycles - a->cnn_irq_cycle));
+  else
+    snprintf(why, sizeof why, "the CNN is idle and was never started");
+  char d[400];
+  snprintf(d, sizeof d, "the firmware sleeps forever: WFI at PC 0x%08x in %s (from %s), interrupts %s, nothing can wake it; %s",
+           (unsigned)pc, m78arm_func_name(a, pc), m78arm_func_name(a, lr), primask(a) ? "masked" : "enabled", why);
+  m78arm_overrun_flush(a);
+  m78soc_finish(M78SOC_STOP_HANG, d, 1);
+}
+
 /* WFI: sleep until something can be taken (CNN event, SysTick wrap). */
 static void wait_for_interrupt(struct m78arm *a)
 {
@@ -624,6 +652,8 @@ static void wait_for_interrupt(struct m78arm *a)
       return; /* WFI wakes on a pending interrupt even when PRIMASK holds it off */
     int cnn = m78arm_irq_enabled(a, M78ARM_CNN_IRQ);
     uint64_t st = (a->st_csr & 3) == 3 ? m78arm_systick_next_wrap(a) : UINT64_MAX;
+    if (st == UINT64_MAX && !(cnn && (m78soc_irq_line() || m78soc_next_event_tick() != UINT64_MAX)))
+      sleeps_forever(a, cnn);
     if (!m78soc_sleep(cnn, st)) {
       if (m78arm_now(a) < st && !(cnn && m78soc_irq_line()))
         return; /* nothing happened: do not spin here */
@@ -698,6 +728,7 @@ int m78arm_run(struct m78arm *a)
     plan_check(a);
   }
   m78arm_flush(a);
+  m78arm_overrun_flush(a);
   if (a->gdb && a->stop == M78ARM_STOP_FAULT) {
     /* let the debugger look at the faulting state; resuming ends the run */
     char d[300];

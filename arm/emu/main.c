@@ -110,6 +110,13 @@ int main(int argc, char **argv)
     fprintf(stderr, "max78sim: %s\n", err);
     return 6;
   }
+  /* findings name functions and objects; an ELF without symbols runs without them */
+  if (m78elf_symbols_file(elf, &a.syms) != 0)
+    fprintf(stderr, "max78sim: %s: the symbol table is malformed; findings will not name functions\n", elf);
+  if (m78arm_findings_init(&a) != 0) {
+    fprintf(stderr, "max78sim: Unicorn: cannot install the findings' write hook\n");
+    return 6;
+  }
   if (gdb_fd >= 0 && m78gdb_attach(&a, gdb_fd, err, sizeof err) != 0) {
     fprintf(stderr, "max78sim: %s\n", err);
     return 6;

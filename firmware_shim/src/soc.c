@@ -372,11 +372,15 @@ void m78soc_wait_for_interrupt(void)
   }
   uint64_t next = m78_sim_next_event(m78soc.sim);
   if (next == UINT64_MAX) {
-    /* Nothing will ever wake the CPU: burn the budget and stop. */
-    m78soc.last_poll_addr = 0;
-    m78soc.budget_cycles = m78soc.max_cnn_cycles ? m78soc.max_cnn_cycles + 1 : UINT64_MAX;
-    check_budget();
-    m78soc_finish(M78SOC_STOP_MAX_CYCLES, "the firmware sleeps and no interrupt can wake it", 3);
+    /* Nothing will ever wake the CPU: the finding max78sim-arm reports
+     * too, without the PC the host shim cannot see. */
+    m78soc_finish(M78SOC_STOP_HANG,
+                  m78_sim_runs(m78soc.sim)
+                      ? "the firmware sleeps forever: it waits for an interrupt and nothing can wake it; the CNN is "
+                        "idle, its interrupt already taken (the host shim has no PC: run the ELF, --arch arm)"
+                      : "the firmware sleeps forever: it waits for an interrupt and nothing can wake it; the CNN "
+                        "was never started (the host shim has no PC: run the ELF, --arch arm)",
+                  1);
   }
   uint64_t now = m78soc_cnn_now();
   int slept = 0;
