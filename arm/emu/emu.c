@@ -652,7 +652,10 @@ static void wait_for_interrupt(struct m78arm *a)
       return; /* WFI wakes on a pending interrupt even when PRIMASK holds it off */
     int cnn = m78arm_irq_enabled(a, M78ARM_CNN_IRQ);
     uint64_t st = (a->st_csr & 3) == 3 ? m78arm_systick_next_wrap(a) : UINT64_MAX;
-    if (st == UINT64_MAX && !(cnn && (m78soc_irq_line() || m78soc_next_event_tick() != UINT64_MAX)))
+    uint32_t frame, pushed[M78_FIFOS];
+    /* (a stream starved of FIFO input is reported by m78soc_sleep, naming the FIFO) */
+    if (st == UINT64_MAX && !(cnn && (m78soc_irq_line() || m78soc_next_event_tick() != UINT64_MAX)) &&
+        !m78_sim_fifo_starved(m78soc.sim, &frame, pushed))
       sleeps_forever(a, cnn);
     if (!m78soc_sleep(cnn, st)) {
       if (m78arm_now(a) < st && !(cnn && m78soc_irq_line()))

@@ -101,7 +101,7 @@ int main(int argc, char **argv)
   m78rt_init();
   m78soc.cpu_emulated = 1;
   m78soc.tmr_live = 1;
-  m78soc.gcr[M78SOC_GCR_MEMCTRL] = 5; /* FWS: assumed reset value (docs/arm.md) */
+  m78soc.gcr[M78SOC_GCR_MEMCTRL] = M78SOC_FWS_ASSUMED; /* FWS: assumed reset value (docs/arm.md) */
   if (m78elf_check_vectors(a.flash, d, sizeof d) != 0) {
     fprintf(stderr, "max78sim: %s: %s\n", elf, d);
     m78soc_finish(M78SOC_STOP_FAULT, d, 5);
