@@ -38,6 +38,7 @@
 #include "input.h"
 #include "m78elf.h"
 #include "layercsv.h"
+#include "m78sock.h"
 #include "report.h"
 #include "m78_config.h"
 #include "trace.h"
@@ -164,6 +165,8 @@ struct run_opts {
   const char *elf;   /* --elf FILE: run this Cortex-M4 ELF on max78sim-arm */
   int arch_arm;      /* --arch arm: build DIR for the Cortex-M4, then as --elf */
   const char *bridge; /* --bridge inst|trap, or NULL: $M78SIM_BRIDGE */
+  const char *gdb;   /* --gdb PORT: wait for a debugger (Arm runs only) */
+  int timeout_given;
   const char *json;
   const char *csv;
   const char *dump;
@@ -207,6 +210,9 @@ static void run_help(FILE *out)
           "                        access fault and decodes it (slower: one signal per\n"
           "                        access); the results are the same bytes. Overrides\n"
           "                        $M78SIM_BRIDGE\n"
+          "  --gdb PORT            Arm runs: wait for gdb on 127.0.0.1:PORT (0: a free port,\n"
+          "                        printed) before the first instruction; no --timeout\n"
+          "                        unless one is given (docs/arm.md, \"Debugging with gdb\")\n"
           "  --json FILE           write the run report (JSON, docs/report-schema.md)\n"
           "  --csv FILE            write the per-layer table as CSV: layer, name, op, input,\n"
           "                        output, macs, cycles, time_us, energy_uj, macs_per_cycle;\n"
@@ -344,6 +350,14 @@ static int parse_run(int argc, char **argv, struct run_opts *o, int view_cmd)
     } else if (!view_cmd && m78cli_is_option(a, "--elf")) {
       if (!(o->elf = m78cli_option_value(o->cmd, argc, argv, &i, "--elf")))
         return -1;
+    } else if (!view_cmd && m78cli_is_option(a, "--gdb")) {
+      if (!(o->gdb = m78cli_option_value(o->cmd, argc, argv, &i, "--gdb")))
+        return -1;
+      uint64_t port;
+      if (m78cli_parse_u64(o->gdb, &port) != 0 || port > 65535) {
+        m78cli_error("%s: --gdb: not a TCP port (0-65535): %s", cmd, o->gdb);
+        return -1;
+      }
     } else if (!view_cmd && m78cli_is_option(a, "--arch")) {
       if (!(v = m78cli_option_value(o->cmd, argc, argv, &i, "--arch")))
         return -1;
@@ -406,6 +420,7 @@ static int parse_run(int argc, char **argv, struct run_opts *o, int view_cmd)
       char *end;
       errno = 0;
       o->timeout_s = strtod(v, &end);
+      o->timeout_given = 1;
       if (!*v || *end || errno || !isfinite(o->timeout_s) || o->timeout_s < 0) {
         m78cli_error("%s: --timeout: not a number of seconds: %s", cmd, v);
         return -1;
@@ -422,6 +437,14 @@ static int parse_run(int argc, char **argv, struct run_opts *o, int view_cmd)
   }
   if (o->bridge && (o->elf || o->arch_arm)) {
     m78cli_error("%s: --bridge is for host firmware, not with --elf or --arch arm", cmd);
+    return -1;
+  }
+  if (o->gdb && !o->elf && !o->arch_arm) {
+    m78cli_error("%s: --gdb debugs the Cortex-M4: use it with --elf FILE or --arch arm", cmd);
+    return -1;
+  }
+  if (o->gdb && o->v.view) {
+    m78cli_error("%s: --gdb and the viewer cannot share the run", cmd);
     return -1;
   }
   if (o->elf && (o->dir || o->arch_arm)) {
@@ -654,6 +677,10 @@ static int judge(const struct run_opts *o, const struct m78fw_run_result *r, con
   } else if (r->exit_code == 4) {
     m = m78cli_xasprintf("%s: firmware hangs%s%s", dir, r->saw_pass ? " after *** PASS ***" : "",
                          *detail ? detail : " (it stopped accessing the hardware)");
+  } else if (r->exit_code == 1 && report && stop_is(report, "hang")) {
+    /* a finding: max78sim-arm saw a WFI nothing can end */
+    m = m78cli_xasprintf("%s: %s", dir, stop_detail(report) ? stop_detail(report) : "the firmware sleeps forever");
+    rc = M78CLI_EXIT_FAIL;
   } else if (r->exit_code != 0) {
     m = m78cli_xasprintf("%s: firmware exited with status %d%s", dir, r->exit_code, detail);
   } else if (r->saw_capture && !r->saw_pass) {
@@ -778,7 +805,8 @@ static int run_main(int argc, char **argv, int view_cmd)
   m78fw_paths_init(&paths);
   int rc = M78CLI_EXIT_ERROR;
   char *fwdir = NULL, *exe = NULL, *tmpdir = NULL, *report_path = NULL, *dump_tmp = NULL, *trace_path = NULL;
-  char *threads_env = NULL;
+  char *threads_env = NULL, *gdb_env = NULL;
+  int gdb_fd = -1;
   char *view_dir = NULL;
   cJSON *report = NULL, *prediction = NULL;
   struct m78fw_model model;
@@ -838,7 +866,23 @@ static int run_main(int argc, char **argv, int view_cmd)
   if (packed && !(input_env = m78cli_input_write(tmpdir, packed, packed_len)))
     goto out;
   threads_env = m78cli_xasprintf("M78SIM_THREADS=%llu", (unsigned long long)o.threads);
-  const char *env[] = {threads_env, "M78SIM_BENCH", input_env, NULL};
+  if (o.gdb) {
+    /* bound here, so a busy port is one clear error before anything runs;
+     * max78sim-arm inherits the socket */
+    char nerr[300];
+    unsigned bound = 0;
+    gdb_fd = m78sock_listen_local((unsigned)strtoul(o.gdb, NULL, 10), &bound, nerr, sizeof nerr);
+    if (gdb_fd < 0) {
+      m78cli_error("%s: --gdb: %s", o.cmd, nerr);
+      goto out;
+    }
+    gdb_env = m78cli_xasprintf("M78SIM_GDB_FD=%d", gdb_fd);
+    fprintf(stderr, "max78sim: gdb: waiting for a debugger on 127.0.0.1:%u (target remote :%u)\n", bound, bound);
+    fflush(stderr);
+    if (!o.timeout_given)
+      o.timeout_s = 0; /* a person decides how long this takes */
+  }
+  const char *env[] = {threads_env, "M78SIM_BENCH", gdb_env ? gdb_env : "M78SIM_GDB_FD", input_env, NULL};
   struct m78fw_run_opts ro = {.exe = exe,
                               .arg = elf,
                               .report_path = report_path,
@@ -969,6 +1013,9 @@ out:
   free(report_path);
   free(trace_path);
   free(threads_env);
+  free(gdb_env);
+  if (gdb_fd >= 0)
+    close(gdb_fd);
   free(tmpdir);
   free(exe);
   free(elf);

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "gdbstub.h"
 #include "soc.h"
 
 /* QEMU exception numbers Unicorn reports through UC_HOOK_INTR */
@@ -326,6 +327,19 @@ static void on_block(uc_engine *uc, uint64_t addr64, uint32_t size, void *ud)
   }
   if (!b)
     return; /* the fetch fault follows */
+  if (a->gdb && a->gdb->held) {
+    /* the first block after a debugger's stop inside a block: it is that
+     * block's rest, already priced and fetched, so nothing is charged
+     * again; if the translation differs (gdb moved the PC), the held
+     * block ends here as it would have */
+    a->gdb->held = 0;
+    if (addr == a->gdb->held_pc && addr + size == a->blk_end) {
+      a->fallthrough = addr + size;
+      return;
+    }
+  }
+  if (a->gdb && (a->blocks & 0xFFF) == 0)
+    m78gdb_poll(a);
   if (b->size != size / 2) {
     struct m78arm_block_cost c = m78arm_cost_block(code, size < avail ? size : avail, addr);
     tmp = (struct m78arm_block){c.cycles, c.insns, (uint8_t)c.flags, (uint8_t)(size / 2)};
@@ -423,6 +437,10 @@ static int enter_exception(struct m78arm *a, int exc, int woke)
   else if (exc >= 16)
     a->ispr[(exc - 16) / 32] &= ~(1u << ((exc - 16) % 32));
   if (exc == 16 + M78ARM_CNN_IRQ) {
+    a->cnn_irq_pc = r[6];
+    a->cnn_irq_cycle = a->cycles;
+    a->cnn_irq_woke = woke;
+    a->cnn_irqs++;
     m78arm_flush(a);
     m78soc_isr_enter(woke);
   }
@@ -600,6 +618,30 @@ static int is_wfi(struct m78arm *a, uint32_t pc)
   return uc_mem_read(a->uc, pc - 4, h, 4) == UC_ERR_OK && h[0] == 0xF3AF && (h[1] == 0x8003 || h[1] == 0x8002);
 }
 
+/* A WFI nothing can end: the finding, with what the sleep waited for. */
+static void sleeps_forever(struct m78arm *a, int cnn)
+{
+  uint32_t pc = m78arm_pc(a) - 2, lr = 0;
+  uc_reg_read(a->uc, UC_ARM_REG_LR, &lr);
+  char why[200];
+  if (!cnn)
+    snprintf(why, sizeof why, "the CNN interrupt (IRQ %d) is not enabled", M78ARM_CNN_IRQ);
+  else if (a->cnn_irqs && !a->cnn_irq_woke)
+    snprintf(why, sizeof why, "missed event: the CNN interrupt, taken at PC 0x%08x in %s %llu cycles before (lost wake-up)",
+             (unsigned)a->cnn_irq_pc, m78arm_func_name(a, a->cnn_irq_pc),
+             (unsigned long long)(a->cycles - a->cnn_irq_cycle));
+  else if (a->cnn_irqs)
+    snprintf(why, sizeof why, "the CNN is idle, its last interrupt taken %llu CPU cycles ago",
+             (unsigned long long)(a->cycles - a->cnn_irq_cycle));
+  else
+    snprintf(why, sizeof why, "the CNN is idle and was never started");
+  char d[400];
+  snprintf(d, sizeof d, "the firmware sleeps forever: WFI at PC 0x%08x in %s (from %s), interrupts %s, nothing can wake it; %s",
+           (unsigned)pc, m78arm_func_name(a, pc), m78arm_func_name(a, lr), primask(a) ? "masked" : "enabled", why);
+  m78arm_overrun_flush(a);
+  m78soc_finish(M78SOC_STOP_HANG, d, 1);
+}
+
 /* WFI: sleep until something can be taken (CNN event, SysTick wrap). */
 static void wait_for_interrupt(struct m78arm *a)
 {
@@ -610,6 +652,11 @@ static void wait_for_interrupt(struct m78arm *a)
       return; /* WFI wakes on a pending interrupt even when PRIMASK holds it off */
     int cnn = m78arm_irq_enabled(a, M78ARM_CNN_IRQ);
     uint64_t st = (a->st_csr & 3) == 3 ? m78arm_systick_next_wrap(a) : UINT64_MAX;
+    uint32_t frame, pushed[M78_FIFOS];
+    /* (a stream starved of FIFO input is reported by m78soc_sleep, naming the FIFO) */
+    if (st == UINT64_MAX && !(cnn && (m78soc_irq_line() || m78soc_next_event_tick() != UINT64_MAX)) &&
+        !m78_sim_fifo_starved(m78soc.sim, &frame, pushed))
+      sleeps_forever(a, cnn);
     if (!m78soc_sleep(cnn, st)) {
       if (m78arm_now(a) < st && !(cnn && m78soc_irq_line()))
         return; /* nothing happened: do not spin here */
@@ -625,15 +672,40 @@ int m78arm_run(struct m78arm *a)
     return -1;
   uc_reg_write(a->uc, UC_ARM_REG_SP, &sp);
   uc_reg_write(a->uc, UC_ARM_REG_MSP, &sp);
+  pc |= 1;
+  uc_reg_write(a->uc, UC_ARM_REG_PC, &pc);
   plan_check(a);
+  if (a->gdb) {
+    m78gdb_serve(a, M78GDB_STOP_START);
+    pc = m78arm_pc(a);
+  }
   for (;;) {
     a->stop = M78ARM_STOP_NONE;
     /* An instruction budget (never reached) makes Unicorn keep PC exact
      * at every instruction, so MMIO callbacks and faults see the PC of
      * the accessing instruction; it costs little measured speed. */
     uc_err e = uc_emu_start(a->uc, pc | 1, 0xFFFFFFFFull, 0, (size_t)1 << 62);
-    m78arm_block_done(a);
     pc = m78arm_pc(a);
+    if (a->gdb && a->gdb->req && e == UC_ERR_OK && (a->stop == M78ARM_STOP_NONE || a->stop == M78ARM_STOP_IRQ)) {
+      /* the debugger's stop, before the instruction at PC: the running
+       * block keeps its uncharged cycles until it resumes (on_block) */
+      enum m78arm_stop then = a->stop;
+      m78arm_flush(a);
+      m78gdb_serve(a, a->gdb->req);
+      uint32_t npc = m78arm_pc(a);
+      if (then == M78ARM_STOP_NONE) {
+        if (npc == pc) {
+          a->gdb->held = 1;
+          a->gdb->held_pc = pc;
+        } else {
+          m78arm_block_done(a); /* gdb moved the PC: the block ends here */
+        }
+        pc = npc;
+        continue;
+      }
+      pc = npc; /* an interrupt was due here as well: take it as without gdb */
+    }
+    m78arm_block_done(a);
     if (a->stop == M78ARM_STOP_FAULT || a->stop == M78ARM_STOP_EXIT)
       break;
     if (e != UC_ERR_OK) {
@@ -659,5 +731,13 @@ int m78arm_run(struct m78arm *a)
     plan_check(a);
   }
   m78arm_flush(a);
+  m78arm_overrun_flush(a);
+  if (a->gdb && a->stop == M78ARM_STOP_FAULT) {
+    /* let the debugger look at the faulting state; resuming ends the run */
+    char d[300];
+    snprintf(d, sizeof d, "guest fault: %s", a->detail);
+    fprintf(stderr, "max78sim: %s (gdb holds the target)\n", d);
+    m78gdb_serve(a, M78GDB_STOP_FAULT);
+  }
   return a->stop == M78ARM_STOP_EXIT ? a->exit_status : -1;
 }

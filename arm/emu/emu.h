@@ -34,6 +34,25 @@
 #define M78ARM_SCB_CCR 0xD14u      /* configuration and control, offset in the SCS */
 #define M78ARM_CCR_STKALIGN (1u << 9)
 
+struct m78gdb;
+
+/* a function's stores while no other function stores (findings.c) */
+enum { M78ARM_PCSTREAMS = 16 };
+struct m78arm_pcstream {
+  uint32_t pc, last; /* a store instruction and its latest address */
+  unsigned inside;   /* its stores inside the home object */
+};
+struct m78arm_activation {
+  const struct m78elf_sym *func, *home; /* the function; its first store's object */
+  const struct m78elf_sym *into, *last_into; /* objects written past home's end */
+  int crossed;       /* a stream ran off home's end */
+  uint32_t cross_pc, hi;
+  uint64_t beyond;   /* bytes written past home's end */
+  unsigned objects;
+  struct m78arm_pcstream pcs[M78ARM_PCSTREAMS];
+  int npcs;
+};
+
 struct m78arm_block {
   uint32_t cycles;
   uint16_t insns;
@@ -99,6 +118,18 @@ struct m78arm {
 
   uint64_t guest_errors;
   unsigned guest_msgs;
+
+  struct m78gdb *gdb; /* the debugger (gdbstub.h), NULL when none */
+
+  /* findings (findings.c) */
+  struct m78elf_syms syms; /* the ELF's functions and objects */
+  struct m78arm_activation act;
+  int past_startup; /* a store from outside the start-up copies was seen */
+  uint64_t overruns;
+  uint32_t cnn_irq_pc;     /* where the last CNN interrupt was taken */
+  uint64_t cnn_irq_cycle;  /* at this CPU cycle */
+  int cnn_irq_woke;        /* it ended a sleep */
+  int cnn_irqs;
 };
 
 /* emu.c */
@@ -114,6 +145,11 @@ uint64_t m78arm_now(const struct m78arm *a); /* tick including pending */
 void m78arm_fault(struct m78arm *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void m78arm_guest_error(struct m78arm *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 uint32_t m78arm_pc(struct m78arm *a);
+
+/* findings.c */
+int m78arm_findings_init(struct m78arm *a);
+void m78arm_overrun_flush(struct m78arm *a);
+const char *m78arm_func_name(const struct m78arm *a, uint32_t pc);
 
 /* periph.c: the MMIO windows */
 uint64_t m78arm_apb_read(uc_engine *uc, uint64_t off, unsigned size, void *ud);

@@ -7,6 +7,8 @@
  * names the address and the PC), 6 cannot start (bad ELF, no memory).
  *
  * M78SIM_ARM_STATS=1 prints instructions, cycles and host speed to stderr.
+ * --gdb PORT (or M78SIM_GDB_FD, a listening socket from `max78sim run
+ * --gdb`) waits for a debugger before the first instruction (gdbstub.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +16,8 @@
 #include <time.h>
 #include "bridge.h"
 #include "emu.h"
+#include "gdbstub.h"
+#include "m78sock.h"
 #include "m78elf.h"
 #include "runtime.h"
 #include "soc.h"
@@ -36,9 +40,38 @@ static double host_seconds(void)
 int main(int argc, char **argv)
 {
   char err[512], d[512];
-  if (argc != 2 || argv[1][0] == '-') {
-    fprintf(stderr, "usage: max78sim-arm FILE.elf (normally started by 'max78sim run --elf FILE.elf')\n");
+  const char *elf = NULL, *port_arg = NULL;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--gdb") == 0 && i + 1 < argc)
+      port_arg = argv[++i];
+    else if (argv[i][0] != '-' && !elf)
+      elf = argv[i];
+    else
+      elf = NULL, i = argc;
+  }
+  if (!elf) {
+    fprintf(stderr, "usage: max78sim-arm [--gdb PORT] FILE.elf (normally started by 'max78sim run --elf FILE.elf')\n");
     return 6;
+  }
+  /* the debugger's socket: bound here (--gdb PORT) or inherited from
+   * `max78sim run --gdb`, which binds it before starting this process */
+  int gdb_fd = -1;
+  const char *fd_env = getenv("M78SIM_GDB_FD");
+  if (port_arg) {
+    char *end;
+    unsigned long port = strtoul(port_arg, &end, 10);
+    unsigned bound = 0;
+    if (!*port_arg || *end || port > 65535) {
+      fprintf(stderr, "max78sim: --gdb: not a TCP port (0-65535): %s\n", port_arg);
+      return 6;
+    }
+    if ((gdb_fd = m78sock_listen_local((unsigned)port, &bound, err, sizeof err)) < 0) {
+      fprintf(stderr, "max78sim: --gdb: %s\n", err);
+      return 6;
+    }
+    fprintf(stderr, "max78sim: gdb: waiting for a debugger on 127.0.0.1:%u (target remote :%u)\n", bound, bound);
+  } else if (fd_env && *fd_env) {
+    gdb_fd = atoi(fd_env);
   }
   static struct m78arm a;
   a.flash = calloc(1, M78ARM_FLASH_SIZE);
@@ -54,7 +87,7 @@ int main(int argc, char **argv)
   struct m78elf_region regions[2] = {{"flash", M78ARM_FLASH_BASE, M78ARM_FLASH_SIZE, a.flash},
                                      {"SRAM", M78ARM_SRAM_BASE, M78ARM_SRAM_SIZE, a.sram}};
   struct m78elf_info info;
-  if (m78elf_load_file(argv[1], regions, 2, &info, err, sizeof err) != 0) {
+  if (m78elf_load_file(elf, regions, 2, &info, err, sizeof err) != 0) {
     fprintf(stderr, "max78sim: %s\n", err);
     return 6;
   }
@@ -68,12 +101,23 @@ int main(int argc, char **argv)
   m78rt_init();
   m78soc.cpu_emulated = 1;
   m78soc.tmr_live = 1;
-  m78soc.gcr[M78SOC_GCR_MEMCTRL] = 5; /* FWS: assumed reset value (docs/arm.md) */
+  m78soc.gcr[M78SOC_GCR_MEMCTRL] = M78SOC_FWS_ASSUMED; /* FWS: assumed reset value (docs/arm.md) */
   if (m78elf_check_vectors(a.flash, d, sizeof d) != 0) {
-    fprintf(stderr, "max78sim: %s: %s\n", argv[1], d);
+    fprintf(stderr, "max78sim: %s: %s\n", elf, d);
     m78soc_finish(M78SOC_STOP_FAULT, d, 5);
   }
   if (m78arm_init(&a, err, sizeof err) != 0) {
+    fprintf(stderr, "max78sim: %s\n", err);
+    return 6;
+  }
+  /* findings name functions and objects; an ELF without symbols runs without them */
+  if (m78elf_symbols_file(elf, &a.syms) != 0)
+    fprintf(stderr, "max78sim: %s: the symbol table is malformed; findings will not name functions\n", elf);
+  if (m78arm_findings_init(&a) != 0) {
+    fprintf(stderr, "max78sim: Unicorn: cannot install the findings' write hook\n");
+    return 6;
+  }
+  if (gdb_fd >= 0 && m78gdb_attach(&a, gdb_fd, err, sizeof err) != 0) {
     fprintf(stderr, "max78sim: %s\n", err);
     return 6;
   }

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "emu.h"
+#include "gdbstub.h"
 #include "soc.h"
 
 /* ---- APB map ---- */
@@ -231,6 +232,8 @@ uint64_t m78arm_cnn_read(uc_engine *uc, uint64_t off, unsigned size, void *ud)
   uint32_t v = 0;
   begin_access(a);
   (void)m78soc_read(M78_CNN_BASE + (uint32_t)off, size, &v);
+  if (a->gdb)
+    m78gdb_access(a, M78_CNN_BASE + (uint32_t)off, size, 0);
   return v;
 }
 
@@ -240,6 +243,8 @@ void m78arm_cnn_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t value
   struct m78arm *a = ud;
   begin_access(a);
   (void)m78soc_write(M78_CNN_BASE + (uint32_t)off, size, (uint32_t)value);
+  if (a->gdb)
+    m78gdb_access(a, M78_CNN_BASE + (uint32_t)off, size, 1);
 }
 
 /* ---- SysTick ---- */

@@ -26,6 +26,7 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "mxc.h"
 #include "m78msdk.h"
@@ -376,10 +377,28 @@ void __WFI(void)
 
 /* ---- low power (lp.h) ---- */
 
+/* What the host shim cannot show: it delivers the CNN interrupt when the
+ * firmware sleeps, so the board's lost wake-up (the interrupt taken after
+ * main tested its flag and before the WFI) cannot happen here.  It can
+ * see the CNN finish before the sleep, which opens that window on the
+ * board: said once. */
+static void lost_wakeup_note(void)
+{
+  static int said;
+  uint64_t t = m78soc_next_event_tick();
+  if (said || !(m78_sim_irq(m78soc.sim) || (t != UINT64_MAX && t <= m78soc.tick)))
+    return;
+  said = 1;
+  fprintf(stderr, "max78sim: note: the CNN interrupt was due before MXC_LP_EnterSleepMode was called; on the board it "
+                  "is taken at once, and if that falls between main's test of its flag and the WFI the core sleeps "
+                  "forever (the host shim cannot tell: run the ELF, --arch arm)\n");
+}
+
 void MXC_LP_EnterSleepMode(void)
 {
   enter(COST_LP_SLEEP);
   shim.stats.sleeps++;
+  lost_wakeup_note();
   m78soc_wait_for_interrupt();
 }
 

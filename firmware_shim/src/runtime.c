@@ -353,6 +353,10 @@ static void write_outputs(enum m78soc_stop why, const char *detail, int exit_cod
     live_write("progress", "done\n");
 }
 
+static void (*finish_hook)(int exit_code);
+
+void m78rt_set_finish_hook(void (*fn)(int exit_code)) { finish_hook = fn; }
+
 void m78soc_finish(enum m78soc_stop why, const char *detail, int exit_code)
 {
   /* A second finish from the finishing thread means the report writer
@@ -379,6 +383,8 @@ void m78soc_finish(enum m78soc_stop why, const char *detail, int exit_code)
   pthread_mutex_unlock(&rt.lock);
   fflush(stdout);
   fflush(stderr);
+  if (finish_hook)
+    finish_hook(exit_code);
   _exit(exit_code);
 }
 

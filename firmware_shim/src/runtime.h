@@ -12,5 +12,8 @@
 void m78rt_init(void);
 /* The end of a run that returned normally (main returned): reports. */
 void m78rt_at_exit(void);
+/* Called with the exit status once the outputs are written, just before
+ * the process ends (max78sim-arm tells an attached debugger). */
+void m78rt_set_finish_hook(void (*fn)(int exit_code));
 
 #endif

@@ -60,8 +60,56 @@ enum {
    * divider, less the 10.3 the vendor loader's executed instructions and
    * flash reads cost under the CPI model (mnist, docs/arm.md); without it
    * the emulated loader ran at 19.7 MB/s against the board's ~14. */
-  COST_CNN_WAIT_ARM = 10
+  COST_CNN_WAIT_ARM = 10,
+  /* Host: the vendor's FIFO loader (load_input of every FIFO-fed
+   * synthesized firmware: for each word, per FIFO k, poll FIFO_STAT until
+   * bit k clears, then write the next word of input_k to FIFO k),
+   * derived from the Cortex-M4 CPI model the Arm path executes (docs/arm.md,
+   * "One CPU-time model"); GCC 12 -O2 compiles each FIFO's step to
+   *   ldr r2,[r3,#4]; lsls r2,r2,#(31-k); bmi <poll>; ldr.w r2,[rk],#4; str r2,[r3,#8+4k]
+   * and the iteration ends with cmp; bne.  Cycles from the previous CNN
+   * access to this one, the COST_CNN_CLK crossing apart:
+   * - FIFO_STAT after the write to the last enabled FIFO (cmp 1, bne 1 +
+   *   refill 2, ldr 2) or after a FIFO_STAT read (a full FIFO polled
+   *   again: lsls 1, bmi 1 + refill 2, ldr 2): 6 + COST_CNN_WAIT_ARM;
+   * - FIFO_STAT after the write to another FIFO (ldr 1, pipelined after
+   *   the store): 1 + COST_CNN_WAIT_ARM;
+   * - a FIFO write (lsls 1, bmi 1, ldr.w from flash 2, str 1): 5 +
+   *   COST_CNN_WAIT_ARM + the flash data read's wait states: with one
+   *   FIFO the input is read in order, one flash line (16 bytes) per 4
+   *   words; with several, each read is from another stream's line. */
+  COST_FIFO_POLL = 6 + COST_CNN_WAIT_ARM,
+  COST_FIFO_POLL_NEXT = 1 + COST_CNN_WAIT_ARM,
+  COST_FIFO_WRITE = 5 + COST_CNN_WAIT_ARM
 };
+
+enum { FIFO_CTRL = M78_FIFO_BASE, FIFO_STAT = M78_FIFO_BASE + 4, FIFO_DATA = M78_FIFO_BASE + 8 };
+
+/* CPU cycles of a CNN-window access on the host: the FIFO loader's
+ * accesses as the Cortex-M4 runs them, anything else COST_CNN_CPU. */
+static unsigned host_cnn_cost(uint32_t addr, int write)
+{
+  unsigned prev = m78soc.fifo_prev;
+  m78soc.fifo_prev = 0;
+  if (!write && addr == FIFO_STAT) {
+    m78soc.fifo_prev = 1;
+    uint32_t ctrl = 0;
+    m78_peek(m78soc.sim, FIFO_CTRL, 4, &ctrl);
+    unsigned en = (ctrl >> 12) & 0xF, last = en ? 31 - (unsigned)__builtin_clz(en) : 0;
+    return prev >= 2 && prev - 2 != last ? COST_FIFO_POLL_NEXT : COST_FIFO_POLL;
+  }
+  if (write && addr >= FIFO_DATA && addr < FIFO_DATA + 4 * M78_FIFOS) {
+    unsigned k = (addr - FIFO_DATA) / 4;
+    m78soc.fifo_prev = 2 + k;
+    uint32_t ctrl = 0;
+    m78_peek(m78soc.sim, FIFO_CTRL, 4, &ctrl);
+    int streams = __builtin_popcount((ctrl >> 12) & 0xF);
+    unsigned ws = streams > 1 || m78soc.fifo_words[k] % 4 == 0 ? M78SOC_FWS_ASSUMED : 0;
+    m78soc.fifo_words[k]++;
+    return COST_FIFO_WRITE + ws;
+  }
+  return COST_CNN_CPU;
+}
 
 #define TICKS_PER_CPU (M78SOC_TICK_HZ / M78SOC_CPU_HZ)
 #define PCLK_HZ (M78SOC_CPU_HZ / 2)
@@ -406,12 +454,24 @@ void m78soc_wait_for_interrupt(void)
     return;
   }
   uint64_t next = m78_sim_next_event(m78soc.sim);
-  if (next == UINT64_MAX) {
-    /* Nothing will ever wake the CPU: burn the budget and stop. */
+  uint32_t frame, pushed[M78_FIFOS];
+  if (next == UINT64_MAX && m78_sim_fifo_starved(m78soc.sim, &frame, pushed)) {
+    /* a stream waits for input the loader never pushes: say which FIFO */
     m78soc.last_poll_addr = 0;
     m78soc.budget_cycles = m78soc.max_cnn_cycles ? m78soc.max_cnn_cycles + 1 : UINT64_MAX;
     check_budget();
     m78soc_finish(M78SOC_STOP_MAX_CYCLES, "the firmware sleeps and no interrupt can wake it", 3);
+  }
+  if (next == UINT64_MAX) {
+    /* Nothing will ever wake the CPU: the finding max78sim-arm reports
+     * too, without the PC the host shim cannot see. */
+    m78soc_finish(M78SOC_STOP_HANG,
+                  m78_sim_runs(m78soc.sim)
+                      ? "the firmware sleeps forever: it waits for an interrupt and nothing can wake it; the CNN is "
+                        "idle, its interrupt already taken (the host shim has no PC: run the ELF, --arch arm)"
+                      : "the firmware sleeps forever: it waits for an interrupt and nothing can wake it; the CNN "
+                        "was never started (the host shim has no PC: run the ELF, --arch arm)",
+                  1);
   }
   uint64_t now = m78soc_cnn_now();
   int slept = 0;
@@ -585,7 +645,7 @@ int m78soc_read(uint32_t addr, unsigned width, uint32_t *value)
     struct m78_addr_info info;
     const struct m78_addr_info *ai = m78_addr_decode(addr, &info) == 0 ? &info : NULL;
     phase_enter(classify(ai, 0));
-    m78soc_cpu_cycles(m78soc.cpu_emulated ? COST_CNN_WAIT_ARM : COST_CNN_CPU);
+    m78soc_cpu_cycles(m78soc.cpu_emulated ? COST_CNN_WAIT_ARM : host_cnn_cost(addr, 0));
     advance_ticks(COST_CNN_CLK * m78soc.cnn_ticks_per_cycle, 1);
     sync_cnn();
     m78soc.last_poll_addr = addr;
@@ -611,7 +671,7 @@ int m78soc_write(uint32_t addr, unsigned width, uint32_t value)
     struct m78_addr_info info;
     const struct m78_addr_info *ai = m78_addr_decode(addr, &info) == 0 ? &info : NULL;
     phase_enter(classify(ai, 1));
-    m78soc_cpu_cycles(m78soc.cpu_emulated ? COST_CNN_WAIT_ARM : COST_CNN_CPU);
+    m78soc_cpu_cycles(m78soc.cpu_emulated ? COST_CNN_WAIT_ARM : host_cnn_cost(addr, 1));
     advance_ticks(COST_CNN_CLK * m78soc.cnn_ticks_per_cycle, 1);
     sync_cnn();
     m78soc.last_poll_addr = 0;

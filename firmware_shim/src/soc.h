@@ -45,6 +45,10 @@ struct m78_inputcap;
 #define M78SOC_PCLKDIS0_CNN_BIT 25
 #define M78SOC_GCR_MEMCTRL (0x28 / 4)
 #define M78SOC_MEMCTRL_FWS 0x7u /* bits 2:0: flash wait states */
+/* Flash wait states assumed at reset (neither the BSP nor the synthesized
+ * firmware programs them; docs/arm.md): the emulator's start value and
+ * the host's FIFO-loader model's */
+#define M78SOC_FWS_ASSUMED 5u
 
 enum m78soc_stop {
   M78SOC_RUNNING = 0,
@@ -99,6 +103,11 @@ struct m78soc_state {
    * instructions are charged by the emulator, so accesses cost only
    * their bus wait states here. */
   int cpu_emulated;
+  /* host CPU model of the vendor's FIFO loader (soc.c, fifo_loader_cost):
+   * the previous CNN access (0 other, 1 FIFO status read, 2 + k a write
+   * to FIFO k) and the words written to each FIFO */
+  unsigned fifo_prev;
+  uint32_t fifo_words[4];
   /* the emulator's figures for the report (kept up to date by it) */
   uint64_t cpu_insns, cpu_cycles, cpu_guest_errors;
   char cpu_first_error[256];

@@ -125,8 +125,8 @@ int m78elf_load(const uint8_t *im, size_t len, const struct m78elf_region *regio
   return 0;
 }
 
-int m78elf_load_file(const char *path, const struct m78elf_region *regions, int nregions, struct m78elf_info *info,
-                     char *err, size_t errlen)
+/* PATH whole into *buf (malloc'd). */
+static int read_whole(const char *path, uint8_t **out, size_t *outlen, char *err, size_t errlen)
 {
   FILE *f = fopen(path, "rb");
   if (!f)
@@ -158,12 +158,125 @@ int m78elf_load_file(const char *path, const struct m78elf_region *regions, int 
     free(buf);
     return fail(err, errlen, "%s: %s", path, strerror(bad));
   }
+  *out = buf;
+  *outlen = len;
+  return 0;
+}
+
+int m78elf_load_file(const char *path, const struct m78elf_region *regions, int nregions, struct m78elf_info *info,
+                     char *err, size_t errlen)
+{
+  uint8_t *buf;
+  size_t len;
+  if (read_whole(path, &buf, &len, err, errlen) != 0)
+    return -1;
   char sub[400];
   int rc = m78elf_load(buf, len, regions, nregions, info, sub, sizeof sub);
   if (rc)
     fail(err, errlen, "%s: %s", path, sub);
   free(buf);
   return rc;
+}
+
+static int by_addr(const void *x, const void *y)
+{
+  const struct m78elf_sym *a = x, *b = y;
+  return a->addr < b->addr ? -1 : a->addr > b->addr ? 1 : a->size < b->size ? -1 : a->size > b->size;
+}
+
+/* Section headers: SHT_SYMTAB and its string table (sh_link).  Every
+ * range is checked against the file; a file without them has no
+ * symbols, which is not an error. */
+int m78elf_symbols(const uint8_t *im, size_t len, struct m78elf_syms *out)
+{
+  enum { SHT_SYMTAB = 2, STT_OBJECT = 1, STT_FUNC = 2 };
+  memset(out, 0, sizeof *out);
+  if (len < 52)
+    return -1;
+  uint32_t shoff = rd32(im + 32);
+  unsigned shentsize = rd16(im + 46), shnum = rd16(im + 48);
+  if (shentsize < 40 || shoff > len || (uint64_t)shnum * shentsize > len - shoff)
+    return -1;
+  for (unsigned i = 0; i < shnum; i++) {
+    const uint8_t *sh = im + shoff + (size_t)i * shentsize;
+    if (rd32(sh + 4) != SHT_SYMTAB)
+      continue;
+    uint32_t off = rd32(sh + 16), size = rd32(sh + 20), link = rd32(sh + 24), ent = rd32(sh + 36);
+    if (ent < 16 || off > len || size > len - off || link >= shnum)
+      return -1;
+    const uint8_t *str_sh = im + shoff + (size_t)link * shentsize;
+    uint32_t soff = rd32(str_sh + 16), ssize = rd32(str_sh + 20);
+    if (soff > len || ssize > len - soff || ssize == 0)
+      return -1;
+    size_t n = size / ent, k = 0;
+    out->sym = calloc(n ? n : 1, sizeof *out->sym);
+    out->names = malloc(ssize + 1);
+    if (!out->sym || !out->names) {
+      m78elf_symbols_free(out);
+      return -1;
+    }
+    memcpy(out->names, im + soff, ssize);
+    out->names[ssize] = '\0';
+    for (size_t j = 0; j < n; j++) {
+      const uint8_t *st = im + off + j * ent;
+      uint32_t name = rd32(st), value = rd32(st + 4), ssz = rd32(st + 8);
+      unsigned type = st[12] & 0xF;
+      if ((type != STT_OBJECT && type != STT_FUNC) || !ssz || name >= ssize || !out->names[name])
+        continue;
+      out->sym[k].name = out->names + name;
+      out->sym[k].addr = type == STT_FUNC ? value & ~1u : value;
+      out->sym[k].size = ssz;
+      out->sym[k].func = type == STT_FUNC;
+      k++;
+    }
+    out->n = k;
+    qsort(out->sym, k, sizeof *out->sym, by_addr);
+    return 0;
+  }
+  return 0;
+}
+
+int m78elf_symbols_file(const char *path, struct m78elf_syms *out)
+{
+  uint8_t *buf;
+  size_t len;
+  char err[300];
+  memset(out, 0, sizeof *out);
+  if (read_whole(path, &buf, &len, err, sizeof err) != 0)
+    return -1;
+  int rc = m78elf_symbols(buf, len, out);
+  free(buf);
+  return rc;
+}
+
+void m78elf_symbols_free(struct m78elf_syms *s)
+{
+  free(s->sym);
+  free(s->names);
+  memset(s, 0, sizeof *s);
+}
+
+const struct m78elf_sym *m78elf_symbol_at(const struct m78elf_syms *s, uint32_t addr, int func)
+{
+  /* the last symbol of the kind starting at or below addr that covers it */
+  size_t lo = 0, hi = s->n;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (s->sym[mid].addr <= addr)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  for (size_t i = lo; i-- > 0;) {
+    const struct m78elf_sym *y = &s->sym[i];
+    if (y->func != func)
+      continue;
+    if (addr - y->addr < y->size)
+      return y;
+    if (addr - y->addr > 0x10000) /* far below: nothing covers addr */
+      break;
+  }
+  return NULL;
 }
 
 int m78elf_check_vectors(const uint8_t *flash, char *err, size_t errlen)

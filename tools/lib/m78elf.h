@@ -45,6 +45,26 @@ int m78elf_load(const uint8_t *image, size_t len, const struct m78elf_region *re
 int m78elf_load_file(const char *path, const struct m78elf_region *regions, int nregions, struct m78elf_info *info,
                      char *err, size_t errlen);
 
+/* The symbol table's functions and objects with a size (STT_FUNC with
+ * the Thumb bit cleared, STT_OBJECT), sorted by address: for naming the
+ * function at a PC and the object at a data address in findings. */
+struct m78elf_sym {
+  const char *name;
+  uint32_t addr, size;
+  int func;
+};
+struct m78elf_syms {
+  struct m78elf_sym *sym;
+  size_t n;
+  char *names;
+};
+/* 0 (a file without a symbol table gives none), -1 on a malformed one. */
+int m78elf_symbols(const uint8_t *image, size_t len, struct m78elf_syms *out);
+int m78elf_symbols_file(const char *path, struct m78elf_syms *out);
+void m78elf_symbols_free(struct m78elf_syms *s);
+/* The function (func = 1) or object (0) covering addr, or NULL. */
+const struct m78elf_sym *m78elf_symbol_at(const struct m78elf_syms *s, uint32_t addr, int func);
+
 /* The vector table at the start of FLASH (the loaded flash image, from
  * M78ELF_FLASH_BASE): the initial SP must be a word-aligned address in
  * SRAM (its top included), the reset vector a Thumb address in flash.
