@@ -1,8 +1,8 @@
 /*
  * The C API's per-inference time, for tests/bench/py_overhead.py:
  *   net_bench PROJECT N LAYERS   (LAYERS 1: keep every layer's output)
- * runs PROJECT's baked sample N times through m78net_run and prints the
- * seconds per inference.
+ * runs PROJECT's baked sample 10 times to warm up, then N times through
+ * m78net_run, and prints the seconds per timed inference.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,8 +25,10 @@ int main(int argc, char **argv)
   unsigned flags = atoi(argv[3]) ? M78NET_LAYERS : 0;
   m78net_input_shape(net, &c, &h, &w);
   struct timespec t0, t1;
-  clock_gettime(CLOCK_MONOTONIC, &t0);
-  for (int i = 0; i < n; i++) {
+  /* as the Python side: 10 inferences of warm-up, then N timed */
+  for (int i = -10; i < n; i++) {
+    if (i == 0)
+      clock_gettime(CLOCK_MONOTONIC, &t0);
     m78net_result *r;
     if (m78net_run(net, m78net_sample(net), (size_t)c * h * w, flags, &r, &e) != M78NET_OK) {
       fprintf(stderr, "net_bench: %s\n", e.msg);
