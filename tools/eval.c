@@ -28,10 +28,11 @@
 #include "input.h"
 #include "max78sim/net.h"
 #include "npy.h"
+#include "layercsv.h"
 #include "report.h"
 
 struct eval_opts {
-  const char *dir, *inputs, *labels, *csv, *json;
+  const char *dir, *inputs, *labels, *csv, *json, *layer_csv;
   int jobs, quiet, resize, threads;
 };
 
@@ -54,6 +55,9 @@ static void eval_help(FILE *out)
           "  --csv FILE      per-input results: input, class, index, one score per class,\n"
           "                  cycles, time_us, energy_uj (and label, correct)\n"
           "  --json FILE     the same, with the summary, as JSON\n"
+          "  --layer-csv FILE  the per-layer table of the first input, as 'run --csv'\n"
+          "                  writes it (layer, name, op, shapes, MACs, cycles, time,\n"
+          "                  energy, MAC/cycle, totals)\n"
           "  --resize        scale images to layer 0's rows and columns\n"
           "  -q, --quiet     no progress bar (it is shown only on a terminal anyway)\n"
           "\n"
@@ -352,6 +356,9 @@ int m78cli_cmd_eval(int argc, char **argv)
     } else if (m78cli_is_option(a, "--csv")) {
       if (!(o.csv = m78cli_option_value("eval", argc, argv, &i, "--csv")))
         return M78CLI_EXIT_ERROR;
+    } else if (m78cli_is_option(a, "--layer-csv")) {
+      if (!(o.layer_csv = m78cli_option_value("eval", argc, argv, &i, "--layer-csv")))
+        return M78CLI_EXIT_ERROR;
     } else if (m78cli_is_option(a, "--json")) {
       if (!(o.json = m78cli_option_value("eval", argc, argv, &i, "--json")))
         return M78CLI_EXIT_ERROR;
@@ -528,6 +535,17 @@ int m78cli_cmd_eval(int argc, char **argv)
   if (o.json && m78_json_write_file(jdoc, o.json, werr, sizeof werr) != 0) {
     m78cli_error("%s", werr);
     rc = M78CLI_EXIT_ERROR;
+  }
+  if (o.layer_csv) {
+    cJSON *rep = cJSON_Parse(m78net_result_report(res[0]));
+    char **lnames = NULL;
+    int nn = m78_layer_names(m78net_firmware_dir(net), &lnames);
+    if (!rep || m78_csv_write_file(o.layer_csv, rep, lnames, nn, werr, sizeof werr) != 0) {
+      m78cli_error("%s", rep ? werr : "the first input's report is not JSON");
+      rc = M78CLI_EXIT_ERROR;
+    }
+    m78_layer_names_free(lnames, nn);
+    cJSON_Delete(rep);
   }
   free(csv.data);
   cJSON_Delete(jdoc);

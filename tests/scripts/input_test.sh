@@ -105,7 +105,11 @@ else echo "FAIL: compare --input: exits $r1 $r2 $r3"; cat "$work/cmp1.out" "$wor
 # eval: jobs 1 == jobs 2, folder == batch .npy, and == run --input per input
 "$m" eval "$mn" --inputs "$work/set" --labels "$work/labels.csv" --csv "$work/j1.csv" --jobs 1 > "$work/j1.out" || fail=1
 "$m" eval "$mn" --inputs "$work/set" --labels "$work/labels.csv" --csv "$work/j2.csv" --jobs 2 > "$work/j2.out" || fail=1
-"$m" eval "$mn" --inputs "$work/batch.npy" --csv "$work/b.csv" --json "$work/b.json" > /dev/null || fail=1
+"$m" eval "$mn" --inputs "$work/batch.npy" --csv "$work/b.csv" --json "$work/b.json" --layer-csv "$work/bl.csv" \
+  > /dev/null || fail=1
+"$m" run "$mn" --input "$work/set/s0.npy" -q --no-table --csv "$work/r0l.csv" > /dev/null || fail=1
+if cmp -s "$work/bl.csv" "$work/r0l.csv"; then echo "ok: eval --layer-csv equals run --input --csv of the first input"
+else echo "FAIL: eval --layer-csv differs from run --csv"; diff "$work/bl.csv" "$work/r0l.csv" | head; fail=1; fi
 if cmp -s "$work/j1.csv" "$work/j2.csv"; then echo "ok: eval --jobs 1 and --jobs 2 identical"
 else echo "FAIL: eval --jobs 1 and 2 differ"; diff "$work/j1.csv" "$work/j2.csv" | head; fail=1; fi
 grep -q "^accuracy: " "$work/j1.out" || { echo "FAIL: eval printed no accuracy"; fail=1; }
