@@ -74,7 +74,7 @@ static int has_suffix(const char *s, const char *suf)
 }
 
 /* Reads every input into one buffer of count * elems values. */
-static int read_inputs(const char *path, int c, int h, int w, int resize, int8_t **data, char ***names,
+static int read_inputs(m78net *net, const char *path, int c, int h, int w, int resize, int8_t **data, char ***names,
                        size_t *count)
 {
   size_t elems = (size_t)c * (size_t)h * (size_t)w;
@@ -121,24 +121,16 @@ static int read_inputs(const char *path, int c, int h, int w, int resize, int8_t
       m78npy_free(&a);
       return -1;
     }
-    for (size_t i = 0; i < n * elems; i++) {
-      double v = m78npy_get(&a, i);
-      if (a.dtype == M78NPY_U8)
-        d[i] = m78cli_input_u8((unsigned)v);
-      else if (a.dtype == M78NPY_F32 || a.dtype == M78NPY_F64)
-        d[i] = isfinite(v) ? m78cli_input_float(v) : 0;
-      else if (v >= -128 && v <= 127)
-        d[i] = (int8_t)v;
-      else {
-        m78cli_error("%s: element %zu is %.0f; %s inputs must hold the hardware's values, -128..127", path, i, v,
-                     m78npy_dtype_name(a.dtype));
-        free(d);
-        free(nm);
-        m78npy_free(&a);
-        return -1;
-      }
-      if ((a.dtype == M78NPY_F32 || a.dtype == M78NPY_F64) && !isfinite(v)) {
-        m78cli_error("%s: element %zu is not a finite number", path, i);
+    /* the conversions of run --input and the C API, one sample at a time */
+    static const enum m78net_dtype types[] = {[M78NPY_I8] = M78NET_INT8,   [M78NPY_U8] = M78NET_UINT8,
+                                              [M78NPY_I16] = M78NET_INT16, [M78NPY_I32] = M78NET_INT32,
+                                              [M78NPY_I64] = M78NET_INT64, [M78NPY_F32] = M78NET_FLOAT32,
+                                              [M78NPY_F64] = M78NET_FLOAT64};
+    for (size_t i = 0; i < n; i++) {
+      struct m78net_error e;
+      if (m78net_convert(net, (const char *)a.data + i * elems * a.esize, types[a.dtype], a.ndim - 1, a.shape + 1,
+                         d + i * elems, &e) != M78NET_OK) {
+        m78cli_error("%s: sample %zu: %s", path, i, e.msg);
         free(d);
         free(nm);
         m78npy_free(&a);
@@ -409,7 +401,7 @@ int m78cli_cmd_eval(int argc, char **argv)
   }
   int c, h, w;
   m78net_input_shape(net, &c, &h, &w);
-  if (read_inputs(o.inputs, c, h, w, o.resize, &data, &names, &count) != 0)
+  if (read_inputs(net, o.inputs, c, h, w, o.resize, &data, &names, &count) != 0)
     goto out;
   if (o.labels) {
     labels = m78cli_xmalloc(count * sizeof *labels);

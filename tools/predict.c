@@ -13,6 +13,7 @@
 #include "cli_util.h"
 #include "commands.h"
 #include "fwbuild.h"
+#include "inmap.h"
 #include "report.h"
 #include "max78sim/sim.h"
 
@@ -100,14 +101,8 @@ cJSON *m78cli_predict(const struct m78fw_model *m, const cJSON *report, FILE *ou
  * Returns 0, or -1 when cnn.h names no output count. */
 int m78cli_index_model(const char *fwdir, const cJSON *report, struct m78fw_model *m)
 {
-  char *path = m78cli_path_join(fwdir, "cnn.h");
-  size_t len = 0;
-  char *text = m78cli_read_file(path, &len);
-  free(path);
-  const char *p = text ? strstr(text, "#define CNN_NUM_OUTPUTS ") : NULL;
-  int n = p ? atoi(p + strlen("#define CNN_NUM_OUTPUTS ")) : 0;
-  free(text);
-  if (n <= 0 || n > 4096)
+  int n = m78inmap_num_outputs(fwdir);
+  if (n <= 0)
     return -1;
   const cJSON *o = cJSON_GetObjectItemCaseSensitive(report, "output");
   const cJSON *dt = cJSON_GetObjectItemCaseSensitive(o, "dtype");

@@ -318,17 +318,6 @@ static enum m78net_status parse_prepare(m78net *net, const char *json, char **ex
   return M78NET_OK;
 }
 
-static int cnn_num_outputs(const char *fwdir)
-{
-  char p[PATH_MAX];
-  snprintf(p, sizeof p, "%s/cnn.h", fwdir);
-  char *t = read_all(p, NULL, 1 << 20);
-  const char *d = t ? strstr(t, "#define CNN_NUM_OUTPUTS ") : NULL;
-  int n = d ? atoi(d + strlen("#define CNN_NUM_OUTPUTS ")) : 0;
-  free(t);
-  return n > 0 && n < 65536 ? n : 0;
-}
-
 enum m78net_status m78net_open(m78net **out, const char *project, const struct m78net_options *opt,
                                struct m78net_error *err)
 {
@@ -386,7 +375,7 @@ enum m78net_status m78net_open(m78net **out, const char *project, const struct m
   }
   m78inmap_unpack(&net->map, net->sample);
   if (!net->named)
-    net->nclasses = cnn_num_outputs(net->firmware);
+    net->nclasses = m78inmap_num_outputs(net->firmware);
 
   /* the firmware process, up to its load_input() */
   int sv[2];

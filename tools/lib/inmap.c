@@ -400,3 +400,14 @@ int m78inmap_serialize(const struct m78inmap *m, uint32_t *const *words, void **
   *len = n;
   return 0;
 }
+
+int m78inmap_num_outputs(const char *fwdir)
+{
+  char path[4096];
+  snprintf(path, sizeof path, "%s/cnn.h", fwdir);
+  char *text = m78_read_text_file(path);
+  const char *d = text ? strstr(text, "#define CNN_NUM_OUTPUTS ") : NULL;
+  int n = d ? atoi(d + strlen("#define CNN_NUM_OUTPUTS ")) : 0;
+  free(text);
+  return n > 0 && n <= 4096 ? n : 0;
+}

@@ -68,6 +68,10 @@ long m78inmap_first_unloaded(const struct m78inmap *m, const int8_t *tensor);
 /* 1 when the packed words equal the baked sample. */
 int m78inmap_is_sample(const struct m78inmap *m, uint32_t *const *words);
 
+/* CNN_NUM_OUTPUTS of FWDIR/cnn.h (the classes of a network without a
+ * manifest), or 0 when it names none. */
+int m78inmap_num_outputs(const char *fwdir);
+
 /* The packed-input file the firmware process reads (M78SIM_INPUT):
  * "M78INPUT" u32 narrays, then per array: char name[24], u32 nwords,
  * u32 words[nwords], little-endian.  Writes it into buf (malloc'd). */
