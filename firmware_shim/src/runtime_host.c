@@ -97,6 +97,22 @@ static void *watchdog(void *arg)
 }
 
 void m78rt_host_restart_watchdog(void);
+int m78rt_host_worker_watchdog(void *stack, size_t size);
+
+/* A fork-server worker's watchdog runs on `stack` (memory its roll-backs
+ * leave alone, serve.c).  0, or -1 when the thread cannot start. */
+int m78rt_host_worker_watchdog(void *stack, size_t size)
+{
+  pthread_attr_t a;
+  pthread_t th;
+  if (pthread_attr_init(&a) != 0)
+    return -1;
+  int rc = pthread_attr_setstack(&a, stack, size) == 0 && pthread_create(&th, &a, watchdog, NULL) == 0 ? 0 : -1;
+  pthread_attr_destroy(&a);
+  if (rc == 0)
+    pthread_detach(th);
+  return rc;
+}
 
 /* A forked child of the fork server (serve.c) has no watchdog thread. */
 void m78rt_host_restart_watchdog(void)

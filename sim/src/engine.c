@@ -603,23 +603,23 @@ struct m78_wcache {
   struct wentry e[M78_MAX_LAYERS];
 };
 
-void m78i_wcache_free(struct m78_wcache *c)
+void m78i_wcache_free(m78_sim *sim, struct m78_wcache *c)
 {
   if (!c)
     return;
   for (int i = 0; i < M78_MAX_LAYERS; i++) {
-    free(c->e[i].cols);
-    free(c->e[i].w);
+    m78i_hfree(sim, c->e[i].cols);
+    m78i_hfree(sim, c->e[i].w);
   }
-  free(c);
+  m78i_hfree(sim, c);
 }
 
-static void *grow(void *p, size_t *cap, size_t bytes)
+static void *grow(m78_sim *sim, void *p, size_t *cap, size_t bytes)
 {
   if (*cap >= bytes)
     return p;
-  free(p);
-  p = aligned_alloc(64, (bytes + 64 + 63) & ~(size_t)63);
+  m78i_hfree(sim, p);
+  p = m78i_halloc(sim, bytes + 64);
   *cap = p ? bytes : 0;
   return p;
 }
@@ -644,8 +644,8 @@ static int layer_weights(struct layer_job *j, int par, size_t wbytes)
   m78_sim *sim = j->sim;
   const struct m78_layer *l = j->l;
   struct m78_wcache **cp = m78i_wcache(sim);
-  if (cp && !*cp)
-    *cp = calloc(1, sizeof **cp);
+  if (cp && !*cp && (*cp = m78i_halloc(sim, sizeof **cp)))
+    memset(*cp, 0, sizeof **cp);
   struct wentry *c = cp && *cp && l->index >= 0 && l->index < M78_MAX_LAYERS ? &(*cp)->e[l->index] : NULL;
   if (!c) {
     if (!(j->kc.w = m78i_scratch(sim, SC_W, wbytes)))
@@ -678,8 +678,8 @@ static int layer_weights(struct layer_job *j, int par, size_t wbytes)
     return 0;
   }
   c->valid = 0;
-  c->w = grow(c->w, &c->w_cap, wbytes);
-  c->cols = grow(c->cols, &c->cols_cap, (size_t)j->ncontrib * span);
+  c->w = grow(sim, c->w, &c->w_cap, wbytes);
+  c->cols = grow(sim, c->cols, &c->cols_cap, (size_t)j->ncontrib * span);
   if (!c->w || !c->cols)
     return -1;
   j->kc.w = c->w;

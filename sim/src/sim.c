@@ -54,7 +54,7 @@ void m78_sim_free(m78_sim *sim)
   if (!sim)
     return;
   free_results(sim);
-  m78i_workers_free(sim->workers);
+  m78i_workers_free(sim, sim->workers);
   free(sim);
 }
 
@@ -63,6 +63,7 @@ void m78_sim_reset(m78_sim *sim)
   struct m78_hooks hooks = sim->hooks;
   int keep = sim->keep_outputs;
   struct m78_workers *workers = sim->workers;
+  struct m78_host_alloc halloc = sim->halloc;
   struct m78_fault faults[M78_MAX_FAULTS];
   int n_faults = sim->n_faults;
   memcpy(faults, sim->faults, sizeof faults);
@@ -71,6 +72,7 @@ void m78_sim_reset(m78_sim *sim)
   sim->hooks = hooks;
   sim->keep_outputs = keep;
   sim->workers = workers;
+  sim->halloc = halloc;
   memcpy(sim->faults, faults, sizeof faults); /* a defect survives reset */
   sim->n_faults = n_faults;
   sim->power_mask = 0xF;

@@ -145,6 +145,7 @@ struct m78_sim {
   int keep_outputs;
   struct m78_layer_result results[M78_MAX_LAYERS];
   struct m78_workers *workers; /* threads and scratch of the engine (workers.c) */
+  struct m78_host_alloc halloc; /* where workers.c gets their memory */
 };
 
 /* sim.c */
@@ -195,10 +196,13 @@ int m78i_threads(m78_sim *sim);
 /* Buffer `slot` of at least `bytes` (64-byte aligned, contents left
  * over, NULL when out of memory); valid until the next call for the slot. */
 void *m78i_scratch(m78_sim *sim, int slot, size_t bytes);
-void m78i_workers_free(struct m78_workers *w);
+void m78i_workers_free(m78_sim *sim, struct m78_workers *w);
 /* engine.c's weight layouts, kept with the workers (NULL until made) */
 struct m78_wcache **m78i_wcache(m78_sim *sim);
-void m78i_wcache_free(struct m78_wcache *c);
+void m78i_wcache_free(m78_sim *sim, struct m78_wcache *c);
+/* host memory (m78_sim_set_host_alloc): 64-byte aligned, or NULL */
+void *m78i_halloc(m78_sim *sim, size_t bytes);
+void m78i_hfree(m78_sim *sim, void *p);
 
 /* fault.c: the fault table applied at the points of a run */
 int m78i_fault_valid(const struct m78_fault *f);

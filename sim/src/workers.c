@@ -87,9 +87,10 @@ static void *worker_main(void *arg)
 static struct m78_workers *workers(m78_sim *sim)
 {
   if (!sim->workers) {
-    struct m78_workers *w = calloc(1, sizeof *w);
+    struct m78_workers *w = m78i_halloc(sim, sizeof *w);
     if (!w)
       return NULL;
+    memset(w, 0, sizeof *w);
     w->want = 1;
     w->split_min = M78_SPLIT_MIN_DEFAULT;
     pthread_mutex_init(&w->mu, NULL);
@@ -129,18 +130,54 @@ static void start_threads(struct m78_workers *w)
   w->want = w->started + 1;
 }
 
-void m78i_workers_free(struct m78_workers *w)
+void m78i_workers_free(m78_sim *sim, struct m78_workers *w)
 {
   if (!w)
     return;
   stop_threads(w);
   for (int i = 0; i < M78I_SCRATCH_SLOTS; i++)
-    free(w->buf[i].p);
-  m78i_wcache_free(w->wcache);
+    m78i_hfree(sim, w->buf[i].p);
+  m78i_wcache_free(sim, w->wcache);
   pthread_mutex_destroy(&w->mu);
   pthread_cond_destroy(&w->go);
   pthread_cond_destroy(&w->done);
-  free(w);
+  m78i_hfree(sim, w);
+}
+
+void *m78i_halloc(m78_sim *sim, size_t bytes)
+{
+  if (sim->halloc.alloc)
+    return sim->halloc.alloc(sim->halloc.ud, bytes);
+  return aligned_alloc(64, (bytes + 63) & ~(size_t)63);
+}
+
+void m78i_hfree(m78_sim *sim, void *p)
+{
+  if (!p)
+    return;
+  if (sim->halloc.alloc)
+    sim->halloc.free(sim->halloc.ud, p);
+  else
+    free(p);
+}
+
+void m78_sim_set_host_alloc(m78_sim *sim, const struct m78_host_alloc *a)
+{
+  struct m78_workers *old = sim->workers;
+  int threads = old ? old->want : 1;
+  uint64_t split = old ? old->split_min : M78_SPLIT_MIN_DEFAULT;
+  char kernel[sizeof old->kernel] = "";
+  if (old)
+    memcpy(kernel, old->kernel, sizeof kernel);
+  m78i_workers_free(sim, old);
+  sim->workers = NULL;
+  sim->halloc = a ? *a : (struct m78_host_alloc){0};
+  struct m78_workers *w = workers(sim);
+  if (!w)
+    return;
+  w->split_min = split;
+  memcpy(w->kernel, kernel, sizeof kernel);
+  m78_sim_set_threads(sim, threads);
 }
 
 int m78_sim_set_threads(m78_sim *sim, int n)
@@ -245,8 +282,8 @@ void *m78i_scratch(m78_sim *sim, int slot, size_t bytes)
   /* 64 bytes of slack: vector loads may read a little past the end */
   bytes = (bytes + 64 + 63) & ~(size_t)63;
   if (w->buf[slot].cap < bytes) {
-    free(w->buf[slot].p);
-    w->buf[slot].p = aligned_alloc(64, bytes);
+    m78i_hfree(sim, w->buf[slot].p);
+    w->buf[slot].p = m78i_halloc(sim, bytes);
     w->buf[slot].cap = w->buf[slot].p ? bytes : 0;
   }
   return w->buf[slot].p;

@@ -222,6 +222,20 @@ int m78_sim_threads(const m78_sim *sim);
 #define M78_SPLIT_MIN_DEFAULT (1u << 20)
 void m78_sim_set_split_min(m78_sim *sim, uint64_t work);
 
+/* Host memory of the engine's threads, scratch buffers and laid-out
+ * weights: malloc by default.  None of it is hardware state, so a host
+ * that rolls its process back to a checkpoint (the fork server's workers,
+ * firmware_shim/src/serve.c) gives memory of its own that the roll-back
+ * leaves alone, and the caches survive it.  alloc returns 64-byte aligned
+ * memory or NULL.  Setting it frees the current resources (the thread
+ * count, kernel and split size are kept); NULL restores malloc. */
+struct m78_host_alloc {
+  void *(*alloc)(void *ud, size_t bytes);
+  void (*free)(void *ud, void *p);
+  void *ud;
+};
+void m78_sim_set_host_alloc(m78_sim *sim, const struct m78_host_alloc *a);
+
 /* Snapshots.  copy_state makes `dst` hold the hardware state of `src`
  * (registers, memories, time, counters) with no results, keeping dst's
  * host wiring (hooks, threads, keep_outputs); clone does the same into a
