@@ -8,13 +8,16 @@
  * -finstrument-functions, so the shim sees the entry of main.c's
  * load_input(): by then the firmware has loaded the weights and bias and
  * configured the layers, and has read nothing of its input arrays.  There
- * the process sends READY and serves requests: each RUN forks a child
- * that writes the request's input into the firmware's own input_N arrays
- * and returns into load_input(), so the unmodified firmware loads that
- * input (memcpy32 or the FIFO loop, with its timing), starts the CNN and
- * takes the interrupt; the run then ends (userinput.c) and writes its
- * report and layer dumps into the request's folder.  The parent answers
- * DONE with the child's exit status.  Closing the socket ends the server.
+ * the process sends READY and serves requests: each RUN goes to a
+ * worker (forked once, then rolled back to its checkpoint at this point
+ * after every inference, rollback.h) that writes the request's input
+ * into the firmware's own input_N arrays and returns into load_input(),
+ * so the unmodified firmware loads that input (memcpy32 or the FIFO
+ * loop, with its timing), starts the CNN and takes the interrupt; the
+ * run then ends (userinput.c) and writes its report and layer dumps into
+ * the request's folder.  The server answers DONE with the run's exit
+ * status (the worker's, or its exit status when it died).  Closing the
+ * socket ends the server.
  *
  * Messages: struct m78serve_hdr, then `len` payload bytes.
  *  READY  server -> client, no payload

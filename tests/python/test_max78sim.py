@@ -155,3 +155,72 @@ def test_no_leak_over_1000_inferences(mnist):
         mnist.eval(X, jobs=2, layers=True)
     after = rss_kb()
     assert after - before < 1024, f"RSS grew by {after - before} kB over 1000 inferences"
+
+
+def descendants_rss_kb(root):
+    """RSS of every process below `root` (the firmware server and its workers), and how many."""
+    parent = {}
+    for pid in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                parent[int(pid)] = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            pass
+    below, grew = {root}, True
+    while grew:
+        new = {p for p, pp in parent.items() if pp in below and p not in below}
+        below |= new
+        grew = bool(new)
+    total = 0
+    for pid in below - {root}:
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                total += next(int(l.split()[1]) for l in f if l.startswith("VmRSS:"))
+        except (OSError, StopIteration):
+            pass
+    return total, len(below) - 1
+
+
+@pytest.mark.parametrize("case", ["mnist", "mnist-fifo", "cifar-10", "kws20_v3", "animal-yolo-pico"])
+def test_rollback_equals_fork(case, monkeypatch):
+    """A worker that rolls back between inferences (the default) gives, for inputs in any
+    order, every layer, cycle and energy figure that a freshly forked child gives
+    (M78SIM_SERVE_FORK=1), and a fresh `max78sim run --input` process for one of them."""
+    path = fw(case)
+
+    def runs(net, xs):
+        out = []
+        for x in xs:
+            r = net.run(x, layers=True)
+            out.append(([l.output.tobytes() for l in r.layers], [l.cycles for l in r.layers], r.cycles,
+                        r.energy_uj, r.scores.tolist()))
+        return out
+
+    with max78sim.load(path) as net:
+        rng = np.random.default_rng(99)
+        xs = [rng.integers(-128, 128, net.sample.shape, dtype=np.int8) for _ in range(3)]
+        order = [xs[0], xs[1], net.sample, xs[2], xs[0], xs[1]]
+        rolled = runs(net, order)
+    monkeypatch.setenv("M78SIM_SERVE_FORK", "1")
+    with max78sim.load(path) as net:
+        forked = runs(net, order)
+    assert rolled == forked
+    assert rolled[0] == rolled[4] and rolled[1] == rolled[5]
+    assert rolled[0][0] != rolled[1][0]  # different inputs, different layers
+    with tempfile.TemporaryDirectory() as d:
+        np.save(f"{d}/x.npy", xs[2])
+        dumps, rep = cli_dumps(case, ["--input", f"{d}/x.npy"])
+    assert rolled[3][0] == [dumps[i].tobytes() for i in sorted(dumps)]
+    assert rolled[3][2] == rep["inference"]["cycles"]
+
+
+def test_rollback_worker_memory_is_bounded(mnist):
+    """500 inferences in one worker: the firmware processes' memory does not grow."""
+    X = np.random.default_rng(3).integers(-128, 128, (100, 1, 28, 28), dtype=np.int8)
+    mnist.eval(X, jobs=1, layers=True)
+    before, procs = descendants_rss_kb(os.getpid())
+    for _ in range(4):
+        mnist.eval(X, jobs=1, layers=True)
+    after, procs_after = descendants_rss_kb(os.getpid())
+    assert procs >= 2 and procs_after == procs  # the server and its one worker, which stays
+    assert after - before < 1024, f"the firmware processes grew by {after - before} kB over 400 inferences"
