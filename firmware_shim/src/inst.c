@@ -112,6 +112,8 @@ static void shadow_put(uintptr_t a, unsigned w, uint32_t v)
   }
 }
 
+const volatile uint64_t *m78inst_pending(void) { return &inst.pending; }
+
 void m78inst_flush(void)
 {
   if (!inst.pending)

@@ -45,6 +45,8 @@ void m78inst_enable(const struct m78_bridge_range *ranges, int n);
 /* Sends the pending store, if any.  Safe from any context: the pending
  * access is taken atomically, so it is sent once. */
 void m78inst_flush(void);
+/* The pending store's word (0: none), for a check without a call. */
+const volatile uint64_t *m78inst_pending(void);
 
 /*
  * A hook for data-set evaluation (issue 15): call fn(ctx) when the

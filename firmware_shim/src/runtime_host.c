@@ -210,6 +210,7 @@ __attribute__((constructor)) static void m78_runtime_start(void)
   }
   if (inst) {
     m78inst_enable(ranges, 2);
+    m78soc.flush_pending = m78inst_pending();
     m78soc.flush = m78inst_flush;
   }
   m78bench_set_bridge_probe(probe_bridge);

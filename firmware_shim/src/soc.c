@@ -126,12 +126,14 @@ void m78soc_cnn_clock(const char **source, int *divider)
     *divider = divs[(pclkdiv >> M78SOC_PCLKDIV_CNNDIV_SHIFT) & 7];
 }
 
+/* 1 when the CNN clock's source is the ISO (60 MHz), 0 for PCLK */
+static int cnn_clock_iso(void) { return (m78soc.gcr[M78SOC_GCR_PCLKDIV] >> M78SOC_PCLKDIV_CNNSEL_SHIFT) & 1; }
+
 static uint64_t cnn_ticks_from_gcr(void)
 {
-  const char *src;
   int div;
-  m78soc_cnn_clock(&src, &div);
-  uint64_t base = src[0] == 'I' ? M78SOC_TICK_HZ / 60000000ull : M78SOC_TICK_HZ / 50000000ull;
+  m78soc_cnn_clock(NULL, &div);
+  uint64_t base = cnn_clock_iso() ? M78SOC_TICK_HZ / 60000000ull : M78SOC_TICK_HZ / 50000000ull;
   return base * (uint64_t)div;
 }
 
@@ -215,20 +217,36 @@ static void check_budget(void)
 /* The power monitor's view of VCOREA over `ticks`: CNN leakage while
  * powered, the CPU's saving while it sleeps, and the ISO's power while it
  * clocks the CNN (docs/energy-model.md). */
+/* The simulator's power-relevant state, read again only when it says
+ * that state changed (m78_sim_energy_gen): it is needed three times per
+ * bus access. */
+static const struct m78_energy_ctl *energy_ctl(void)
+{
+  uint64_t gen = m78_sim_energy_gen(m78soc.sim);
+  if (!m78soc.ectl_valid || gen != m78soc.ectl_gen) {
+    m78_sim_energy_ctl(m78soc.sim, &m78soc.ectl);
+    m78soc.ectl_gen = gen;
+    m78soc.ectl_valid = 1;
+  }
+  return &m78soc.ectl;
+}
+
 static void integrate_power(uint64_t ticks)
 {
   /* The leakage depends on a few register fields only; computed again
    * when they change (twice per bus access otherwise: the CPU's and the
    * CNN's part of the access). */
-  struct m78_energy_ctl ctl;
-  m78_sim_energy_ctl(m78soc.sim, &ctl);
+  const struct m78_energy_ctl *c = energy_ctl();
   int busy = m78_sim_busy(m78soc.sim);
-  const char *src;
-  m78soc_cnn_clock(&src, NULL);
-  int iso = src[0] == 'I' && !((m78soc.gcr[M78SOC_GCR_PCLKDIS0] >> M78SOC_PCLKDIS0_CNN_BIT) & 1);
+  int iso = cnn_clock_iso() && !((m78soc.gcr[M78SOC_GCR_PCLKDIS0] >> M78SOC_PCLKDIS0_CNN_BIT) & 1);
+  /* the simulator's state unchanged since the last comparison: it would
+   * agree again */
+  int same = m78soc.leak.valid && m78soc.leak.gen == m78soc.ectl_gen;
+  m78soc.leak.gen = m78soc.ectl_gen;
   if (!m78soc.leak.valid || busy != m78soc.leak.busy || iso != m78soc.leak.iso ||
-      ctl.powered_quads != m78soc.leak.ctl.powered_quads ||
-      memcmp(ctl.sram_ctrl, m78soc.leak.ctl.sram_ctrl, sizeof ctl.sram_ctrl) != 0) {
+      (!same && (c->powered_quads != m78soc.leak.ctl.powered_quads ||
+                 memcmp(c->sram_ctrl, m78soc.leak.ctl.sram_ctrl, sizeof c->sram_ctrl) != 0))) {
+    struct m78_energy_ctl ctl = *c;
     m78soc.leak.valid = 1;
     m78soc.leak.busy = busy;
     m78soc.leak.iso = iso;
@@ -616,22 +634,34 @@ static int periph_access(uint32_t addr, unsigned width, uint32_t *value, int wri
  * for writes is kept (FIFO loops alternate a status read and a push). */
 static void access_energy(const struct m78_addr_info *ai, int write)
 {
-  struct m78_energy_ctl ctl;
-  m78_sim_energy_ctl(m78soc.sim, &ctl);
-  if (!ctl.powered_quads)
+  const struct m78_energy_ctl *ctl = energy_ctl();
+  if (!ctl->powered_quads)
     return;
   if (!ai) {
-    m78soc.mon_pj += m78_energy_access_pj_decoded(NULL, write, &ctl);
+    m78soc.mon_pj += m78_energy_access_pj_decoded(NULL, write, ctl);
     return;
   }
   int g = ai->quad < 0 ? 0 : ai->quad;
   struct m78soc_access_pj *c = &m78soc.access_pj[write != 0];
   int hi = ai->region->kind == M78_REG_FIFO && ai->index >= 2;
-  if (!c->valid || c->region != ai->region || c->quad != ai->quad || c->hi != hi || c->sram != ctl.sram_ctrl[g]) {
-    *c = (struct m78soc_access_pj){1, ai->region, ai->quad, hi, ctl.sram_ctrl[g],
-                                   m78_energy_access_pj_decoded(ai, write, &ctl)};
+  if (!c->valid || c->region != ai->region || c->quad != ai->quad || c->hi != hi || c->sram != ctl->sram_ctrl[g]) {
+    *c = (struct m78soc_access_pj){1, ai->region, ai->quad, hi, ctl->sram_ctrl[g],
+                                   m78_energy_access_pj_decoded(ai, write, ctl)};
   }
   m78soc.mon_pj += c->pj;
+}
+
+/* m78_addr_decode(addr), remembered for the last few addresses (a
+ * decode depends on nothing but the address); NULL if it does not
+ * decode. */
+static const struct m78_addr_info *decode(uint32_t addr)
+{
+  struct m78soc_decoded *d = &m78soc.dcache[(addr >> 2) & 15];
+  if (d->state == 0 || d->addr != addr) {
+    d->addr = addr;
+    d->state = m78_addr_decode(addr, &d->info) == 0 ? 1 : 2;
+  }
+  return d->state == 1 ? &d->info : NULL;
 }
 
 int m78soc_read(uint32_t addr, unsigned width, uint32_t *value)
@@ -642,14 +672,13 @@ int m78soc_read(uint32_t addr, unsigned width, uint32_t *value)
   if (addr >= M78_CNN_BASE && addr < M78_CNN_END) {
     m78soc.apb_reads++;
     /* one decode for the phase and the energy */
-    struct m78_addr_info info;
-    const struct m78_addr_info *ai = m78_addr_decode(addr, &info) == 0 ? &info : NULL;
+    const struct m78_addr_info *ai = decode(addr);
     phase_enter(classify(ai, 0));
     m78soc_cpu_cycles(m78soc.cpu_emulated ? COST_CNN_WAIT_ARM : host_cnn_cost(addr, 0));
     advance_ticks(COST_CNN_CLK * m78soc.cnn_ticks_per_cycle, 1);
     sync_cnn();
     m78soc.last_poll_addr = addr;
-    int st = m78_bus_read(m78soc.sim, addr, width, value);
+    int st = m78_bus_read_decoded(m78soc.sim, addr, width, value, ai);
     access_energy(ai, 0);
     phase_account(width, 0);
     return st;
@@ -668,8 +697,7 @@ int m78soc_write(uint32_t addr, unsigned width, uint32_t value)
   if (addr >= M78_CNN_BASE && addr < M78_CNN_END) {
     m78soc.apb_writes++;
     /* one decode for the phase and the energy */
-    struct m78_addr_info info;
-    const struct m78_addr_info *ai = m78_addr_decode(addr, &info) == 0 ? &info : NULL;
+    const struct m78_addr_info *ai = decode(addr);
     phase_enter(classify(ai, 1));
     m78soc_cpu_cycles(m78soc.cpu_emulated ? COST_CNN_WAIT_ARM : host_cnn_cost(addr, 1));
     advance_ticks(COST_CNN_CLK * m78soc.cnn_ticks_per_cycle, 1);
@@ -680,7 +708,7 @@ int m78soc_write(uint32_t addr, unsigned width, uint32_t value)
     if (m78soc.rt.layer_limit >= 0 && (addr & ~(3u * M78_QUAD_STRIDE)) == M78_QREG_BASE + M78_GREG_OFFS_LCNT_MAX &&
         value > (uint32_t)m78soc.rt.layer_limit)
       value = (uint32_t)m78soc.rt.layer_limit;
-    int st = m78_bus_write(m78soc.sim, addr, width, value);
+    int st = m78_bus_write_decoded(m78soc.sim, addr, width, value, ai);
     access_energy(ai, 1);
     phase_account(width, 1);
     return st;

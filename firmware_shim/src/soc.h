@@ -132,6 +132,7 @@ struct m78soc_state {
   int cpu_sleeping;
   struct {                    /* the leakage as of the last integration */
     int valid, busy, iso;
+    uint64_t gen;             /* ectl_gen it was last compared at */
     struct m78_energy_ctl ctl;
     double pw[2];             /* its mW * 1e9, awake and asleep */
   } leak;
@@ -143,6 +144,16 @@ struct m78soc_state {
     double pj;
   } access_pj[2];
   double layer_dyn_pj;        /* dynamic energy of all layers run */
+  /* the last addresses decoded (soc.c decode()): the FIFO loop's few */
+  struct m78soc_decoded {
+    uint32_t addr;
+    int state; /* 0 empty, 1 decoded, 2 does not decode */
+    struct m78_addr_info info;
+  } dcache[16];
+  /* m78_sim_energy_ctl as of simulator generation ectl_gen (soc.c) */
+  struct m78_energy_ctl ectl;
+  uint64_t ectl_gen;
+  int ectl_valid;
 
   /* CPU phases: the current segment and the totals */
   int phase;                  /* enum m78_tl_phase, -1: none */
@@ -203,6 +214,7 @@ struct m78soc_state {
    * first, so a store reaches the bus before anything advances virtual
    * time or looks at the hardware. */
   void (*flush)(void);
+  const volatile uint64_t *flush_pending; /* non-zero while a store waits */
 
   /* recorder of what the CNN sees besides bus accesses (traces, see
    * runtime.c): power/reset and clock changes; NULL when off */
@@ -221,7 +233,7 @@ struct m78soc_state {
 /* Sends the instrumented bridge's pending store (see `flush`). */
 static inline void m78soc_flush(void)
 {
-  if (m78soc.flush)
+  if (m78soc.flush && (!m78soc.flush_pending || *m78soc.flush_pending))
     m78soc.flush();
 }
 

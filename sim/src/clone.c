@@ -15,6 +15,7 @@ int m78_sim_copy_state(m78_sim *dst, const m78_sim *src)
     return -1;
   m78_sim_reset(dst);
   memcpy(dst, src, offsetof(struct m78_sim, streams));
+  dst->energy_gen++;
   return 0;
 }
 

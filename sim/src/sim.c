@@ -64,6 +64,7 @@ void m78_sim_reset(m78_sim *sim)
   int keep = sim->keep_outputs;
   struct m78_workers *workers = sim->workers;
   struct m78_host_alloc halloc = sim->halloc;
+  uint64_t gen = sim->energy_gen;
   struct m78_fault faults[M78_MAX_FAULTS];
   int n_faults = sim->n_faults;
   memcpy(faults, sim->faults, sizeof faults);
@@ -73,6 +74,7 @@ void m78_sim_reset(m78_sim *sim)
   sim->keep_outputs = keep;
   sim->workers = workers;
   sim->halloc = halloc;
+  sim->energy_gen = gen + 1;
   memcpy(sim->faults, faults, sizeof faults); /* a defect survives reset */
   sim->n_faults = n_faults;
   sim->power_mask = 0xF;
@@ -299,6 +301,7 @@ static void finish_run(m78_sim *sim)
   for (int g = 0; g < M78_QUADS; g++)
     if ((sim->run_quads >> g) & 1)
       sim->q[g].greg[M78_GREG_CTRL] |= 1u << M78_FLO_CTRL_CNN_IRQ;
+  sim->energy_gen++;
   m78i_event(sim, M78_EV_DONE, -1, sim->now);
 }
 
@@ -412,10 +415,22 @@ void m78_sim_set_power(m78_sim *sim, unsigned quad_power_mask, unsigned reset_ma
   }
   sim->power_mask = quad_power_mask & 0xF;
   sim->reset_mask = reset_mask & 0xF;
+  sim->energy_gen++;
 }
 
-void m78_sim_set_clock_enabled(m78_sim *sim, int enabled) { sim->clock_enabled = enabled; }
-void m78_sim_set_clock_hz(m78_sim *sim, uint64_t hz) { sim->cnn_hz = hz; }
+void m78_sim_set_clock_enabled(m78_sim *sim, int enabled)
+{
+  sim->clock_enabled = enabled;
+  sim->energy_gen++;
+}
+
+void m78_sim_set_clock_hz(m78_sim *sim, uint64_t hz)
+{
+  sim->cnn_hz = hz;
+  sim->energy_gen++;
+}
+
+uint64_t m78_sim_energy_gen(const m78_sim *sim) { return sim->energy_gen; }
 
 void m78_sim_energy_ctl(const m78_sim *sim, struct m78_energy_ctl *out)
 {
@@ -577,10 +592,12 @@ static enum m78_status do_write(m78_sim *sim, const struct m78_addr_info *a, uin
     if (width != 4)
       return M78_E_WIDTH;
     sim->aon_ctrl = value;
+    sim->energy_gen++;
     return M78_OK;
   case M78_REG_QREGS:
     if (width != 4)
       return M78_E_WIDTH;
+    sim->energy_gen++;
     if (poke) {
       if (a->greg >= 0)
         sim->q[a->quad].greg[a->greg] = value;
@@ -698,35 +715,47 @@ static enum m78_status power_check(const m78_sim *sim, const struct m78_addr_inf
   return M78_OK;
 }
 
-enum m78_status m78_bus_write(m78_sim *sim, uint32_t addr, unsigned width, uint32_t value)
+enum m78_status m78_bus_write_decoded(m78_sim *sim, uint32_t addr, unsigned width, uint32_t value,
+                                     const struct m78_addr_info *a)
 {
-  struct m78_addr_info a;
   enum m78_status st;
   sim->ctr.bus_writes++;
   if (!width_ok(addr, width))
     st = M78_E_ALIGN;
-  else if (m78_addr_decode(addr, &a) != 0)
+  else if (!a)
     st = M78_E_UNMAPPED;
-  else if ((st = power_check(sim, &a)) == M78_OK)
-    st = do_write(sim, &a, addr, width, value, 0);
+  else if ((st = power_check(sim, a)) == M78_OK)
+    st = do_write(sim, a, addr, width, value, 0);
   report_access(sim, addr, width, value, 1, st);
   return st;
 }
 
-enum m78_status m78_bus_read(m78_sim *sim, uint32_t addr, unsigned width, uint32_t *value)
+enum m78_status m78_bus_read_decoded(m78_sim *sim, uint32_t addr, unsigned width, uint32_t *value,
+                                    const struct m78_addr_info *a)
 {
-  struct m78_addr_info a;
   enum m78_status st;
   *value = 0;
   sim->ctr.bus_reads++;
   if (!width_ok(addr, width))
     st = M78_E_ALIGN;
-  else if (m78_addr_decode(addr, &a) != 0)
+  else if (!a)
     st = M78_E_UNMAPPED;
-  else if ((st = power_check(sim, &a)) == M78_OK)
-    st = do_read(sim, sim, &a, addr, width, value);
+  else if ((st = power_check(sim, a)) == M78_OK)
+    st = do_read(sim, sim, a, addr, width, value);
   report_access(sim, addr, width, *value, 0, st);
   return st;
+}
+
+enum m78_status m78_bus_write(m78_sim *sim, uint32_t addr, unsigned width, uint32_t value)
+{
+  struct m78_addr_info a;
+  return m78_bus_write_decoded(sim, addr, width, value, m78_addr_decode(addr, &a) == 0 ? &a : NULL);
+}
+
+enum m78_status m78_bus_read(m78_sim *sim, uint32_t addr, unsigned width, uint32_t *value)
+{
+  struct m78_addr_info a;
+  return m78_bus_read_decoded(sim, addr, width, value, m78_addr_decode(addr, &a) == 0 ? &a : NULL);
 }
 
 enum m78_status m78_peek(const m78_sim *sim, uint32_t addr, unsigned width, uint32_t *value)

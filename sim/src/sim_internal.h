@@ -146,6 +146,9 @@ struct m78_sim {
   struct m78_layer_result results[M78_MAX_LAYERS];
   struct m78_workers *workers; /* threads and scratch of the engine (workers.c) */
   struct m78_host_alloc halloc; /* where workers.c gets their memory */
+  /* bumped by every change that m78_sim_energy_ctl() could see (and by
+   * every register write, to be safe): m78_sim_energy_gen() */
+  uint64_t energy_gen;
 };
 
 /* sim.c */

@@ -255,6 +255,12 @@ const char *m78_sim_kernel(m78_sim *sim);
 /* Bus accesses as the firmware makes them.  width: 1, 2 or 4. */
 enum m78_status m78_bus_read(m78_sim *sim, uint32_t addr, unsigned width, uint32_t *value);
 enum m78_status m78_bus_write(m78_sim *sim, uint32_t addr, unsigned width, uint32_t value);
+/* The same with the caller's m78_addr_decode(addr) (NULL when it does not
+ * decode), for a host that decoded the address already. */
+enum m78_status m78_bus_read_decoded(m78_sim *sim, uint32_t addr, unsigned width, uint32_t *value,
+                                    const struct m78_addr_info *a);
+enum m78_status m78_bus_write_decoded(m78_sim *sim, uint32_t addr, unsigned width, uint32_t value,
+                                     const struct m78_addr_info *a);
 
 /* Side-effect-free views for tools: no FIFO pops, no protocol state, no
  * counters.  poke writes storage directly (registers, memories). */
@@ -277,6 +283,9 @@ void m78_sim_set_clock_enabled(m78_sim *sim, int enabled);
 void m78_sim_set_clock_hz(m78_sim *sim, uint64_t hz);
 /* Power-relevant state now (quadrant power, SRAM control bits, clock). */
 void m78_sim_energy_ctl(const m78_sim *sim, struct m78_energy_ctl *out);
+/* A number that changes whenever m78_sim_energy_ctl's answer may have
+ * changed: a host that needs it per access reads it again only then. */
+uint64_t m78_sim_energy_gen(const m78_sim *sim);
 
 /* ---- time ---- */
 uint64_t m78_sim_now(const m78_sim *sim);
