@@ -93,16 +93,14 @@ static unsigned host_cnn_cost(uint32_t addr, int write)
   m78soc.fifo_prev = 0;
   if (!write && addr == FIFO_STAT) {
     m78soc.fifo_prev = 1;
-    uint32_t ctrl = 0;
-    m78_peek(m78soc.sim, FIFO_CTRL, 4, &ctrl);
+    uint32_t ctrl = m78_sim_fifo_ctrl(m78soc.sim);
     unsigned en = (ctrl >> 12) & 0xF, last = en ? 31 - (unsigned)__builtin_clz(en) : 0;
     return prev >= 2 && prev - 2 != last ? COST_FIFO_POLL_NEXT : COST_FIFO_POLL;
   }
   if (write && addr >= FIFO_DATA && addr < FIFO_DATA + 4 * M78_FIFOS) {
     unsigned k = (addr - FIFO_DATA) / 4;
     m78soc.fifo_prev = 2 + k;
-    uint32_t ctrl = 0;
-    m78_peek(m78soc.sim, FIFO_CTRL, 4, &ctrl);
+    uint32_t ctrl = m78_sim_fifo_ctrl(m78soc.sim);
     int streams = __builtin_popcount((ctrl >> 12) & 0xF);
     unsigned ws = streams > 1 || m78soc.fifo_words[k] % 4 == 0 ? M78SOC_FWS_ASSUMED : 0;
     m78soc.fifo_words[k]++;

@@ -50,7 +50,10 @@ int m78_addr_decode(uint32_t addr, struct m78_addr_info *o)
   o->index = o->offset = 0;
   if (addr < M78_CNN_BASE || addr >= M78_CNN_END)
     return -1;
-  for (unsigned i = 0; i < m78_region_count; i++) {
+  /* The regions do not overlap (tests/unit/test_sim_decode.c checks), so
+   * any order finds the same one: from the last, the memories the
+   * firmware loads word by word come first. */
+  for (unsigned i = m78_region_count; i-- > 0;) {
     const struct m78_region *r = &m78_regions[i];
     uint32_t rel = addr - r->base;
     if (addr < r->base)

@@ -431,6 +431,7 @@ void m78_sim_set_clock_hz(m78_sim *sim, uint64_t hz)
 }
 
 uint64_t m78_sim_energy_gen(const m78_sim *sim) { return sim->energy_gen; }
+uint32_t m78_sim_fifo_ctrl(const m78_sim *sim) { return sim->fifo.ctrl; }
 
 void m78_sim_energy_ctl(const m78_sim *sim, struct m78_energy_ctl *out)
 {

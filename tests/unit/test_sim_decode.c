@@ -502,3 +502,31 @@ Test(decode, a_rejected_layer_is_reported_by_the_run)
   cr_expect_eq(strncmp(r->error, "RCNT", 4), 0, "error: %s", r->error);
   cr_expect_eq(m78_sim_counters(sim)->layer_errors, le + 6, "layers 0-4 have no processors, 5 bad padding");
 }
+
+/* m78_addr_decode scans the region table in any order: no two copies of
+ * any regions may share an address. */
+Test(decode, regions_do_not_overlap)
+{
+  for (unsigned i = 0; i < m78_region_count; i++)
+    for (unsigned j = 0; j < m78_region_count; j++)
+      for (int qi = 0; qi < (m78_regions[i].quad_stride ? M78_QUADS : 1); qi++)
+        for (int qj = 0; qj < (m78_regions[j].quad_stride ? M78_QUADS : 1); qj++) {
+          if (i == j && qi == qj)
+            continue;
+          uint64_t a0 = m78_regions[i].base + (uint64_t)qi * m78_regions[i].quad_stride, a1 = a0 + m78_regions[i].size;
+          uint64_t b0 = m78_regions[j].base + (uint64_t)qj * m78_regions[j].quad_stride, b1 = b0 + m78_regions[j].size;
+          cr_assert(a1 <= b0 || b1 <= a0, "%s[%d] and %s[%d] overlap", m78_regions[i].name, qi, m78_regions[j].name, qj);
+        }
+  /* and every copy decodes as itself, at its first and last word */
+  for (unsigned i = 0; i < m78_region_count; i++)
+    for (int q = 0; q < (m78_regions[i].quad_stride ? M78_QUADS : 1); q++) {
+      uint32_t lo = m78_regions[i].base + (uint32_t)q * m78_regions[i].quad_stride;
+      struct m78_addr_info a;
+      cr_assert_eq(m78_addr_decode(lo, &a), 0);
+      cr_assert_eq(a.region, &m78_regions[i]);
+      if (m78_regions[i].kind != M78_REG_QREGS && m78_regions[i].kind != M78_REG_TRAM) {
+        cr_assert_eq(m78_addr_decode(lo + m78_regions[i].size - 4, &a), 0);
+        cr_assert_eq(a.region, &m78_regions[i]);
+      }
+    }
+}

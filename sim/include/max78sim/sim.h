@@ -286,6 +286,9 @@ void m78_sim_energy_ctl(const m78_sim *sim, struct m78_energy_ctl *out);
 /* A number that changes whenever m78_sim_energy_ctl's answer may have
  * changed: a host that needs it per access reads it again only then. */
 uint64_t m78_sim_energy_gen(const m78_sim *sim);
+/* FIFO_CTRL, as m78_peek reads it (a host models the loader's cost per
+ * FIFO access from it). */
+uint32_t m78_sim_fifo_ctrl(const m78_sim *sim);
 
 /* ---- time ---- */
 uint64_t m78_sim_now(const m78_sim *sim);
