@@ -21,12 +21,13 @@
 #include <string.h>
 
 #include "cli_util.h"
+#include "max78sim/env.h"
 
 /* ---- setup ---- */
 
 static int open_font(struct app *a)
 {
-  const char *env = getenv("M78SIM_FONT");
+  const char *env = getenv(M78ENV_FONT);
   const char *path = env && *env ? env : DEFAULT_FONT;
   a->font = TTF_OpenFont(path, FONT_PT);
   if (!a->font) {
