@@ -3,15 +3,18 @@
 # max78sim and runs the same things with both, then diffs every output
 # byte for byte.  A side is a git revision (exported with `git archive`
 # into the work folder and built there with the release configuration of
-# build.sh, tests and viewer off) or an existing build folder holding
-# bin/max78sim (its sources are read from its CMakeCache.txt).
+# build.sh, tests off) or an existing build folder holding bin/max78sim
+# (its sources are read from its CMakeCache.txt).  The builds stay in the
+# work folder: a second run with the same --work rebuilds incrementally.
 #
 # Per corpus case (every ../shared/corpus case with a firmware/ folder):
 #   run FW --record --json --dump-layers --timeline --csv   (exit, stdout, stderr)
 #   replay of that trace --json --dump-layers, and `trace show` of it
 # Once per side: replay and `trace show` of each traces/*.json, `--help`
-# of every command, a few error paths, and (when both sides have
-# max78sim-arm and the Arm toolchain) the Arm ELF runs of four cases.
+# of every command, a few error paths, two headless viewer screenshots
+# (PNG, mnist layer 0 and animal-yolo-pico layer 20 with --log-keys), and
+# (when both sides have max78sim-arm and the Arm toolchain) the Arm ELF
+# runs of four cases.
 #
 # Everything runs with the work folder's own firmware cache (M78SIM_CACHE),
 # every other M78SIM_* variable unset, and relative output paths from a
@@ -35,6 +38,7 @@
 # usage: ab_compare.sh [--work DIR] [--jobs N] [--corpus DIR] [--quick]
 #                      [--cases a,b,...] [--no-arm] [--keep] A B
 set -u
+{ # read whole before it runs: a checkout that changes this file mid-run cannot break the run
 root=$(cd "$(dirname "$0")/../.." && pwd)
 corpus=$root/../shared/corpus
 work= jobs=2 quick=0 cases_arg= arm=1 keep=0
@@ -48,7 +52,7 @@ while [ $# -gt 0 ]; do
     --cases) cases_arg=$2; shift 2 ;;
     --no-arm) arm=0; shift ;;
     --keep) keep=1; shift ;;
-    -h|--help) sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     -*) echo "ab_compare: unknown option $1" >&2; exit 2 ;;
     *) sides+=("$1"); shift ;;
   esac
@@ -80,7 +84,7 @@ prepare_side() {
       echo "$rev" >"$work/rev-$label"
     fi
     say "$label = $spec ($rev): building in $build ..."
-    nice cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTS=OFF -DBUILD_VIEWER=OFF \
+    nice cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTS=OFF -DBUILD_VIEWER=ON \
       >"$work/cmake-$label.log" 2>&1 &&
       nice cmake --build "$build" -j"$jobs" >>"$work/cmake-$label.log" 2>&1 ||
       { say "$label: build failed, see $work/cmake-$label.log"; return 1; }
@@ -154,6 +158,11 @@ extras() { # label: the once-per-side outputs
   run_in "$d" err-nofw "$m" run /nonexistent/firmware --json x.json
   run_in "$d" err-badopt "$m" run --no-such-option
   run_in "$d" err-notrace "$m" replay /nonexistent/trace.json
+  for c in mnist:0 animal-yolo-pico:20; do
+    [ -d "$corpus/${c%%:*}/firmware" ] || continue
+    run_in "$d" "view-${c%%:*}" env -u DISPLAY "$m" view "$corpus/${c%%:*}/firmware" --layer "${c##*:}" --log-keys \
+      --screenshot "view-${c%%:*}.png"
+  done
   if [ $arm -eq 1 ]; then
     for c in $arm_cases; do
       [ -d "$corpus/$c/firmware" ] || continue
@@ -202,10 +211,20 @@ else
   differ=$((differ + 1))
 fi
 nfiles=$(find "$work/out-A" -type f | wc -l)
+# both sides failing the same way would look identical: say how many ran
+nok=$(cat "$work"/out-A/corpus/*/run.exit 2>/dev/null | grep -cx 0)
+nrep=$(ls "$work"/out-A/corpus/*/report.json 2>/dev/null | wc -l)
 echo "ab_compare: ${sides[0]} vs ${sides[1]}: $same of $(echo "$cases" | grep -c .) corpus cases identical," \
-     "$differ difference(s), $nfiles files compared per side (work folder $work)"
+     "$differ difference(s), $nfiles files compared per side; $nok runs exited 0, $nrep wrote a report" \
+     "(work folder $work)"
+if [ "$nrep" -eq 0 ]; then
+  say "no run wrote a report: the setup is broken (see a case's run.stderr.txt under $work/out-A)"
+  differ=$((differ + 1))
+fi
 # the builds stay for the next run with the same --work; outputs only on a difference or --keep
 if [ $keep -eq 0 ] && [ $differ -eq 0 ]; then
   if [ $work_given -eq 1 ]; then rm -rf "$work/out-A" "$work/out-B"; else rm -rf "$work"; fi
 fi
 [ $differ -eq 0 ]
+exit
+}
