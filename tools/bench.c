@@ -31,6 +31,7 @@
 #include "cli_util.h"
 #include "commands.h"
 #include "fwbuild.h"
+#include "max78sim/env.h"
 
 #define DEFAULT_RUNS 5
 #define BENCH_TIMEOUT_S 600.0
@@ -310,9 +311,9 @@ static int run_once(struct net *n, struct mode_runs *mr, const char *exe, int r,
     return -1;
   }
   char *report = m78cli_path_join(tmp, "report.json");
-  char *threads_env = m78cli_xasprintf("M78SIM_THREADS=%llu", (unsigned long long)threads);
-  char *kernel_env = kernel ? m78cli_xasprintf("M78SIM_KERNEL=%s", kernel) : m78cli_xstrdup("M78SIM_KERNEL");
-  const char *env[] = {bench ? "M78SIM_BENCH=1" : "M78SIM_BENCH", threads_env, kernel_env, NULL};
+  char *threads_env = m78cli_xasprintf(M78ENV_THREADS "=%llu", (unsigned long long)threads);
+  char *kernel_env = kernel ? m78cli_xasprintf(M78ENV_KERNEL "=%s", kernel) : m78cli_xstrdup(M78ENV_KERNEL);
+  const char *env[] = {bench ? M78ENV_BENCH "=1" : M78ENV_BENCH, threads_env, kernel_env, NULL};
   struct m78fw_run_opts ro = {.exe = exe,
                               .report_path = report,
                               .max_cycles = 2000000000ull,

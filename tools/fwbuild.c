@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "m78_config.h"
+#include "max78sim/env.h"
 
 static const char *const libraries[] = {"libm78shim.a", "libm78tool.a", "libm78sim.a"};
 #define NLIBS (sizeof libraries / sizeof libraries[0])
@@ -71,7 +72,7 @@ void m78fw_paths_init(struct m78fw_paths *p)
     p->data_dir = m78cli_xstrdup(M78_CFG_SOURCE_DIR);
     p->root_dir = m78cli_xstrdup(M78_CFG_SOURCE_DIR);
   }
-  const char *cc = env_nonempty("M78SIM_CC");
+  const char *cc = env_nonempty(M78ENV_CC);
   p->cc = m78cli_xstrdup(cc ? cc : M78_CFG_CC);
   free(probe);
   free(prefix);
@@ -253,7 +254,7 @@ int m78fw_resolve_model(const struct m78fw_paths *p, const char *name, char **di
 char *m78fw_cache_root(void)
 {
   const char *v;
-  if ((v = env_nonempty("M78SIM_CACHE")))
+  if ((v = env_nonempty(M78ENV_CACHE)))
     return m78cli_xstrdup(v);
   if ((v = env_nonempty("XDG_CACHE_HOME")))
     return m78cli_path_join(v, "max78sim");
@@ -756,15 +757,15 @@ int m78fw_run(const struct m78fw_run_opts *o, struct m78fw_run_result *r)
     goto nopipe;
   }
 
-  char *report_env = m78cli_xasprintf("M78SIM_REPORT=%s", o->report_path);
-  char *dump_env = o->dump_dir ? m78cli_xasprintf("M78SIM_DUMP_DIR=%s", o->dump_dir) : m78cli_xstrdup("M78SIM_DUMP_DIR");
-  char *cycles_env = m78cli_xasprintf("M78SIM_MAX_CYCLES=%llu", (unsigned long long)o->max_cycles);
-  char *tl_env = o->timeline ? m78cli_xasprintf("M78SIM_TIMELINE=%s", o->timeline) : m78cli_xstrdup("M78SIM_TIMELINE");
-  char *record_env = o->record_path ? m78cli_xasprintf("M78SIM_RECORD=%s", o->record_path) : m78cli_xstrdup("M78SIM_RECORD");
-  char *fault_env = o->faults && *o->faults ? m78cli_xasprintf("M78SIM_FAULTS=%s", o->faults) : m78cli_xstrdup("M78SIM_FAULTS");
-  char *limit_env = o->has_layer_limit ? m78cli_xasprintf("M78SIM_LAYER_LIMIT=%d", o->layer_limit)
-                                        : m78cli_xstrdup("M78SIM_LAYER_LIMIT");
-  char *live_env = o->live_dir ? m78cli_xasprintf("M78SIM_LIVE_DIR=%s", o->live_dir) : m78cli_xstrdup("M78SIM_LIVE_DIR");
+  char *report_env = m78cli_xasprintf(M78ENV_REPORT "=%s", o->report_path);
+  char *dump_env = o->dump_dir ? m78cli_xasprintf(M78ENV_DUMP_DIR "=%s", o->dump_dir) : m78cli_xstrdup(M78ENV_DUMP_DIR);
+  char *cycles_env = m78cli_xasprintf(M78ENV_MAX_CYCLES "=%llu", (unsigned long long)o->max_cycles);
+  char *tl_env = o->timeline ? m78cli_xasprintf(M78ENV_TIMELINE "=%s", o->timeline) : m78cli_xstrdup(M78ENV_TIMELINE);
+  char *record_env = o->record_path ? m78cli_xasprintf(M78ENV_RECORD "=%s", o->record_path) : m78cli_xstrdup(M78ENV_RECORD);
+  char *fault_env = o->faults && *o->faults ? m78cli_xasprintf(M78ENV_FAULTS "=%s", o->faults) : m78cli_xstrdup(M78ENV_FAULTS);
+  char *limit_env = o->has_layer_limit ? m78cli_xasprintf(M78ENV_LAYER_LIMIT "=%d", o->layer_limit)
+                                        : m78cli_xstrdup(M78ENV_LAYER_LIMIT);
+  char *live_env = o->live_dir ? m78cli_xasprintf(M78ENV_LIVE_DIR "=%s", o->live_dir) : m78cli_xstrdup(M78ENV_LIVE_DIR);
   const char *env[24] = {report_env, dump_env, cycles_env, tl_env, record_env, fault_env, limit_env, live_env};
   size_t nenv = 8;
   for (const char *const *e = o->env; e && *e && nenv + 1 < sizeof env / sizeof env[0]; e++)

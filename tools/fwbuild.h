@@ -18,6 +18,7 @@
 
 #include <stdint.h>
 #include "cli_util.h"
+#include "max78sim/env.h"
 
 /* Where the compiler, headers, libraries and data live: the build tree,
  * or an installed prefix (bin/, lib/max78sim/, include/, share/max78sim/),
@@ -64,7 +65,7 @@ void m78fw_model_free(struct m78fw_model *m);
 
 /* The one environment variable that names the known-answer corpus; the
  * command's --corpus DIR option (any command) sets it for the whole run. */
-#define M78FW_CORPUS_ENV "M78SIM_CORPUS"
+#define M78FW_CORPUS_ENV M78ENV_CORPUS
 
 /* The corpus folder: $M78SIM_CORPUS, else ../shared/corpus beside the
  * install prefix when installed and that folder exists, else beside the
@@ -85,7 +86,7 @@ char *m78fw_cache_root(void);
  * own cached executable.  The environment variable below picks one for
  * every command that builds host firmware (run --bridge sets it). */
 enum m78fw_bridge { M78FW_BRIDGE_INST, M78FW_BRIDGE_TRAP };
-#define M78FW_BRIDGE_ENV "M78SIM_BRIDGE"
+#define M78FW_BRIDGE_ENV M78ENV_BRIDGE
 /* The mechanism a name stands for ("inst", "trap"), or -1. */
 int m78fw_bridge_parse(const char *name);
 const char *m78fw_bridge_name(enum m78fw_bridge mode);

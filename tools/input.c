@@ -37,6 +37,7 @@
 #include "max78sim/net.h"
 #include "npy.h"
 #include "report.h"
+#include "max78sim/env.h"
 
 /* one definition of the conversions, shared with the host API */
 int8_t m78cli_input_u8(unsigned p) { return m78net_from_u8(p); }
@@ -395,7 +396,7 @@ char *m78cli_input_write(const char *dir, const void *buf, size_t len)
     free(path);
     return NULL;
   }
-  char *env = m78cli_xasprintf("M78SIM_INPUT=%s", path);
+  char *env = m78cli_xasprintf(M78ENV_INPUT "=%s", path);
   free(path);
   return env;
 }

@@ -43,6 +43,7 @@
 #include "m78_config.h"
 #include "trace.h"
 #include "view_cmd.h"
+#include "max78sim/env.h"
 
 #define DEFAULT_MAX_CYCLES 2000000000ull
 #define DEFAULT_TIMEOUT_S 600.0
@@ -865,7 +866,7 @@ static int run_main(int argc, char **argv, int view_cmd)
 
   if (packed && !(input_env = m78cli_input_write(tmpdir, packed, packed_len)))
     goto out;
-  threads_env = m78cli_xasprintf("M78SIM_THREADS=%llu", (unsigned long long)o.threads);
+  threads_env = m78cli_xasprintf(M78ENV_THREADS "=%llu", (unsigned long long)o.threads);
   if (o.gdb) {
     /* bound here, so a busy port is one clear error before anything runs;
      * max78sim-arm inherits the socket */
@@ -876,13 +877,13 @@ static int run_main(int argc, char **argv, int view_cmd)
       m78cli_error("%s: --gdb: %s", o.cmd, nerr);
       goto out;
     }
-    gdb_env = m78cli_xasprintf("M78SIM_GDB_FD=%d", gdb_fd);
+    gdb_env = m78cli_xasprintf(M78ENV_GDB_FD "=%d", gdb_fd);
     fprintf(stderr, "max78sim: gdb: waiting for a debugger on 127.0.0.1:%u (target remote :%u)\n", bound, bound);
     fflush(stderr);
     if (!o.timeout_given)
       o.timeout_s = 0; /* a person decides how long this takes */
   }
-  const char *env[] = {threads_env, "M78SIM_BENCH", gdb_env ? gdb_env : "M78SIM_GDB_FD", input_env, NULL};
+  const char *env[] = {threads_env, M78ENV_BENCH, gdb_env ? gdb_env : M78ENV_GDB_FD, input_env, NULL};
   struct m78fw_run_opts ro = {.exe = exe,
                               .arg = elf,
                               .report_path = report_path,

@@ -27,6 +27,7 @@
 #include <string.h>
 #include "gdbstub.h"
 #include "soc.h"
+#include "max78sim/env.h"
 
 /* QEMU exception numbers Unicorn reports through UC_HOOK_INTR */
 enum { EXCP_UDEF = 1, EXCP_SWI = 2, EXCP_PREFETCH_ABORT = 3, EXCP_DATA_ABORT = 4, EXCP_BKPT = 7,
@@ -600,7 +601,7 @@ int m78arm_init(struct m78arm *a, char *err, size_t len)
     snprintf(err, len, "Unicorn: cannot install hooks");
     return -1;
   }
-  const char *ih = getenv("M78SIM_ARM_INSN_HOOK");
+  const char *ih = getenv(M78ENV_ARM_INSN_HOOK);
   if (ih && *ih && strcmp(ih, "0") != 0 && uc_hook_add(a->uc, &h, UC_HOOK_CODE, (void *)on_insn, a, 1, 0)) {
     snprintf(err, len, "Unicorn: cannot install the instruction hook");
     return -1;

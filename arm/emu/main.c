@@ -21,6 +21,7 @@
 #include "m78elf.h"
 #include "runtime.h"
 #include "soc.h"
+#include "max78sim/env.h"
 
 /* max78sim bench counts bridged accesses; here every CNN access is one */
 void m78_bridge_get_stats(struct m78_bridge_stats *out)
@@ -56,7 +57,7 @@ int main(int argc, char **argv)
   /* the debugger's socket: bound here (--gdb PORT) or inherited from
    * `max78sim run --gdb`, which binds it before starting this process */
   int gdb_fd = -1;
-  const char *fd_env = getenv("M78SIM_GDB_FD");
+  const char *fd_env = getenv(M78ENV_GDB_FD);
   if (port_arg) {
     char *end;
     unsigned long port = strtoul(port_arg, &end, 10);
@@ -125,7 +126,7 @@ int main(int argc, char **argv)
   int status = m78arm_run(&a);
   double t1 = host_seconds();
   fflush(stdout);
-  const char *stats = getenv("M78SIM_ARM_STATS");
+  const char *stats = getenv(M78ENV_ARM_STATS);
   if (stats && *stats && strcmp(stats, "0") != 0)
     fprintf(stderr,
             "max78sim-arm: %llu instructions (%llu executed, %llu in polling iterations jumped over), %llu CPU "

@@ -39,6 +39,7 @@
 #include <time.h>
 #include "bridge.h"
 #include "soc.h"
+#include "max78sim/env.h"
 
 struct rec {
   uint64_t cycle;
@@ -187,7 +188,7 @@ int m78bench_active(void) { return bench != NULL; }
 
 int m78bench_init(void)
 {
-  const char *v = getenv("M78SIM_BENCH");
+  const char *v = getenv(M78ENV_BENCH);
   if (!v || !*v)
     return 0;
   char *end;
@@ -418,8 +419,8 @@ void m78bench_report(cJSON *doc)
     snprintf(why, sizeof why, "out of memory for the replay");
   } else {
     m78_sim_set_threads(rep, b->threads);
-    m78_sim_set_kernel(rep, getenv("M78SIM_KERNEL")); /* validated by runtime.c */
-    const char *split = getenv("M78SIM_SPLIT_MIN"); /* validated by runtime.c */
+    m78_sim_set_kernel(rep, getenv(M78ENV_KERNEL)); /* validated by runtime.c */
+    const char *split = getenv(M78ENV_SPLIT_MIN); /* validated by runtime.c */
     if (split && *split)
       m78_sim_set_split_min(rep, strtoull(split, NULL, 0));
     m78_sim_keep_outputs(rep, 1);

@@ -35,6 +35,7 @@
 #include "soc.h"
 #include "trace.h"
 #include "sramdump.h"
+#include "max78sim/env.h"
 
 /* all run-control state lives in the fixed-address SoC state */
 #define rt (m78soc.rt)
@@ -430,9 +431,9 @@ void m78rt_init(void)
     fprintf(stderr, "max78sim: cannot allocate the simulator state at 0x%08x\n", M78SOC_STATE_ADDR);
     _exit(6);
   }
-  rt.report_path = getenv("M78SIM_REPORT");
-  rt.dump_dir = getenv("M78SIM_DUMP_DIR");
-  rt.timeline_path = getenv("M78SIM_TIMELINE");
+  rt.report_path = getenv(M78ENV_REPORT);
+  rt.dump_dir = getenv(M78ENV_DUMP_DIR);
+  rt.timeline_path = getenv(M78ENV_TIMELINE);
   if (rt.timeline_path && *rt.timeline_path) {
     m78soc.timeline = calloc(1, sizeof *m78soc.timeline);
     if (m78soc.timeline)
@@ -440,16 +441,16 @@ void m78rt_init(void)
   } else {
     rt.timeline_path = NULL;
   }
-  rt.record_path = getenv("M78SIM_RECORD");
-  rt.hang_ms = (unsigned)env_ull("M78SIM_HANG_MS", 1000);
-  m78soc.max_cnn_cycles = env_ull("M78SIM_MAX_CYCLES", 2000000000ull);
+  rt.record_path = getenv(M78ENV_RECORD);
+  rt.hang_ms = (unsigned)env_ull(M78ENV_HANG_MS, 1000);
+  m78soc.max_cnn_cycles = env_ull(M78ENV_MAX_CYCLES, 2000000000ull);
   if (rt.report_path && !*rt.report_path)
     rt.report_path = NULL;
   if (rt.dump_dir && !*rt.dump_dir)
     rt.dump_dir = NULL;
   if (rt.record_path && !*rt.record_path)
     rt.record_path = NULL;
-  rt.live_dir = getenv("M78SIM_LIVE_DIR");
+  rt.live_dir = getenv(M78ENV_LIVE_DIR);
   if (rt.live_dir && !*rt.live_dir)
     rt.live_dir = NULL;
   m78_sim_keep_outputs(m78soc.sim, 1); /* the report carries the final output */
@@ -461,7 +462,7 @@ void m78rt_init(void)
 
   /* a simulated faulty board (max78sim --fault), and the layer count
    * limit of max78sim compare --stop-after (the capture firmware's) */
-  const char *faults = getenv("M78SIM_FAULTS");
+  const char *faults = getenv(M78ENV_FAULTS);
   if (faults && *faults) {
     struct m78_fault f[M78_MAX_FAULTS];
     int n = m78_fault_parse_list(faults, f, M78_MAX_FAULTS, err, sizeof err);
@@ -472,14 +473,14 @@ void m78rt_init(void)
     for (int i = 0; i < n; i++)
       m78_sim_add_fault(m78soc.sim, &f[i]);
   }
-  const char *limit = getenv("M78SIM_LAYER_LIMIT");
-  rt.layer_limit = limit && *limit ? (int)env_ull("M78SIM_LAYER_LIMIT", 0) : -1;
+  const char *limit = getenv(M78ENV_LAYER_LIMIT);
+  rt.layer_limit = limit && *limit ? (int)env_ull(M78ENV_LAYER_LIMIT, 0) : -1;
 
   /* the engine's host resources; benchmark mode (max78sim bench) */
-  unsigned long long threads = env_ull("M78SIM_THREADS", 1);
+  unsigned long long threads = env_ull(M78ENV_THREADS, 1);
   m78_sim_set_threads(m78soc.sim, threads > M78_MAX_THREADS ? M78_MAX_THREADS : (int)threads);
-  m78_sim_set_split_min(m78soc.sim, env_ull("M78SIM_SPLIT_MIN", M78_SPLIT_MIN_DEFAULT));
-  const char *kernel = getenv("M78SIM_KERNEL");
+  m78_sim_set_split_min(m78soc.sim, env_ull(M78ENV_SPLIT_MIN, M78_SPLIT_MIN_DEFAULT));
+  const char *kernel = getenv(M78ENV_KERNEL);
   if (kernel && *kernel && m78_sim_set_kernel(m78soc.sim, kernel) != 0) {
     fprintf(stderr,
             "max78sim: M78SIM_KERNEL=%s: no such engine kernel on this CPU (avx512-vnni, avx2, sse2, generic)\n",

@@ -33,8 +33,9 @@
 #include <stdint.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include "max78sim/env.h"
 
-#define M78SERVE_ENV "M78SIM_SERVE"
+#define M78SERVE_ENV M78ENV_SERVE
 #define M78SERVE_MAGIC 0x5338374du /* "M78S" */
 #define M78SERVE_MAX_JOBS 64
 

@@ -6,9 +6,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "max78sim/env.h"
 
 /* Environment variable naming the packed-input file (tools/lib/inmap.h). */
-#define M78UI_ENV "M78SIM_INPUT"
+#define M78UI_ENV M78ENV_INPUT
 
 /* Overwrites the firmware's input_N arrays with the words in PATH; sets
  * m78soc.rt.end_at_inference unless they equal the baked ones.  Returns

@@ -32,6 +32,7 @@
 #include "max78sim/sim.h"
 #include "report.h"
 #include "serve.h"
+#include "max78sim/env.h"
 
 extern char **environ;
 
@@ -214,7 +215,7 @@ static void last_line(const char *text, char *out, size_t len)
 
 static char *find_tool(const struct m78net_options *opt)
 {
-  const char *v = opt && opt->max78sim ? opt->max78sim : getenv("M78SIM_TOOL");
+  const char *v = opt && opt->max78sim ? opt->max78sim : getenv(M78ENV_TOOL);
   if (v && *v)
     return strdup(v);
   Dl_info info;
@@ -385,7 +386,7 @@ enum m78net_status m78net_open(m78net **out, const char *project, const struct m
   }
   char fdenv[64], threnv[64], log[PATH_MAX];
   snprintf(fdenv, sizeof fdenv, "%s=%d", M78SERVE_ENV, 3);
-  snprintf(threnv, sizeof threnv, "M78SIM_THREADS=%d", opt && opt->threads > 0 ? opt->threads : 1);
+  snprintf(threnv, sizeof threnv, M78ENV_THREADS "=%d", opt && opt->threads > 0 ? opt->threads : 1);
   snprintf(log, sizeof log, "%s/server.log", net->tmp);
   size_t nenv = 0;
   while (environ[nenv])
@@ -393,9 +394,9 @@ enum m78net_status m78net_open(m78net **out, const char *project, const struct m
   char **env = calloc(nenv + 3, sizeof *env);
   size_t k = 0;
   for (size_t i = 0; env && i < nenv; i++)
-    if (strncmp(environ[i], "M78SIM_SERVE=", 13) != 0 && strncmp(environ[i], "M78SIM_THREADS=", 15) != 0 &&
-        strncmp(environ[i], "M78SIM_REPORT=", 14) != 0 && strncmp(environ[i], "M78SIM_DUMP_DIR=", 16) != 0 &&
-        strncmp(environ[i], "M78SIM_INPUT=", 13) != 0)
+    if (strncmp(environ[i], M78ENV_SERVE "=", 13) != 0 && strncmp(environ[i], M78ENV_THREADS "=", 15) != 0 &&
+        strncmp(environ[i], M78ENV_REPORT "=", 14) != 0 && strncmp(environ[i], M78ENV_DUMP_DIR "=", 16) != 0 &&
+        strncmp(environ[i], M78ENV_INPUT "=", 13) != 0)
       env[k++] = environ[i];
   if (env) {
     env[k++] = fdenv;
