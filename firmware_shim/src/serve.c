@@ -252,7 +252,7 @@ static void serve(void)
     _exit(0);
   /* a worker rolls back through the engine's threads' stacks: with more
    * than one, fork per request */
-  const char *f = getenv("M78SIM_SERVE_FORK");
+  const char *f = getenv(M78ENV_SERVE_FORK);
   int fork_mode = (f && *f && strcmp(f, "0") != 0) || m78_sim_threads(m78soc.sim) > 1;
   struct slot slots[M78SERVE_MAX_JOBS];
   for (int i = 0; i < M78SERVE_MAX_JOBS; i++)

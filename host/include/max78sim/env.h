@@ -29,6 +29,7 @@
 #define M78ENV_BENCH "M78SIM_BENCH"             /* bench (set), CLI (cleared) -> shim bench.c: timing mode */
 #define M78ENV_INPUT "M78SIM_INPUT"             /* CLI input.c (--input), host (cleared) -> shim userinput.c */
 #define M78ENV_SERVE "M78SIM_SERVE"             /* host net.c -> shim serve.c: socket of a served network */
+#define M78ENV_SERVE_FORK "M78SIM_SERVE_FORK"   /* user, tests -> shim serve.c: 1 forks a child per request instead of rolling workers back */
 #define M78ENV_GDB_FD "M78SIM_GDB_FD"           /* CLI (run --elf --gdb) -> arm/emu/main.c: GDB socket */
 
 /* the user's settings */
