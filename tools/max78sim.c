@@ -529,12 +529,34 @@ static int check_outputs(const struct run_opts *o)
       m78cli_error("%s: exists and is not a directory", o->dump);
       return -1;
     }
-    if (m78cli_mkdir_p(o->dump) != 0) {
-      m78cli_error("%s: cannot create: %s", o->dump, strerror(errno));
-      return -1;
-    }
   }
   return 0;
+}
+
+/* Creates the --dump-layers folder only once the firmware is built, and
+ * returns the topmost folder it created (NULL if it existed), which a
+ * failed run removes again: a failure leaves no empty or partial folder. */
+static char *make_dump_dir(const char *dump, int *ok)
+{
+  char *top = NULL;
+  *ok = 1;
+  if (m78cli_is_dir(dump))
+    return NULL;
+  for (char *p = m78cli_xstrdup(dump);;) {
+    char *parent = m78cli_dirname(p);
+    free(top);
+    top = p;
+    if (m78cli_is_dir(parent) || strcmp(parent, p) == 0) {
+      free(parent);
+      break;
+    }
+    p = parent;
+  }
+  if (m78cli_mkdir_p(dump) != 0) {
+    m78cli_error("%s: cannot create: %s", dump, strerror(errno));
+    *ok = 0;
+  }
+  return top;
 }
 
 /* ---- run: after the child ---- */
@@ -805,7 +827,7 @@ static int run_main(int argc, char **argv, int view_cmd)
   m78fw_paths_init(&paths);
   int rc = M78CLI_EXIT_ERROR;
   char *fwdir = NULL, *exe = NULL, *tmpdir = NULL, *report_path = NULL, *dump_tmp = NULL, *trace_path = NULL;
-  char *threads_env = NULL, *gdb_env = NULL;
+  char *threads_env = NULL, *gdb_env = NULL, *dump_made = NULL;
   int gdb_fd = -1;
   char *view_dir = NULL;
   cJSON *report = NULL, *prediction = NULL;
@@ -846,6 +868,10 @@ static int run_main(int argc, char **argv, int view_cmd)
   if (o.record)
     trace_path = m78cli_path_join(tmpdir, "trace.json");
   if (o.dump) {
+    int made_ok;
+    dump_made = make_dump_dir(o.dump, &made_ok);
+    if (!made_ok)
+      goto out;
     dump_tmp = m78cli_xasprintf("%s/.max78sim-dump-XXXXXX", o.dump);
     if (!mkdtemp(dump_tmp)) {
       m78cli_error("%s: cannot create a folder: %s", o.dump, strerror(errno));
@@ -908,7 +934,7 @@ static int run_main(int argc, char **argv, int view_cmd)
   }
   fflush(stdout);
 
-  int dumps_ok = dump_tmp ? m78cli_move_files(dump_tmp, o.dump) == 0 : 1;
+  int dumps_ok = 1;
   char why[256] = "";
   report = load_report(report_path, why, sizeof why);
   const char *kat = res.saw_fail ? "fail" : res.saw_pass ? "pass" : "unknown";
@@ -976,6 +1002,10 @@ static int run_main(int argc, char **argv, int view_cmd)
   if (msg)
     m78cli_error("%s", msg);
   free(msg);
+  /* the layer dumps of a run that failed are not kept */
+  if (dump_tmp && rc != M78CLI_EXIT_ERROR && !res.interrupted && !res.cancelled) {
+    dumps_ok = m78cli_move_files(dump_tmp, o.dump) == 0;
+  }
   if (rc != M78CLI_EXIT_ERROR && (!dumps_ok || !json_ok || !trace_ok))
     rc = M78CLI_EXIT_ERROR;
   if (res.interrupted)
@@ -1002,6 +1032,9 @@ out:
   free(input_env);
   if (dump_tmp)
     m78cli_remove_tree(dump_tmp);
+  if (dump_made && rc == M78CLI_EXIT_ERROR)
+    m78cli_remove_tree(dump_made);
+  free(dump_made);
   if (tmpdir)
     m78cli_remove_tree(tmpdir);
   cJSON_Delete(report);

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# The findings of issue 18, one case per CTest (docs/reliability.md):
+# output files, size limits, traces' memory and numbers, the hang check,
+# leaks, failed builds and the layer dumps of multi-operand layers.
+# usage: reliability_test.sh CASE MAX78SIM SOURCE_DIR WORKDIR [TOOL]
+set -u
+case_=$1 m=$2 src=$3 work=$4 tool=${5:-}
+fail=0
+bad() { echo "FAIL: $*"; fail=1; }
+ok() { echo "ok: $*"; }
+rm -rf "$work" && mkdir -p "$work"
+cd "$work" || exit 1
+fw=$src/tests/fw/pool-max
+
+# runs "$@" and checks the exit status ($1) and that stderr has a max78sim line
+expect_rc() {
+  local want=$1 what=$2; shift 2
+  local err; err=$("$@" 2>&1 >/dev/null); local rc=$?
+  if [ $rc -ne "$want" ]; then bad "$what: exit $rc (expected $want): $err"
+  else ok "$what -> exit $rc $(printf '%s\n' "$err" | grep '^max78sim' | tail -1)"; fi
+}
+
+case $case_ in
+special-files) # finding 1
+  mkfifo fifo
+  cat fifo > from-fifo &
+  reader=$!
+  "$m" run "$fw" --quiet --json fifo >/dev/null 2>err.txt; rc=$?
+  # an unfixed writer replaces the FIFO: the reader would wait forever
+  [ -p fifo ] || kill $reader 2>/dev/null
+  wait $reader
+  [ $rc -eq 0 ] || bad "--json FIFO: exit $rc: $(cat err.txt)"
+  [ -p fifo ] && ok "the FIFO is still a FIFO" || bad "--json replaced the FIFO with a regular file"
+  grep -q '"schema"' from-fifo && ok "the report went through the FIFO" || bad "nothing came through the FIFO"
+
+  echo old > real.json
+  ln -s real.json link.json
+  "$m" run "$fw" --quiet --json link.json >/dev/null 2>err.txt || bad "--json symlink: $(cat err.txt)"
+  [ -L link.json ] && ok "the symlink is still a symlink" || bad "--json replaced the symlink with a regular file"
+  grep -q '"schema"' real.json && ok "the report went to the symlink's target" || bad "the symlink's target was not written"
+
+  # /dev/stdout through a pipe and into a file (a link of our own to
+  # /proc/self/fd/1, so an unfixed writer cannot replace the system's)
+  ln -s /proc/self/fd/1 stdout-link
+  "$m" run "$fw" --quiet --no-table --json stdout-link 2>err.txt | cat > piped.txt
+  [ -L stdout-link ] || bad "--json /proc/self/fd/1 (a pipe) replaced the link"
+  grep -q '"schema"' piped.txt && ok "the report went down the pipe" || bad "the pipe got no report: $(cat err.txt)"
+  rm -f stdout-link && ln -s /proc/self/fd/1 stdout-link
+  "$m" run "$fw" --quiet --json stdout-link > to-file.txt 2>err.txt
+  [ -L stdout-link ] || bad "--json /proc/self/fd/1 (a file) replaced the link"
+  grep -q '"schema"' to-file.txt && grep -q '^total' to-file.txt &&
+    ok "the report went into stdout's file, after the table" || bad "stdout's file lost the table or the report"
+
+  mkdir adir
+  expect_rc 2 "--json on a folder" "$m" run "$fw" --quiet --json adir
+  [ -d adir ] || bad "the folder was replaced"
+  # a device that refuses writes: one clear error, the device untouched
+  if [ -c /dev/full ] && [ "${M78_TEST_DEV_FULL:-1}" = 1 ]; then
+    expect_rc 2 "--json /dev/full" "$m" run "$fw" --quiet --json /dev/full
+    [ -c /dev/full ] && ok "/dev/full is still a character device" || bad "/dev/full was replaced"
+  fi
+  # a regular file is still replaced whole (and atomically)
+  echo old > plain.json
+  "$m" run "$fw" --quiet --json plain.json >/dev/null 2>&1 && grep -q '"schema"' plain.json &&
+    ok "a regular file is replaced" || bad "a regular file was not written"
+  ls -a | grep -q '\.tmp' && bad "a temporary file was left behind: $(ls -a)"
+  ;;
+
+dump-dir) # finding 7
+  mkdir broken && cp "$fw"/* broken/ && echo "this does not compile;" >> broken/main.c
+  expect_rc 2 "a firmware that does not build" "$m" run broken --quiet --dump-layers out/dumps
+  [ ! -e out ] && ok "no --dump-layers folder left behind" || bad "the failed build left $(find out)"
+  expect_rc 2 "a missing firmware" "$m" run nothere --quiet --dump-layers out2
+  [ ! -e out2 ] && ok "no folder for a missing firmware" || bad "a missing firmware left out2"
+  expect_rc 2 "a run stopped by the cycle budget" "$m" run "$fw" --quiet --max-cycles 10 --dump-layers out3
+  [ ! -e out3 ] && ok "no partial dumps of a failed run" || bad "a failed run left $(find out3)"
+  mkdir keep
+  expect_rc 2 "a failed build into an existing folder" "$m" run broken --quiet --dump-layers keep
+  [ -d keep ] && [ -z "$(ls -A keep)" ] && ok "an existing folder is kept as it was" || bad "keep changed"
+  "$m" run "$fw" --quiet --dump-layers good/d >/dev/null 2>&1 && [ -f good/d/layers.json ] &&
+    ok "a good run writes its dumps" || bad "a good run wrote no dumps"
+  ;;
+
+*) echo "unknown case $case_"; exit 2 ;;
+esac
+exit $fail
