@@ -828,7 +828,7 @@ static int run_main(int argc, char **argv, int view_cmd)
   int rc = M78CLI_EXIT_ERROR;
   char *fwdir = NULL, *exe = NULL, *tmpdir = NULL, *report_path = NULL, *dump_tmp = NULL, *trace_path = NULL;
   char *threads_env = NULL, *gdb_env = NULL, *dump_made = NULL;
-  int gdb_fd = -1;
+  int gdb_fd = -1, dumps_moved = 0;
   char *view_dir = NULL;
   cJSON *report = NULL, *prediction = NULL;
   struct m78fw_model model;
@@ -1002,9 +1002,11 @@ static int run_main(int argc, char **argv, int view_cmd)
   if (msg)
     m78cli_error("%s", msg);
   free(msg);
-  /* the layer dumps of a run that failed are not kept */
-  if (dump_tmp && rc != M78CLI_EXIT_ERROR && !res.interrupted && !res.cancelled) {
+  /* dumps come with a report (a run stopped at the cycle budget still
+   * describes what it simulated); without one they may be partial */
+  if (dump_tmp && report && !res.interrupted && !res.cancelled) {
     dumps_ok = m78cli_move_files(dump_tmp, o.dump) == 0;
+    dumps_moved = 1;
   }
   if (rc != M78CLI_EXIT_ERROR && (!dumps_ok || !json_ok || !trace_ok))
     rc = M78CLI_EXIT_ERROR;
@@ -1032,7 +1034,7 @@ out:
   free(input_env);
   if (dump_tmp)
     m78cli_remove_tree(dump_tmp);
-  if (dump_made && rc == M78CLI_EXIT_ERROR)
+  if (dump_made && rc == M78CLI_EXIT_ERROR && !dumps_moved)
     m78cli_remove_tree(dump_made);
   free(dump_made);
   if (tmpdir)

@@ -72,13 +72,32 @@ dump-dir) # finding 7
   [ ! -e out ] && ok "no --dump-layers folder left behind" || bad "the failed build left $(find out)"
   expect_rc 2 "a missing firmware" "$m" run nothere --quiet --dump-layers out2
   [ ! -e out2 ] && ok "no folder for a missing firmware" || bad "a missing firmware left out2"
+  # a run that stops at the cycle budget still reports what it simulated
   expect_rc 2 "a run stopped by the cycle budget" "$m" run "$fw" --quiet --max-cycles 10 --dump-layers out3
-  [ ! -e out3 ] && ok "no partial dumps of a failed run" || bad "a failed run left $(find out3)"
+  [ -f out3/layers.json ] && ok "a stopped run keeps the dumps its report describes" || bad "out3 has no dumps"
+  # a firmware killed before it reports (a crash, here SIGKILL from the
+  # wall-clock limit) leaves no dumps
+  mkdir spin && cp "$fw"/* spin/ &&
+    sed -i 's/^int main(void)$/int main(void)\n{ for (volatile unsigned long i = 0;; i++) (void)0; }\nint main_unused(void)/' spin/main.c
+  grep -q main_unused spin/main.c || bad "could not make the spinning firmware"
+  expect_rc 2 "a firmware stopped at the wall-clock limit" env M78SIM_HANG_MS=100000 "$m" run spin --quiet --timeout 2 --dump-layers out4
+  [ ! -e out4 ] && ok "no dumps of a run that wrote no report" || bad "the stopped run left $(find out4)"
   mkdir keep
   expect_rc 2 "a failed build into an existing folder" "$m" run broken --quiet --dump-layers keep
   [ -d keep ] && [ -z "$(ls -A keep)" ] && ok "an existing folder is kept as it was" || bad "keep changed"
   "$m" run "$fw" --quiet --dump-layers good/d >/dev/null 2>&1 && [ -f good/d/layers.json ] &&
     ok "a good run writes its dumps" || bad "a good run wrote no dumps"
+  ;;
+
+device-size) # finding 2: the size is checked before reading
+  truncate -s 2G sparse.bin
+  # a memory cap: an unbounded reader fails on it instead of eating the host
+  out=$( (ulimit -v 800000; "$m" compare "$fw" --device sparse.bin) 2>&1); rc=$?
+  [ $rc -eq 2 ] && printf '%s' "$out" | grep -q "limit" && ok "2 GiB sparse file: $out" ||
+    bad "2 GiB sparse file: exit $rc: $out"
+  out=$( (ulimit -v 800000; timeout 60 "$m" compare "$fw" --device /dev/zero) 2>&1); rc=$?
+  [ $rc -eq 2 ] && printf '%s' "$out" | grep -q "limit" && ok "/dev/zero: $out" || bad "/dev/zero: exit $rc: $out"
+  "$m" compare --help | grep -q "64 MiB a file" && ok "--help states the limit" || bad "--help states no limit"
   ;;
 
 *) echo "unknown case $case_"; exit 2 ;;
