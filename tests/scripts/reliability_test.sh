@@ -100,6 +100,57 @@ device-size) # finding 2: the size is checked before reading
   "$m" compare --help | grep -q "64 MiB a file" && ok "--help states the limit" || bad "--help states no limit"
   ;;
 
+trace-memory) # finding 3: a size limit, and memory of about the file's size
+  truncate -s 300M huge.json
+  out=$("$m" replay huge.json 2>&1); rc=$?
+  [ $rc -eq 2 ] && printf '%s' "$out" | grep -q "limit" && ok "300 MiB trace: $out" || bad "300 MiB trace: exit $rc: $out"
+  out=$(timeout 60 "$m" trace show /dev/zero 2>&1); rc=$?
+  [ $rc -eq 2 ] && printf '%s' "$out" | grep -q "limit" && ok "/dev/zero: $out" || bad "/dev/zero: exit $rc: $out"
+  "$m" replay --help | grep -q "at most 256 MiB" && ok "replay --help states the limit" || bad "replay --help: no limit"
+  # a valid trace of ~40 MB of single accesses (the header of a recorded one)
+  /usr/bin/python3 - "$src/traces/pool-max.json" big.json <<'PY'
+import json, sys
+t = json.load(open(sys.argv[1]))
+with open(sys.argv[2], "w") as f:
+    f.write('{"format":"max78sim-trace","version":1,"device":"MAX78000","clock":%s,"entries":[\n'
+            % json.dumps(t["clock"]))
+    f.write('{"t":0,"op":"power","on":"0xf","reset":"0x0"},\n{"t":1,"op":"clock","enabled":true}')
+    for i in range(700000):
+        f.write(',\n{"t":%d,"op":"r","addr":"0x50100000","width":4,"name":"Q0.CTRL"}' % (i + 2))
+    f.write(',\n{"t":700002,"op":"end"}\n]}\n')
+PY
+  size=$(stat -c %s big.json)
+  for cmd in "replay big.json --no-table" "trace show big.json"; do
+    # shellcheck disable=SC2086
+    /usr/bin/time -f %M -o rss.txt "$m" $cmd >/dev/null 2>err.txt; rc=$?
+    kb=$(tail -1 rss.txt)
+    # the text plus 24 bytes an access, and the program itself: under 2x the file
+    limit=$((size * 2 / 1024))
+    if [ $rc -eq 0 ] && [ "$kb" -lt $limit ]; then ok "$cmd: $((size / 1024)) KiB trace, peak $kb KiB (limit $limit)"
+    else bad "$cmd: exit $rc, peak $kb KiB for a $((size / 1024)) KiB trace (limit $limit): $(head -2 err.txt)"; fi
+  done
+  ;;
+
+trace-numbers) # finding 4: every numeric field of a trace is checked
+  "$m" run "$fw" --quiet --record rec.json >/dev/null 2>&1 || bad "cannot record a trace"
+  grep -q '"cpu"' rec.json || bad "the recorded trace has no cpu section"
+  n=0
+  for edit in 'del cpu["phases"][0]["accesses"]' 'cpu["phases"][0]["accesses"]="many"' \
+              'cpu["phases"][0]["bytes"]=-1' 'cpu["phases"][0]["segments"]=1.5' 'del cpu["phases"][0]["time_us"]' \
+              'cpu["phases"][0]["energy_uj"]=None' 'del cpu["monitor"]["repetitions"]' 'cpu["monitor"]["valid"]="yes"' \
+              'cpu["monitor"]["idle_mw"]="x"' 'del cpu["inference_wall_us"]' 'cpu["monitor"]["stages"]=[{"name":"a"}]' \
+              'cpu["phases"][0]["accesses"]=1e300' 'cpu["emulated"]={"instructions":"1","cycles":1,"guest_errors":0,"first_error":""}'; do
+    n=$((n + 1))
+    /usr/bin/python3 -c 'import json,sys; t=json.load(open(sys.argv[1])); cpu=t["cpu"]; exec(sys.argv[3]); json.dump(t,open(sys.argv[2],"w"))' \
+      rec.json bad$n.json "$edit"
+    out=$("$m" replay bad$n.json --json bad$n.report 2>&1 >/dev/null); rc=$?
+    if [ $rc -eq 2 ] && printf '%s' "$out" | grep -q '^max78sim: ' && [ ! -e bad$n.report ]; then ok "$edit -> $out"
+    else bad "$edit: exit $rc, $(ls bad$n.report 2>/dev/null) $out"; fi
+  done
+  "$m" replay rec.json --quiet --json good.report && grep -q '"accesses"' good.report && ok "the recorded trace replays" ||
+    bad "the recorded trace does not replay"
+  ;;
+
 *) echo "unknown case $case_"; exit 2 ;;
 esac
 exit $fail
