@@ -235,6 +235,9 @@ static void run_help(FILE *out)
           "  --input-shape CxHxW   the shape of a raw --input file\n"
           "  --resize              scale an image --input to layer 0's rows and columns\n"
           "  --max-cycles N        budget of simulated CNN cycles (default %llu)\n"
+          "  --hang-ms MS          stop a firmware that has not accessed the hardware for MS\n"
+          "                        ms of its own CPU time as hanging (default 1000; a guess\n"
+          "                        from host CPU time: native code has no instruction count)\n"
           "  --timeout SEC         wall-clock safety limit in seconds (default %.0f, 0: none)\n"
           "  --threads N           host threads of the simulator's engine (default 1, at\n"
           "                        most 16; results are identical for any count)\n"
@@ -414,6 +417,17 @@ static int parse_run(int argc, char **argv, struct run_opts *o, int view_cmd)
         m78cli_error("run: --threads: not an integer from 1 to 16: %s", v);
         return -1;
       }
+    } else if (m78cli_is_option(a, "--hang-ms")) {
+      if (!(v = m78cli_option_value(o->cmd, argc, argv, &i, "--hang-ms")))
+        return -1;
+      char *end;
+      errno = 0;
+      unsigned long long ms = strtoull(v, &end, 10);
+      if (!*v || *end || errno || ms < 1 || ms > 86400000ull || *v == '-') {
+        m78cli_error("%s: --hang-ms: not a number of milliseconds from 1 to 86400000: %s", cmd, v);
+        return -1;
+      }
+      setenv("M78SIM_HANG_MS", v, 1); /* the firmware process's watchdog */
     } else if (m78cli_is_option(a, "--timeout")) {
       if (!(v = m78cli_option_value(o->cmd, argc, argv, &i, "--timeout")))
         return -1;

@@ -151,6 +151,31 @@ trace-numbers) # finding 4: every numeric field of a trace is checked
     bad "the recorded trace does not replay"
   ;;
 
+hang) # finding 5: the hang check does not depend on host load
+  variant() { # name, code run first in main()
+    mkdir "$1" && cp "$fw"/* "$1"/ &&
+      /usr/bin/python3 -c 'import sys; p=sys.argv[1]+"/main.c"; s=open(p).read(); s=s.replace("int main(void)\n{\n", "#include <time.h>\nint main(void)\n{\n" + sys.argv[2] + "\n", 1); open(p,"w").write(s)' "$1" "$2"
+  }
+  # not scheduled for 1.5 s (a loaded host, here a sleep): no hardware
+  # access for longer than the 1000 ms default, but no CPU time either
+  variant sleeper '{ struct timespec ts = {1, 500000000}; nanosleep(&ts, 0); }'
+  out=$("$m" run sleeper --quiet 2>&1); rc=$?
+  [ $rc -eq 0 ] && ok "a firmware idle for 1.5 s of host time passes" || bad "an idle firmware: exit $rc: $out"
+  # about 0.5 s of CPU in C code, then the CNN: a hang below the limit, a
+  # pass above it
+  variant busy '{ volatile unsigned long long x = 0; struct timespec a, b; clock_gettime(CLOCK_THREAD_CPUTIME_ID, &a);
+    do { for (int i = 0; i < 1000000; i++) x += i; clock_gettime(CLOCK_THREAD_CPUTIME_ID, &b); }
+    while ((b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000 < 500); }'
+  out=$("$m" run busy --quiet --hang-ms 150 2>&1); rc=$?
+  if [ $rc -eq 2 ] && printf '%s' "$out" | grep -q "hangs" && printf '%s' "$out" | grep -q "guess" &&
+     printf '%s' "$out" | grep -q -- "--hang-ms"; then ok "--hang-ms 150: $out"
+  else bad "--hang-ms 150: exit $rc: $out"; fi
+  out=$("$m" run busy --quiet --hang-ms 20000 2>&1); rc=$?
+  [ $rc -eq 0 ] && ok "--hang-ms 20000: the finite loop finishes" || bad "--hang-ms 20000: exit $rc: $out"
+  expect_rc 2 "--hang-ms 0" "$m" run busy --hang-ms 0
+  "$m" run --help | grep -q -- "--hang-ms MS" && ok "run --help states --hang-ms" || bad "run --help: no --hang-ms"
+  ;;
+
 *) echo "unknown case $case_"; exit 2 ;;
 esac
 exit $fail
