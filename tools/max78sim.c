@@ -90,7 +90,9 @@ static void print_usage(FILE *out)
     fprintf(out, "  %-13s %s\n", commands[i].name, commands[i].summary);
   fprintf(out, "\n'max78sim COMMAND --help' describes a command's options.  Every command also\n"
                "takes --corpus DIR: the known-answer corpus whose case names DIR|MODEL may give\n"
-               "(default $" M78FW_CORPUS_ENV ", else ../shared/corpus beside the source tree).\n");
+               "(default $" M78FW_CORPUS_ENV ", else ../shared/corpus beside the source tree).\n"
+               "Files are size-checked before they are read: at most 256 MiB (device data 64 MiB,\n"
+               "traces 256 MiB and 2^25 accesses); docs/reliability.md lists every limit.\n");
 }
 
 /* --corpus DIR / --corpus=DIR, wherever it stands before "--": taken out
