@@ -348,10 +348,8 @@ static const char *set_name(enum set s)
 
 int m78cli_cmd_bench_energy(int argc, char **argv);
 
-int m78cli_cmd_bench_energy(int argc, char **argv)
+static int bench_energy(int argc, char **argv, const char *corpus)
 {
-  char *corpus_dir = m78fw_corpus_dir(); /* --corpus DIR is taken by main() for every command */
-  const char *corpus = corpus_dir;
   int do_fit = 0;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
@@ -535,4 +533,12 @@ int m78cli_cmd_bench_energy(int argc, char **argv)
   if (over)
     printf("%d anchor(s) outside their bounds\n", over);
   return status ? status : over ? 1 : 0;
+}
+
+int m78cli_cmd_bench_energy(int argc, char **argv)
+{
+  char *corpus_dir = m78fw_corpus_dir(); /* --corpus DIR is taken by main() for every command */
+  int rc = bench_energy(argc, argv, corpus_dir);
+  free(corpus_dir);
+  return rc;
 }

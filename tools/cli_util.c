@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include "cli_util.h"
+#include "report.h"
 
 #include <cjson/cJSON.h>
 #include <dirent.h>
@@ -196,75 +197,18 @@ int m78cli_is_file(const char *path)
 
 char *m78cli_read_file(const char *path, size_t *len)
 {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return NULL;
-  struct m78cli_buf b = {0};
-  char chunk[65536];
-  for (;;) {
-    ssize_t n = read(fd, chunk, sizeof chunk);
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      int e = errno;
-      close(fd);
-      m78cli_buf_free(&b);
-      errno = e;
-      return NULL;
-    }
-    if (n == 0)
-      break;
-    m78cli_buf_add(&b, chunk, (size_t)n);
-  }
-  close(fd);
-  if (!b.data)
-    m78cli_buf_add(&b, "", 0);
-  if (len)
-    *len = b.len;
-  return b.data;
-}
-
-static int write_all(int fd, const void *data, size_t len)
-{
-  const char *p = data;
-  while (len > 0) {
-    ssize_t n = write(fd, p, len);
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      return -1;
-    }
-    p += n;
-    len -= (size_t)n;
-  }
-  return 0;
+  char err[512];
+  return m78_read_file_max(path, M78CLI_READ_MAX, len, err, sizeof err);
 }
 
 int m78cli_write_file_atomic(const char *path, const void *data, size_t len)
 {
-  char *tmp = m78cli_xasprintf("%s.tmp.%ld", path, (long)getpid());
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    free(tmp);
-    return -1;
-  }
-  if (write_all(fd, data, len) != 0 || close(fd) != 0) {
-    int e = errno;
-    close(fd);
-    unlink(tmp);
-    free(tmp);
-    errno = e;
-    return -1;
-  }
-  if (rename(tmp, path) != 0) {
-    int e = errno;
-    unlink(tmp);
-    free(tmp);
-    errno = e;
-    return -1;
-  }
-  free(tmp);
-  return 0;
+  char err[512];
+  errno = 0;
+  int rc = m78_write_file_atomic(path, data, len, err, sizeof err);
+  if (rc != 0 && !errno)
+    errno = EIO;
+  return rc;
 }
 
 int m78cli_mkdir_p(const char *path)

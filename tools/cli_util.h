@@ -65,9 +65,12 @@ void m78cli_buf_free(struct m78cli_buf *b);
 
 int m78cli_is_dir(const char *path);
 int m78cli_is_file(const char *path);
-/* Whole file into memory, NUL-terminated (not counted in *len). */
+/* Whole file into memory, NUL-terminated (not counted in *len); a file
+ * over M78CLI_READ_MAX bytes fails with EFBIG before it is read. */
+#define M78CLI_READ_MAX ((size_t)256 << 20)
 char *m78cli_read_file(const char *path, size_t *len);
-/* Writes through PATH.tmp.<pid> and renames: PATH is never half-written. */
+/* m78_write_file_atomic (report.h): a regular PATH is never half-written;
+ * a FIFO or device is written in place, a symlink through its target. */
 int m78cli_write_file_atomic(const char *path, const void *data, size_t len);
 int m78cli_mkdir_p(const char *path);
 /* Removes a file or a directory tree; a missing path is not an error. */

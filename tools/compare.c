@@ -78,7 +78,8 @@ static void compare_help(FILE *out)
           "                          values (int32 for 32-bit outputs, else one int8 each)\n"
           "\n"
           "options:\n"
-          "  --device FILE[@ADDR]  device data (repeatable; files are combined)\n"
+          "  --device FILE[@ADDR]  device data (repeatable; files are combined), at most\n"
+          "                        %zu MiB a file (checked before reading)\n"
           "  --stop-after N        the board ran layers 0..N only (the layer count that\n"
           "                        'max78sim capture --stop-after N' firmware sets); read\n"
           "                        from a capture log when not given\n"
@@ -94,7 +95,7 @@ static void compare_help(FILE *out)
           "Exit status: 0 every device value matches, 1 some differ, 2 bad usage or input\n"
           "(unreadable, truncated or wrongly sized device data, nothing to compare) or the\n"
           "simulation failed.\n",
-          (unsigned long long)DEFAULT_MAX_CYCLES);
+          M78DEV_MAX_BYTES >> 20, (unsigned long long)DEFAULT_MAX_CYCLES);
 }
 
 static int parse_compare(int argc, char **argv, struct cmp_opts *o)

@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include "devdata.h"
+#include "report.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -547,9 +548,8 @@ int m78dev_load(struct m78dev_data *d, const char *arg, char *err, size_t errlen
     }
   }
   size_t n = 0;
-  char *data = m78cli_read_file(path, &n);
+  char *data = m78_read_file_max(path, M78DEV_MAX_BYTES, &n, err, errlen);
   if (!data) {
-    snprintf(err, errlen, "%s: %s", path, strerror(errno));
     free(path);
     return -1;
   }

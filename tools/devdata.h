@@ -60,6 +60,9 @@ void m78dev_free(struct m78dev_data *d);
 
 /* Reads one --device argument (FILE or FILE@ADDR).  Returns 0, or -1
  * with a one-line message in err. */
+/* A device file larger than this is refused before it is read (an SRAM
+ * image is 512 KiB; a text dump of one is a few MiB). */
+#define M78DEV_MAX_BYTES ((size_t)64 << 20)
 int m78dev_load(struct m78dev_data *d, const char *arg, char *err, size_t errlen);
 
 /* Adds the bits `mask` of a word observed at a data SRAM address (file

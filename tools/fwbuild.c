@@ -296,6 +296,8 @@ static size_t link_libraries(const struct m78fw_paths *p, char **argv, size_t n)
   argv[n++] = m78cli_xstrdup("-lm");
   argv[n++] = m78cli_xstrdup("-ldl");
   argv[n++] = m78cli_xstrdup("-lpthread");
+  if (M78_CFG_SANITIZE[0]) /* the shim was compiled with it: its runtime */
+    argv[n++] = m78cli_xstrdup("-fsanitize=" M78_CFG_SANITIZE);
   argv[n] = NULL;
   return n;
 }
@@ -329,12 +331,20 @@ static const char *const inst_flags[] = {"-fsanitize=thread",
                                          "-fno-builtin-memset",
                                          NULL};
 
+/* The same with clang, whose instrumentation takes its options by -mllvm. */
+static const char *const inst_flags_clang[] = {"-fsanitize=thread", "-mllvm", "-tsan-distinguish-volatile=1",
+                                               "-mllvm", "-tsan-instrument-func-entry-exit=0",
+                                               "-fno-builtin-memcpy", "-fno-builtin-memmove",
+                                               "-fno-builtin-memset", NULL};
+
 char **m78fw_inst_compile_argv(const struct m78fw_paths *p, const char *absdir, const char *source,
                                const char *object)
 {
   char **argv = m78cli_xmalloc(ARGV_FIXED * sizeof *argv);
   size_t n = common_flags(p, absdir, argv, 0);
-  for (const char *const *f = inst_flags; *f; f++)
+  const char *base = strrchr(p->cc, '/');
+  int clang = strstr(base ? base + 1 : p->cc, "clang") != NULL;
+  for (const char *const *f = clang ? inst_flags_clang : inst_flags; *f; f++)
     argv[n++] = m78cli_xstrdup(*f);
   argv[n++] = m78cli_xstrdup("-c");
   argv[n++] = m78cli_path_join(absdir, source);

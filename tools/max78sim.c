@@ -91,7 +91,9 @@ static void print_usage(FILE *out)
     fprintf(out, "  %-13s %s\n", commands[i].name, commands[i].summary);
   fprintf(out, "\n'max78sim COMMAND --help' describes a command's options.  Every command also\n"
                "takes --corpus DIR: the known-answer corpus whose case names DIR|MODEL may give\n"
-               "(default $" M78FW_CORPUS_ENV ", else ../shared/corpus beside the source tree).\n");
+               "(default $" M78FW_CORPUS_ENV ", else ../shared/corpus beside the source tree).\n"
+               "Files are size-checked before they are read: at most 256 MiB (device data 64 MiB,\n"
+               "traces 256 MiB and 2^25 accesses); docs/reliability.md lists every limit.\n");
 }
 
 /* --corpus DIR / --corpus=DIR, wherever it stands before "--": taken out
@@ -236,6 +238,9 @@ static void run_help(FILE *out)
           "  --input-shape CxHxW   the shape of a raw --input file\n"
           "  --resize              scale an image --input to layer 0's rows and columns\n"
           "  --max-cycles N        budget of simulated CNN cycles (default %llu)\n"
+          "  --hang-ms MS          stop a firmware that has not accessed the hardware for MS\n"
+          "                        ms of its own CPU time as hanging (default 1000; a guess\n"
+          "                        from host CPU time: native code has no instruction count)\n"
           "  --timeout SEC         wall-clock safety limit in seconds (default %.0f, 0: none)\n"
           "  --threads N           host threads of the simulator's engine (default 1, at\n"
           "                        most 16; results are identical for any count)\n"
@@ -415,6 +420,17 @@ static int parse_run(int argc, char **argv, struct run_opts *o, int view_cmd)
         m78cli_error("run: --threads: not an integer from 1 to 16: %s", v);
         return -1;
       }
+    } else if (m78cli_is_option(a, "--hang-ms")) {
+      if (!(v = m78cli_option_value(o->cmd, argc, argv, &i, "--hang-ms")))
+        return -1;
+      char *end;
+      errno = 0;
+      unsigned long long ms = strtoull(v, &end, 10);
+      if (!*v || *end || errno || ms < 1 || ms > 86400000ull || *v == '-') {
+        m78cli_error("%s: --hang-ms: not a number of milliseconds from 1 to 86400000: %s", cmd, v);
+        return -1;
+      }
+      setenv("M78SIM_HANG_MS", v, 1); /* the firmware process's watchdog */
     } else if (m78cli_is_option(a, "--timeout")) {
       if (!(v = m78cli_option_value(o->cmd, argc, argv, &i, "--timeout")))
         return -1;
@@ -530,12 +546,34 @@ static int check_outputs(const struct run_opts *o)
       m78cli_error("%s: exists and is not a directory", o->dump);
       return -1;
     }
-    if (m78cli_mkdir_p(o->dump) != 0) {
-      m78cli_error("%s: cannot create: %s", o->dump, strerror(errno));
-      return -1;
-    }
   }
   return 0;
+}
+
+/* Creates the --dump-layers folder only once the firmware is built, and
+ * returns the topmost folder it created (NULL if it existed), which a
+ * failed run removes again: a failure leaves no empty or partial folder. */
+static char *make_dump_dir(const char *dump, int *ok)
+{
+  char *top = NULL;
+  *ok = 1;
+  if (m78cli_is_dir(dump))
+    return NULL;
+  for (char *p = m78cli_xstrdup(dump);;) {
+    char *parent = m78cli_dirname(p);
+    free(top);
+    top = p;
+    if (m78cli_is_dir(parent) || strcmp(parent, p) == 0) {
+      free(parent);
+      break;
+    }
+    p = parent;
+  }
+  if (m78cli_mkdir_p(dump) != 0) {
+    m78cli_error("%s: cannot create: %s", dump, strerror(errno));
+    *ok = 0;
+  }
+  return top;
 }
 
 /* ---- run: after the child ---- */
@@ -806,8 +844,8 @@ static int run_main(int argc, char **argv, int view_cmd)
   m78fw_paths_init(&paths);
   int rc = M78CLI_EXIT_ERROR;
   char *fwdir = NULL, *exe = NULL, *tmpdir = NULL, *report_path = NULL, *dump_tmp = NULL, *trace_path = NULL;
-  char *threads_env = NULL, *gdb_env = NULL;
-  int gdb_fd = -1;
+  char *threads_env = NULL, *gdb_env = NULL, *dump_made = NULL;
+  int gdb_fd = -1, dumps_moved = 0;
   char *view_dir = NULL;
   cJSON *report = NULL, *prediction = NULL;
   struct m78fw_model model;
@@ -847,6 +885,10 @@ static int run_main(int argc, char **argv, int view_cmd)
   if (o.record)
     trace_path = m78cli_path_join(tmpdir, "trace.json");
   if (o.dump) {
+    int made_ok;
+    dump_made = make_dump_dir(o.dump, &made_ok);
+    if (!made_ok)
+      goto out;
     dump_tmp = m78cli_xasprintf("%s/.max78sim-dump-XXXXXX", o.dump);
     if (!mkdtemp(dump_tmp)) {
       m78cli_error("%s: cannot create a folder: %s", o.dump, strerror(errno));
@@ -909,7 +951,7 @@ static int run_main(int argc, char **argv, int view_cmd)
   }
   fflush(stdout);
 
-  int dumps_ok = dump_tmp ? m78cli_move_files(dump_tmp, o.dump) == 0 : 1;
+  int dumps_ok = 1;
   char why[256] = "";
   report = load_report(report_path, why, sizeof why);
   const char *kat = res.saw_fail ? "fail" : res.saw_pass ? "pass" : "unknown";
@@ -977,6 +1019,12 @@ static int run_main(int argc, char **argv, int view_cmd)
   if (msg)
     m78cli_error("%s", msg);
   free(msg);
+  /* dumps come with a report (a run stopped at the cycle budget still
+   * describes what it simulated); without one they may be partial */
+  if (dump_tmp && report && !res.interrupted && !res.cancelled) {
+    dumps_ok = m78cli_move_files(dump_tmp, o.dump) == 0;
+    dumps_moved = 1;
+  }
   if (rc != M78CLI_EXIT_ERROR && (!dumps_ok || !json_ok || !trace_ok))
     rc = M78CLI_EXIT_ERROR;
   if (res.interrupted)
@@ -1003,6 +1051,9 @@ out:
   free(input_env);
   if (dump_tmp)
     m78cli_remove_tree(dump_tmp);
+  if (dump_made && rc == M78CLI_EXIT_ERROR && !dumps_moved)
+    m78cli_remove_tree(dump_made);
+  free(dump_made);
   if (tmpdir)
     m78cli_remove_tree(tmpdir);
   cJSON_Delete(report);

@@ -62,6 +62,8 @@ static void replay_help(FILE *out)
           "it was made, so FIFO writes interleave with the CNN's progress as they did.  Prints\n"
           "the per-layer table of the run.  The report's \"firmware\", \"kat\", \"stop\" and\n"
           "\"clock\" come from the trace; everything else is measured by this replay.\n"
+          "A trace is at most %zu MiB (checked before reading) and %llu accesses once its\n"
+          "blocks are expanded.\n"
           "\n"
           "options:\n"
           "  --json FILE           write the run report (as 'run --json' does)\n"
@@ -80,7 +82,8 @@ static void replay_help(FILE *out)
           "Exit status: 0 the replay matched the recording (every recorded read returned the\n"
           "recorded value, every access had the recorded status), 1 it diverged (the first\n"
           "difference is printed), 2 bad usage, an unreadable or invalid trace (the message\n"
-          "names the entry at fault), or an output that cannot be written.\n");
+          "names the entry at fault), or an output that cannot be written.\n",
+          M78_TRACE_MAX_BYTES >> 20, (unsigned long long)M78_TRACE_MAX_ACCESSES);
 }
 
 static int check_out_file(const char *path)
@@ -539,9 +542,12 @@ static void trace_help(FILE *out)
           "       start of the CNN (and at the end) the registers field by field, the\n"
           "       layers they describe, the memory contents the firmware wrote and the\n"
           "       start cycle; then the access counts and the end cycle.\n"
+          "A trace is at most %zu MiB (checked before reading) and %llu accesses once its\n"
+          "blocks are expanded.\n"
           "\n"
           "Exit status: show 0; diff 0 when nothing differs, 1 when something does;\n"
-          "2 bad usage or an unreadable or invalid trace (the message names the entry).\n");
+          "2 bad usage or an unreadable or invalid trace (the message names the entry).\n",
+          M78_TRACE_MAX_BYTES >> 20, (unsigned long long)M78_TRACE_MAX_ACCESSES);
 }
 
 static void print_header(const char *path, const struct m78_trace *t, FILE *out)

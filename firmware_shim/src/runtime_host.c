@@ -8,9 +8,11 @@
  * Hang detection: a firmware that spins in plain C code (the vendor's
  * fail() ends in `while (1);`) never touches the hardware again, so a
  * watchdog thread stops the process when the activity counter has not
- * moved for M78SIM_HANG_MS of host time while the firmware is outside
- * the shim.  This is the only use of host time, and it only decides when
- * a dead process is stopped, never a simulated result.
+ * moved for M78SIM_HANG_MS (run --hang-ms) of the firmware thread's own
+ * CPU time while the firmware is outside the shim.  Native code cannot
+ * count its instructions, so this is a guess made with host time, and the
+ * message says so; but it is CPU time, not wall time, so a loaded host
+ * (the firmware not scheduled, or sleeping) never turns into a hang.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -70,25 +72,42 @@ static int bridge_peek(void *ctx, uint32_t addr, uint32_t *value)
   return 0;
 }
 
+/* The firmware's thread: the one that ran the constructor (or, in a fork
+ * server's child, the one that forked). */
+static clockid_t fw_clock;
+static int fw_clock_ok;
+
+static void watch_this_thread(void)
+{
+  fw_clock_ok = pthread_getcpuclockid(pthread_self(), &fw_clock) == 0;
+}
+
+static uint64_t fw_cpu_ms(void)
+{
+  struct timespec ts;
+  if (!fw_clock_ok || clock_gettime(fw_clock, &ts) != 0)
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
 static void *watchdog(void *arg)
 {
   (void)arg;
-  uint64_t last = m78soc.activity;
-  unsigned idle_ms = 0;
-  const unsigned step = 20;
+  uint64_t last = m78soc.activity, since = fw_cpu_ms();
   for (;;) {
-    struct timespec ts = {0, (long)step * 1000000L};
+    struct timespec ts = {0, 20L * 1000000L};
     nanosleep(&ts, NULL);
-    uint64_t now = m78soc.activity;
+    uint64_t now = m78soc.activity, cpu = fw_cpu_ms();
     if (now != last || m78soc.in_shim) {
       last = now;
-      idle_ms = 0;
+      since = cpu;
       continue;
     }
-    idle_ms += step;
-    if (idle_ms >= rt.hang_ms) {
-      char d[160];
-      snprintf(d, sizeof d, "the firmware has not accessed the hardware for %u ms of host time (it spins in C code)",
+    if (cpu - since >= rt.hang_ms) {
+      char d[300];
+      snprintf(d, sizeof d,
+               "the firmware has not accessed the hardware for %u ms of its CPU time: it spins in C code (a guess "
+               "from host CPU time, as native code has no instruction count; raise it with --hang-ms)",
                rt.hang_ms);
       m78soc_finish(M78SOC_STOP_HANG, d, 4);
     }
@@ -105,6 +124,7 @@ int m78rt_host_worker_watchdog(void *stack, size_t size)
 {
   pthread_attr_t a;
   pthread_t th;
+  watch_this_thread();
   if (pthread_attr_init(&a) != 0)
     return -1;
   int rc = pthread_attr_setstack(&a, stack, size) == 0 && pthread_create(&th, &a, watchdog, NULL) == 0 ? 0 : -1;
@@ -117,6 +137,7 @@ int m78rt_host_worker_watchdog(void *stack, size_t size)
 /* A forked child of the fork server (serve.c) has no watchdog thread. */
 void m78rt_host_restart_watchdog(void)
 {
+  watch_this_thread();
   pthread_t th;
   if (pthread_create(&th, NULL, watchdog, NULL) == 0)
     pthread_detach(th);
@@ -215,6 +236,7 @@ __attribute__((constructor)) static void m78_runtime_start(void)
   }
   m78bench_set_bridge_probe(probe_bridge);
   atexit(m78rt_at_exit);
+  watch_this_thread();
   pthread_t th;
   if (pthread_create(&th, NULL, watchdog, NULL) == 0)
     pthread_detach(th);

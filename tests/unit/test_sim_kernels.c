@@ -61,7 +61,8 @@ static void check_quant(m78k_quant_fn fn, const char *name)
         for (int sc = 0; sc < 2; sc++) {
           int64_t center = centers[c];
           if (sc && shift < 7 && 7 - shift < 40)
-            center = centers[c] * ((int64_t)1 << (7 - shift)) / 128; /* scaled to the step */
+            /* scaled to the step; wraps as two's complement (unsigned: no UB) */
+            center = (int64_t)((uint64_t)centers[c] * ((uint64_t)1 << (7 - shift))) / 128;
           fill_around(acc, center);
           int32_t bias = (int32_t)(c * 977) - 5000;
           fn(acc, 64, bias, &q, out8);

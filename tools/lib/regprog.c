@@ -6,33 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include "regprog.h"
+#include "report.h"
 
 char *m78_read_text_file(const char *path)
 {
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return NULL;
-  size_t cap = 1 << 16, n = 0;
-  char *buf = malloc(cap);
-  while (buf) {
-    if (n + 1 >= cap) {
-      char *b = realloc(buf, cap *= 2);
-      if (!b) {
-        free(buf);
-        buf = NULL;
-        break;
-      }
-      buf = b;
-    }
-    size_t r = fread(buf + n, 1, cap - n - 1, f);
-    if (r == 0)
-      break;
-    n += r;
-  }
-  fclose(f);
-  if (buf)
-    buf[n] = '\0';
-  return buf;
+  char err[300];
+  /* a vendor cnn.c is a few MiB at most */
+  return m78_read_file_max(path, M78_TEXT_FILE_MAX, NULL, err, sizeof err);
 }
 
 /* The body of `int NAME(void) { ... }`, or NULL. */

@@ -81,7 +81,13 @@ int m78_dump_layers(const m78_sim *sim, const char *dir, char *err, size_t errle
  * layout cannot be explained that way. */
 int m78_channel_slot(int channels, int slots, int slots_per_pass, int out_passes, uint64_t gaps, int c);
 
-/* Writes a whole buffer to `path` atomically. */
+/* Writes a whole buffer to `path`: atomically (temporary and rename) when
+ * it is a regular file or does not exist, through the target of a symlink,
+ * in place for a FIFO or device; a directory is refused.  Returns 0, or -1
+ * with a message in err (a failed write leaves a regular file untouched). */
 int m78_write_file_atomic(const char *path, const void *data, size_t n, char *err, size_t errlen);
+/* Reads a whole file of at most `max` bytes (checked before reading),
+ * NUL-terminated (not counted in *len).  NULL with a message in err. */
+char *m78_read_file_max(const char *path, size_t max, size_t *len, char *err, size_t errlen);
 
 #endif

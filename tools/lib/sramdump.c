@@ -184,31 +184,11 @@ void m78_footprints_free(struct m78_footprints *fp)
 int m78_footprints_load(const char *path, struct m78_footprints *fp, char *err, size_t errlen)
 {
   memset(fp, 0, sizeof *fp);
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    snprintf(err, errlen, "%s: %s", path, strerror(errno));
+  /* a footprint is a few bytes a layer: 16 MiB is far beyond any */
+  size_t len = 0;
+  unsigned char *data = (unsigned char *)m78_read_file_max(path, (size_t)16 << 20, &len, err, errlen);
+  if (!data)
     return -1;
-  }
-  unsigned char *data = NULL;
-  size_t len = 0, cap = 0;
-  for (;;) {
-    if (len == cap) {
-      cap = cap ? cap * 2 : 1 << 16;
-      unsigned char *p = realloc(data, cap);
-      if (!p) {
-        free(data);
-        fclose(f);
-        snprintf(err, errlen, "out of memory");
-        return -1;
-      }
-      data = p;
-    }
-    size_t got = fread(data + len, 1, cap - len, f);
-    len += got;
-    if (got == 0)
-      break;
-  }
-  fclose(f);
   size_t pos = 12;
   int bad = len < 12 || memcmp(data, "M78FOOT1", 8) != 0;
   uint32_t n = bad ? 0 : get_u32(data + 8);
@@ -295,32 +275,12 @@ struct m78_owner *m78_owner_map(const struct m78_footprints *fp, int last)
   return own;
 }
 
+/* Test helper's reader: bounded like every reader (a layer dump is at most
+ * the data memory's 512 KiB, times 4 for 32-bit outputs). */
 static unsigned char *slurp(const char *path, size_t *n)
 {
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return NULL;
-  unsigned char *d = NULL;
-  size_t len = 0, cap = 0;
-  for (;;) {
-    if (len == cap) {
-      cap = cap ? cap * 2 : 1 << 16;
-      unsigned char *p = realloc(d, cap);
-      if (!p) {
-        free(d);
-        fclose(f);
-        return NULL;
-      }
-      d = p;
-    }
-    size_t got = fread(d + len, 1, cap - len, f);
-    len += got;
-    if (!got)
-      break;
-  }
-  fclose(f);
-  *n = len;
-  return d;
+  char err[300];
+  return (unsigned char *)m78_read_file_max(path, (size_t)16 << 20, n, err, sizeof err);
 }
 
 int m78_footprint_check(const char *dir, long *checked, char *msg, size_t msglen)

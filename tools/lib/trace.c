@@ -19,11 +19,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "report.h"
 #include "trace.h"
 
 #define MAX_PATTERN 8
 #define MIN_BLOCK 4                      /* fewer accesses stay single entries */
-#define MAX_ITEMS (1ull << 28)           /* bound on an expanded trace */
+#define MAX_ITEMS M78_TRACE_MAX_ACCESSES /* bound on an expanded trace */
 #define MAX_EXACT_INT 9007199254740992.0 /* 2^53: integers JSON numbers hold exactly */
 
 /* ---- items ---- */
@@ -602,6 +603,17 @@ static int get_uint(struct loader *L, const cJSON *o, const char *key, uint64_t 
   return 0;
 }
 
+/* A finite number (a missing or non-numeric field is an error, not a NaN
+ * that later becomes an integer). */
+static int get_num(struct loader *L, const cJSON *o, const char *key, double *out)
+{
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+  if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
+    return v ? fail(L, "\"%s\" is not a finite number", key) : fail(L, "missing \"%s\"", key);
+  *out = v->valuedouble;
+  return 0;
+}
+
 static int get_hex(struct loader *L, const cJSON *o, const char *key, uint32_t *out, int required)
 {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
@@ -907,22 +919,21 @@ static int load_header(struct loader *L, const cJSON *root)
         !cJSON_IsArray(st) || cJSON_GetArraySize(st) > 4)
       return fail(L, "\"cpu\" must hold \"phases\" (at most 8) and \"monitor\" with \"stages\" (at most 4)");
     t->has_cpu = 1;
-    t->inference_wall_us = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(cpu, "inference_wall_us"));
-    t->inference_monitor_uj = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(cpu, "inference_monitor_uj"));
+    if (get_num(L, cpu, "inference_wall_us", &t->inference_wall_us) < 0 ||
+        get_num(L, cpu, "inference_monitor_uj", &t->inference_monitor_uj) < 0)
+      return -1;
     const cJSON *emu = cJSON_GetObjectItemCaseSensitive(cpu, "emulated");
     if (emu) {
-      const cJSON *ins = cJSON_GetObjectItemCaseSensitive(emu, "instructions");
-      const cJSON *cyc = cJSON_GetObjectItemCaseSensitive(emu, "cycles");
-      const cJSON *ge = cJSON_GetObjectItemCaseSensitive(emu, "guest_errors");
       const char *fe = get_str(emu, "first_error");
-      if (!cJSON_IsObject(emu) || !cJSON_IsNumber(ins) || !cJSON_IsNumber(cyc) || !cJSON_IsNumber(ge) || !fe ||
-          ins->valuedouble < 0 || cyc->valuedouble < 0 || ge->valuedouble < 0)
+      if (!cJSON_IsObject(emu) || !fe)
         return fail(L, "\"cpu\".\"emulated\" must hold \"instructions\", \"cycles\", \"guest_errors\" (numbers, "
                        "not negative) and \"first_error\" (a string)");
+      uint64_t mx = (uint64_t)MAX_EXACT_INT - 1;
+      if (get_uint(L, emu, "instructions", mx, &t->emu.instructions, 1) < 0 ||
+          get_uint(L, emu, "cycles", mx, &t->emu.cycles, 1) < 0 ||
+          get_uint(L, emu, "guest_errors", mx, &t->emu.guest_errors, 1) < 0)
+        return -1;
       t->has_emu = 1;
-      t->emu.instructions = (uint64_t)ins->valuedouble;
-      t->emu.cycles = (uint64_t)cyc->valuedouble;
-      t->emu.guest_errors = (uint64_t)ge->valuedouble;
       snprintf(t->emu_first_error, sizeof t->emu_first_error, "%s", fe);
       t->emu.first_error = t->emu_first_error;
     }
@@ -932,32 +943,200 @@ static int load_header(struct loader *L, const cJSON *root)
     {
       struct m78_phase_info *p = &t->phases[t->n_phases];
       const char *nm = get_str(o, "name");
-      snprintf(t->phase_names[t->n_phases], sizeof t->phase_names[0], "%s", nm ? nm : "");
+      if (!cJSON_IsObject(o) || !nm)
+        return fail(L, "\"cpu\".\"phases\"[%d] must be an object with a \"name\"", t->n_phases);
+      snprintf(t->phase_names[t->n_phases], sizeof t->phase_names[0], "%s", nm);
       p->name = t->phase_names[t->n_phases];
-      p->time_us = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "time_us"));
-      p->energy_uj = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "energy_uj"));
-      p->accesses = (uint64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "accesses"));
-      p->bytes = (uint64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "bytes"));
-      p->segments = (uint64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "segments"));
+      uint64_t mx = (uint64_t)MAX_EXACT_INT - 1;
+      if (get_num(L, o, "time_us", &p->time_us) < 0 || get_num(L, o, "energy_uj", &p->energy_uj) < 0 ||
+          get_uint(L, o, "accesses", mx, &p->accesses, 1) < 0 || get_uint(L, o, "bytes", mx, &p->bytes, 1) < 0 ||
+          get_uint(L, o, "segments", mx, &p->segments, 1) < 0)
+        return -1;
       t->n_phases++;
     }
     struct m78_monitor_info *m = &t->monitor;
     memset(m, 0, sizeof *m);
-    m->valid = (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(mon, "valid"));
-    m->repetitions = (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(mon, "repetitions"));
-    m->idle_mw = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(mon, "idle_mw"));
-    m->idle_time_us = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(mon, "idle_time_us"));
+    uint64_t valid = 0, reps = 0;
+    if (get_uint(L, mon, "valid", 1, &valid, 1) < 0 || get_uint(L, mon, "repetitions", 1000000000, &reps, 1) < 0 ||
+        get_num(L, mon, "idle_mw", &m->idle_mw) < 0 || get_num(L, mon, "idle_time_us", &m->idle_time_us) < 0)
+      return -1;
+    m->valid = (int)valid;
+    m->repetitions = (int)reps;
     cJSON_ArrayForEach(o, st)
     {
       const char *nm = get_str(o, "name");
-      snprintf(t->stage_names[m->n], sizeof t->stage_names[0], "%s", nm ? nm : "");
+      if (!cJSON_IsObject(o) || !nm)
+        return fail(L, "\"cpu\".\"monitor\".\"stages\"[%d] must be an object with a \"name\"", m->n);
+      snprintf(t->stage_names[m->n], sizeof t->stage_names[0], "%s", nm);
       m->stages[m->n].name = t->stage_names[m->n];
-      m->stages[m->n].time_us = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "time_us"));
-      m->stages[m->n].energy_uj = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "energy_uj"));
+      if (get_num(L, o, "time_us", &m->stages[m->n].time_us) < 0 ||
+          get_num(L, o, "energy_uj", &m->stages[m->n].energy_uj) < 0)
+        return -1;
       m->n++;
     }
   }
   return 0;
+}
+
+/* The parse never holds the whole file as a JSON tree (about eight times
+ * the text): the header keys become one small tree, the "entries" array is
+ * skipped on the first pass and then read one entry at a time, so the
+ * memory is the text plus the expanded accesses. */
+static const char *skip_ws(const char *p, const char *end)
+{
+  while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+    p++;
+  return p;
+}
+
+/* One value at p without building it; NULL when it does not end (the
+ * second pass checks the entries themselves). */
+static const char *skip_value(const char *p, const char *end)
+{
+  int depth = 0;
+  while (p < end) {
+    char c = *p;
+    if (c == '"') {
+      for (p++; p < end && *p != '"'; p++)
+        if (*p == '\\')
+          p++;
+      if (p >= end)
+        return NULL;
+    } else if (c == '[' || c == '{') {
+      depth++;
+    } else if (c == ']' || c == '}') {
+      if (--depth < 0)
+        return NULL;
+    } else if (depth == 0 && (c == ',' || c == ' ' || c == '\t' || c == '\n' || c == '\r')) {
+      return p;
+    }
+    p++;
+    if (depth == 0)
+      return p;
+  }
+  return depth == 0 ? p : NULL;
+}
+
+static cJSON *parse_at(const char **p, const char *end)
+{
+  const char *stop = NULL;
+  cJSON *v = cJSON_ParseWithLengthOpts(*p, (size_t)(end - *p), &stop, 0);
+  if (v)
+    *p = stop;
+  else if (stop && stop >= *p && stop <= end)
+    *p = stop; /* where the JSON breaks */
+  return v;
+}
+
+static int bad_json(struct loader *L, const char *text, const char *at)
+{
+  size_t line = 1;
+  for (const char *q = text; q < at; q++)
+    line += *q == '\n';
+  size_t entry = L->entry;
+  L->entry = (size_t)-1;
+  fail(L, "not valid JSON (error near line %zu)", line);
+  L->entry = entry;
+  return -1;
+}
+
+/* The top-level object without its entries; *entries points at the
+ * entries array (NULL if there is none). */
+static cJSON *parse_top(struct loader *L, const char *text, const char *end, const char **entries)
+{
+  const char *p = skip_ws(text, end);
+  *entries = NULL;
+  if (p >= end || *p != '{') {
+    const char *q = p < end ? skip_value(p, end) : NULL;
+    if (q && skip_ws(q, end) == end)
+      return cJSON_CreateArray(); /* JSON, but not an object: not a trace */
+    bad_json(L, text, p);
+    return NULL;
+  }
+  cJSON *root = cJSON_CreateObject();
+  int closed = 0;
+  p = skip_ws(p + 1, end);
+  if (p < end && *p == '}') {
+    p++;
+    closed = 1;
+  }
+  while (!closed) {
+    cJSON *key = parse_at(&p, end);
+    int ok = cJSON_IsString(key);
+    if (ok) {
+      p = skip_ws(p, end);
+      ok = p < end && *p == ':';
+    }
+    if (ok) {
+      p = skip_ws(p + 1, end);
+      if (strcmp(key->valuestring, "entries") == 0 && !*entries) {
+        *entries = p;
+        const char *q = skip_value(p, end);
+        ok = q != NULL;
+        if (ok)
+          p = q;
+      } else {
+        cJSON *v = parse_at(&p, end);
+        ok = v != NULL;
+        if (v && !cJSON_GetObjectItemCaseSensitive(root, key->valuestring))
+          cJSON_AddItemToObject(root, key->valuestring, v);
+        else
+          cJSON_Delete(v); /* the first of duplicate keys counts, as cJSON reads them */
+      }
+    }
+    cJSON_Delete(key);
+    if (!ok)
+      break;
+    p = skip_ws(p, end);
+    if (p < end && *p == ',') {
+      p = skip_ws(p + 1, end);
+    } else if (p < end && *p == '}') {
+      p++;
+      closed = 1;
+    } else {
+      break;
+    }
+  }
+  if (closed && skip_ws(p, end) == end)
+    return root;
+  cJSON_Delete(root);
+  bad_json(L, text, p < end ? p : end);
+  return NULL;
+}
+
+static void load_entries(struct loader *L, const char *text, const char *p, const char *end)
+{
+  int ended = 0;
+  p = skip_ws(p, end);
+  if (p >= end || *p != '[') {
+    fail(L, "missing \"entries\" array");
+    return;
+  }
+  p = skip_ws(p + 1, end);
+  L->entry = 0;
+  if (p < end && *p == ']')
+    return;
+  for (;;) {
+    cJSON *e = parse_at(&p, end);
+    if (!e) {
+      bad_json(L, text, p);
+      return;
+    }
+    int rc = load_entry(L, e, &ended);
+    cJSON_Delete(e);
+    if (rc < 0)
+      return;
+    L->entry++;
+    p = skip_ws(p, end);
+    if (p < end && *p == ',') {
+      p++;
+      continue;
+    }
+    if (p < end && *p == ']')
+      return;
+    bad_json(L, text, p);
+    return;
+  }
 }
 
 int m78_trace_parse(const char *text, size_t len, struct m78_trace *t, char *err, size_t errlen)
@@ -965,21 +1144,12 @@ int m78_trace_parse(const char *text, size_t len, struct m78_trace *t, char *err
   struct loader L = {t, err, errlen, (size_t)-1, 0};
   m78_trace_init(t);
   t->tool[0] = '\0';
-  cJSON *root = cJSON_ParseWithLength(text, len);
-  if (!root) {
-    /* say where the JSON breaks: line of the error position */
-    const char *at = cJSON_GetErrorPtr();
-    size_t line = 1;
-    if (at && at >= text && at <= text + len)
-      for (const char *p = text; p < at; p++)
-        line += *p == '\n';
-    fail(&L, "not valid JSON (error near line %zu)", line);
+  const char *end = text + len, *entries = NULL;
+  cJSON *root = parse_top(&L, text, end, &entries);
+  if (!root)
     return -1;
-  }
   const char *fmt = get_str(root, "format");
   const cJSON *ver = cJSON_GetObjectItemCaseSensitive(root, "version");
-  const cJSON *entries = cJSON_GetObjectItemCaseSensitive(root, "entries");
-  int ended = 0;
   if (!cJSON_IsObject(root) || !fmt || strcmp(fmt, M78_TRACE_FORMAT) != 0) {
     fail(&L, "not a max78sim trace (no \"format\": \"%s\")", M78_TRACE_FORMAT);
   } else if (!cJSON_IsNumber(ver)) {
@@ -988,17 +1158,10 @@ int m78_trace_parse(const char *text, size_t len, struct m78_trace *t, char *err
     fail(&L, "unsupported trace format version %g (this max78sim reads version %d)", ver->valuedouble,
          M78_TRACE_VERSION);
   } else if (load_header(&L, root) == 0) {
-    if (!cJSON_IsArray(entries)) {
+    if (!entries) {
       fail(&L, "missing \"entries\" array");
     } else {
-      const cJSON *e;
-      L.entry = 0;
-      cJSON_ArrayForEach(e, entries)
-      {
-        if (load_entry(&L, e, &ended) < 0)
-          break;
-        L.entry++;
-      }
+      load_entries(&L, text, entries, end);
       t->entries = L.entry;
     }
   }
@@ -1012,25 +1175,17 @@ int m78_trace_parse(const char *text, size_t len, struct m78_trace *t, char *err
 
 int m78_trace_load(const char *path, struct m78_trace *t, char *err, size_t errlen)
 {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    snprintf(err, errlen, "%s", strerror(errno));
+  char msg[400];
+  size_t n = 0;
+  char *text = m78_read_file_max(path, M78_TRACE_MAX_BYTES, &n, msg, sizeof msg);
+  if (!text) {
+    /* the caller names the file */
+    const char *m = strncmp(msg, path, strlen(path)) == 0 && msg[strlen(path)] == ':' ? msg + strlen(path) + 2 : msg;
+    snprintf(err, errlen, "%s", m);
     return -1;
   }
-  struct sbuf b = {0};
-  char chunk[65536];
-  size_t got;
-  while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
-    sb_add(&b, chunk, got);
-  int bad = ferror(f);
-  fclose(f);
-  if (bad || b.oom) {
-    snprintf(err, errlen, "%s", bad ? strerror(EIO) : "out of memory");
-    free(b.p);
-    return -1;
-  }
-  int rc = m78_trace_parse(b.p ? b.p : "", b.len, t, err, errlen);
-  free(b.p);
+  int rc = m78_trace_parse(text, n, t, err, errlen);
+  free(text);
   return rc;
 }
 

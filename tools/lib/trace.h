@@ -24,6 +24,10 @@
 #define M78_TRACE_FORMAT "max78sim-trace"
 #define M78_TRACE_VERSION 1
 #define M78_TRACE_DEVICE "MAX78000"
+/* Limits of the reader, checked before anything is allocated: the file's
+ * size, and the accesses once blocks are expanded (24 bytes each). */
+#define M78_TRACE_MAX_BYTES ((size_t)256 << 20)
+#define M78_TRACE_MAX_ACCESSES (1ull << 25)
 
 enum m78_trace_kind {
   M78_TRACE_READ = 0,
