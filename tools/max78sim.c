@@ -430,7 +430,7 @@ static int parse_run(int argc, char **argv, struct run_opts *o, int view_cmd)
         m78cli_error("%s: --hang-ms: not a number of milliseconds from 1 to 86400000: %s", cmd, v);
         return -1;
       }
-      setenv("M78SIM_HANG_MS", v, 1); /* the firmware process's watchdog */
+      setenv(M78ENV_HANG_MS, v, 1); /* the firmware process's watchdog */
     } else if (m78cli_is_option(a, "--timeout")) {
       if (!(v = m78cli_option_value(o->cmd, argc, argv, &i, "--timeout")))
         return -1;
