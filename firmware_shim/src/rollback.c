@@ -36,8 +36,8 @@ struct ctl {
   int nseg;
   uintptr_t excl_lo[MAX_EXCL], excl_hi[MAX_EXCL];
   int nexcl;
-  void *store;             /* the copies and present-maps, one mapping */
-  size_t store_len, copied;
+  void *store;             /* the copies of the present pages */
+  size_t copied;
   uintptr_t ckpt_brk;
   unsigned char *vec;      /* mincore scratch, as long as the longest segment */
   size_t vec_len;
@@ -250,7 +250,6 @@ static int take_snapshot(char *err, size_t errlen)
     return -1;
   }
   ctl->store = store;
-  ctl->store_len = need + PAGE;
   unsigned char *w = store;
   for (int i = 0; i < ctl->nseg; i++) {
     struct seg *s = &ctl->seg[i];

@@ -300,7 +300,6 @@ static void serve(void)
             int status;
             while (waitpid(s->pid, &status, 0) < 0 && errno == EINTR)
               ;
-            s->fd = -1;
             slot_ended(s, status);
           }
           continue;

@@ -83,7 +83,7 @@ enum {
   COST_FIFO_WRITE = 5 + COST_CNN_WAIT_ARM
 };
 
-enum { FIFO_CTRL = M78_FIFO_BASE, FIFO_STAT = M78_FIFO_BASE + 4, FIFO_DATA = M78_FIFO_BASE + 8 };
+enum { FIFO_STAT = M78_FIFO_BASE + 4, FIFO_DATA = M78_FIFO_BASE + 8 };
 
 /* CPU cycles of a CNN-window access on the host: the FIFO loader's
  * accesses as the Cortex-M4 runs them, anything else COST_CNN_CPU. */
