@@ -54,6 +54,7 @@ struct bench_opts {
 struct mode_runs {
   int mode; /* enum m78fw_bridge */
   double *sim_ms, *cpu_ms, *live_ms, *w_ms, *w_aps, *w_bytes, *w_acc, *store_ns, *load_ns, *run_ms, *rec_acc, *warm_ms, *w_caps, *live_cpu;
+  double *in_ms, *in_cpu; /* load_input()'s host time in the ordinary runs, -1 if it has none */
   double *layer_ms; /* [run][layer] */
 };
 
@@ -94,6 +95,9 @@ static void bench_help(FILE *out)
           "  bridge ns   the bridge alone: one 32-bit store to a CNN register with bus\n"
           "              callbacks that do nothing, as the firmware's code makes it\n"
           "  run ms      an ordinary run of the firmware process, start to exit\n"
+          "  input ms    host time of the firmware's load_input() in that run (for a\n"
+          "              streamed input: every FIFO push and status poll, each a bus\n"
+          "              access through the bridge and the SoC model), '-' without one\n"
           "\n"
           "Each network is measured with each bridge mechanism (inst: the instrumented\n"
           "build, trap: the fault bridge; see 'max78sim run --help'), one row each, and\n"
@@ -299,6 +303,22 @@ static double now_ms(void)
   return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
 }
 
+/* The last line "WALL_MS CPU_MS" the firmware appended to PATH (its last
+ * load_input() call); -1 and -1 if there is none. */
+static void input_times(const char *path, double *wall, double *cpu)
+{
+  *wall = *cpu = -1;
+  FILE *f = fopen(path, "r");
+  if (!f)
+    return;
+  double w, c;
+  while (fscanf(f, "%lf %lf", &w, &c) == 2) {
+    *wall = w;
+    *cpu = c;
+  }
+  fclose(f);
+}
+
 /* Runs one firmware process, in benchmark mode or (BENCH 0) as an
  * ordinary run timed from start to exit into mr->run_ms[r]; -1 after
  * printing an error.  r < 0: a warm-up, nothing kept. */
@@ -313,7 +333,9 @@ static int run_once(struct net *n, struct mode_runs *mr, const char *exe, int r,
   char *report = m78cli_path_join(tmp, "report.json");
   char *threads_env = m78cli_xasprintf(M78ENV_THREADS "=%llu", (unsigned long long)threads);
   char *kernel_env = kernel ? m78cli_xasprintf(M78ENV_KERNEL "=%s", kernel) : m78cli_xstrdup(M78ENV_KERNEL);
-  const char *env[] = {bench ? M78ENV_BENCH "=1" : M78ENV_BENCH, threads_env, kernel_env, NULL};
+  char *times = m78cli_path_join(tmp, "input-times.txt");
+  char *times_env = bench ? m78cli_xstrdup(M78ENV_INPUT_TIMES) : m78cli_xasprintf(M78ENV_INPUT_TIMES "=%s", times);
+  const char *env[] = {bench ? M78ENV_BENCH "=1" : M78ENV_BENCH, threads_env, kernel_env, times_env, NULL};
   struct m78fw_run_opts ro = {.exe = exe,
                               .report_path = report,
                               .max_cycles = 2000000000ull,
@@ -334,13 +356,17 @@ static int run_once(struct net *n, struct mode_runs *mr, const char *exe, int r,
   if (rc == 0 && r >= 0) {
     if (bench)
       rc = take_report(n, mr, r, report, runs);
-    else
+    else {
       mr->run_ms[r] = t1 - t0;
+      input_times(times, &mr->in_ms[r], &mr->in_cpu[r]);
+    }
   }
   m78fw_run_result_free(&res);
   m78cli_remove_tree(tmp);
   free(threads_env);
   free(kernel_env);
+  free(times_env);
+  free(times);
   free(report);
   free(tmp);
   return rc;
@@ -370,12 +396,13 @@ static void set_owned(struct m78cli_table *t, int row, int col, char *text)
   free(text);
 }
 
-#define NCOLS_PER_MODE 14
+#define NCOLS_PER_MODE 16
 /* The per-run arrays of MR, to allocate and free them together. */
 static void mode_columns(struct mode_runs *mr, double **cols[NCOLS_PER_MODE])
 {
   double **c[NCOLS_PER_MODE] = {&mr->sim_ms, &mr->cpu_ms,  &mr->live_ms,  &mr->w_ms,   &mr->w_aps, &mr->w_bytes,
-                                &mr->w_acc,  &mr->store_ns, &mr->load_ns, &mr->run_ms, &mr->rec_acc, &mr->warm_ms, &mr->w_caps, &mr->live_cpu};
+                                &mr->w_acc,  &mr->store_ns, &mr->load_ns, &mr->run_ms, &mr->rec_acc, &mr->warm_ms, &mr->w_caps, &mr->live_cpu,
+                                &mr->in_ms,  &mr->in_cpu};
   memcpy(cols, c, sizeof c);
 }
 
@@ -447,7 +474,7 @@ int m78cli_cmd_bench(int argc, char **argv)
 
   if (rc == 0) {
     static const char *hdr[] = {"network", "bridge",  "MACs",    "sim ms",     "MAC/s",     "chip ms",  "sim/chip",
-                                "fw ms",   "weights", "load ms", "accesses/s", "cpu ns/acc", "bridge ns", "run ms"};
+                                "fw ms",   "weights", "load ms", "accesses/s", "cpu ns/acc", "bridge ns", "run ms", "input ms"};
     enum { NCOL = sizeof hdr / sizeof hdr[0] };
     enum m78cli_align al[NCOL];
     al[0] = al[1] = M78CLI_LEFT;
@@ -463,7 +490,7 @@ int m78cli_cmd_bench(int argc, char **argv)
     cJSON *arr = cJSON_AddArrayToObject(doc, "networks");
     for (int i = 0; i < o.nnets; i++) {
       struct net *n = &nets[i];
-      double waps_by[2] = {0}, run_by[2] = {0}, store_by[2] = {0}, input_by[2] = {0}, acc_by = 0;
+      double waps_by[2] = {0}, run_by[2] = {0}, store_by[2] = {0}, input_by[2] = {0}, input_ms_by[2] = {0}, acc_by = 0;
       for (int k = 0; k < o.nmodes; k++) {
         struct mode_runs *mr = &n->m[k];
         double sim = median(mr->sim_ms, runs, 1), live = median(mr->live_ms, runs, 1);
@@ -494,6 +521,9 @@ int m78cli_cmd_bench(int argc, char **argv)
         set_owned(&t, row, 11, m78cli_xasprintf("%.0f", caps > 0 ? 1e9 / caps : 0));
         set_owned(&t, row, 12, m78cli_xasprintf("%.0f", store));
         set_owned(&t, row, 13, m78cli_xasprintf("%.0f", run));
+        double in_ms = median(mr->in_ms, runs, 1), in_cpu = median(mr->in_cpu, runs, 1);
+        input_ms_by[mr->mode] = in_ms;
+        set_owned(&t, row, 14, in_ms >= 0 ? m78cli_xasprintf("%.2f", in_ms) : m78cli_xstrdup("-"));
 
         cJSON *j = cJSON_CreateObject();
         cJSON_AddStringToObject(j, "network", n->name);
@@ -533,6 +563,11 @@ int m78cli_cmd_bench(int argc, char **argv)
         cJSON_AddNumberToObject(bj, "store_ns", store);
         cJSON_AddNumberToObject(bj, "load_ns", load);
         cJSON_AddNumberToObject(j, "run_ms", run);
+        if (in_ms >= 0) {
+          cJSON *ij = cJSON_AddObjectToObject(j, "load_input");
+          cJSON_AddNumberToObject(ij, "ms", in_ms);
+          cJSON_AddNumberToObject(ij, "cpu_ms", in_cpu);
+        }
         cJSON *runs_a = cJSON_AddArrayToObject(j, "sim_ms_runs");
         for (int r = 0; r < runs; r++)
           cJSON_AddItemToArray(runs_a, cJSON_CreateNumber(mr->sim_ms[r]));
@@ -550,9 +585,10 @@ int m78cli_cmd_bench(int argc, char **argv)
                           "%s: inst against trap: weight load %.1fx the accesses/s, whole run %.1fx faster "
                           "(%.0f against %.0f ms), bridge store %.0fx cheaper (%.0f against %.0f ns), "
                           "the live inference's CPU time beyond the replay's (its %.0f CNN accesses and the first "
-                          "inference's set-up) %.1f against %.1f ms\n",
+                          "inference's set-up) %.1f against %.1f ms, load_input() %.2f against %.2f ms\n",
                           n->name, ratio(waps_by[I], waps_by[T]), ratio(run_by[T], run_by[I]), run_by[I], run_by[T],
-                          ratio(store_by[T], store_by[I]), store_by[I], store_by[T], acc_by, input_by[I], input_by[T]);
+                          ratio(store_by[T], store_by[I]), store_by[I], store_by[T], acc_by, input_by[I], input_by[T],
+                          input_ms_by[I], input_ms_by[T]);
       }
     }
     printf("max78sim bench: medians of %d runs after a warm-up, %llu thread%s, %s kernel\n", runs,

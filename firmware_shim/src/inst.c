@@ -36,6 +36,9 @@
 #include <string.h>
 
 #define HULL_SLACK 16
+/* in the pending store's length: the store lies wholly inside a window,
+ * so flushing it need not look the pieces up again */
+#define PENDING_WHOLE 0x80000000u
 
 struct watch {
   uintptr_t lo, hi;
@@ -48,6 +51,9 @@ struct inst {
   uint64_t pending; /* address << 32 | length of the pending store, 0: none */
   int instrumented;
   uintptr_t hull_lo, hull_span;
+  /* the windows themselves, for the piece checks without a call */
+  int n_win;
+  uintptr_t win_lo[M78INST_MAX_WINDOWS], win_hi[M78INST_MAX_WINDOWS];
   int n_watch;
   struct watch watch[M78INST_MAX_WATCHES];
 };
@@ -76,11 +82,29 @@ void m78inst_enable(const struct m78_bridge_range *ranges, int n)
   }
   if (n < 1 || hi <= lo)
     return;
+  inst.n_win = n <= M78INST_MAX_WINDOWS ? n : 0; /* 0: ask the bridge */
+  for (int i = 0; i < inst.n_win; i++) {
+    inst.win_lo[i] = ranges[i].base;
+    inst.win_hi[i] = ranges[i].end;
+  }
   lo = lo > HULL_SLACK ? lo - HULL_SLACK : 0;
   inst.hull_lo = lo;
   inst.hull_span = hi - lo;
   set_bounds();
   m78_bridge_set_mem_hook(m78inst_flush);
+}
+
+/* m78_bridge_window(a, w) for a piece (never crossing a window's edge
+ * when it is naturally aligned and the windows are page-aligned): 1 when
+ * it lies in a window, 0 outside. */
+static inline int piece_in_window(uintptr_t a, unsigned w)
+{
+  if (!inst.n_win)
+    return m78_bridge_window(a, w) == 1;
+  for (int i = 0; i < inst.n_win; i++)
+    if (a >= inst.win_lo[i] && a + w <= inst.win_hi[i])
+      return 1;
+  return 0;
 }
 
 /* Largest naturally aligned piece (4, 2, 1) at a within left bytes. */
@@ -122,10 +146,11 @@ void m78inst_flush(void)
   if (!p)
     return;
   uintptr_t a = (uintptr_t)(p >> 32);
-  size_t n = (uint32_t)p;
+  size_t n = (uint32_t)p & ~PENDING_WHOLE;
+  int whole = ((uint32_t)p & PENDING_WHOLE) != 0;
   for (size_t off = 0; off < n;) {
     unsigned w = piece(a + off, n - off);
-    if (m78_bridge_window(a + off, w) == 1)
+    if (whole || piece_in_window(a + off, w))
       m78_bridge_bus_write((uint32_t)(a + off), w, shadow_get(a + off, w));
     off += w;
   }
@@ -176,10 +201,15 @@ static __attribute__((noinline)) void slow_read(uintptr_t a, size_t n)
     check_watches(a, n);
   if (!in_hull(a, n))
     return;
-  m78inst_flush();
+  if (inst.pending)
+    m78inst_flush();
+  if (n == 4 && !(a & 3) && piece_in_window(a, 4)) { /* a register poll: one piece */
+    shadow_put(a, 4, m78_bridge_bus_read((uint32_t)a, 4));
+    return;
+  }
   for (size_t off = 0; off < n;) {
     unsigned w = piece(a + off, n - off);
-    if (m78_bridge_window(a + off, w) == 1)
+    if (piece_in_window(a + off, w))
       shadow_put(a + off, w, m78_bridge_bus_read((uint32_t)(a + off), w));
     off += w;
   }
@@ -187,9 +217,11 @@ static __attribute__((noinline)) void slow_read(uintptr_t a, size_t n)
 
 static __attribute__((noinline)) void slow_write(uintptr_t a, size_t n)
 {
-  m78inst_flush();
-  if (n && n <= UINT32_MAX && m78_bridge_window(a, n) != 0)
-    inst.pending = (uint64_t)a << 32 | (uint32_t)n;
+  if (inst.pending)
+    m78inst_flush();
+  int kind = n && n < PENDING_WHOLE ? m78_bridge_window(a, n) : 0;
+  if (kind)
+    inst.pending = (uint64_t)a << 32 | (uint32_t)n | (kind == 1 ? PENDING_WHOLE : 0);
 }
 
 static inline int hit_read(uintptr_t a) { return __builtin_expect(a - inst.rd_lo < inst.rd_span, 0); }

@@ -68,6 +68,8 @@ const volatile uint64_t *m78inst_pending(void);
  * full, lo >= hi or fn is NULL.
  */
 #define M78INST_MAX_WATCHES 16
+/* windows inst.c checks itself; with more it asks the bridge */
+#define M78INST_MAX_WINDOWS 4
 int m78inst_watch_first_read(uintptr_t lo, uintptr_t hi, void (*fn)(void *ctx), void *ctx);
 /* Removes every watch without calling anything. */
 void m78inst_watch_clear(void);

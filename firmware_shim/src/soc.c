@@ -101,7 +101,8 @@ static unsigned host_cnn_cost(uint32_t addr, int write)
     unsigned k = (addr - FIFO_DATA) / 4;
     m78soc.fifo_prev = 2 + k;
     uint32_t ctrl = m78_sim_fifo_ctrl(m78soc.sim);
-    int streams = __builtin_popcount((ctrl >> 12) & 0xF);
+    static const unsigned char bits4[16] = {0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4};
+    int streams = bits4[(ctrl >> 12) & 0xF];
     unsigned ws = streams > 1 || m78soc.fifo_words[k] % 4 == 0 ? M78SOC_FWS_ASSUMED : 0;
     m78soc.fifo_words[k]++;
     return COST_FIFO_WRITE + ws;
@@ -135,9 +136,23 @@ static uint64_t cnn_ticks_from_gcr(void)
   return base * (uint64_t)div;
 }
 
-uint64_t m78soc_cnn_now(void)
+uint64_t m78soc_cnn_now(void) { return m78soc.cnn_epoch_cycle + m78soc.cnn_q; }
+
+/* Moves virtual time on by `ticks`; returns the CNN cycles that passed. */
+static inline uint64_t step_tick(uint64_t ticks)
 {
-  return m78soc.cnn_epoch_cycle + (m78soc.tick - m78soc.cnn_epoch_tick) / m78soc.cnn_ticks_per_cycle;
+  uint64_t tpc = m78soc.cnn_ticks_per_cycle, r = m78soc.cnn_r + ticks, d = 0;
+  m78soc.tick += ticks;
+  if (r >= tpc) {
+    /* below 2^16 ticks the reciprocal gives the exact quotient (its error
+     * is under r / 2^32, less than the 1 / tpc a fraction falls short of
+     * the next integer by); a 64-bit division costs tens of cycles */
+    d = r < (1u << 16) ? (r * m78soc.cnn_recip) >> 32 : r / tpc;
+    r -= d * tpc;
+  }
+  m78soc.cnn_q += d;
+  m78soc.cnn_r = r;
+  return d;
 }
 
 uint64_t m78soc_cnn_hz(void) { return M78SOC_TICK_HZ / m78soc.cnn_ticks_per_cycle; }
@@ -156,7 +171,9 @@ static void reclock(void)
   uint64_t now = m78soc_cnn_now();
   m78soc.cnn_epoch_cycle = now;
   m78soc.cnn_epoch_tick = m78soc.tick;
+  m78soc.cnn_q = m78soc.cnn_r = 0;
   m78soc.cnn_ticks_per_cycle = cnn_ticks_from_gcr();
+  m78soc.cnn_recip = (1ull << 32) / m78soc.cnn_ticks_per_cycle + 1;
   m78_sim_set_clock_hz(m78soc.sim, m78soc_cnn_hz());
 }
 
@@ -171,6 +188,7 @@ int m78soc_init(void)
   m78soc.sim = m78_sim_new();
   if (!m78soc.sim)
     return -1;
+  m78soc.gen_ref = m78_sim_energy_gen_ref(m78soc.sim);
   /* Reset values: CNN clock PCLK/1 is what every synthesized main selects;
    * peripheral clocks start disabled as on silicon. */
   m78soc.gcr[M78SOC_GCR_PCLKDIV] = 4u << M78SOC_PCLKDIV_CNNDIV_SHIFT;
@@ -180,36 +198,42 @@ int m78soc_init(void)
   m78soc.gcfr[1] = 0xF;
   m78_sim_set_clock_enabled(m78soc.sim, 0);
   m78soc.cnn_ticks_per_cycle = cnn_ticks_from_gcr();
+  m78soc.cnn_recip = (1ull << 32) / m78soc.cnn_ticks_per_cycle + 1;
   m78_sim_set_clock_hz(m78soc.sim, m78soc_cnn_hz());
   m78soc.phase = -1;
   return 0;
 }
 
 /* Budget check after any advance of time. */
-static void check_budget(void)
+static void budget_exceeded(void);
+static inline void check_budget(void)
 {
-  if (m78soc.max_cnn_cycles && m78soc.budget_cycles > m78soc.max_cnn_cycles) {
-    char d[200];
-    uint32_t frame = 0, pushed[M78_FIFOS], fctrl = 0;
-    m78_peek(m78soc.sim, M78_FIFO_BASE, 4, &fctrl);
-    unsigned starved = m78_sim_fifo_starved(m78soc.sim, &frame, pushed);
-    if (starved) {
-      int n = __builtin_ctz(starved);
-      snprintf(d, sizeof d,
-               "layer 0 was still waiting for its input: FIFO %d received %u of the %u words of a frame "
-               "(FIFO_CTRL enables FIFOs 0x%x)",
-               n, (unsigned)pushed[n], (unsigned)frame, (unsigned)(fctrl >> 12) & 0xF);
-    } else if (m78_sim_busy(m78soc.sim))
-      snprintf(d, sizeof d, "the CNN was still running layer %d", m78soc.sim_layer_hint);
-    else if (!m78_sim_runs(m78soc.sim))
-      snprintf(d, sizeof d, "the CNN had not been started yet (%llu hardware accesses so far)",
-               (unsigned long long)(m78soc.apb_reads + m78soc.apb_writes));
-    else if (m78soc.last_poll_addr)
-      snprintf(d, sizeof d, "the firmware kept polling 0x%08x", (unsigned)m78soc.last_poll_addr);
-    else
-      snprintf(d, sizeof d, "the firmware waits for an interrupt that never comes");
-    m78soc_finish(M78SOC_STOP_MAX_CYCLES, d, 3);
-  }
+  if (__builtin_expect(m78soc.max_cnn_cycles && m78soc.budget_cycles > m78soc.max_cnn_cycles, 0))
+    budget_exceeded();
+}
+
+static __attribute__((noinline)) void budget_exceeded(void)
+{
+  char d[200];
+  uint32_t frame = 0, pushed[M78_FIFOS], fctrl = 0;
+  m78_peek(m78soc.sim, M78_FIFO_BASE, 4, &fctrl);
+  unsigned starved = m78_sim_fifo_starved(m78soc.sim, &frame, pushed);
+  if (starved) {
+    int n = __builtin_ctz(starved);
+    snprintf(d, sizeof d,
+             "layer 0 was still waiting for its input: FIFO %d received %u of the %u words of a frame "
+             "(FIFO_CTRL enables FIFOs 0x%x)",
+             n, (unsigned)pushed[n], (unsigned)frame, (unsigned)(fctrl >> 12) & 0xF);
+  } else if (m78_sim_busy(m78soc.sim))
+    snprintf(d, sizeof d, "the CNN was still running layer %d", m78soc.sim_layer_hint);
+  else if (!m78_sim_runs(m78soc.sim))
+    snprintf(d, sizeof d, "the CNN had not been started yet (%llu hardware accesses so far)",
+             (unsigned long long)(m78soc.apb_reads + m78soc.apb_writes));
+  else if (m78soc.last_poll_addr)
+    snprintf(d, sizeof d, "the firmware kept polling 0x%08x", (unsigned)m78soc.last_poll_addr);
+  else
+    snprintf(d, sizeof d, "the firmware waits for an interrupt that never comes");
+  m78soc_finish(M78SOC_STOP_MAX_CYCLES, d, 3);
 }
 
 /* The power monitor's view of VCOREA over `ticks`: CNN leakage while
@@ -218,10 +242,10 @@ static void check_budget(void)
 /* The simulator's power-relevant state, read again only when it says
  * that state changed (m78_sim_energy_gen): it is needed three times per
  * bus access. */
-static const struct m78_energy_ctl *energy_ctl(void)
+static inline const struct m78_energy_ctl *energy_ctl(void)
 {
-  uint64_t gen = m78_sim_energy_gen(m78soc.sim);
-  if (!m78soc.ectl_valid || gen != m78soc.ectl_gen) {
+  uint64_t gen = *m78soc.gen_ref;
+  if (__builtin_expect(!m78soc.ectl_valid || gen != m78soc.ectl_gen, 0)) {
     m78_sim_energy_ctl(m78soc.sim, &m78soc.ectl);
     m78soc.ectl_gen = gen;
     m78soc.ectl_valid = 1;
@@ -229,14 +253,29 @@ static const struct m78_energy_ctl *energy_ctl(void)
   return &m78soc.ectl;
 }
 
-static void integrate_power(uint64_t ticks)
+/* Makes leak.pw the power now.  The leakage depends on a few register
+ * fields only; computed again when they change (twice per bus access
+ * otherwise: the CPU's and the CNN's part of the access). */
+static void leak_update(void);
+static inline int iso_clocks_cnn(void)
 {
-  /* The leakage depends on a few register fields only; computed again
-   * when they change (twice per bus access otherwise: the CPU's and the
-   * CNN's part of the access). */
+  return cnn_clock_iso() && !((m78soc.gcr[M78SOC_GCR_PCLKDIS0] >> M78SOC_PCLKDIS0_CNN_BIT) & 1);
+}
+
+static inline void leak_refresh(void)
+{
+  /* the simulator's generation also moves when it starts or stops
+   * running, so an unchanged one means an unchanged `busy` */
+  if (__builtin_expect(!m78soc.leak.valid || *m78soc.gen_ref != m78soc.leak.gen || iso_clocks_cnn() != m78soc.leak.iso ||
+                           !m78soc.ectl_valid || m78soc.ectl_gen != m78soc.leak.gen, 0))
+    leak_update();
+}
+
+static __attribute__((noinline)) void leak_update(void)
+{
   const struct m78_energy_ctl *c = energy_ctl();
   int busy = m78_sim_busy(m78soc.sim);
-  int iso = cnn_clock_iso() && !((m78soc.gcr[M78SOC_GCR_PCLKDIS0] >> M78SOC_PCLKDIS0_CNN_BIT) & 1);
+  int iso = iso_clocks_cnn();
   /* the simulator's state unchanged since the last comparison: it would
    * agree again */
   int same = m78soc.leak.valid && m78soc.leak.gen == m78soc.ectl_gen;
@@ -261,17 +300,40 @@ static void integrate_power(uint64_t ticks)
     m78soc.leak.pw[0] = mw * 1e9;
     m78soc.leak.pw[1] = asleep * 1e9;
   }
-  m78soc.mon_pj += m78soc.leak.pw[m78soc.cpu_sleeping != 0] * (double)ticks / (double)M78SOC_TICK_HZ;
+}
+
+/* The monitor's energy over `ticks` at the power leak_refresh found. */
+static inline void add_leak(uint64_t ticks)
+{
+  /* ticks stay below 2^63: the signed conversion is the same value, in
+   * one instruction */
+  m78soc.mon_pj += m78soc.leak.pw[m78soc.cpu_sleeping != 0] * (double)(int64_t)ticks / (double)M78SOC_TICK_HZ;
 }
 
 static void advance_ticks(uint64_t ticks, int counts_for_budget)
 {
   m78soc_flush();
-  uint64_t before = m78soc_cnn_now();
-  integrate_power(ticks);
-  m78soc.tick += ticks;
+  leak_refresh();
+  add_leak(ticks);
+  uint64_t d = step_tick(ticks);
   if (counts_for_budget)
-    m78soc.budget_cycles += m78soc_cnn_now() - before;
+    m78soc.budget_cycles += d;
+  check_budget();
+}
+
+/* The time of a CNN-window access, its CPU part then its crossing into
+ * the CNN clock: advance_ticks twice, with the power looked up once
+ * (nothing between the two parts can change it: the pending store was
+ * sent at the access's entry). */
+static void access_time(uint64_t cpu_cycles)
+{
+  leak_refresh();
+  add_leak(cpu_cycles * TICKS_PER_CPU);
+  m78soc.budget_cycles += step_tick(cpu_cycles * TICKS_PER_CPU);
+  check_budget();
+  uint64_t clk = COST_CNN_CLK * m78soc.cnn_ticks_per_cycle;
+  add_leak(clk);
+  m78soc.budget_cycles += step_tick(clk);
   check_budget();
 }
 
@@ -630,7 +692,7 @@ static int periph_access(uint32_t addr, unsigned width, uint32_t *value, int wri
 /* The energy of an access depends on its region, quadrant, FIFO index
  * class and that quadrant's SRAM register: the last value for reads and
  * for writes is kept (FIFO loops alternate a status read and a push). */
-static void access_energy(const struct m78_addr_info *ai, int write)
+static void access_energy(uint32_t addr, const struct m78_addr_info *ai, int write)
 {
   const struct m78_energy_ctl *ctl = energy_ctl();
   if (!ctl->powered_quads)
@@ -639,13 +701,21 @@ static void access_energy(const struct m78_addr_info *ai, int write)
     m78soc.mon_pj += m78_energy_access_pj_decoded(NULL, write, ctl);
     return;
   }
-  int g = ai->quad < 0 ? 0 : ai->quad;
   struct m78soc_access_pj *c = &m78soc.access_pj[write != 0];
+  /* the same address at the same generation is the same class (its
+   * quadrant's SRAM register cannot have changed) */
+  if (c->valid && c->addr == addr && c->gen == m78soc.ectl_gen) {
+    m78soc.mon_pj += c->pj;
+    return;
+  }
+  int g = ai->quad < 0 ? 0 : ai->quad;
   int hi = ai->region->kind == M78_REG_FIFO && ai->index >= 2;
   if (!c->valid || c->region != ai->region || c->quad != ai->quad || c->hi != hi || c->sram != ctl->sram_ctrl[g]) {
     *c = (struct m78soc_access_pj){1, ai->region, ai->quad, hi, ctl->sram_ctrl[g],
-                                   m78_energy_access_pj_decoded(ai, write, ctl)};
+                                   m78_energy_access_pj_decoded(ai, write, ctl), 0, 0};
   }
+  c->addr = addr;
+  c->gen = m78soc.ectl_gen;
   m78soc.mon_pj += c->pj;
 }
 
@@ -672,12 +742,11 @@ int m78soc_read(uint32_t addr, unsigned width, uint32_t *value)
     /* one decode for the phase and the energy */
     const struct m78_addr_info *ai = decode(addr);
     phase_enter(classify(ai, 0));
-    m78soc_cpu_cycles(m78soc.cpu_emulated ? COST_CNN_WAIT_ARM : host_cnn_cost(addr, 0));
-    advance_ticks(COST_CNN_CLK * m78soc.cnn_ticks_per_cycle, 1);
+    access_time(m78soc.cpu_emulated ? COST_CNN_WAIT_ARM : host_cnn_cost(addr, 0));
     sync_cnn();
     m78soc.last_poll_addr = addr;
     int st = m78_bus_read_decoded(m78soc.sim, addr, width, value, ai);
-    access_energy(ai, 0);
+    access_energy(addr, ai, 0);
     phase_account(width, 0);
     return st;
   }
@@ -697,8 +766,7 @@ int m78soc_write(uint32_t addr, unsigned width, uint32_t value)
     /* one decode for the phase and the energy */
     const struct m78_addr_info *ai = decode(addr);
     phase_enter(classify(ai, 1));
-    m78soc_cpu_cycles(m78soc.cpu_emulated ? COST_CNN_WAIT_ARM : host_cnn_cost(addr, 1));
-    advance_ticks(COST_CNN_CLK * m78soc.cnn_ticks_per_cycle, 1);
+    access_time(m78soc.cpu_emulated ? COST_CNN_WAIT_ARM : host_cnn_cost(addr, 1));
     sync_cnn();
     m78soc.last_poll_addr = 0;
     /* max78sim compare --stop-after: the layer count a capture firmware
@@ -707,7 +775,7 @@ int m78soc_write(uint32_t addr, unsigned width, uint32_t value)
         value > (uint32_t)m78soc.rt.layer_limit)
       value = (uint32_t)m78soc.rt.layer_limit;
     int st = m78_bus_write_decoded(m78soc.sim, addr, width, value, ai);
-    access_energy(ai, 1);
+    access_energy(addr, ai, 1);
     phase_account(width, 1);
     return st;
   }

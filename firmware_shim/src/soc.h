@@ -117,6 +117,11 @@ struct m78soc_state {
   uint64_t cnn_ticks_per_cycle;
   uint64_t cnn_epoch_tick;
   uint64_t cnn_epoch_cycle;
+  /* tick - cnn_epoch_tick = cnn_q * cnn_ticks_per_cycle + cnn_r, kept by
+   * every advance so that reading the CNN time does not divide (it is
+   * read several times per access) */
+  uint64_t cnn_q, cnn_r;
+  uint64_t cnn_recip; /* 2^32 / cnn_ticks_per_cycle, rounded up */
 
   /* statistics */
   uint64_t apb_reads, apb_writes, unmapped;
@@ -142,6 +147,8 @@ struct m78soc_state {
     int quad, hi;
     uint32_t sram;
     double pj;
+    uint32_t addr; /* the last address it served, at ectl_gen gen */
+    uint64_t gen;
   } access_pj[2];
   double layer_dyn_pj;        /* dynamic energy of all layers run */
   /* the last addresses decoded (soc.c decode()): the FIFO loop's few */
@@ -154,6 +161,7 @@ struct m78soc_state {
   struct m78_energy_ctl ectl;
   uint64_t ectl_gen;
   int ectl_valid;
+  const uint64_t *gen_ref; /* m78_sim_energy_gen_ref(sim) */
 
   /* CPU phases: the current segment and the totals */
   int phase;                  /* enum m78_tl_phase, -1: none */

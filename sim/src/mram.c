@@ -48,6 +48,20 @@ enum m78_status m78i_mram_write(m78_sim *sim, int proc, uint32_t offset, unsigne
     }
     if (width != 4)
       return M78_E_WIDTH;
+    if (mx->nbuf <= 5) { /* the four bytes stay in the buffer (a weight load's common case) */
+      uint8_t *b = &mx->buf[mx->nbuf];
+      b[0] = (uint8_t)(value >> 24);
+      b[1] = (uint8_t)(value >> 16);
+      b[2] = (uint8_t)(value >> 8);
+      b[3] = (uint8_t)value;
+      mx->nbuf += 4;
+      if (mx->nbuf == 9) {
+        commit_column(sim, proc, mx->col, mx->buf);
+        mx->col++;
+        mx->nbuf = 0;
+      }
+      return M78_OK;
+    }
     for (int s = 24; s >= 0; s -= 8) {
       mx->buf[mx->nbuf++] = (uint8_t)(value >> s);
       if (mx->nbuf == 9) {

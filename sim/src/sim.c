@@ -270,6 +270,7 @@ static void start_run(m78_sim *sim)
   memset(sim->fifo.consumed, 0, sizeof sim->fifo.consumed);
   m78_sim_energy_ctl(sim, &sim->energy_ctl);
   sim->state = M78_RUNNING;
+  sim->energy_gen++; /* busy: m78_sim_energy_gen's users may rely on it */
   sim->runs++;
   sim->run_start = sim->now;
   sim->cur_layer = 0;
@@ -431,6 +432,7 @@ void m78_sim_set_clock_hz(m78_sim *sim, uint64_t hz)
 }
 
 uint64_t m78_sim_energy_gen(const m78_sim *sim) { return sim->energy_gen; }
+const uint64_t *m78_sim_energy_gen_ref(const m78_sim *sim) { return &sim->energy_gen; }
 uint32_t m78_sim_fifo_ctrl(const m78_sim *sim) { return sim->fifo.ctrl; }
 
 void m78_sim_energy_ctl(const m78_sim *sim, struct m78_energy_ctl *out)
@@ -652,9 +654,7 @@ static enum m78_status do_read(m78_sim *sim, const m78_sim *csim, const struct m
     else if (a->index == 1) {
       /* full while the streaming layer 0 has not taken M78_FIFO_DEPTH
        * pushed words (stream_timing.c); otherwise the FIFOs drain at once */
-      word = 0;
-      for (int n = 0; n < M78_FIFOS; n++)
-        word |= (uint32_t)m78i_sched_fifo_full(csim, n) << n;
+      word = m78i_sched_fifo_full_mask(csim);
     }
     else
       return M78_E_UNMAPPED;
@@ -693,15 +693,20 @@ static int width_ok(uint32_t addr, unsigned width)
   return (width == 1 || width == 2 || width == 4) && (addr & (width - 1)) == 0;
 }
 
-static void report_access(m78_sim *sim, uint32_t addr, unsigned width, uint32_t value, int write,
-                          enum m78_status st)
+static __attribute__((noinline)) void report_bad_access(m78_sim *sim, uint32_t addr, unsigned width, int write,
+                                                        enum m78_status st)
 {
-  if (st != M78_OK) {
-    char name[64];
-    m78_addr_name(addr, name, sizeof name);
-    m78i_guest_error(sim, st, addr, "%d-bit %s %s: %s", 8 * (int)width, write ? "write to" : "read from", name,
-                     m78_status_name(st));
-  }
+  char name[64];
+  m78_addr_name(addr, name, sizeof name);
+  m78i_guest_error(sim, st, addr, "%d-bit %s %s: %s", 8 * (int)width, write ? "write to" : "read from", name,
+                   m78_status_name(st));
+}
+
+static inline void report_access(m78_sim *sim, uint32_t addr, unsigned width, uint32_t value, int write,
+                                 enum m78_status st)
+{
+  if (__builtin_expect(st != M78_OK, 0))
+    report_bad_access(sim, addr, width, write, st);
   if (sim->hooks.on_access) {
     struct m78_access acc = {addr, value, (uint8_t)width, (uint8_t)write, (uint8_t)st};
     sim->hooks.on_access(sim->hooks.ctx, &acc);

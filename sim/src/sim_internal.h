@@ -172,7 +172,8 @@ void m78i_sched_run(m78_sim *sim);
 void m78i_sched_free(m78_sim *sim);
 void m78i_sched_fifo_push(m78_sim *sim);
 void m78i_sched_sync(m78_sim *sim);
-int m78i_sched_fifo_full(const m78_sim *sim, int n);
+/* FIFO_STAT's full bits now: bit n = FIFO n */
+unsigned m78i_sched_fifo_full_mask(const m78_sim *sim);
 uint64_t m78i_sched_layer_end(const m78_sim *sim, int i);
 void m78i_sched_fill_result(const m78_sim *sim, int i, struct m78_layer_result *r);
 

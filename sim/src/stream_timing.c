@@ -366,7 +366,7 @@ uint64_t m78i_sched_layer_end(const m78_sim *sim, int i)
   return s->L[i].end;
 }
 
-int m78i_sched_fifo_full(const m78_sim *sim, int n)
+unsigned m78i_sched_fifo_full_mask(const m78_sim *sim)
 {
   const struct m78_sched *s = &sim->sched;
   if (!s->nl || !s->fifo || sim->state != M78_RUNNING)
@@ -382,7 +382,11 @@ int m78i_sched_fifo_full(const m78_sim *sim, int n)
     return 0;
   /* the FIFO drains into layer 0's circular buffer of FBUF words while
    * the buffer has room; a word's place frees when the layer fetches it */
-  return sim->fifo.pushed[n] >= (uint64_t)fetched + s->fbuf + M78_FIFO_DEPTH;
+  uint64_t limit = (uint64_t)fetched + s->fbuf + M78_FIFO_DEPTH;
+  unsigned mask = 0;
+  for (int n = 0; n < M78_FIFOS; n++)
+    mask |= (unsigned)(sim->fifo.pushed[n] >= limit) << n;
+  return mask;
 }
 
 void m78i_sched_sync(m78_sim *sim)

@@ -283,9 +283,13 @@ void m78_sim_set_clock_enabled(m78_sim *sim, int enabled);
 void m78_sim_set_clock_hz(m78_sim *sim, uint64_t hz);
 /* Power-relevant state now (quadrant power, SRAM control bits, clock). */
 void m78_sim_energy_ctl(const m78_sim *sim, struct m78_energy_ctl *out);
-/* A number that changes whenever m78_sim_energy_ctl's answer may have
- * changed: a host that needs it per access reads it again only then. */
+/* A number that changes whenever m78_sim_energy_ctl's or m78_sim_busy's
+ * answer may have changed: a host that needs them per access reads them
+ * again only then. */
 uint64_t m78_sim_energy_gen(const m78_sim *sim);
+/* Where that number lives, to read it without a call (valid as long as
+ * the simulator); it also changes whenever m78_sim_busy's answer does. */
+const uint64_t *m78_sim_energy_gen_ref(const m78_sim *sim);
 /* FIFO_CTRL, as m78_peek reads it (a host models the loader's cost per
  * FIFO access from it). */
 uint32_t m78_sim_fifo_ctrl(const m78_sim *sim);
