@@ -97,6 +97,21 @@ void m78inst_enable(const struct m78_bridge_range *ranges, int n)
 /* m78_bridge_window(a, w) for a piece (never crossing a window's edge
  * when it is naturally aligned and the windows are page-aligned): 1 when
  * it lies in a window, 0 outside. */
+/* m78_bridge_window(a, n) without the call: 1 inside a window, -1
+ * partly, 0 outside (the windows do not overlap). */
+static inline int window_kind(uintptr_t a, size_t n)
+{
+  if (!inst.n_win)
+    return m78_bridge_window(a, n);
+  for (int i = 0; i < inst.n_win; i++) {
+    if (a >= inst.win_lo[i] && a + n <= inst.win_hi[i])
+      return 1;
+    if (a < inst.win_hi[i] && a + n > inst.win_lo[i])
+      return -1;
+  }
+  return 0;
+}
+
 static inline int piece_in_window(uintptr_t a, unsigned w)
 {
   if (!inst.n_win)
@@ -219,7 +234,7 @@ static __attribute__((noinline)) void slow_write(uintptr_t a, size_t n)
 {
   if (inst.pending)
     m78inst_flush();
-  int kind = n && n < PENDING_WHOLE ? m78_bridge_window(a, n) : 0;
+  int kind = n && n < PENDING_WHOLE ? window_kind(a, n) : 0;
   if (kind)
     inst.pending = (uint64_t)a << 32 | (uint32_t)n | (kind == 1 ? PENDING_WHOLE : 0);
 }

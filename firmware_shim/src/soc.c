@@ -722,14 +722,57 @@ static void access_energy(uint32_t addr, const struct m78_addr_info *ai, int wri
 /* m78_addr_decode(addr), remembered for the last few addresses (a
  * decode depends on nothing but the address); NULL if it does not
  * decode. */
+static void stream_learn(uint32_t addr, const struct m78_addr_info *ai);
+
 static const struct m78_addr_info *decode(uint32_t addr)
 {
   struct m78soc_decoded *d = &m78soc.dcache[(addr >> 2) & 15];
-  if (d->state == 0 || d->addr != addr) {
-    d->addr = addr;
-    d->state = m78_addr_decode(addr, &d->info) == 0 ? 1 : 2;
+  if (d->state && d->addr == addr)
+    return d->state == 1 ? &d->info : NULL;
+  /* a store into the kernel or data memory block the last memory access
+   * went to: the same decode but for the offset (a weight load writes
+   * every address once, so the cache above would never hit) */
+  struct m78soc_dstream *st = &m78soc.dstream;
+  uint32_t rel = addr - st->lo;
+  if (st->span && rel < st->span) {
+    st->info.index = st->index0 + (st->info.region->kind == M78_REG_MRAM ? rel : rel / 4);
+    st->info.offset = st->offset0 + rel;
+    return &st->info;
   }
+  d->addr = addr;
+  d->state = m78_addr_decode(addr, &d->info) == 0 ? 1 : 2;
+  if (d->state == 1)
+    stream_learn(addr, &d->info);
   return d->state == 1 ? &d->info : NULL;
+}
+
+/* Remembers the block of kernel memory (one processor's window) or data
+ * memory (one instance) around addr, if the decoder sees it as one: its
+ * last byte decodes to the same unit. */
+static void stream_learn(uint32_t addr, const struct m78_addr_info *ai)
+{
+  struct m78soc_dstream *st = &m78soc.dstream;
+  uint32_t into, span;
+  if (ai->region->kind == M78_REG_MRAM) {
+    into = ai->index; /* byte offset in the processor's window */
+    span = M78_PROC_WINDOW;
+  } else if (ai->region->kind == M78_REG_SRAM) {
+    into = ai->offset % M78_SRAM_INST_BYTES;
+    span = M78_SRAM_INST_BYTES;
+  } else
+    return;
+  uint32_t lo = addr - into;
+  struct m78_addr_info last, first;
+  if (m78_addr_decode(lo + span - 1, &last) != 0 || last.region != ai->region || last.proc != ai->proc ||
+      last.instance != ai->instance || last.quad != ai->quad || m78_addr_decode(lo, &first) != 0 ||
+      first.region != ai->region || first.proc != ai->proc || first.instance != ai->instance)
+    return;
+  st->span = 0;
+  st->info = first;
+  st->lo = lo;
+  st->index0 = first.index;
+  st->offset0 = first.offset;
+  st->span = span;
 }
 
 int m78soc_read(uint32_t addr, unsigned width, uint32_t *value)

@@ -157,6 +157,14 @@ struct m78soc_state {
     int state; /* 0 empty, 1 decoded, 2 does not decode */
     struct m78_addr_info info;
   } dcache[16];
+  /* the memory block the last kernel or data memory decode fell in
+   * (soc.c decode()): addresses lo..lo+span-1 decode as info with index
+   * and offset moved along */
+  struct m78soc_dstream {
+    uint32_t lo, span;
+    uint32_t index0, offset0;
+    struct m78_addr_info info;
+  } dstream;
   /* m78_sim_energy_ctl as of simulator generation ectl_gen (soc.c) */
   struct m78_energy_ctl ectl;
   uint64_t ectl_gen;
