@@ -86,7 +86,8 @@ struct m78_step {
 };
 
 struct m78_sched_layer {
-  struct m78_step *steps;
+  struct m78_step *steps;      /* owned unless `cached` (then in the step cache) */
+  int cached;
   uint32_t n, next;
   uint32_t produced;           /* output pixels written so far */
   uint64_t start, end, busy, stall;
@@ -203,6 +204,11 @@ void *m78i_scratch(m78_sim *sim, int slot, size_t bytes);
 void m78i_workers_free(m78_sim *sim, struct m78_workers *w);
 /* engine.c's weight layouts, kept with the workers (NULL until made) */
 struct m78_wcache **m78i_wcache(m78_sim *sim);
+/* The stream scheduler's step lists, kept like the weights (host memory,
+ * not hardware state): NULL without workers. */
+struct m78_scache;
+struct m78_scache **m78i_scache(m78_sim *sim);
+void m78i_scache_free(m78_sim *sim, struct m78_scache *c);
 void m78i_wcache_free(m78_sim *sim, struct m78_wcache *c);
 /* host memory (m78_sim_set_host_alloc): 64-byte aligned, or NULL */
 void *m78i_halloc(m78_sim *sim, size_t bytes);

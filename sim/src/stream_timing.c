@@ -47,7 +47,8 @@
 static void sched_free_layers(struct m78_sched *s)
 {
   for (int i = 0; i < M78_MAX_STREAM_LAYERS; i++)
-    free(s->L[i].steps);
+    if (!s->L[i].cached)
+      free(s->L[i].steps);
   free(s->arrive);
   free(s->consume);
   free(s->stalls);
@@ -97,6 +98,74 @@ struct need_map {
   int h, w, ph, pw, stride, convt, chw, fifo;
   uint64_t limit; /* the producer's total; needs are clamped to it */
 };
+
+/* The step lists of the last run's streaming layers, with everything
+ * they were built from: the next inference with the same registers (a
+ * data set's) takes them instead of walking the rows again. */
+struct scache_key {
+  struct m78_lat_in x;
+  struct need_map nm;
+  uint64_t start, limit;
+  int64_t ho, wo; /* the fallback's output count */
+  int fifo;
+};
+
+struct m78_scache {
+  int n;
+  struct {
+    struct scache_key key;
+    struct m78_step *steps; /* host memory */
+    uint32_t nsteps;
+    int64_t outs;
+  } e[M78_MAX_STREAM_LAYERS];
+};
+
+void m78i_scache_free(m78_sim *sim, struct m78_scache *c)
+{
+  if (!c)
+    return;
+  for (int i = 0; i < M78_MAX_STREAM_LAYERS; i++)
+    m78i_hfree(sim, c->e[i].steps);
+  m78i_hfree(sim, c);
+}
+
+/* Keeps layer i's steps in the cache (best effort: without memory the
+ * next run builds them again). */
+static void scache_put(m78_sim *sim, int i, const struct scache_key *k, const struct m78_step *v, uint32_t n,
+                       int64_t outs)
+{
+  struct m78_scache **cp = m78i_scache(sim);
+  if (!cp)
+    return;
+  if (!*cp) {
+    if (!(*cp = m78i_halloc(sim, sizeof **cp)))
+      return;
+    memset(*cp, 0, sizeof **cp);
+  }
+  struct m78_scache *c = *cp;
+  m78i_hfree(sim, c->e[i].steps);
+  c->e[i].steps = n ? m78i_halloc(sim, (size_t)n * sizeof *v) : NULL;
+  if (n && !c->e[i].steps) {
+    c->e[i].nsteps = 0;
+    return;
+  }
+  if (n)
+    memcpy(c->e[i].steps, v, (size_t)n * sizeof *v);
+  c->e[i].key = *k;
+  c->e[i].nsteps = n;
+  c->e[i].outs = outs;
+  if (c->n < i + 1)
+    c->n = i + 1;
+}
+
+static const struct m78_scache *scache_get(m78_sim *sim, int i, const struct scache_key *k)
+{
+  struct m78_scache **cp = m78i_scache(sim);
+  const struct m78_scache *c = cp ? *cp : NULL;
+  if (!c || i >= c->n || !c->e[i].steps || memcmp(&c->e[i].key, k, sizeof *k) != 0)
+    return NULL;
+  return c;
+}
 
 static uint32_t need_of(const struct need_map *m, int64_t k, int64_t j)
 {
@@ -199,6 +268,8 @@ void m78i_sched_setup(m78_sim *sim)
   uint64_t prev_out = 0;
   for (int i = 0; i < nl; i++) {
     const struct m78_layer *l = &sim->results[i].layer;
+    struct scache_key key;
+    memset(&key, 0, sizeof key); /* compared with memcmp: no stray padding */
     struct m78_lat_in x;
     m78i_lat_params(sim, l, &x);
     x.streaming = 0;
@@ -206,6 +277,27 @@ void m78i_sched_setup(m78_sim *sim)
                           l->kind == M78_LAYER_CONVT2D, l->chw, i == 0 && fifo, i == 0 ? 0 : prev_out};
     if (nm.stride < 1)
       nm.stride = 1;
+    /* STRM0 (strm_isval): writes into the layer's input before it may
+     * start at all, even with rows of padding to do (registers.md 3.17) */
+    uint64_t start = M78_GET(l->strm0, STRM0, ISVAL);
+    if (i == 0 && fifo && l->chw) /* counted in pixels, four to a CHW word */
+      start = (start + 3) / 4;
+    uint64_t limit = i == 0 ? (fifo ? (l->chw ? ((uint64_t)l->h * l->w + 3) / 4 : (uint64_t)l->h * l->w) : 0) : prev_out;
+    memcpy(&key.x, &x, sizeof x);
+    memcpy(&key.nm, &nm, sizeof nm);
+    key.start = start;
+    key.limit = limit;
+    key.fifo = fifo;
+    key.ho = l->ho;
+    key.wo = l->wo;
+    const struct m78_scache *hit = scache_get(sim, i, &key);
+    if (hit) {
+      s->L[i].steps = hit->e[i].steps;
+      s->L[i].n = hit->e[i].nsteps;
+      s->L[i].cached = 1;
+      prev_out = (uint64_t)hit->e[i].outs;
+      continue;
+    }
     struct builder b = {0};
     int64_t outs = build_steps(&x, &nm, &b);
     if (outs < 0) { /* one step that needs all of the input */
@@ -215,12 +307,6 @@ void m78i_sched_setup(m78_sim *sim)
       outs = (int64_t)l->ho * l->wo;
       push(&b, (uint64_t)m78i_lat_formula(&x), (uint32_t)all, (uint32_t)(outs ? outs : 1));
     }
-    /* STRM0 (strm_isval): writes into the layer's input before it may
-     * start at all, even with rows of padding to do (registers.md 3.17) */
-    uint64_t start = M78_GET(l->strm0, STRM0, ISVAL);
-    if (i == 0 && fifo && l->chw) /* counted in pixels, four to a CHW word */
-      start = (start + 3) / 4;
-    uint64_t limit = i == 0 ? (fifo ? (l->chw ? ((uint64_t)l->h * l->w + 3) / 4 : (uint64_t)l->h * l->w) : 0) : prev_out;
     if (start > limit)
       start = limit;
     if (b.n && start > b.v[0].need && (i > 0 || fifo))
@@ -233,6 +319,7 @@ void m78i_sched_setup(m78_sim *sim)
     }
     s->L[i].steps = b.v;
     s->L[i].n = b.n;
+    scache_put(sim, i, &key, b.v, b.n, outs);
     prev_out = (uint64_t)outs;
   }
   s->nl = nl;

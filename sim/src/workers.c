@@ -49,6 +49,7 @@ struct m78_workers {
     size_t cap;
   } buf[M78I_SCRATCH_SLOTS];
   struct m78_wcache *wcache; /* engine.c: weights laid out per layer */
+  struct m78_scache *scache; /* stream_timing.c: step lists of the last streaming layers */
   char kernel[16];           /* m78_sim_set_kernel(); "" = the fastest */
 };
 
@@ -138,6 +139,7 @@ void m78i_workers_free(m78_sim *sim, struct m78_workers *w)
   for (int i = 0; i < M78I_SCRATCH_SLOTS; i++)
     m78i_hfree(sim, w->buf[i].p);
   m78i_wcache_free(sim, w->wcache);
+  m78i_scache_free(sim, w->scache);
   pthread_mutex_destroy(&w->mu);
   pthread_cond_destroy(&w->go);
   pthread_cond_destroy(&w->done);
@@ -272,6 +274,12 @@ struct m78_wcache **m78i_wcache(m78_sim *sim)
 {
   struct m78_workers *w = workers(sim);
   return w ? &w->wcache : NULL;
+}
+
+struct m78_scache **m78i_scache(m78_sim *sim)
+{
+  struct m78_workers *w = workers(sim);
+  return w ? &w->scache : NULL;
 }
 
 void *m78i_scratch(m78_sim *sim, int slot, size_t bytes)
