@@ -156,3 +156,62 @@ Test(stream_timing, two_layers_interleave)
   cr_expect_eq(m78_sim_run_end(sim), b->end_cycle);
   cr_expect_eq(m78_sim_run_end(sim) - m78_sim_run_start(sim), 1u + 492 + 364, "one state machine, never idle");
 }
+
+/* One run's timing: every layer's cycles and stall, the run's end, and
+ * the stall intervals. */
+struct timing {
+  uint64_t cycles[2], stall[2], start[2], end[2], run_len;
+  size_t nstalls;
+  uint64_t stalls[64][2];
+};
+
+static void take_timing(struct timing *t, int nl)
+{
+  memset(t, 0, sizeof *t);
+  for (int i = 0; i < nl; i++) {
+    const struct m78_layer_result *r = result(i);
+    t->cycles[i] = r->cycles;
+    t->stall[i] = r->stall_cycles;
+    t->start[i] = r->start_cycle - m78_sim_run_start(sim);
+    t->end[i] = r->end_cycle - m78_sim_run_start(sim);
+  }
+  t->run_len = m78_sim_run_end(sim) - m78_sim_run_start(sim);
+  t->nstalls = m78_sim_stall_count(sim);
+  for (size_t i = 0; i < t->nstalls && i < 64; i++) {
+    m78_sim_stall_get(sim, i, &t->stalls[i][0], &t->stalls[i][1]);
+    t->stalls[i][0] -= m78_sim_run_start(sim);
+    t->stalls[i][1] -= m78_sim_run_start(sim);
+  }
+}
+
+static void fifo_run(uint32_t strm0, uint32_t fbuf, uint64_t gap, struct timing *t)
+{
+  tu_init(sim, 1, 1, CTRL_STREAM | CTRL_FIFO | CTRL_LILBUF);
+  layer0(strm0, fbuf);
+  tu_wr32(sim, tu_greg_addr(0, 0x990), 64);
+  tu_start(sim, 1, CTRL_STREAM | CTRL_FIFO | CTRL_LILBUF);
+  cr_assert_eq(m78_sim_busy(sim), 1);
+  push_frame(gap);
+  m78_sim_run_until(sim, m78_sim_now(sim) + 100000);
+  cr_assert_eq(m78_sim_busy(sim), 0, "the inference did not finish");
+  take_timing(t, 1);
+}
+
+/* The step lists kept for the next inference (eval's) give the schedule
+ * a fresh instance computes, and registers that change are not served
+ * the old lists. */
+Test(stream_timing, kept_step_lists_time_as_fresh_ones)
+{
+  struct timing first, again, other, fresh;
+  fifo_run(1, 2, 30, &first);
+  cr_expect_gt(first.nstalls, 1u, "the test wants waits to compare");
+  fifo_run(1, 2, 30, &again); /* same registers: the kept lists */
+  cr_expect(memcmp(&first, &again, sizeof first) == 0, "the second inference timed differently");
+  fifo_run(9, 5, 30, &other); /* another start count and buffer: new lists */
+  m78_sim_free(sim);
+  sim = m78_sim_new();
+  cr_assert_not_null(sim);
+  fifo_run(9, 5, 30, &fresh);
+  cr_expect(memcmp(&other, &fresh, sizeof other) == 0, "changed registers timed as by a fresh instance");
+  cr_expect(memcmp(&other, &first, sizeof other) != 0, "the changed registers should change the timing");
+}
