@@ -21,12 +21,17 @@ for t in 1 2; do
       { echo "FAIL: --threads $t: no mnist $b row with 10.8M MACs and 1.403 chip ms"; fail=1; }
     grep -qE "\"bridge\":[[:space:]]*\"$b\"" "$work/bench$t.json" || { echo "FAIL: --threads $t: JSON lacks $b"; fail=1; }
   done
+  # load_input()'s host time: a number in the last column of every row
+  for b in $modes; do
+    printf '%s\n' "$out" | grep -qE "^mnist +$b .* [0-9]+\.[0-9]{2}\$" ||
+      { echo "FAIL: --threads $t: the mnist $b row has no load_input() time"; fail=1; }
+  done
   if [ $t -eq 1 ]; then
     printf '%s\n' "$out" | grep -qE "^mnist: inst against trap: weight load [0-9.]+x" ||
       { echo "FAIL: no trap/inst ratio line"; fail=1; }
   fi
   for key in '"sim_ms"' '"sim_cpu_ms"' '"mac_per_s"' '"chip_ms"' '"sim_over_chip"' '"fw_ms"' '"accesses_per_s"' '"layer_ms"' \
-             '"cpu_ns_per_access"' '"store_ns"' '"load_ns"' '"run_ms"' "\"threads\":[[:space:]]*$t"; do
+             '"cpu_ns_per_access"' '"store_ns"' '"load_ns"' '"run_ms"' '"load_input"' "\"threads\":[[:space:]]*$t"; do
     grep -qE "$key" "$work/bench$t.json" || { echo "FAIL: --threads $t: JSON lacks $key"; fail=1; }
   done
 done
