@@ -7,7 +7,7 @@
  *
  * Each case's register program (cnn_init, cnn_configure, cnn_start of its
  * cnn.c) is replayed on a fresh simulator instance through the bus
- * (tools/lib/regprog.c); the master enable at the end of cnn_start()
+ * (host/src/regprog.c); the master enable at the end of cnn_start()
  * starts the run, which decodes every layer and accounts its cycles.  The datapath is never run (no weights or input needed),
  * so the whole corpus takes a second, and the test checks the same
  * decoder and timing code that `max78sim run` uses.
@@ -24,7 +24,7 @@
 #include <sys/stat.h>
 
 #include "max78sim/sim.h"
-#include "regprog.h"
+#include "m78host/regprog.h"
 
 #define EXIT_SKIP 77
 

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "regprog.h"
+#include "m78host/regprog.h"
 
 int main(int argc, char **argv)
 {

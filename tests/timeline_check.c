@@ -20,7 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "regprog.h"
+#include "m78host/regprog.h"
 
 struct slice {
   int pid, tid;

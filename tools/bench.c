@@ -120,8 +120,8 @@ static int parse_count(const char *opt, const char *v, uint64_t max, uint64_t *o
 {
   if (!v)
     return -1;
-  if (m78cli_parse_u64(v, out) != 0 || *out < 1 || *out > max) {
-    m78cli_error("bench: %s: not an integer from 1 to %llu: %s", opt, (unsigned long long)max, v);
+  if (m78u_parse_u64(v, out) != 0 || *out < 1 || *out > max) {
+    m78u_error("bench: %s: not an integer from 1 to %llu: %s", opt, (unsigned long long)max, v);
     return -1;
   }
   return 0;
@@ -135,7 +135,7 @@ static int parse_bench(int argc, char **argv, struct bench_opts *o)
   o->modes[0] = M78FW_BRIDGE_INST;
   o->modes[1] = M78FW_BRIDGE_TRAP;
   o->nmodes = 2;
-  o->nets = m78cli_xmalloc(((size_t)argc + NDEFAULT) * sizeof *o->nets);
+  o->nets = m78u_xmalloc(((size_t)argc + NDEFAULT) * sizeof *o->nets);
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (a[0] != '-') {
@@ -156,7 +156,7 @@ static int parse_bench(int argc, char **argv, struct bench_opts *o)
         return -1;
       if (strcmp(o->kernel, "avx512-vnni") && strcmp(o->kernel, "avx2") && strcmp(o->kernel, "sse2") &&
           strcmp(o->kernel, "generic")) {
-        m78cli_error("bench: --kernel: not avx512-vnni, avx2, sse2 or generic: %s", o->kernel);
+        m78u_error("bench: --kernel: not avx512-vnni, avx2, sse2 or generic: %s", o->kernel);
         return -1;
       }
     } else if (m78cli_is_option(a, "--bridge")) {
@@ -170,18 +170,18 @@ static int parse_bench(int argc, char **argv, struct bench_opts *o)
         o->modes[0] = mode;
         o->nmodes = 1;
       } else {
-        m78cli_error("bench: --bridge: not inst, trap or both: %s", v);
+        m78u_error("bench: --bridge: not inst, trap or both: %s", v);
         return -1;
       }
     } else if (m78cli_is_option(a, "--json")) {
       if (!(o->json = m78cli_option_value("bench", argc, argv, &i, "--json")))
         return -1;
       if (!*o->json) {
-        m78cli_error("bench: empty file name");
+        m78u_error("bench: empty file name");
         return -1;
       }
     } else {
-      m78cli_error("bench: unknown option %s (see 'max78sim bench --help')", a);
+      m78u_error("bench: unknown option %s (see 'max78sim bench --help')", a);
       return -1;
     }
   }
@@ -212,7 +212,7 @@ static double num(const cJSON *obj, const char *key)
 static int take_report(struct net *n, struct mode_runs *mr, int r, const char *path, int runs)
 {
   size_t len = 0;
-  char *text = m78cli_read_file(path, &len);
+  char *text = m78u_read_file(path, &len);
   cJSON *rep = text ? cJSON_ParseWithLength(text, len) : NULL;
   free(text);
   const cJSON *b = cJSON_GetObjectItemCaseSensitive(rep, "bench");
@@ -224,14 +224,14 @@ static int take_report(struct net *n, struct mode_runs *mr, int r, const char *p
   const cJSON *mech = cJSON_GetObjectItemCaseSensitive(br, "mechanism");
   int rc = -1;
   if (!rep || !cJSON_IsObject(b)) {
-    m78cli_error("%s: the firmware wrote no benchmark report", n->name);
+    m78u_error("%s: the firmware wrote no benchmark report", n->name);
   } else if (cJSON_IsString(err)) {
-    m78cli_error("%s: benchmark failed: %s", n->name, err->valuestring);
+    m78u_error("%s: benchmark failed: %s", n->name, err->valuestring);
   } else if (cJSON_GetArraySize(ms) != 1 || cJSON_GetArraySize(cpu) != 1 || !cJSON_IsArray(layers) ||
              !cJSON_IsString(mech)) {
-    m78cli_error("%s: malformed benchmark report", n->name);
+    m78u_error("%s: malformed benchmark report", n->name);
   } else if (strcmp(mech->valuestring, m78fw_bridge_name(mr->mode)) != 0) {
-    m78cli_error("%s: built for the %s bridge, the firmware ran with %s", n->name, m78fw_bridge_name(mr->mode),
+    m78u_error("%s: built for the %s bridge, the firmware ran with %s", n->name, m78fw_bridge_name(mr->mode),
                  mech->valuestring);
   } else {
     const cJSON *l;
@@ -269,7 +269,7 @@ static int take_report(struct net *n, struct mode_runs *mr, int r, const char *p
     }
     rc = n->cnn_hz > 0 && n->macs >= 0 ? 0 : -1;
     if (rc)
-      m78cli_error("%s: the report lacks the clock or the layers", n->name);
+      m78u_error("%s: the report lacks the clock or the layers", n->name);
   }
   cJSON_Delete(rep);
   return rc;
@@ -283,7 +283,7 @@ static int cmp_double(const void *a, const void *b)
 
 static double median(const double *v, int n, int stride)
 {
-  double *s = m78cli_xmalloc((size_t)n * sizeof *s);
+  double *s = m78u_xmalloc((size_t)n * sizeof *s);
   for (int i = 0; i < n; i++)
     s[i] = v[(size_t)i * (size_t)stride];
   qsort(s, (size_t)n, sizeof *s, cmp_double);
@@ -305,14 +305,14 @@ static double now_ms(void)
 static int run_once(struct net *n, struct mode_runs *mr, const char *exe, int r, int runs, uint64_t threads,
                     const char *kernel, int bench)
 {
-  char *tmp = m78cli_make_temp_dir("max78sim-bench-");
+  char *tmp = m78u_make_temp_dir("max78sim-bench-");
   if (!tmp) {
-    m78cli_error("cannot create a temporary folder: %s", strerror(errno));
+    m78u_error("cannot create a temporary folder: %s", strerror(errno));
     return -1;
   }
-  char *report = m78cli_path_join(tmp, "report.json");
-  char *threads_env = m78cli_xasprintf(M78ENV_THREADS "=%llu", (unsigned long long)threads);
-  char *kernel_env = kernel ? m78cli_xasprintf(M78ENV_KERNEL "=%s", kernel) : m78cli_xstrdup(M78ENV_KERNEL);
+  char *report = m78u_path_join(tmp, "report.json");
+  char *threads_env = m78u_xasprintf(M78ENV_THREADS "=%llu", (unsigned long long)threads);
+  char *kernel_env = kernel ? m78u_xasprintf(M78ENV_KERNEL "=%s", kernel) : m78u_xstrdup(M78ENV_KERNEL);
   const char *env[] = {bench ? M78ENV_BENCH "=1" : M78ENV_BENCH, threads_env, kernel_env, NULL};
   struct m78fw_run_opts ro = {.exe = exe,
                               .report_path = report,
@@ -327,7 +327,7 @@ static int run_once(struct net *n, struct mode_runs *mr, const char *exe, int r,
   if (rc == 0 && (!res.exited || res.exit_code != 0 || !res.saw_pass)) {
     if (res.held_stderr.len)
       fwrite(res.held_stderr.data, 1, res.held_stderr.len, stderr);
-    m78cli_error("%s: the firmware did not run to *** PASS *** (%s %d)", n->name,
+    m78u_error("%s: the firmware did not run to *** PASS *** (%s %d)", n->name,
                  res.exited ? "exit status" : "signal", res.exited ? res.exit_code : res.signal);
     rc = -1;
   }
@@ -338,7 +338,7 @@ static int run_once(struct net *n, struct mode_runs *mr, const char *exe, int r,
       mr->run_ms[r] = t1 - t0;
   }
   m78fw_run_result_free(&res);
-  m78cli_remove_tree(tmp);
+  m78u_remove_tree(tmp);
   free(threads_env);
   free(kernel_env);
   free(report);
@@ -350,7 +350,7 @@ static char *fmt_si(double v)
 {
   const char *u = "";
   if (v == 0)
-    return m78cli_xstrdup("0");
+    return m78u_xstrdup("0");
   if (v >= 1e9) {
     v /= 1e9;
     u = "G";
@@ -361,7 +361,7 @@ static char *fmt_si(double v)
     v /= 1e3;
     u = "k";
   }
-  return m78cli_xasprintf("%.*f%s", v < 10 ? 2 : v < 100 ? 1 : 0, v, u);
+  return m78u_xasprintf("%.*f%s", v < 10 ? 2 : v < 100 ? 1 : 0, v, u);
 }
 
 static void set_owned(struct m78cli_table *t, int row, int col, char *text)
@@ -418,10 +418,10 @@ int m78cli_cmd_bench(int argc, char **argv)
     return 0;
   }
   if (o.json) {
-    char *parent = m78cli_dirname(o.json);
-    int ok = m78cli_is_dir(parent) && !m78cli_is_dir(o.json);
+    char *parent = m78u_dirname(o.json);
+    int ok = m78u_is_dir(parent) && !m78u_is_dir(o.json);
     if (!ok)
-      m78cli_error("%s: %s", o.json, m78cli_is_dir(o.json) ? "is a directory" : "its folder does not exist");
+      m78u_error("%s: %s", o.json, m78u_is_dir(o.json) ? "is a directory" : "its folder does not exist");
     free(parent);
     if (!ok) {
       free(o.nets);
@@ -455,7 +455,7 @@ int m78cli_cmd_bench(int argc, char **argv)
       al[c] = M78CLI_RIGHT;
     struct m78cli_table t;
     m78cli_table_init(&t, NCOL, hdr, al);
-    struct m78cli_buf ratios = {0};
+    struct m78u_buf ratios = {0};
     cJSON *doc = cJSON_CreateObject();
     cJSON_AddNumberToObject(doc, "runs", runs);
     cJSON_AddNumberToObject(doc, "threads", (double)o.threads);
@@ -482,18 +482,18 @@ int m78cli_cmd_bench(int argc, char **argv)
         m78cli_table_set(&t, row, 0, n->name);
         m78cli_table_set(&t, row, 1, m78fw_bridge_name(mr->mode));
         set_owned(&t, row, 2, fmt_si(n->macs));
-        set_owned(&t, row, 3, m78cli_xasprintf("%.3f", sim));
+        set_owned(&t, row, 3, m78u_xasprintf("%.3f", sim));
         set_owned(&t, row, 4, fmt_si(macps));
-        set_owned(&t, row, 5, m78cli_xasprintf("%.3f", chip));
-        set_owned(&t, row, 6, m78cli_xasprintf("%.3f", chip > 0 ? sim / chip : 0));
-        set_owned(&t, row, 7, m78cli_xasprintf("%.1f", live));
-        set_owned(&t, row, 8, m78cli_xasprintf("%.1f KB", wbytes / 1024));
-        set_owned(&t, row, 9, m78cli_xasprintf("%.1f", wms));
+        set_owned(&t, row, 5, m78u_xasprintf("%.3f", chip));
+        set_owned(&t, row, 6, m78u_xasprintf("%.3f", chip > 0 ? sim / chip : 0));
+        set_owned(&t, row, 7, m78u_xasprintf("%.1f", live));
+        set_owned(&t, row, 8, m78u_xasprintf("%.1f KB", wbytes / 1024));
+        set_owned(&t, row, 9, m78u_xasprintf("%.1f", wms));
         set_owned(&t, row, 10, fmt_si(waps));
         double caps = median(mr->w_caps, runs, 1);
-        set_owned(&t, row, 11, m78cli_xasprintf("%.0f", caps > 0 ? 1e9 / caps : 0));
-        set_owned(&t, row, 12, m78cli_xasprintf("%.0f", store));
-        set_owned(&t, row, 13, m78cli_xasprintf("%.0f", run));
+        set_owned(&t, row, 11, m78u_xasprintf("%.0f", caps > 0 ? 1e9 / caps : 0));
+        set_owned(&t, row, 12, m78u_xasprintf("%.0f", store));
+        set_owned(&t, row, 13, m78u_xasprintf("%.0f", run));
 
         cJSON *j = cJSON_CreateObject();
         cJSON_AddStringToObject(j, "network", n->name);
@@ -546,7 +546,7 @@ int m78cli_cmd_bench(int argc, char **argv)
       }
       if (o.nmodes == 2) {
         const int I = M78FW_BRIDGE_INST, T = M78FW_BRIDGE_TRAP;
-        m78cli_buf_printf(&ratios,
+        m78u_buf_printf(&ratios,
                           "%s: inst against trap: weight load %.1fx the accesses/s, whole run %.1fx faster "
                           "(%.0f against %.0f ms), bridge store %.0fx cheaper (%.0f against %.0f ns), "
                           "the live inference's CPU time beyond the replay's (its %.0f CNN accesses and the first "
@@ -562,14 +562,14 @@ int m78cli_cmd_bench(int argc, char **argv)
       fwrite(ratios.data, 1, ratios.len, stdout);
     fflush(stdout);
     m78cli_table_free(&t);
-    m78cli_buf_free(&ratios);
+    m78u_buf_free(&ratios);
     if (o.json) {
       char *text = cJSON_Print(doc);
       size_t len = strlen(text);
-      text = m78cli_xrealloc(text, len + 2);
+      text = m78u_xrealloc(text, len + 2);
       memcpy(text + len, "\n", 2);
-      if (m78cli_write_file_atomic(o.json, text, len + 1) != 0) {
-        m78cli_error("%s: %s", o.json, strerror(errno));
+      if (m78u_write_file_atomic(o.json, text, len + 1) != 0) {
+        m78u_error("%s: %s", o.json, strerror(errno));
         rc = -1;
       }
       free(text);

@@ -7,7 +7,7 @@
  * networks, SRAM read-margin settings, CNN clock dividers) and the
  * datasheet's MNIST current, each marked as belonging to the fitting set
  * or the held-out set.  Each anchor's network is configured on a core by
- * replaying its corpus register program (tools/lib/regprog.c), the
+ * replaying its corpus register program (host/src/regprog.c), the
  * anchor's setting (SRAM register, CNN clock) is applied to the energy
  * model's control state, and its layers are priced by the model
  * (sim/src/energy.c) in the power monitor's view: the CNN's energy plus
@@ -34,7 +34,7 @@
 #include "fwbuild.h"
 #include "m78_config.h"
 #include "max78sim/max78sim.h"
-#include "regprog.h"
+#include "m78host/regprog.h"
 
 enum set { FIT, HELD, REF, INFO };
 enum unit { UJ, MA };
@@ -114,17 +114,17 @@ static void bench_help(FILE *out)
 /* Replays a corpus case; returns the core or NULL after an error. */
 static m78_sim *configure(const char *corpus, const char *name)
 {
-  char *path = m78cli_xasprintf("%s/%s/firmware/cnn.c", corpus, name);
+  char *path = m78u_xasprintf("%s/%s/firmware/cnn.c", corpus, name);
   char *text = m78_read_text_file(path);
   if (!text) {
-    m78cli_error("%s: cannot read (use --corpus DIR)", path);
+    m78u_error("%s: cannot read (use --corpus DIR)", path);
     free(path);
     return NULL;
   }
   m78_sim *sim = m78_sim_new();
   char err[256];
   if (!sim || m78_regprog_replay(sim, text, err, sizeof err) < 0) {
-    m78cli_error("%s: %s", path, sim ? err : "out of memory");
+    m78u_error("%s: %s", path, sim ? err : "out of memory");
     m78_sim_free(sim);
     sim = NULL;
   }
@@ -153,7 +153,7 @@ static int gather(m78_sim *sim, const struct anchor *a, struct feat *f)
   int n = m78_sim_layer_count(sim);
   int last = a->last < 0 ? n - 1 : a->last;
   if (last >= n) {
-    m78cli_error("%s: %s has %d layers, the anchor needs %d", a->id, a->corpus_case, n, last + 1);
+    m78u_error("%s: %s has %d layers, the anchor needs %d", a->id, a->corpus_case, n, last + 1);
     return -1;
   }
   struct m78_energy_ctl ctl;
@@ -167,7 +167,7 @@ static int gather(m78_sim *sim, const struct anchor *a, struct feat *f)
   for (int i = a->first; i <= last; i++) {
     const struct m78_layer_result *r = m78_sim_layer_result(sim, i);
     if (r->error[0]) {
-      m78cli_error("%s: layer %d of %s cannot run: %s", a->id, i, a->corpus_case, r->error);
+      m78u_error("%s: layer %d of %s cannot run: %s", a->id, i, a->corpus_case, r->error);
       return -1;
     }
     struct m78_activity act;
@@ -362,12 +362,12 @@ static int bench_energy(int argc, char **argv, const char *corpus)
       double pct;
       int j;
       if (sscanf(argv[++i], "%15[^=]=%lf", id, &pct) != 2 || (j = find(id)) < 0 || pct <= 0) {
-        m78cli_error("bench-energy: --known-over wants ID=PCT with a known anchor id, got %s", argv[i]);
+        m78u_error("bench-energy: --known-over wants ID=PCT with a known anchor id, got %s", argv[i]);
         return M78CLI_EXIT_ERROR;
       }
       known_over[j] = pct;
     } else {
-      m78cli_error("bench-energy: unknown argument %s (see 'max78sim bench-energy --help')", argv[i]);
+      m78u_error("bench-energy: unknown argument %s (see 'max78sim bench-energy --help')", argv[i]);
       return M78CLI_EXIT_ERROR;
     }
   }

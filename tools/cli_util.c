@@ -8,7 +8,7 @@
  */
 #define _GNU_SOURCE
 #include "cli_util.h"
-#include "report.h"
+#include "m78host/report.h"
 
 #include <cjson/cJSON.h>
 #include <dirent.h>
@@ -22,295 +22,6 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-/* ---- messages ---- */
-
-static const char *prog_name = "max78sim";
-
-void m78cli_set_prog(const char *name)
-{
-  prog_name = name;
-}
-
-const char *m78cli_prog(void)
-{
-  return prog_name;
-}
-
-void m78cli_verror(const char *fmt, va_list ap)
-{
-  fflush(stdout);
-  fprintf(stderr, "%s: ", prog_name);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
-}
-
-void m78cli_error(const char *fmt, ...)
-{
-  va_list ap;
-  va_start(ap, fmt);
-  m78cli_verror(fmt, ap);
-  va_end(ap);
-}
-
-/* ---- memory and strings ---- */
-
-static void out_of_memory(void)
-{
-  fprintf(stderr, "%s: out of memory\n", prog_name);
-  exit(M78CLI_EXIT_ERROR);
-}
-
-void *m78cli_xmalloc(size_t n)
-{
-  void *p = malloc(n ? n : 1);
-  if (!p)
-    out_of_memory();
-  return p;
-}
-
-void *m78cli_xrealloc(void *p, size_t n)
-{
-  p = realloc(p, n ? n : 1);
-  if (!p)
-    out_of_memory();
-  return p;
-}
-
-char *m78cli_xstrdup(const char *s)
-{
-  size_t n = strlen(s) + 1;
-  return memcpy(m78cli_xmalloc(n), s, n);
-}
-
-char *m78cli_xasprintf(const char *fmt, ...)
-{
-  va_list ap;
-  va_start(ap, fmt);
-  char *s = NULL;
-  int n = vasprintf(&s, fmt, ap);
-  va_end(ap);
-  if (n < 0)
-    out_of_memory();
-  return s;
-}
-
-char *m78cli_path_join(const char *a, const char *b)
-{
-  size_t la = strlen(a);
-  if (la == 0)
-    return m78cli_xstrdup(b);
-  return m78cli_xasprintf("%s%s%s", a, a[la - 1] == '/' ? "" : "/", b);
-}
-
-char *m78cli_dirname(const char *path)
-{
-  const char *slash = strrchr(path, '/');
-  if (!slash)
-    return m78cli_xstrdup(".");
-  while (slash > path && slash[-1] == '/')
-    slash--;
-  if (slash == path)
-    return m78cli_xstrdup("/");
-  char *d = m78cli_xmalloc((size_t)(slash - path) + 1);
-  memcpy(d, path, (size_t)(slash - path));
-  d[slash - path] = '\0';
-  return d;
-}
-
-const char *m78cli_basename(const char *path)
-{
-  const char *slash = strrchr(path, '/');
-  return slash ? slash + 1 : path;
-}
-
-int m78cli_has_suffix(const char *s, const char *suffix)
-{
-  size_t ls = strlen(s), lx = strlen(suffix);
-  return ls >= lx && memcmp(s + ls - lx, suffix, lx) == 0;
-}
-
-int m78cli_parse_u64(const char *s, uint64_t *out)
-{
-  uint64_t v = 0;
-  if (!s || !*s)
-    return -1;
-  for (; *s; s++) {
-    if (*s < '0' || *s > '9')
-      return -1;
-    unsigned d = (unsigned)(*s - '0');
-    if (v > (UINT64_MAX - d) / 10)
-      return -1;
-    v = v * 10 + d;
-  }
-  *out = v;
-  return 0;
-}
-
-void m78cli_buf_add(struct m78cli_buf *b, const void *data, size_t n)
-{
-  if (b->len + n + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->len + n + 1)
-      cap *= 2;
-    b->data = m78cli_xrealloc(b->data, cap);
-    b->cap = cap;
-  }
-  memcpy(b->data + b->len, data, n);
-  b->len += n;
-  b->data[b->len] = '\0';
-}
-
-void m78cli_buf_printf(struct m78cli_buf *b, const char *fmt, ...)
-{
-  va_list ap;
-  va_start(ap, fmt);
-  char *s = NULL;
-  int n = vasprintf(&s, fmt, ap);
-  va_end(ap);
-  if (n < 0)
-    out_of_memory();
-  m78cli_buf_add(b, s, (size_t)n);
-  free(s);
-}
-
-void m78cli_buf_free(struct m78cli_buf *b)
-{
-  free(b->data);
-  b->data = NULL;
-  b->len = b->cap = 0;
-}
-
-/* ---- files ---- */
-
-int m78cli_is_dir(const char *path)
-{
-  struct stat st;
-  return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-int m78cli_is_file(const char *path)
-{
-  struct stat st;
-  return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-char *m78cli_read_file(const char *path, size_t *len)
-{
-  char err[512];
-  return m78_read_file_max(path, M78CLI_READ_MAX, len, err, sizeof err);
-}
-
-int m78cli_write_file_atomic(const char *path, const void *data, size_t len)
-{
-  char err[512];
-  errno = 0;
-  int rc = m78_write_file_atomic(path, data, len, err, sizeof err);
-  if (rc != 0 && !errno)
-    errno = EIO;
-  return rc;
-}
-
-int m78cli_mkdir_p(const char *path)
-{
-  char *p = m78cli_xstrdup(path);
-  for (char *s = p + 1; *s; s++) {
-    if (*s != '/')
-      continue;
-    *s = '\0';
-    if (mkdir(p, 0777) != 0 && errno != EEXIST) {
-      int e = errno;
-      free(p);
-      errno = e;
-      return -1;
-    }
-    *s = '/';
-  }
-  int rc = mkdir(p, 0777);
-  int e = errno;
-  free(p);
-  if (rc != 0 && !(e == EEXIST && m78cli_is_dir(path))) {
-    errno = e == EEXIST ? ENOTDIR : e;
-    return -1;
-  }
-  return 0;
-}
-
-int m78cli_remove_tree(const char *path)
-{
-  struct stat st;
-  if (lstat(path, &st) != 0)
-    return errno == ENOENT ? 0 : -1;
-  if (!S_ISDIR(st.st_mode))
-    return unlink(path);
-  size_t n = 0;
-  char **names = m78cli_list_dir(path, &n);
-  if (!names)
-    return -1;
-  int rc = 0;
-  for (size_t i = 0; i < n; i++) {
-    char *sub = m78cli_path_join(path, names[i]);
-    if (m78cli_remove_tree(sub) != 0)
-      rc = -1;
-    free(sub);
-  }
-  m78cli_free_list(names, n);
-  if (rmdir(path) != 0)
-    rc = -1;
-  return rc;
-}
-
-char *m78cli_make_temp_dir(const char *prefix)
-{
-  const char *base = getenv("TMPDIR");
-  if (!base || !*base)
-    base = "/tmp";
-  char *tmpl = m78cli_xasprintf("%s/%sXXXXXX", base, prefix);
-  if (!mkdtemp(tmpl)) {
-    int e = errno;
-    free(tmpl);
-    errno = e;
-    return NULL;
-  }
-  return tmpl;
-}
-
-static int cmp_names(const void *a, const void *b)
-{
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-char **m78cli_list_dir(const char *path, size_t *count)
-{
-  DIR *d = opendir(path);
-  if (!d)
-    return NULL;
-  size_t n = 0, cap = 16;
-  char **names = m78cli_xmalloc(cap * sizeof *names);
-  struct dirent *de;
-  while ((de = readdir(d)) != NULL) {
-    if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-      continue;
-    if (n == cap) {
-      cap *= 2;
-      names = m78cli_xrealloc(names, cap * sizeof *names);
-    }
-    names[n++] = m78cli_xstrdup(de->d_name);
-  }
-  closedir(d);
-  qsort(names, n, sizeof *names, cmp_names);
-  *count = n;
-  return names;
-}
-
-void m78cli_free_list(char **names, size_t count)
-{
-  if (!names)
-    return;
-  for (size_t i = 0; i < count; i++)
-    free(names[i]);
-  free(names);
-}
 
 /* ---- child processes ---- */
 
@@ -428,8 +139,8 @@ int m78cli_table_add_row(struct m78cli_table *t, int rule_before)
 {
   if (t->nrows == t->caprows) {
     t->caprows = t->caprows ? 2 * t->caprows : 16;
-    t->cells = m78cli_xrealloc(t->cells, (size_t)t->caprows * (size_t)t->ncols * sizeof *t->cells);
-    t->rule_before = m78cli_xrealloc(t->rule_before, (size_t)t->caprows);
+    t->cells = m78u_xrealloc(t->cells, (size_t)t->caprows * (size_t)t->ncols * sizeof *t->cells);
+    t->rule_before = m78u_xrealloc(t->rule_before, (size_t)t->caprows);
   }
   int row = t->nrows++;
   for (int c = 0; c < t->ncols; c++)
@@ -442,35 +153,35 @@ void m78cli_table_set(struct m78cli_table *t, int row, int col, const char *text
 {
   char **cell = &t->cells[(size_t)row * (size_t)t->ncols + (size_t)col];
   free(*cell);
-  *cell = m78cli_xstrdup(text);
+  *cell = m78u_xstrdup(text);
 }
 
 /* Prints one line of cells, without trailing blanks. */
 static void print_line(const struct m78cli_table *t, const size_t *width, const char *const *cells, FILE *out)
 {
-  struct m78cli_buf line = {0};
+  struct m78u_buf line = {0};
   for (int c = 0; c < t->ncols; c++) {
     const char *s = cells[c] ? cells[c] : "";
     size_t pad = width[c] - strlen(s);
     if (c > 0)
-      m78cli_buf_add(&line, "  ", 2);
+      m78u_buf_add(&line, "  ", 2);
     if (t->align[c] == M78CLI_RIGHT)
       for (size_t i = 0; i < pad; i++)
-        m78cli_buf_add(&line, " ", 1);
-    m78cli_buf_add(&line, s, strlen(s));
+        m78u_buf_add(&line, " ", 1);
+    m78u_buf_add(&line, s, strlen(s));
     if (t->align[c] == M78CLI_LEFT)
       for (size_t i = 0; i < pad; i++)
-        m78cli_buf_add(&line, " ", 1);
+        m78u_buf_add(&line, " ", 1);
   }
   while (line.len > 0 && line.data[line.len - 1] == ' ')
     line.data[--line.len] = '\0';
   fprintf(out, "%s\n", line.data ? line.data : "");
-  m78cli_buf_free(&line);
+  m78u_buf_free(&line);
 }
 
 void m78cli_table_print(const struct m78cli_table *t, FILE *out)
 {
-  size_t *width = m78cli_xmalloc((size_t)t->ncols * sizeof *width);
+  size_t *width = m78u_xmalloc((size_t)t->ncols * sizeof *width);
   for (int c = 0; c < t->ncols; c++) {
     width[c] = strlen(t->headers[c]);
     for (int r = 0; r < t->nrows; r++) {
@@ -482,9 +193,9 @@ void m78cli_table_print(const struct m78cli_table *t, FILE *out)
   print_line(t, width, t->headers, out);
   for (int r = 0; r < t->nrows; r++) {
     if (t->rule_before[r]) {
-      char **rule = m78cli_xmalloc((size_t)t->ncols * sizeof *rule);
+      char **rule = m78u_xmalloc((size_t)t->ncols * sizeof *rule);
       for (int c = 0; c < t->ncols; c++) {
-        rule[c] = m78cli_xmalloc(width[c] + 1);
+        rule[c] = m78u_xmalloc(width[c] + 1);
         memset(rule[c], '-', width[c]);
         rule[c][width[c]] = '\0';
       }
@@ -804,90 +515,4 @@ cJSON *m78cli_report_with_run(const cJSON *report, const char *firmware, const c
     cJSON_AddStringToObject(out, "kat", kat);
   }
   return out;
-}
-
-int m78cli_write_json(const char *path, const cJSON *doc)
-{
-  char *text = cJSON_Print(doc);
-  if (!text) {
-    errno = ENOMEM;
-    return -1;
-  }
-  size_t len = strlen(text);
-  text = m78cli_xrealloc(text, len + 2);
-  memcpy(text + len, "\n", 2);
-  int rc = m78cli_write_file_atomic(path, text, len + 1);
-  free(text);
-  return rc;
-}
-
-int m78cli_move_files(const char *from_dir, const char *to_dir)
-{
-  size_t n = 0;
-  char **names = m78cli_list_dir(from_dir, &n);
-  int rc = 0;
-  if (!names) {
-    m78cli_error("%s: %s", from_dir, strerror(errno));
-    return -1;
-  }
-  for (size_t i = 0; i < n; i++) {
-    char *from = m78cli_path_join(from_dir, names[i]);
-    char *to = m78cli_path_join(to_dir, names[i]);
-    if (m78cli_is_file(from) && rename(from, to) != 0) {
-      m78cli_error("%s: %s", to, strerror(errno));
-      rc = -1;
-    }
-    free(from);
-    free(to);
-  }
-  m78cli_free_list(names, n);
-  return rc;
-}
-
-/* ---- layer dumps ---- */
-
-int m78cli_dtype_size(const char *dtype)
-{
-  if (!dtype)
-    return 0;
-  if (strcmp(dtype, "int8") == 0)
-    return 1;
-  if (strcmp(dtype, "int32le") == 0)
-    return 4;
-  return 0;
-}
-
-int64_t m78cli_dump_value(const unsigned char *data, size_t i, int elsize)
-{
-  if (elsize == 1)
-    return (int8_t)data[i];
-  const unsigned char *p = data + 4 * i;
-  uint32_t u = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-  return (int32_t)u;
-}
-
-void m78cli_chw_index(const long shape[3], size_t i, long *c, long *row, long *col)
-{
-  long h = shape[1] > 0 ? shape[1] : 1, w = shape[2] > 0 ? shape[2] : 1;
-  *col = (long)(i % (size_t)w);
-  *row = (long)(i / (size_t)w % (size_t)h);
-  *c = (long)(i / ((size_t)w * (size_t)h));
-}
-
-void m78cli_compare_dumps(const unsigned char *expected, const unsigned char *got, size_t len, int elsize,
-                          struct m78cli_diff *d)
-{
-  memset(d, 0, sizeof *d);
-  d->values = len / (size_t)elsize;
-  if (memcmp(expected, got, len) == 0)
-    return;
-  for (size_t i = 0; i < d->values; i++) {
-    if (memcmp(expected + i * (size_t)elsize, got + i * (size_t)elsize, (size_t)elsize) == 0)
-      continue;
-    if (d->differ++ == 0) {
-      d->first = i;
-      d->expected = m78cli_dump_value(expected, i, elsize);
-      d->got = m78cli_dump_value(got, i, elsize);
-    }
-  }
 }

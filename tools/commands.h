@@ -50,7 +50,7 @@ struct m78cli_simrun {
   char *dump;       /* tmpdir/dump: Lnn files, layers.json, sram.bin, footprint.bin */
   cJSON *report;
   struct m78fw_run_result res;
-  struct m78cli_buf console; /* the firmware's stdout */
+  struct m78u_buf console; /* the firmware's stdout */
 };
 
 struct m78cli_simrun_opts {

@@ -26,8 +26,8 @@
 
 #include "commands.h"
 #include "devdata.h"
-#include "report.h"
-#include "sramdump.h"
+#include "m78host/report.h"
+#include "m78host/sramdump.h"
 
 #define DEFAULT_MAX_CYCLES 2000000000ull
 #define DEFAULT_TIMEOUT_S 600.0
@@ -103,12 +103,12 @@ static int parse_compare(int argc, char **argv, struct cmp_opts *o)
   memset(o, 0, sizeof *o);
   o->stop_after = -1;
   o->max_cycles = DEFAULT_MAX_CYCLES;
-  o->devices = m78cli_xmalloc((size_t)argc * sizeof *o->devices);
+  o->devices = m78u_xmalloc((size_t)argc * sizeof *o->devices);
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v;
     if (a[0] != '-' || strcmp(a, "-") == 0) {
       if (o->dir) {
-        m78cli_error("compare: unexpected argument %s (one DIR only)", a);
+        m78u_error("compare: unexpected argument %s (one DIR only)", a);
         return -1;
       }
       o->dir = a;
@@ -127,7 +127,7 @@ static int parse_compare(int argc, char **argv, struct cmp_opts *o)
       if (!(o->json = m78cli_option_value("compare", argc, argv, &i, "--json")))
         return -1;
       if (!*o->json) {
-        m78cli_error("compare: empty file name");
+        m78u_error("compare: empty file name");
         return -1;
       }
     } else if (m78cli_is_option(a, "--input")) {
@@ -146,29 +146,29 @@ static int parse_compare(int argc, char **argv, struct cmp_opts *o)
       uint64_t n;
       if (!(v = m78cli_option_value("compare", argc, argv, &i, "--stop-after")))
         return -1;
-      if (m78cli_parse_u64(v, &n) != 0 || n >= M78_MAX_LAYERS) {
-        m78cli_error("compare: --stop-after: not a layer number 0..%d: %s", M78_MAX_LAYERS - 1, v);
+      if (m78u_parse_u64(v, &n) != 0 || n >= M78_MAX_LAYERS) {
+        m78u_error("compare: --stop-after: not a layer number 0..%d: %s", M78_MAX_LAYERS - 1, v);
         return -1;
       }
       o->stop_after = (int)n;
     } else if (m78cli_is_option(a, "--max-cycles")) {
       if (!(v = m78cli_option_value("compare", argc, argv, &i, "--max-cycles")))
         return -1;
-      if (m78cli_parse_u64(v, &o->max_cycles) != 0 || o->max_cycles == 0) {
-        m78cli_error("compare: --max-cycles: not a positive integer: %s", v);
+      if (m78u_parse_u64(v, &o->max_cycles) != 0 || o->max_cycles == 0) {
+        m78u_error("compare: --max-cycles: not a positive integer: %s", v);
         return -1;
       }
     } else {
-      m78cli_error("compare: unknown option %s (see 'max78sim compare --help')", a);
+      m78u_error("compare: unknown option %s (see 'max78sim compare --help')", a);
       return -1;
     }
   }
   if (!o->dir) {
-    m78cli_error("compare: missing DIR (see 'max78sim compare --help')");
+    m78u_error("compare: missing DIR (see 'max78sim compare --help')");
     return -1;
   }
   if (!o->ndevices) {
-    m78cli_error("compare: no --device FILE given");
+    m78u_error("compare: no --device FILE given");
     return -1;
   }
   return 0;
@@ -213,25 +213,25 @@ static int load_sim_side(const struct m78cli_simrun *run, int limit, struct sim_
   char err[512];
   memset(s, 0, sizeof *s);
   s->last = -1;
-  char *p = m78cli_path_join(run->dump, "footprint.bin");
+  char *p = m78u_path_join(run->dump, "footprint.bin");
   int rc = m78_footprints_load(p, &s->fp, err, sizeof err);
   free(p);
   if (rc != 0) {
-    m78cli_error("%s", err);
+    m78u_error("%s", err);
     return -1;
   }
   size_t n = 0;
-  p = m78cli_path_join(run->dump, "sram.bin");
-  s->sram = (unsigned char *)m78cli_read_file(p, &n);
+  p = m78u_path_join(run->dump, "sram.bin");
+  s->sram = (unsigned char *)m78u_read_file(p, &n);
   free(p);
   if (!s->sram || n != M78_SRAM_IMAGE_BYTES) {
-    m78cli_error("the simulation's sram.bin is missing or has the wrong size");
+    m78u_error("the simulation's sram.bin is missing or has the wrong size");
     return -1;
   }
   s->nlayers = s->fp.nlayers;
   s->layers = calloc((size_t)(s->nlayers ? s->nlayers : 1), sizeof *s->layers);
-  p = m78cli_path_join(run->dump, "layers.json");
-  char *text = m78cli_read_file(p, &n);
+  p = m78u_path_join(run->dump, "layers.json");
+  char *text = m78u_read_file(p, &n);
   free(p);
   cJSON *idx = text ? cJSON_ParseWithLength(text, n) : NULL;
   free(text);
@@ -249,15 +249,15 @@ static int load_sim_side(const struct m78cli_simrun *run, int limit, struct sim_
     L->c = cJSON_GetArrayItem(js, 0)->valueint;
     L->h = cJSON_GetArrayItem(js, 1)->valueint;
     L->w = cJSON_GetArrayItem(js, 2)->valueint;
-    L->elem = m78cli_dtype_size(jd->valuestring);
+    L->elem = m78dump_dtype_size(jd->valuestring);
     const cJSON *a = cJSON_GetObjectItemCaseSensitive(jl, "slots_per_pass");
     const cJSON *b = cJSON_GetObjectItemCaseSensitive(jl, "out_passes");
     const cJSON *g = cJSON_GetObjectItemCaseSensitive(jl, "gap_slots");
     L->spp = cJSON_IsNumber(a) ? a->valueint : L->c;
     L->passes = cJSON_IsNumber(b) ? b->valueint : 1;
     L->gaps = cJSON_IsString(g) ? strtoull(g->valuestring, NULL, 16) : 0;
-    p = m78cli_path_join(run->dump, jf->valuestring);
-    L->out = (unsigned char *)m78cli_read_file(p, &L->out_len);
+    p = m78u_path_join(run->dump, jf->valuestring);
+    L->out = (unsigned char *)m78u_read_file(p, &L->out_len);
     free(p);
     L->present = L->out && L->elem && L->out_len == (size_t)L->c * (size_t)L->h * (size_t)L->w * (size_t)L->elem;
     if (L->present && (limit < 0 || ji->valueint <= limit) && ji->valueint > s->last)
@@ -287,11 +287,11 @@ static int load_sim_side(const struct m78cli_simrun *run, int limit, struct sim_
   }
   s->own = m78_owner_map(&s->fp, limit);
   if (!s->own) {
-    m78cli_error("out of memory");
+    m78u_error("out of memory");
     return -1;
   }
   if (s->last < 0) {
-    m78cli_error("the simulation produced no layer output to compare with");
+    m78u_error("the simulation produced no layer output to compare with");
     return -1;
   }
   return 0;
@@ -329,7 +329,7 @@ static void push(struct obs_list *l, const struct obs *o)
 {
   if (l->n == l->cap) {
     l->cap = l->cap ? 2 * l->cap : 4096;
-    l->v = m78cli_xrealloc(l->v, l->cap * sizeof *l->v);
+    l->v = m78u_xrealloc(l->v, l->cap * sizeof *l->v);
   }
   l->v[l->n++] = *o;
 }
@@ -418,8 +418,8 @@ struct sample_block {
 static struct sample_block *sample_blocks(const char *fwdir, size_t *n)
 {
   *n = 0;
-  char *p = m78cli_path_join(fwdir, "sampleoutput.h");
-  char *text = m78cli_read_file(p, NULL);
+  char *p = m78u_path_join(fwdir, "sampleoutput.h");
+  char *text = m78u_read_file(p, NULL);
   free(p);
   if (!text)
     return NULL;
@@ -443,7 +443,7 @@ static struct sample_block *sample_blocks(const char *fwdir, size_t *n)
       break;
     if (*n == cap) {
       cap = cap ? 2 * cap : 16;
-      v = m78cli_xrealloc(v, cap * sizeof *v);
+      v = m78u_xrealloc(v, cap * sizeof *v);
     }
     v[(*n)++] = (struct sample_block){nums[0], nums[1], nums[2]};
     for (uint32_t i = 0; i < nums[2] && *s && *s != '}';) { /* skip the data words */
@@ -465,8 +465,8 @@ static struct sample_block *sample_blocks(const char *fwdir, size_t *n)
 /* CNN_NUM_OUTPUTS of cnn.h, or -1. */
 static long num_outputs(const char *fwdir)
 {
-  char *p = m78cli_path_join(fwdir, "cnn.h");
-  char *text = m78cli_read_file(p, NULL);
+  char *p = m78u_path_join(fwdir, "cnn.h");
+  char *text = m78u_read_file(p, NULL);
   free(p);
   long v = -1;
   char *s = text ? strstr(text, "#define CNN_NUM_OUTPUTS") : NULL;
@@ -556,7 +556,7 @@ static int output_observations(const struct m78dev_data *d, const struct sim_sid
   int64_t *val;
   if (bits == 32) {
     nval = d->noutput;
-    val = m78cli_xmalloc((nval ? nval : 1) * sizeof *val);
+    val = m78u_xmalloc((nval ? nval : 1) * sizeof *val);
     for (size_t i = 0; i < nval; i++) {
       if (!d->output_hex && (d->output[i] < INT32_MIN || d->output[i] > INT32_MAX)) {
         snprintf(err, errlen, "%s: value %zu (%lld) is not a 32-bit value", file, i + 1, (long long)d->output[i]);
@@ -578,12 +578,12 @@ static int output_observations(const struct m78dev_data *d, const struct sim_sid
                (total + 3) / 4, d->noutput < (total + 3) / 4 ? ": truncated?" : "");
       return -1;
     }
-    val = m78cli_xmalloc((nval ? nval : 1) * sizeof *val);
+    val = m78u_xmalloc((nval ? nval : 1) * sizeof *val);
     for (size_t i = 0; i < nval; i++)
       val[i] = (int8_t)(uint8_t)(d->output[i / 4] >> (8 * (i % 4)));
   } else {
     nval = d->noutput;
-    val = m78cli_xmalloc((nval ? nval : 1) * sizeof *val);
+    val = m78u_xmalloc((nval ? nval : 1) * sizeof *val);
     for (size_t i = 0; i < nval; i++) {
       if (d->output[i] < -128 || d->output[i] > 255) {
         snprintf(err, errlen, "%s: value %zu (%lld) is not an 8-bit value", file, i + 1, (long long)d->output[i]);
@@ -607,7 +607,7 @@ static int output_observations(const struct m78dev_data *d, const struct sim_sid
     const struct layer *L = &s->layers[l];
     int npix = L->h * L->w, channels = u->c, lpix = u->h * u->w;
     int mp = eltwise_mp(L, u) ? u->c / L->c : 0;
-    int *slots = m78cli_xmalloc((size_t)channels * sizeof *slots);
+    int *slots = m78u_xmalloc((size_t)channels * sizeof *slots);
     for (int c = 0; c < channels; c++) {
       /* passthrough layers keep their channels in pass-major order */
       slots[c] = mp ? c % L->c
@@ -620,11 +620,11 @@ static int output_observations(const struct m78dev_data *d, const struct sim_sid
         return -1;
       }
     }
-    size_t *index = m78cli_xmalloc((size_t)channels * (size_t)lpix * sizeof *index);
+    size_t *index = m78u_xmalloc((size_t)channels * (size_t)lpix * sizeof *index);
     part_order(L, slots, channels, lpix, base, index);
     base += (size_t)channels * (size_t)lpix;
     /* where each (slot, pixel) is in data memory, for instance numbers */
-    long *where = m78cli_xmalloc((size_t)L->c * (size_t)npix * sizeof *where);
+    long *where = m78u_xmalloc((size_t)L->c * (size_t)npix * sizeof *where);
     for (size_t k = 0; k < (size_t)L->c * (size_t)npix; k++)
       where[k] = -1;
     const struct m78_fp_layer *F = &s->fp.layers[l];
@@ -753,7 +753,7 @@ static int run_compare(const struct cmp_opts *o, struct m78cli_simrun *run, stru
       if (m->addr >= blocks[k].addr && m->addr < blocks[k].addr + 4 * blocks[k].len)
         mask = blocks[k].mask;
     if (m78dev_observe_word(dev, m->addr, m->read, mask, m->file, m->line, err, sizeof err) != 0) {
-      m78cli_error("%s", err);
+      m78u_error("%s", err);
       goto out;
     }
     long off = m78_sram_image_offset(m->addr);
@@ -764,7 +764,7 @@ static int run_compare(const struct cmp_opts *o, struct m78cli_simrun *run, stru
       fprintf(stderr,
               "%s: note: %s:%d: the firmware expects 0x%08x at 0x%08x, the simulation holds 0x%08x there "
               "(the simulator and the synthesizer's known answer disagree)\n",
-              m78cli_prog(), dev->files[m->file], m->line, (unsigned)(m->expected & mask), (unsigned)m->addr,
+              m78u_prog(), dev->files[m->file], m->line, (unsigned)(m->expected & mask), (unsigned)m->addr,
               (unsigned)(simw & mask));
   }
 
@@ -773,17 +773,17 @@ static int run_compare(const struct cmp_opts *o, struct m78cli_simrun *run, stru
   if (dev->bits)
     image_observations(dev, &s, &list, &unowned, &unowned_differ, &in);
   if (dev->has_output && output_observations(dev, &s, run->fwdir, &list, err, sizeof err) != 0) {
-    m78cli_error("%s", err);
+    m78u_error("%s", err);
     goto out;
   }
   if (list.n == 0) {
-    m78cli_error("compare: no device value lands in a layer's output (%ld bytes observed outside every output: "
+    m78u_error("compare: no device value lands in a layer's output (%ld bytes observed outside every output: "
                  "input data or unused memory); nothing to compare",
                  unowned);
     goto out;
   }
   if (in.bad)
-    m78cli_error("internal error: at %ld byte(s) the simulator's data memory disagrees with the layer output the "
+    m78u_error("internal error: at %ld byte(s) the simulator's data memory disagrees with the layer output the "
                  "footprint says is there (first at 0x%08x: memory %lld, output %lld); please report this",
                  in.bad, (unsigned)m78_sram_image_addr((size_t)in.first_off), (long long)in.sim_val,
                  (long long)in.out_val);
@@ -1043,10 +1043,10 @@ static int run_compare(const struct cmp_opts *o, struct m78cli_simrun *run, stru
     }
     char *text = cJSON_Print(j);
     size_t len = strlen(text);
-    text = m78cli_xrealloc(text, len + 2);
+    text = m78u_xrealloc(text, len + 2);
     memcpy(text + len, "\n", 2);
-    if (m78cli_write_file_atomic(o->json, text, len + 1) != 0) {
-      m78cli_error("%s: %s", o->json, strerror(errno));
+    if (m78u_write_file_atomic(o->json, text, len + 1) != 0) {
+      m78u_error("%s: %s", o->json, strerror(errno));
       rc = M78CLI_EXIT_ERROR;
     }
     free(text);
@@ -1084,10 +1084,10 @@ int m78cli_cmd_compare(int argc, char **argv)
     goto out;
   }
   if (o.json) {
-    char *parent = m78cli_dirname(o.json);
-    int ok = m78cli_is_dir(parent) && !m78cli_is_dir(o.json);
+    char *parent = m78u_dirname(o.json);
+    int ok = m78u_is_dir(parent) && !m78u_is_dir(o.json);
     if (!ok)
-      m78cli_error("%s: %s", o.json, m78cli_is_dir(parent) ? "is a directory" : "its folder does not exist");
+      m78u_error("%s: %s", o.json, m78u_is_dir(parent) ? "is a directory" : "its folder does not exist");
     free(parent);
     if (!ok)
       goto out;
@@ -1096,7 +1096,7 @@ int m78cli_cmd_compare(int argc, char **argv)
   char err[600];
   for (int i = 0; i < o.ndevices; i++)
     if (m78dev_load(&dev, o.devices[i], err, sizeof err) != 0) {
-      m78cli_error("%s", err);
+      m78u_error("%s", err);
       goto out;
     }
   int limit = o.stop_after >= 0 ? o.stop_after : dev.stop_after;
@@ -1115,7 +1115,7 @@ int m78cli_cmd_compare(int argc, char **argv)
   if (limit >= 0) {
     int n = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(run.report, "layers"));
     if (n != limit + 1) {
-      m78cli_error("compare: --stop-after %d: the network has %d layers (0..%d)", limit, n, n - 1);
+      m78u_error("compare: --stop-after %d: the network has %d layers (0..%d)", limit, n, n - 1);
       goto out;
     }
   }

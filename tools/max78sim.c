@@ -34,14 +34,14 @@
 #include "commands.h"
 #include "armbuild.h"
 #include "fwbuild.h"
-#include "inmap.h"
+#include "m78host/inmap.h"
 #include "input.h"
-#include "m78elf.h"
-#include "layercsv.h"
-#include "m78sock.h"
-#include "report.h"
+#include "m78host/elf.h"
+#include "m78host/layercsv.h"
+#include "m78host/sock.h"
+#include "m78host/report.h"
 #include "m78_config.h"
-#include "trace.h"
+#include "m78host/trace.h"
 #include "view_cmd.h"
 #include "max78sim/env.h"
 
@@ -114,8 +114,8 @@ static int take_corpus_option(int *argc, char **argv)
       const char *v = m78cli_option_value(argv[0], *argc, argv, &i, "--corpus");
       if (!v)
         return -1;
-      if (!m78cli_is_dir(v)) {
-        m78cli_error("%s: --corpus %s: no such folder", argv[0], v);
+      if (!m78u_is_dir(v)) {
+        m78u_error("%s: --corpus %s: no such folder", argv[0], v);
         return -1;
       }
       setenv(M78FW_CORPUS_ENV, v, 1);
@@ -130,7 +130,7 @@ static int take_corpus_option(int *argc, char **argv)
 
 int main(int argc, char **argv)
 {
-  m78cli_set_prog("max78sim");
+  m78u_set_prog("max78sim");
   /* A closed pipe on our stdout must not kill us before the child is
    * reaped and the temporary files are gone. */
   signal(SIGPIPE, SIG_IGN);
@@ -155,9 +155,9 @@ int main(int argc, char **argv)
       return commands[i].fn(n, argv + 1);
     }
   if (cmd[0] == '-')
-    m78cli_error("unknown option %s (see 'max78sim --help')", cmd);
+    m78u_error("unknown option %s (see 'max78sim --help')", cmd);
   else
-    m78cli_error("unknown command %s (see 'max78sim --help')", cmd);
+    m78u_error("unknown command %s (see 'max78sim --help')", cmd);
   return M78CLI_EXIT_ERROR;
 }
 
@@ -339,7 +339,7 @@ static int parse_run(int argc, char **argv, struct run_opts *o, int view_cmd)
     int vo;
     if (only_args || a[0] != '-' || strcmp(a, "-") == 0) {
       if (o->dir) {
-        m78cli_error("%s: unexpected argument %s (one DIR only)", cmd, a);
+        m78u_error("%s: unexpected argument %s (one DIR only)", cmd, a);
         return -1;
       }
       o->dir = a;
@@ -360,8 +360,8 @@ static int parse_run(int argc, char **argv, struct run_opts *o, int view_cmd)
       if (!(o->gdb = m78cli_option_value(o->cmd, argc, argv, &i, "--gdb")))
         return -1;
       uint64_t port;
-      if (m78cli_parse_u64(o->gdb, &port) != 0 || port > 65535) {
-        m78cli_error("%s: --gdb: not a TCP port (0-65535): %s", cmd, o->gdb);
+      if (m78u_parse_u64(o->gdb, &port) != 0 || port > 65535) {
+        m78u_error("%s: --gdb: not a TCP port (0-65535): %s", cmd, o->gdb);
         return -1;
       }
     } else if (!view_cmd && m78cli_is_option(a, "--arch")) {
@@ -370,14 +370,14 @@ static int parse_run(int argc, char **argv, struct run_opts *o, int view_cmd)
       if (strcmp(v, "arm") == 0)
         o->arch_arm = 1;
       else if (strcmp(v, "host") != 0) {
-        m78cli_error("%s: --arch: host or arm, not %s", cmd, v);
+        m78u_error("%s: --arch: host or arm, not %s", cmd, v);
         return -1;
       }
     } else if (m78cli_is_option(a, "--bridge")) {
       if (!(o->bridge = m78cli_option_value(o->cmd, argc, argv, &i, "--bridge")))
         return -1;
       if (m78fw_bridge_parse(o->bridge) < 0) {
-        m78cli_error("%s: --bridge: inst or trap, not %s", cmd, o->bridge);
+        m78u_error("%s: --bridge: inst or trap, not %s", cmd, o->bridge);
         return -1;
       }
     } else if (m78cli_is_option(a, "--json")) {
@@ -409,15 +409,15 @@ static int parse_run(int argc, char **argv, struct run_opts *o, int view_cmd)
     } else if (m78cli_is_option(a, "--max-cycles")) {
       if (!(v = m78cli_option_value(o->cmd, argc, argv, &i, "--max-cycles")))
         return -1;
-      if (m78cli_parse_u64(v, &o->max_cycles) != 0 || o->max_cycles == 0) {
-        m78cli_error("%s: --max-cycles: not a positive integer: %s", cmd, v);
+      if (m78u_parse_u64(v, &o->max_cycles) != 0 || o->max_cycles == 0) {
+        m78u_error("%s: --max-cycles: not a positive integer: %s", cmd, v);
         return -1;
       }
     } else if (m78cli_is_option(a, "--threads")) {
       if (!(v = m78cli_option_value(o->cmd, argc, argv, &i, "--threads")))
         return -1;
-      if (m78cli_parse_u64(v, &o->threads) != 0 || o->threads < 1 || o->threads > 16) {
-        m78cli_error("run: --threads: not an integer from 1 to 16: %s", v);
+      if (m78u_parse_u64(v, &o->threads) != 0 || o->threads < 1 || o->threads > 16) {
+        m78u_error("run: --threads: not an integer from 1 to 16: %s", v);
         return -1;
       }
     } else if (m78cli_is_option(a, "--hang-ms")) {
@@ -427,7 +427,7 @@ static int parse_run(int argc, char **argv, struct run_opts *o, int view_cmd)
       errno = 0;
       unsigned long long ms = strtoull(v, &end, 10);
       if (!*v || *end || errno || ms < 1 || ms > 86400000ull || *v == '-') {
-        m78cli_error("%s: --hang-ms: not a number of milliseconds from 1 to 86400000: %s", cmd, v);
+        m78u_error("%s: --hang-ms: not a number of milliseconds from 1 to 86400000: %s", cmd, v);
         return -1;
       }
       setenv(M78ENV_HANG_MS, v, 1); /* the firmware process's watchdog */
@@ -439,71 +439,71 @@ static int parse_run(int argc, char **argv, struct run_opts *o, int view_cmd)
       o->timeout_s = strtod(v, &end);
       o->timeout_given = 1;
       if (!*v || *end || errno || !isfinite(o->timeout_s) || o->timeout_s < 0) {
-        m78cli_error("%s: --timeout: not a number of seconds: %s", cmd, v);
+        m78u_error("%s: --timeout: not a number of seconds: %s", cmd, v);
         return -1;
       }
     } else if ((vo = m78cli_view_option(argc, argv, &i, &o->v, cmd)) != 0) {
       if (vo < 0)
         return -1;
     } else {
-      m78cli_error("%s: unknown option %s (see 'max78sim %s --help')", cmd, a, cmd);
+      m78u_error("%s: unknown option %s (see 'max78sim %s --help')", cmd, a, cmd);
       return -1;
     }
     if (o->help)
       return 0;
   }
   if (o->bridge && (o->elf || o->arch_arm)) {
-    m78cli_error("%s: --bridge is for host firmware, not with --elf or --arch arm", cmd);
+    m78u_error("%s: --bridge is for host firmware, not with --elf or --arch arm", cmd);
     return -1;
   }
   if (o->gdb && !o->elf && !o->arch_arm) {
-    m78cli_error("%s: --gdb debugs the Cortex-M4: use it with --elf FILE or --arch arm", cmd);
+    m78u_error("%s: --gdb debugs the Cortex-M4: use it with --elf FILE or --arch arm", cmd);
     return -1;
   }
   if (o->gdb && o->v.view) {
-    m78cli_error("%s: --gdb and the viewer cannot share the run", cmd);
+    m78u_error("%s: --gdb and the viewer cannot share the run", cmd);
     return -1;
   }
   if (o->elf && (o->dir || o->arch_arm)) {
-    m78cli_error("%s: --elf runs an ELF: give no DIR and no --arch", cmd);
+    m78u_error("%s: --elf runs an ELF: give no DIR and no --arch", cmd);
     return -1;
   }
   if (o->elf) {
     if (!*o->elf) {
-      m78cli_error("%s: empty file name", cmd);
+      m78u_error("%s: empty file name", cmd);
       return -1;
     }
     o->dir = o->elf;
   }
   if (!o->dir) {
-    m78cli_error("%s: missing DIR (see 'max78sim %s --help')", cmd, cmd);
+    m78u_error("%s: missing DIR (see 'max78sim %s --help')", cmd, cmd);
     return -1;
   }
   if ((o->json && !*o->json) || (o->csv && !*o->csv) || (o->dump && !*o->dump) || (o->timeline && !*o->timeline) ||
       (o->record && !*o->record)) {
-    m78cli_error("%s: empty file name", cmd);
+    m78u_error("%s: empty file name", cmd);
     return -1;
   }
   if (o->input && (o->elf || o->arch_arm)) {
-    m78cli_error("%s: --input works with host runs; the Arm path (--elf, --arch arm) runs the ELF's own data", cmd);
+    m78u_error("%s: --input works with host runs; the Arm path (--elf, --arch arm) runs the ELF's own data", cmd);
     return -1;
   }
   if (o->input && !*o->input) {
-    m78cli_error("%s: --input: empty file name", cmd);
+    m78u_error("%s: --input: empty file name", cmd);
     return -1;
   }
   if ((o->in.shape || o->in.resize) && !o->input) {
-    m78cli_error("%s: --input-shape and --resize go with --input", cmd);
+    m78u_error("%s: --input-shape and --resize go with --input", cmd);
     return -1;
   }
   if (o->v.live)
     o->v.view = 1;
   if (!view_cmd && o->v.any && !o->v.view) {
-    m78cli_error("run: viewer options need --view");
+    m78u_error("run: viewer options need --view");
     return -1;
   }
   if (o->v.report && !(view_cmd && m78cli_view_is_dump_dir(o->dir))) {
-    m78cli_error("%s: --report goes with a folder of layer dumps, not with a firmware", cmd);
+    m78u_error("%s: --report goes with a folder of layer dumps, not with a firmware", cmd);
     return -1;
   }
   if (o->v.view && (m78cli_view_check(&o->v, cmd) != 0 || !m78cli_view_available()))
@@ -516,15 +516,15 @@ static int parse_run(int argc, char **argv, struct run_opts *o, int view_cmd)
 /* An output file's folder must exist and the name must not be a folder. */
 static int check_file_output(const char *path)
 {
-  char *parent = m78cli_dirname(path);
-  int ok = m78cli_is_dir(parent);
+  char *parent = m78u_dirname(path);
+  int ok = m78u_is_dir(parent);
   if (!ok)
-    m78cli_error("%s: folder %s does not exist", path, parent);
+    m78u_error("%s: folder %s does not exist", path, parent);
   free(parent);
   if (!ok)
     return -1;
-  if (m78cli_is_dir(path)) {
-    m78cli_error("%s: is a directory", path);
+  if (m78u_is_dir(path)) {
+    m78u_error("%s: is a directory", path);
     return -1;
   }
   return 0;
@@ -543,7 +543,7 @@ static int check_outputs(const struct run_opts *o)
   if (o->dump) {
     struct stat st;
     if (stat(o->dump, &st) == 0 && !S_ISDIR(st.st_mode)) {
-      m78cli_error("%s: exists and is not a directory", o->dump);
+      m78u_error("%s: exists and is not a directory", o->dump);
       return -1;
     }
   }
@@ -557,20 +557,20 @@ static char *make_dump_dir(const char *dump, int *ok)
 {
   char *top = NULL;
   *ok = 1;
-  if (m78cli_is_dir(dump))
+  if (m78u_is_dir(dump))
     return NULL;
-  for (char *p = m78cli_xstrdup(dump);;) {
-    char *parent = m78cli_dirname(p);
+  for (char *p = m78u_xstrdup(dump);;) {
+    char *parent = m78u_dirname(p);
     free(top);
     top = p;
-    if (m78cli_is_dir(parent) || strcmp(parent, p) == 0) {
+    if (m78u_is_dir(parent) || strcmp(parent, p) == 0) {
       free(parent);
       break;
     }
     p = parent;
   }
-  if (m78cli_mkdir_p(dump) != 0) {
-    m78cli_error("%s: cannot create: %s", dump, strerror(errno));
+  if (m78u_mkdir_p(dump) != 0) {
+    m78u_error("%s: cannot create: %s", dump, strerror(errno));
     *ok = 0;
   }
   return top;
@@ -582,7 +582,7 @@ static char *make_dump_dir(const char *dump, int *ok)
 static cJSON *load_report(const char *path, char *why, size_t len)
 {
   size_t n = 0;
-  char *text = m78cli_read_file(path, &n);
+  char *text = m78u_read_file(path, &n);
   if (!text) {
     snprintf(why, len, "%s", errno == ENOENT ? "the firmware wrote none" : strerror(errno));
     return NULL;
@@ -616,18 +616,18 @@ static int finish_trace(const char *child_trace, const char *out, const char *fi
 {
   struct m78_trace t;
   char err[512];
-  if (!m78cli_is_file(child_trace)) {
-    m78cli_error("%s: the firmware process wrote no trace (see its error output)", out);
+  if (!m78u_is_file(child_trace)) {
+    m78u_error("%s: the firmware process wrote no trace (see its error output)", out);
     return -1;
   }
   if (m78_trace_load(child_trace, &t, err, sizeof err) != 0) {
-    m78cli_error("%s: the recorded trace is invalid: %s", out, err);
+    m78u_error("%s: the recorded trace is invalid: %s", out, err);
     return -1;
   }
   m78_trace_set_run(&t, firmware, kat, t.stop_reason, t.exit_code, t.stop_detail);
   int rc = m78_trace_write(&t, out, err, sizeof err);
   if (rc != 0)
-    m78cli_error("%s", err);
+    m78u_error("%s", err);
   m78_trace_free(&t);
   return rc;
 }
@@ -649,7 +649,7 @@ static int stop_is(const cJSON *report, const char *reason)
 /* " (detail)" or "". */
 static char *paren(const char *detail)
 {
-  return detail ? m78cli_xasprintf(" (%s)", detail) : m78cli_xstrdup("");
+  return detail ? m78u_xasprintf(" (%s)", detail) : m78u_xstrdup("");
 }
 
 /* Turns how the child ended into our exit code and, for anything but a
@@ -685,62 +685,62 @@ static int judge(const struct run_opts *o, const struct m78fw_run_result *r, con
   char *m = NULL;
   const char *first_error = NULL;
   if (r->interrupted) {
-    m = m78cli_xasprintf("%s: interrupted (%s)", dir, strsignal(r->interrupted));
+    m = m78u_xasprintf("%s: interrupted (%s)", dir, strsignal(r->interrupted));
   } else if (r->timed_out) {
-    m = m78cli_xasprintf("%s: stopped at the wall-clock limit of %g s (--timeout): the firmware neither finished "
+    m = m78u_xasprintf("%s: stopped at the wall-clock limit of %g s (--timeout): the firmware neither finished "
                          "nor used up its cycle budget",
                          dir, o->timeout_s);
   } else if (!r->exited) {
-    m = m78cli_xasprintf("%s: firmware crashed (signal %d, %s)", dir, r->signal, strsignal(r->signal));
+    m = m78u_xasprintf("%s: firmware crashed (signal %d, %s)", dir, r->signal, strsignal(r->signal));
   } else if (r->exit_code == 3) {
-    m = m78cli_xasprintf("%s: firmware did not finish within %llu CNN cycles%s", dir,
+    m = m78u_xasprintf("%s: firmware did not finish within %llu CNN cycles%s", dir,
                          (unsigned long long)o->max_cycles, detail);
   } else if (r->exit_code == 5) {
-    m = m78cli_xasprintf("%s: firmware crashed%s", dir, *detail ? detail : " (see its error output above)");
+    m = m78u_xasprintf("%s: firmware crashed%s", dir, *detail ? detail : " (see its error output above)");
   } else if (r->exit_code == 6) {
-    m = m78cli_xasprintf("%s: the firmware shim could not start%s", dir,
+    m = m78u_xasprintf("%s: the firmware shim could not start%s", dir,
                          *detail ? detail : " (address space not available)");
   } else if (r->saw_fail && (r->exit_code == 0 || r->exit_code == 4)) {
     /* The vendor main() spins after FAIL; the shim's hang detector ends it. */
     if (report && layer_errors(report, &first_error) > 0) {
-      m = m78cli_xasprintf("%s: the firmware's output check failed (*** FAIL ***); %d layer(s) could not be "
+      m = m78u_xasprintf("%s: the firmware's output check failed (*** FAIL ***); %d layer(s) could not be "
                            "simulated (first: %s)",
                            dir, layer_errors(report, NULL), first_error);
       rc = M78CLI_EXIT_FAIL;
     } else if (report) {
-      m = m78cli_xasprintf("%s: the firmware's output check failed (*** FAIL ***)", dir);
+      m = m78u_xasprintf("%s: the firmware's output check failed (*** FAIL ***)", dir);
       rc = M78CLI_EXIT_FAIL;
     } else {
-      m = m78cli_xasprintf("%s: *** FAIL ***, and no valid run report (%s)", dir, why);
+      m = m78u_xasprintf("%s: *** FAIL ***, and no valid run report (%s)", dir, why);
     }
   } else if (r->exit_code == 4) {
-    m = m78cli_xasprintf("%s: firmware hangs%s%s", dir, r->saw_pass ? " after *** PASS ***" : "",
+    m = m78u_xasprintf("%s: firmware hangs%s%s", dir, r->saw_pass ? " after *** PASS ***" : "",
                          *detail ? detail : " (it stopped accessing the hardware)");
   } else if (r->exit_code == 1 && report && stop_is(report, "hang")) {
     /* a finding: max78sim-arm saw a WFI nothing can end */
-    m = m78cli_xasprintf("%s: %s", dir, stop_detail(report) ? stop_detail(report) : "the firmware sleeps forever");
+    m = m78u_xasprintf("%s: %s", dir, stop_detail(report) ? stop_detail(report) : "the firmware sleeps forever");
     rc = M78CLI_EXIT_FAIL;
   } else if (r->exit_code != 0) {
-    m = m78cli_xasprintf("%s: firmware exited with status %d%s", dir, r->exit_code, detail);
+    m = m78u_xasprintf("%s: firmware exited with status %d%s", dir, r->exit_code, detail);
   } else if (r->saw_capture && !r->saw_pass) {
     rc = M78CLI_EXIT_PASS; /* a capture project: it prints data, no verdict */
   } else if (o->input && report && stop_is(report, "inference-done")) {
     /* the user's input: no known answer to check; layers must all run */
     if (layer_errors(report, &first_error) > 0) {
-      m = m78cli_xasprintf("%s: %d layer(s) could not be simulated (first: %s)", dir, layer_errors(report, NULL),
+      m = m78u_xasprintf("%s: %d layer(s) could not be simulated (first: %s)", dir, layer_errors(report, NULL),
                            first_error);
       rc = M78CLI_EXIT_FAIL;
     } else {
       rc = M78CLI_EXIT_PASS;
     }
   } else if (!r->saw_pass) {
-    m = m78cli_xasprintf("%s: firmware exited without printing *** PASS *** or *** FAIL ***", dir);
+    m = m78u_xasprintf("%s: firmware exited without printing *** PASS *** or *** FAIL ***", dir);
   } else if (!report) {
-    m = m78cli_xasprintf("%s: no valid run report (%s)", dir, why);
+    m = m78u_xasprintf("%s: no valid run report (%s)", dir, why);
   } else if (layer_errors(report, &first_error) > 0) {
     /* The firmware's check may not cover a layer the simulator could
      * not execute: never let that pass silently. */
-    m = m78cli_xasprintf("%s: %d layer(s) could not be simulated (first: %s); the firmware printed *** PASS *** "
+    m = m78u_xasprintf("%s: %d layer(s) could not be simulated (first: %s); the firmware printed *** PASS *** "
                          "but its result is not trustworthy",
                          dir, layer_errors(report, NULL), first_error);
     rc = M78CLI_EXIT_FAIL;
@@ -760,16 +760,16 @@ static int judge(const struct run_opts *o, const struct m78fw_run_result *r, con
 static int check_elf(const char *path)
 {
   char err[600];
-  uint8_t *flash = m78cli_xmalloc(M78ELF_FLASH_SIZE), *sram = m78cli_xmalloc(M78ELF_SRAM_SIZE);
+  uint8_t *flash = m78u_xmalloc(M78ELF_FLASH_SIZE), *sram = m78u_xmalloc(M78ELF_SRAM_SIZE);
   memset(flash, 0xFF, M78ELF_FLASH_SIZE);
   struct m78elf_region r[2] = {{"flash", M78ELF_FLASH_BASE, M78ELF_FLASH_SIZE, flash},
                                {"SRAM", M78ELF_SRAM_BASE, M78ELF_SRAM_SIZE, sram}};
   struct m78elf_info info;
   int rc = m78elf_load_file(path, r, 2, &info, err, sizeof err);
   if (rc != 0)
-    m78cli_error("%s", err);
+    m78u_error("%s", err);
   else if ((rc = m78elf_check_vectors(flash, err, sizeof err)) != 0)
-    m78cli_error("%s: %s", path, err);
+    m78u_error("%s: %s", path, err);
   free(flash);
   free(sram);
   return rc;
@@ -782,14 +782,14 @@ static char *arm_emulator(void)
   ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
   if (n > 0) {
     buf[n] = '\0';
-    char *dir = m78cli_dirname(buf);
-    char *exe = m78cli_path_join(dir, "max78sim-arm");
+    char *dir = m78u_dirname(buf);
+    char *exe = m78u_path_join(dir, "max78sim-arm");
     free(dir);
     if (access(exe, X_OK) == 0)
       return exe;
     free(exe);
   }
-  m78cli_error("max78sim-arm not found beside max78sim: this max78sim was built without BUILD_ARM "
+  m78u_error("max78sim-arm not found beside max78sim: this max78sim was built without BUILD_ARM "
                "(needs libunicorn-dev and gcc-arm-none-eabi)");
   return NULL;
 }
@@ -799,10 +799,10 @@ static int view_dump_dir(const struct run_opts *o)
 {
   char *report = NULL;
   if (o->v.report) {
-    report = m78cli_xstrdup(o->v.report);
+    report = m78u_xstrdup(o->v.report);
   } else {
-    report = m78cli_path_join(o->dir, "report.json");
-    if (!m78cli_is_file(report)) {
+    report = m78u_path_join(o->dir, "report.json");
+    if (!m78u_is_file(report)) {
       free(report);
       report = NULL;
     }
@@ -827,10 +827,10 @@ static int run_main(int argc, char **argv, int view_cmd)
     free(o.faults);
     return 0;
   }
-  if (view_cmd && m78cli_is_dir(o.dir) && m78cli_view_is_dump_dir(o.dir)) {
+  if (view_cmd && m78u_is_dir(o.dir) && m78cli_view_is_dump_dir(o.dir)) {
     int vrc;
     if (o.json || o.csv || o.dump || o.timeline || o.record || o.faults || o.rebuild) {
-      m78cli_error("view: --json, --dump-layers, --timeline, --record, --fault and --rebuild go with a firmware, "
+      m78u_error("view: --json, --dump-layers, --timeline, --record, --fault and --rebuild go with a firmware, "
                    "not with a folder of layer dumps");
       vrc = M78CLI_EXIT_ERROR;
     } else {
@@ -860,7 +860,7 @@ static int run_main(int argc, char **argv, int view_cmd)
   if (o.elf) {
     if (check_outputs(&o) != 0 || check_elf(o.elf) != 0 || !(exe = arm_emulator()))
       goto out;
-    elf = m78cli_xstrdup(o.elf);
+    elf = m78u_xstrdup(o.elf);
   } else {
     if (!(fwdir = m78cli_locate_firmware(&paths, o.dir, &model)) || check_outputs(&o) != 0)
       goto out;
@@ -871,36 +871,36 @@ static int run_main(int argc, char **argv, int view_cmd)
     if (!o.arch_arm && !(exe = m78fw_build(&paths, fwdir, o.dir, o.rebuild)))
       goto out;
   }
-  if (!(tmpdir = m78cli_make_temp_dir("max78sim-run-"))) {
-    m78cli_error("cannot create a temporary folder: %s", strerror(errno));
+  if (!(tmpdir = m78u_make_temp_dir("max78sim-run-"))) {
+    m78u_error("cannot create a temporary folder: %s", strerror(errno));
     goto out;
   }
   if (o.arch_arm) {
-    elf = m78cli_path_join(tmpdir, "firmware.elf");
+    elf = m78u_path_join(tmpdir, "firmware.elf");
     char *bargv[] = {"build", fwdir, "-o", elf, "-q", NULL};
     if (m78cli_cmd_build(o.quiet ? 5 : 4, bargv) != 0 || check_elf(elf) != 0 || !(exe = arm_emulator()))
       goto out;
   }
-  report_path = m78cli_path_join(tmpdir, "report.json");
+  report_path = m78u_path_join(tmpdir, "report.json");
   if (o.record)
-    trace_path = m78cli_path_join(tmpdir, "trace.json");
+    trace_path = m78u_path_join(tmpdir, "trace.json");
   if (o.dump) {
     int made_ok;
     dump_made = make_dump_dir(o.dump, &made_ok);
     if (!made_ok)
       goto out;
-    dump_tmp = m78cli_xasprintf("%s/.max78sim-dump-XXXXXX", o.dump);
+    dump_tmp = m78u_xasprintf("%s/.max78sim-dump-XXXXXX", o.dump);
     if (!mkdtemp(dump_tmp)) {
-      m78cli_error("%s: cannot create a folder: %s", o.dump, strerror(errno));
+      m78u_error("%s: cannot create a folder: %s", o.dump, strerror(errno));
       free(dump_tmp);
       dump_tmp = NULL;
       goto out;
     }
   } else if (o.v.view) {
     /* the viewer needs dumps even when the user keeps none */
-    view_dir = m78cli_path_join(tmpdir, "layers");
-    if (m78cli_mkdir_p(view_dir) != 0) {
-      m78cli_error("%s: cannot create: %s", view_dir, strerror(errno));
+    view_dir = m78u_path_join(tmpdir, "layers");
+    if (m78u_mkdir_p(view_dir) != 0) {
+      m78u_error("%s: cannot create: %s", view_dir, strerror(errno));
       goto out;
     }
   }
@@ -908,7 +908,7 @@ static int run_main(int argc, char **argv, int view_cmd)
 
   if (packed && !(input_env = m78cli_input_write(tmpdir, packed, packed_len)))
     goto out;
-  threads_env = m78cli_xasprintf(M78ENV_THREADS "=%llu", (unsigned long long)o.threads);
+  threads_env = m78u_xasprintf(M78ENV_THREADS "=%llu", (unsigned long long)o.threads);
   if (o.gdb) {
     /* bound here, so a busy port is one clear error before anything runs;
      * max78sim-arm inherits the socket */
@@ -916,10 +916,10 @@ static int run_main(int argc, char **argv, int view_cmd)
     unsigned bound = 0;
     gdb_fd = m78sock_listen_local((unsigned)strtoul(o.gdb, NULL, 10), &bound, nerr, sizeof nerr);
     if (gdb_fd < 0) {
-      m78cli_error("%s: --gdb: %s", o.cmd, nerr);
+      m78u_error("%s: --gdb: %s", o.cmd, nerr);
       goto out;
     }
-    gdb_env = m78cli_xasprintf(M78ENV_GDB_FD "=%d", gdb_fd);
+    gdb_env = m78u_xasprintf(M78ENV_GDB_FD "=%d", gdb_fd);
     fprintf(stderr, "max78sim: gdb: waiting for a debugger on 127.0.0.1:%u (target remote :%u)\n", bound, bound);
     fflush(stderr);
     if (!o.timeout_given)
@@ -982,10 +982,10 @@ static int run_main(int argc, char **argv, int view_cmd)
     if (prediction)
       cJSON_AddItemToObject(full, "prediction", cJSON_Duplicate(prediction, 1));
     /* the viewer reads the report with "kat" from the temporary folder */
-    if (o.v.view && m78cli_write_json(report_path, full) == 0)
+    if (o.v.view && m78u_write_json(report_path, full) == 0)
       shown_report = report_path;
-    if (o.json && m78cli_write_json(o.json, full) != 0) {
-      m78cli_error("%s: %s", o.json, strerror(errno));
+    if (o.json && m78u_write_json(o.json, full) != 0) {
+      m78u_error("%s: %s", o.json, strerror(errno));
       json_ok = 0;
     }
     cJSON_Delete(full);
@@ -994,7 +994,7 @@ static int run_main(int argc, char **argv, int view_cmd)
     char **names = NULL, err[600];
     int nnames = m78_layer_names(fwdir, &names);
     if (m78_csv_write_file(o.csv, report, names, nnames, err, sizeof err) != 0) {
-      m78cli_error("%s", err);
+      m78u_error("%s", err);
       json_ok = 0;
     }
     m78_layer_names_free(names, nnames);
@@ -1007,7 +1007,7 @@ static int run_main(int argc, char **argv, int view_cmd)
   rc = judge(&o, &res, report, why, &msg);
   if (res.cancelled) {
     free(msg);
-    msg = m78cli_xasprintf("%s: stopped: the viewer was closed before the run finished", o.dir);
+    msg = m78u_xasprintf("%s: stopped: the viewer was closed before the run finished", o.dir);
     rc = M78CLI_EXIT_ERROR;
   }
   /* In quiet mode the firmware's error output was held back: it matters
@@ -1017,12 +1017,12 @@ static int run_main(int argc, char **argv, int view_cmd)
     fflush(stderr);
   }
   if (msg)
-    m78cli_error("%s", msg);
+    m78u_error("%s", msg);
   free(msg);
   /* dumps come with a report (a run stopped at the cycle budget still
    * describes what it simulated); without one they may be partial */
   if (dump_tmp && report && !res.interrupted && !res.cancelled) {
-    dumps_ok = m78cli_move_files(dump_tmp, o.dump) == 0;
+    dumps_ok = m78u_move_files(dump_tmp, o.dump) == 0;
     dumps_moved = 1;
   }
   if (rc != M78CLI_EXIT_ERROR && (!dumps_ok || !json_ok || !trace_ok))
@@ -1033,7 +1033,7 @@ static int run_main(int argc, char **argv, int view_cmd)
   if (o.v.view && !viewed && !res.interrupted) {
     const char *dir = o.dump ? o.dump : view_dir;
     if (!report && !m78cli_view_is_dump_dir(dir)) {
-      m78cli_error("%s: nothing to show: the run wrote neither a report nor layer dumps", o.dir);
+      m78u_error("%s: nothing to show: the run wrote neither a report nor layer dumps", o.dir);
       rc = M78CLI_EXIT_ERROR;
     } else {
       view_rc = m78cli_view_show(&o.v, dir, shown_report, o.dir);
@@ -1050,12 +1050,12 @@ out:
   free(input_path);
   free(input_env);
   if (dump_tmp)
-    m78cli_remove_tree(dump_tmp);
+    m78u_remove_tree(dump_tmp);
   if (dump_made && rc == M78CLI_EXIT_ERROR && !dumps_moved)
-    m78cli_remove_tree(dump_made);
+    m78u_remove_tree(dump_made);
   free(dump_made);
   if (tmpdir)
-    m78cli_remove_tree(tmpdir);
+    m78u_remove_tree(tmpdir);
   cJSON_Delete(report);
   cJSON_Delete(prediction);
   m78fw_model_free(&model);
@@ -1100,14 +1100,14 @@ static int cmd_prepare(int argc, char **argv)
     } else if (strcmp(argv[i], "--rebuild") == 0) {
       rebuild = 1;
     } else if (argv[i][0] == '-' || dir) {
-      m78cli_error("prepare: unexpected argument %s (see 'max78sim prepare --help')", argv[i]);
+      m78u_error("prepare: unexpected argument %s (see 'max78sim prepare --help')", argv[i]);
       return M78CLI_EXIT_ERROR;
     } else {
       dir = argv[i];
     }
   }
   if (!dir) {
-    m78cli_error("prepare: missing DIR (see 'max78sim prepare --help')");
+    m78u_error("prepare: missing DIR (see 'max78sim prepare --help')");
     return M78CLI_EXIT_ERROR;
   }
   struct m78fw_paths paths;

@@ -1,6 +1,6 @@
 /*
  * `max78sim replay` and `max78sim trace show|diff`: register traces
- * (traces/FORMAT.md, tools/lib/trace.h) without any firmware.
+ * (traces/FORMAT.md, m78host/trace.h) without any firmware.
  *
  * replay drives a fresh simulator with the trace's accesses and builds
  * the report and layer dumps with the same library calls the firmware
@@ -23,12 +23,12 @@
 #include "cli_util.h"
 #include "commands.h"
 #include "fwbuild.h"
-#include "inputcap.h"
+#include "m78host/inputcap.h"
 #include "m78_config.h"
-#include "layercsv.h"
-#include "report.h"
-#include "trace.h"
-#include "sramdump.h"
+#include "m78host/layercsv.h"
+#include "m78host/report.h"
+#include "m78host/trace.h"
+#include "m78host/sramdump.h"
 
 int m78cli_cmd_replay(int argc, char **argv);
 int m78cli_cmd_trace(int argc, char **argv);
@@ -40,11 +40,11 @@ static int load(const char *path, struct m78_trace *t)
   char err[512];
   struct stat st;
   if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-    m78cli_error("%s: is a directory, not a trace", path);
+    m78u_error("%s: is a directory, not a trace", path);
     return -1;
   }
   if (m78_trace_load(path, t, err, sizeof err) != 0) {
-    m78cli_error("%s: %s", path, err);
+    m78u_error("%s: %s", path, err);
     return -1;
   }
   return 0;
@@ -88,13 +88,13 @@ static void replay_help(FILE *out)
 
 static int check_out_file(const char *path)
 {
-  char *parent = m78cli_dirname(path);
-  int ok = m78cli_is_dir(parent);
+  char *parent = m78u_dirname(path);
+  int ok = m78u_is_dir(parent);
   if (!ok)
-    m78cli_error("%s: folder %s does not exist", path, parent);
+    m78u_error("%s: folder %s does not exist", path, parent);
   free(parent);
-  if (ok && m78cli_is_dir(path)) {
-    m78cli_error("%s: is a directory", path);
+  if (ok && m78u_is_dir(path)) {
+    m78u_error("%s: is a directory", path);
     ok = 0;
   }
   return ok ? 0 : -1;
@@ -126,17 +126,17 @@ static int write_dumps(const m78_sim *sim, const struct m78_inputcap *cap, const
 {
   struct stat st;
   if (stat(outdir, &st) == 0 && !S_ISDIR(st.st_mode)) {
-    m78cli_error("%s: exists and is not a directory", outdir);
+    m78u_error("%s: exists and is not a directory", outdir);
     return -1;
   }
-  if (m78cli_mkdir_p(outdir) != 0) {
-    m78cli_error("%s: cannot create: %s", outdir, strerror(errno));
+  if (m78u_mkdir_p(outdir) != 0) {
+    m78u_error("%s: cannot create: %s", outdir, strerror(errno));
     return -1;
   }
   /* all files appear together or not at all, as with `run` */
-  char *tmp = m78cli_xasprintf("%s/.max78sim-dump-XXXXXX", outdir);
+  char *tmp = m78u_xasprintf("%s/.max78sim-dump-XXXXXX", outdir);
   if (!mkdtemp(tmp)) {
-    m78cli_error("%s: cannot create a folder: %s", outdir, strerror(errno));
+    m78u_error("%s: cannot create a folder: %s", outdir, strerror(errno));
     free(tmp);
     return -1;
   }
@@ -147,10 +147,10 @@ static int write_dumps(const m78_sim *sim, const struct m78_inputcap *cap, const
   if (rc == 0 && cap)
     rc = m78_inputcap_write(cap, tmp, err, sizeof err);
   if (rc != 0)
-    m78cli_error("cannot write layer dumps: %s", err);
+    m78u_error("cannot write layer dumps: %s", err);
   else
-    rc = m78cli_move_files(tmp, outdir);
-  m78cli_remove_tree(tmp);
+    rc = m78u_move_files(tmp, outdir);
+  m78u_remove_tree(tmp);
   free(tmp);
   return rc;
 }
@@ -161,7 +161,7 @@ static void describe_mismatch(const struct m78_replay_result *r, FILE *out)
   char name[64];
   m78_addr_name(it->a, name, sizeof name);
   fprintf(out, "%s: replay diverged from the recording in %llu of %llu accesses; first at entries[%u] (cycle %llu): ",
-          m78cli_prog(), (unsigned long long)r->mismatches, (unsigned long long)r->accesses, (unsigned)it->entry,
+          m78u_prog(), (unsigned long long)r->mismatches, (unsigned long long)r->accesses, (unsigned)it->entry,
           (unsigned long long)it->t);
   if (r->first_got_status != it->status)
     fprintf(out, "%d-bit %s %s gave status %s, recorded %s\n", 8 * it->width, it->kind == M78_TRACE_READ ? "read from" : "write to",
@@ -178,7 +178,7 @@ int m78cli_cmd_replay(int argc, char **argv)
     const char *a = argv[i];
     if (only_args || a[0] != '-' || strcmp(a, "-") == 0) {
       if (file) {
-        m78cli_error("replay: unexpected argument %s (one FILE only)", a);
+        m78u_error("replay: unexpected argument %s (one FILE only)", a);
         return M78CLI_EXIT_ERROR;
       }
       file = a;
@@ -204,16 +204,16 @@ int m78cli_cmd_replay(int argc, char **argv)
       if (!(model_arg = m78cli_option_value("replay", argc, argv, &i, "--model")))
         return M78CLI_EXIT_ERROR;
     } else {
-      m78cli_error("replay: unknown option %s (see 'max78sim replay --help')", a);
+      m78u_error("replay: unknown option %s (see 'max78sim replay --help')", a);
       return M78CLI_EXIT_ERROR;
     }
   }
   if (!file) {
-    m78cli_error("replay: missing FILE (see 'max78sim replay --help')");
+    m78u_error("replay: missing FILE (see 'max78sim replay --help')");
     return M78CLI_EXIT_ERROR;
   }
   if ((json && !*json) || (dump && !*dump) || (csv && !*csv)) {
-    m78cli_error("replay: empty file name");
+    m78u_error("replay: empty file name");
     return M78CLI_EXIT_ERROR;
   }
   if ((json && check_out_file(json) != 0) || (csv && check_out_file(csv) != 0))
@@ -235,7 +235,7 @@ int m78cli_cmd_replay(int argc, char **argv)
     return M78CLI_EXIT_ERROR;
   m78_sim *sim = m78_sim_new();
   if (!sim) {
-    m78cli_error("out of memory");
+    m78u_error("out of memory");
     m78_trace_free(&t);
     return M78CLI_EXIT_ERROR;
   }
@@ -280,8 +280,8 @@ int m78cli_cmd_replay(int argc, char **argv)
     m78fw_paths_free(&paths);
   }
   m78fw_model_free(&model);
-  if (json && m78cli_write_json(json, full) != 0) {
-    m78cli_error("%s: %s", json, strerror(errno));
+  if (json && m78u_write_json(json, full) != 0) {
+    m78u_error("%s: %s", json, strerror(errno));
     rc = M78CLI_EXIT_ERROR;
   }
   if (csv) {
@@ -303,7 +303,7 @@ int m78cli_cmd_replay(int argc, char **argv)
       m78fw_paths_free(&paths);
     }
     if (m78_csv_write_file(csv, full, names, nnames, err, sizeof err) != 0) {
-      m78cli_error("%s", err);
+      m78u_error("%s", err);
       rc = M78CLI_EXIT_ERROR;
     }
     m78_layer_names_free(names, nnames);
@@ -400,7 +400,7 @@ static int walker_apply(struct walker *w, const struct m78_trace_item *it, int k
   if (keep_mem && is_memory(&a)) {
     if (w->nmem == w->capmem) {
       w->capmem = w->capmem ? 2 * w->capmem : 4096;
-      w->mem = m78cli_xrealloc(w->mem, w->capmem * sizeof *w->mem);
+      w->mem = m78u_xrealloc(w->mem, w->capmem * sizeof *w->mem);
     }
     w->mem[w->nmem] = (struct memw){it->a, it->v, w->nmem, it->width};
     w->nmem++;
@@ -590,7 +590,7 @@ static int trace_show(const char *path, int layers_only)
   }
   struct walker w;
   if (walker_init(&w, &t) != 0) {
-    m78cli_error("out of memory");
+    m78u_error("out of memory");
     m78_trace_free(&t);
     return M78CLI_EXIT_ERROR;
   }
@@ -727,7 +727,7 @@ static size_t last_writes(struct memw *m, size_t n)
 static int diff_memory(struct walker *wa, struct walker *wb, FILE *out)
 {
   /* work on copies: the walkers go on appending */
-  struct memw *a = m78cli_xmalloc((wa->nmem + 1) * sizeof *a), *b = m78cli_xmalloc((wb->nmem + 1) * sizeof *b);
+  struct memw *a = m78u_xmalloc((wa->nmem + 1) * sizeof *a), *b = m78u_xmalloc((wb->nmem + 1) * sizeof *b);
   if (wa->nmem)
     memcpy(a, wa->mem, wa->nmem * sizeof *a);
   if (wb->nmem)
@@ -805,7 +805,7 @@ static int trace_diff(const char *pa, const char *pb)
   }
   struct walker wa, wb;
   if (walker_init(&wa, &ta) != 0 || walker_init(&wb, &tb) != 0) {
-    m78cli_error("out of memory");
+    m78u_error("out of memory");
     return M78CLI_EXIT_ERROR;
   }
   for (int k = 1;; k++) {
@@ -856,7 +856,7 @@ static int trace_diff(const char *pa, const char *pb)
 int m78cli_cmd_trace(int argc, char **argv)
 {
   if (argc < 2) {
-    m78cli_error("trace: missing subcommand (show or diff; see 'max78sim trace --help')");
+    m78u_error("trace: missing subcommand (show or diff; see 'max78sim trace --help')");
     return M78CLI_EXIT_ERROR;
   }
   const char *sub = argv[1];
@@ -871,7 +871,7 @@ int m78cli_cmd_trace(int argc, char **argv)
   else if (strcmp(sub, "diff") == 0)
     want = 2;
   else {
-    m78cli_error("trace: unknown subcommand %s (show or diff; see 'max78sim trace --help')", sub);
+    m78u_error("trace: unknown subcommand %s (show or diff; see 'max78sim trace --help')", sub);
     return M78CLI_EXIT_ERROR;
   }
   for (int i = 2; i < argc; i++) {
@@ -882,17 +882,17 @@ int m78cli_cmd_trace(int argc, char **argv)
     } else if (want == 1 && strcmp(a, "--layers") == 0) {
       layers_only = 1;
     } else if (a[0] == '-' && a[1]) {
-      m78cli_error("trace %s: unknown option %s (see 'max78sim trace --help')", sub, a);
+      m78u_error("trace %s: unknown option %s (see 'max78sim trace --help')", sub, a);
       return M78CLI_EXIT_ERROR;
     } else if (nfiles < want) {
       files[nfiles++] = a;
     } else {
-      m78cli_error("trace %s: unexpected argument %s", sub, a);
+      m78u_error("trace %s: unexpected argument %s", sub, a);
       return M78CLI_EXIT_ERROR;
     }
   }
   if (nfiles < want) {
-    m78cli_error("trace %s: missing %s (see 'max78sim trace --help')", sub, want == 1 ? "FILE" : "traces A and B");
+    m78u_error("trace %s: missing %s (see 'max78sim trace --help')", sub, want == 1 ? "FILE" : "traces A and B");
     return M78CLI_EXIT_ERROR;
   }
   return want == 1 ? trace_show(files[0], layers_only) : trace_diff(files[0], files[1]);

@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "regprog.h"
-#include "report.h"
+#include "m78host/regprog.h"
+#include "m78host/report.h"
 
 char *m78_read_text_file(const char *path)
 {

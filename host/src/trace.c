@@ -19,8 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "report.h"
-#include "trace.h"
+#include "m78host/report.h"
+#include "m78host/trace.h"
 
 #define MAX_PATTERN 8
 #define MIN_BLOCK 4                      /* fewer accesses stay single entries */

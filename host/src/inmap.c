@@ -8,10 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "inmap.h"
+#include "m78host/inmap.h"
 #include "max78sim/layer.h"
 #include "max78sim/sim.h"
-#include "regprog.h"
+#include "m78host/regprog.h"
 
 #define FIFO_WR0 0x50000008u /* FIFO n data register: FIFO_WR0 + 4n */
 #define SRAM_BASE 0x50400000u
