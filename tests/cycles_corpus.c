@@ -25,6 +25,7 @@
 
 #include "max78sim/sim.h"
 #include "m78host/regprog.h"
+#include "m78host/util.h"
 
 #define EXIT_SKIP 77
 
@@ -37,9 +38,9 @@ static void check_case(const char *corpus, const char *name, int verbose, struct
   char path[4096];
   char why[256] = "";
   snprintf(path, sizeof path, "%s/%s/firmware/cnn.c", corpus, name);
-  char *cnn = m78_read_text_file(path);
+  char *cnn = m78u_read_file(path, NULL);
   snprintf(path, sizeof path, "%s/%s/expected.json", corpus, name);
-  char *exp = m78_read_text_file(path);
+  char *exp = m78u_read_file(path, NULL);
   cJSON *doc = exp ? cJSON_Parse(exp) : NULL;
   m78_sim *sim = m78_sim_new();
   t->cases++;

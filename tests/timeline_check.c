@@ -20,7 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "m78host/regprog.h"
+#include "m78host/util.h"
 
 struct slice {
   int pid, tid;
@@ -60,7 +60,7 @@ int main(int argc, char **argv)
   int want_layers = -1;
   if (argc == 4 && strcmp(argv[2], "--layers") == 0)
     want_layers = atoi(argv[3]);
-  char *text = m78_read_text_file(argv[1]);
+  char *text = m78u_read_file(argv[1], NULL);
   cJSON *doc = text ? cJSON_Parse(text) : NULL;
   free(text);
   if (!cJSON_IsObject(doc)) {

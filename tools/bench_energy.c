@@ -115,7 +115,7 @@ static void bench_help(FILE *out)
 static m78_sim *configure(const char *corpus, const char *name)
 {
   char *path = m78u_xasprintf("%s/%s/firmware/cnn.c", corpus, name);
-  char *text = m78_read_text_file(path);
+  char *text = m78u_read_file(path, NULL);
   if (!text) {
     m78u_error("%s: cannot read (use --corpus DIR)", path);
     free(path);

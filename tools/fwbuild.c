@@ -36,12 +36,10 @@ const char *const m78fw_required_files[] = {"cnn.c", "main.c", "cnn.h", "weights
 
 static char *exe_dir(void)
 {
-  char buf[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0)
-    return NULL;
-  buf[n] = '\0';
-  return m78u_dirname(buf);
+  char *exe = m78u_self_exe();
+  char *dir = exe ? m78u_dirname(exe) : NULL;
+  free(exe);
+  return dir;
 }
 
 static const char *env_nonempty(const char *name)

@@ -778,13 +778,12 @@ static int check_elf(const char *path)
 /* max78sim-arm beside this executable (build tree and installed alike). */
 static char *arm_emulator(void)
 {
-  char buf[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n > 0) {
-    buf[n] = '\0';
-    char *dir = m78u_dirname(buf);
+  char *self = m78u_self_exe();
+  if (self) {
+    char *dir = m78u_dirname(self);
     char *exe = m78u_path_join(dir, "max78sim-arm");
     free(dir);
+    free(self);
     if (access(exe, X_OK) == 0)
       return exe;
     free(exe);

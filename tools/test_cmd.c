@@ -59,16 +59,6 @@ static void test_help(FILE *out)
                "A sample CI script: tools/scripts/firmware-ci.sh (README, 'Firmware CI').\n");
 }
 
-static char *self_exe(void)
-{
-  char buf[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0)
-    return NULL;
-  buf[n] = '\0';
-  return m78u_xstrdup(buf);
-}
-
 /* The last "max78sim: ..." line of a run's stderr: why it did not pass. */
 static char *reason(const char *err, int status)
 {
@@ -290,7 +280,7 @@ int m78cli_cmd_test(int argc, char **argv)
     if (!ok)
       goto out;
   }
-  if (!(exe = self_exe()) || !(tmpdir = m78u_make_temp_dir("max78sim-test-"))) {
+  if (!(exe = m78u_self_exe()) || !(tmpdir = m78u_make_temp_dir("max78sim-test-"))) {
     m78u_error("test: cannot find this executable or create a temporary folder: %s", strerror(errno));
     goto out;
   }

@@ -12,6 +12,7 @@
 #include "max78sim/layer.h"
 #include "max78sim/sim.h"
 #include "m78host/regprog.h"
+#include "m78host/util.h"
 
 #define FIFO_WR0 0x50000008u /* FIFO n data register: FIFO_WR0 + 4n */
 #define SRAM_BASE 0x50400000u
@@ -162,17 +163,17 @@ int m78inmap_load(const char *fwdir, struct m78inmap *m, char *err, size_t errle
   m78_sim *sim = NULL;
   int rc = -1;
   snprintf(path, sizeof path, "%s/main.c", fwdir);
-  if (!(main_c = m78_read_text_file(path))) {
+  if (!(main_c = m78u_read_file(path, NULL))) {
     snprintf(err, errlen, "%s: %s", path, strerror(errno));
     goto out;
   }
   snprintf(path, sizeof path, "%s/sampledata.h", fwdir);
-  if (!(sd = m78_read_text_file(path))) {
+  if (!(sd = m78u_read_file(path, NULL))) {
     snprintf(err, errlen, "%s: %s", path, strerror(errno));
     goto out;
   }
   snprintf(path, sizeof path, "%s/cnn.c", fwdir);
-  if (!(cnn_c = m78_read_text_file(path))) {
+  if (!(cnn_c = m78u_read_file(path, NULL))) {
     snprintf(err, errlen, "%s: %s", path, strerror(errno));
     goto out;
   }
@@ -405,7 +406,7 @@ int m78inmap_num_outputs(const char *fwdir)
 {
   char path[4096];
   snprintf(path, sizeof path, "%s/cnn.h", fwdir);
-  char *text = m78_read_text_file(path);
+  char *text = m78u_read_file(path, NULL);
   const char *d = text ? strstr(text, "#define CNN_NUM_OUTPUTS ") : NULL;
   int n = d ? atoi(d + strlen("#define CNN_NUM_OUTPUTS ")) : 0;
   free(text);

@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -118,6 +119,16 @@ const char *m78u_basename(const char *path)
 {
   const char *slash = strrchr(path, '/');
   return slash ? slash + 1 : path;
+}
+
+char *m78u_self_exe(void)
+{
+  char buf[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0)
+    return NULL;
+  buf[n] = '\0';
+  return m78u_xstrdup(buf);
 }
 
 int m78u_has_suffix(const char *s, const char *suffix)
@@ -312,16 +323,11 @@ void m78u_free_list(char **names, size_t count)
 
 int m78u_write_json(const char *path, const cJSON *doc)
 {
-  char *text = cJSON_Print(doc);
-  if (!text) {
-    errno = ENOMEM;
-    return -1;
-  }
-  size_t len = strlen(text);
-  text = m78u_xrealloc(text, len + 2);
-  memcpy(text + len, "\n", 2);
-  int rc = m78u_write_file_atomic(path, text, len + 1);
-  free(text);
+  char err[512];
+  errno = 0;
+  int rc = m78_json_write_file(doc, path, err, sizeof err);
+  if (rc != 0 && !errno)
+    errno = EIO;
   return rc;
 }
 

@@ -44,6 +44,8 @@ char *m78u_dirname(const char *path);
 /* Last component of a path. */
 const char *m78u_basename(const char *path);
 int m78u_has_suffix(const char *s, const char *suffix);
+/* The path of the running executable (/proc/self/exe), or NULL. */
+char *m78u_self_exe(void);
 
 /* Parses a non-negative decimal integer; the whole string must match. */
 int m78u_parse_u64(const char *s, uint64_t *out);
@@ -62,7 +64,9 @@ void m78u_buf_free(struct m78u_buf *b);
 int m78u_is_dir(const char *path);
 int m78u_is_file(const char *path);
 /* Whole file into memory, NUL-terminated (not counted in *len); a file
- * over M78U_READ_MAX bytes fails with EFBIG before it is read. */
+ * over M78U_READ_MAX bytes fails with EFBIG before it is read.  The one
+ * reader of whole text and JSON files (manifests, reports, cnn.c, main.c,
+ * sampledata.h); len may be NULL. */
 #define M78U_READ_MAX ((size_t)256 << 20)
 char *m78u_read_file(const char *path, size_t *len);
 /* m78_write_file_atomic (report.h): a regular PATH is never half-written;
@@ -78,7 +82,8 @@ char *m78u_make_temp_dir(const char *prefix);
 char **m78u_list_dir(const char *path, size_t *count);
 void m78u_free_list(char **names, size_t count);
 
-/* cJSON_Print of DOC plus a newline, written atomically. */
+/* cJSON_Print of DOC plus a newline, written atomically: m78_json_write_file
+ * (m78host/fileio.h) with errno set instead of a message. */
 int m78u_write_json(const char *path, const struct cJSON *doc);
 /* Moves the regular files of FROM_DIR into TO_DIR, each by one rename
  * (same file system); prints a message for each failure. */
