@@ -30,7 +30,6 @@ FILE_EXCEPTIONS = {
     "sim/src/engine.c": "phase 2: performance work in progress on main; split after it lands",
     "tools/fwbuild.c": "phase 2: splits cache from compile command",
     "host/src/trace.c": "phase 2: splits reader from writer",
-    "tools/max78sim.c": "phase 2: one file per command",
     "tools/trace_cmd.c": "phase 2: splits show from diff",
     "tests/unit/test_bridge.c": "one Criterion file per block; splits with the bridge's groups in phase 2",
     "tests/unit/test_sim_engine.c": "one Criterion file per block; splits after the engine work lands",
@@ -48,8 +47,6 @@ FUNC_EXCEPTIONS = {
     "tools/fwbuild.c:m78fw_run": "phase 2",
     "host/src/inmap.c:m78inmap_load": "phase 2",
     "host/src/report.c:m78_report_build": "phase 2",
-    "tools/max78sim.c:parse_run": "phase 2: max78sim.c split",
-    "tools/max78sim.c:run_main": "phase 2: max78sim.c split",
     "tools/test_cmd.c:m78cli_cmd_test": "phase 2",
     "tools/trace_cmd.c:m78cli_cmd_replay": "phase 2",
 }
