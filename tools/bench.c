@@ -405,6 +405,67 @@ static int bench_mode(const struct m78fw_paths *paths, const struct bench_opts *
 
 static double ratio(double a, double b) { return b > 0 ? a / b : 0; }
 
+/* One network in one bridge mode, for --json. */
+static cJSON *mode_json(const struct net *n, const struct mode_runs *mr, int runs)
+{
+  double sim = median(mr->sim_ms, runs, 1), live = median(mr->live_ms, runs, 1);
+  double wms = median(mr->w_ms, runs, 1), waps = median(mr->w_aps, runs, 1);
+  double wbytes = median(mr->w_bytes, runs, 1), wacc = median(mr->w_acc, runs, 1);
+  double store = median(mr->store_ns, runs, 1), load = median(mr->load_ns, runs, 1);
+  double run = median(mr->run_ms, runs, 1);
+  double chip = n->layer_cycles / n->cnn_hz * 1e3, chip_inf = n->inference_cycles / n->cnn_hz * 1e3;
+  double macps = sim > 0 ? n->macs / (sim * 1e-3) : 0;
+  double caps = median(mr->w_caps, runs, 1);
+  cJSON *j = cJSON_CreateObject();
+  cJSON_AddStringToObject(j, "network", n->name);
+  cJSON_AddStringToObject(j, "bridge", m78fw_bridge_name(mr->mode));
+  cJSON_AddStringToObject(j, "firmware", n->fwdir);
+  cJSON_AddNumberToObject(j, "macs", n->macs);
+  cJSON_AddNumberToObject(j, "sim_ms", sim);
+  cJSON_AddNumberToObject(j, "sim_cpu_ms", median(mr->cpu_ms, runs, 1));
+  cJSON_AddNumberToObject(j, "mac_per_s", macps);
+  cJSON_AddNumberToObject(j, "cnn_hz", n->cnn_hz);
+  cJSON_AddNumberToObject(j, "layer_cycles", n->layer_cycles);
+  cJSON_AddNumberToObject(j, "chip_ms", chip);
+  cJSON_AddNumberToObject(j, "sim_over_chip", chip > 0 ? sim / chip : 0);
+  cJSON_AddNumberToObject(j, "inference_cycles", n->inference_cycles);
+  cJSON_AddNumberToObject(j, "chip_inference_ms", chip_inf);
+  cJSON_AddNumberToObject(j, "fw_ms", live);
+  cJSON_AddNumberToObject(j, "inference_accesses", median(mr->rec_acc, runs, 1));
+  cJSON_AddNumberToObject(j, "warmup_replay_ms", median(mr->warm_ms, runs, 1));
+  double lcpu = median(mr->live_cpu, runs, 1), rcpu = median(mr->cpu_ms, runs, 1);
+  cJSON_AddNumberToObject(j, "fw_cpu_ms", lcpu);
+  /* CPU the live inference spends beyond the engine's replay: the
+   * firmware side of its accesses (bridge, SoC model), plus what a
+   * first inference pays (weight layouts, first-touch pages) */
+  cJSON_AddNumberToObject(j, "fw_cpu_minus_replay_cpu_ms", lcpu - rcpu);
+  cJSON *w = cJSON_AddObjectToObject(j, "weights");
+  cJSON_AddNumberToObject(w, "bytes", wbytes);
+  cJSON_AddNumberToObject(w, "ms", wms);
+  cJSON_AddNumberToObject(w, "bridge_accesses", wacc);
+  cJSON_AddNumberToObject(w, "accesses_per_s", waps);
+  cJSON_AddNumberToObject(w, "ns_per_access", waps > 0 ? 1e9 / waps : 0);
+  cJSON_AddNumberToObject(w, "mb_per_s", wms > 0 ? wbytes / (wms * 1e3) : 0);
+  cJSON_AddNumberToObject(w, "cpu_accesses_per_s", caps);
+  cJSON_AddNumberToObject(w, "cpu_ns_per_access", caps > 0 ? 1e9 / caps : 0);
+  /* bytes per access as over the whole load */
+  cJSON_AddNumberToObject(w, "cpu_mb_per_s", wacc > 0 ? caps * (wbytes / wacc) * 1e-6 : 0);
+  cJSON *bj = cJSON_AddObjectToObject(j, "bridge_alone");
+  cJSON_AddNumberToObject(bj, "store_ns", store);
+  cJSON_AddNumberToObject(bj, "load_ns", load);
+  cJSON_AddNumberToObject(j, "run_ms", run);
+  cJSON *runs_a = cJSON_AddArrayToObject(j, "sim_ms_runs");
+  for (int r = 0; r < runs; r++)
+    cJSON_AddItemToArray(runs_a, cJSON_CreateNumber(mr->sim_ms[r]));
+  runs_a = cJSON_AddArrayToObject(j, "run_ms_runs");
+  for (int r = 0; r < runs; r++)
+    cJSON_AddItemToArray(runs_a, cJSON_CreateNumber(mr->run_ms[r]));
+  cJSON *lm = cJSON_AddArrayToObject(j, "layer_ms");
+  for (int l = 0; l < n->nlayers && mr->layer_ms; l++)
+    cJSON_AddItemToArray(lm, cJSON_CreateNumber(median(mr->layer_ms + l, runs, n->nlayers)));
+  return j;
+}
+
 int m78cli_cmd_bench(int argc, char **argv)
 {
   struct bench_opts o;
@@ -468,10 +529,10 @@ int m78cli_cmd_bench(int argc, char **argv)
         struct mode_runs *mr = &n->m[k];
         double sim = median(mr->sim_ms, runs, 1), live = median(mr->live_ms, runs, 1);
         double wms = median(mr->w_ms, runs, 1), waps = median(mr->w_aps, runs, 1);
-        double wbytes = median(mr->w_bytes, runs, 1), wacc = median(mr->w_acc, runs, 1);
-        double store = median(mr->store_ns, runs, 1), load = median(mr->load_ns, runs, 1);
+        double wbytes = median(mr->w_bytes, runs, 1);
+        double store = median(mr->store_ns, runs, 1);
         double run = median(mr->run_ms, runs, 1);
-        double chip = n->layer_cycles / n->cnn_hz * 1e3, chip_inf = n->inference_cycles / n->cnn_hz * 1e3;
+        double chip = n->layer_cycles / n->cnn_hz * 1e3;
         double macps = sim > 0 ? n->macs / (sim * 1e-3) : 0;
         waps_by[mr->mode] = waps;
         acc_by = median(mr->rec_acc, runs, 1);
@@ -495,54 +556,7 @@ int m78cli_cmd_bench(int argc, char **argv)
         set_owned(&t, row, 12, m78u_xasprintf("%.0f", store));
         set_owned(&t, row, 13, m78u_xasprintf("%.0f", run));
 
-        cJSON *j = cJSON_CreateObject();
-        cJSON_AddStringToObject(j, "network", n->name);
-        cJSON_AddStringToObject(j, "bridge", m78fw_bridge_name(mr->mode));
-        cJSON_AddStringToObject(j, "firmware", n->fwdir);
-        cJSON_AddNumberToObject(j, "macs", n->macs);
-        cJSON_AddNumberToObject(j, "sim_ms", sim);
-        cJSON_AddNumberToObject(j, "sim_cpu_ms", median(mr->cpu_ms, runs, 1));
-        cJSON_AddNumberToObject(j, "mac_per_s", macps);
-        cJSON_AddNumberToObject(j, "cnn_hz", n->cnn_hz);
-        cJSON_AddNumberToObject(j, "layer_cycles", n->layer_cycles);
-        cJSON_AddNumberToObject(j, "chip_ms", chip);
-        cJSON_AddNumberToObject(j, "sim_over_chip", chip > 0 ? sim / chip : 0);
-        cJSON_AddNumberToObject(j, "inference_cycles", n->inference_cycles);
-        cJSON_AddNumberToObject(j, "chip_inference_ms", chip_inf);
-        cJSON_AddNumberToObject(j, "fw_ms", live);
-        cJSON_AddNumberToObject(j, "inference_accesses", median(mr->rec_acc, runs, 1));
-        cJSON_AddNumberToObject(j, "warmup_replay_ms", median(mr->warm_ms, runs, 1));
-        double lcpu = median(mr->live_cpu, runs, 1), rcpu = median(mr->cpu_ms, runs, 1);
-        cJSON_AddNumberToObject(j, "fw_cpu_ms", lcpu);
-        /* CPU the live inference spends beyond the engine's replay: the
-         * firmware side of its accesses (bridge, SoC model), plus what a
-         * first inference pays (weight layouts, first-touch pages) */
-        cJSON_AddNumberToObject(j, "fw_cpu_minus_replay_cpu_ms", lcpu - rcpu);
-        cJSON *w = cJSON_AddObjectToObject(j, "weights");
-        cJSON_AddNumberToObject(w, "bytes", wbytes);
-        cJSON_AddNumberToObject(w, "ms", wms);
-        cJSON_AddNumberToObject(w, "bridge_accesses", wacc);
-        cJSON_AddNumberToObject(w, "accesses_per_s", waps);
-        cJSON_AddNumberToObject(w, "ns_per_access", waps > 0 ? 1e9 / waps : 0);
-        cJSON_AddNumberToObject(w, "mb_per_s", wms > 0 ? wbytes / (wms * 1e3) : 0);
-        cJSON_AddNumberToObject(w, "cpu_accesses_per_s", caps);
-        cJSON_AddNumberToObject(w, "cpu_ns_per_access", caps > 0 ? 1e9 / caps : 0);
-        /* bytes per access as over the whole load */
-        cJSON_AddNumberToObject(w, "cpu_mb_per_s", wacc > 0 ? caps * (wbytes / wacc) * 1e-6 : 0);
-        cJSON *bj = cJSON_AddObjectToObject(j, "bridge_alone");
-        cJSON_AddNumberToObject(bj, "store_ns", store);
-        cJSON_AddNumberToObject(bj, "load_ns", load);
-        cJSON_AddNumberToObject(j, "run_ms", run);
-        cJSON *runs_a = cJSON_AddArrayToObject(j, "sim_ms_runs");
-        for (int r = 0; r < runs; r++)
-          cJSON_AddItemToArray(runs_a, cJSON_CreateNumber(mr->sim_ms[r]));
-        runs_a = cJSON_AddArrayToObject(j, "run_ms_runs");
-        for (int r = 0; r < runs; r++)
-          cJSON_AddItemToArray(runs_a, cJSON_CreateNumber(mr->run_ms[r]));
-        cJSON *lm = cJSON_AddArrayToObject(j, "layer_ms");
-        for (int l = 0; l < n->nlayers && mr->layer_ms; l++)
-          cJSON_AddItemToArray(lm, cJSON_CreateNumber(median(mr->layer_ms + l, runs, n->nlayers)));
-        cJSON_AddItemToArray(arr, j);
+        cJSON_AddItemToArray(arr, mode_json(n, mr, runs));
       }
       if (o.nmodes == 2) {
         const int I = M78FW_BRIDGE_INST, T = M78FW_BRIDGE_TRAP;
@@ -564,15 +578,10 @@ int m78cli_cmd_bench(int argc, char **argv)
     m78cli_table_free(&t);
     m78u_buf_free(&ratios);
     if (o.json) {
-      char *text = cJSON_Print(doc);
-      size_t len = strlen(text);
-      text = m78u_xrealloc(text, len + 2);
-      memcpy(text + len, "\n", 2);
-      if (m78u_write_file_atomic(o.json, text, len + 1) != 0) {
+      if (m78u_write_json(o.json, doc) != 0) {
         m78u_error("%s: %s", o.json, strerror(errno));
         rc = -1;
       }
-      free(text);
     }
     cJSON_Delete(doc);
   }

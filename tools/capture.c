@@ -362,6 +362,54 @@ static char *unload_main(const struct cap_opts *o, int elem, long words)
   return b.data;
 }
 
+/* The vendor sources of the project (main.c, cnn.c, cnn.h), checked to
+ * be the synthesizer's: a wrong project fails before any run.  -1 after
+ * an error. */
+static int read_vendor_sources(const struct cap_opts *o, char **main_c, char **cnn_c, char **cnn_h)
+{
+  struct m78fw_paths paths;
+  struct m78fw_model model;
+  m78fw_paths_init(&paths);
+  char *fwdir = m78cli_locate_firmware(&paths, o->dir, &model);
+  if (fwdir) {
+    *main_c = read_in(fwdir, "main.c");
+    *cnn_c = read_in(fwdir, "cnn.c");
+    *cnn_h = read_in(fwdir, "cnn.h");
+  }
+  m78fw_model_free(&model);
+  m78fw_paths_free(&paths);
+  if (!fwdir)
+    return -1;
+  if (!*main_c || !*cnn_c || !*cnn_h) {
+    m78u_error("%s: cannot read main.c, cnn.c or cnn.h", fwdir);
+    free(fwdir);
+    return -1;
+  }
+  if (!strstr(*main_c, "cnn_start()") || !strstr(*main_c, "MXC_LP_EnterSleepMode()") ||
+      !strstr(*main_c, "cnn_time")) {
+    m78u_error("%s/main.c: not the synthesizer's main (it must call cnn_start() and wait with "
+                 "MXC_LP_EnterSleepMode() until cnn_time is set)",
+                 fwdir);
+    free(fwdir);
+    return -1;
+  }
+  if (!o->unload && !lcnt_quadrants(*cnn_c)) {
+    m78u_error("%s/cnn.c: it never sets the layer count (LCNT_MAX at 0x50100008): not a synthesized cnn.c?",
+                 fwdir);
+    free(fwdir);
+    return -1;
+  }
+  if (o->unload && (!strstr(*cnn_h, "CNN_NUM_OUTPUTS") || !strstr(*cnn_c, "int cnn_unload("))) {
+    m78u_error("%s: cnn.c defines no cnn_unload() or cnn.h no CNN_NUM_OUTPUTS (synthesized with --no-unload?); "
+                 "compare a data memory dump instead",
+                 fwdir);
+    free(fwdir);
+    return -1;
+  }
+  free(fwdir);
+  return 0;
+}
+
 int m78cli_cmd_capture(int argc, char **argv)
 {
   struct cap_opts o;
@@ -389,48 +437,8 @@ int m78cli_cmd_capture(int argc, char **argv)
     }
   }
   /* the vendor sources first: a wrong project fails before any run */
-  {
-    struct m78fw_paths paths;
-    struct m78fw_model model;
-    m78fw_paths_init(&paths);
-    char *fwdir = m78cli_locate_firmware(&paths, o.dir, &model);
-    if (fwdir) {
-      main_c = read_in(fwdir, "main.c");
-      cnn_c = read_in(fwdir, "cnn.c");
-      cnn_h = read_in(fwdir, "cnn.h");
-    }
-    m78fw_model_free(&model);
-    m78fw_paths_free(&paths);
-    if (!fwdir)
-      goto out;
-    if (!main_c || !cnn_c || !cnn_h) {
-      m78u_error("%s: cannot read main.c, cnn.c or cnn.h", fwdir);
-      free(fwdir);
-      goto out;
-    }
-    if (!strstr(main_c, "cnn_start()") || !strstr(main_c, "MXC_LP_EnterSleepMode()") ||
-        !strstr(main_c, "cnn_time")) {
-      m78u_error("%s/main.c: not the synthesizer's main (it must call cnn_start() and wait with "
-                   "MXC_LP_EnterSleepMode() until cnn_time is set)",
-                   fwdir);
-      free(fwdir);
-      goto out;
-    }
-    if (!o.unload && !lcnt_quadrants(cnn_c)) {
-      m78u_error("%s/cnn.c: it never sets the layer count (LCNT_MAX at 0x50100008): not a synthesized cnn.c?",
-                   fwdir);
-      free(fwdir);
-      goto out;
-    }
-    if (o.unload && (!strstr(cnn_h, "CNN_NUM_OUTPUTS") || !strstr(cnn_c, "int cnn_unload("))) {
-      m78u_error("%s: cnn.c defines no cnn_unload() or cnn.h no CNN_NUM_OUTPUTS (synthesized with --no-unload?); "
-                   "compare a data memory dump instead",
-                   fwdir);
-      free(fwdir);
-      goto out;
-    }
-    free(fwdir);
-  }
+  if (read_vendor_sources(&o, &main_c, &cnn_c, &cnn_h) != 0)
+    goto out;
   struct m78cli_simrun_opts so = {.cmd = "capture",
                                   .dir = o.dir,
                                   .layer_limit = o.stop_after,

@@ -1,7 +1,8 @@
 /*
  * Helpers shared by the max78sim command, its subcommands and the
  * known-answer runner: child processes, the FNV-1a hash of the firmware
- * cache, a small column table and the per-layer table of a run report.
+ * cache, a small column table (cli_util.c) and the per-layer table of a
+ * run report (cli_report.c).
  * The generic helpers (messages, memory, paths, files) and the layer-dump
  * values come from the host library (m78host/util.h, m78host/dumps.h),
  * included here for every command.

@@ -325,57 +325,123 @@ static const char *class_label(m78net *net, int c, char *buf, size_t len)
   return buf;
 }
 
-int m78cli_cmd_eval(int argc, char **argv)
+/* The options into *o; 1 after --help (printed), -1 after an error. */
+static int parse_eval(int argc, char **argv, struct eval_opts *o)
 {
-  struct eval_opts o = {.jobs = 1, .threads = 1};
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     const char *v;
     uint64_t u;
     if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
       eval_help(stdout);
-      return 0;
+      return 1;
     } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
-      o.quiet = 1;
+      o->quiet = 1;
     } else if (strcmp(a, "--resize") == 0) {
-      o.resize = 1;
+      o->resize = 1;
     } else if (m78cli_is_option(a, "--inputs")) {
-      if (!(o.inputs = m78cli_option_value("eval", argc, argv, &i, "--inputs")))
-        return M78CLI_EXIT_ERROR;
+      if (!(o->inputs = m78cli_option_value("eval", argc, argv, &i, "--inputs")))
+        return -1;
     } else if (m78cli_is_option(a, "--labels")) {
-      if (!(o.labels = m78cli_option_value("eval", argc, argv, &i, "--labels")))
-        return M78CLI_EXIT_ERROR;
+      if (!(o->labels = m78cli_option_value("eval", argc, argv, &i, "--labels")))
+        return -1;
     } else if (m78cli_is_option(a, "--csv")) {
-      if (!(o.csv = m78cli_option_value("eval", argc, argv, &i, "--csv")))
-        return M78CLI_EXIT_ERROR;
+      if (!(o->csv = m78cli_option_value("eval", argc, argv, &i, "--csv")))
+        return -1;
     } else if (m78cli_is_option(a, "--layer-csv")) {
-      if (!(o.layer_csv = m78cli_option_value("eval", argc, argv, &i, "--layer-csv")))
-        return M78CLI_EXIT_ERROR;
+      if (!(o->layer_csv = m78cli_option_value("eval", argc, argv, &i, "--layer-csv")))
+        return -1;
     } else if (m78cli_is_option(a, "--json")) {
-      if (!(o.json = m78cli_option_value("eval", argc, argv, &i, "--json")))
-        return M78CLI_EXIT_ERROR;
+      if (!(o->json = m78cli_option_value("eval", argc, argv, &i, "--json")))
+        return -1;
     } else if (m78cli_is_option(a, "--jobs") || m78cli_is_option(a, "--threads")) {
       int jobs = m78cli_is_option(a, "--jobs");
       if (!(v = m78cli_option_value("eval", argc, argv, &i, jobs ? "--jobs" : "--threads")))
-        return M78CLI_EXIT_ERROR;
+        return -1;
       if (m78u_parse_u64(v, &u) != 0 || u < 1 || u > (jobs ? 64 : 16)) {
         m78u_error("eval: %s: not an integer from 1 to %d: %s", jobs ? "--jobs" : "--threads", jobs ? 64 : 16, v);
-        return M78CLI_EXIT_ERROR;
+        return -1;
       }
       if (jobs)
-        o.jobs = (int)u;
+        o->jobs = (int)u;
       else
-        o.threads = (int)u;
+        o->threads = (int)u;
     } else if (a[0] == '-') {
       m78u_error("eval: unknown option %s (see 'max78sim eval --help')", a);
-      return M78CLI_EXIT_ERROR;
-    } else if (o.dir) {
+      return -1;
+    } else if (o->dir) {
       m78u_error("eval: unexpected argument %s (one DIR only)", a);
-      return M78CLI_EXIT_ERROR;
+      return -1;
     } else {
-      o.dir = a;
+      o->dir = a;
     }
   }
+  return 0;
+}
+
+/* Accuracy, the confusion matrix and the misclassified inputs, printed
+ * and into the JSON summary. */
+static void print_accuracy(m78net *net, m78net_result **res, char **names, const int *labels, size_t count,
+                           size_t correct, const int *conf, int ncls, cJSON *sum)
+{
+  char lb[32], lb2[32];
+  printf("accuracy: %zu of %zu (%.2f%%)\n", correct, count, 100.0 * (double)correct / (double)count);
+  cJSON_AddNumberToObject(sum, "correct", (double)correct);
+  cJSON_AddNumberToObject(sum, "accuracy", (double)correct / (double)count);
+  if (conf) {
+    printf("confusion matrix (rows: label, columns: predicted):\n%12s", "");
+    for (int k = 0; k < ncls; k++)
+      printf(" %8.8s", class_label(net, k, lb, sizeof lb));
+    printf("\n");
+    cJSON *cm = cJSON_AddArrayToObject(sum, "confusion");
+    for (int r = 0; r < ncls; r++) {
+      printf("%12.12s", class_label(net, r, lb, sizeof lb));
+      cJSON *row = cJSON_CreateIntArray(conf + r * ncls, ncls);
+      cJSON_AddItemToArray(cm, row);
+      for (int k = 0; k < ncls; k++)
+        printf(" %8d", conf[r * ncls + k]);
+      printf("\n");
+    }
+  }
+  cJSON *mis = cJSON_AddArrayToObject(sum, "misclassified");
+  size_t shown = 0;
+  for (size_t i = 0; i < count; i++) {
+    int best = m78net_result_class(res[i]);
+    if (labels[i] == best)
+      continue;
+    cJSON_AddItemToArray(mis, cJSON_CreateString(names[i]));
+    if (shown++ < 20)
+      printf("misclassified: %s: %s, label %s\n", names[i], class_label(net, best, lb, sizeof lb),
+             class_label(net, labels[i], lb2, sizeof lb2));
+  }
+  if (shown > 20)
+    printf("... and %zu more misclassified (all in --csv / --json)\n", shown - 20);
+}
+
+/* --layer-csv: the first input's per-layer table.  0, or -1 with a
+ * message printed. */
+static int write_layer_csv(const char *path, m78net *net, const m78net_result *first)
+{
+  char werr[512];
+  int rc = 0;
+  cJSON *rep = cJSON_Parse(m78net_result_report(first));
+  char **lnames = NULL;
+  int nn = m78_layer_names(m78net_firmware_dir(net), &lnames);
+  if (!rep || m78_csv_write_file(path, rep, lnames, nn, werr, sizeof werr) != 0) {
+    m78u_error("%s", rep ? werr : "the first input's report is not JSON");
+    rc = -1;
+  }
+  m78_layer_names_free(lnames, nn);
+  cJSON_Delete(rep);
+  return rc;
+}
+
+int m78cli_cmd_eval(int argc, char **argv)
+{
+  struct eval_opts o = {.jobs = 1, .threads = 1};
+  int pr_rc = parse_eval(argc, argv, &o);
+  if (pr_rc != 0)
+    return pr_rc > 0 ? 0 : M78CLI_EXIT_ERROR;
   if (!o.dir || !o.inputs) {
     m78u_error("eval: missing %s (see 'max78sim eval --help')", o.dir ? "--inputs PATH" : "DIR");
     return M78CLI_EXIT_ERROR;
@@ -484,39 +550,8 @@ int m78cli_cmd_eval(int argc, char **argv)
   cJSON_AddNumberToObject(sum, "cycles_min", cyc_min);
   cJSON_AddNumberToObject(sum, "cycles_max", cyc_max);
   cJSON_AddNumberToObject(sum, "energy_uj_mean", e_sum / (double)count);
-  if (labels) {
-    printf("accuracy: %zu of %zu (%.2f%%)\n", correct, count, 100.0 * (double)correct / (double)count);
-    cJSON_AddNumberToObject(sum, "correct", (double)correct);
-    cJSON_AddNumberToObject(sum, "accuracy", (double)correct / (double)count);
-    if (conf) {
-      printf("confusion matrix (rows: label, columns: predicted):\n%12s", "");
-      for (int k = 0; k < ncls; k++)
-        printf(" %8.8s", class_label(net, k, lb, sizeof lb));
-      printf("\n");
-      cJSON *cm = cJSON_AddArrayToObject(sum, "confusion");
-      for (int r = 0; r < ncls; r++) {
-        printf("%12.12s", class_label(net, r, lb, sizeof lb));
-        cJSON *row = cJSON_CreateIntArray(conf + r * ncls, ncls);
-        cJSON_AddItemToArray(cm, row);
-        for (int k = 0; k < ncls; k++)
-          printf(" %8d", conf[r * ncls + k]);
-        printf("\n");
-      }
-    }
-    cJSON *mis = cJSON_AddArrayToObject(sum, "misclassified");
-    size_t shown = 0;
-    for (size_t i = 0; i < count; i++) {
-      int best = m78net_result_class(res[i]);
-      if (labels[i] == best)
-        continue;
-      cJSON_AddItemToArray(mis, cJSON_CreateString(names[i]));
-      if (shown++ < 20)
-        printf("misclassified: %s: %s, label %s\n", names[i], class_label(net, best, lb, sizeof lb),
-               class_label(net, labels[i], lb2, sizeof lb2));
-    }
-    if (shown > 20)
-      printf("... and %zu more misclassified (all in --csv / --json)\n", shown - 20);
-  }
+  if (labels)
+    print_accuracy(net, res, names, labels, count, correct, conf, ncls, sum);
   free(conf);
   rc = 0;
   char werr[512];
@@ -528,17 +563,8 @@ int m78cli_cmd_eval(int argc, char **argv)
     m78u_error("%s", werr);
     rc = M78CLI_EXIT_ERROR;
   }
-  if (o.layer_csv) {
-    cJSON *rep = cJSON_Parse(m78net_result_report(res[0]));
-    char **lnames = NULL;
-    int nn = m78_layer_names(m78net_firmware_dir(net), &lnames);
-    if (!rep || m78_csv_write_file(o.layer_csv, rep, lnames, nn, werr, sizeof werr) != 0) {
-      m78u_error("%s", rep ? werr : "the first input's report is not JSON");
-      rc = M78CLI_EXIT_ERROR;
-    }
-    m78_layer_names_free(lnames, nn);
-    cJSON_Delete(rep);
-  }
+  if (o.layer_csv && write_layer_csv(o.layer_csv, net, res[0]) != 0)
+    rc = M78CLI_EXIT_ERROR;
   free(csv.data);
   cJSON_Delete(jdoc);
 out:

@@ -210,7 +210,41 @@ static void finish(struct project *p, int wstatus, int quiet, int width)
   fflush(stdout);
 }
 
-int m78cli_cmd_test(int argc, char **argv);
+/* Resolves the project's name with its messages caught: a name that does
+ * not resolve becomes an <error> testcase with the message, not an abort. */
+static void resolve_project(struct project *p, const struct m78fw_paths *paths, const char *tmpdir, int width)
+{
+  struct m78cli_target t;
+  int saved = dup(STDERR_FILENO);
+  char *errfile = m78u_xasprintf("%s/resolve.err", tmpdir);
+  int fd = open(errfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    fflush(stderr);
+    dup2(fd, STDERR_FILENO);
+    close(fd);
+  }
+  int r = m78cli_resolve(paths, p->arg, &t);
+  fflush(stderr);
+  if (saved >= 0) {
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+  }
+  if (r != 0) {
+    char *msg = m78u_read_file(errfile, NULL);
+    p->status = M78CLI_EXIT_ERROR;
+    p->resolve_error = msg ? msg : m78u_xstrdup("cannot resolve");
+    size_t len = strlen(p->resolve_error);
+    while (len && p->resolve_error[len - 1] == '\n')
+      p->resolve_error[--len] = '\0';
+    size_t plen = strlen(m78u_prog());
+    if (strncmp(p->resolve_error, m78u_prog(), plen) == 0 && p->resolve_error[plen] == ':')
+      memmove(p->resolve_error, p->resolve_error + plen + 2, strlen(p->resolve_error + plen + 2) + 1);
+    printf("ERROR  %-*s %7.2f s  %s\n", width, p->arg, 0.0, p->resolve_error);
+  } else {
+    m78cli_target_free(&t);
+  }
+  free(errfile);
+}
 
 int m78cli_cmd_test(int argc, char **argv)
 {
@@ -294,38 +328,8 @@ int m78cli_cmd_test(int argc, char **argv)
   /* resolve first: a wrong name is an <error> testcase, not an abort */
   struct m78fw_paths paths;
   m78fw_paths_init(&paths);
-  for (int i = 0; i < n; i++) {
-    struct m78cli_target t;
-    int saved = dup(STDERR_FILENO);
-    char *errfile = m78u_xasprintf("%s/resolve.err", tmpdir);
-    int fd = open(errfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd >= 0) {
-      fflush(stderr);
-      dup2(fd, STDERR_FILENO);
-      close(fd);
-    }
-    int r = m78cli_resolve(&paths, p[i].arg, &t);
-    fflush(stderr);
-    if (saved >= 0) {
-      dup2(saved, STDERR_FILENO);
-      close(saved);
-    }
-    if (r != 0) {
-      char *msg = m78u_read_file(errfile, NULL);
-      p[i].status = M78CLI_EXIT_ERROR;
-      p[i].resolve_error = msg ? msg : m78u_xstrdup("cannot resolve");
-      size_t len = strlen(p[i].resolve_error);
-      while (len && p[i].resolve_error[len - 1] == '\n')
-        p[i].resolve_error[--len] = '\0';
-      size_t plen = strlen(m78u_prog());
-      if (strncmp(p[i].resolve_error, m78u_prog(), plen) == 0 && p[i].resolve_error[plen] == ':')
-        memmove(p[i].resolve_error, p[i].resolve_error + plen + 2, strlen(p[i].resolve_error + plen + 2) + 1);
-      printf("ERROR  %-*s %7.2f s  %s\n", width, p[i].arg, 0.0, p[i].resolve_error);
-    } else {
-      m78cli_target_free(&t);
-    }
-    free(errfile);
-  }
+  for (int i = 0; i < n; i++)
+    resolve_project(&p[i], &paths, tmpdir, width);
   m78fw_paths_free(&paths);
 
   struct timespec t0;

@@ -27,8 +27,6 @@ SKIP_DIRS = {"build", "fw", ".git", "__pycache__"}
 # (docs/architecture.md); a file leaves the list when it is split.
 FILE_EXCEPTIONS = {
     "firmware_shim/src/soc.c": "phase 2: moves to host/ and splits (clock tree, timers, energy phases)",
-    "tools/fwbuild.c": "phase 2: splits cache from compile command",
-    "tools/trace_cmd.c": "phase 2: splits show from diff",
     "tests/unit/test_bridge.c": "one Criterion file per block; splits with the bridge's groups in phase 2",
     "tests/unit/test_sim_engine.c": "one Criterion file per block; splits after the engine work lands",
 }
@@ -38,15 +36,8 @@ FILE_EXCEPTIONS = {
 FUNC_EXCEPTIONS = {
     "sim/src/decode.c:m78_layer_decode": "the register-to-layer decode, one field after another; phase 2",
     "tests/timeline_check.c:main": "a test driver; phase 2",
-    "tools/bench.c:m78cli_cmd_bench": "phase 2",
-    "tools/bench_energy.c:bench_energy": "phase 2",
-    "tools/capture.c:m78cli_cmd_capture": "phase 2",
-    "tools/eval.c:m78cli_cmd_eval": "phase 2",
-    "tools/fwbuild.c:m78fw_run": "phase 2",
     "host/src/inmap.c:m78inmap_load": "phase 2",
     "host/src/report.c:m78_report_build": "phase 2",
-    "tools/test_cmd.c:m78cli_cmd_test": "phase 2",
-    "tools/trace_cmd.c:m78cli_cmd_replay": "phase 2",
 }
 
 def c_files(root):
