@@ -155,6 +155,40 @@ static int parse_main(const char *main_c, struct m78inmap *m, char *err, size_t 
   return 0;
 }
 
+/* Keeps the arrays load_input uses, with their words from sampledata.h
+ * (SD).  Returns how many, or -1 with a message in err. */
+static int keep_arrays(struct m78inmap *m, const char *sd, const char *fwdir, char *err, size_t errlen)
+{
+  int kept = 0;
+  for (int a = 0; a < m->narrays; a++) {
+    struct m78inmap_array *ar = &m->arrays[a];
+    if (ar->fifo == -2)
+      continue;
+    size_t len = ar->nwords;
+    char def[40];
+    snprintf(def, sizeof def, "SAMPLE_INPUT_%u", ar->define);
+    size_t n = 0;
+    uint32_t *w = parse_define(sd, def, &n);
+    if (!w) {
+      snprintf(err, errlen, "%s/sampledata.h: no readable #define %s { ... } for %s", fwdir, def, ar->name);
+      m->narrays = kept;
+      return -1;
+    }
+    if (ar->fifo < 0 && len > n) {
+      snprintf(err, errlen, "%s/main.c: load_input copies %zu words of %s, which has %zu", fwdir, len, ar->name, n);
+      free(w);
+      m->narrays = kept;
+      return -1;
+    }
+    struct m78inmap_array keep = *ar;
+    keep.sample = w;
+    keep.nwords = n;
+    m->arrays[kept++] = keep;
+  }
+  m->narrays = kept;
+  return kept;
+}
+
 int m78inmap_load(const char *fwdir, struct m78inmap *m, char *err, size_t errlen)
 {
   memset(m, 0, sizeof *m);
@@ -183,33 +217,9 @@ int m78inmap_load(const char *fwdir, struct m78inmap *m, char *err, size_t errle
     goto out;
   }
   /* keep the arrays load_input uses; read their words */
-  int kept = 0;
-  for (int a = 0; a < m->narrays; a++) {
-    struct m78inmap_array *ar = &m->arrays[a];
-    if (ar->fifo == -2)
-      continue;
-    size_t len = ar->nwords;
-    char def[40];
-    snprintf(def, sizeof def, "SAMPLE_INPUT_%u", ar->define);
-    size_t n = 0;
-    uint32_t *w = parse_define(sd, def, &n);
-    if (!w) {
-      snprintf(err, errlen, "%s/sampledata.h: no readable #define %s { ... } for %s", fwdir, def, ar->name);
-      m->narrays = kept;
-      goto out;
-    }
-    if (ar->fifo < 0 && len > n) {
-      snprintf(err, errlen, "%s/main.c: load_input copies %zu words of %s, which has %zu", fwdir, len, ar->name, n);
-      free(w);
-      m->narrays = kept;
-      goto out;
-    }
-    struct m78inmap_array keep = *ar;
-    keep.sample = w;
-    keep.nwords = n;
-    m->arrays[kept++] = keep;
-  }
-  m->narrays = kept;
+  int kept = keep_arrays(m, sd, fwdir, err, errlen);
+  if (kept < 0)
+    goto out;
   if (kept == 0) {
     snprintf(err, errlen,
              "%s/main.c: load_input loads no input_N array (izer's memcpy32 or FIFO loader); the input may be baked "

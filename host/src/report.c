@@ -37,6 +37,48 @@ static double round2(double v) { return (double)(long long)(v * 100.0 + (v >= 0 
 /* Energies to 1/10000 uJ (0.1 nJ). */
 static double round4(double v) { return (double)(long long)(v * 1e4 + (v >= 0 ? 0.5 : -0.5)) / 1e4; }
 
+/* What the firmware process knows beside the simulator: the CPU's loading
+ * phases, the power monitor's view and, for an Arm run, the CPU. */
+static void add_run_sections(cJSON *doc, const struct m78_run_info *info)
+{
+  if (info->n_phases > 0) {
+    cJSON *cpu = cJSON_AddObjectToObject(doc, "loading");
+    for (int i = 0; i < info->n_phases; i++) {
+      const struct m78_phase_info *p = &info->phases[i];
+      cJSON *o = cJSON_AddObjectToObject(cpu, p->name);
+      cJSON_AddNumberToObject(o, "time_us", round2(p->time_us));
+      cJSON_AddNumberToObject(o, "energy_uj", round4(p->energy_uj));
+      cJSON_AddNumberToObject(o, "accesses", (double)p->accesses);
+      cJSON_AddNumberToObject(o, "bytes", (double)p->bytes);
+      cJSON_AddNumberToObject(o, "segments", (double)p->segments);
+      cJSON_AddNumberToObject(o, "mb_per_s", p->time_us > 0 ? round2((double)p->bytes / p->time_us) : 0.0);
+    }
+  }
+  if (info->monitor && info->monitor->valid) {
+    const struct m78_monitor_info *m = info->monitor;
+    cJSON *mon = cJSON_AddObjectToObject(doc, "power_monitor");
+    cJSON_AddNumberToObject(mon, "repetitions", m->repetitions);
+    cJSON_AddNumberToObject(mon, "idle_mw", round4(m->idle_mw));
+    cJSON_AddNumberToObject(mon, "idle_time_us", round2(m->idle_time_us));
+    cJSON *st = cJSON_AddArrayToObject(mon, "stages");
+    for (int i = 0; i < m->n; i++) {
+      cJSON *o = cJSON_CreateObject();
+      cJSON_AddStringToObject(o, "name", m->stages[i].name);
+      cJSON_AddNumberToObject(o, "time_us", round2(m->stages[i].time_us));
+      cJSON_AddNumberToObject(o, "energy_uj", round4(m->stages[i].energy_uj));
+      cJSON_AddItemToArray(st, o);
+    }
+  }
+  if (info->cpu) {
+    cJSON *cpu = cJSON_AddObjectToObject(doc, "cpu");
+    cJSON_AddStringToObject(cpu, "model", "Cortex-M4 (max78sim-arm)");
+    cJSON_AddNumberToObject(cpu, "instructions", (double)info->cpu->instructions);
+    cJSON_AddNumberToObject(cpu, "cycles", (double)info->cpu->cycles);
+    cJSON_AddNumberToObject(cpu, "guest_errors", (double)info->cpu->guest_errors);
+    cJSON_AddStringToObject(cpu, "first_error", info->cpu->first_error ? info->cpu->first_error : "");
+  }
+}
+
 cJSON *m78_report_build(const m78_sim *sim, const struct m78_run_info *info)
 {
   cJSON *doc = cJSON_CreateObject();
@@ -147,43 +189,7 @@ cJSON *m78_report_build(const m78_sim *sim, const struct m78_run_info *info)
     break;
   }
 
-  if (info->n_phases > 0) {
-    cJSON *cpu = cJSON_AddObjectToObject(doc, "loading");
-    for (int i = 0; i < info->n_phases; i++) {
-      const struct m78_phase_info *p = &info->phases[i];
-      cJSON *o = cJSON_AddObjectToObject(cpu, p->name);
-      cJSON_AddNumberToObject(o, "time_us", round2(p->time_us));
-      cJSON_AddNumberToObject(o, "energy_uj", round4(p->energy_uj));
-      cJSON_AddNumberToObject(o, "accesses", (double)p->accesses);
-      cJSON_AddNumberToObject(o, "bytes", (double)p->bytes);
-      cJSON_AddNumberToObject(o, "segments", (double)p->segments);
-      cJSON_AddNumberToObject(o, "mb_per_s", p->time_us > 0 ? round2((double)p->bytes / p->time_us) : 0.0);
-    }
-  }
-  if (info->monitor && info->monitor->valid) {
-    const struct m78_monitor_info *m = info->monitor;
-    cJSON *mon = cJSON_AddObjectToObject(doc, "power_monitor");
-    cJSON_AddNumberToObject(mon, "repetitions", m->repetitions);
-    cJSON_AddNumberToObject(mon, "idle_mw", round4(m->idle_mw));
-    cJSON_AddNumberToObject(mon, "idle_time_us", round2(m->idle_time_us));
-    cJSON *st = cJSON_AddArrayToObject(mon, "stages");
-    for (int i = 0; i < m->n; i++) {
-      cJSON *o = cJSON_CreateObject();
-      cJSON_AddStringToObject(o, "name", m->stages[i].name);
-      cJSON_AddNumberToObject(o, "time_us", round2(m->stages[i].time_us));
-      cJSON_AddNumberToObject(o, "energy_uj", round4(m->stages[i].energy_uj));
-      cJSON_AddItemToArray(st, o);
-    }
-  }
-
-  if (info->cpu) {
-    cJSON *cpu = cJSON_AddObjectToObject(doc, "cpu");
-    cJSON_AddStringToObject(cpu, "model", "Cortex-M4 (max78sim-arm)");
-    cJSON_AddNumberToObject(cpu, "instructions", (double)info->cpu->instructions);
-    cJSON_AddNumberToObject(cpu, "cycles", (double)info->cpu->cycles);
-    cJSON_AddNumberToObject(cpu, "guest_errors", (double)info->cpu->guest_errors);
-    cJSON_AddStringToObject(cpu, "first_error", info->cpu->first_error ? info->cpu->first_error : "");
-  }
+  add_run_sections(doc, info);
   const struct m78_counters *c = m78_sim_counters(sim);
   cJSON *ctr = cJSON_AddObjectToObject(doc, "counters");
   cJSON_AddNumberToObject(ctr, "guest_errors", (double)c->guest_errors);
