@@ -7,7 +7,7 @@
  *
  * Each case's register program (cnn_init, cnn_configure, cnn_start of its
  * cnn.c) is replayed on a fresh simulator instance through the bus
- * (tools/lib/regprog.c); the master enable at the end of cnn_start()
+ * (host/src/regprog.c); the master enable at the end of cnn_start()
  * starts the run, which decodes every layer and accounts its cycles.  The datapath is never run (no weights or input needed),
  * so the whole corpus takes a second, and the test checks the same
  * decoder and timing code that `max78sim run` uses.
@@ -24,7 +24,8 @@
 #include <sys/stat.h>
 
 #include "max78sim/sim.h"
-#include "regprog.h"
+#include "m78host/regprog.h"
+#include "m78host/util.h"
 
 #define EXIT_SKIP 77
 
@@ -37,9 +38,9 @@ static void check_case(const char *corpus, const char *name, int verbose, struct
   char path[4096];
   char why[256] = "";
   snprintf(path, sizeof path, "%s/%s/firmware/cnn.c", corpus, name);
-  char *cnn = m78_read_text_file(path);
+  char *cnn = m78u_read_file(path, NULL);
   snprintf(path, sizeof path, "%s/%s/expected.json", corpus, name);
-  char *exp = m78_read_text_file(path);
+  char *exp = m78u_read_file(path, NULL);
   cJSON *doc = exp ? cJSON_Parse(exp) : NULL;
   m78_sim *sim = m78_sim_new();
   t->cases++;

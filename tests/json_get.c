@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "regprog.h"
+#include "m78host/util.h"
 
 int main(int argc, char **argv)
 {
@@ -16,7 +16,7 @@ int main(int argc, char **argv)
     fprintf(stderr, "usage: json_get FILE PATH...\n");
     return 2;
   }
-  char *text = m78_read_text_file(argv[1]);
+  char *text = m78u_read_file(argv[1], NULL);
   cJSON *doc = text ? cJSON_Parse(text) : NULL;
   free(text);
   if (!doc) {

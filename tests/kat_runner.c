@@ -21,8 +21,8 @@
  */
 #define _GNU_SOURCE
 #include <cjson/cJSON.h>
-#include "report.h"
-#include "sramdump.h"
+#include "m78host/report.h"
+#include "m78host/sramdump.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -90,9 +90,9 @@ static void usage(FILE *out)
 static int remap_slots(const char *dump_dir, const cJSON *layer, const long dims[3], size_t elsize,
                        unsigned char **got, size_t *got_len)
 {
-  char *idx_path = m78cli_path_join(dump_dir, "layers.json");
+  char *idx_path = m78u_path_join(dump_dir, "layers.json");
   size_t n = 0;
-  char *text = m78cli_read_file(idx_path, &n);
+  char *text = m78u_read_file(idx_path, &n);
   free(idx_path);
   cJSON *doc = text ? cJSON_Parse(text) : NULL;
   free(text);
@@ -194,10 +194,10 @@ static int remap_slots(const char *dump_dir, const cJSON *layer, const long dims
  * when the expected shape is that stage's. */
 static int use_combined(const char *dump_dir, int index, const long dims[3], unsigned char **got, size_t *got_len)
 {
-  char *name = m78cli_xasprintf("L%02d.combined.i8", index);
-  char *path = m78cli_path_join(dump_dir, name);
+  char *name = m78u_xasprintf("L%02d.combined.i8", index);
+  char *path = m78u_path_join(dump_dir, name);
   size_t n = 0;
-  unsigned char *data = (unsigned char *)m78cli_read_file(path, &n);
+  unsigned char *data = (unsigned char *)m78u_read_file(path, &n);
   free(name);
   free(path);
   if (!data || n != (size_t)dims[0] * (size_t)dims[1] * (size_t)dims[2]) {
@@ -222,8 +222,8 @@ static int compare_layer(const char *label, const char *case_dir, const char *du
   const cJSON *shape = cJSON_GetObjectItemCaseSensitive(out, "shape_chw");
   const cJSON *dtype = cJSON_GetObjectItemCaseSensitive(out, "dtype");
   int index = cJSON_IsNumber(jindex) ? jindex->valueint : -1;
-  char *who = m78cli_xasprintf("%s: layer %d (%s)", label, index, cJSON_IsString(jop) ? jop->valuestring : "?");
-  int elsize = cJSON_IsString(dtype) ? m78cli_dtype_size(dtype->valuestring) : 0;
+  char *who = m78u_xasprintf("%s: layer %d (%s)", label, index, cJSON_IsString(jop) ? jop->valuestring : "?");
+  int elsize = cJSON_IsString(dtype) ? m78dump_dtype_size(dtype->valuestring) : 0;
   long dims[3] = {0, 0, 0};
   int shape_ok = cJSON_IsArray(shape) && cJSON_GetArraySize(shape) == 3;
   for (int i = 0; shape_ok && i < 3; i++) {
@@ -234,46 +234,46 @@ static int compare_layer(const char *label, const char *case_dir, const char *du
   char shape_text[64];
   m78cli_format_shape(shape, shape_text, sizeof shape_text);
   if (index < 0 || !cJSON_IsString(file) || !shape_ok || elsize == 0) {
-    *msg = m78cli_xasprintf("%s: malformed \"output\" entry in expected.json", who);
+    *msg = m78u_xasprintf("%s: malformed \"output\" entry in expected.json", who);
     free(who);
     return 1;
   }
   size_t want = (size_t)dims[0] * (size_t)dims[1] * (size_t)dims[2] * (size_t)elsize;
 
   int rc = 1;
-  char *exp_path = m78cli_path_join(case_dir, file->valuestring);
-  char *got_name = m78cli_xasprintf("L%02d.%s", index, elsize == 1 ? "i8" : "i32");
-  char *got_path = m78cli_path_join(dump_dir, got_name);
+  char *exp_path = m78u_path_join(case_dir, file->valuestring);
+  char *got_name = m78u_xasprintf("L%02d.%s", index, elsize == 1 ? "i8" : "i32");
+  char *got_path = m78u_path_join(dump_dir, got_name);
   size_t exp_len = 0, got_len = 0;
-  unsigned char *exp = (unsigned char *)m78cli_read_file(exp_path, &exp_len);
+  unsigned char *exp = (unsigned char *)m78u_read_file(exp_path, &exp_len);
   unsigned char *got = NULL;
   if (!exp) {
-    *msg = m78cli_xasprintf("%s: cannot read the expected output %s: %s", who, file->valuestring, strerror(errno));
+    *msg = m78u_xasprintf("%s: cannot read the expected output %s: %s", who, file->valuestring, strerror(errno));
   } else if (exp_len != want) {
-    *msg = m78cli_xasprintf("%s: the expected output %s has %zu bytes, but %s %s needs %zu", who, file->valuestring,
+    *msg = m78u_xasprintf("%s: the expected output %s has %zu bytes, but %s %s needs %zu", who, file->valuestring,
                             exp_len, shape_text, dtype->valuestring, want);
-  } else if (!(got = (unsigned char *)m78cli_read_file(got_path, &got_len))) {
-    char *other = m78cli_xasprintf("%s/L%02d.%s", dump_dir, index, elsize == 1 ? "i32" : "i8");
-    *msg = m78cli_xasprintf("%s: the simulator wrote no %s%s", who, got_name,
-                            m78cli_is_file(other) ? elsize == 1 ? " (it wrote a 32-bit output instead)"
+  } else if (!(got = (unsigned char *)m78u_read_file(got_path, &got_len))) {
+    char *other = m78u_xasprintf("%s/L%02d.%s", dump_dir, index, elsize == 1 ? "i32" : "i8");
+    *msg = m78u_xasprintf("%s: the simulator wrote no %s%s", who, got_name,
+                            m78u_is_file(other) ? elsize == 1 ? " (it wrote a 32-bit output instead)"
                                                                 : " (it wrote an 8-bit output instead)"
                                                   : "");
     free(other);
     rc = 2;
   } else if (!(got_len != exp_len && use_combined(dump_dir, index, dims, &got, &got_len)) &&
              !remap_slots(dump_dir, layer, dims, (size_t)elsize, &got, &got_len)) {
-    *msg = m78cli_xasprintf("%s: %s has %zu bytes, expected %zu (%s %s), and its hardware slots cannot be "
+    *msg = m78u_xasprintf("%s: %s has %zu bytes, expected %zu (%s %s), and its hardware slots cannot be "
                             "mapped to the channels",
                             who, got_name, got_len, exp_len, shape_text, dtype->valuestring);
   } else {
-    struct m78cli_diff d;
-    m78cli_compare_dumps(exp, got, exp_len, elsize, &d);
+    struct m78dump_diff d;
+    m78dump_compare(exp, got, exp_len, elsize, &d);
     if (d.differ == 0) {
       rc = 0;
     } else {
       long c, r, w;
-      m78cli_chw_index(dims, d.first, &c, &r, &w);
-      *msg = m78cli_xasprintf("%s: first mismatch at channel %ld, row %ld, col %ld: expected %lld, got %lld "
+      m78dump_chw_index(dims, d.first, &c, &r, &w);
+      *msg = m78u_xasprintf("%s: first mismatch at channel %ld, row %ld, col %ld: expected %lld, got %lld "
                               "(%zu of %zu values differ)",
                               who, c, r, w, (long long)d.expected, (long long)d.got, d.differ, d.values);
     }
@@ -307,7 +307,7 @@ static char *last_tool_message(const char *log)
 
 /* The last lines of the log, indented, leaving out build notices and
  * the line the FAIL summary already quotes. */
-static void add_log_tail(struct m78cli_buf *out, const char *log, const char *quoted)
+static void add_log_tail(struct m78u_buf *out, const char *log, const char *quoted)
 {
   const char *lines[LOG_TAIL_LINES];
   size_t lens[LOG_TAIL_LINES];
@@ -329,7 +329,7 @@ static void add_log_tail(struct m78cli_buf *out, const char *log, const char *qu
     p = nl ? nl + 1 : NULL;
   }
   for (int i = 0; i < n; i++)
-    m78cli_buf_printf(out, "  %.*s\n", (int)lens[i], lines[i]);
+    m78u_buf_printf(out, "  %.*s\n", (int)lens[i], lines[i]);
 }
 
 static int spawn_logged(const struct options *o, char **argv, const char *log, int append, char **why);
@@ -337,17 +337,17 @@ static int spawn_logged(const struct options *o, char **argv, const char *log, i
 /* Runs max78sim; returns its exit code, or -1 with *why set. */
 static int run_tool(const struct options *o, const char *fwdir, const char *tmp, char **why)
 {
-  char *report = m78cli_path_join(tmp, "report.json");
-  char *layers = m78cli_path_join(tmp, "layers");
-  char *log = m78cli_path_join(tmp, "max78sim.log");
-  char *npy = m78cli_path_join(tmp, "input.npy");
+  char *report = m78u_path_join(tmp, "report.json");
+  char *layers = m78u_path_join(tmp, "layers");
+  char *log = m78u_path_join(tmp, "max78sim.log");
+  char *npy = m78u_path_join(tmp, "input.npy");
   int rc = 0;
   *why = NULL;
   if (o->via_input) {
     char *eargv[] = {(char *)o->max78sim, "input", "export", (char *)fwdir, "-o", npy, NULL};
     rc = spawn_logged(o, eargv, log, 0, why);
     if (rc > 0 && !*why)
-      *why = m78cli_xasprintf("max78sim input export exited %d", rc);
+      *why = m78u_xasprintf("max78sim input export exited %d", rc);
   }
   if (rc == 0) {
     char *argv[] = {(char *)o->max78sim, "run", (char *)fwdir, "--quiet", "--no-table", "--json", report,
@@ -368,17 +368,17 @@ static int spawn_logged(const struct options *o, char **argv, const char *log, i
   int rc = -1;
   *why = NULL;
   if (fd < 0) {
-    *why = m78cli_xasprintf("%s: %s", log, strerror(errno));
+    *why = m78u_xasprintf("%s: %s", log, strerror(errno));
   } else {
     struct m78cli_spawn_opts so = {.argv = argv, .fd_in = devnull, .fd_out = fd, .fd_err = fd, .die_with_parent = 1};
     pid_t pid = m78cli_spawn(&so);
     int status;
     if (pid < 0)
-      *why = m78cli_xasprintf("cannot run %s: %s", o->max78sim, strerror(errno));
+      *why = m78u_xasprintf("cannot run %s: %s", o->max78sim, strerror(errno));
     else if (m78cli_wait(pid, &status) != 0)
-      *why = m78cli_xasprintf("waiting for %s: %s", o->max78sim, strerror(errno));
+      *why = m78u_xasprintf("waiting for %s: %s", o->max78sim, strerror(errno));
     else if (WIFSIGNALED(status))
-      *why = m78cli_xasprintf("max78sim killed by signal %d (%s)", WTERMSIG(status), strsignal(WTERMSIG(status)));
+      *why = m78u_xasprintf("max78sim killed by signal %d (%s)", WTERMSIG(status), strsignal(WTERMSIG(status)));
     else
       rc = WEXITSTATUS(status);
     close(fd);
@@ -391,8 +391,8 @@ static int spawn_logged(const struct options *o, char **argv, const char *log, i
 /* Checks the report max78sim wrote for a PASS. */
 static int report_says_pass(const char *tmp)
 {
-  char *path = m78cli_path_join(tmp, "report.json");
-  char *text = m78cli_read_file(path, NULL);
+  char *path = m78u_path_join(tmp, "report.json");
+  char *text = m78u_read_file(path, NULL);
   cJSON *j = text ? cJSON_Parse(text) : NULL;
   const cJSON *kat = cJSON_GetObjectItemCaseSensitive(j, "kat");
   int ok = cJSON_IsString(kat) && strcmp(kat->valuestring, "pass") == 0;
@@ -403,39 +403,39 @@ static int report_says_pass(const char *tmp)
 }
 
 /* Runs one case, appending its lines to OUT.  Returns 1 when it passed. */
-static int run_case(const struct options *o, const struct kase *k, struct m78cli_buf *out)
+static int run_case(const struct options *o, const struct kase *k, struct m78u_buf *out)
 {
-  char *exp_path = m78cli_path_join(k->dir, "expected.json");
-  char *fwdir = m78cli_path_join(k->dir, "firmware");
-  char *text = m78cli_read_file(exp_path, NULL);
+  char *exp_path = m78u_path_join(k->dir, "expected.json");
+  char *fwdir = m78u_path_join(k->dir, "firmware");
+  char *text = m78u_read_file(exp_path, NULL);
   cJSON *expected = text ? cJSON_Parse(text) : NULL;
   const cJSON *layers = cJSON_GetObjectItemCaseSensitive(expected, "layers");
   char *tmp = NULL, *why = NULL, *tool_msg = NULL, *log = NULL, *first_msg = NULL;
   int passed = 0;
 
-  if (!m78cli_is_dir(k->dir)) {
-    m78cli_buf_printf(out, "FAIL %s: no such case (%s)\n", k->name, k->dir);
+  if (!m78u_is_dir(k->dir)) {
+    m78u_buf_printf(out, "FAIL %s: no such case (%s)\n", k->name, k->dir);
     goto out;
   }
   if (!text) {
-    m78cli_buf_printf(out, "FAIL %s: cannot read expected.json: %s\n", k->name, strerror(errno));
+    m78u_buf_printf(out, "FAIL %s: cannot read expected.json: %s\n", k->name, strerror(errno));
     goto out;
   }
   if (!cJSON_IsArray(layers)) {
-    m78cli_buf_printf(out, "FAIL %s: expected.json has no \"layers\" array\n", k->name);
+    m78u_buf_printf(out, "FAIL %s: expected.json has no \"layers\" array\n", k->name);
     goto out;
   }
-  char *prefix = m78cli_xasprintf("kat-%s-", m78cli_basename(k->dir));
-  tmp = m78cli_make_temp_dir(prefix);
+  char *prefix = m78u_xasprintf("kat-%s-", m78u_basename(k->dir));
+  tmp = m78u_make_temp_dir(prefix);
   free(prefix);
   if (!tmp) {
-    m78cli_buf_printf(out, "FAIL %s: cannot create a temporary folder: %s\n", k->name, strerror(errno));
+    m78u_buf_printf(out, "FAIL %s: cannot create a temporary folder: %s\n", k->name, strerror(errno));
     goto out;
   }
 
   int rc = run_tool(o, fwdir, tmp, &why);
-  char *log_path = m78cli_path_join(tmp, "max78sim.log");
-  log = m78cli_read_file(log_path, NULL);
+  char *log_path = m78u_path_join(tmp, "max78sim.log");
+  log = m78u_read_file(log_path, NULL);
   free(log_path);
   tool_msg = log ? last_tool_message(log) : NULL;
   /* The message names the firmware folder; the case name says it. */
@@ -445,9 +445,9 @@ static int run_case(const struct options *o, const struct kase *k, struct m78cli
 
   /* Compare the layers whenever there are dumps: after a FAIL they say
    * where the simulation went wrong. */
-  char *dump_dir = m78cli_path_join(tmp, "layers");
+  char *dump_dir = m78u_path_join(tmp, "layers");
   int compared = 0, differ = 0, missing = 0, first_index = -1;
-  if (rc == 0 || (rc > 0 && m78cli_is_dir(dump_dir))) {
+  if (rc == 0 || (rc > 0 && m78u_is_dir(dump_dir))) {
     const cJSON *layer;
     cJSON_ArrayForEach(layer, layers)
     {
@@ -477,49 +477,49 @@ static int run_case(const struct options *o, const struct kase *k, struct m78cli
     char fmsg[512];
     long checked = 0;
     if (m78_footprint_check(dump_dir, &checked, fmsg, sizeof fmsg) != 0) {
-      m78cli_buf_printf(out, "%s: footprint: %s\n", k->name, fmsg);
+      m78u_buf_printf(out, "%s: footprint: %s\n", k->name, fmsg);
       fp_bad = 1;
     }
   }
   free(dump_dir);
 
-  struct m78cli_buf layer_note = {0};
+  struct m78u_buf layer_note = {0};
   if (differ)
-    m78cli_buf_printf(&layer_note, "%d of %d layers differ (first: layer %d)", differ, compared, first_index);
+    m78u_buf_printf(&layer_note, "%d of %d layers differ (first: layer %d)", differ, compared, first_index);
   else if (compared > missing && rc != 0)
-    m78cli_buf_printf(&layer_note, "the %d layer%s dumped match%s", compared - missing,
+    m78u_buf_printf(&layer_note, "the %d layer%s dumped match%s", compared - missing,
                       compared - missing == 1 ? "" : "s", compared - missing == 1 ? "es" : "");
 
   if (rc < 0 || rc >= 2)
     add_log_tail(out, log, tool_msg);
   if (first_msg)
-    m78cli_buf_printf(out, "%s\n", first_msg);
+    m78u_buf_printf(out, "%s\n", first_msg);
   if (rc < 0) {
-    m78cli_buf_printf(out, "FAIL %s: %s\n", k->name, why);
+    m78u_buf_printf(out, "FAIL %s: %s\n", k->name, why);
   } else if (fp_bad) {
-    m78cli_buf_printf(out, "FAIL %s: the output footprint disagrees with the simulated data memory\n", k->name);
+    m78u_buf_printf(out, "FAIL %s: the output footprint disagrees with the simulated data memory\n", k->name);
   } else if (rc == 0 && differ == 0 && report_says_pass(tmp)) {
-    m78cli_buf_printf(out, "PASS %s (%d layer%s compared)\n", k->name, compared, compared == 1 ? "" : "s");
+    m78u_buf_printf(out, "PASS %s (%d layer%s compared)\n", k->name, compared, compared == 1 ? "" : "s");
     passed = 1;
   } else if (rc == 0 && differ == 0) {
-    m78cli_buf_printf(out, "FAIL %s: max78sim wrote no report with \"kat\": \"pass\"\n", k->name);
+    m78u_buf_printf(out, "FAIL %s: max78sim wrote no report with \"kat\": \"pass\"\n", k->name);
   } else if (rc == 0) {
-    m78cli_buf_printf(out, "FAIL %s: the firmware check passed, but %s\n", k->name, layer_note.data);
+    m78u_buf_printf(out, "FAIL %s: the firmware check passed, but %s\n", k->name, layer_note.data);
   } else {
     const char *what = rc == 1 ? "the firmware check failed (*** FAIL ***)" : shown;
     if (what)
-      m78cli_buf_printf(out, "FAIL %s: %s", k->name, what);
+      m78u_buf_printf(out, "FAIL %s: %s", k->name, what);
     else
-      m78cli_buf_printf(out, "FAIL %s: max78sim exited with status %d", k->name, rc);
-    m78cli_buf_printf(out, "%s%s\n", layer_note.len ? "; " : "", layer_note.len ? layer_note.data : "");
+      m78u_buf_printf(out, "FAIL %s: max78sim exited with status %d", k->name, rc);
+    m78u_buf_printf(out, "%s%s\n", layer_note.len ? "; " : "", layer_note.len ? layer_note.data : "");
   }
-  m78cli_buf_free(&layer_note);
+  m78u_buf_free(&layer_note);
 
 out:
   if (tmp && o->keep)
-    m78cli_buf_printf(out, "  kept %s\n", tmp);
+    m78u_buf_printf(out, "  kept %s\n", tmp);
   else if (tmp)
-    m78cli_remove_tree(tmp);
+    m78u_remove_tree(tmp);
   cJSON_Delete(expected);
   free(text);
   free(tmp);
@@ -536,9 +536,9 @@ out:
 
 static int is_case_dir(const char *dir)
 {
-  char *e = m78cli_path_join(dir, "expected.json");
-  char *f = m78cli_path_join(dir, "firmware");
-  int ok = m78cli_is_file(e) && m78cli_is_dir(f);
+  char *e = m78u_path_join(dir, "expected.json");
+  char *f = m78u_path_join(dir, "firmware");
+  int ok = m78u_is_file(e) && m78u_is_dir(f);
   free(e);
   free(f);
   return ok;
@@ -548,24 +548,24 @@ static int is_case_dir(const char *dir)
 static void run_all(const struct options *o, const struct kase *cases, size_t n, int *npass, int *nfail)
 {
   char *rundir = NULL;
-  if (o->jobs > 1 && !(rundir = m78cli_make_temp_dir("kat-runner-"))) {
-    m78cli_error("cannot create a temporary folder (%s); running one case at a time", strerror(errno));
+  if (o->jobs > 1 && !(rundir = m78u_make_temp_dir("kat-runner-"))) {
+    m78u_error("cannot create a temporary folder (%s); running one case at a time", strerror(errno));
   }
   if (!rundir) {
     for (size_t i = 0; i < n; i++) {
-      struct m78cli_buf out = {0};
+      struct m78u_buf out = {0};
       int ok = run_case(o, &cases[i], &out);
       fputs(out.data ? out.data : "", stdout);
       fflush(stdout);
-      m78cli_buf_free(&out);
+      m78u_buf_free(&out);
       *(ok ? npass : nfail) += 1;
     }
     return;
   }
 
-  pid_t *pids = m78cli_xmalloc(n * sizeof *pids);
-  int *state = m78cli_xmalloc(n * sizeof *state); /* 0 waiting, 1 running, 2 done */
-  int *ok = m78cli_xmalloc(n * sizeof *ok);
+  pid_t *pids = m78u_xmalloc(n * sizeof *pids);
+  int *state = m78u_xmalloc(n * sizeof *state); /* 0 waiting, 1 running, 2 done */
+  int *ok = m78u_xmalloc(n * sizeof *ok);
   size_t next = 0, printed = 0;
   long running = 0;
   memset(state, 0, n * sizeof *state);
@@ -575,20 +575,20 @@ static void run_all(const struct options *o, const struct kase *cases, size_t n,
     while (running < o->jobs && next < n) {
       pid_t pid = fork();
       if (pid == 0) {
-        struct m78cli_buf out = {0};
+        struct m78u_buf out = {0};
         int passed = run_case(o, &cases[next], &out);
-        char *path = m78cli_xasprintf("%s/%zu.out", rundir, next);
-        int wrote = m78cli_write_file_atomic(path, out.data ? out.data : "", out.len);
+        char *path = m78u_xasprintf("%s/%zu.out", rundir, next);
+        int wrote = m78u_write_file_atomic(path, out.data ? out.data : "", out.len);
         _exit(wrote == 0 ? !passed : 3);
       }
       if (pid < 0) {
         /* Out of processes: run this one here. */
-        struct m78cli_buf out = {0};
+        struct m78u_buf out = {0};
         ok[next] = run_case(o, &cases[next], &out);
-        char *path = m78cli_xasprintf("%s/%zu.out", rundir, next);
-        m78cli_write_file_atomic(path, out.data ? out.data : "", out.len);
+        char *path = m78u_xasprintf("%s/%zu.out", rundir, next);
+        m78u_write_file_atomic(path, out.data ? out.data : "", out.len);
         free(path);
-        m78cli_buf_free(&out);
+        m78u_buf_free(&out);
         state[next++] = 2;
         continue;
       }
@@ -613,8 +613,8 @@ static void run_all(const struct options *o, const struct kase *cases, size_t n,
       }
     }
     while (printed < n && state[printed] == 2) {
-      char *path = m78cli_xasprintf("%s/%zu.out", rundir, printed);
-      char *text = m78cli_read_file(path, NULL);
+      char *path = m78u_xasprintf("%s/%zu.out", rundir, printed);
+      char *text = m78u_read_file(path, NULL);
       if (text)
         fputs(text, stdout);
       else
@@ -626,7 +626,7 @@ static void run_all(const struct options *o, const struct kase *cases, size_t n,
       printed++;
     }
   }
-  m78cli_remove_tree(rundir);
+  m78u_remove_tree(rundir);
   free(rundir);
   free(pids);
   free(state);
@@ -653,7 +653,7 @@ static int parse_args(int argc, char **argv, struct options *o, const char **nam
       o->via_input = 1;
     } else if (strcmp(a, "--corpus") == 0 || strcmp(a, "--max78sim") == 0 || strcmp(a, "--jobs") == 0) {
       if (i + 1 >= argc) {
-        m78cli_error("option %s needs a value", a);
+        m78u_error("option %s needs a value", a);
         return -1;
       }
       const char *v = argv[++i];
@@ -663,14 +663,14 @@ static int parse_args(int argc, char **argv, struct options *o, const char **nam
         o->max78sim = v;
       } else {
         uint64_t j;
-        if (m78cli_parse_u64(v, &j) != 0 || j < 1 || j > 1024) {
-          m78cli_error("--jobs: not a number from 1 to 1024: %s", v);
+        if (m78u_parse_u64(v, &j) != 0 || j < 1 || j > 1024) {
+          m78u_error("--jobs: not a number from 1 to 1024: %s", v);
           return -1;
         }
         o->jobs = (long)j;
       }
     } else {
-      m78cli_error("unknown option %s (see kat_runner --help)", a);
+      m78u_error("unknown option %s (see kat_runner --help)", a);
       return -1;
     }
   }
@@ -697,7 +697,7 @@ static struct kase *collect_cases(const struct options *o, const char **names, s
   struct kase *cases;
   *ncases = 0;
   if (nnames > 0) {
-    cases = m78cli_xmalloc(nnames * sizeof *cases);
+    cases = m78u_xmalloc(nnames * sizeof *cases);
     for (size_t i = 0; i < nnames; i++) {
       struct kase *k = &cases[(*ncases)++];
       if (strchr(names[i], '/')) {
@@ -705,31 +705,31 @@ static struct kase *collect_cases(const struct options *o, const char **names, s
         while (len > 1 && names[i][len - 1] == '/')
           len--;
         k->dir = strndup(names[i], len);
-        k->name = m78cli_xstrdup(m78cli_basename(k->dir));
+        k->name = m78u_xstrdup(m78u_basename(k->dir));
       } else {
-        k->name = m78cli_xstrdup(names[i]);
-        k->dir = m78cli_path_join(o->corpus, names[i]);
+        k->name = m78u_xstrdup(names[i]);
+        k->dir = m78u_path_join(o->corpus, names[i]);
       }
     }
     return cases;
   }
   size_t n = 0;
-  char **listing = m78cli_list_dir(o->corpus, &n);
+  char **listing = m78u_list_dir(o->corpus, &n);
   if (!listing) {
     printf("SKIP: corpus not found at %s (%s)\n", o->corpus, strerror(errno));
     return NULL;
   }
-  cases = m78cli_xmalloc((n + 1) * sizeof *cases);
+  cases = m78u_xmalloc((n + 1) * sizeof *cases);
   for (size_t i = 0; i < n; i++) {
-    char *dir = m78cli_path_join(o->corpus, listing[i]);
+    char *dir = m78u_path_join(o->corpus, listing[i]);
     if (is_case_dir(dir)) {
-      cases[*ncases].name = m78cli_xstrdup(listing[i]);
+      cases[*ncases].name = m78u_xstrdup(listing[i]);
       cases[(*ncases)++].dir = dir;
     } else {
       free(dir);
     }
   }
-  m78cli_free_list(listing, n);
+  m78u_free_list(listing, n);
   if (*ncases == 0) {
     printf("SKIP: corpus not found at %s (no case folder with expected.json and firmware/)\n", o->corpus);
     free(cases);
@@ -740,9 +740,9 @@ static struct kase *collect_cases(const struct options *o, const char **names, s
 
 int main(int argc, char **argv)
 {
-  m78cli_set_prog("kat_runner");
+  m78u_set_prog("kat_runner");
   struct options o = {DEFAULT_CORPUS, M78_KAT_MAX78SIM, 1, 0, 0};
-  const char **names = m78cli_xmalloc((size_t)argc * sizeof *names);
+  const char **names = m78u_xmalloc((size_t)argc * sizeof *names);
   size_t nnames = 0, ncases = 0;
   struct kase *cases = NULL;
   int rc = parse_args(argc, argv, &o, names, &nnames);

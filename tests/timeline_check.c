@@ -20,7 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "regprog.h"
+#include "m78host/util.h"
 
 struct slice {
   int pid, tid;
@@ -51,6 +51,29 @@ static void bad(int i, const char *what)
 
 static int is_int(const cJSON *v) { return cJSON_IsNumber(v) && v->valuedouble == floor(v->valuedouble); }
 
+/* Slices on one track must nest. */
+static void check_nesting(struct slice *sl, int nsl)
+{
+  qsort(sl, (size_t)nsl, sizeof *sl, by_track);
+  struct slice *stack = calloc((size_t)nsl + 1, sizeof *stack);
+  int depth = 0;
+  const double eps = 1e-6;
+  for (int k = 0; k < nsl; k++) {
+    if (k == 0 || sl[k].pid != sl[k - 1].pid || sl[k].tid != sl[k - 1].tid)
+      depth = 0;
+    while (depth > 0 && stack[depth - 1].t1 <= sl[k].t0 + eps)
+      depth--;
+    if (depth > 0 && sl[k].t1 > stack[depth - 1].t1 + eps) {
+      char msg[160];
+      snprintf(msg, sizeof msg, "overlaps event %d on track %d/%d without nesting", stack[depth - 1].index, sl[k].pid,
+               sl[k].tid);
+      bad(sl[k].index, msg);
+    }
+    stack[depth++] = sl[k];
+  }
+  free(stack);
+}
+
 int main(int argc, char **argv)
 {
   if (argc < 2) {
@@ -60,7 +83,7 @@ int main(int argc, char **argv)
   int want_layers = -1;
   if (argc == 4 && strcmp(argv[2], "--layers") == 0)
     want_layers = atoi(argv[3]);
-  char *text = m78_read_text_file(argv[1]);
+  char *text = m78u_read_file(argv[1], NULL);
   cJSON *doc = text ? cJSON_Parse(text) : NULL;
   free(text);
   if (!cJSON_IsObject(doc)) {
@@ -157,24 +180,7 @@ int main(int argc, char **argv)
     }
     i++;
   }
-  /* slices on one track must nest */
-  qsort(sl, (size_t)nsl, sizeof *sl, by_track);
-  struct slice *stack = calloc((size_t)nsl + 1, sizeof *stack);
-  int depth = 0;
-  const double eps = 1e-6;
-  for (int k = 0; k < nsl; k++) {
-    if (k == 0 || sl[k].pid != sl[k - 1].pid || sl[k].tid != sl[k - 1].tid)
-      depth = 0;
-    while (depth > 0 && stack[depth - 1].t1 <= sl[k].t0 + eps)
-      depth--;
-    if (depth > 0 && sl[k].t1 > stack[depth - 1].t1 + eps) {
-      char msg[160];
-      snprintf(msg, sizeof msg, "overlaps event %d on track %d/%d without nesting", stack[depth - 1].index, sl[k].pid,
-               sl[k].tid);
-      bad(sl[k].index, msg);
-    }
-    stack[depth++] = sl[k];
-  }
+  check_nesting(sl, nsl);
   int distinct = 0, contiguous = 1;
   for (int k = 0; k < 4096; k++)
     if (seen[k]) {
@@ -195,7 +201,6 @@ int main(int argc, char **argv)
       errors++;
     }
   }
-  free(stack);
   free(sl);
   free(seen);
   cJSON_Delete(doc);

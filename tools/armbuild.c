@@ -24,7 +24,7 @@
 #include "cli_util.h"
 #include "commands.h"
 #include "m78_config.h"
-#include "m78elf.h"
+#include "m78host/elf.h"
 
 #define FLASH_BASE M78ELF_FLASH_BASE
 #define FLASH_SIZE M78ELF_FLASH_SIZE
@@ -39,7 +39,7 @@ static const char *const link_flags[] = {"--specs=nano.specs", "-nostartfiles", 
 
 char *m78arm_bsp_dir(const struct m78fw_paths *p)
 {
-  return m78cli_path_join(p->installed ? p->data_dir : M78_CFG_SOURCE_DIR, "arm/bsp");
+  return m78u_path_join(p->installed ? p->data_dir : M78_CFG_SOURCE_DIR, "arm/bsp");
 }
 
 /* ---- ELF check ---- */
@@ -166,21 +166,21 @@ static void build_help(FILE *out)
 static char **c_sources(const char *dir, size_t *n)
 {
   size_t count = 0, k = 0;
-  char **names = m78cli_list_dir(dir, &count);
+  char **names = m78u_list_dir(dir, &count);
   if (!names) {
-    m78cli_error("%s: %s", dir, strerror(errno));
+    m78u_error("%s: %s", dir, strerror(errno));
     return NULL;
   }
-  char **out = m78cli_xmalloc((count + 1) * sizeof *out);
+  char **out = m78u_xmalloc((count + 1) * sizeof *out);
   for (size_t i = 0; i < count; i++) {
-    char *path = m78cli_path_join(dir, names[i]);
-    if (m78cli_has_suffix(names[i], ".c") && m78cli_is_file(path))
+    char *path = m78u_path_join(dir, names[i]);
+    if (m78u_has_suffix(names[i], ".c") && m78u_is_file(path))
       out[k++] = path;
     else
       free(path);
   }
   out[k] = NULL;
-  m78cli_free_list(names, count);
+  m78u_free_list(names, count);
   *n = k;
   return out;
 }
@@ -216,10 +216,10 @@ static int parse(int argc, char **argv, struct build_opts *o)
       if (!(o->cc = m78cli_option_value("build", argc, argv, &i, "--cc")))
         return -1;
     } else if (a[0] == '-' && a[1]) {
-      m78cli_error("build: unknown option %s (see 'max78sim build --help')", a);
+      m78u_error("build: unknown option %s (see 'max78sim build --help')", a);
       return -1;
     } else if (o->dir) {
-      m78cli_error("build: more than one firmware given (%s, %s)", o->dir, a);
+      m78u_error("build: more than one firmware given (%s, %s)", o->dir, a);
       return -1;
     } else {
       o->dir = a;
@@ -228,15 +228,15 @@ static int parse(int argc, char **argv, struct build_opts *o)
   if (o->help)
     return 0;
   if (!o->dir) {
-    m78cli_error("build: missing DIR|MODEL (see 'max78sim build --help')");
+    m78u_error("build: missing DIR|MODEL (see 'max78sim build --help')");
     return -1;
   }
   if (!o->out || !*o->out) {
-    m78cli_error("build: missing -o FILE.elf (see 'max78sim build --help')");
+    m78u_error("build: missing -o FILE.elf (see 'max78sim build --help')");
     return -1;
   }
   if (!*o->cc) {
-    m78cli_error("build: --cc needs a compiler path");
+    m78u_error("build: --cc needs a compiler path");
     return -1;
   }
   return 0;
@@ -281,17 +281,17 @@ int m78cli_cmd_build(int argc, char **argv)
   memset(&model, 0, sizeof model);
   if (!(fwdir = m78cli_locate_firmware(&paths, o.dir, &model)))
     goto out;
-  if (m78cli_is_dir(o.out)) {
-    m78cli_error("build: %s is a folder, not a file", o.out);
+  if (m78u_is_dir(o.out)) {
+    m78u_error("build: %s is a folder, not a file", o.out);
     goto out;
   }
 
   bsp = m78arm_bsp_dir(&paths);
-  bsp_src = m78cli_path_join(bsp, "src");
-  bsp_inc = m78cli_path_join(bsp, "include");
-  ld = m78cli_path_join(bsp, "max78000.ld");
-  if (!m78cli_is_file(ld) || !m78cli_is_dir(bsp_src)) {
-    m78cli_error("build: the board-support layer is missing (%s)", bsp);
+  bsp_src = m78u_path_join(bsp, "src");
+  bsp_inc = m78u_path_join(bsp, "include");
+  ld = m78u_path_join(bsp, "max78000.ld");
+  if (!m78u_is_file(ld) || !m78u_is_dir(bsp_src)) {
+    m78u_error("build: the board-support layer is missing (%s)", bsp);
     goto out;
   }
   if (!(vendor = c_sources(fwdir, &nvendor)) || !(bspc = c_sources(bsp_src, &nbsp)))
@@ -299,10 +299,10 @@ int m78cli_cmd_build(int argc, char **argv)
 
   /* The compiler writes beside the output, so the final rename stays on
    * one file system. */
-  tmp = m78cli_xasprintf("%s.tmp-XXXXXX", o.out);
+  tmp = m78u_xasprintf("%s.tmp-XXXXXX", o.out);
   int fd = mkstemp(tmp);
   if (fd < 0) {
-    m78cli_error("build: cannot write %s: %s", o.out, strerror(errno));
+    m78u_error("build: cannot write %s: %s", o.out, strerror(errno));
     free(tmp);
     tmp = NULL;
     goto out;
@@ -310,22 +310,22 @@ int m78cli_cmd_build(int argc, char **argv)
   close(fd);
 
   size_t n = 0, cap = 32 + nvendor + nbsp;
-  cmd = m78cli_xmalloc(cap * sizeof *cmd);
-  cmd[n++] = m78cli_xstrdup(o.cc);
+  cmd = m78u_xmalloc(cap * sizeof *cmd);
+  cmd[n++] = m78u_xstrdup(o.cc);
   for (const char *const *f = target_flags; *f; f++)
-    cmd[n++] = m78cli_xstrdup(*f);
-  cmd[n++] = m78cli_xasprintf("-I%s", bsp_inc);
-  cmd[n++] = m78cli_xasprintf("-I%s", paths.shim_include);
-  cmd[n++] = m78cli_xasprintf("-I%s", fwdir);
+    cmd[n++] = m78u_xstrdup(*f);
+  cmd[n++] = m78u_xasprintf("-I%s", bsp_inc);
+  cmd[n++] = m78u_xasprintf("-I%s", paths.shim_include);
+  cmd[n++] = m78u_xasprintf("-I%s", fwdir);
   for (size_t i = 0; i < nvendor; i++)
-    cmd[n++] = m78cli_xstrdup(vendor[i]);
+    cmd[n++] = m78u_xstrdup(vendor[i]);
   for (size_t i = 0; i < nbsp; i++)
-    cmd[n++] = m78cli_xstrdup(bspc[i]);
-  cmd[n++] = m78cli_xasprintf("-T%s", ld);
+    cmd[n++] = m78u_xstrdup(bspc[i]);
+  cmd[n++] = m78u_xasprintf("-T%s", ld);
   for (const char *const *f = link_flags; *f; f++)
-    cmd[n++] = m78cli_xstrdup(*f);
-  cmd[n++] = m78cli_xstrdup("-o");
-  cmd[n++] = m78cli_xstrdup(tmp);
+    cmd[n++] = m78u_xstrdup(*f);
+  cmd[n++] = m78u_xstrdup("-o");
+  cmd[n++] = m78u_xstrdup(tmp);
   cmd[n] = NULL;
   if (o.verbose)
     print_command(cmd);
@@ -335,42 +335,42 @@ int m78cli_cmd_build(int argc, char **argv)
   int status = 0;
   if (pid < 0) {
     if (errno == ENOENT)
-      m78cli_error("build: %s not found: install the Arm toolchain (Debian packages gcc-arm-none-eabi and "
+      m78u_error("build: %s not found: install the Arm toolchain (Debian packages gcc-arm-none-eabi and "
                    "libnewlib-arm-none-eabi) or pass --cc PATH",
                    o.cc);
     else
-      m78cli_error("build: cannot run %s: %s", o.cc, strerror(errno));
+      m78u_error("build: cannot run %s: %s", o.cc, strerror(errno));
     goto out;
   }
   if (m78cli_wait(pid, &status) != 0) {
-    m78cli_error("build: waiting for %s: %s", o.cc, strerror(errno));
+    m78u_error("build: waiting for %s: %s", o.cc, strerror(errno));
     goto out;
   }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     if (WIFEXITED(status))
-      m78cli_error("build: %s: the compiler failed (exit %d)", o.dir, WEXITSTATUS(status));
+      m78u_error("build: %s: the compiler failed (exit %d)", o.dir, WEXITSTATUS(status));
     else
-      m78cli_error("build: %s: the compiler was killed by signal %d", o.dir, WTERMSIG(status));
+      m78u_error("build: %s: the compiler was killed by signal %d", o.dir, WTERMSIG(status));
     rc = M78ARM_EXIT_COMPILE;
     goto out;
   }
 
   size_t len = 0;
-  unsigned char *elf = (unsigned char *)m78cli_read_file(tmp, &len);
+  unsigned char *elf = (unsigned char *)m78u_read_file(tmp, &len);
   struct m78arm_elf_info info;
   char err[160];
   if (!elf) {
-    m78cli_error("build: %s: %s", tmp, strerror(errno));
+    m78u_error("build: %s: %s", tmp, strerror(errno));
     goto out;
   }
   if (m78arm_elf_check(elf, len, &info, err, sizeof err) != 0) {
-    m78cli_error("build: %s: the linked ELF fails its check: %s", o.dir, err);
+    m78u_error("build: %s: the linked ELF fails its check: %s", o.dir, err);
     free(elf);
     goto out;
   }
   free(elf);
   if (rename(tmp, o.out) != 0) {
-    m78cli_error("build: cannot write %s: %s", o.out, strerror(errno));
+    m78u_error("build: cannot write %s: %s", o.out, strerror(errno));
     goto out;
   }
   free(tmp);

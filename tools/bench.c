@@ -124,8 +124,8 @@ static int parse_count(const char *opt, const char *v, uint64_t max, uint64_t *o
 {
   if (!v)
     return -1;
-  if (m78cli_parse_u64(v, out) != 0 || *out < 1 || *out > max) {
-    m78cli_error("bench: %s: not an integer from 1 to %llu: %s", opt, (unsigned long long)max, v);
+  if (m78u_parse_u64(v, out) != 0 || *out < 1 || *out > max) {
+    m78u_error("bench: %s: not an integer from 1 to %llu: %s", opt, (unsigned long long)max, v);
     return -1;
   }
   return 0;
@@ -139,7 +139,7 @@ static int parse_bench(int argc, char **argv, struct bench_opts *o)
   o->modes[0] = M78FW_BRIDGE_INST;
   o->modes[1] = M78FW_BRIDGE_TRAP;
   o->nmodes = 2;
-  o->nets = m78cli_xmalloc(((size_t)argc + NDEFAULT) * sizeof *o->nets);
+  o->nets = m78u_xmalloc(((size_t)argc + NDEFAULT) * sizeof *o->nets);
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (a[0] != '-') {
@@ -160,7 +160,7 @@ static int parse_bench(int argc, char **argv, struct bench_opts *o)
         return -1;
       if (strcmp(o->kernel, "avx512-vnni") && strcmp(o->kernel, "avx2") && strcmp(o->kernel, "sse2") &&
           strcmp(o->kernel, "generic")) {
-        m78cli_error("bench: --kernel: not avx512-vnni, avx2, sse2 or generic: %s", o->kernel);
+        m78u_error("bench: --kernel: not avx512-vnni, avx2, sse2 or generic: %s", o->kernel);
         return -1;
       }
     } else if (m78cli_is_option(a, "--bridge")) {
@@ -174,18 +174,18 @@ static int parse_bench(int argc, char **argv, struct bench_opts *o)
         o->modes[0] = mode;
         o->nmodes = 1;
       } else {
-        m78cli_error("bench: --bridge: not inst, trap or both: %s", v);
+        m78u_error("bench: --bridge: not inst, trap or both: %s", v);
         return -1;
       }
     } else if (m78cli_is_option(a, "--json")) {
       if (!(o->json = m78cli_option_value("bench", argc, argv, &i, "--json")))
         return -1;
       if (!*o->json) {
-        m78cli_error("bench: empty file name");
+        m78u_error("bench: empty file name");
         return -1;
       }
     } else {
-      m78cli_error("bench: unknown option %s (see 'max78sim bench --help')", a);
+      m78u_error("bench: unknown option %s (see 'max78sim bench --help')", a);
       return -1;
     }
   }
@@ -216,7 +216,7 @@ static double num(const cJSON *obj, const char *key)
 static int take_report(struct net *n, struct mode_runs *mr, int r, const char *path, int runs)
 {
   size_t len = 0;
-  char *text = m78cli_read_file(path, &len);
+  char *text = m78u_read_file(path, &len);
   cJSON *rep = text ? cJSON_ParseWithLength(text, len) : NULL;
   free(text);
   const cJSON *b = cJSON_GetObjectItemCaseSensitive(rep, "bench");
@@ -228,14 +228,14 @@ static int take_report(struct net *n, struct mode_runs *mr, int r, const char *p
   const cJSON *mech = cJSON_GetObjectItemCaseSensitive(br, "mechanism");
   int rc = -1;
   if (!rep || !cJSON_IsObject(b)) {
-    m78cli_error("%s: the firmware wrote no benchmark report", n->name);
+    m78u_error("%s: the firmware wrote no benchmark report", n->name);
   } else if (cJSON_IsString(err)) {
-    m78cli_error("%s: benchmark failed: %s", n->name, err->valuestring);
+    m78u_error("%s: benchmark failed: %s", n->name, err->valuestring);
   } else if (cJSON_GetArraySize(ms) != 1 || cJSON_GetArraySize(cpu) != 1 || !cJSON_IsArray(layers) ||
              !cJSON_IsString(mech)) {
-    m78cli_error("%s: malformed benchmark report", n->name);
+    m78u_error("%s: malformed benchmark report", n->name);
   } else if (strcmp(mech->valuestring, m78fw_bridge_name(mr->mode)) != 0) {
-    m78cli_error("%s: built for the %s bridge, the firmware ran with %s", n->name, m78fw_bridge_name(mr->mode),
+    m78u_error("%s: built for the %s bridge, the firmware ran with %s", n->name, m78fw_bridge_name(mr->mode),
                  mech->valuestring);
   } else {
     const cJSON *l;
@@ -273,7 +273,7 @@ static int take_report(struct net *n, struct mode_runs *mr, int r, const char *p
     }
     rc = n->cnn_hz > 0 && n->macs >= 0 ? 0 : -1;
     if (rc)
-      m78cli_error("%s: the report lacks the clock or the layers", n->name);
+      m78u_error("%s: the report lacks the clock or the layers", n->name);
   }
   cJSON_Delete(rep);
   return rc;
@@ -287,7 +287,7 @@ static int cmp_double(const void *a, const void *b)
 
 static double median(const double *v, int n, int stride)
 {
-  double *s = m78cli_xmalloc((size_t)n * sizeof *s);
+  double *s = m78u_xmalloc((size_t)n * sizeof *s);
   for (int i = 0; i < n; i++)
     s[i] = v[(size_t)i * (size_t)stride];
   qsort(s, (size_t)n, sizeof *s, cmp_double);
@@ -325,16 +325,16 @@ static void input_times(const char *path, double *wall, double *cpu)
 static int run_once(struct net *n, struct mode_runs *mr, const char *exe, int r, int runs, uint64_t threads,
                     const char *kernel, int bench)
 {
-  char *tmp = m78cli_make_temp_dir("max78sim-bench-");
+  char *tmp = m78u_make_temp_dir("max78sim-bench-");
   if (!tmp) {
-    m78cli_error("cannot create a temporary folder: %s", strerror(errno));
+    m78u_error("cannot create a temporary folder: %s", strerror(errno));
     return -1;
   }
-  char *report = m78cli_path_join(tmp, "report.json");
-  char *threads_env = m78cli_xasprintf(M78ENV_THREADS "=%llu", (unsigned long long)threads);
-  char *kernel_env = kernel ? m78cli_xasprintf(M78ENV_KERNEL "=%s", kernel) : m78cli_xstrdup(M78ENV_KERNEL);
-  char *times = m78cli_path_join(tmp, "input-times.txt");
-  char *times_env = bench ? m78cli_xstrdup(M78ENV_INPUT_TIMES) : m78cli_xasprintf(M78ENV_INPUT_TIMES "=%s", times);
+  char *report = m78u_path_join(tmp, "report.json");
+  char *threads_env = m78u_xasprintf(M78ENV_THREADS "=%llu", (unsigned long long)threads);
+  char *kernel_env = kernel ? m78u_xasprintf(M78ENV_KERNEL "=%s", kernel) : m78u_xstrdup(M78ENV_KERNEL);
+  char *times = m78u_path_join(tmp, "input-times.txt");
+  char *times_env = bench ? m78u_xstrdup(M78ENV_INPUT_TIMES) : m78u_xasprintf(M78ENV_INPUT_TIMES "=%s", times);
   const char *env[] = {bench ? M78ENV_BENCH "=1" : M78ENV_BENCH, threads_env, kernel_env, times_env, NULL};
   struct m78fw_run_opts ro = {.exe = exe,
                               .report_path = report,
@@ -349,7 +349,7 @@ static int run_once(struct net *n, struct mode_runs *mr, const char *exe, int r,
   if (rc == 0 && (!res.exited || res.exit_code != 0 || !res.saw_pass)) {
     if (res.held_stderr.len)
       fwrite(res.held_stderr.data, 1, res.held_stderr.len, stderr);
-    m78cli_error("%s: the firmware did not run to *** PASS *** (%s %d)", n->name,
+    m78u_error("%s: the firmware did not run to *** PASS *** (%s %d)", n->name,
                  res.exited ? "exit status" : "signal", res.exited ? res.exit_code : res.signal);
     rc = -1;
   }
@@ -362,7 +362,7 @@ static int run_once(struct net *n, struct mode_runs *mr, const char *exe, int r,
     }
   }
   m78fw_run_result_free(&res);
-  m78cli_remove_tree(tmp);
+  m78u_remove_tree(tmp);
   free(threads_env);
   free(kernel_env);
   free(times_env);
@@ -376,7 +376,7 @@ static char *fmt_si(double v)
 {
   const char *u = "";
   if (v == 0)
-    return m78cli_xstrdup("0");
+    return m78u_xstrdup("0");
   if (v >= 1e9) {
     v /= 1e9;
     u = "G";
@@ -387,7 +387,7 @@ static char *fmt_si(double v)
     v /= 1e3;
     u = "k";
   }
-  return m78cli_xasprintf("%.*f%s", v < 10 ? 2 : v < 100 ? 1 : 0, v, u);
+  return m78u_xasprintf("%.*f%s", v < 10 ? 2 : v < 100 ? 1 : 0, v, u);
 }
 
 static void set_owned(struct m78cli_table *t, int row, int col, char *text)
@@ -432,6 +432,73 @@ static int bench_mode(const struct m78fw_paths *paths, const struct bench_opts *
 
 static double ratio(double a, double b) { return b > 0 ? a / b : 0; }
 
+/* One network in one bridge mode, for --json. */
+static cJSON *mode_json(const struct net *n, const struct mode_runs *mr, int runs)
+{
+  double sim = median(mr->sim_ms, runs, 1), live = median(mr->live_ms, runs, 1);
+  double wms = median(mr->w_ms, runs, 1), waps = median(mr->w_aps, runs, 1);
+  double wbytes = median(mr->w_bytes, runs, 1), wacc = median(mr->w_acc, runs, 1);
+  double store = median(mr->store_ns, runs, 1), load = median(mr->load_ns, runs, 1);
+  double run = median(mr->run_ms, runs, 1);
+  double chip = n->layer_cycles / n->cnn_hz * 1e3, chip_inf = n->inference_cycles / n->cnn_hz * 1e3;
+  double macps = sim > 0 ? n->macs / (sim * 1e-3) : 0;
+  double caps = median(mr->w_caps, runs, 1);
+  cJSON *j = cJSON_CreateObject();
+  cJSON_AddStringToObject(j, "network", n->name);
+  cJSON_AddStringToObject(j, "bridge", m78fw_bridge_name(mr->mode));
+  cJSON_AddStringToObject(j, "firmware", n->fwdir);
+  cJSON_AddNumberToObject(j, "macs", n->macs);
+  cJSON_AddNumberToObject(j, "sim_ms", sim);
+  cJSON_AddNumberToObject(j, "sim_cpu_ms", median(mr->cpu_ms, runs, 1));
+  cJSON_AddNumberToObject(j, "mac_per_s", macps);
+  cJSON_AddNumberToObject(j, "cnn_hz", n->cnn_hz);
+  cJSON_AddNumberToObject(j, "layer_cycles", n->layer_cycles);
+  cJSON_AddNumberToObject(j, "chip_ms", chip);
+  cJSON_AddNumberToObject(j, "sim_over_chip", chip > 0 ? sim / chip : 0);
+  cJSON_AddNumberToObject(j, "inference_cycles", n->inference_cycles);
+  cJSON_AddNumberToObject(j, "chip_inference_ms", chip_inf);
+  cJSON_AddNumberToObject(j, "fw_ms", live);
+  cJSON_AddNumberToObject(j, "inference_accesses", median(mr->rec_acc, runs, 1));
+  cJSON_AddNumberToObject(j, "warmup_replay_ms", median(mr->warm_ms, runs, 1));
+  double lcpu = median(mr->live_cpu, runs, 1), rcpu = median(mr->cpu_ms, runs, 1);
+  cJSON_AddNumberToObject(j, "fw_cpu_ms", lcpu);
+  /* CPU the live inference spends beyond the engine's replay: the
+   * firmware side of its accesses (bridge, SoC model), plus what a
+   * first inference pays (weight layouts, first-touch pages) */
+  cJSON_AddNumberToObject(j, "fw_cpu_minus_replay_cpu_ms", lcpu - rcpu);
+  cJSON *w = cJSON_AddObjectToObject(j, "weights");
+  cJSON_AddNumberToObject(w, "bytes", wbytes);
+  cJSON_AddNumberToObject(w, "ms", wms);
+  cJSON_AddNumberToObject(w, "bridge_accesses", wacc);
+  cJSON_AddNumberToObject(w, "accesses_per_s", waps);
+  cJSON_AddNumberToObject(w, "ns_per_access", waps > 0 ? 1e9 / waps : 0);
+  cJSON_AddNumberToObject(w, "mb_per_s", wms > 0 ? wbytes / (wms * 1e3) : 0);
+  cJSON_AddNumberToObject(w, "cpu_accesses_per_s", caps);
+  cJSON_AddNumberToObject(w, "cpu_ns_per_access", caps > 0 ? 1e9 / caps : 0);
+  /* bytes per access as over the whole load */
+  cJSON_AddNumberToObject(w, "cpu_mb_per_s", wacc > 0 ? caps * (wbytes / wacc) * 1e-6 : 0);
+  cJSON *bj = cJSON_AddObjectToObject(j, "bridge_alone");
+  cJSON_AddNumberToObject(bj, "store_ns", store);
+  cJSON_AddNumberToObject(bj, "load_ns", load);
+  cJSON_AddNumberToObject(j, "run_ms", run);
+  double in_ms = median(mr->in_ms, runs, 1), in_cpu = median(mr->in_cpu, runs, 1);
+  if (in_ms >= 0) {
+    cJSON *ij = cJSON_AddObjectToObject(j, "load_input");
+    cJSON_AddNumberToObject(ij, "ms", in_ms);
+    cJSON_AddNumberToObject(ij, "cpu_ms", in_cpu);
+  }
+  cJSON *runs_a = cJSON_AddArrayToObject(j, "sim_ms_runs");
+  for (int r = 0; r < runs; r++)
+    cJSON_AddItemToArray(runs_a, cJSON_CreateNumber(mr->sim_ms[r]));
+  runs_a = cJSON_AddArrayToObject(j, "run_ms_runs");
+  for (int r = 0; r < runs; r++)
+    cJSON_AddItemToArray(runs_a, cJSON_CreateNumber(mr->run_ms[r]));
+  cJSON *lm = cJSON_AddArrayToObject(j, "layer_ms");
+  for (int l = 0; l < n->nlayers && mr->layer_ms; l++)
+    cJSON_AddItemToArray(lm, cJSON_CreateNumber(median(mr->layer_ms + l, runs, n->nlayers)));
+  return j;
+}
+
 int m78cli_cmd_bench(int argc, char **argv)
 {
   struct bench_opts o;
@@ -445,10 +512,10 @@ int m78cli_cmd_bench(int argc, char **argv)
     return 0;
   }
   if (o.json) {
-    char *parent = m78cli_dirname(o.json);
-    int ok = m78cli_is_dir(parent) && !m78cli_is_dir(o.json);
+    char *parent = m78u_dirname(o.json);
+    int ok = m78u_is_dir(parent) && !m78u_is_dir(o.json);
     if (!ok)
-      m78cli_error("%s: %s", o.json, m78cli_is_dir(o.json) ? "is a directory" : "its folder does not exist");
+      m78u_error("%s: %s", o.json, m78u_is_dir(o.json) ? "is a directory" : "its folder does not exist");
     free(parent);
     if (!ok) {
       free(o.nets);
@@ -482,7 +549,7 @@ int m78cli_cmd_bench(int argc, char **argv)
       al[c] = M78CLI_RIGHT;
     struct m78cli_table t;
     m78cli_table_init(&t, NCOL, hdr, al);
-    struct m78cli_buf ratios = {0};
+    struct m78u_buf ratios = {0};
     cJSON *doc = cJSON_CreateObject();
     cJSON_AddNumberToObject(doc, "runs", runs);
     cJSON_AddNumberToObject(doc, "threads", (double)o.threads);
@@ -495,10 +562,10 @@ int m78cli_cmd_bench(int argc, char **argv)
         struct mode_runs *mr = &n->m[k];
         double sim = median(mr->sim_ms, runs, 1), live = median(mr->live_ms, runs, 1);
         double wms = median(mr->w_ms, runs, 1), waps = median(mr->w_aps, runs, 1);
-        double wbytes = median(mr->w_bytes, runs, 1), wacc = median(mr->w_acc, runs, 1);
-        double store = median(mr->store_ns, runs, 1), load = median(mr->load_ns, runs, 1);
+        double wbytes = median(mr->w_bytes, runs, 1);
+        double store = median(mr->store_ns, runs, 1);
         double run = median(mr->run_ms, runs, 1);
-        double chip = n->layer_cycles / n->cnn_hz * 1e3, chip_inf = n->inference_cycles / n->cnn_hz * 1e3;
+        double chip = n->layer_cycles / n->cnn_hz * 1e3;
         double macps = sim > 0 ? n->macs / (sim * 1e-3) : 0;
         waps_by[mr->mode] = waps;
         acc_by = median(mr->rec_acc, runs, 1);
@@ -509,79 +576,27 @@ int m78cli_cmd_bench(int argc, char **argv)
         m78cli_table_set(&t, row, 0, n->name);
         m78cli_table_set(&t, row, 1, m78fw_bridge_name(mr->mode));
         set_owned(&t, row, 2, fmt_si(n->macs));
-        set_owned(&t, row, 3, m78cli_xasprintf("%.3f", sim));
+        set_owned(&t, row, 3, m78u_xasprintf("%.3f", sim));
         set_owned(&t, row, 4, fmt_si(macps));
-        set_owned(&t, row, 5, m78cli_xasprintf("%.3f", chip));
-        set_owned(&t, row, 6, m78cli_xasprintf("%.3f", chip > 0 ? sim / chip : 0));
-        set_owned(&t, row, 7, m78cli_xasprintf("%.1f", live));
-        set_owned(&t, row, 8, m78cli_xasprintf("%.1f KB", wbytes / 1024));
-        set_owned(&t, row, 9, m78cli_xasprintf("%.1f", wms));
+        set_owned(&t, row, 5, m78u_xasprintf("%.3f", chip));
+        set_owned(&t, row, 6, m78u_xasprintf("%.3f", chip > 0 ? sim / chip : 0));
+        set_owned(&t, row, 7, m78u_xasprintf("%.1f", live));
+        set_owned(&t, row, 8, m78u_xasprintf("%.1f KB", wbytes / 1024));
+        set_owned(&t, row, 9, m78u_xasprintf("%.1f", wms));
         set_owned(&t, row, 10, fmt_si(waps));
         double caps = median(mr->w_caps, runs, 1);
-        set_owned(&t, row, 11, m78cli_xasprintf("%.0f", caps > 0 ? 1e9 / caps : 0));
-        set_owned(&t, row, 12, m78cli_xasprintf("%.0f", store));
-        set_owned(&t, row, 13, m78cli_xasprintf("%.0f", run));
-        double in_ms = median(mr->in_ms, runs, 1), in_cpu = median(mr->in_cpu, runs, 1);
+        set_owned(&t, row, 11, m78u_xasprintf("%.0f", caps > 0 ? 1e9 / caps : 0));
+        set_owned(&t, row, 12, m78u_xasprintf("%.0f", store));
+        set_owned(&t, row, 13, m78u_xasprintf("%.0f", run));
+        double in_ms = median(mr->in_ms, runs, 1);
         input_ms_by[mr->mode] = in_ms;
-        set_owned(&t, row, 14, in_ms >= 0 ? m78cli_xasprintf("%.2f", in_ms) : m78cli_xstrdup("-"));
+        set_owned(&t, row, 14, in_ms >= 0 ? m78u_xasprintf("%.2f", in_ms) : m78u_xstrdup("-"));
 
-        cJSON *j = cJSON_CreateObject();
-        cJSON_AddStringToObject(j, "network", n->name);
-        cJSON_AddStringToObject(j, "bridge", m78fw_bridge_name(mr->mode));
-        cJSON_AddStringToObject(j, "firmware", n->fwdir);
-        cJSON_AddNumberToObject(j, "macs", n->macs);
-        cJSON_AddNumberToObject(j, "sim_ms", sim);
-        cJSON_AddNumberToObject(j, "sim_cpu_ms", median(mr->cpu_ms, runs, 1));
-        cJSON_AddNumberToObject(j, "mac_per_s", macps);
-        cJSON_AddNumberToObject(j, "cnn_hz", n->cnn_hz);
-        cJSON_AddNumberToObject(j, "layer_cycles", n->layer_cycles);
-        cJSON_AddNumberToObject(j, "chip_ms", chip);
-        cJSON_AddNumberToObject(j, "sim_over_chip", chip > 0 ? sim / chip : 0);
-        cJSON_AddNumberToObject(j, "inference_cycles", n->inference_cycles);
-        cJSON_AddNumberToObject(j, "chip_inference_ms", chip_inf);
-        cJSON_AddNumberToObject(j, "fw_ms", live);
-        cJSON_AddNumberToObject(j, "inference_accesses", median(mr->rec_acc, runs, 1));
-        cJSON_AddNumberToObject(j, "warmup_replay_ms", median(mr->warm_ms, runs, 1));
-        double lcpu = median(mr->live_cpu, runs, 1), rcpu = median(mr->cpu_ms, runs, 1);
-        cJSON_AddNumberToObject(j, "fw_cpu_ms", lcpu);
-        /* CPU the live inference spends beyond the engine's replay: the
-         * firmware side of its accesses (bridge, SoC model), plus what a
-         * first inference pays (weight layouts, first-touch pages) */
-        cJSON_AddNumberToObject(j, "fw_cpu_minus_replay_cpu_ms", lcpu - rcpu);
-        cJSON *w = cJSON_AddObjectToObject(j, "weights");
-        cJSON_AddNumberToObject(w, "bytes", wbytes);
-        cJSON_AddNumberToObject(w, "ms", wms);
-        cJSON_AddNumberToObject(w, "bridge_accesses", wacc);
-        cJSON_AddNumberToObject(w, "accesses_per_s", waps);
-        cJSON_AddNumberToObject(w, "ns_per_access", waps > 0 ? 1e9 / waps : 0);
-        cJSON_AddNumberToObject(w, "mb_per_s", wms > 0 ? wbytes / (wms * 1e3) : 0);
-        cJSON_AddNumberToObject(w, "cpu_accesses_per_s", caps);
-        cJSON_AddNumberToObject(w, "cpu_ns_per_access", caps > 0 ? 1e9 / caps : 0);
-        /* bytes per access as over the whole load */
-        cJSON_AddNumberToObject(w, "cpu_mb_per_s", wacc > 0 ? caps * (wbytes / wacc) * 1e-6 : 0);
-        cJSON *bj = cJSON_AddObjectToObject(j, "bridge_alone");
-        cJSON_AddNumberToObject(bj, "store_ns", store);
-        cJSON_AddNumberToObject(bj, "load_ns", load);
-        cJSON_AddNumberToObject(j, "run_ms", run);
-        if (in_ms >= 0) {
-          cJSON *ij = cJSON_AddObjectToObject(j, "load_input");
-          cJSON_AddNumberToObject(ij, "ms", in_ms);
-          cJSON_AddNumberToObject(ij, "cpu_ms", in_cpu);
-        }
-        cJSON *runs_a = cJSON_AddArrayToObject(j, "sim_ms_runs");
-        for (int r = 0; r < runs; r++)
-          cJSON_AddItemToArray(runs_a, cJSON_CreateNumber(mr->sim_ms[r]));
-        runs_a = cJSON_AddArrayToObject(j, "run_ms_runs");
-        for (int r = 0; r < runs; r++)
-          cJSON_AddItemToArray(runs_a, cJSON_CreateNumber(mr->run_ms[r]));
-        cJSON *lm = cJSON_AddArrayToObject(j, "layer_ms");
-        for (int l = 0; l < n->nlayers && mr->layer_ms; l++)
-          cJSON_AddItemToArray(lm, cJSON_CreateNumber(median(mr->layer_ms + l, runs, n->nlayers)));
-        cJSON_AddItemToArray(arr, j);
+        cJSON_AddItemToArray(arr, mode_json(n, mr, runs));
       }
       if (o.nmodes == 2) {
         const int I = M78FW_BRIDGE_INST, T = M78FW_BRIDGE_TRAP;
-        m78cli_buf_printf(&ratios,
+        m78u_buf_printf(&ratios,
                           "%s: inst against trap: weight load %.1fx the accesses/s, whole run %.1fx faster "
                           "(%.0f against %.0f ms), bridge store %.0fx cheaper (%.0f against %.0f ns), "
                           "the live inference's CPU time beyond the replay's (its %.0f CNN accesses and the first "
@@ -598,17 +613,12 @@ int m78cli_cmd_bench(int argc, char **argv)
       fwrite(ratios.data, 1, ratios.len, stdout);
     fflush(stdout);
     m78cli_table_free(&t);
-    m78cli_buf_free(&ratios);
+    m78u_buf_free(&ratios);
     if (o.json) {
-      char *text = cJSON_Print(doc);
-      size_t len = strlen(text);
-      text = m78cli_xrealloc(text, len + 2);
-      memcpy(text + len, "\n", 2);
-      if (m78cli_write_file_atomic(o.json, text, len + 1) != 0) {
-        m78cli_error("%s: %s", o.json, strerror(errno));
+      if (m78u_write_json(o.json, doc) != 0) {
+        m78u_error("%s: %s", o.json, strerror(errno));
         rc = -1;
       }
-      free(text);
     }
     cJSON_Delete(doc);
   }

@@ -7,7 +7,7 @@
  * networks, SRAM read-margin settings, CNN clock dividers) and the
  * datasheet's MNIST current, each marked as belonging to the fitting set
  * or the held-out set.  Each anchor's network is configured on a core by
- * replaying its corpus register program (tools/lib/regprog.c), the
+ * replaying its corpus register program (host/src/regprog.c), the
  * anchor's setting (SRAM register, CNN clock) is applied to the energy
  * model's control state, and its layers are priced by the model
  * (sim/src/energy.c) in the power monitor's view: the CNN's energy plus
@@ -34,7 +34,7 @@
 #include "fwbuild.h"
 #include "m78_config.h"
 #include "max78sim/max78sim.h"
-#include "regprog.h"
+#include "m78host/regprog.h"
 
 enum set { FIT, HELD, REF, INFO };
 enum unit { UJ, MA };
@@ -114,17 +114,17 @@ static void bench_help(FILE *out)
 /* Replays a corpus case; returns the core or NULL after an error. */
 static m78_sim *configure(const char *corpus, const char *name)
 {
-  char *path = m78cli_xasprintf("%s/%s/firmware/cnn.c", corpus, name);
-  char *text = m78_read_text_file(path);
+  char *path = m78u_xasprintf("%s/%s/firmware/cnn.c", corpus, name);
+  char *text = m78u_read_file(path, NULL);
   if (!text) {
-    m78cli_error("%s: cannot read (use --corpus DIR)", path);
+    m78u_error("%s: cannot read (use --corpus DIR)", path);
     free(path);
     return NULL;
   }
   m78_sim *sim = m78_sim_new();
   char err[256];
   if (!sim || m78_regprog_replay(sim, text, err, sizeof err) < 0) {
-    m78cli_error("%s: %s", path, sim ? err : "out of memory");
+    m78u_error("%s: %s", path, sim ? err : "out of memory");
     m78_sim_free(sim);
     sim = NULL;
   }
@@ -153,7 +153,7 @@ static int gather(m78_sim *sim, const struct anchor *a, struct feat *f)
   int n = m78_sim_layer_count(sim);
   int last = a->last < 0 ? n - 1 : a->last;
   if (last >= n) {
-    m78cli_error("%s: %s has %d layers, the anchor needs %d", a->id, a->corpus_case, n, last + 1);
+    m78u_error("%s: %s has %d layers, the anchor needs %d", a->id, a->corpus_case, n, last + 1);
     return -1;
   }
   struct m78_energy_ctl ctl;
@@ -167,7 +167,7 @@ static int gather(m78_sim *sim, const struct anchor *a, struct feat *f)
   for (int i = a->first; i <= last; i++) {
     const struct m78_layer_result *r = m78_sim_layer_result(sim, i);
     if (r->error[0]) {
-      m78cli_error("%s: layer %d of %s cannot run: %s", a->id, i, a->corpus_case, r->error);
+      m78u_error("%s: layer %d of %s cannot run: %s", a->id, i, a->corpus_case, r->error);
       return -1;
     }
     struct m78_activity act;
@@ -346,6 +346,75 @@ static const char *set_name(enum set s)
   return s == FIT ? "fit" : s == HELD ? "held-out" : s == REF ? "reference" : "shown";
 }
 
+/* --fit: the constants fitted on the fitting set alone, against the
+ * compiled-in ones, and what the measurements cannot separate.  Returns
+ * 1 when the fit is singular or differs from the compiled-in constants. */
+static int print_fit(struct feat *f)
+{
+  int status = 0;
+  const struct m78_energy_consts *k = &m78_energy_consts;
+  struct fitted c = {.read_scale = 1.0};
+  if (fit(f, &c) != 0) {
+    printf("\nfit: singular system\n");
+    status = 1;
+  } else {
+    struct {
+      const char *name, *unit;
+      double fitted, compiled;
+    } rows[] = {
+        {"quad_cycle_pj", "pJ", c.quad_cycle_pj, k->quad_cycle_pj},
+        {"proc_cycle_pj", "pJ", c.proc_cycle_pj, k->proc_cycle_pj},
+        {"mac_pj", "pJ", c.mac_pj, k->mac_pj},
+        {"cpu_sleep_delta_mw", "mW", c.cpu_sleep_delta_mw, k->cpu_sleep_delta_mw},
+        {"iso_clock_mw", "mW", c.iso_clock_mw, k->iso_clock_mw},
+        {"rmargin_gain", "", c.rmargin_gain, k->rmargin_gain},
+        {"rmargin_ratio", "", c.rmargin_ratio, k->rmargin_ratio},
+    };
+    printf("\nfit on the fitting set alone (other constants held):\n");
+    int differ = 0;
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+      int bad = fabs(rows[i].fitted - rows[i].compiled) > 0.005 * fabs(rows[i].fitted) + 1e-3;
+      differ += bad;
+      printf("  %-19s %9.4f %-2s  (compiled in: %.4f)%s\n", rows[i].name, rows[i].fitted, rows[i].unit,
+             rows[i].compiled, bad ? "  DIFFERS" : "");
+    }
+    if (differ) {
+      printf("the compiled-in constants are not this fit (sim/src/energy.c)\n");
+      status = 1;
+    }
+    double fm, hm;
+    errors(&c, f, &fm, &hm);
+    printf("  with these constants: fit: max |err| %.1f%%, held-out: max |err| %.1f%%\n", fm, hm);
+
+    printf("\nwhat the measurements cannot separate (each line refits on the fitting set):\n");
+    static const double scales[] = {0.0, 0.5, 2.0};
+    for (size_t s = 0; s < sizeof scales / sizeof scales[0]; s++) {
+      struct fitted d = {.read_scale = scales[s]};
+      if (fit(f, &d) != 0)
+        continue;
+      errors(&d, f, &fm, &hm);
+      printf("  memory reads x %.1f (kernel word %.1f pJ): proc_cycle_pj %.2f, quad_cycle_pj %.2f, mac_pj %.3f;"
+             " held-out max |err| %.1f%%, N3 %+.1f%%\n",
+             scales[s], scales[s] * k->kernel_read_pj, d.proc_cycle_pj, d.quad_cycle_pj, d.mac_pj, hm,
+             err_pct(eval(&d, &anchors[find("N3")], &f[find("N3")]), anchors[find("N3")].meas));
+    }
+    struct fitted p = {.read_scale = 1.0, .rm_on_pc = 1};
+    if (fit(f, &p) == 0) {
+      struct anchor kws0 = anchors[find("N3")];
+      kws0.sram = 0x402;
+      struct anchor kws0m = kws0;
+      printf("  read-margin excess on processor-cycles instead of memory reads: R1 %+.1f%% (memory reads: %+.1f%%);\n"
+             "    KWS20 v3 at rmargin 0 would take %.1f uJ (memory reads: %.1f uJ), no measurement decides\n",
+             err_pct(eval(&p, &anchors[find("R1")], &f[find("R1")]), anchors[find("R1")].meas),
+             err_pct(eval(&c, &anchors[find("R1")], &f[find("R1")]), anchors[find("R1")].meas),
+             eval(&p, &kws0, &f[find("N3")]), eval(&c, &kws0m, &f[find("N3")]));
+    }
+    printf("  voltage: no public measurement at another VCOREA; the constants hold at the EVKit's\n"
+           "  (docs/energy-model.md section 4)\n");
+  }
+  return status;
+}
+
 int m78cli_cmd_bench_energy(int argc, char **argv);
 
 static int bench_energy(int argc, char **argv, const char *corpus)
@@ -362,12 +431,12 @@ static int bench_energy(int argc, char **argv, const char *corpus)
       double pct;
       int j;
       if (sscanf(argv[++i], "%15[^=]=%lf", id, &pct) != 2 || (j = find(id)) < 0 || pct <= 0) {
-        m78cli_error("bench-energy: --known-over wants ID=PCT with a known anchor id, got %s", argv[i]);
+        m78u_error("bench-energy: --known-over wants ID=PCT with a known anchor id, got %s", argv[i]);
         return M78CLI_EXIT_ERROR;
       }
       known_over[j] = pct;
     } else {
-      m78cli_error("bench-energy: unknown argument %s (see 'max78sim bench-energy --help')", argv[i]);
+      m78u_error("bench-energy: unknown argument %s (see 'max78sim bench-energy --help')", argv[i]);
       return M78CLI_EXIT_ERROR;
     }
   }
@@ -461,68 +530,8 @@ static int bench_energy(int argc, char **argv, const char *corpus)
            e.dynamic_pj / (double)l.macs, err_pct(e.dynamic_pj / (double)l.macs, 4.02));
   }
 
-  if (do_fit) {
-    const struct m78_energy_consts *k = &m78_energy_consts;
-    struct fitted c = {.read_scale = 1.0};
-    if (fit(f, &c) != 0) {
-      printf("\nfit: singular system\n");
-      status = 1;
-    } else {
-      struct {
-        const char *name, *unit;
-        double fitted, compiled;
-      } rows[] = {
-          {"quad_cycle_pj", "pJ", c.quad_cycle_pj, k->quad_cycle_pj},
-          {"proc_cycle_pj", "pJ", c.proc_cycle_pj, k->proc_cycle_pj},
-          {"mac_pj", "pJ", c.mac_pj, k->mac_pj},
-          {"cpu_sleep_delta_mw", "mW", c.cpu_sleep_delta_mw, k->cpu_sleep_delta_mw},
-          {"iso_clock_mw", "mW", c.iso_clock_mw, k->iso_clock_mw},
-          {"rmargin_gain", "", c.rmargin_gain, k->rmargin_gain},
-          {"rmargin_ratio", "", c.rmargin_ratio, k->rmargin_ratio},
-      };
-      printf("\nfit on the fitting set alone (other constants held):\n");
-      int differ = 0;
-      for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-        int bad = fabs(rows[i].fitted - rows[i].compiled) > 0.005 * fabs(rows[i].fitted) + 1e-3;
-        differ += bad;
-        printf("  %-19s %9.4f %-2s  (compiled in: %.4f)%s\n", rows[i].name, rows[i].fitted, rows[i].unit,
-               rows[i].compiled, bad ? "  DIFFERS" : "");
-      }
-      if (differ) {
-        printf("the compiled-in constants are not this fit (sim/src/energy.c)\n");
-        status = 1;
-      }
-      double fm, hm;
-      errors(&c, f, &fm, &hm);
-      printf("  with these constants: fit: max |err| %.1f%%, held-out: max |err| %.1f%%\n", fm, hm);
-
-      printf("\nwhat the measurements cannot separate (each line refits on the fitting set):\n");
-      static const double scales[] = {0.0, 0.5, 2.0};
-      for (size_t s = 0; s < sizeof scales / sizeof scales[0]; s++) {
-        struct fitted d = {.read_scale = scales[s]};
-        if (fit(f, &d) != 0)
-          continue;
-        errors(&d, f, &fm, &hm);
-        printf("  memory reads x %.1f (kernel word %.1f pJ): proc_cycle_pj %.2f, quad_cycle_pj %.2f, mac_pj %.3f;"
-               " held-out max |err| %.1f%%, N3 %+.1f%%\n",
-               scales[s], scales[s] * k->kernel_read_pj, d.proc_cycle_pj, d.quad_cycle_pj, d.mac_pj, hm,
-               err_pct(eval(&d, &anchors[find("N3")], &f[find("N3")]), anchors[find("N3")].meas));
-      }
-      struct fitted p = {.read_scale = 1.0, .rm_on_pc = 1};
-      if (fit(f, &p) == 0) {
-        struct anchor kws0 = anchors[find("N3")];
-        kws0.sram = 0x402;
-        struct anchor kws0m = kws0;
-        printf("  read-margin excess on processor-cycles instead of memory reads: R1 %+.1f%% (memory reads: %+.1f%%);\n"
-               "    KWS20 v3 at rmargin 0 would take %.1f uJ (memory reads: %.1f uJ), no measurement decides\n",
-               err_pct(eval(&p, &anchors[find("R1")], &f[find("R1")]), anchors[find("R1")].meas),
-               err_pct(eval(&c, &anchors[find("R1")], &f[find("R1")]), anchors[find("R1")].meas),
-               eval(&p, &kws0, &f[find("N3")]), eval(&c, &kws0m, &f[find("N3")]));
-      }
-      printf("  voltage: no public measurement at another VCOREA; the constants hold at the EVKit's\n"
-             "  (docs/energy-model.md section 4)\n");
-    }
-  }
+  if (do_fit && print_fit(f) != 0)
+    status = 1;
   for (int c = 0; c < 3; c++)
     m78_sim_free(sims[c]);
   int known = 0;

@@ -1,17 +1,10 @@
 /*
- * Helpers of the command-line tools (see cli_util.h).
- *
- * The report table is driven by one column table (layer_columns): a
- * column either formats a cell with its own function or shows a numeric
- * field of the layer object, summed in the total row.  A new measurement
- * in the report (energy, ...) is one more row there.
+ * Helpers of the command-line tools (see cli_util.h): child processes,
+ * the FNV-1a hash, text tables.  The report printing is cli_report.c.
  */
 #define _GNU_SOURCE
 #include "cli_util.h"
-#include "report.h"
 
-#include <cjson/cJSON.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -22,295 +15,6 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-/* ---- messages ---- */
-
-static const char *prog_name = "max78sim";
-
-void m78cli_set_prog(const char *name)
-{
-  prog_name = name;
-}
-
-const char *m78cli_prog(void)
-{
-  return prog_name;
-}
-
-void m78cli_verror(const char *fmt, va_list ap)
-{
-  fflush(stdout);
-  fprintf(stderr, "%s: ", prog_name);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
-}
-
-void m78cli_error(const char *fmt, ...)
-{
-  va_list ap;
-  va_start(ap, fmt);
-  m78cli_verror(fmt, ap);
-  va_end(ap);
-}
-
-/* ---- memory and strings ---- */
-
-static void out_of_memory(void)
-{
-  fprintf(stderr, "%s: out of memory\n", prog_name);
-  exit(M78CLI_EXIT_ERROR);
-}
-
-void *m78cli_xmalloc(size_t n)
-{
-  void *p = malloc(n ? n : 1);
-  if (!p)
-    out_of_memory();
-  return p;
-}
-
-void *m78cli_xrealloc(void *p, size_t n)
-{
-  p = realloc(p, n ? n : 1);
-  if (!p)
-    out_of_memory();
-  return p;
-}
-
-char *m78cli_xstrdup(const char *s)
-{
-  size_t n = strlen(s) + 1;
-  return memcpy(m78cli_xmalloc(n), s, n);
-}
-
-char *m78cli_xasprintf(const char *fmt, ...)
-{
-  va_list ap;
-  va_start(ap, fmt);
-  char *s = NULL;
-  int n = vasprintf(&s, fmt, ap);
-  va_end(ap);
-  if (n < 0)
-    out_of_memory();
-  return s;
-}
-
-char *m78cli_path_join(const char *a, const char *b)
-{
-  size_t la = strlen(a);
-  if (la == 0)
-    return m78cli_xstrdup(b);
-  return m78cli_xasprintf("%s%s%s", a, a[la - 1] == '/' ? "" : "/", b);
-}
-
-char *m78cli_dirname(const char *path)
-{
-  const char *slash = strrchr(path, '/');
-  if (!slash)
-    return m78cli_xstrdup(".");
-  while (slash > path && slash[-1] == '/')
-    slash--;
-  if (slash == path)
-    return m78cli_xstrdup("/");
-  char *d = m78cli_xmalloc((size_t)(slash - path) + 1);
-  memcpy(d, path, (size_t)(slash - path));
-  d[slash - path] = '\0';
-  return d;
-}
-
-const char *m78cli_basename(const char *path)
-{
-  const char *slash = strrchr(path, '/');
-  return slash ? slash + 1 : path;
-}
-
-int m78cli_has_suffix(const char *s, const char *suffix)
-{
-  size_t ls = strlen(s), lx = strlen(suffix);
-  return ls >= lx && memcmp(s + ls - lx, suffix, lx) == 0;
-}
-
-int m78cli_parse_u64(const char *s, uint64_t *out)
-{
-  uint64_t v = 0;
-  if (!s || !*s)
-    return -1;
-  for (; *s; s++) {
-    if (*s < '0' || *s > '9')
-      return -1;
-    unsigned d = (unsigned)(*s - '0');
-    if (v > (UINT64_MAX - d) / 10)
-      return -1;
-    v = v * 10 + d;
-  }
-  *out = v;
-  return 0;
-}
-
-void m78cli_buf_add(struct m78cli_buf *b, const void *data, size_t n)
-{
-  if (b->len + n + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->len + n + 1)
-      cap *= 2;
-    b->data = m78cli_xrealloc(b->data, cap);
-    b->cap = cap;
-  }
-  memcpy(b->data + b->len, data, n);
-  b->len += n;
-  b->data[b->len] = '\0';
-}
-
-void m78cli_buf_printf(struct m78cli_buf *b, const char *fmt, ...)
-{
-  va_list ap;
-  va_start(ap, fmt);
-  char *s = NULL;
-  int n = vasprintf(&s, fmt, ap);
-  va_end(ap);
-  if (n < 0)
-    out_of_memory();
-  m78cli_buf_add(b, s, (size_t)n);
-  free(s);
-}
-
-void m78cli_buf_free(struct m78cli_buf *b)
-{
-  free(b->data);
-  b->data = NULL;
-  b->len = b->cap = 0;
-}
-
-/* ---- files ---- */
-
-int m78cli_is_dir(const char *path)
-{
-  struct stat st;
-  return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-int m78cli_is_file(const char *path)
-{
-  struct stat st;
-  return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-char *m78cli_read_file(const char *path, size_t *len)
-{
-  char err[512];
-  return m78_read_file_max(path, M78CLI_READ_MAX, len, err, sizeof err);
-}
-
-int m78cli_write_file_atomic(const char *path, const void *data, size_t len)
-{
-  char err[512];
-  errno = 0;
-  int rc = m78_write_file_atomic(path, data, len, err, sizeof err);
-  if (rc != 0 && !errno)
-    errno = EIO;
-  return rc;
-}
-
-int m78cli_mkdir_p(const char *path)
-{
-  char *p = m78cli_xstrdup(path);
-  for (char *s = p + 1; *s; s++) {
-    if (*s != '/')
-      continue;
-    *s = '\0';
-    if (mkdir(p, 0777) != 0 && errno != EEXIST) {
-      int e = errno;
-      free(p);
-      errno = e;
-      return -1;
-    }
-    *s = '/';
-  }
-  int rc = mkdir(p, 0777);
-  int e = errno;
-  free(p);
-  if (rc != 0 && !(e == EEXIST && m78cli_is_dir(path))) {
-    errno = e == EEXIST ? ENOTDIR : e;
-    return -1;
-  }
-  return 0;
-}
-
-int m78cli_remove_tree(const char *path)
-{
-  struct stat st;
-  if (lstat(path, &st) != 0)
-    return errno == ENOENT ? 0 : -1;
-  if (!S_ISDIR(st.st_mode))
-    return unlink(path);
-  size_t n = 0;
-  char **names = m78cli_list_dir(path, &n);
-  if (!names)
-    return -1;
-  int rc = 0;
-  for (size_t i = 0; i < n; i++) {
-    char *sub = m78cli_path_join(path, names[i]);
-    if (m78cli_remove_tree(sub) != 0)
-      rc = -1;
-    free(sub);
-  }
-  m78cli_free_list(names, n);
-  if (rmdir(path) != 0)
-    rc = -1;
-  return rc;
-}
-
-char *m78cli_make_temp_dir(const char *prefix)
-{
-  const char *base = getenv("TMPDIR");
-  if (!base || !*base)
-    base = "/tmp";
-  char *tmpl = m78cli_xasprintf("%s/%sXXXXXX", base, prefix);
-  if (!mkdtemp(tmpl)) {
-    int e = errno;
-    free(tmpl);
-    errno = e;
-    return NULL;
-  }
-  return tmpl;
-}
-
-static int cmp_names(const void *a, const void *b)
-{
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-char **m78cli_list_dir(const char *path, size_t *count)
-{
-  DIR *d = opendir(path);
-  if (!d)
-    return NULL;
-  size_t n = 0, cap = 16;
-  char **names = m78cli_xmalloc(cap * sizeof *names);
-  struct dirent *de;
-  while ((de = readdir(d)) != NULL) {
-    if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-      continue;
-    if (n == cap) {
-      cap *= 2;
-      names = m78cli_xrealloc(names, cap * sizeof *names);
-    }
-    names[n++] = m78cli_xstrdup(de->d_name);
-  }
-  closedir(d);
-  qsort(names, n, sizeof *names, cmp_names);
-  *count = n;
-  return names;
-}
-
-void m78cli_free_list(char **names, size_t count)
-{
-  if (!names)
-    return;
-  for (size_t i = 0; i < count; i++)
-    free(names[i]);
-  free(names);
-}
 
 /* ---- child processes ---- */
 
@@ -428,8 +132,8 @@ int m78cli_table_add_row(struct m78cli_table *t, int rule_before)
 {
   if (t->nrows == t->caprows) {
     t->caprows = t->caprows ? 2 * t->caprows : 16;
-    t->cells = m78cli_xrealloc(t->cells, (size_t)t->caprows * (size_t)t->ncols * sizeof *t->cells);
-    t->rule_before = m78cli_xrealloc(t->rule_before, (size_t)t->caprows);
+    t->cells = m78u_xrealloc(t->cells, (size_t)t->caprows * (size_t)t->ncols * sizeof *t->cells);
+    t->rule_before = m78u_xrealloc(t->rule_before, (size_t)t->caprows);
   }
   int row = t->nrows++;
   for (int c = 0; c < t->ncols; c++)
@@ -442,35 +146,35 @@ void m78cli_table_set(struct m78cli_table *t, int row, int col, const char *text
 {
   char **cell = &t->cells[(size_t)row * (size_t)t->ncols + (size_t)col];
   free(*cell);
-  *cell = m78cli_xstrdup(text);
+  *cell = m78u_xstrdup(text);
 }
 
 /* Prints one line of cells, without trailing blanks. */
 static void print_line(const struct m78cli_table *t, const size_t *width, const char *const *cells, FILE *out)
 {
-  struct m78cli_buf line = {0};
+  struct m78u_buf line = {0};
   for (int c = 0; c < t->ncols; c++) {
     const char *s = cells[c] ? cells[c] : "";
     size_t pad = width[c] - strlen(s);
     if (c > 0)
-      m78cli_buf_add(&line, "  ", 2);
+      m78u_buf_add(&line, "  ", 2);
     if (t->align[c] == M78CLI_RIGHT)
       for (size_t i = 0; i < pad; i++)
-        m78cli_buf_add(&line, " ", 1);
-    m78cli_buf_add(&line, s, strlen(s));
+        m78u_buf_add(&line, " ", 1);
+    m78u_buf_add(&line, s, strlen(s));
     if (t->align[c] == M78CLI_LEFT)
       for (size_t i = 0; i < pad; i++)
-        m78cli_buf_add(&line, " ", 1);
+        m78u_buf_add(&line, " ", 1);
   }
   while (line.len > 0 && line.data[line.len - 1] == ' ')
     line.data[--line.len] = '\0';
   fprintf(out, "%s\n", line.data ? line.data : "");
-  m78cli_buf_free(&line);
+  m78u_buf_free(&line);
 }
 
 void m78cli_table_print(const struct m78cli_table *t, FILE *out)
 {
-  size_t *width = m78cli_xmalloc((size_t)t->ncols * sizeof *width);
+  size_t *width = m78u_xmalloc((size_t)t->ncols * sizeof *width);
   for (int c = 0; c < t->ncols; c++) {
     width[c] = strlen(t->headers[c]);
     for (int r = 0; r < t->nrows; r++) {
@@ -482,9 +186,9 @@ void m78cli_table_print(const struct m78cli_table *t, FILE *out)
   print_line(t, width, t->headers, out);
   for (int r = 0; r < t->nrows; r++) {
     if (t->rule_before[r]) {
-      char **rule = m78cli_xmalloc((size_t)t->ncols * sizeof *rule);
+      char **rule = m78u_xmalloc((size_t)t->ncols * sizeof *rule);
       for (int c = 0; c < t->ncols; c++) {
-        rule[c] = m78cli_xmalloc(width[c] + 1);
+        rule[c] = m78u_xmalloc(width[c] + 1);
         memset(rule[c], '-', width[c]);
         rule[c][width[c]] = '\0';
       }
@@ -505,389 +209,4 @@ void m78cli_table_free(struct m78cli_table *t)
   free(t->cells);
   free(t->rule_before);
   memset(t, 0, sizeof *t);
-}
-
-/* ---- run reports ---- */
-
-void m78cli_format_shape(const cJSON *shape, char *buf, size_t len)
-{
-  int n = cJSON_IsArray(shape) ? cJSON_GetArraySize(shape) : 0;
-  if (n == 0) {
-    snprintf(buf, len, "?");
-    return;
-  }
-  size_t used = 0;
-  buf[0] = '\0';
-  for (int i = 0; i < n; i++) {
-    const cJSON *v = cJSON_GetArrayItem(shape, i);
-    if (!cJSON_IsNumber(v)) {
-      snprintf(buf, len, "?");
-      return;
-    }
-    int w = snprintf(buf + used, used < len ? len - used : 0, "%s%.0f", i ? "x" : "", v->valuedouble);
-    if (w < 0 || used + (size_t)w >= len)
-      return; /* truncated */
-    used += (size_t)w;
-  }
-}
-
-static void cell_index(const cJSON *layer, char *buf, size_t len)
-{
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(layer, "index");
-  snprintf(buf, len, cJSON_IsNumber(v) ? "%.0f" : "?", cJSON_IsNumber(v) ? v->valuedouble : 0.0);
-}
-
-static void cell_op(const cJSON *layer, char *buf, size_t len)
-{
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(layer, "op");
-  snprintf(buf, len, "%s", cJSON_IsString(v) ? v->valuestring : "?");
-}
-
-static void cell_input(const cJSON *layer, char *buf, size_t len)
-{
-  m78cli_format_shape(cJSON_GetObjectItemCaseSensitive(layer, "input"), buf, len);
-}
-
-static void cell_output(const cJSON *layer, char *buf, size_t len)
-{
-  m78cli_format_shape(cJSON_GetObjectItemCaseSensitive(layer, "output"), buf, len);
-}
-
-struct layer_column {
-  const char *header;
-  enum m78cli_align align;
-  void (*cell)(const cJSON *layer, char *buf, size_t len); /* or: */
-  const char *key;                                        /* numeric field, summed in the total row */
-  int decimals;
-};
-
-static const struct layer_column layer_columns[] = {
-    {"layer", M78CLI_RIGHT, cell_index, NULL, 0},
-    {"op", M78CLI_LEFT, cell_op, NULL, 0},
-    {"input", M78CLI_LEFT, cell_input, NULL, 0},
-    {"output", M78CLI_LEFT, cell_output, NULL, 0},
-    {"MACs", M78CLI_RIGHT, NULL, "macs", 0},
-    {"cycles", M78CLI_RIGHT, NULL, "cycles", 0},
-    {"time us", M78CLI_RIGHT, NULL, "time_us", 2},
-    {"energy uJ", M78CLI_RIGHT, NULL, "energy_uj", 3},
-    {"MAC/cycle", M78CLI_RIGHT, NULL, "macs_per_cycle", 1},
-};
-#define LAYER_COLUMNS ((int)(sizeof layer_columns / sizeof layer_columns[0]))
-
-static double number_or(const cJSON *obj, const char *key, double dflt)
-{
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-  return cJSON_IsNumber(v) ? v->valuedouble : dflt;
-}
-
-static const char *string_or(const cJSON *obj, const char *key, const char *dflt)
-{
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-  return cJSON_IsString(v) && v->valuestring ? v->valuestring : dflt;
-}
-
-/* "50", "7.5", "0.390625": a frequency in MHz without useless zeros. */
-static void format_mhz(double hz, char *buf, size_t len)
-{
-  snprintf(buf, len, "%.6f", hz / 1e6);
-  char *dot = strchr(buf, '.');
-  if (!dot)
-    return;
-  char *end = buf + strlen(buf);
-  while (end > dot + 1 && end[-1] == '0')
-    *--end = '\0';
-  if (end == dot + 1)
-    *dot = '\0';
-}
-
-static void print_layer_table(const cJSON *layers, FILE *out)
-{
-  const char *headers[LAYER_COLUMNS];
-  enum m78cli_align align[LAYER_COLUMNS];
-  double total[LAYER_COLUMNS] = {0};
-  int have_total[LAYER_COLUMNS] = {0};
-  for (int c = 0; c < LAYER_COLUMNS; c++) {
-    headers[c] = layer_columns[c].header;
-    align[c] = layer_columns[c].align;
-  }
-  struct m78cli_table t;
-  m78cli_table_init(&t, LAYER_COLUMNS, headers, align);
-  char cell[256];
-  const cJSON *layer;
-  cJSON_ArrayForEach(layer, layers)
-  {
-    int row = m78cli_table_add_row(&t, 0);
-    for (int c = 0; c < LAYER_COLUMNS; c++) {
-      const struct layer_column *col = &layer_columns[c];
-      if (col->cell) {
-        col->cell(layer, cell, sizeof cell);
-      } else {
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(layer, col->key);
-        if (cJSON_IsNumber(v)) {
-          snprintf(cell, sizeof cell, "%.*f", col->decimals, v->valuedouble);
-          total[c] += v->valuedouble;
-          have_total[c] = 1;
-        } else {
-          snprintf(cell, sizeof cell, "-");
-        }
-      }
-      m78cli_table_set(&t, row, c, cell);
-    }
-  }
-  int row = m78cli_table_add_row(&t, 1);
-  m78cli_table_set(&t, row, 0, "total");
-  double macs = 0, cycles = 0;
-  for (int c = 1; c < LAYER_COLUMNS; c++) {
-    if (layer_columns[c].key && strcmp(layer_columns[c].key, "macs") == 0)
-      macs = total[c];
-    if (layer_columns[c].key && strcmp(layer_columns[c].key, "cycles") == 0)
-      cycles = total[c];
-  }
-  for (int c = 1; c < LAYER_COLUMNS; c++) {
-    if (!have_total[c])
-      continue;
-    double v = total[c];
-    if (strcmp(layer_columns[c].key, "macs_per_cycle") == 0) /* a rate: the whole network's */
-      v = cycles > 0 ? macs / cycles : 0;
-    snprintf(cell, sizeof cell, "%.*f", layer_columns[c].decimals, v);
-    m78cli_table_set(&t, row, c, cell);
-  }
-  m78cli_table_print(&t, out);
-  m78cli_table_free(&t);
-}
-
-/* How long the machine waited for input: streaming layers' stalls, and
- * a FIFO-fed layer 0 that is not streaming, which starts when its whole
- * frame has arrived (otherwise it starts one cycle after the enable). */
-static void print_stalls(const cJSON *inf, const cJSON *layers, FILE *out)
-{
-  const cJSON *l;
-  cJSON_ArrayForEach(l, layers)
-  {
-    double stall = number_or(l, "stall_cycles", 0);
-    if (stall > 0)
-      fprintf(out, "layer %.0f (streaming) waited %.0f cycles for FIFO data\n", number_or(l, "index", -1), stall);
-  }
-  const cJSON *l0 = cJSON_GetArrayItem(layers, 0);
-  double wait = number_or(l0, "start_cycle", 0) - number_or(inf, "start_cycle", 0) - 1;
-  if (l0 && cJSON_IsObject(inf) && number_or(inf, "streaming_layers", 0) == 0 && wait > 0)
-    fprintf(out, "layer 0 waited %.0f cycles for its input frame through the FIFOs before it started\n", wait);
-}
-
-static void print_loading(const cJSON *loading, FILE *out)
-{
-  static const struct {
-    const char *key, *label;
-  } rows[] = {{"weights", "weight load"}, {"bias", "bias load"}, {"input", "input load"}};
-  if (!cJSON_IsObject(loading))
-    return;
-  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-    const cJSON *p = cJSON_GetObjectItemCaseSensitive(loading, rows[i].key);
-    if (!cJSON_IsObject(p) || number_or(p, "accesses", 0) == 0)
-      continue;
-    fprintf(out, "%s: %.2f us, %.3f uJ (%.0f bytes, %.1f MB/s", rows[i].label, number_or(p, "time_us", 0),
-            number_or(p, "energy_uj", 0), number_or(p, "bytes", 0), number_or(p, "mb_per_s", 0));
-    if (number_or(p, "segments", 1) > 1)
-      fprintf(out, ", %.0f times", number_or(p, "segments", 1));
-    fprintf(out, ")\n");
-  }
-}
-
-static void print_monitor(const cJSON *mon, FILE *out)
-{
-  const cJSON *stages = cJSON_GetObjectItemCaseSensitive(mon, "stages");
-  if (!cJSON_IsArray(stages))
-    return;
-  fprintf(out,
-          "\npower monitor (EVKit, CNN power mode): per repetition of %.0f, energy above the idle baseline "
-          "(%.3f mW)\n",
-          number_or(mon, "repetitions", 100), number_or(mon, "idle_mw", 0));
-  const char *headers[3] = {"stage", "time us", "energy uJ"};
-  enum m78cli_align align[3] = {M78CLI_LEFT, M78CLI_RIGHT, M78CLI_RIGHT};
-  struct m78cli_table t;
-  m78cli_table_init(&t, 3, headers, align);
-  const cJSON *st;
-  char cell[64];
-  cJSON_ArrayForEach(st, stages)
-  {
-    int row = m78cli_table_add_row(&t, strcmp(string_or(st, "name", ""), "inference") == 0);
-    m78cli_table_set(&t, row, 0, string_or(st, "name", "?"));
-    snprintf(cell, sizeof cell, "%.2f", number_or(st, "time_us", 0));
-    m78cli_table_set(&t, row, 1, cell);
-    snprintf(cell, sizeof cell, "%.3f", number_or(st, "energy_uj", 0));
-    m78cli_table_set(&t, row, 2, cell);
-  }
-  m78cli_table_print(&t, out);
-  m78cli_table_free(&t);
-}
-
-void m78cli_report_print(const cJSON *report, FILE *out)
-{
-  const cJSON *layers = cJSON_GetObjectItemCaseSensitive(report, "layers");
-  if (cJSON_GetArraySize(layers) > 0)
-    print_layer_table(layers, out);
-
-  const cJSON *inf = cJSON_GetObjectItemCaseSensitive(report, "inference");
-  const cJSON *clock = cJSON_GetObjectItemCaseSensitive(report, "clock");
-  char mhz[32];
-  format_mhz(number_or(clock, "cnn_hz", 0), mhz, sizeof mhz);
-  double runs = number_or(inf, "runs", 0);
-  if (!cJSON_IsObject(inf) || runs < 1) {
-    fprintf(out, "inference: not started\n");
-  } else {
-    fprintf(out, "inference: %.0f cycles, %.2f us at %s MHz (%s/%.0f)", number_or(inf, "cycles", 0),
-            number_or(inf, "time_us", 0), mhz, string_or(clock, "source", "?"), number_or(clock, "divider", 1));
-    if (cJSON_GetObjectItemCaseSensitive(inf, "energy_uj"))
-      fprintf(out, ", %.3f uJ (dynamic %.3f, static %.3f)", number_or(inf, "energy_uj", 0),
-              number_or(inf, "dynamic_uj", 0), number_or(inf, "static_uj", 0));
-    if (runs > 1)
-      fprintf(out, ", %.0f inferences started", runs);
-    fputc('\n', out);
-    if (cJSON_GetObjectItemCaseSensitive(inf, "wall_us"))
-      fprintf(out, "inference as the CPU sees it (master enable to the end of the interrupt): %.2f us, %.3f uJ "
-                   "(power-monitor view)\n",
-              number_or(inf, "wall_us", 0), number_or(inf, "monitor_uj", 0));
-  }
-  print_stalls(inf, layers, out);
-  print_loading(cJSON_GetObjectItemCaseSensitive(report, "loading"), out);
-  print_monitor(cJSON_GetObjectItemCaseSensitive(report, "power_monitor"), out);
-
-  const cJSON *counters = cJSON_GetObjectItemCaseSensitive(report, "counters");
-  static const struct {
-    const char *key, *label;
-  } counted[] = {{"guest_errors", "guest errors"}, {"stubs", "stubs (unimplemented hardware)"},
-                 {"layer_errors", "layer errors"}};
-  int any = 0;
-  for (size_t i = 0; i < sizeof counted / sizeof counted[0]; i++) {
-    double n = number_or(counters, counted[i].key, 0);
-    if (n != 0) {
-      fprintf(out, "%s: %.0f\n", counted[i].label, n);
-      any = 1;
-    }
-  }
-  const char *last = string_or(counters, "last_error", "");
-  if (any && *last)
-    fprintf(out, "last error: %s\n", last);
-
-  cJSON_ArrayForEach(inf, layers)
-  {
-    const cJSON *executed = cJSON_GetObjectItemCaseSensitive(inf, "executed");
-    const char *err = string_or(inf, "error", NULL);
-    double index = number_or(inf, "index", -1);
-    if (cJSON_IsFalse(executed))
-      fprintf(out, "layer %.0f not executed: %s\n", index, err ? err : "(no reason given)");
-    else if (err)
-      fprintf(out, "layer %.0f: %s\n", index, err);
-  }
-}
-
-/* ---- run reports: the command's additions ---- */
-
-cJSON *m78cli_report_with_run(const cJSON *report, const char *firmware, const char *kat)
-{
-  cJSON *out = cJSON_CreateObject();
-  int added = 0;
-  const cJSON *item;
-  cJSON_ArrayForEach(item, report)
-  {
-    if (strcmp(item->string, "firmware") == 0 || strcmp(item->string, "kat") == 0)
-      continue;
-    cJSON_AddItemToObject(out, item->string, cJSON_Duplicate(item, 1));
-    if (strcmp(item->string, "version") == 0) {
-      cJSON_AddStringToObject(out, "firmware", firmware);
-      cJSON_AddStringToObject(out, "kat", kat);
-      added = 1;
-    }
-  }
-  if (!added) {
-    cJSON_AddStringToObject(out, "firmware", firmware);
-    cJSON_AddStringToObject(out, "kat", kat);
-  }
-  return out;
-}
-
-int m78cli_write_json(const char *path, const cJSON *doc)
-{
-  char *text = cJSON_Print(doc);
-  if (!text) {
-    errno = ENOMEM;
-    return -1;
-  }
-  size_t len = strlen(text);
-  text = m78cli_xrealloc(text, len + 2);
-  memcpy(text + len, "\n", 2);
-  int rc = m78cli_write_file_atomic(path, text, len + 1);
-  free(text);
-  return rc;
-}
-
-int m78cli_move_files(const char *from_dir, const char *to_dir)
-{
-  size_t n = 0;
-  char **names = m78cli_list_dir(from_dir, &n);
-  int rc = 0;
-  if (!names) {
-    m78cli_error("%s: %s", from_dir, strerror(errno));
-    return -1;
-  }
-  for (size_t i = 0; i < n; i++) {
-    char *from = m78cli_path_join(from_dir, names[i]);
-    char *to = m78cli_path_join(to_dir, names[i]);
-    if (m78cli_is_file(from) && rename(from, to) != 0) {
-      m78cli_error("%s: %s", to, strerror(errno));
-      rc = -1;
-    }
-    free(from);
-    free(to);
-  }
-  m78cli_free_list(names, n);
-  return rc;
-}
-
-/* ---- layer dumps ---- */
-
-int m78cli_dtype_size(const char *dtype)
-{
-  if (!dtype)
-    return 0;
-  if (strcmp(dtype, "int8") == 0)
-    return 1;
-  if (strcmp(dtype, "int32le") == 0)
-    return 4;
-  return 0;
-}
-
-int64_t m78cli_dump_value(const unsigned char *data, size_t i, int elsize)
-{
-  if (elsize == 1)
-    return (int8_t)data[i];
-  const unsigned char *p = data + 4 * i;
-  uint32_t u = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-  return (int32_t)u;
-}
-
-void m78cli_chw_index(const long shape[3], size_t i, long *c, long *row, long *col)
-{
-  long h = shape[1] > 0 ? shape[1] : 1, w = shape[2] > 0 ? shape[2] : 1;
-  *col = (long)(i % (size_t)w);
-  *row = (long)(i / (size_t)w % (size_t)h);
-  *c = (long)(i / ((size_t)w * (size_t)h));
-}
-
-void m78cli_compare_dumps(const unsigned char *expected, const unsigned char *got, size_t len, int elsize,
-                          struct m78cli_diff *d)
-{
-  memset(d, 0, sizeof *d);
-  d->values = len / (size_t)elsize;
-  if (memcmp(expected, got, len) == 0)
-    return;
-  for (size_t i = 0; i < d->values; i++) {
-    if (memcmp(expected + i * (size_t)elsize, got + i * (size_t)elsize, (size_t)elsize) == 0)
-      continue;
-    if (d->differ++ == 0) {
-      d->first = i;
-      d->expected = m78cli_dump_value(expected, i, elsize);
-      d->got = m78cli_dump_value(got, i, elsize);
-    }
-  }
 }

@@ -1,8 +1,11 @@
 /*
  * Helpers shared by the max78sim command, its subcommands and the
- * known-answer runner: messages, paths and files, the FNV-1a hash of the
- * firmware cache, a small column table, the per-layer table of a run
- * report, and the decoding of layer dumps (C order: channel, row, col).
+ * known-answer runner: child processes, the FNV-1a hash of the firmware
+ * cache, a small column table (cli_util.c) and the per-layer table of a
+ * run report (cli_report.c).
+ * The generic helpers (messages, memory, paths, files) and the layer-dump
+ * values come from the host library (m78host/util.h, m78host/dumps.h),
+ * included here for every command.
  *
  * Host errors follow one convention: a function returns 0 on success and
  * -1 on failure with errno set (or a message already printed when it
@@ -17,70 +20,17 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "m78host/dumps.h"
+#include "m78host/util.h"
+
 struct cJSON;
 
 /* Exit codes of the max78sim command. */
 enum {
   M78CLI_EXIT_PASS = 0,  /* firmware printed *** PASS *** and exited 0 */
   M78CLI_EXIT_FAIL = 1,  /* firmware printed *** FAIL *** */
-  M78CLI_EXIT_ERROR = 2  /* usage, input, build or run error */
+  M78CLI_EXIT_ERROR = M78U_EXIT_ERROR  /* usage, input, build or run error */
 };
-
-/* ---- messages ---- */
-
-/* Sets the program name printed before every message ("max78sim"). */
-void m78cli_set_prog(const char *name);
-const char *m78cli_prog(void);
-/* One line on stderr: "PROG: <message>". */
-void m78cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void m78cli_verror(const char *fmt, va_list ap);
-
-/* ---- memory and strings (abort with a message when out of memory) ---- */
-
-void *m78cli_xmalloc(size_t n);
-void *m78cli_xrealloc(void *p, size_t n);
-char *m78cli_xstrdup(const char *s);
-char *m78cli_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* a + "/" + b, without doubling a trailing slash of a. */
-char *m78cli_path_join(const char *a, const char *b);
-/* Directory part of a path ("." when there is none). */
-char *m78cli_dirname(const char *path);
-/* Last component of a path. */
-const char *m78cli_basename(const char *path);
-int m78cli_has_suffix(const char *s, const char *suffix);
-
-/* Parses a non-negative decimal integer; the whole string must match. */
-int m78cli_parse_u64(const char *s, uint64_t *out);
-
-/* Growable byte buffer. */
-struct m78cli_buf {
-  char *data;
-  size_t len, cap;
-};
-void m78cli_buf_add(struct m78cli_buf *b, const void *data, size_t n);
-void m78cli_buf_printf(struct m78cli_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void m78cli_buf_free(struct m78cli_buf *b);
-
-/* ---- files ---- */
-
-int m78cli_is_dir(const char *path);
-int m78cli_is_file(const char *path);
-/* Whole file into memory, NUL-terminated (not counted in *len); a file
- * over M78CLI_READ_MAX bytes fails with EFBIG before it is read. */
-#define M78CLI_READ_MAX ((size_t)256 << 20)
-char *m78cli_read_file(const char *path, size_t *len);
-/* m78_write_file_atomic (report.h): a regular PATH is never half-written;
- * a FIFO or device is written in place, a symlink through its target. */
-int m78cli_write_file_atomic(const char *path, const void *data, size_t len);
-int m78cli_mkdir_p(const char *path);
-/* Removes a file or a directory tree; a missing path is not an error. */
-int m78cli_remove_tree(const char *path);
-/* A new private directory $TMPDIR/<prefix>XXXXXX (or /tmp). */
-char *m78cli_make_temp_dir(const char *prefix);
-/* Sorted names of a directory's entries, without "." and "..".
- * Returns NULL on error; *count receives the number of names. */
-char **m78cli_list_dir(const char *path, size_t *count);
-void m78cli_free_list(char **names, size_t count);
 
 /* ---- child processes (fork/exec, no shell) ---- */
 
@@ -139,33 +89,7 @@ void m78cli_format_shape(const struct cJSON *shape, char *buf, size_t len);
 
 /* The report with "firmware" and "kat" after "version" (at the end if
  * there is no version), as docs/report-schema.md shows them.  `run` and
- * `replay` both write reports through this and m78cli_write_json, so
+ * `replay` both write reports through this and m78u_write_json, so
  * the same simulation gives the same bytes. */
 struct cJSON *m78cli_report_with_run(const struct cJSON *report, const char *firmware, const char *kat);
-/* cJSON_Print of DOC plus a newline, written atomically. */
-int m78cli_write_json(const char *path, const struct cJSON *doc);
-/* Moves the regular files of FROM_DIR into TO_DIR, each by one rename
- * (same file system); prints a message for each failure. */
-int m78cli_move_files(const char *from_dir, const char *to_dir);
-
-/* ---- layer dumps ---- */
-
-/* Bytes per value of a corpus dtype ("int8", "int32le"), 0 if unknown. */
-int m78cli_dtype_size(const char *dtype);
-/* Signed value number i of a raw dump. */
-int64_t m78cli_dump_value(const unsigned char *data, size_t i, int elsize);
-/* Position of value number i in a C-order [C, H, W] tensor. */
-void m78cli_chw_index(const long shape[3], size_t i, long *c, long *row, long *col);
-
-struct m78cli_diff {
-  size_t values;    /* values compared */
-  size_t differ;    /* values that differ */
-  size_t first;     /* index of the first difference (valid if differ) */
-  int64_t expected; /* values at that index */
-  int64_t got;
-};
-/* Compares two dumps of equal length value by value. */
-void m78cli_compare_dumps(const unsigned char *expected, const unsigned char *got, size_t len, int elsize,
-                          struct m78cli_diff *d);
-
 #endif

@@ -15,6 +15,16 @@
 #include "input.h"
 #include "resolve.h"
 
+int m78cli_cmd_run(int argc, char **argv);     /* run_cmd.c */
+int m78cli_cmd_view(int argc, char **argv);    /* run_cmd.c */
+int m78cli_cmd_prepare(int argc, char **argv); /* prepare.c */
+int m78cli_cmd_bench_energy(int argc, char **argv);
+int m78cli_cmd_replay(int argc, char **argv);  /* replay_cmd.c */
+int m78cli_cmd_trace(int argc, char **argv);   /* trace_cmd.c */
+int m78cli_cmd_test(int argc, char **argv);    /* test_cmd.c */
+/* Loads the trace at PATH (trace_cmd.c); -1 after printing an error. */
+struct m78_trace;
+int m78cli_load_trace(const char *path, struct m78_trace *t);
 int m78cli_cmd_compare(int argc, char **argv);
 int m78cli_cmd_bench(int argc, char **argv);
 int m78cli_cmd_capture(int argc, char **argv);
@@ -50,7 +60,7 @@ struct m78cli_simrun {
   char *dump;       /* tmpdir/dump: Lnn files, layers.json, sram.bin, footprint.bin */
   cJSON *report;
   struct m78fw_run_result res;
-  struct m78cli_buf console; /* the firmware's stdout */
+  struct m78u_buf console; /* the firmware's stdout */
 };
 
 struct m78cli_simrun_opts {

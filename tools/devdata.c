@@ -9,7 +9,7 @@
  */
 #define _GNU_SOURCE
 #include "devdata.h"
-#include "report.h"
+#include "m78host/report.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "cli_util.h"
-#include "sramdump.h"
+#include "m78host/sramdump.h"
 
 void m78dev_init(struct m78dev_data *d)
 {
@@ -55,7 +55,7 @@ static void ensure_image(struct m78dev_data *d)
   d->src = calloc(M78_SRAM_IMAGE_BYTES, sizeof *d->src);
   d->line = calloc(M78_SRAM_IMAGE_BYTES, sizeof *d->line);
   if (!d->img || !d->bits || !d->src || !d->line) {
-    fprintf(stderr, "%s: out of memory\n", m78cli_prog());
+    fprintf(stderr, "%s: out of memory\n", m78u_prog());
     exit(M78CLI_EXIT_ERROR);
   }
 }
@@ -103,10 +103,10 @@ int m78dev_observe_word(struct m78dev_data *d, uint32_t addr, uint32_t value, ui
 
 static int add_file(struct m78dev_data *d, const char *name)
 {
-  d->files = m78cli_xrealloc(d->files, (size_t)(d->nfiles + 1) * sizeof *d->files);
-  d->kinds = m78cli_xrealloc(d->kinds, (size_t)(d->nfiles + 1) * sizeof *d->kinds);
-  d->files[d->nfiles] = m78cli_xstrdup(name);
-  d->kinds[d->nfiles] = m78cli_xstrdup("?");
+  d->files = m78u_xrealloc(d->files, (size_t)(d->nfiles + 1) * sizeof *d->files);
+  d->kinds = m78u_xrealloc(d->kinds, (size_t)(d->nfiles + 1) * sizeof *d->kinds);
+  d->files[d->nfiles] = m78u_xstrdup(name);
+  d->kinds[d->nfiles] = m78u_xstrdup("?");
   return d->nfiles++;
 }
 
@@ -119,7 +119,7 @@ static void set_kind(struct m78dev_data *d, int file, const char *fmt, ...)
   vsnprintf(buf, sizeof buf, fmt, ap);
   va_end(ap);
   free(d->kinds[file]);
-  d->kinds[file] = m78cli_xstrdup(buf);
+  d->kinds[file] = m78u_xstrdup(buf);
 }
 
 /* ---- binary dumps ---- */
@@ -129,7 +129,7 @@ static const uint32_t quad_base[4] = {0x50400000u, 0x50800000u, 0x50C00000u, 0x5
 /* The quadrant whose base address (8 hex digits) the file name holds. */
 static int quad_from_name(const char *path)
 {
-  const char *base = m78cli_basename(path);
+  const char *base = m78u_basename(path);
   int found = -1;
   for (int q = 0; q < 4; q++) {
     char hex[9];
@@ -337,7 +337,7 @@ static int load_log(struct m78dev_data *d, int file, char *text, char *err, size
         snprintf(err, errlen, "%s:%d: cannot read this Data mismatch line: %.100s", d->files[file], line, dm);
         return -1;
       }
-      d->mismatch = m78cli_xrealloc(d->mismatch, (d->nmismatch + 1) * sizeof *d->mismatch);
+      d->mismatch = m78u_xrealloc(d->mismatch, (d->nmismatch + 1) * sizeof *d->mismatch);
       d->mismatch[d->nmismatch++] = (struct m78dev_mismatch){a, e, r, file, line};
       mism++;
       continue;
@@ -348,7 +348,7 @@ static int load_log(struct m78dev_data *d, int file, char *text, char *err, size
       if (hex_words(d, file, line, s, w, 64, &n, err, errlen) != 0)
         return -1;
       for (int i = 0; i < n; i++) {
-        d->output = m78cli_xrealloc(d->output, (d->noutput + 1) * sizeof *d->output);
+        d->output = m78u_xrealloc(d->output, (d->noutput + 1) * sizeof *d->output);
         d->output[d->noutput++] = w[i];
       }
       blk.got += n;
@@ -502,7 +502,7 @@ static int load_output(struct m78dev_data *d, int file, const char *text, char *
   d->has_output = 1;
   d->output_hex = !dec;
   d->output_file = file;
-  d->output = m78cli_xmalloc(count * sizeof *d->output);
+  d->output = m78u_xmalloc(count * sizeof *d->output);
   for (const char *p = text; *p;) {
     if (*p == '#') {
       while (*p && *p != '\n')
@@ -524,11 +524,11 @@ static int load_output(struct m78dev_data *d, int file, const char *text, char *
 
 int m78dev_load(struct m78dev_data *d, const char *arg, char *err, size_t errlen)
 {
-  char *path = m78cli_xstrdup(arg);
+  char *path = m78u_xstrdup(arg);
   int has_addr = 0;
   uint32_t addr = 0;
   char *at = strrchr(path, '@');
-  if (at && !m78cli_is_file(path)) {
+  if (at && !m78u_is_file(path)) {
     char *end;
     errno = 0;
     unsigned long a = strtoul(at + 1, &end, 0);

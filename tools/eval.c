@@ -27,9 +27,9 @@
 #include "commands.h"
 #include "input.h"
 #include "max78sim/net.h"
-#include "npy.h"
-#include "layercsv.h"
-#include "report.h"
+#include "m78host/npy.h"
+#include "m78host/layercsv.h"
+#include "m78host/report.h"
 
 struct eval_opts {
   const char *dir, *inputs, *labels, *csv, *json, *layer_csv;
@@ -85,7 +85,7 @@ static int read_inputs(m78net *net, const char *path, int c, int h, int w, int r
   shape.w = w;
   struct stat st;
   if (stat(path, &st) != 0) {
-    m78cli_error("%s: %s", path, strerror(errno));
+    m78u_error("%s: %s", path, strerror(errno));
     return -1;
   }
   *data = NULL;
@@ -95,11 +95,11 @@ static int read_inputs(m78net *net, const char *path, int c, int h, int w, int r
     char err[512];
     struct m78npy a;
     if (!has_suffix(path, ".npy")) {
-      m78cli_error("%s: --inputs takes a folder or one .npy of samples", path);
+      m78u_error("%s: --inputs takes a folder or one .npy of samples", path);
       return -1;
     }
     if (m78npy_read(path, &a, err, sizeof err) != 0) {
-      m78cli_error("%s", err);
+      m78u_error("%s", err);
       return -1;
     }
     size_t n = a.ndim > 0 ? a.shape[0] : 0;
@@ -107,7 +107,7 @@ static int read_inputs(m78net *net, const char *path, int c, int h, int w, int r
              (a.ndim == 3 && c == 1 && a.shape[1] == (size_t)h && a.shape[2] == (size_t)w) ||
              (a.ndim == 3 && w == 1 && a.shape[1] == (size_t)c && a.shape[2] == (size_t)h);
     if (!ok || n == 0) {
-      m78cli_error("%s: %s; layer 0 reads %dx%dx%d, so N x %d x %d x %d samples are expected", path,
+      m78u_error("%s: %s; layer 0 reads %dx%dx%d, so N x %d x %d x %d samples are expected", path,
                    n == 0 ? "no samples" : "wrong shape", c, h, w, c, h, w);
       m78npy_free(&a);
       return -1;
@@ -115,7 +115,7 @@ static int read_inputs(m78net *net, const char *path, int c, int h, int w, int r
     int8_t *d = malloc(n * elems);
     char **nm = calloc(n, sizeof *nm);
     if (!d || !nm) {
-      m78cli_error("%s: out of memory", path);
+      m78u_error("%s: out of memory", path);
       free(d);
       free(nm);
       m78npy_free(&a);
@@ -130,7 +130,7 @@ static int read_inputs(m78net *net, const char *path, int c, int h, int w, int r
       struct m78net_error e;
       if (m78net_convert(net, (const char *)a.data + i * elems * a.esize, types[a.dtype], a.ndim - 1, a.shape + 1,
                          d + i * elems, &e) != M78NET_OK) {
-        m78cli_error("%s: sample %zu: %s", path, i, e.msg);
+        m78u_error("%s: sample %zu: %s", path, i, e.msg);
         free(d);
         free(nm);
         m78npy_free(&a);
@@ -138,7 +138,7 @@ static int read_inputs(m78net *net, const char *path, int c, int h, int w, int r
       }
     }
     for (size_t i = 0; i < n; i++)
-      nm[i] = m78cli_xasprintf("%zu", i);
+      nm[i] = m78u_xasprintf("%zu", i);
     m78npy_free(&a);
     *data = d;
     *names = nm;
@@ -147,11 +147,11 @@ static int read_inputs(m78net *net, const char *path, int c, int h, int w, int r
   }
   DIR *dir = opendir(path);
   if (!dir) {
-    m78cli_error("%s: %s", path, strerror(errno));
+    m78u_error("%s: %s", path, strerror(errno));
     return -1;
   }
   size_t n = 0, cap = 64;
-  char **files = m78cli_xmalloc(cap * sizeof *files);
+  char **files = m78u_xmalloc(cap * sizeof *files);
   struct dirent *e;
   while ((e = readdir(dir))) {
     const char *f = e->d_name;
@@ -160,23 +160,23 @@ static int read_inputs(m78net *net, const char *path, int c, int h, int w, int r
       continue;
     if (n == cap)
       files = realloc(files, (cap *= 2) * sizeof *files);
-    files[n++] = m78cli_xstrdup(f);
+    files[n++] = m78u_xstrdup(f);
   }
   closedir(dir);
   if (n == 0) {
-    m78cli_error("%s: the folder holds no .npy or image files", path);
+    m78u_error("%s: the folder holds no .npy or image files", path);
     free(files);
     return -1;
   }
   qsort(files, n, sizeof *files, cmp_str);
   int8_t *d = malloc(n * elems);
   if (!d) {
-    m78cli_error("%s: out of memory", path);
+    m78u_error("%s: out of memory", path);
     return -1;
   }
   struct m78cli_input_opts io = {.shape = NULL, .resize = resize};
   for (size_t i = 0; i < n; i++) {
-    char *p = m78cli_path_join(path, files[i]);
+    char *p = m78u_path_join(path, files[i]);
     int8_t *t = NULL;
     int rc = m78cli_input_read(p, &io, &shape, &t);
     free(p);
@@ -220,11 +220,11 @@ static int read_labels(const char *path, m78net *net, char **names, size_t count
   if (has_suffix(path, ".npy")) {
     struct m78npy a;
     if (m78npy_read(path, &a, err, sizeof err) != 0) {
-      m78cli_error("%s", err);
+      m78u_error("%s", err);
       return -1;
     }
     if (a.ndim != 1 || a.shape[0] != count || a.dtype == M78NPY_F32 || a.dtype == M78NPY_F64) {
-      m78cli_error("%s: expected %zu integer labels (a 1-D .npy), got %s of %zu", path, count,
+      m78u_error("%s: expected %zu integer labels (a 1-D .npy), got %s of %zu", path, count,
                    m78npy_dtype_name(a.dtype), a.ndim ? a.shape[0] : 0);
       m78npy_free(&a);
       return -1;
@@ -233,7 +233,7 @@ static int read_labels(const char *path, m78net *net, char **names, size_t count
       double v = m78npy_get(&a, i);
       int n = m78net_class_count(net);
       if (v < 0 || (n && v >= n)) {
-        m78cli_error("%s: label %zu is %.0f, not a class index (0..%d)", path, i, v, n - 1);
+        m78u_error("%s: label %zu is %.0f, not a class index (0..%d)", path, i, v, n - 1);
         m78npy_free(&a);
         return -1;
       }
@@ -243,9 +243,9 @@ static int read_labels(const char *path, m78net *net, char **names, size_t count
     return 0;
   }
   size_t len = 0;
-  char *text = m78cli_read_file(path, &len);
+  char *text = m78u_read_file(path, &len);
   if (!text) {
-    m78cli_error("%s: %s", path, strerror(errno));
+    m78u_error("%s: %s", path, strerror(errno));
     return -1;
   }
   for (size_t i = 0; i < count; i++)
@@ -263,7 +263,7 @@ static int read_labels(const char *path, m78net *net, char **names, size_t count
       continue;
     char *comma = strrchr(p, ',');
     if (!comma) {
-      m78cli_error("%s:%d: not 'file,label': %s", path, line, p);
+      m78u_error("%s:%d: not 'file,label': %s", path, line, p);
       rc = -1;
       break;
     }
@@ -275,16 +275,16 @@ static int read_labels(const char *path, m78net *net, char **names, size_t count
     for (k = 0; k < count && strcmp(names[k], file) != 0; k++)
       ;
     if (k == count) {
-      m78cli_error("%s:%d: %s is not one of the inputs", path, line, file);
+      m78u_error("%s:%d: %s is not one of the inputs", path, line, file);
       rc = -1;
     } else if (parse_label(lab, net, &labels[k]) != 0) {
-      m78cli_error("%s:%d: '%s' is neither a class index nor a class name", path, line, lab);
+      m78u_error("%s:%d: '%s' is neither a class index nor a class name", path, line, lab);
       rc = -1;
     }
   }
   for (size_t i = 0; rc == 0 && i < count; i++)
     if (labels[i] < 0) {
-      m78cli_error("%s: no label for %s", path, names[i]);
+      m78u_error("%s: no label for %s", path, names[i]);
       rc = -1;
     }
   free(text);
@@ -325,59 +325,125 @@ static const char *class_label(m78net *net, int c, char *buf, size_t len)
   return buf;
 }
 
-int m78cli_cmd_eval(int argc, char **argv)
+/* The options into *o; 1 after --help (printed), -1 after an error. */
+static int parse_eval(int argc, char **argv, struct eval_opts *o)
 {
-  struct eval_opts o = {.jobs = 1, .threads = 1};
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     const char *v;
     uint64_t u;
     if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
       eval_help(stdout);
-      return 0;
+      return 1;
     } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
-      o.quiet = 1;
+      o->quiet = 1;
     } else if (strcmp(a, "--resize") == 0) {
-      o.resize = 1;
+      o->resize = 1;
     } else if (m78cli_is_option(a, "--inputs")) {
-      if (!(o.inputs = m78cli_option_value("eval", argc, argv, &i, "--inputs")))
-        return M78CLI_EXIT_ERROR;
+      if (!(o->inputs = m78cli_option_value("eval", argc, argv, &i, "--inputs")))
+        return -1;
     } else if (m78cli_is_option(a, "--labels")) {
-      if (!(o.labels = m78cli_option_value("eval", argc, argv, &i, "--labels")))
-        return M78CLI_EXIT_ERROR;
+      if (!(o->labels = m78cli_option_value("eval", argc, argv, &i, "--labels")))
+        return -1;
     } else if (m78cli_is_option(a, "--csv")) {
-      if (!(o.csv = m78cli_option_value("eval", argc, argv, &i, "--csv")))
-        return M78CLI_EXIT_ERROR;
+      if (!(o->csv = m78cli_option_value("eval", argc, argv, &i, "--csv")))
+        return -1;
     } else if (m78cli_is_option(a, "--layer-csv")) {
-      if (!(o.layer_csv = m78cli_option_value("eval", argc, argv, &i, "--layer-csv")))
-        return M78CLI_EXIT_ERROR;
+      if (!(o->layer_csv = m78cli_option_value("eval", argc, argv, &i, "--layer-csv")))
+        return -1;
     } else if (m78cli_is_option(a, "--json")) {
-      if (!(o.json = m78cli_option_value("eval", argc, argv, &i, "--json")))
-        return M78CLI_EXIT_ERROR;
+      if (!(o->json = m78cli_option_value("eval", argc, argv, &i, "--json")))
+        return -1;
     } else if (m78cli_is_option(a, "--jobs") || m78cli_is_option(a, "--threads")) {
       int jobs = m78cli_is_option(a, "--jobs");
       if (!(v = m78cli_option_value("eval", argc, argv, &i, jobs ? "--jobs" : "--threads")))
-        return M78CLI_EXIT_ERROR;
-      if (m78cli_parse_u64(v, &u) != 0 || u < 1 || u > (jobs ? 64 : 16)) {
-        m78cli_error("eval: %s: not an integer from 1 to %d: %s", jobs ? "--jobs" : "--threads", jobs ? 64 : 16, v);
-        return M78CLI_EXIT_ERROR;
+        return -1;
+      if (m78u_parse_u64(v, &u) != 0 || u < 1 || u > (jobs ? 64 : 16)) {
+        m78u_error("eval: %s: not an integer from 1 to %d: %s", jobs ? "--jobs" : "--threads", jobs ? 64 : 16, v);
+        return -1;
       }
       if (jobs)
-        o.jobs = (int)u;
+        o->jobs = (int)u;
       else
-        o.threads = (int)u;
+        o->threads = (int)u;
     } else if (a[0] == '-') {
-      m78cli_error("eval: unknown option %s (see 'max78sim eval --help')", a);
-      return M78CLI_EXIT_ERROR;
-    } else if (o.dir) {
-      m78cli_error("eval: unexpected argument %s (one DIR only)", a);
-      return M78CLI_EXIT_ERROR;
+      m78u_error("eval: unknown option %s (see 'max78sim eval --help')", a);
+      return -1;
+    } else if (o->dir) {
+      m78u_error("eval: unexpected argument %s (one DIR only)", a);
+      return -1;
     } else {
-      o.dir = a;
+      o->dir = a;
     }
   }
+  return 0;
+}
+
+/* Accuracy, the confusion matrix and the misclassified inputs, printed
+ * and into the JSON summary. */
+static void print_accuracy(m78net *net, m78net_result **res, char **names, const int *labels, size_t count,
+                           size_t correct, const int *conf, int ncls, cJSON *sum)
+{
+  char lb[32], lb2[32];
+  printf("accuracy: %zu of %zu (%.2f%%)\n", correct, count, 100.0 * (double)correct / (double)count);
+  cJSON_AddNumberToObject(sum, "correct", (double)correct);
+  cJSON_AddNumberToObject(sum, "accuracy", (double)correct / (double)count);
+  if (conf) {
+    printf("confusion matrix (rows: label, columns: predicted):\n%12s", "");
+    for (int k = 0; k < ncls; k++)
+      printf(" %8.8s", class_label(net, k, lb, sizeof lb));
+    printf("\n");
+    cJSON *cm = cJSON_AddArrayToObject(sum, "confusion");
+    for (int r = 0; r < ncls; r++) {
+      printf("%12.12s", class_label(net, r, lb, sizeof lb));
+      cJSON *row = cJSON_CreateIntArray(conf + r * ncls, ncls);
+      cJSON_AddItemToArray(cm, row);
+      for (int k = 0; k < ncls; k++)
+        printf(" %8d", conf[r * ncls + k]);
+      printf("\n");
+    }
+  }
+  cJSON *mis = cJSON_AddArrayToObject(sum, "misclassified");
+  size_t shown = 0;
+  for (size_t i = 0; i < count; i++) {
+    int best = m78net_result_class(res[i]);
+    if (labels[i] == best)
+      continue;
+    cJSON_AddItemToArray(mis, cJSON_CreateString(names[i]));
+    if (shown++ < 20)
+      printf("misclassified: %s: %s, label %s\n", names[i], class_label(net, best, lb, sizeof lb),
+             class_label(net, labels[i], lb2, sizeof lb2));
+  }
+  if (shown > 20)
+    printf("... and %zu more misclassified (all in --csv / --json)\n", shown - 20);
+}
+
+/* --layer-csv: the first input's per-layer table.  0, or -1 with a
+ * message printed. */
+static int write_layer_csv(const char *path, m78net *net, const m78net_result *first)
+{
+  char werr[512];
+  int rc = 0;
+  cJSON *rep = cJSON_Parse(m78net_result_report(first));
+  char **lnames = NULL;
+  int nn = m78_layer_names(m78net_firmware_dir(net), &lnames);
+  if (!rep || m78_csv_write_file(path, rep, lnames, nn, werr, sizeof werr) != 0) {
+    m78u_error("%s", rep ? werr : "the first input's report is not JSON");
+    rc = -1;
+  }
+  m78_layer_names_free(lnames, nn);
+  cJSON_Delete(rep);
+  return rc;
+}
+
+int m78cli_cmd_eval(int argc, char **argv)
+{
+  struct eval_opts o = {.jobs = 1, .threads = 1};
+  int pr_rc = parse_eval(argc, argv, &o);
+  if (pr_rc != 0)
+    return pr_rc > 0 ? 0 : M78CLI_EXIT_ERROR;
   if (!o.dir || !o.inputs) {
-    m78cli_error("eval: missing %s (see 'max78sim eval --help')", o.dir ? "--inputs PATH" : "DIR");
+    m78u_error("eval: missing %s (see 'max78sim eval --help')", o.dir ? "--inputs PATH" : "DIR");
     return M78CLI_EXIT_ERROR;
   }
   struct m78net_error err;
@@ -396,7 +462,7 @@ int m78cli_cmd_eval(int argc, char **argv)
   int *labels = NULL;
   m78net_result **res = NULL;
   if (m78net_open(&net, o.dir, &nopt, &err) != M78NET_OK) {
-    m78cli_error("%s: %s", o.dir, err.msg);
+    m78u_error("%s: %s", o.dir, err.msg);
     return M78CLI_EXIT_ERROR;
   }
   int c, h, w;
@@ -404,7 +470,7 @@ int m78cli_cmd_eval(int argc, char **argv)
   if (read_inputs(net, o.inputs, c, h, w, o.resize, &data, &names, &count) != 0)
     goto out;
   if (o.labels) {
-    labels = m78cli_xmalloc(count * sizeof *labels);
+    labels = m78u_xmalloc(count * sizeof *labels);
     if (read_labels(o.labels, net, names, count, labels) != 0)
       goto out;
   }
@@ -412,7 +478,7 @@ int m78cli_cmd_eval(int argc, char **argv)
   struct progress pr = {.show = !o.quiet && isatty(2)};
   clock_gettime(CLOCK_MONOTONIC, &pr.t0);
   if (m78net_run_many(net, data, count, o.jobs, 0, res, on_progress, &pr, &err) != M78NET_OK) {
-    m78cli_error("%s: %s", o.dir, err.msg);
+    m78u_error("%s: %s", o.dir, err.msg);
     rc = err.code == M78NET_ERUN ? M78CLI_EXIT_FAIL : M78CLI_EXIT_ERROR;
     goto out;
   }
@@ -427,12 +493,12 @@ int m78cli_cmd_eval(int argc, char **argv)
       ncls = n;
   }
   char lb[32], lb2[32];
-  struct m78cli_buf csv = {0};
+  struct m78u_buf csv = {0};
   cJSON *jdoc = cJSON_CreateObject(), *jin = cJSON_AddArrayToObject(jdoc, "inputs");
-  m78cli_buf_printf(&csv, "input,class,index");
+  m78u_buf_printf(&csv, "input,class,index");
   for (int k = 0; k < ncls; k++)
-    m78cli_buf_printf(&csv, ",score_%s", class_label(net, k, lb, sizeof lb));
-  m78cli_buf_printf(&csv, ",cycles,time_us,energy_uj%s\n", labels ? ",label,correct" : "");
+    m78u_buf_printf(&csv, ",score_%s", class_label(net, k, lb, sizeof lb));
+  m78u_buf_printf(&csv, ",cycles,time_us,energy_uj%s\n", labels ? ",label,correct" : "");
   int *conf = labels && ncls ? calloc((size_t)ncls * (size_t)ncls, sizeof *conf) : NULL;
   size_t correct = 0;
   double cyc_min = 1e300, cyc_max = 0, e_sum = 0, cyc_sum = 0;
@@ -444,10 +510,10 @@ int m78cli_cmd_eval(int argc, char **argv)
     cyc_max = fmax(cyc_max, (double)cy);
     cyc_sum += (double)cy;
     e_sum += m78net_result_energy_uj(res[i]);
-    m78cli_buf_printf(&csv, "%s,%s,%d", names[i], class_label(net, best, lb, sizeof lb), best);
+    m78u_buf_printf(&csv, "%s,%s,%d", names[i], class_label(net, best, lb, sizeof lb), best);
     for (int k = 0; k < ncls; k++)
-      m78cli_buf_printf(&csv, ",%.0f", k < n ? v[k] : 0);
-    m78cli_buf_printf(&csv, ",%llu,%.2f,%.4f", (unsigned long long)cy, m78net_result_time_us(res[i]),
+      m78u_buf_printf(&csv, ",%.0f", k < n ? v[k] : 0);
+    m78u_buf_printf(&csv, ",%llu,%.2f,%.4f", (unsigned long long)cy, m78net_result_time_us(res[i]),
                       m78net_result_energy_uj(res[i]));
     cJSON *e = cJSON_CreateObject();
     cJSON_AddStringToObject(e, "input", names[i]);
@@ -464,11 +530,11 @@ int m78cli_cmd_eval(int argc, char **argv)
       correct += (size_t)ok;
       if (conf && labels[i] < ncls && best < ncls)
         conf[labels[i] * ncls + best]++;
-      m78cli_buf_printf(&csv, ",%s,%d", class_label(net, labels[i], lb2, sizeof lb2), ok);
+      m78u_buf_printf(&csv, ",%s,%d", class_label(net, labels[i], lb2, sizeof lb2), ok);
       cJSON_AddStringToObject(e, "label", class_label(net, labels[i], lb2, sizeof lb2));
       cJSON_AddBoolToObject(e, "correct", ok);
     }
-    m78cli_buf_printf(&csv, "\n");
+    m78u_buf_printf(&csv, "\n");
     cJSON_AddItemToArray(jin, e);
   }
   printf("%zu inputs of %s (%dx%dx%d), %d job%s: %.2f s, %.1f inferences/s\n", count, o.dir, c, h, w, o.jobs,
@@ -484,61 +550,21 @@ int m78cli_cmd_eval(int argc, char **argv)
   cJSON_AddNumberToObject(sum, "cycles_min", cyc_min);
   cJSON_AddNumberToObject(sum, "cycles_max", cyc_max);
   cJSON_AddNumberToObject(sum, "energy_uj_mean", e_sum / (double)count);
-  if (labels) {
-    printf("accuracy: %zu of %zu (%.2f%%)\n", correct, count, 100.0 * (double)correct / (double)count);
-    cJSON_AddNumberToObject(sum, "correct", (double)correct);
-    cJSON_AddNumberToObject(sum, "accuracy", (double)correct / (double)count);
-    if (conf) {
-      printf("confusion matrix (rows: label, columns: predicted):\n%12s", "");
-      for (int k = 0; k < ncls; k++)
-        printf(" %8.8s", class_label(net, k, lb, sizeof lb));
-      printf("\n");
-      cJSON *cm = cJSON_AddArrayToObject(sum, "confusion");
-      for (int r = 0; r < ncls; r++) {
-        printf("%12.12s", class_label(net, r, lb, sizeof lb));
-        cJSON *row = cJSON_CreateIntArray(conf + r * ncls, ncls);
-        cJSON_AddItemToArray(cm, row);
-        for (int k = 0; k < ncls; k++)
-          printf(" %8d", conf[r * ncls + k]);
-        printf("\n");
-      }
-    }
-    cJSON *mis = cJSON_AddArrayToObject(sum, "misclassified");
-    size_t shown = 0;
-    for (size_t i = 0; i < count; i++) {
-      int best = m78net_result_class(res[i]);
-      if (labels[i] == best)
-        continue;
-      cJSON_AddItemToArray(mis, cJSON_CreateString(names[i]));
-      if (shown++ < 20)
-        printf("misclassified: %s: %s, label %s\n", names[i], class_label(net, best, lb, sizeof lb),
-               class_label(net, labels[i], lb2, sizeof lb2));
-    }
-    if (shown > 20)
-      printf("... and %zu more misclassified (all in --csv / --json)\n", shown - 20);
-  }
+  if (labels)
+    print_accuracy(net, res, names, labels, count, correct, conf, ncls, sum);
   free(conf);
   rc = 0;
   char werr[512];
   if (o.csv && m78_write_file_atomic(o.csv, csv.data ? csv.data : "", csv.len, werr, sizeof werr) != 0) {
-    m78cli_error("%s", werr);
+    m78u_error("%s", werr);
     rc = M78CLI_EXIT_ERROR;
   }
   if (o.json && m78_json_write_file(jdoc, o.json, werr, sizeof werr) != 0) {
-    m78cli_error("%s", werr);
+    m78u_error("%s", werr);
     rc = M78CLI_EXIT_ERROR;
   }
-  if (o.layer_csv) {
-    cJSON *rep = cJSON_Parse(m78net_result_report(res[0]));
-    char **lnames = NULL;
-    int nn = m78_layer_names(m78net_firmware_dir(net), &lnames);
-    if (!rep || m78_csv_write_file(o.layer_csv, rep, lnames, nn, werr, sizeof werr) != 0) {
-      m78cli_error("%s", rep ? werr : "the first input's report is not JSON");
-      rc = M78CLI_EXIT_ERROR;
-    }
-    m78_layer_names_free(lnames, nn);
-    cJSON_Delete(rep);
-  }
+  if (o.layer_csv && write_layer_csv(o.layer_csv, net, res[0]) != 0)
+    rc = M78CLI_EXIT_ERROR;
   free(csv.data);
   cJSON_Delete(jdoc);
 out:

@@ -1,12 +1,6 @@
 /*
- * Firmware build cache and child process (see fwbuild.h).
- *
- * The child's stdout and stderr come through two pipes read with poll(),
- * so the console appears as the firmware prints it (as far as the
- * firmware flushes) and the PASS/FAIL lines are seen in order.  The
- * wall-clock limit is a safety net only: the shim stops a firmware that
- * exceeds its cycle budget or spins without touching the hardware, and
- * says so in its exit code and report.
+ * Firmware paths, models and the build cache (see fwbuild.h); the
+ * firmware process itself is started and watched by fwrun.c.
  */
 #define _GNU_SOURCE
 #include "fwbuild.h"
@@ -27,7 +21,7 @@
 #include "m78_config.h"
 #include "max78sim/env.h"
 
-static const char *const libraries[] = {"libm78shim.a", "libm78tool.a", "libm78sim.a"};
+static const char *const libraries[] = {"libm78shim.a", "libm78host.a", "libm78sim.a"};
 #define NLIBS (sizeof libraries / sizeof libraries[0])
 
 const char *const m78fw_required_files[] = {"cnn.c", "main.c", "cnn.h", "weights.h", NULL};
@@ -36,12 +30,10 @@ const char *const m78fw_required_files[] = {"cnn.c", "main.c", "cnn.h", "weights
 
 static char *exe_dir(void)
 {
-  char buf[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0)
-    return NULL;
-  buf[n] = '\0';
-  return m78cli_dirname(buf);
+  char *exe = m78u_self_exe();
+  char *dir = exe ? m78u_dirname(exe) : NULL;
+  free(exe);
+  return dir;
 }
 
 static const char *env_nonempty(const char *name)
@@ -54,26 +46,26 @@ void m78fw_paths_init(struct m78fw_paths *p)
 {
   memset(p, 0, sizeof *p);
   char *bin = exe_dir();
-  char *prefix = bin ? m78cli_dirname(bin) : NULL;
-  char *probe = prefix ? m78cli_path_join(prefix, "lib/max78sim/libm78shim.a") : NULL;
-  if (probe && m78cli_is_file(probe)) {
+  char *prefix = bin ? m78u_dirname(bin) : NULL;
+  char *probe = prefix ? m78u_path_join(prefix, "lib/max78sim/libm78shim.a") : NULL;
+  if (probe && m78u_is_file(probe)) {
     p->installed = 1;
-    p->lib_dir = m78cli_path_join(prefix, "lib/max78sim");
-    p->shim_include = m78cli_path_join(prefix, "include/max78sim/shim");
-    p->shim_src = m78cli_xstrdup(p->shim_include);
-    p->sim_include = m78cli_path_join(prefix, "include");
-    p->data_dir = m78cli_path_join(prefix, "share/max78sim");
-    p->root_dir = m78cli_xstrdup(p->data_dir);
+    p->lib_dir = m78u_path_join(prefix, "lib/max78sim");
+    p->shim_include = m78u_path_join(prefix, "include/max78sim/shim");
+    p->shim_src = m78u_xstrdup(p->shim_include);
+    p->sim_include = m78u_path_join(prefix, "include");
+    p->data_dir = m78u_path_join(prefix, "share/max78sim");
+    p->root_dir = m78u_xstrdup(p->data_dir);
   } else {
-    p->lib_dir = m78cli_xstrdup(M78_CFG_BUILD_LIB_DIR);
-    p->shim_include = m78cli_xstrdup(M78_CFG_SHIM_INCLUDE);
-    p->shim_src = m78cli_xstrdup(M78_CFG_SHIM_SRC);
-    p->sim_include = m78cli_xstrdup(M78_CFG_SIM_INCLUDE);
-    p->data_dir = m78cli_xstrdup(M78_CFG_SOURCE_DIR);
-    p->root_dir = m78cli_xstrdup(M78_CFG_SOURCE_DIR);
+    p->lib_dir = m78u_xstrdup(M78_CFG_BUILD_LIB_DIR);
+    p->shim_include = m78u_xstrdup(M78_CFG_SHIM_INCLUDE);
+    p->shim_src = m78u_xstrdup(M78_CFG_SHIM_SRC);
+    p->sim_include = m78u_xstrdup(M78_CFG_SIM_INCLUDE);
+    p->data_dir = m78u_xstrdup(M78_CFG_SOURCE_DIR);
+    p->root_dir = m78u_xstrdup(M78_CFG_SOURCE_DIR);
   }
   const char *cc = env_nonempty(M78ENV_CC);
-  p->cc = m78cli_xstrdup(cc ? cc : M78_CFG_CC);
+  p->cc = m78u_xstrdup(cc ? cc : M78_CFG_CC);
   free(probe);
   free(prefix);
   free(bin);
@@ -94,8 +86,8 @@ void m78fw_paths_free(struct m78fw_paths *p)
 const char *m78fw_missing_file(const char *dir)
 {
   for (const char *const *f = m78fw_required_files; *f; f++) {
-    char *path = m78cli_path_join(dir, *f);
-    int ok = m78cli_is_file(path);
+    char *path = m78u_path_join(dir, *f);
+    int ok = m78u_is_file(path);
     free(path);
     if (!ok)
       return *f;
@@ -107,20 +99,20 @@ char *m78fw_corpus_dir(void)
 {
   const char *v = env_nonempty(M78FW_CORPUS_ENV);
   if (v)
-    return m78cli_xstrdup(v);
+    return m78u_xstrdup(v);
   struct m78fw_paths p;
   m78fw_paths_init(&p);
   char *dir = NULL;
   if (p.installed) {
     /* data_dir is PREFIX/share/max78sim */
-    dir = m78cli_path_join(p.data_dir, "../../../shared/corpus");
-    if (!m78cli_is_dir(dir)) {
+    dir = m78u_path_join(p.data_dir, "../../../shared/corpus");
+    if (!m78u_is_dir(dir)) {
       free(dir);
       dir = NULL;
     }
   }
   m78fw_paths_free(&p);
-  return dir ? dir : m78cli_xasprintf("%s/../shared/corpus", M78_CFG_SOURCE_DIR);
+  return dir ? dir : m78u_xasprintf("%s/../shared/corpus", M78_CFG_SOURCE_DIR);
 }
 
 /* Expands a leading ${M78SIM_CORPUS} in a manifest path. */
@@ -128,9 +120,9 @@ static char *expand_corpus(const char *path)
 {
   static const char var[] = "${" M78FW_CORPUS_ENV "}";
   if (strncmp(path, var, sizeof var - 1) != 0)
-    return m78cli_xstrdup(path);
+    return m78u_xstrdup(path);
   char *corpus = m78fw_corpus_dir();
-  char *out = m78cli_xasprintf("%s%s", corpus, path + sizeof var - 1);
+  char *out = m78u_xasprintf("%s%s", corpus, path + sizeof var - 1);
   free(corpus);
   return out;
 }
@@ -153,11 +145,11 @@ int m78fw_load_model(const struct m78fw_paths *p, const char *name, struct m78fw
   m->logit_scale = 1;
   if (!*name || strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
     return 0;
-  char *model_dir = m78cli_xasprintf("%s/models/%s", p->data_dir, name);
+  char *model_dir = m78u_xasprintf("%s/models/%s", p->data_dir, name);
   char *manifest = NULL;
   for (size_t i = 0; i < sizeof manifests / sizeof manifests[0] && !manifest; i++) {
-    char *f = m78cli_path_join(model_dir, manifests[i]);
-    if (m78cli_is_file(f))
+    char *f = m78u_path_join(model_dir, manifests[i]);
+    if (m78u_is_file(f))
       manifest = f;
     else
       free(f);
@@ -167,33 +159,33 @@ int m78fw_load_model(const struct m78fw_paths *p, const char *name, struct m78fw
     return 0;
   }
   int rc = -1;
-  char *text = m78cli_read_file(manifest, NULL);
+  char *text = m78u_read_file(manifest, NULL);
   cJSON *json = text ? cJSON_Parse(text) : NULL;
   const cJSON *fw = cJSON_GetObjectItemCaseSensitive(json, "firmware");
   const cJSON *classes = cJSON_GetObjectItemCaseSensitive(json, "classes");
   const cJSON *scale = cJSON_GetObjectItemCaseSensitive(json, "logit_scale");
   char *fwpath = cJSON_IsString(fw) && *fw->valuestring ? expand_corpus(fw->valuestring) : NULL;
   if (!text) {
-    m78cli_error("%s: %s", manifest, strerror(errno));
+    m78u_error("%s: %s", manifest, strerror(errno));
   } else if (!json) {
-    m78cli_error("%s: not valid JSON", manifest);
+    m78u_error("%s: not valid JSON", manifest);
   } else if (!fwpath) {
-    m78cli_error("%s: model %s has no \"firmware\" entry", manifest, name);
+    m78u_error("%s: model %s has no \"firmware\" entry", manifest, name);
   } else if (classes && !cJSON_IsArray(classes)) {
-    m78cli_error("%s: model %s: \"classes\" must be a list of names", manifest, name);
+    m78u_error("%s: model %s: \"classes\" must be a list of names", manifest, name);
   } else if (scale && (!cJSON_IsNumber(scale) || !(scale->valuedouble > 0))) {
-    m78cli_error("%s: model %s: \"logit_scale\" must be a positive number", manifest, name);
+    m78u_error("%s: model %s: \"logit_scale\" must be a positive number", manifest, name);
   } else {
     if (fwpath[0] == '/') {
-      if (m78cli_is_dir(fwpath)) {
-        m->firmware = m78cli_xstrdup(fwpath);
+      if (m78u_is_dir(fwpath)) {
+        m->firmware = m78u_xstrdup(fwpath);
         rc = 1;
       }
     } else {
       const char *bases[] = {p->root_dir, model_dir};
       for (size_t i = 0; i < 2 && rc < 0; i++) {
-        char *cand = m78cli_path_join(bases[i], fwpath);
-        if (m78cli_is_dir(cand)) {
+        char *cand = m78u_path_join(bases[i], fwpath);
+        if (m78u_is_dir(cand)) {
           m->firmware = cand;
           rc = 1;
         } else {
@@ -202,29 +194,29 @@ int m78fw_load_model(const struct m78fw_paths *p, const char *name, struct m78fw
       }
     }
     if (rc < 0)
-      m78cli_error("%s: model %s: firmware folder %s not found (set the corpus with --corpus DIR or " M78FW_CORPUS_ENV
+      m78u_error("%s: model %s: firmware folder %s not found (set the corpus with --corpus DIR or " M78FW_CORPUS_ENV
                    ", or run the firmware folder directly)",
                    manifest, name, fwpath);
   }
   if (rc == 1) {
-    m->name = m78cli_xstrdup(name);
+    m->name = m78u_xstrdup(name);
     if (scale)
       m->logit_scale = scale->valuedouble;
     const cJSON *note = cJSON_GetObjectItemCaseSensitive(json, "prediction_note");
     if (cJSON_IsString(note) && *note->valuestring)
-      m->prediction_note = m78cli_xstrdup(note->valuestring);
+      m->prediction_note = m78u_xstrdup(note->valuestring);
     int n = cJSON_GetArraySize(classes);
     if (n > 0) {
-      m->classes = m78cli_xmalloc((size_t)n * sizeof *m->classes);
+      m->classes = m78u_xmalloc((size_t)n * sizeof *m->classes);
       const cJSON *c;
       cJSON_ArrayForEach(c, classes)
       {
         if (!cJSON_IsString(c)) {
-          m78cli_error("%s: model %s: class names must be strings", manifest, name);
+          m78u_error("%s: model %s: class names must be strings", manifest, name);
           rc = -1;
           break;
         }
-        m->classes[m->nclasses++] = m78cli_xstrdup(c->valuestring);
+        m->classes[m->nclasses++] = m78u_xstrdup(c->valuestring);
       }
     }
     if (rc < 0)
@@ -255,12 +247,12 @@ char *m78fw_cache_root(void)
 {
   const char *v;
   if ((v = env_nonempty(M78ENV_CACHE)))
-    return m78cli_xstrdup(v);
+    return m78u_xstrdup(v);
   if ((v = env_nonempty("XDG_CACHE_HOME")))
-    return m78cli_path_join(v, "max78sim");
+    return m78u_path_join(v, "max78sim");
   if ((v = env_nonempty("HOME")))
-    return m78cli_path_join(v, ".cache/max78sim");
-  return m78cli_xasprintf("/tmp/max78sim-cache-%lu", (unsigned long)getuid());
+    return m78u_path_join(v, ".cache/max78sim");
+  return m78u_xasprintf("/tmp/max78sim-cache-%lu", (unsigned long)getuid());
 }
 
 /* ---- build ---- */
@@ -268,36 +260,36 @@ char *m78fw_cache_root(void)
 /* Options of every firmware compile: language, optimisation, headers. */
 static size_t common_flags(const struct m78fw_paths *p, const char *absdir, char **argv, size_t n)
 {
-  argv[n++] = m78cli_xstrdup(p->cc);
-  argv[n++] = m78cli_xstrdup("-std=gnu11");
-  argv[n++] = m78cli_xstrdup("-O2");
-  argv[n++] = m78cli_xstrdup("-w");
-  argv[n++] = m78cli_xstrdup("-fno-strict-aliasing");
+  argv[n++] = m78u_xstrdup(p->cc);
+  argv[n++] = m78u_xstrdup("-std=gnu11");
+  argv[n++] = m78u_xstrdup("-O2");
+  argv[n++] = m78u_xstrdup("-w");
+  argv[n++] = m78u_xstrdup("-fno-strict-aliasing");
   /* the entry of load_input() is the fork point of many-input runs
    * (firmware_shim/src/serve.h); no effect on what the firmware does */
-  argv[n++] = m78cli_xstrdup("-finstrument-functions");
-  argv[n++] = m78cli_xasprintf("-I%s", p->shim_include);
+  argv[n++] = m78u_xstrdup("-finstrument-functions");
+  argv[n++] = m78u_xasprintf("-I%s", p->shim_include);
   if (strcmp(p->shim_src, p->shim_include) != 0)
-    argv[n++] = m78cli_xasprintf("-I%s", p->shim_src);
-  argv[n++] = m78cli_xasprintf("-I%s", p->sim_include);
-  argv[n++] = m78cli_xasprintf("-I%s", absdir);
+    argv[n++] = m78u_xasprintf("-I%s", p->shim_src);
+  argv[n++] = m78u_xasprintf("-I%s", p->sim_include);
+  argv[n++] = m78u_xasprintf("-I%s", absdir);
   return n;
 }
 
 /* The shim and what it needs, after the firmware's code. */
 static size_t link_libraries(const struct m78fw_paths *p, char **argv, size_t n)
 {
-  argv[n++] = m78cli_xstrdup("-Wl,--whole-archive");
-  argv[n++] = m78cli_path_join(p->lib_dir, libraries[0]);
-  argv[n++] = m78cli_xstrdup("-Wl,--no-whole-archive");
+  argv[n++] = m78u_xstrdup("-Wl,--whole-archive");
+  argv[n++] = m78u_path_join(p->lib_dir, libraries[0]);
+  argv[n++] = m78u_xstrdup("-Wl,--no-whole-archive");
   for (size_t i = 1; i < NLIBS; i++)
-    argv[n++] = m78cli_path_join(p->lib_dir, libraries[i]);
-  argv[n++] = m78cli_xstrdup("-lcjson");
-  argv[n++] = m78cli_xstrdup("-lm");
-  argv[n++] = m78cli_xstrdup("-ldl");
-  argv[n++] = m78cli_xstrdup("-lpthread");
+    argv[n++] = m78u_path_join(p->lib_dir, libraries[i]);
+  argv[n++] = m78u_xstrdup("-lcjson");
+  argv[n++] = m78u_xstrdup("-lm");
+  argv[n++] = m78u_xstrdup("-ldl");
+  argv[n++] = m78u_xstrdup("-lpthread");
   if (M78_CFG_SANITIZE[0]) /* the shim was compiled with it: its runtime */
-    argv[n++] = m78cli_xstrdup("-fsanitize=" M78_CFG_SANITIZE);
+    argv[n++] = m78u_xstrdup("-fsanitize=" M78_CFG_SANITIZE);
   argv[n] = NULL;
   return n;
 }
@@ -307,12 +299,12 @@ static size_t link_libraries(const struct m78fw_paths *p, char **argv, size_t n)
 char **m78fw_compile_argv(const struct m78fw_paths *p, const char *absdir, char **sources, size_t nsources,
                           const char *output)
 {
-  char **argv = m78cli_xmalloc((ARGV_FIXED + nsources) * sizeof *argv);
+  char **argv = m78u_xmalloc((ARGV_FIXED + nsources) * sizeof *argv);
   size_t n = common_flags(p, absdir, argv, 0);
   for (size_t i = 0; i < nsources; i++)
-    argv[n++] = m78cli_path_join(absdir, sources[i]);
-  argv[n++] = m78cli_xstrdup("-o");
-  argv[n++] = m78cli_xstrdup(output);
+    argv[n++] = m78u_path_join(absdir, sources[i]);
+  argv[n++] = m78u_xstrdup("-o");
+  argv[n++] = m78u_xstrdup(output);
   link_libraries(p, argv, n);
   return argv;
 }
@@ -340,29 +332,29 @@ static const char *const inst_flags_clang[] = {"-fsanitize=thread", "-mllvm", "-
 char **m78fw_inst_compile_argv(const struct m78fw_paths *p, const char *absdir, const char *source,
                                const char *object)
 {
-  char **argv = m78cli_xmalloc(ARGV_FIXED * sizeof *argv);
+  char **argv = m78u_xmalloc(ARGV_FIXED * sizeof *argv);
   size_t n = common_flags(p, absdir, argv, 0);
   const char *base = strrchr(p->cc, '/');
   int clang = strstr(base ? base + 1 : p->cc, "clang") != NULL;
   for (const char *const *f = clang ? inst_flags_clang : inst_flags; *f; f++)
-    argv[n++] = m78cli_xstrdup(*f);
-  argv[n++] = m78cli_xstrdup("-c");
-  argv[n++] = m78cli_path_join(absdir, source);
-  argv[n++] = m78cli_xstrdup("-o");
-  argv[n++] = m78cli_xstrdup(object);
+    argv[n++] = m78u_xstrdup(*f);
+  argv[n++] = m78u_xstrdup("-c");
+  argv[n++] = m78u_path_join(absdir, source);
+  argv[n++] = m78u_xstrdup("-o");
+  argv[n++] = m78u_xstrdup(object);
   argv[n] = NULL;
   return argv;
 }
 
 char **m78fw_inst_link_argv(const struct m78fw_paths *p, char **objects, size_t nobjects, const char *output)
 {
-  char **argv = m78cli_xmalloc((ARGV_FIXED + nobjects) * sizeof *argv);
+  char **argv = m78u_xmalloc((ARGV_FIXED + nobjects) * sizeof *argv);
   size_t n = 0;
-  argv[n++] = m78cli_xstrdup(p->cc);
+  argv[n++] = m78u_xstrdup(p->cc);
   for (size_t i = 0; i < nobjects; i++)
-    argv[n++] = m78cli_xstrdup(objects[i]);
-  argv[n++] = m78cli_xstrdup("-o");
-  argv[n++] = m78cli_xstrdup(output);
+    argv[n++] = m78u_xstrdup(objects[i]);
+  argv[n++] = m78u_xstrdup("-o");
+  argv[n++] = m78u_xstrdup(output);
   link_libraries(p, argv, n);
   return argv;
 }
@@ -383,7 +375,7 @@ int m78fw_bridge_from_env(void)
   const char *v = env_nonempty(M78FW_BRIDGE_ENV);
   int mode = v ? m78fw_bridge_parse(v) : M78FW_BRIDGE_INST;
   if (mode < 0)
-    m78cli_error("%s=%s: the bridge is inst or trap", M78FW_BRIDGE_ENV, v);
+    m78u_error("%s=%s: the bridge is inst or trap", M78FW_BRIDGE_ENV, v);
   return mode;
 }
 
@@ -403,11 +395,11 @@ static int hash_inputs(const struct m78fw_paths *p, const char *dir, const char 
 {
   *h = m78cli_fnv1a_str(*h, "max78sim firmware cache 1");
   for (size_t i = 0; i < nfiles; i++) {
-    char *path = m78cli_path_join(dir, files[i]);
+    char *path = m78u_path_join(dir, files[i]);
     size_t len = 0;
-    char *data = m78cli_read_file(path, &len);
+    char *data = m78u_read_file(path, &len);
     if (!data) {
-      m78cli_error("%s: %s: %s", label, files[i], strerror(errno));
+      m78u_error("%s: %s: %s", label, files[i], strerror(errno));
       free(path);
       return -1;
     }
@@ -418,10 +410,10 @@ static int hash_inputs(const struct m78fw_paths *p, const char *dir, const char 
     free(path);
   }
   for (size_t i = 0; i < NLIBS; i++) {
-    char *lib = m78cli_path_join(p->lib_dir, libraries[i]);
+    char *lib = m78u_path_join(p->lib_dir, libraries[i]);
     struct stat st;
     if (stat(lib, &st) != 0) {
-      m78cli_error("%s: %s (is max78sim built?)", lib, strerror(errno));
+      m78u_error("%s: %s (is max78sim built?)", lib, strerror(errno));
       free(lib);
       return -1;
     }
@@ -437,10 +429,10 @@ static int hash_inputs(const struct m78fw_paths *p, const char *dir, const char 
 static int is_source(const char *dir, const char *name)
 {
   if (name[0] == '.' ||
-      !(m78cli_has_suffix(name, ".c") || m78cli_has_suffix(name, ".h") || m78cli_has_suffix(name, ".inc")))
+      !(m78u_has_suffix(name, ".c") || m78u_has_suffix(name, ".h") || m78u_has_suffix(name, ".inc")))
     return 0;
-  char *path = m78cli_path_join(dir, name);
-  int ok = m78cli_is_file(path);
+  char *path = m78u_path_join(dir, name);
+  int ok = m78u_is_file(path);
   free(path);
   return ok;
 }
@@ -456,7 +448,7 @@ static pid_t start_compiler(char **argv, const char *label)
   if (devnull >= 0)
     close(devnull);
   if (pid < 0)
-    m78cli_error("%s: cannot run the compiler %s: %s", label, argv[0], strerror(e));
+    m78u_error("%s: cannot run the compiler %s: %s", label, argv[0], strerror(e));
   return pid;
 }
 
@@ -473,7 +465,7 @@ static int compile(char **argv, const char *label)
   if (pid < 0)
     return -1;
   if (compiler_done(pid) != 0) {
-    m78cli_error("%s: firmware does not compile", label);
+    m78u_error("%s: firmware does not compile", label);
     return -1;
   }
   return 0;
@@ -483,10 +475,10 @@ static int compile(char **argv, const char *label)
 static char *object_name(const char *dir, const char *name)
 {
   size_t len = strlen(name);
-  char *base = m78cli_xasprintf("%.*s.o", (int)(len > 2 ? len - 2 : len), name);
+  char *base = m78u_xasprintf("%.*s.o", (int)(len > 2 ? len - 2 : len), name);
   if (!dir)
     return base;
-  char *path = m78cli_path_join(dir, base);
+  char *path = m78u_path_join(dir, base);
   free(base);
   return path;
 }
@@ -497,8 +489,8 @@ static char *object_name(const char *dir, const char *name)
 static int build_inst(const struct m78fw_paths *p, const char *absdir, char **sources, size_t nsources,
                       const char *objdir, const char *exe, const char *label)
 {
-  char **objects = m78cli_xmalloc((nsources + 1) * sizeof *objects);
-  pid_t *pids = m78cli_xmalloc((nsources + 1) * sizeof *pids);
+  char **objects = m78u_xmalloc((nsources + 1) * sizeof *objects);
+  pid_t *pids = m78u_xmalloc((nsources + 1) * sizeof *pids);
   int rc = 0;
   size_t started = 0;
   for (size_t i = 0; i < nsources; i++) {
@@ -521,7 +513,7 @@ static int build_inst(const struct m78fw_paths *p, const char *absdir, char **so
     rc = compile(argv, label);
     m78fw_free_argv(argv);
   } else if (rc != 0) {
-    m78cli_error("%s: firmware does not compile", label);
+    m78u_error("%s: firmware does not compile", label);
   }
   for (size_t i = 0; i < started; i++)
     free(objects[i]);
@@ -544,7 +536,7 @@ static uint64_t hash_commands(const struct m78fw_paths *p, const char *absdir, c
     m78fw_free_argv(argv);
     return h;
   }
-  char **objects = m78cli_xmalloc((nsources + 1) * sizeof *objects);
+  char **objects = m78u_xmalloc((nsources + 1) * sizeof *objects);
   for (size_t i = 0; i < nsources; i++) {
     objects[i] = object_name(NULL, sources[i]);
     char **argv = m78fw_inst_compile_argv(p, absdir, sources[i], objects[i]);
@@ -573,26 +565,26 @@ char *m78fw_build_bridge(const struct m78fw_paths *p, const char *dir, const cha
 {
   char *absdir = realpath(dir, NULL);
   if (!absdir) {
-    m78cli_error("%s: %s", label, strerror(errno));
+    m78u_error("%s: %s", label, strerror(errno));
     return NULL;
   }
   size_t nnames = 0;
-  char **names = m78cli_list_dir(absdir, &nnames);
+  char **names = m78u_list_dir(absdir, &nnames);
   if (!names) {
-    m78cli_error("%s: %s", label, strerror(errno));
+    m78u_error("%s: %s", label, strerror(errno));
     free(absdir);
     return NULL;
   }
-  /* Sorted by m78cli_list_dir: the key and the command do not depend on
+  /* Sorted by m78u_list_dir: the key and the command do not depend on
    * the order of directory entries. */
-  char **files = m78cli_xmalloc((nnames + 1) * sizeof *files);
-  char **sources = m78cli_xmalloc((nnames + 1) * sizeof *sources);
+  char **files = m78u_xmalloc((nnames + 1) * sizeof *files);
+  char **sources = m78u_xmalloc((nnames + 1) * sizeof *sources);
   size_t nfiles = 0, nsources = 0;
   for (size_t i = 0; i < nnames; i++) {
     if (!is_source(absdir, names[i]))
       continue;
     files[nfiles++] = names[i];
-    if (m78cli_has_suffix(names[i], ".c"))
+    if (m78u_has_suffix(names[i], ".c"))
       sources[nsources++] = names[i];
   }
 
@@ -603,16 +595,16 @@ char *m78fw_build_bridge(const struct m78fw_paths *p, const char *dir, const cha
   if (hash_inputs(p, absdir, label, files, nfiles, &h) != 0)
     goto out;
   h = hash_commands(p, absdir, sources, nsources, mode, h);
-  key_dir = m78cli_xasprintf("%s/%016llx", root, (unsigned long long)h);
-  exe = m78cli_path_join(key_dir, "fw");
+  key_dir = m78u_xasprintf("%s/%016llx", root, (unsigned long long)h);
+  exe = m78u_path_join(key_dir, "fw");
   if (!rebuild && access(exe, X_OK) == 0)
     goto out;
 
-  if (m78cli_mkdir_p(key_dir) != 0) {
-    m78cli_error("%s: cannot create the cache folder: %s", key_dir, strerror(errno));
+  if (m78u_mkdir_p(key_dir) != 0) {
+    m78u_error("%s: cannot create the cache folder: %s", key_dir, strerror(errno));
     goto fail;
   }
-  tmp = m78cli_xasprintf("%s/fw.tmp.%ld", key_dir, (long)getpid());
+  tmp = m78u_xasprintf("%s/fw.tmp.%ld", key_dir, (long)getpid());
   /* One line before the long silent step (a big weights.h takes the
    * compiler tens of seconds); its time only on a terminal, so that logs
    * and test outputs stay the same from run to run. */
@@ -624,13 +616,13 @@ char *m78fw_build_bridge(const struct m78fw_paths *p, const char *dir, const cha
     argv = m78fw_compile_argv(p, absdir, sources, nsources, tmp);
     built = compile(argv, label);
   } else {
-    objdir = m78cli_xasprintf("%s/obj.tmp.%ld", key_dir, (long)getpid());
-    if (m78cli_mkdir_p(objdir) != 0) {
-      m78cli_error("%s: cannot create a folder: %s", objdir, strerror(errno));
+    objdir = m78u_xasprintf("%s/obj.tmp.%ld", key_dir, (long)getpid());
+    if (m78u_mkdir_p(objdir) != 0) {
+      m78u_error("%s: cannot create a folder: %s", objdir, strerror(errno));
       built = -1;
     } else {
       built = build_inst(p, absdir, sources, nsources, objdir, tmp, label);
-      m78cli_remove_tree(objdir);
+      m78u_remove_tree(objdir);
     }
   }
   if (built != 0) {
@@ -643,7 +635,7 @@ char *m78fw_build_bridge(const struct m78fw_paths *p, const char *dir, const cha
             (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec), nsources,
             nsources == 1 ? "" : "s");
   if (rename(tmp, exe) != 0) {
-    m78cli_error("%s: %s", exe, strerror(errno));
+    m78u_error("%s: %s", exe, strerror(errno));
     unlink(tmp);
     goto fail;
   }
@@ -661,277 +653,7 @@ out:
   free(root);
   free(files);
   free(sources);
-  m78cli_free_list(names, nnames);
+  m78u_free_list(names, nnames);
   free(absdir);
   return exe;
-}
-
-/* ---- run ---- */
-
-static volatile sig_atomic_t got_signal;
-
-static void on_signal(int sig)
-{
-  got_signal = sig;
-}
-
-/* A stream of the child cut into lines. */
-struct stream {
-  int fd;
-  int is_stdout;
-  struct m78cli_buf pending; /* bytes after the last newline */
-};
-
-#define MAX_LINE 65536
-#define HELD_STDERR_MAX 16384
-
-static void hold_stderr(struct m78fw_run_result *r, const char *line, size_t len)
-{
-  m78cli_buf_add(&r->held_stderr, line, len);
-  if (r->held_stderr.len <= HELD_STDERR_MAX)
-    return;
-  /* Keep the end: the last lines say how the child died. */
-  size_t drop = r->held_stderr.len - HELD_STDERR_MAX / 2;
-  char *nl = memchr(r->held_stderr.data + drop, '\n', r->held_stderr.len - drop);
-  drop = nl ? (size_t)(nl + 1 - r->held_stderr.data) : drop;
-  memmove(r->held_stderr.data, r->held_stderr.data + drop, r->held_stderr.len - drop + 1);
-  r->held_stderr.len -= drop;
-}
-
-static void emit_line(const struct m78fw_run_opts *o, struct m78fw_run_result *r, struct stream *s, const char *line,
-                      size_t len)
-{
-  if (s->is_stdout) {
-    /* A line may be cut at MAX_LINE; the markers are short and the vendor
-     * code prints them on lines of their own. */
-    if (memmem(line, len, "*** PASS ***", 12))
-      r->saw_pass = 1;
-    if (memmem(line, len, "*** FAIL ***", 12))
-      r->saw_fail = 1;
-    if (memmem(line, len, "*** CAPTURE DONE ***", 20))
-      r->saw_capture = 1;
-    if (o->console)
-      m78cli_buf_add(o->console, line, len);
-    if (!o->quiet) {
-      fwrite(line, 1, len, stdout);
-      fflush(stdout);
-    }
-  } else if (o->quiet) {
-    hold_stderr(r, line, len);
-  } else {
-    fwrite(line, 1, len, stderr);
-    fflush(stderr);
-  }
-}
-
-/* Emits the complete lines in s->pending; with FLUSH also the rest. */
-static void drain_lines(const struct m78fw_run_opts *o, struct m78fw_run_result *r, struct stream *s, int flush)
-{
-  size_t start = 0;
-  while (start < s->pending.len) {
-    char *nl = memchr(s->pending.data + start, '\n', s->pending.len - start);
-    size_t end;
-    if (nl)
-      end = (size_t)(nl - s->pending.data) + 1;
-    else if (s->pending.len - start >= MAX_LINE || (flush && s->pending.len > start))
-      end = s->pending.len;
-    else
-      break;
-    emit_line(o, r, s, s->pending.data + start, end - start);
-    if (!nl && flush)
-      emit_line(o, r, s, "\n", 1);
-    start = end;
-  }
-  if (start > 0) {
-    memmove(s->pending.data, s->pending.data + start, s->pending.len - start + 1);
-    s->pending.len -= start;
-  }
-}
-
-static double now_s(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-int m78fw_run(const struct m78fw_run_opts *o, struct m78fw_run_result *r)
-{
-  memset(r, 0, sizeof *r);
-  int out[2], err[2];
-  if (pipe2(out, O_CLOEXEC) != 0)
-    goto nopipe;
-  if (pipe2(err, O_CLOEXEC) != 0) {
-    close(out[0]);
-    close(out[1]);
-    goto nopipe;
-  }
-
-  char *report_env = m78cli_xasprintf(M78ENV_REPORT "=%s", o->report_path);
-  char *dump_env = o->dump_dir ? m78cli_xasprintf(M78ENV_DUMP_DIR "=%s", o->dump_dir) : m78cli_xstrdup(M78ENV_DUMP_DIR);
-  char *cycles_env = m78cli_xasprintf(M78ENV_MAX_CYCLES "=%llu", (unsigned long long)o->max_cycles);
-  char *tl_env = o->timeline ? m78cli_xasprintf(M78ENV_TIMELINE "=%s", o->timeline) : m78cli_xstrdup(M78ENV_TIMELINE);
-  char *record_env = o->record_path ? m78cli_xasprintf(M78ENV_RECORD "=%s", o->record_path) : m78cli_xstrdup(M78ENV_RECORD);
-  char *fault_env = o->faults && *o->faults ? m78cli_xasprintf(M78ENV_FAULTS "=%s", o->faults) : m78cli_xstrdup(M78ENV_FAULTS);
-  char *limit_env = o->has_layer_limit ? m78cli_xasprintf(M78ENV_LAYER_LIMIT "=%d", o->layer_limit)
-                                        : m78cli_xstrdup(M78ENV_LAYER_LIMIT);
-  char *live_env = o->live_dir ? m78cli_xasprintf(M78ENV_LIVE_DIR "=%s", o->live_dir) : m78cli_xstrdup(M78ENV_LIVE_DIR);
-  const char *env[24] = {report_env, dump_env, cycles_env, tl_env, record_env, fault_env, limit_env, live_env};
-  size_t nenv = 8;
-  for (const char *const *e = o->env; e && *e && nenv + 1 < sizeof env / sizeof env[0]; e++)
-    env[nenv++] = *e;
-  env[nenv] = NULL;
-  char *argv[] = {(char *)o->exe, (char *)o->arg, NULL};
-  int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  struct m78cli_spawn_opts so = {
-      .argv = argv, .fd_in = devnull, .fd_out = out[1], .fd_err = err[1], .env = env, .die_with_parent = 1};
-
-  struct sigaction sa, old_int, old_term, old_hup;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
-  got_signal = 0;
-  sigaction(SIGINT, &sa, &old_int);
-  sigaction(SIGTERM, &sa, &old_term);
-  sigaction(SIGHUP, &sa, &old_hup);
-
-  pid_t pid = m78cli_spawn(&so);
-  int spawn_errno = errno;
-  close(out[1]);
-  close(err[1]);
-  if (devnull >= 0)
-    close(devnull);
-  free(report_env);
-  free(dump_env);
-  free(cycles_env);
-  free(tl_env);
-  free(record_env);
-  free(fault_env);
-  free(limit_env);
-  free(live_env);
-  if (pid < 0) {
-    close(out[0]);
-    close(err[0]);
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
-    sigaction(SIGHUP, &old_hup, NULL);
-    m78cli_error("%s: cannot start: %s", o->exe, strerror(spawn_errno));
-    return -1;
-  }
-
-  struct stream streams[2] = {{out[0], 1, {0}}, {err[0], 0, {0}}};
-  double deadline = o->timeout_s > 0 ? now_s() + o->timeout_s : 0;
-  int open_streams = 2, killed = 0;
-  char chunk[16384];
-  while (open_streams > 0 && !killed) {
-    struct pollfd pfd[2];
-    int np = 0;
-    for (int i = 0; i < 2; i++) {
-      if (streams[i].fd >= 0) {
-        pfd[np].fd = streams[i].fd;
-        pfd[np].events = POLLIN;
-        pfd[np].revents = 0;
-        np++;
-      }
-    }
-    int wait_ms = -1;
-    if (deadline > 0) {
-      double left = deadline - now_s();
-      wait_ms = left <= 0 ? 0 : left > 1e6 ? 1000000000 : (int)(left * 1000) + 1;
-    }
-    if (o->cancel && (wait_ms < 0 || wait_ms > 100))
-      wait_ms = 100;
-    int n = poll(pfd, (nfds_t)np, wait_ms);
-    if (o->cancel && *o->cancel) {
-      r->cancelled = 1;
-      kill(pid, SIGKILL);
-      killed = 1;
-      break;
-    }
-    if (got_signal) {
-      r->interrupted = got_signal;
-      kill(pid, SIGKILL);
-      killed = 1;
-      break;
-    }
-    if (n < 0 && errno != EINTR)
-      break;
-    if (n == 0 && deadline > 0 && now_s() >= deadline) {
-      r->timed_out = 1;
-      kill(pid, SIGKILL);
-      killed = 1;
-      break;
-    }
-    for (int k = 0; k < np; k++) {
-      if (!(pfd[k].revents & (POLLIN | POLLHUP | POLLERR)))
-        continue;
-      struct stream *s = streams[0].fd == pfd[k].fd ? &streams[0] : &streams[1];
-      ssize_t got = read(s->fd, chunk, sizeof chunk);
-      if (got < 0 && errno == EINTR)
-        continue;
-      if (got <= 0) {
-        drain_lines(o, r, s, 1);
-        close(s->fd);
-        s->fd = -1;
-        open_streams--;
-        continue;
-      }
-      m78cli_buf_add(&s->pending, chunk, (size_t)got);
-      drain_lines(o, r, s, 0);
-    }
-  }
-  for (int i = 0; i < 2; i++) {
-    if (streams[i].fd >= 0) {
-      drain_lines(o, r, &streams[i], 1);
-      close(streams[i].fd);
-    }
-    m78cli_buf_free(&streams[i].pending);
-  }
-
-  /* Both streams closed: the child is ending (or closed them itself and
-   * still runs, which the deadline also covers). */
-  int status = 0;
-  for (;;) {
-    pid_t w = waitpid(pid, &status, killed ? 0 : WNOHANG);
-    if (w == pid)
-      break;
-    if (w < 0 && errno != EINTR)
-      break;
-    if (!killed && o->cancel && *o->cancel) {
-      r->cancelled = 1;
-      kill(pid, SIGKILL);
-      killed = 1;
-    } else if (got_signal && !killed) {
-      r->interrupted = got_signal;
-      kill(pid, SIGKILL);
-      killed = 1;
-    } else if (!killed && deadline > 0 && now_s() >= deadline) {
-      r->timed_out = 1;
-      kill(pid, SIGKILL);
-      killed = 1;
-    } else if (!killed) {
-      struct timespec ts = {0, 10 * 1000 * 1000};
-      nanosleep(&ts, NULL);
-    }
-  }
-  sigaction(SIGINT, &old_int, NULL);
-  sigaction(SIGTERM, &old_term, NULL);
-  sigaction(SIGHUP, &old_hup, NULL);
-
-  if (!killed && WIFEXITED(status)) {
-    r->exited = 1;
-    r->exit_code = WEXITSTATUS(status);
-  } else if (!killed && WIFSIGNALED(status)) {
-    r->signal = WTERMSIG(status);
-  }
-  return 0;
-
-nopipe:
-  m78cli_error("cannot create a pipe: %s", strerror(errno));
-  return -1;
-}
-
-void m78fw_run_result_free(struct m78fw_run_result *r)
-{
-  m78cli_buf_free(&r->held_stderr);
 }

@@ -26,7 +26,7 @@
 struct m78fw_paths {
   int installed;
   char *cc;           /* $M78SIM_CC, else the configured compiler */
-  char *lib_dir;      /* libm78shim.a, libm78tool.a, libm78sim.a */
+  char *lib_dir;      /* libm78shim.a, libm78host.a, libm78sim.a */
   char *shim_include; /* MSDK-compatible headers */
   char *shim_src;     /* shim-internal headers the firmware build needs */
   char *sim_include;  /* holds max78sim/sim.h and the rest of the API */
@@ -127,7 +127,7 @@ struct m78fw_run_opts {
   const char *faults;      /* M78SIM_FAULTS (';'-separated specs), or NULL */
   int has_layer_limit;     /* pass layer_limit as M78SIM_LAYER_LIMIT */
   int layer_limit;
-  struct m78cli_buf *console; /* if not NULL, receives the firmware's stdout */
+  struct m78u_buf *console; /* if not NULL, receives the firmware's stdout */
   const char *live_dir;    /* M78SIM_LIVE_DIR (the viewer's live mode), or NULL */
   const volatile int *cancel; /* when it becomes non-zero, the child is killed */
   const char *const *env;  /* more NAME=value settings for the child, NULL-terminated (or NULL) */
@@ -142,7 +142,7 @@ struct m78fw_run_result {
   int cancelled; /* killed because *cancel became non-zero */
   int saw_pass, saw_fail;
   int saw_capture; /* "*** CAPTURE DONE ***" (max78sim capture firmware) */
-  struct m78cli_buf held_stderr; /* quiet mode: the child's last stderr lines */
+  struct m78u_buf held_stderr; /* quiet mode: the child's last stderr lines */
 };
 
 /* Runs the firmware, streaming its console line by line.  Returns -1

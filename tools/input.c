@@ -35,8 +35,8 @@
 #include "fwbuild.h"
 #include "input.h"
 #include "max78sim/net.h"
-#include "npy.h"
-#include "report.h"
+#include "m78host/npy.h"
+#include "m78host/report.h"
 #include "max78sim/env.h"
 
 /* one definition of the conversions, shared with the host API */
@@ -94,7 +94,7 @@ static int from_npy(const char *path, const struct m78inmap *m, int8_t **out)
   char err[512];
   struct m78npy a;
   if (m78npy_read(path, &a, err, sizeof err) != 0) {
-    m78cli_error("%s", err);
+    m78u_error("%s", err);
     return -1;
   }
   size_t s[M78NPY_MAX_DIMS];
@@ -120,13 +120,13 @@ static int from_npy(const char *path, const struct m78inmap *m, int8_t **out)
     const char *hint = nd == 3 && s[0] == (size_t)m->h && s[1] == (size_t)m->w && s[2] == (size_t)m->c
                            ? " (this is HxWxC: save np.transpose(a, (2, 0, 1)))"
                            : "";
-    m78cli_error("%s: shape %s, but layer 0 reads %dx%dx%d (C x H x W)%s", path, got, m->c, m->h, m->w, hint);
+    m78u_error("%s: shape %s, but layer 0 reads %dx%dx%d (C x H x W)%s", path, got, m->c, m->h, m->w, hint);
     m78npy_free(&a);
     return -1;
   }
   int8_t *t = malloc(a.count ? a.count : 1);
   if (!t) {
-    m78cli_error("%s: out of memory", path);
+    m78u_error("%s: out of memory", path);
     m78npy_free(&a);
     return -1;
   }
@@ -138,7 +138,7 @@ static int from_npy(const char *path, const struct m78inmap *m, int8_t **out)
       t[i] = m78cli_input_u8((unsigned)v);
     } else if (a.dtype == M78NPY_F32 || a.dtype == M78NPY_F64) {
       if (!isfinite(v)) {
-        m78cli_error("%s: element %zu is not a finite number", path, i);
+        m78u_error("%s: element %zu is not a finite number", path, i);
         free(t);
         m78npy_free(&a);
         return -1;
@@ -146,7 +146,7 @@ static int from_npy(const char *path, const struct m78inmap *m, int8_t **out)
       t[i] = m78cli_input_float(v);
     } else {
       if (v < -128 || v > 127) {
-        m78cli_error("%s: element %zu is %.0f; %s inputs must hold the hardware's values, -128..127 (uint8 images "
+        m78u_error("%s: element %zu is %.0f; %s inputs must hold the hardware's values, -128..127 (uint8 images "
                      "and [-1, 1) floats are converted)",
                      path, i, v, m78npy_dtype_name(a.dtype));
         free(t);
@@ -167,29 +167,29 @@ static int from_npy(const char *path, const struct m78inmap *m, int8_t **out)
 static int from_image(const char *path, const struct m78cli_input_opts *o, const struct m78inmap *m, int8_t **out)
 {
   if (m->c != 1 && m->c != 3) {
-    m78cli_error("%s: layer 0 reads %d channels; an image gives 1 (grey) or 3 (RGB): give a .npy of %dx%dx%d", path,
+    m78u_error("%s: layer 0 reads %d channels; an image gives 1 (grey) or 3 (RGB): give a .npy of %dx%dx%d", path,
                  m->c, m->c, m->h, m->w);
     return -1;
   }
   struct stat st;
   if (stat(path, &st) != 0) {
-    m78cli_error("%s: %s", path, strerror(errno));
+    m78u_error("%s: %s", path, strerror(errno));
     return -1;
   }
   SDL_Surface *img = IMG_Load(path);
   if (!img) {
-    m78cli_error("%s: not a readable image: %s", path, IMG_GetError());
+    m78u_error("%s: not a readable image: %s", path, IMG_GetError());
     return -1;
   }
   SDL_Surface *rgb = SDL_ConvertSurfaceFormat(img, SDL_PIXELFORMAT_RGB24, 0);
   SDL_FreeSurface(img);
   if (!rgb) {
-    m78cli_error("%s: cannot convert the image to RGB: %s", path, SDL_GetError());
+    m78u_error("%s: cannot convert the image to RGB: %s", path, SDL_GetError());
     return -1;
   }
   int sw = rgb->w, sh = rgb->h;
   if ((sw != m->w || sh != m->h) && !o->resize) {
-    m78cli_error("%s: the image is %dx%d (W x H), layer 0 reads %dx%d; use --resize to scale it", path, sw, sh, m->w,
+    m78u_error("%s: the image is %dx%d (W x H), layer 0 reads %dx%d; use --resize to scale it", path, sw, sh, m->w,
                  m->h);
     SDL_FreeSurface(rgb);
     return -1;
@@ -197,7 +197,7 @@ static int from_image(const char *path, const struct m78cli_input_opts *o, const
   int8_t *t = malloc((size_t)m->c * (size_t)m->h * (size_t)m->w);
   if (!t) {
     SDL_FreeSurface(rgb);
-    m78cli_error("%s: out of memory", path);
+    m78u_error("%s: out of memory", path);
     return -1;
   }
   const uint8_t *px = rgb->pixels;
@@ -242,35 +242,35 @@ static int from_raw(const char *path, const struct m78cli_input_opts *o, const s
 {
   int c, h, w;
   if (!o->shape) {
-    m78cli_error("%s: not a .npy or an image (.png, .jpg, .jpeg, .bmp); raw int8 bytes need --input-shape CxHxW",
+    m78u_error("%s: not a .npy or an image (.png, .jpg, .jpeg, .bmp); raw int8 bytes need --input-shape CxHxW",
                  path);
     return -1;
   }
   if (m78cli_parse_shape(o->shape, &c, &h, &w) != 0) {
-    m78cli_error("--input-shape: not CxHxW: %s", o->shape);
+    m78u_error("--input-shape: not CxHxW: %s", o->shape);
     return -1;
   }
   if (c != m->c || h != m->h || w != m->w) {
-    m78cli_error("%s: --input-shape %dx%dx%d, but layer 0 reads %dx%dx%d (C x H x W)", path, c, h, w, m->c, m->h,
+    m78u_error("%s: --input-shape %dx%dx%d, but layer 0 reads %dx%dx%d (C x H x W)", path, c, h, w, m->c, m->h,
                  m->w);
     return -1;
   }
   size_t n = (size_t)c * (size_t)h * (size_t)w;
   FILE *f = fopen(path, "rb");
   if (!f) {
-    m78cli_error("%s: %s", path, strerror(errno));
+    m78u_error("%s: %s", path, strerror(errno));
     return -1;
   }
   struct stat st;
   if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size != n) {
-    m78cli_error("%s: %s %lld bytes; --input-shape %dx%dx%d needs %zu", path,
+    m78u_error("%s: %s %lld bytes; --input-shape %dx%dx%d needs %zu", path,
                  S_ISREG(st.st_mode) ? "holds" : "is not a regular file of", (long long)st.st_size, c, h, w, n);
     fclose(f);
     return -1;
   }
   int8_t *t = malloc(n ? n : 1);
   if (!t || fread(t, 1, n, f) != n) {
-    m78cli_error("%s: cannot read", path);
+    m78u_error("%s: cannot read", path);
     free(t);
     fclose(f);
     return -1;
@@ -285,11 +285,11 @@ int m78cli_input_read(const char *path, const struct m78cli_input_opts *o, const
   *out = NULL;
   struct stat st;
   if (stat(path, &st) != 0) {
-    m78cli_error("%s: %s", path, strerror(errno));
+    m78u_error("%s: %s", path, strerror(errno));
     return -1;
   }
   if (S_ISDIR(st.st_mode)) {
-    m78cli_error("%s: is a folder; --input takes one file ('max78sim eval' takes folders)", path);
+    m78u_error("%s: is a folder; --input takes one file ('max78sim eval' takes folders)", path);
     return -1;
   }
   if (has_ext(path, ".npy")) {
@@ -301,7 +301,7 @@ int m78cli_input_read(const char *path, const struct m78cli_input_opts *o, const
 #ifdef M78_HAVE_SDL_IMAGE
     return from_image(path, o, m, out);
 #else
-    m78cli_error("%s: this max78sim was built without SDL2_image: give a .npy", path);
+    m78u_error("%s: this max78sim was built without SDL2_image: give a .npy", path);
     return -1;
 #endif
   }
@@ -314,17 +314,17 @@ int m78cli_input_read(const char *path, const struct m78cli_input_opts *o, const
 static int export_png(const char *path, const struct m78inmap *m, const int8_t *t)
 {
   if (!has_ext(path, ".png")) {
-    m78cli_error("%s: an exported image is written as PNG (.png), or give .npy", path);
+    m78u_error("%s: an exported image is written as PNG (.png), or give .npy", path);
     return M78CLI_EXIT_ERROR;
   }
 #ifdef M78_HAVE_SDL_IMAGE
   if (m->c != 1 && m->c != 3) {
-    m78cli_error("%s: layer 0 reads %d channels; a PNG holds 1 or 3: give .npy", path, m->c);
+    m78u_error("%s: layer 0 reads %d channels; a PNG holds 1 or 3: give .npy", path, m->c);
     return M78CLI_EXIT_ERROR;
   }
   SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, m->w, m->h, 24, SDL_PIXELFORMAT_RGB24);
   if (!s) {
-    m78cli_error("%s: %s", path, SDL_GetError());
+    m78u_error("%s: %s", path, SDL_GetError());
     return M78CLI_EXIT_ERROR;
   }
   size_t plane = (size_t)m->h * (size_t)m->w;
@@ -334,10 +334,10 @@ static int export_png(const char *path, const struct m78inmap *m, const int8_t *
         int v = t[(m->c == 3 ? (size_t)k * plane : 0) + (size_t)y * (size_t)m->w + (size_t)x];
         ((uint8_t *)s->pixels)[y * s->pitch + 3 * x + k] = (uint8_t)nearbyint((v + 128) * 255.0 / 256.0);
       }
-  char *tmp = m78cli_xasprintf("%s.tmp-%d.png", path, (int)getpid());
+  char *tmp = m78u_xasprintf("%s.tmp-%d.png", path, (int)getpid());
   int ok = IMG_SavePNG(s, tmp) == 0 && rename(tmp, path) == 0;
   if (!ok) {
-    m78cli_error("%s: cannot write: %s", path, strerror(errno));
+    m78u_error("%s: cannot write: %s", path, strerror(errno));
     unlink(tmp);
   }
   free(tmp);
@@ -346,7 +346,7 @@ static int export_png(const char *path, const struct m78inmap *m, const int8_t *
 #else
   (void)m;
   (void)t;
-  m78cli_error("%s: this max78sim was built without SDL2_image: give .npy", path);
+  m78u_error("%s: this max78sim was built without SDL2_image: give .npy", path);
   return M78CLI_EXIT_ERROR;
 #endif
 }
@@ -358,7 +358,7 @@ int m78cli_input_pack(const char *cmd, const char *path, const struct m78cli_inp
   char err[512];
   struct m78inmap m;
   if (m78inmap_load(fwdir, &m, err, sizeof err) != 0) {
-    m78cli_error("%s: --input: %s", cmd, err);
+    m78u_error("%s: --input: %s", cmd, err);
     return -1;
   }
   int8_t *t = NULL;
@@ -369,13 +369,13 @@ int m78cli_input_pack(const char *cmd, const char *path, const struct m78cli_inp
   long bad = m78inmap_first_unloaded(&m, t);
   if (bad >= 0) {
     long hw = (long)m.h * m.w;
-    m78cli_error("%s: channel %ld, row %ld, column %ld is %d, but the firmware's load_input() never loads that "
+    m78u_error("%s: channel %ld, row %ld, column %ld is %d, but the firmware's load_input() never loads that "
                  "element (%zu of layer 0's %zu input elements are outside its data and must be 0)",
                  path, bad / hw, bad % hw / m.w, bad % m.w, t[bad], m.unloaded, m78inmap_elems(&m));
     goto out;
   }
   if (m78inmap_pack(&m, t, words) != 0 || m78inmap_serialize(&m, words, buf, len) != 0) {
-    m78cli_error("%s: out of memory", path);
+    m78u_error("%s: out of memory", path);
     goto out;
   }
   *is_sample = m78inmap_is_sample(&m, words);
@@ -390,13 +390,13 @@ out:
 char *m78cli_input_write(const char *dir, const void *buf, size_t len)
 {
   char err[512];
-  char *path = m78cli_path_join(dir, "input.bin");
+  char *path = m78u_path_join(dir, "input.bin");
   if (m78_write_file_atomic(path, buf, len, err, sizeof err) != 0) {
-    m78cli_error("%s", err);
+    m78u_error("%s", err);
     free(path);
     return NULL;
   }
-  char *env = m78cli_xasprintf(M78ENV_INPUT "=%s", path);
+  char *env = m78u_xasprintf(M78ENV_INPUT "=%s", path);
   free(path);
   return env;
 }
@@ -429,7 +429,7 @@ int m78cli_cmd_input(int argc, char **argv)
     return sub ? 0 : M78CLI_EXIT_ERROR;
   }
   if (strcmp(sub, "export") != 0 && strcmp(sub, "show") != 0) {
-    m78cli_error("input: unknown subcommand %s (export or show)", sub);
+    m78u_error("input: unknown subcommand %s (export or show)", sub);
     return M78CLI_EXIT_ERROR;
   }
   int export = strcmp(sub, "export") == 0;
@@ -441,17 +441,17 @@ int m78cli_cmd_input(int argc, char **argv)
       if (!(outp = m78cli_option_value("input", argc, argv, &i, argv[i][1] == 'o' ? "-o" : "--output")))
         return M78CLI_EXIT_ERROR;
     } else if (argv[i][0] == '-') {
-      m78cli_error("input: unknown option %s (see 'max78sim input --help')", argv[i]);
+      m78u_error("input: unknown option %s (see 'max78sim input --help')", argv[i]);
       return M78CLI_EXIT_ERROR;
     } else if (dir) {
-      m78cli_error("input: unexpected argument %s (one DIR only)", argv[i]);
+      m78u_error("input: unexpected argument %s (one DIR only)", argv[i]);
       return M78CLI_EXIT_ERROR;
     } else {
       dir = argv[i];
     }
   }
   if (!dir || (export && !outp)) {
-    m78cli_error("input %s: missing %s (see 'max78sim input --help')", sub, dir ? "-o FILE.npy" : "DIR");
+    m78u_error("input %s: missing %s (see 'max78sim input --help')", sub, dir ? "-o FILE.npy" : "DIR");
     return M78CLI_EXIT_ERROR;
   }
   struct m78fw_paths paths;
@@ -467,7 +467,7 @@ int m78cli_cmd_input(int argc, char **argv)
   if (!fw)
     goto out;
   if (m78inmap_load(fw, &m, err, sizeof err) != 0) {
-    m78cli_error("%s", err);
+    m78u_error("%s", err);
     goto out;
   }
   if (!export) {
@@ -485,7 +485,7 @@ int m78cli_cmd_input(int argc, char **argv)
   size_t n = m78inmap_elems(&m), len;
   t = malloc(n);
   if (!t) {
-    m78cli_error("out of memory");
+    m78u_error("out of memory");
     goto out;
   }
   m78inmap_unpack(&m, t);
@@ -496,7 +496,7 @@ int m78cli_cmd_input(int argc, char **argv)
   size_t shape[3] = {(size_t)m.c, (size_t)m.h, (size_t)m.w};
   if (m78npy_format(M78NPY_I8, 3, shape, t, &npy, &len) != 0 ||
       m78_write_file_atomic(outp, npy, len, err, sizeof err) != 0) {
-    m78cli_error("%s", npy ? err : "out of memory");
+    m78u_error("%s", npy ? err : "out of memory");
     goto out;
   }
   rc = 0;

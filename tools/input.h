@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "inmap.h"
+#include "m78host/inmap.h"
 
 struct m78cli_input_opts {
   const char *shape; /* --input-shape CxHxW (raw files), or NULL */

@@ -13,8 +13,8 @@
 #include "cli_util.h"
 #include "commands.h"
 #include "fwbuild.h"
-#include "inmap.h"
-#include "report.h"
+#include "m78host/inmap.h"
+#include "m78host/report.h"
 #include "max78sim/sim.h"
 
 /* printf to OUT, or nothing when OUT is NULL (a quiet replay) */
@@ -53,8 +53,8 @@ cJSON *m78cli_predict(const struct m78fw_model *m, const cJSON *report, FILE *ou
             slots, pix);
     return NULL;
   }
-  double *logit = m78cli_xmalloc((size_t)m->nclasses * sizeof *logit);
-  double *raw = m78cli_xmalloc((size_t)m->nclasses * sizeof *raw);
+  double *logit = m78u_xmalloc((size_t)m->nclasses * sizeof *logit);
+  double *raw = m78u_xmalloc((size_t)m->nclasses * sizeof *raw);
   uint64_t g = cJSON_IsString(gaps) ? strtoull(gaps->valuestring, NULL, 16) : 0;
   int best = 0;
   for (int c = 0; c < m->nclasses; c++) {
@@ -108,9 +108,9 @@ int m78cli_index_model(const char *fwdir, const cJSON *report, struct m78fw_mode
   const cJSON *dt = cJSON_GetObjectItemCaseSensitive(o, "dtype");
   memset(m, 0, sizeof *m);
   m->nclasses = n;
-  m->classes = m78cli_xmalloc((size_t)n * sizeof *m->classes);
+  m->classes = m78u_xmalloc((size_t)n * sizeof *m->classes);
   for (int c = 0; c < n; c++)
-    m->classes[c] = m78cli_xasprintf("%d", c);
+    m->classes[c] = m78u_xasprintf("%d", c);
   m->logit_scale = cJSON_IsString(dt) && strcmp(dt->valuestring, "int32") == 0 ? 16384.0 : 128.0;
   return 0;
 }

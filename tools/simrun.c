@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "commands.h"
-#include "faultspec.h"
+#include "m78host/faultspec.h"
 
 int m78cli_is_option(const char *arg, const char *name)
 {
@@ -28,7 +28,7 @@ const char *m78cli_option_value(const char *cmd, int argc, char **argv, int *i, 
   if (arg[n] == '=')
     return arg + n + 1;
   if (*i + 1 >= argc) {
-    m78cli_error("%s: option %s needs a value", cmd, name);
+    m78u_error("%s: option %s needs a value", cmd, name);
     return NULL;
   }
   return argv[++*i];
@@ -39,19 +39,19 @@ int m78cli_add_fault_spec(const char *cmd, const char *spec, char **faults)
   struct m78_fault f;
   char err[256];
   if (m78_fault_parse(spec, &f, err, sizeof err) != 0) {
-    m78cli_error("%s: --fault: %s", cmd, err);
+    m78u_error("%s: --fault: %s", cmd, err);
     return -1;
   }
   int n = 1;
   for (const char *p = *faults; p && *p; p++)
     n += *p == ';';
   if (n > M78_MAX_FAULTS) {
-    m78cli_error("%s: --fault: at most %d faults", cmd, M78_MAX_FAULTS);
+    m78u_error("%s: --fault: at most %d faults", cmd, M78_MAX_FAULTS);
     return -1;
   }
   char canon[128];
   m78_fault_format(&f, canon, sizeof canon);
-  char *joined = *faults ? m78cli_xasprintf("%s;%s", *faults, canon) : m78cli_xstrdup(canon);
+  char *joined = *faults ? m78u_xasprintf("%s;%s", *faults, canon) : m78u_xstrdup(canon);
   free(*faults);
   *faults = joined;
   return 0;
@@ -60,13 +60,13 @@ int m78cli_add_fault_spec(const char *cmd, const char *spec, char **faults)
 void m78cli_simrun_free(struct m78cli_simrun *r)
 {
   if (r->tmpdir)
-    m78cli_remove_tree(r->tmpdir);
+    m78u_remove_tree(r->tmpdir);
   free(r->tmpdir);
   free(r->dump);
   free(r->fwdir);
   cJSON_Delete(r->report);
   m78fw_run_result_free(&r->res);
-  m78cli_buf_free(&r->console);
+  m78u_buf_free(&r->console);
   memset(r, 0, sizeof *r);
 }
 
@@ -87,14 +87,14 @@ int m78cli_simulate(const struct m78cli_simrun_opts *o, struct m78cli_simrun *r)
     goto out;
   if (!(exe = m78fw_build(&paths, r->fwdir, o->dir, o->rebuild)))
     goto out;
-  if (!(r->tmpdir = m78cli_make_temp_dir("max78sim-cmp-"))) {
-    m78cli_error("cannot create a temporary folder: %s", strerror(errno));
+  if (!(r->tmpdir = m78u_make_temp_dir("max78sim-cmp-"))) {
+    m78u_error("cannot create a temporary folder: %s", strerror(errno));
     goto out;
   }
-  r->dump = m78cli_path_join(r->tmpdir, "dump");
-  report_path = m78cli_path_join(r->tmpdir, "report.json");
-  if (m78cli_mkdir_p(r->dump) != 0) {
-    m78cli_error("%s: %s", r->dump, strerror(errno));
+  r->dump = m78u_path_join(r->tmpdir, "dump");
+  report_path = m78u_path_join(r->tmpdir, "report.json");
+  if (m78u_mkdir_p(r->dump) != 0) {
+    m78u_error("%s: %s", r->dump, strerror(errno));
     goto out;
   }
   if (packed && !(input_env = m78cli_input_write(r->tmpdir, packed, packed_len)))
@@ -116,7 +116,7 @@ int m78cli_simulate(const struct m78cli_simrun_opts *o, struct m78cli_simrun *r)
   fflush(stdout);
   const struct m78fw_run_result *res = &r->res;
   if (res->interrupted) {
-    m78cli_error("%s: interrupted", o->dir);
+    m78u_error("%s: interrupted", o->dir);
     goto out;
   }
   /* 0: main returned; 4: the vendor's spin after *** FAIL *** */
@@ -125,33 +125,33 @@ int m78cli_simulate(const struct m78cli_simrun_opts *o, struct m78cli_simrun *r)
     if (o->show_console == 0 && res->held_stderr.len)
       fwrite(res->held_stderr.data, 1, res->held_stderr.len, stderr);
     if (res->timed_out)
-      m78cli_error("%s: stopped at the wall-clock limit of %g s", o->dir, o->timeout_s);
+      m78u_error("%s: stopped at the wall-clock limit of %g s", o->dir, o->timeout_s);
     else if (!res->exited)
-      m78cli_error("%s: firmware crashed (signal %d)", o->dir, res->signal);
+      m78u_error("%s: firmware crashed (signal %d)", o->dir, res->signal);
     else if (res->exit_code == 3)
-      m78cli_error("%s: firmware did not finish within %llu CNN cycles", o->dir, (unsigned long long)o->max_cycles);
+      m78u_error("%s: firmware did not finish within %llu CNN cycles", o->dir, (unsigned long long)o->max_cycles);
     else if (res->exit_code == 4)
-      m78cli_error("%s: firmware hangs (it stopped accessing the hardware)", o->dir);
+      m78u_error("%s: firmware hangs (it stopped accessing the hardware)", o->dir);
     else
-      m78cli_error("%s: firmware exited with status %d", o->dir, res->exit_code);
+      m78u_error("%s: firmware exited with status %d", o->dir, res->exit_code);
     goto out;
   }
   size_t n = 0;
-  char *text = m78cli_read_file(report_path, &n);
+  char *text = m78u_read_file(report_path, &n);
   r->report = text ? cJSON_ParseWithLength(text, n) : NULL;
   free(text);
   const char *need[] = {"layers.json", "sram.bin", "footprint.bin"};
   for (size_t i = 0; i < 3; i++) {
-    char *p = m78cli_path_join(r->dump, need[i]);
-    int ok = m78cli_is_file(p);
+    char *p = m78u_path_join(r->dump, need[i]);
+    int ok = m78u_is_file(p);
     free(p);
     if (!ok) {
-      m78cli_error("%s: the simulation left no %s", o->dir, need[i]);
+      m78u_error("%s: the simulation left no %s", o->dir, need[i]);
       goto out;
     }
   }
   if (!cJSON_IsObject(r->report) || !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(r->report, "layers"))) {
-    m78cli_error("%s: the simulation left no valid report", o->dir);
+    m78u_error("%s: the simulation left no valid report", o->dir);
     goto out;
   }
   rc = 0;
@@ -167,8 +167,8 @@ out:
 
 int m78cli_unload_parts(const char *fwdir, struct m78cli_unload_part *parts)
 {
-  char *p = m78cli_path_join(fwdir, "cnn.c");
-  char *text = m78cli_read_file(p, NULL);
+  char *p = m78u_path_join(fwdir, "cnn.c");
+  char *text = m78u_read_file(p, NULL);
   free(p);
   int n = 0;
   static const char key[] = "Custom unload for this network, ";

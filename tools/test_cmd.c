@@ -59,25 +59,15 @@ static void test_help(FILE *out)
                "A sample CI script: tools/scripts/firmware-ci.sh (README, 'Firmware CI').\n");
 }
 
-static char *self_exe(void)
-{
-  char buf[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0)
-    return NULL;
-  buf[n] = '\0';
-  return m78cli_xstrdup(buf);
-}
-
 /* The last "max78sim: ..." line of a run's stderr: why it did not pass. */
 static char *reason(const char *err, int status)
 {
   const char *best = NULL;
-  size_t plen = strlen(m78cli_prog());
+  size_t plen = strlen(m78u_prog());
   for (const char *s = err; s && *s;) {
     const char *nl = strchr(s, '\n');
     size_t len = nl ? (size_t)(nl - s) : strlen(s);
-    if (len > plen + 2 && strncmp(s, m78cli_prog(), plen) == 0 && s[plen] == ':')
+    if (len > plen + 2 && strncmp(s, m78u_prog(), plen) == 0 && s[plen] == ':')
       best = s;
     s = nl ? nl + 1 : NULL;
   }
@@ -87,27 +77,27 @@ static char *reason(const char *err, int status)
     return strndup(best + skip, (nl ? (size_t)(nl - best) : strlen(best)) - skip);
   }
   if (status >= 128)
-    return m78cli_xasprintf("max78sim run was killed by signal %d", status - 128);
-  return m78cli_xasprintf("max78sim run exited with status %d", status);
+    return m78u_xasprintf("max78sim run was killed by signal %d", status - 128);
+  return m78u_xasprintf("max78sim run exited with status %d", status);
 }
 
 /* XML 1.0 text: the five entities, and no control characters it forbids
  * (a firmware may print anything). */
-static void xml_text(struct m78cli_buf *b, const char *s)
+static void xml_text(struct m78u_buf *b, const char *s)
 {
   for (; s && *s; s++) {
     unsigned char c = (unsigned char)*s;
     switch (c) {
-    case '&': m78cli_buf_printf(b, "&amp;"); break;
-    case '<': m78cli_buf_printf(b, "&lt;"); break;
-    case '>': m78cli_buf_printf(b, "&gt;"); break;
-    case '"': m78cli_buf_printf(b, "&quot;"); break;
-    case '\'': m78cli_buf_printf(b, "&apos;"); break;
+    case '&': m78u_buf_printf(b, "&amp;"); break;
+    case '<': m78u_buf_printf(b, "&lt;"); break;
+    case '>': m78u_buf_printf(b, "&gt;"); break;
+    case '"': m78u_buf_printf(b, "&quot;"); break;
+    case '\'': m78u_buf_printf(b, "&apos;"); break;
     default:
       if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f || c >= 0x80)
-        m78cli_buf_add(b, "?", 1); /* also non-ASCII: the XML stays valid UTF-8 */
+        m78u_buf_add(b, "?", 1); /* also non-ASCII: the XML stays valid UTF-8 */
       else
-        m78cli_buf_add(b, s, 1);
+        m78u_buf_add(b, s, 1);
     }
   }
 }
@@ -119,46 +109,46 @@ static int write_junit(const char *path, struct project *p, int n, double total)
     failures += p[i].status == 1;
     errors += p[i].status != 0 && p[i].status != 1;
   }
-  struct m78cli_buf b = {0};
-  m78cli_buf_printf(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-  m78cli_buf_printf(&b, "<testsuites name=\"max78sim\" tests=\"%d\" failures=\"%d\" errors=\"%d\" time=\"%.3f\">\n", n,
+  struct m78u_buf b = {0};
+  m78u_buf_printf(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+  m78u_buf_printf(&b, "<testsuites name=\"max78sim\" tests=\"%d\" failures=\"%d\" errors=\"%d\" time=\"%.3f\">\n", n,
                     failures, errors, total);
-  m78cli_buf_printf(&b,
+  m78u_buf_printf(&b,
                     "  <testsuite name=\"max78sim test\" tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"0\" "
                     "time=\"%.3f\">\n",
                     n, failures, errors, total);
   for (int i = 0; i < n; i++) {
-    m78cli_buf_printf(&b, "    <testcase name=\"");
+    m78u_buf_printf(&b, "    <testcase name=\"");
     xml_text(&b, p[i].arg);
-    m78cli_buf_printf(&b, "\" classname=\"max78sim.run\" time=\"%.3f\">\n", p[i].seconds);
+    m78u_buf_printf(&b, "\" classname=\"max78sim.run\" time=\"%.3f\">\n", p[i].seconds);
     if (p[i].status != 0) {
-      char *why = p[i].resolve_error ? m78cli_xstrdup(p[i].resolve_error) : reason(p[i].err, p[i].status);
+      char *why = p[i].resolve_error ? m78u_xstrdup(p[i].resolve_error) : reason(p[i].err, p[i].status);
       const char *tag = p[i].status == 1 ? "failure" : "error";
-      m78cli_buf_printf(&b, "      <%s message=\"", tag);
+      m78u_buf_printf(&b, "      <%s message=\"", tag);
       xml_text(&b, why);
-      m78cli_buf_printf(&b, "\" type=\"%s\">", p[i].status == 1 ? "FAIL" : "error");
+      m78u_buf_printf(&b, "\" type=\"%s\">", p[i].status == 1 ? "FAIL" : "error");
       xml_text(&b, why);
-      m78cli_buf_printf(&b, "</%s>\n", tag);
+      m78u_buf_printf(&b, "</%s>\n", tag);
       free(why);
     }
     if (p[i].out && *p[i].out) {
-      m78cli_buf_printf(&b, "      <system-out>");
+      m78u_buf_printf(&b, "      <system-out>");
       xml_text(&b, p[i].out);
-      m78cli_buf_printf(&b, "</system-out>\n");
+      m78u_buf_printf(&b, "</system-out>\n");
     }
     const char *err = p[i].resolve_error ? p[i].resolve_error : p[i].err;
     if (err && *err) {
-      m78cli_buf_printf(&b, "      <system-err>");
+      m78u_buf_printf(&b, "      <system-err>");
       xml_text(&b, err);
-      m78cli_buf_printf(&b, "</system-err>\n");
+      m78u_buf_printf(&b, "</system-err>\n");
     }
-    m78cli_buf_printf(&b, "    </testcase>\n");
+    m78u_buf_printf(&b, "    </testcase>\n");
   }
-  m78cli_buf_printf(&b, "  </testsuite>\n</testsuites>\n");
-  int rc = m78cli_write_file_atomic(path, b.data, b.len);
+  m78u_buf_printf(&b, "  </testsuite>\n</testsuites>\n");
+  int rc = m78u_write_file_atomic(path, b.data, b.len);
   if (rc != 0)
-    m78cli_error("%s: %s", path, strerror(errno));
-  m78cli_buf_free(&b);
+    m78u_error("%s: %s", path, strerror(errno));
+  m78u_buf_free(&b);
   return rc;
 }
 
@@ -171,12 +161,12 @@ static double since(const struct timespec *t0)
 
 static int start(struct project *p, const char *exe, char **pass, int npass, const char *tmpdir, int idx)
 {
-  p->out_path = m78cli_xasprintf("%s/%d.out", tmpdir, idx);
-  p->err_path = m78cli_xasprintf("%s/%d.err", tmpdir, idx);
+  p->out_path = m78u_xasprintf("%s/%d.out", tmpdir, idx);
+  p->err_path = m78u_xasprintf("%s/%d.err", tmpdir, idx);
   int fo = open(p->out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   int fe = open(p->err_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   int fi = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  char **argv = m78cli_xmalloc((size_t)(npass + 5) * sizeof *argv);
+  char **argv = m78u_xmalloc((size_t)(npass + 5) * sizeof *argv);
   int k = 0;
   argv[k++] = (char *)exe;
   argv[k++] = "run";
@@ -197,7 +187,7 @@ static int start(struct project *p, const char *exe, char **pass, int npass, con
     close(fi);
   free(argv);
   if (p->pid < 0) {
-    m78cli_error("test: cannot start max78sim run: %s", strerror(e));
+    m78u_error("test: cannot start max78sim run: %s", strerror(e));
     return -1;
   }
   return 0;
@@ -207,8 +197,8 @@ static void finish(struct project *p, int wstatus, int quiet, int width)
 {
   p->seconds = since(&p->t0);
   p->status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + (WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : 0);
-  p->out = m78cli_read_file(p->out_path, NULL);
-  p->err = m78cli_read_file(p->err_path, NULL);
+  p->out = m78u_read_file(p->out_path, NULL);
+  p->err = m78u_read_file(p->err_path, NULL);
   if (p->status == 0) {
     if (!quiet)
       printf("ok     %-*s %7.2f s\n", width, p->arg, p->seconds);
@@ -220,15 +210,49 @@ static void finish(struct project *p, int wstatus, int quiet, int width)
   fflush(stdout);
 }
 
-int m78cli_cmd_test(int argc, char **argv);
+/* Resolves the project's name with its messages caught: a name that does
+ * not resolve becomes an <error> testcase with the message, not an abort. */
+static void resolve_project(struct project *p, const struct m78fw_paths *paths, const char *tmpdir, int width)
+{
+  struct m78cli_target t;
+  int saved = dup(STDERR_FILENO);
+  char *errfile = m78u_xasprintf("%s/resolve.err", tmpdir);
+  int fd = open(errfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    fflush(stderr);
+    dup2(fd, STDERR_FILENO);
+    close(fd);
+  }
+  int r = m78cli_resolve(paths, p->arg, &t);
+  fflush(stderr);
+  if (saved >= 0) {
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+  }
+  if (r != 0) {
+    char *msg = m78u_read_file(errfile, NULL);
+    p->status = M78CLI_EXIT_ERROR;
+    p->resolve_error = msg ? msg : m78u_xstrdup("cannot resolve");
+    size_t len = strlen(p->resolve_error);
+    while (len && p->resolve_error[len - 1] == '\n')
+      p->resolve_error[--len] = '\0';
+    size_t plen = strlen(m78u_prog());
+    if (strncmp(p->resolve_error, m78u_prog(), plen) == 0 && p->resolve_error[plen] == ':')
+      memmove(p->resolve_error, p->resolve_error + plen + 2, strlen(p->resolve_error + plen + 2) + 1);
+    printf("ERROR  %-*s %7.2f s  %s\n", width, p->arg, 0.0, p->resolve_error);
+  } else {
+    m78cli_target_free(&t);
+  }
+  free(errfile);
+}
 
 int m78cli_cmd_test(int argc, char **argv)
 {
   const char *junit = NULL;
   uint64_t jobs = 1;
   int quiet = 0, only_args = 0, n = 0, npass = 0;
-  struct project *p = m78cli_xmalloc((size_t)argc * sizeof *p);
-  char **pass = m78cli_xmalloc((size_t)(2 * argc + 1) * sizeof *pass);
+  struct project *p = m78u_xmalloc((size_t)argc * sizeof *p);
+  char **pass = m78u_xmalloc((size_t)(2 * argc + 1) * sizeof *pass);
   int rc = M78CLI_EXIT_ERROR;
   char *exe = NULL, *tmpdir = NULL;
   memset(p, 0, (size_t)argc * sizeof *p);
@@ -256,8 +280,8 @@ int m78cli_cmd_test(int argc, char **argv)
     } else if (m78cli_is_option(a, "--jobs")) {
       if (!(v = m78cli_option_value("test", argc, argv, &i, "--jobs")))
         goto out;
-      if (m78cli_parse_u64(v, &jobs) != 0 || jobs < 1 || jobs > 64) {
-        m78cli_error("test: --jobs: not an integer from 1 to 64: %s", v);
+      if (m78u_parse_u64(v, &jobs) != 0 || jobs < 1 || jobs > 64) {
+        m78u_error("test: --jobs: not an integer from 1 to 64: %s", v);
         goto out;
       }
     } else {
@@ -271,27 +295,27 @@ int m78cli_cmd_test(int argc, char **argv)
         }
       }
       if (!taken) {
-        m78cli_error("test: unknown option %s (see 'max78sim test --help')", a);
+        m78u_error("test: unknown option %s (see 'max78sim test --help')", a);
         goto out;
       }
     }
   }
   if (n == 0) {
-    m78cli_error("test: no project given (see 'max78sim test --help')");
+    m78u_error("test: no project given (see 'max78sim test --help')");
     goto out;
   }
   if (junit) {
-    char *parent = m78cli_dirname(junit);
-    int ok = *junit && m78cli_is_dir(parent) && !m78cli_is_dir(junit);
+    char *parent = m78u_dirname(junit);
+    int ok = *junit && m78u_is_dir(parent) && !m78u_is_dir(junit);
     if (!ok)
-      m78cli_error("test: --junit %s: %s", junit,
-                   !*junit ? "empty file name" : m78cli_is_dir(junit) ? "is a directory" : "its folder does not exist");
+      m78u_error("test: --junit %s: %s", junit,
+                   !*junit ? "empty file name" : m78u_is_dir(junit) ? "is a directory" : "its folder does not exist");
     free(parent);
     if (!ok)
       goto out;
   }
-  if (!(exe = self_exe()) || !(tmpdir = m78cli_make_temp_dir("max78sim-test-"))) {
-    m78cli_error("test: cannot find this executable or create a temporary folder: %s", strerror(errno));
+  if (!(exe = m78u_self_exe()) || !(tmpdir = m78u_make_temp_dir("max78sim-test-"))) {
+    m78u_error("test: cannot find this executable or create a temporary folder: %s", strerror(errno));
     goto out;
   }
   int width = 0;
@@ -304,38 +328,8 @@ int m78cli_cmd_test(int argc, char **argv)
   /* resolve first: a wrong name is an <error> testcase, not an abort */
   struct m78fw_paths paths;
   m78fw_paths_init(&paths);
-  for (int i = 0; i < n; i++) {
-    struct m78cli_target t;
-    int saved = dup(STDERR_FILENO);
-    char *errfile = m78cli_xasprintf("%s/resolve.err", tmpdir);
-    int fd = open(errfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd >= 0) {
-      fflush(stderr);
-      dup2(fd, STDERR_FILENO);
-      close(fd);
-    }
-    int r = m78cli_resolve(&paths, p[i].arg, &t);
-    fflush(stderr);
-    if (saved >= 0) {
-      dup2(saved, STDERR_FILENO);
-      close(saved);
-    }
-    if (r != 0) {
-      char *msg = m78cli_read_file(errfile, NULL);
-      p[i].status = M78CLI_EXIT_ERROR;
-      p[i].resolve_error = msg ? msg : m78cli_xstrdup("cannot resolve");
-      size_t len = strlen(p[i].resolve_error);
-      while (len && p[i].resolve_error[len - 1] == '\n')
-        p[i].resolve_error[--len] = '\0';
-      size_t plen = strlen(m78cli_prog());
-      if (strncmp(p[i].resolve_error, m78cli_prog(), plen) == 0 && p[i].resolve_error[plen] == ':')
-        memmove(p[i].resolve_error, p[i].resolve_error + plen + 2, strlen(p[i].resolve_error + plen + 2) + 1);
-      printf("ERROR  %-*s %7.2f s  %s\n", width, p[i].arg, 0.0, p[i].resolve_error);
-    } else {
-      m78cli_target_free(&t);
-    }
-    free(errfile);
-  }
+  for (int i = 0; i < n; i++)
+    resolve_project(&p[i], &paths, tmpdir, width);
   m78fw_paths_free(&paths);
 
   struct timespec t0;
@@ -349,7 +343,7 @@ int m78cli_cmd_test(int argc, char **argv)
       }
       if (start(&p[next], exe, pass, npass, tmpdir, next) != 0) {
         p[next].status = M78CLI_EXIT_ERROR;
-        p[next].resolve_error = m78cli_xstrdup("cannot start max78sim run");
+        p[next].resolve_error = m78u_xstrdup("cannot start max78sim run");
       } else {
         running++;
       }
@@ -362,7 +356,7 @@ int m78cli_cmd_test(int argc, char **argv)
     if (pid < 0) {
       if (errno == EINTR)
         continue;
-      m78cli_error("test: waitpid: %s", strerror(errno));
+      m78u_error("test: waitpid: %s", strerror(errno));
       goto out;
     }
     for (int i = 0; i < n; i++)
@@ -394,7 +388,7 @@ out:
     free(p[i].resolve_error);
   }
   if (tmpdir)
-    m78cli_remove_tree(tmpdir);
+    m78u_remove_tree(tmpdir);
   free(tmpdir);
   free(exe);
   free(p);

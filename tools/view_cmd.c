@@ -3,7 +3,7 @@
  */
 #define _GNU_SOURCE
 #include "view_cmd.h"
-#include "layercsv.h"
+#include "m78host/layercsv.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -62,7 +62,7 @@ int m78cli_view_option(int argc, char **argv, int *i, struct m78cli_view_opts *v
     return -1;
   v->any = 1;
   if (!*s) {
-    m78cli_error("%s: %s: empty value", cmd, name);
+    m78u_error("%s: %s: empty value", cmd, name);
     return -1;
   }
   if (strcmp(name, "--compare") == 0) {
@@ -80,25 +80,25 @@ int m78cli_view_option(int argc, char **argv, int *i, struct m78cli_view_opts *v
     if (strcmp(s, "input") == 0 || strcmp(s, "in") == 0) {
       v->layer = -1;
     } else if (parse_int(s, 0, 1000, &v->layer) != 0) {
-      m78cli_error("%s: --layer: not a layer number or \"input\": %s", cmd, s);
+      m78u_error("%s: --layer: not a layer number or \"input\": %s", cmd, s);
       return -1;
     }
   } else if (strcmp(name, "--channel") == 0) {
     if (parse_int(s, 0, 100000, &v->channel) != 0) {
-      m78cli_error("%s: --channel: not a channel number: %s", cmd, s);
+      m78u_error("%s: --channel: not a channel number: %s", cmd, s);
       return -1;
     }
   } else if (strcmp(name, "--size") == 0) {
     char *x = strchr(s, 'x');
     char wbuf[16];
     if (!x || x == s || (size_t)(x - s) >= sizeof wbuf) {
-      m78cli_error("%s: --size: expected WIDTHxHEIGHT, got %s", cmd, s);
+      m78u_error("%s: --size: expected WIDTHxHEIGHT, got %s", cmd, s);
       return -1;
     }
     memcpy(wbuf, s, (size_t)(x - s));
     wbuf[x - s] = '\0';
     if (parse_int(wbuf, 640, 8192, &v->width) != 0 || parse_int(x + 1, 400, 8192, &v->height) != 0) {
-      m78cli_error("%s: --size: WIDTHxHEIGHT between 640x400 and 8192x8192, got %s", cmd, s);
+      m78u_error("%s: --size: WIDTHxHEIGHT between 640x400 and 8192x8192, got %s", cmd, s);
       return -1;
     }
   }
@@ -108,31 +108,31 @@ int m78cli_view_option(int argc, char **argv, int *i, struct m78cli_view_opts *v
 int m78cli_view_check(const struct m78cli_view_opts *v, const char *cmd)
 {
   if (v->live && v->screenshot) {
-    m78cli_error("%s: --live and --screenshot do not go together", cmd);
+    m78u_error("%s: --live and --screenshot do not go together", cmd);
     return -1;
   }
-  if (v->compare && !m78cli_is_dir(v->compare)) {
-    m78cli_error("%s: --compare %s: no such folder", cmd, v->compare);
+  if (v->compare && !m78u_is_dir(v->compare)) {
+    m78u_error("%s: --compare %s: no such folder", cmd, v->compare);
     return -1;
   }
-  if (v->save_dir && !m78cli_is_dir(v->save_dir)) {
-    m78cli_error("%s: --save-dir %s: no such folder", cmd, v->save_dir);
+  if (v->save_dir && !m78u_is_dir(v->save_dir)) {
+    m78u_error("%s: --save-dir %s: no such folder", cmd, v->save_dir);
     return -1;
   }
-  if (v->report && !m78cli_is_file(v->report)) {
-    m78cli_error("%s: --report %s: no such file", cmd, v->report);
+  if (v->report && !m78u_is_file(v->report)) {
+    m78u_error("%s: --report %s: no such file", cmd, v->report);
     return -1;
   }
   if (v->screenshot) {
-    char *parent = m78cli_dirname(v->screenshot);
-    int ok = m78cli_is_dir(parent);
+    char *parent = m78u_dirname(v->screenshot);
+    int ok = m78u_is_dir(parent);
     if (!ok)
-      m78cli_error("%s: %s: folder %s does not exist", cmd, v->screenshot, parent);
+      m78u_error("%s: %s: folder %s does not exist", cmd, v->screenshot, parent);
     free(parent);
     if (!ok)
       return -1;
-    if (m78cli_is_dir(v->screenshot)) {
-      m78cli_error("%s: %s: is a directory", cmd, v->screenshot);
+    if (m78u_is_dir(v->screenshot)) {
+      m78u_error("%s: %s: is a directory", cmd, v->screenshot);
       return -1;
     }
   }
@@ -173,8 +173,8 @@ void m78cli_view_help(FILE *out)
 
 int m78cli_view_is_dump_dir(const char *dir)
 {
-  char *p = m78cli_path_join(dir, "layers.json");
-  int yes = m78cli_is_file(p);
+  char *p = m78u_path_join(dir, "layers.json");
+  int yes = m78u_is_file(p);
   free(p);
   return yes;
 }
@@ -246,18 +246,18 @@ int m78cli_view_live(const struct m78cli_view_opts *v, struct m78fw_run_opts *ro
 {
   static volatile int cancel;
   cancel = 0;
-  char *progress = m78cli_path_join(ro->live_dir, "progress");
-  char *step = m78cli_path_join(ro->live_dir, "step");
-  char *report = m78cli_path_join(ro->live_dir, "report.json");
+  char *progress = m78u_path_join(ro->live_dir, "progress");
+  char *step = m78u_path_join(ro->live_dir, "step");
+  char *report = m78u_path_join(ro->live_dir, "report.json");
   struct live_job job = {.ro = ro, .res = res, .rc = -1, .done = 0};
   ro->cancel = &cancel;
   ro->timeout_s = 0; /* a person decides how long this takes */
   int rc = 2;
   pthread_t th;
-  if (m78cli_write_file_atomic(step, "0\n", 2) != 0) {
-    m78cli_error("%s: %s", step, strerror(errno));
+  if (m78u_write_file_atomic(step, "0\n", 2) != 0) {
+    m78u_error("%s: %s", step, strerror(errno));
   } else if (pthread_create(&th, NULL, live_thread, &job) != 0) {
-    m78cli_error("cannot start the firmware thread");
+    m78u_error("cannot start the firmware thread");
   } else {
     struct m78viz_opts z;
     char **names;
@@ -286,7 +286,7 @@ int m78cli_view_live(const struct m78cli_view_opts *v, struct m78fw_run_opts *ro
 
 static int no_viewer(void)
 {
-  m78cli_error("this max78sim was built without the viewer (cmake -DBUILD_VIEWER=ON needs SDL2, SDL2_image, "
+  m78u_error("this max78sim was built without the viewer (cmake -DBUILD_VIEWER=ON needs SDL2, SDL2_image, "
                "SDL2_ttf)");
   return M78CLI_EXIT_ERROR;
 }

@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <unicorn/unicorn.h>
 #include "cost.h"
-#include "m78elf.h"
+#include "m78host/elf.h"
 
 #define M78ARM_FLASH_BASE M78ELF_FLASH_BASE
 #define M78ARM_FLASH_SIZE M78ELF_FLASH_SIZE

@@ -28,13 +28,13 @@
 #include <time.h>
 #include <unistd.h>
 #include "bench.h"
-#include "faultspec.h"
-#include "inputcap.h"
-#include "report.h"
+#include "m78host/faultspec.h"
+#include "m78host/inputcap.h"
+#include "m78host/report.h"
 #include "runtime.h"
 #include "soc.h"
-#include "trace.h"
-#include "sramdump.h"
+#include "m78host/trace.h"
+#include "m78host/sramdump.h"
 #include "max78sim/env.h"
 
 /* all run-control state lives in the fixed-address SoC state */

@@ -19,7 +19,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include "max78sim/sim.h"
-#include "timeline.h"
+#include "m78host/timeline.h"
 
 struct m78_inputcap;
 

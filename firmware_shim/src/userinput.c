@@ -2,7 +2,7 @@
  * A user's input in the firmware's own arrays (max78sim run --input).
  *
  * The max78sim command packs the user's tensor into the words of the
- * firmware's `static const uint32_t input_N[]` arrays (tools/lib/inmap.c)
+ * firmware's `static const uint32_t input_N[]` arrays (host/src/inmap.c)
  * and names the file in M78SIM_INPUT.  Before the vendor's main runs, the
  * arrays are found by name in this executable's symbol table and
  * overwritten, so the firmware's unchanged load_input() (memcpy32 into

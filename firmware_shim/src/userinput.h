@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include "max78sim/env.h"
 
-/* Environment variable naming the packed-input file (tools/lib/inmap.h). */
+/* Environment variable naming the packed-input file (m78host/inmap.h). */
 #define M78UI_ENV M78ENV_INPUT
 
 /* Overwrites the firmware's input_N arrays with the words in PATH; sets

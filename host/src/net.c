@@ -1,9 +1,9 @@
 /*
  * libmax78sim (see max78sim/net.h): the client side of the firmware fork
- * server (firmware_shim/src/serve.h).
+ * server (m78host/serve_proto.h).
  *
  * A network holds the firmware process (its pid and socket), the input
- * map of its project (tools/lib/inmap.h: where each input element lives
+ * map of its project (m78host/inmap.h: where each input element lives
  * in the firmware's arrays) and a private folder (in /dev/shm when there
  * is one) where each request's child writes report.json, its layer dumps
  * and console.txt; they are read back into a result and removed.
@@ -27,11 +27,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "inmap.h"
+#include "m78host/inmap.h"
 #include "max78sim/net.h"
 #include "max78sim/sim.h"
-#include "report.h"
-#include "serve.h"
+#include "m78host/report.h"
+#include "m78host/serve_proto.h"
 #include "max78sim/env.h"
 
 extern char **environ;

@@ -31,17 +31,18 @@ static int fail(struct m78_decode_error *err, int layer, int quad, const char *r
 
 #define LR(g, id) m78i_lreg(sim, (g), M78_LREG_ARRAY_##id, index)
 
-int m78_layer_decode(const m78_sim *sim, int index, struct m78_layer *o, struct m78_decode_error *err)
+/* The master quadrant's registers every part of the decode reads, and
+ * what the kind decode finds for the later parts. */
+struct master_regs {
+  uint32_t ctrl, lc0, lc1, post, oned, rcnt, ccnt;
+  int conv;  /* a convolution (some mask enabled) */
+  int width; /* ONED.width: the 1-D kernel width (in 2-D: 1 for 1x1, 0 for 3x3) */
+};
+
+/* Processors, unsupported modes, the kind of layer, passes and operands. */
+static int decode_kind(const m78_sim *sim, int index, struct master_regs *r, struct m78_layer *o,
+                       struct m78_decode_error *err)
 {
-  memset(o, 0, sizeof *o);
-  o->index = index;
-  if (index < 0 || index >= M78_MAX_LAYERS)
-    return fail(err, index, -1, NULL, "layer index out of range");
-
-  uint32_t ctrl = sim->q[0].greg[M78_GREG_CTRL];
-  uint32_t lc0 = LR(0, LCTRL0), lc1 = LR(0, LCTRL1), post = LR(0, POST), oned = LR(0, ONED);
-  uint32_t rcnt = LR(0, RCNT), ccnt = LR(0, CCNT);
-
   for (int g = 0; g < M78_QUADS; g++) {
     uint32_t en = LR(g, EN);
     o->in_procs |= (uint64_t)M78_GET(en, EN, PRO) << (16 * g);
@@ -55,47 +56,52 @@ int m78_layer_decode(const m78_sim *sim, int index, struct m78_layer *o, struct 
   if (o->mask_procs & ~o->in_procs)
     return fail(err, index, -1, "EN", "mask enable without processor enable (mask 0x%016llx, processors 0x%016llx)",
                 (unsigned long long)o->mask_procs, (unsigned long long)o->in_procs);
-  if (M78_GET(lc0, LCTRL0, SSLAVE) || M78_GET(lc0, LCTRL0, MSLAVE))
+  if (M78_GET(r->lc0, LCTRL0, SSLAVE) || M78_GET(r->lc0, LCTRL0, MSLAVE))
     return fail(err, index, 0, "LCTRL0", "receptive-field sharing (sslave/mslave) is not supported");
-  if (M78_GET(lc0, LCTRL0, CPAD_ONLY))
+  if (M78_GET(r->lc0, LCTRL0, CPAD_ONLY))
     return fail(err, index, 0, "LCTRL0", "cpad_only is not supported");
-  if (!M78_GET(lc0, LCTRL0, SRAMLSRC))
+  if (!M78_GET(r->lc0, LCTRL0, SRAMLSRC))
     return fail(err, index, 0, "LCTRL0", "local-source writes (sramlsrc = 0) are not supported");
 
-  int conv = o->mask_procs != 0;
-  int oned_en = (int)M78_GET(oned, ONED, EN);
-  int width = (int)M78_GET(oned, ONED, WIDTH);
-  if (!conv)
+  r->conv = o->mask_procs != 0;
+  int oned_en = (int)M78_GET(r->oned, ONED, EN);
+  r->width = (int)M78_GET(r->oned, ONED, WIDTH);
+  if (!r->conv)
     o->kind = M78_LAYER_PASSTHROUGH;
   else if (oned_en) {
-    if (width == 0)
+    if (r->width == 0)
       return fail(err, index, 0, "ONED", "1-D layer with kernel width 0");
     o->kind = M78_LAYER_CONV1D;
-  } else if (M78_GET(post, POST, DECONV))
+  } else if (M78_GET(r->post, POST, DECONV))
     o->kind = M78_LAYER_CONVT2D;
-  else if (width == 1)
+  else if (r->width == 1)
     o->kind = M78_LAYER_CONV2D_1X1;
-  else if (width == 0)
+  else if (r->width == 0)
     o->kind = M78_LAYER_CONV2D_3X3;
   else
-    return fail(err, index, 0, "ONED", "kernel width %d without 1-D mode", width);
+    return fail(err, index, 0, "ONED", "kernel width %d without 1-D mode", r->width);
 
-  o->chw = (int)M78_GET(lc0, LCTRL0, PARALLEL);
+  o->chw = (int)M78_GET(r->lc0, LCTRL0, PARALLEL);
   o->rptr = M78_PTR_WORD(M78_GET(LR(0, RPTR_BASE), RPTR_BASE, WORD));
-  o->flatten = (int)M78_GET(post, POST, FLATTEN);
-  o->ne = (int)M78_GET(lc1, LCTRL1, INPCHEXP) + 1 + (o->flatten ? 16 * (int)M78_GET(post, POST, XPMP_CNT) : 0);
-  o->ops = M78_GET(oned, ONED, EWISE_EN) ? (int)M78_GET(oned, ONED, EWISE_CNT) + 1 : 1;
-  o->elt_func = (int)M78_GET(oned, ONED, EWISE_FUNC);
-  o->prepool = (int)M78_GET(oned, ONED, PREPOOL);
+  o->flatten = (int)M78_GET(r->post, POST, FLATTEN);
+  o->ne = (int)M78_GET(r->lc1, LCTRL1, INPCHEXP) + 1 + (o->flatten ? 16 * (int)M78_GET(r->post, POST, XPMP_CNT) : 0);
+  o->ops = M78_GET(r->oned, ONED, EWISE_EN) ? (int)M78_GET(r->oned, ONED, EWISE_CNT) + 1 : 1;
+  o->elt_func = (int)M78_GET(r->oned, ONED, EWISE_FUNC);
+  o->prepool = (int)M78_GET(r->oned, ONED, PREPOOL);
   if (o->chw && (o->ne > 1 || o->ops > 1))
     return fail(err, index, 0, "LCTRL0", "CHW input with %d passes and %d operands is not possible", o->ne, o->ops);
+  return 0;
+}
 
-  /* geometry */
-  int rpad = (int)M78_GET(rcnt, RCNT, PAD), cpad = (int)M78_GET(ccnt, CCNT, PAD);
+/* Padding, input size, pooling, stride, kernel and output size. */
+static int decode_geometry(const m78_sim *sim, int index, const struct master_regs *r, struct m78_layer *o,
+                           struct m78_decode_error *err)
+{
+  int rpad = (int)M78_GET(r->rcnt, RCNT, PAD), cpad = (int)M78_GET(r->ccnt, CCNT, PAD);
   if (rpad > 2 || cpad > 2)
     return fail(err, index, 0, rpad > 2 ? "RCNT" : "CCNT", "padding %d is larger than 2", rpad > 2 ? rpad : cpad);
-  int rows = (int)M78_GET(rcnt, RCNT, MAX) + 1 - 2 * rpad;
-  int cols = (int)M78_GET(ccnt, CCNT, MAX) + 1 - 2 * cpad;
+  int rows = (int)M78_GET(r->rcnt, RCNT, MAX) + 1 - 2 * rpad;
+  int cols = (int)M78_GET(r->ccnt, CCNT, MAX) + 1 - 2 * cpad;
   if (o->kind == M78_LAYER_CONVT2D) {
     if (rows % 2 || cols % 2)
       return fail(err, index, 0, "RCNT", "transposed convolution with an odd stuffed size %dx%d", rows, cols);
@@ -109,14 +115,14 @@ int m78_layer_decode(const m78_sim *sim, int index, struct m78_layer *o, struct 
   o->pad_r = rpad;
   o->pad_c = cpad;
 
-  o->pool_en = (int)M78_GET(lc0, LCTRL0, POOL_EN);
-  o->pool_max = (int)M78_GET(lc0, LCTRL0, MAXPL_EN);
+  o->pool_en = (int)M78_GET(r->lc0, LCTRL0, POOL_EN);
+  o->pool_max = (int)M78_GET(r->lc0, LCTRL0, MAXPL_EN);
   o->pool_h = o->pool_en ? (int)M78_GET(LR(0, PRCNT), PRCNT, MAX) + 1 : 1;
   o->pool_w = o->pool_en ? (int)M78_GET(LR(0, PCCNT), PCCNT, MAX) + 1 : 1;
   if (o->kind == M78_LAYER_CONV1D || o->w == 1)
     o->pool_w = o->pool_w > o->w ? 1 : o->pool_w;
   o->stride = (int)M78_GET(LR(0, STRIDE), STRIDE, MAX) + 1;
-  o->pool_round = (int)M78_GET(ctrl, CTRL, POOLRND);
+  o->pool_round = (int)M78_GET(r->ctrl, CTRL, POOLRND);
   if (o->pool_h > o->h || o->pool_w > o->w)
     return fail(err, index, 0, o->pool_h > o->h ? "PRCNT" : "PCCNT", "pool %dx%d larger than the input %dx%d", o->pool_h, o->pool_w, o->h, o->w);
   /* Stride applies to both dimensions, except along a 1-wide column. */
@@ -131,10 +137,10 @@ int m78_layer_decode(const m78_sim *sim, int index, struct m78_layer *o, struct 
   case M78_LAYER_CONV2D_3X3:
   case M78_LAYER_CONVT2D: o->kh = o->kw = 3; o->kwidth = 9; break;
   case M78_LAYER_CONV2D_1X1: o->kh = o->kw = 1; o->kwidth = 1; break;
-  case M78_LAYER_CONV1D: o->kh = width; o->kw = 1; o->kwidth = width; break;
+  case M78_LAYER_CONV1D: o->kh = r->width; o->kw = 1; o->kwidth = r->width; break;
   case M78_LAYER_PASSTHROUGH: o->kh = o->kw = 1; o->kwidth = 0; break;
   }
-  if (conv) {
+  if (r->conv) {
     if (o->kind == M78_LAYER_CONV1D && o->pad_c)
       return fail(err, index, 0, "CCNT", "column padding on a 1-D layer");
     o->ho = o->hp + 2 * o->pad_r - o->kh + 1;
@@ -148,13 +154,19 @@ int m78_layer_decode(const m78_sim *sim, int index, struct m78_layer *o, struct 
     o->ho = o->hp;
     o->wo = o->wp;
   }
+  return 0;
+}
 
-  /* weights and output slots */
-  o->out32 = (int)M78_GET(lc0, LCTRL0, BIGDWRT);
-  o->relu = (int)M78_GET(lc0, LCTRL0, ACT_EN);
-  o->abs_act = (int)M78_GET(post, POST, OUT_ABS);
-  o->shift = (int)M78_GET(post, POST, SCALE) * (M78_GET(post, POST, SCALE_SHFT) ? -1 : 1);
-  o->wptr_inc = (int)M78_GET(lc1, LCTRL1, WPTR_INC);
+/* Weights and output slots of a convolution, or what a passthrough
+ * layer may not have. */
+static int decode_weights(const m78_sim *sim, int index, const struct master_regs *r, struct m78_layer *o,
+                          struct m78_decode_error *err)
+{
+  o->out32 = (int)M78_GET(r->lc0, LCTRL0, BIGDWRT);
+  o->relu = (int)M78_GET(r->lc0, LCTRL0, ACT_EN);
+  o->abs_act = (int)M78_GET(r->post, POST, OUT_ABS);
+  o->shift = (int)M78_GET(r->post, POST, SCALE) * (M78_GET(r->post, POST, SCALE_SHFT) ? -1 : 1);
+  o->wptr_inc = (int)M78_GET(r->lc1, LCTRL1, WPTR_INC);
   o->wptr_toff = M78_GET(LR(0, WPTR_TOFF), WPTR_TOFF, OFFS);
   o->wptr_moff = M78_GET(LR(0, WPTR_MOFF), WPTR_MOFF, OFFS);
   o->wptr_choff = M78_GET(LR(0, WPTR_CHOFF), WPTR_CHOFF, OFFS);
@@ -162,12 +174,12 @@ int m78_layer_decode(const m78_sim *sim, int index, struct m78_layer *o, struct 
     o->wptr[g] = LR(g, WPTR_BASE) & M78_PTR_MASK;
   o->tptr = LR(0, TPTR);
 
-  if (conv) {
+  if (r->conv) {
     static const int qmap[4] = {8, 1, 2, 4};
-    o->qbits = qmap[M78_GET(post, POST, MASK_SIZE)];
+    o->qbits = qmap[M78_GET(r->post, POST, MASK_SIZE)];
     o->mcnt_sad = M78_GET(LR(0, MCNT), MCNT, SAD);
     o->mcnt_max = M78_GET(LR(0, MCNT), MCNT, MAX);
-    o->oned_sad = (int)M78_GET(oned, ONED, SAD);
+    o->oned_sad = (int)M78_GET(r->oned, ONED, SAD);
     if (o->mcnt_max < o->mcnt_sad || (o->mcnt_max - o->mcnt_sad) % (uint32_t)o->qbits)
       return fail(err, index, 0, "MCNT", "mask range 0x%x..0x%x is not a whole number of %d-bit kernels",
                   (unsigned)o->mcnt_sad, (unsigned)o->mcnt_max, o->qbits);
@@ -175,13 +187,13 @@ int m78_layer_decode(const m78_sim *sim, int index, struct m78_layer *o, struct 
     if (o->kern_uses % o->ne)
       return fail(err, index, 0, "MCNT", "%d kernel uses do not divide into %d input passes", o->kern_uses, o->ne);
     o->slots = o->kern_uses / o->ne;
-    o->slots_per_pass = (int)M78_GET(lc1, LCTRL1, XPCH_MAX) / o->qbits + 1;
+    o->slots_per_pass = (int)M78_GET(r->lc1, LCTRL1, XPCH_MAX) / o->qbits + 1;
     o->out_passes = (o->slots + o->slots_per_pass - 1) / o->slots_per_pass;
     /* the last tap of the last kernel must lie inside the 768 columns */
     uint32_t last_slot = (o->mcnt_max >> 3) * (uint32_t)o->kwidth + (uint32_t)o->oned_sad + (uint32_t)o->kwidth - 1;
     if (last_slot / 9 >= M78_MRAM_WORDS)
       return fail(err, index, 0, "MCNT", "kernels reach column %u of %d", (unsigned)(last_slot / 9), M78_MRAM_WORDS);
-    o->quads_summed = (uint8_t)(1u | (M78_GET(lc0, LCTRL0, CNNSI_EN) & 0xE));
+    o->quads_summed = (uint8_t)(1u | (M78_GET(r->lc0, LCTRL0, CNNSI_EN) & 0xE));
     for (int g = 0; g < M78_QUADS; g++) {
       uint32_t pg = LR(g, POST);
       o->bias_en[g] = (int)M78_GET(pg, POST, BPTR_EN) && ((o->quads_summed >> g) & 1);
@@ -200,20 +212,25 @@ int m78_layer_decode(const m78_sim *sim, int index, struct m78_layer *o, struct 
       return fail(err, index, 0, o->relu ? "LCTRL0" : "POST", "activation or shift on a layer without convolution");
     if (o->out32)
       return fail(err, index, 0, "LCTRL0", "32-bit output on a layer without convolution");
-    o->tscnt = (int)M78_GET(oned, ONED, TSCNT);
+    o->tscnt = (int)M78_GET(r->oned, ONED, TSCNT);
     for (int g = 0; g < M78_QUADS; g++)
       if ((o->in_procs >> (16 * g)) & 0xFFFF)
         o->pt_quads |= (uint8_t)(1u << g);
     o->in_channels = __builtin_popcountll(o->in_procs) * o->ne;
     o->out_channels = o->in_channels;
   }
+  return 0;
+}
 
-  /* streaming */
-  if (M78_GET(ctrl, CTRL, STREAM_EN) && index < M78_MAX_STREAM_LAYERS) {
+/* Streaming, and the input's place in its instances. */
+static int decode_stream(const m78_sim *sim, int index, const struct master_regs *r, struct m78_layer *o,
+                         struct m78_decode_error *err)
+{
+  if (M78_GET(r->ctrl, CTRL, STREAM_EN) && index < M78_MAX_STREAM_LAYERS) {
     o->strm0 = LR(0, STRM0);
     o->strm1 = LR(0, STRM1);
     /* FBUF makes the input circular only with CTRL.lilbuf (spec 2.1) */
-    o->fbuf = M78_GET(ctrl, CTRL, LILBUF) ? LR(0, FBUF) : 0;
+    o->fbuf = M78_GET(r->ctrl, CTRL, LILBUF) ? LR(0, FBUF) : 0;
     o->streaming = o->strm0 != 0 || o->fbuf != 0;
   }
 
@@ -224,6 +241,26 @@ int m78_layer_decode(const m78_sim *sim, int index, struct m78_layer *o, struct 
       return fail(err, index, 0, "RPTR_BASE", "input words 0x%x..0x%llx exceed the data memory instance",
                   (unsigned)o->rptr, (unsigned long long)(o->rptr + words - 1));
   }
+  return 0;
+}
+
+int m78_layer_decode(const m78_sim *sim, int index, struct m78_layer *o, struct m78_decode_error *err)
+{
+  memset(o, 0, sizeof *o);
+  o->index = index;
+  if (index < 0 || index >= M78_MAX_LAYERS)
+    return fail(err, index, -1, NULL, "layer index out of range");
+
+  struct master_regs r = {.ctrl = sim->q[0].greg[M78_GREG_CTRL],
+                          .lc0 = LR(0, LCTRL0),
+                          .lc1 = LR(0, LCTRL1),
+                          .post = LR(0, POST),
+                          .oned = LR(0, ONED),
+                          .rcnt = LR(0, RCNT),
+                          .ccnt = LR(0, CCNT)};
+  if (decode_kind(sim, index, &r, o, err) != 0 || decode_geometry(sim, index, &r, o, err) != 0 ||
+      decode_weights(sim, index, &r, o, err) != 0 || decode_stream(sim, index, &r, o, err) != 0)
+    return -1;
   return 0;
 }
 

@@ -1,12 +1,12 @@
 /*
- * libFuzzer target: the ELF loader of the Arm path (tools/lib/m78elf.c):
+ * libFuzzer target: the ELF loader of the Arm path (host/src/elf.c):
  * the load into flash and SRAM, the symbol table and the vector check.
  * A refused ELF must leave the regions untouched.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "m78elf.h"
+#include "m78host/elf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

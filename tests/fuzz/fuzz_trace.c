@@ -1,5 +1,5 @@
 /*
- * libFuzzer target: the register trace reader (tools/lib/trace.c).  Any
+ * libFuzzer target: the register trace reader (host/src/trace.c).  Any
  * bytes are parsed; a trace the reader accepts is replayed against a
  * fresh simulator when it is small, so the replay sees what the reader
  * lets through.  A rejection must come with a message.
@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "trace.h"
+#include "m78host/trace.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

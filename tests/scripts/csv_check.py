@@ -13,6 +13,8 @@ import csv
 import json
 import sys
 
+import checklib
+
 HEADER = ["layer", "name", "op", "input", "output", "macs", "cycles", "time_us", "energy_uj", "macs_per_cycle"]
 
 
@@ -51,11 +53,7 @@ def main(argv):
     mpc = float(total[HEADER.index("macs_per_cycle")])
     if sums["cycles"] and abs(mpc - sums["macs"] / sums["cycles"]) > 1e-9 * mpc:
         errs.append(f"total macs_per_cycle {mpc!r} != macs / cycles")
-    for e in errs:
-        print(f"FAIL: {argv[2]}: {e}")
-    if not errs:
-        print(f"ok: {argv[2]}: {len(body)} layers and the total agree with {argv[1]}")
-    return 1 if errs else 0
+    return checklib.verdict(argv[2], errs, f"{len(body)} layers and the total agree with {argv[1]}")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,8 @@ failures and errors attributes of both must count them.
 import sys
 import xml.etree.ElementTree as ET
 
+import checklib
+
 
 def main(argv):
     want = [a.rsplit(":", 1) for a in argv[2:]]
@@ -40,11 +42,7 @@ def main(argv):
         for k, v in counts.items():
             if el.get(k) != v:
                 errs.append(f"<{el.tag}> {k}={el.get(k)!r}, wanted {v}")
-    for e in errs:
-        print(f"FAIL: {argv[1]}: {e}")
-    if not errs:
-        print(f"ok: {argv[1]}: {len(cases)} testcases as expected")
-    return 1 if errs else 0
+    return checklib.verdict(argv[1], errs, f"{len(cases)} testcases as expected")
 
 
 if __name__ == "__main__":

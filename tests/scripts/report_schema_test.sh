@@ -37,8 +37,9 @@ fi
 grep -q '"prediction"' "$work/animal.json" || { echo "FAIL: the animal report has no prediction"; fail=1; }
 grep -q '"power_monitor"' "$work/mnist-energy.json" || { echo "FAIL: mnist-energy has no power_monitor"; fail=1; }
 python3 "$src/tests/scripts/report_schema_check.py" "$src/docs/report-schema.json" "$src/docs/report-schema.md" \
-  --writer "$src/tools/lib/report.c:m78_report_build" --writer "$src/tools/predict.c:m78cli_predict" \
-  --writer "$src/tools/cli_util.c:m78cli_report_with_run" --writer "$src/firmware_shim/src/bench.c:m78bench_report" \
+  --writer "$src/host/src/report.c:m78_report_build" --writer "$src/host/src/report.c:add_run_sections" \
+  --writer "$src/tools/predict.c:m78cli_predict" \
+  --writer "$src/tools/cli_report.c:m78cli_report_with_run" --writer "$src/firmware_shim/src/bench.c:m78bench_report" \
   --writer "$src/firmware_shim/src/bench.c:add_weights" -- "${reports[@]}" || fail=1
 # the checker itself: an undocumented key must fail it
 sed 's/"schema":/"undocumented_key": 1, "schema":/' "$work/mnist.json" >"$work/extra.json.bad"

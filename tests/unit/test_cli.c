@@ -63,40 +63,40 @@ Test(cli_hash, strings_are_delimited)
 Test(cli_strings, parse_u64)
 {
   uint64_t v = 7;
-  cr_assert_eq(m78cli_parse_u64("0", &v), 0);
+  cr_assert_eq(m78u_parse_u64("0", &v), 0);
   cr_assert_eq(v, 0);
-  cr_assert_eq(m78cli_parse_u64("2000000000", &v), 0);
+  cr_assert_eq(m78u_parse_u64("2000000000", &v), 0);
   cr_assert_eq(v, 2000000000ull);
-  cr_assert_eq(m78cli_parse_u64("18446744073709551615", &v), 0);
+  cr_assert_eq(m78u_parse_u64("18446744073709551615", &v), 0);
   cr_assert_eq(v, UINT64_MAX);
-  cr_assert_eq(m78cli_parse_u64("18446744073709551616", &v), -1);
-  cr_assert_eq(m78cli_parse_u64("", &v), -1);
-  cr_assert_eq(m78cli_parse_u64("12x", &v), -1);
-  cr_assert_eq(m78cli_parse_u64("-1", &v), -1);
-  cr_assert_eq(m78cli_parse_u64(" 1", &v), -1);
+  cr_assert_eq(m78u_parse_u64("18446744073709551616", &v), -1);
+  cr_assert_eq(m78u_parse_u64("", &v), -1);
+  cr_assert_eq(m78u_parse_u64("12x", &v), -1);
+  cr_assert_eq(m78u_parse_u64("-1", &v), -1);
+  cr_assert_eq(m78u_parse_u64(" 1", &v), -1);
 }
 
 Test(cli_strings, paths)
 {
-  char *s = m78cli_path_join("a/b", "c");
+  char *s = m78u_path_join("a/b", "c");
   cr_assert_str_eq(s, "a/b/c");
   free(s);
-  s = m78cli_path_join("a/b/", "c");
+  s = m78u_path_join("a/b/", "c");
   cr_assert_str_eq(s, "a/b/c");
   free(s);
-  s = m78cli_dirname("a/b/c");
+  s = m78u_dirname("a/b/c");
   cr_assert_str_eq(s, "a/b");
   free(s);
-  s = m78cli_dirname("c");
+  s = m78u_dirname("c");
   cr_assert_str_eq(s, ".");
   free(s);
-  s = m78cli_dirname("/c");
+  s = m78u_dirname("/c");
   cr_assert_str_eq(s, "/");
   free(s);
-  cr_assert_str_eq(m78cli_basename("a/b/c.json"), "c.json");
-  cr_assert(m78cli_has_suffix("main.c", ".c"));
-  cr_assert_not(m78cli_has_suffix("main.h", ".c"));
-  cr_assert_not(m78cli_has_suffix("c", ".c"));
+  cr_assert_str_eq(m78u_basename("a/b/c.json"), "c.json");
+  cr_assert(m78u_has_suffix("main.c", ".c"));
+  cr_assert_not(m78u_has_suffix("main.h", ".c"));
+  cr_assert_not(m78u_has_suffix("c", ".c"));
 }
 
 /* ---- tables ---- */
@@ -232,35 +232,35 @@ Test(cli_report, shape_formatting)
 
 Test(cli_dump, dtypes)
 {
-  cr_assert_eq(m78cli_dtype_size("int8"), 1);
-  cr_assert_eq(m78cli_dtype_size("int32le"), 4);
-  cr_assert_eq(m78cli_dtype_size("int16"), 0);
-  cr_assert_eq(m78cli_dtype_size(NULL), 0);
+  cr_assert_eq(m78dump_dtype_size("int8"), 1);
+  cr_assert_eq(m78dump_dtype_size("int32le"), 4);
+  cr_assert_eq(m78dump_dtype_size("int16"), 0);
+  cr_assert_eq(m78dump_dtype_size(NULL), 0);
 }
 
 Test(cli_dump, values_are_signed)
 {
   const unsigned char i8[] = {0x7f, 0x80, 0xff};
-  cr_assert_eq(m78cli_dump_value(i8, 0, 1), 127);
-  cr_assert_eq(m78cli_dump_value(i8, 1, 1), -128);
-  cr_assert_eq(m78cli_dump_value(i8, 2, 1), -1);
+  cr_assert_eq(m78dump_value(i8, 0, 1), 127);
+  cr_assert_eq(m78dump_value(i8, 1, 1), -128);
+  cr_assert_eq(m78dump_value(i8, 2, 1), -1);
   const unsigned char i32[] = {0x58, 0xcf, 0xfe, 0xff, 0xc1, 0x6c, 0x01, 0x00};
-  cr_assert_eq(m78cli_dump_value(i32, 0, 4), -77992);
-  cr_assert_eq(m78cli_dump_value(i32, 1, 4), 93377);
+  cr_assert_eq(m78dump_value(i32, 0, 4), -77992);
+  cr_assert_eq(m78dump_value(i32, 1, 4), 93377);
 }
 
 Test(cli_dump, chw_index_is_c_order)
 {
   const long shape[3] = {60, 28, 28};
   long c, r, w;
-  m78cli_chw_index(shape, 0, &c, &r, &w);
+  m78dump_chw_index(shape, 0, &c, &r, &w);
   cr_assert(c == 0 && r == 0 && w == 0);
-  m78cli_chw_index(shape, 1 * 784 + 2 * 28 + 3, &c, &r, &w);
+  m78dump_chw_index(shape, 1 * 784 + 2 * 28 + 3, &c, &r, &w);
   cr_assert(c == 1 && r == 2 && w == 3, "got %ld %ld %ld", c, r, w);
-  m78cli_chw_index(shape, 60 * 784 - 1, &c, &r, &w);
+  m78dump_chw_index(shape, 60 * 784 - 1, &c, &r, &w);
   cr_assert(c == 59 && r == 27 && w == 27);
   const long linear[3] = {10, 1, 1};
-  m78cli_chw_index(linear, 7, &c, &r, &w);
+  m78dump_chw_index(linear, 7, &c, &r, &w);
   cr_assert(c == 7 && r == 0 && w == 0);
 }
 
@@ -269,19 +269,19 @@ Test(cli_dump, compare_counts_values_not_bytes)
   unsigned char a[16], b[16];
   for (int i = 0; i < 16; i++)
     a[i] = b[i] = (unsigned char)i;
-  struct m78cli_diff d;
-  m78cli_compare_dumps(a, b, sizeof a, 4, &d);
+  struct m78dump_diff d;
+  m78dump_compare(a, b, sizeof a, 4, &d);
   cr_assert_eq(d.values, 4);
   cr_assert_eq(d.differ, 0);
   b[9] = 0xff; /* value 2, second byte */
   b[10] = 0xff;
   b[12] = 0x80; /* value 3 */
-  m78cli_compare_dumps(a, b, sizeof a, 4, &d);
+  m78dump_compare(a, b, sizeof a, 4, &d);
   cr_assert_eq(d.differ, 2);
   cr_assert_eq(d.first, 2);
   cr_assert_eq(d.expected, 0x0b0a0908);
   cr_assert_eq(d.got, 0x0bffff08);
-  m78cli_compare_dumps(a, b, sizeof a, 1, &d);
+  m78dump_compare(a, b, sizeof a, 1, &d);
   cr_assert_eq(d.values, 16);
   cr_assert_eq(d.differ, 3);
   cr_assert_eq(d.first, 9);
@@ -293,29 +293,29 @@ Test(cli_dump, compare_counts_values_not_bytes)
 
 Test(cli_files, atomic_write_list_and_remove)
 {
-  char *dir = m78cli_make_temp_dir("test-cli-");
+  char *dir = m78u_make_temp_dir("test-cli-");
   cr_assert_not_null(dir);
-  char *sub = m78cli_path_join(dir, "x/y");
-  cr_assert_eq(m78cli_mkdir_p(sub), 0);
-  cr_assert_eq(m78cli_mkdir_p(sub), 0, "an existing folder is fine");
-  char *file = m78cli_path_join(dir, "x/b.txt");
-  cr_assert_eq(m78cli_write_file_atomic(file, "hello", 5), 0);
+  char *sub = m78u_path_join(dir, "x/y");
+  cr_assert_eq(m78u_mkdir_p(sub), 0);
+  cr_assert_eq(m78u_mkdir_p(sub), 0, "an existing folder is fine");
+  char *file = m78u_path_join(dir, "x/b.txt");
+  cr_assert_eq(m78u_write_file_atomic(file, "hello", 5), 0);
   size_t len = 0;
-  char *text = m78cli_read_file(file, &len);
+  char *text = m78u_read_file(file, &len);
   cr_assert_eq(len, 5);
   cr_assert_str_eq(text, "hello");
   free(text);
-  cr_assert_eq(m78cli_mkdir_p(file), -1, "a file is not a folder");
-  char *x = m78cli_path_join(dir, "x");
+  cr_assert_eq(m78u_mkdir_p(file), -1, "a file is not a folder");
+  char *x = m78u_path_join(dir, "x");
   size_t n = 0;
-  char **names = m78cli_list_dir(x, &n);
+  char **names = m78u_list_dir(x, &n);
   cr_assert_eq(n, 2, "no temporary file may remain");
   cr_assert_str_eq(names[0], "b.txt");
   cr_assert_str_eq(names[1], "y");
-  m78cli_free_list(names, n);
-  cr_assert_eq(m78cli_remove_tree(dir), 0);
-  cr_assert_not(m78cli_is_dir(dir));
-  cr_assert_eq(m78cli_remove_tree(dir), 0, "a missing path is not an error");
+  m78u_free_list(names, n);
+  cr_assert_eq(m78u_remove_tree(dir), 0);
+  cr_assert_not(m78u_is_dir(dir));
+  cr_assert_eq(m78u_remove_tree(dir), 0, "a missing path is not an error");
   free(x);
   free(file);
   free(sub);

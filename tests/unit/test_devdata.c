@@ -11,8 +11,8 @@
 
 #include "cli_util.h"
 #include "devdata.h"
-#include "faultspec.h"
-#include "sramdump.h"
+#include "m78host/faultspec.h"
+#include "m78host/sramdump.h"
 #include "sim_test_util.h"
 
 /* ---- fault specs ---- */
@@ -180,7 +180,7 @@ Test(footprintfile, garbage_is_rejected)
 static char *write_tmp(const char *name, const void *data, size_t n)
 {
   char *dir = tmpdir();
-  char *path = m78cli_path_join(dir, name);
+  char *path = m78u_path_join(dir, name);
   FILE *f = fopen(path, "wb");
   cr_assert_not_null(f);
   fwrite(data, 1, n, f);
@@ -287,7 +287,7 @@ Test(devdata, binary_dumps_by_size_name_and_address)
   m78dev_free(&d);
   free(p);
   p = write_tmp("part.bin", q, 64);
-  char *arg = m78cli_xasprintf("%s@0x51000100", p);
+  char *arg = m78u_xasprintf("%s@0x51000100", p);
   m78dev_init(&d);
   cr_assert_eq(m78dev_load(&d, arg, err, sizeof err), 0, "%s", err);
   cr_expect_eq(d.img[m78_sram_image_offset(0x51000105u)], 0x42);

@@ -1,5 +1,5 @@
 /*
- * Unit tests of the ELF loader (tools/lib/m78elf.c): a valid image with a
+ * Unit tests of the ELF loader (host/src/elf.c): a valid image with a
  * flash segment, a .data load image and zero fill lands where it should;
  * every malformed header or segment is refused with a message naming the
  * field, and leaves the target memory untouched.  Images are built in
@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "m78elf.h"
+#include "m78host/elf.h"
 
 #define FLASH 0x10000000u
 #define SRAM 0x20000000u

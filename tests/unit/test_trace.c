@@ -1,5 +1,5 @@
 /*
- * Unit tests of the trace library (tools/lib/trace.c): base64, the
+ * Unit tests of the trace library (host/src/trace.c): base64, the
  * compaction of the writer (format, parse again, same items), the
  * loader's checks, and replay against a simulator.  Traces are built in
  * memory.
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "trace.h"
+#include "m78host/trace.h"
 
 /* ---- base64 ---- */
 

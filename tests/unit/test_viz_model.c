@@ -9,22 +9,22 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli_util.h"
+#include "m78host/util.h"
 #include "model.h"
 
 static char *tmpdir;
 
-static void setup(void) { tmpdir = m78cli_make_temp_dir("test-viz-"); }
+static void setup(void) { tmpdir = m78u_make_temp_dir("test-viz-"); }
 static void teardown(void)
 {
-  m78cli_remove_tree(tmpdir);
+  m78u_remove_tree(tmpdir);
   free(tmpdir);
 }
 
 static void put(const char *dir, const char *name, const void *data, size_t n)
 {
-  char *p = m78cli_path_join(dir, name);
-  cr_assert_eq(m78cli_write_file_atomic(p, data, n), 0);
+  char *p = m78u_path_join(dir, name);
+  cr_assert_eq(m78u_write_file_atomic(p, data, n), 0);
   free(p);
 }
 
@@ -115,7 +115,7 @@ Test(viz_model, loads_dumps_report_and_input, .init = setup, .fini = teardown)
             "\"time_us\":6,\"executed\":true,\"error\":null,\"energy_uj\":1.5},"
             "{\"index\":1,\"op\":\"linear\",\"input\":[2,1,1],\"output\":[3,1,1],\"cycles\":200,\"time_us\":4,"
             "\"executed\":true,\"error\":null}]}");
-  char *rep = m78cli_path_join(tmpdir, "report.json");
+  char *rep = m78u_path_join(tmpdir, "report.json");
   struct m78v_run run;
   char err[512];
   cr_assert_eq(m78v_run_load(&run, tmpdir, rep, err, sizeof err), 0, "%s", err);
@@ -139,8 +139,8 @@ Test(viz_model, loads_dumps_report_and_input, .init = setup, .fini = teardown)
   cr_assert_eq(m78v_find_layer(&run, 1), 2);
 
   /* a device dump with one changed value of layer 0 (channel 1, row 1, col 2) */
-  char *dev = m78cli_path_join(tmpdir, "device");
-  cr_assert_eq(m78cli_mkdir_p(dev), 0);
+  char *dev = m78u_path_join(tmpdir, "device");
+  cr_assert_eq(m78u_mkdir_p(dev), 0);
   l0[11] = 42;
   put(dev, "L00.i8", l0, sizeof l0);
   put(dev, "L01.i32", l1, sizeof l1);
@@ -156,8 +156,8 @@ Test(viz_model, loads_dumps_report_and_input, .init = setup, .fini = teardown)
   m78v_run_free(&run);
 
   /* a folder without expected data is an error, not an empty compare */
-  char *empty = m78cli_path_join(tmpdir, "empty");
-  cr_assert_eq(m78cli_mkdir_p(empty), 0);
+  char *empty = m78u_path_join(tmpdir, "empty");
+  cr_assert_eq(m78u_mkdir_p(empty), 0);
   cr_assert_eq(m78v_run_load(&run, tmpdir, NULL, err, sizeof err), 0);
   cr_assert_eq(m78v_run_compare(&run, empty, tmpdir, err, sizeof err), -1);
   cr_assert(strstr(err, "no expected layer data"));
@@ -175,9 +175,9 @@ Test(viz_model, maps_logical_channels_around_dummy_slots, .init = setup, .fini =
   puts_file(tmpdir, "layers.json",
             "{\"layers\":[{\"index\":0,\"file\":\"L00.i8\",\"shape_chw\":[4,1,1],\"dtype\":\"int8\","
             "\"slots\":4,\"slots_per_pass\":4,\"out_passes\":1}]}");
-  char *cs = m78cli_path_join(tmpdir, "case");
-  char *cl = m78cli_path_join(cs, "layers");
-  cr_assert_eq(m78cli_mkdir_p(cl), 0);
+  char *cs = m78u_path_join(tmpdir, "case");
+  char *cl = m78u_path_join(cs, "layers");
+  cr_assert_eq(m78u_mkdir_p(cl), 0);
   put(cl, "L00.i8", exp, sizeof exp);
   puts_file(cs, "expected.json",
             "{\"layers\":[{\"index\":0,\"name\":\"fc\",\"op\":\"LINEAR\",\"output\":{\"file\":\"layers/L00.i8\","

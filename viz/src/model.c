@@ -12,8 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli_util.h"
-#include "report.h"
+#include "m78host/dumps.h"
+#include "m78host/util.h"
+#include "m78host/report.h"
 
 static void seterr(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void seterr(char *err, size_t len, const char *fmt, ...)
@@ -27,7 +28,7 @@ static void seterr(char *err, size_t len, const char *fmt, ...)
 static cJSON *read_json(const char *path)
 {
   size_t n = 0;
-  char *text = m78cli_read_file(path, &n);
+  char *text = m78u_read_file(path, &n);
   if (!text)
     return NULL;
   cJSON *j = cJSON_ParseWithLength(text, n);
@@ -85,7 +86,7 @@ static int tensor_read(struct m78v_tensor *t, const char *path, int c, int h, in
                        size_t errlen)
 {
   size_t len = 0;
-  unsigned char *data = (unsigned char *)m78cli_read_file(path, &len);
+  unsigned char *data = (unsigned char *)m78u_read_file(path, &len);
   size_t n = (size_t)c * (size_t)h * (size_t)w;
   if (!data) {
     seterr(err, errlen, "%s: %s", path, strerror(errno));
@@ -105,7 +106,7 @@ static int tensor_read(struct m78v_tensor *t, const char *path, int c, int h, in
     return -1;
   }
   for (size_t i = 0; i < n; i++)
-    t->v[i] = (int32_t)m78cli_dump_value(data, i, elsize);
+    t->v[i] = (int32_t)m78dump_value(data, i, elsize);
   free(data);
   t->c = c;
   t->h = h;
@@ -140,7 +141,7 @@ int m78v_find_layer(const struct m78v_run *run, int index)
 
 static struct m78v_layer *add_layer(struct m78v_run *run, int index)
 {
-  run->layers = m78cli_xrealloc(run->layers, (size_t)(run->n + 1) * sizeof *run->layers);
+  run->layers = m78u_xrealloc(run->layers, (size_t)(run->n + 1) * sizeof *run->layers);
   struct m78v_layer *l = &run->layers[run->n++];
   memset(l, 0, sizeof *l);
   l->index = index;
@@ -223,7 +224,7 @@ int m78v_run_load(struct m78v_run *run, const char *dump_dir, const char *report
       return -1;
     }
   }
-  char *idx_path = m78cli_path_join(dump_dir, "layers.json");
+  char *idx_path = m78u_path_join(dump_dir, "layers.json");
   cJSON *idx = read_json(idx_path);
   free(idx_path);
   const cJSON *l;
@@ -231,7 +232,7 @@ int m78v_run_load(struct m78v_run *run, const char *dump_dir, const char *report
   {
     int index = (int)num(l, "index", -1);
     int shape[3];
-    int elsize = m78cli_dtype_size(str(l, "dtype", ""));
+    int elsize = m78dump_dtype_size(str(l, "dtype", ""));
     const char *file = str(l, "file", NULL);
     if (index < 0 || index > 1000 || !file || strchr(file, '/') || elsize == 0 ||
         shape3(cJSON_GetObjectItemCaseSensitive(l, "shape_chw"), shape) != 0)
@@ -244,7 +245,7 @@ int m78v_run_load(struct m78v_run *run, const char *dump_dir, const char *report
       memcpy(x->out, shape, sizeof shape);
       x->executed = 1;
     }
-    char *path = m78cli_path_join(dump_dir, file);
+    char *path = m78u_path_join(dump_dir, file);
     char e2[512];
     if (tensor_read(&x->t, path, shape[0], shape[1], shape[2], elsize, e2, sizeof e2) == 0)
       x->has_data = 1;
@@ -262,15 +263,15 @@ int m78v_run_load(struct m78v_run *run, const char *dump_dir, const char *report
   qsort(run->layers, (size_t)run->n, sizeof *run->layers, cmp_layers);
 
   /* the captured input goes first */
-  char *in_json = m78cli_path_join(dump_dir, "input.json");
+  char *in_json = m78u_path_join(dump_dir, "input.json");
   cJSON *in = read_json(in_json);
   free(in_json);
   int shape[3];
   const char *file = str(in, "file", NULL);
-  if (in && file && !strchr(file, '/') && m78cli_dtype_size(str(in, "dtype", "")) == 1 &&
+  if (in && file && !strchr(file, '/') && m78dump_dtype_size(str(in, "dtype", "")) == 1 &&
       shape3(cJSON_GetObjectItemCaseSensitive(in, "shape_chw"), shape) == 0) {
     struct m78v_tensor t;
-    char *path = m78cli_path_join(dump_dir, file);
+    char *path = m78u_path_join(dump_dir, file);
     char e2[512];
     if (tensor_read(&t, path, shape[0], shape[1], shape[2], 1, e2, sizeof e2) == 0) {
       add_layer(run, -1);
@@ -307,10 +308,10 @@ struct expect {
 static void compare_layer(struct m78v_layer *x, const struct expect *e, const cJSON *our_idx)
 {
   size_t len = 0;
-  unsigned char *data = (unsigned char *)m78cli_read_file(e->path, &len);
+  unsigned char *data = (unsigned char *)m78u_read_file(e->path, &len);
   x->has_expected = 1;
   if (!data) {
-    snprintf(x->cmp_note, sizeof x->cmp_note, "cannot read %s", m78cli_basename(e->path));
+    snprintf(x->cmp_note, sizeof x->cmp_note, "cannot read %s", m78u_basename(e->path));
     return;
   }
   if (!x->has_data) {
@@ -354,7 +355,7 @@ static void compare_layer(struct m78v_layer *x, const struct expect *e, const cJ
         gaps = strtoull(str(l, "gap_slots", "0"), NULL, 16);
       }
     }
-    slot = m78cli_xmalloc((size_t)c * sizeof *slot);
+    slot = m78u_xmalloc((size_t)c * sizeof *slot);
     for (int k = 0; k < c; k++) {
       slot[k] = c < t->c ? m78_channel_slot(c, t->c, spp, passes, gaps, k) : -1;
       if (slot[k] < 0) {
@@ -365,7 +366,7 @@ static void compare_layer(struct m78v_layer *x, const struct expect *e, const cJ
         return;
       }
     }
-    int32_t *v = m78cli_xmalloc((size_t)c * plane * sizeof *v);
+    int32_t *v = m78u_xmalloc((size_t)c * plane * sizeof *v);
     for (int k = 0; k < c; k++)
       memcpy(v + (size_t)k * plane, t->v + (size_t)slot[k] * plane, plane * sizeof *v);
     free(t->v);
@@ -376,11 +377,11 @@ static void compare_layer(struct m78v_layer *x, const struct expect *e, const cJ
     tensor_maxabs(t);
   }
   size_t n = (size_t)c * plane;
-  x->expected = m78cli_xmalloc((n ? n : 1) * sizeof *x->expected);
-  x->mismatch = m78cli_xmalloc(n ? n : 1);
+  x->expected = m78u_xmalloc((n ? n : 1) * sizeof *x->expected);
+  x->mismatch = m78u_xmalloc(n ? n : 1);
   x->n_compared = n;
   for (size_t i = 0; i < n; i++) {
-    x->expected[i] = (int32_t)m78cli_dump_value(data, i, e->elsize);
+    x->expected[i] = (int32_t)m78dump_value(data, i, e->elsize);
     x->mismatch[i] = x->expected[i] != t->v[i];
     if (x->mismatch[i] && x->n_mismatch++ == 0)
       x->first_mismatch = (long)i;
@@ -391,13 +392,13 @@ static void compare_layer(struct m78v_layer *x, const struct expect *e, const cJ
 
 int m78v_run_compare(struct m78v_run *run, const char *dir, const char *dump_dir, char *err, size_t errlen)
 {
-  char *p = m78cli_path_join(dir, "expected.json");
+  char *p = m78u_path_join(dir, "expected.json");
   cJSON *exp = read_json(p);
   free(p);
-  p = m78cli_path_join(dir, "layers.json");
+  p = m78u_path_join(dir, "layers.json");
   cJSON *dev = exp ? NULL : read_json(p);
   free(p);
-  p = m78cli_path_join(dump_dir, "layers.json");
+  p = m78u_path_join(dump_dir, "layers.json");
   cJSON *ours = read_json(p);
   free(p);
   int found = 0;
@@ -409,13 +410,13 @@ int m78v_run_compare(struct m78v_run *run, const char *dir, const char *dump_dir
       const char *file = str(out, "file", NULL);
       int k = m78v_find_layer(run, (int)num(l, "index", -1));
       struct expect e = {0};
-      e.elsize = m78cli_dtype_size(str(out, "dtype", ""));
+      e.elsize = m78dump_dtype_size(str(out, "dtype", ""));
       if (!file || k < 0 || e.elsize == 0 || shape3(cJSON_GetObjectItemCaseSensitive(out, "shape_chw"), e.shape))
         continue;
       const char *name = str(l, "name", NULL);
       if (name && !run->layers[k].name[0])
         snprintf(run->layers[k].name, sizeof run->layers[k].name, "%s", name);
-      e.path = m78cli_path_join(dir, file);
+      e.path = m78u_path_join(dir, file);
       compare_layer(&run->layers[k], &e, ours);
       free(e.path);
       found++;
@@ -429,7 +430,7 @@ int m78v_run_compare(struct m78v_run *run, const char *dir, const char *dump_dir
       const char *file = NULL;
       cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(dev, "layers"))
       {
-        if ((int)num(l, "index", -1) == x->index && (e.elsize = m78cli_dtype_size(str(l, "dtype", ""))) &&
+        if ((int)num(l, "index", -1) == x->index && (e.elsize = m78dump_dtype_size(str(l, "dtype", ""))) &&
             shape3(cJSON_GetObjectItemCaseSensitive(l, "shape_chw"), e.shape) == 0)
           file = str(l, "file", NULL);
       }
@@ -439,20 +440,20 @@ int m78v_run_compare(struct m78v_run *run, const char *dir, const char *dump_dir
         memset(e.shape, 0, sizeof e.shape);
         snprintf(name, sizeof name, "L%02d.i8", x->index);
         e.elsize = 1;
-        p = m78cli_path_join(dir, name);
-        if (!m78cli_is_file(p)) {
+        p = m78u_path_join(dir, name);
+        if (!m78u_is_file(p)) {
           free(p);
           snprintf(name, sizeof name, "L%02d.i32", x->index);
           e.elsize = 4;
-          p = m78cli_path_join(dir, name);
+          p = m78u_path_join(dir, name);
         }
-        if (!m78cli_is_file(p)) {
+        if (!m78u_is_file(p)) {
           free(p);
           continue;
         }
         e.path = p;
       } else {
-        e.path = m78cli_path_join(dir, file);
+        e.path = m78u_path_join(dir, file);
       }
       compare_layer(x, &e, ours);
       free(e.path);

@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli_util.h"
+#include "m78host/util.h"
 #include "max78sim/env.h"
 
 /* ---- setup ---- */
@@ -237,7 +237,7 @@ int m78viz_main(const struct m78viz_opts *o)
 
 out:
   if (rc != 0 && a->err[0])
-    m78cli_error("%s", a->err);
+    m78u_error("%s", a->err);
   m78vw_free_textures(a);
   m78vw_clear_cache(a);
   for (int i = 0; i < a->ninject; i++)

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli_util.h"
+#include "m78host/util.h"
 
 /* ---- helpers ---- */
 
@@ -52,7 +52,7 @@ static struct text_entry *text_tex(struct app *a, const char *s, SDL_Color c)
   SDL_FreeSurface(surf);
   if (!tex)
     return NULL;
-  e->s = m78cli_xstrdup(s);
+  e->s = m78u_xstrdup(s);
   e->c = c;
   e->tex = tex;
   a->ncache++;
@@ -165,8 +165,8 @@ static void build_textures(struct app *a)
     return;
   int w = l->t.w, h = l->t.h;
   size_t plane = (size_t)w * (size_t)h;
-  uint32_t *px = m78cli_xmalloc(plane * sizeof *px);
-  a->tex = m78cli_xmalloc((size_t)l->t.c * sizeof *a->tex);
+  uint32_t *px = m78u_xmalloc(plane * sizeof *px);
+  a->tex = m78u_xmalloc((size_t)l->t.c * sizeof *a->tex);
   for (int c = 0; c < l->t.c; c++) {
     const int32_t *v = l->t.v + (size_t)c * plane;
     const uint8_t *mm = l->comparable ? l->mismatch + (size_t)c * plane : NULL;

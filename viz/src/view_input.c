@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli_util.h"
+#include "m78host/util.h"
 
 /* ---- actions ---- */
 
@@ -84,7 +84,7 @@ int m78vw_write_png(struct app *a, const char *path)
     return -1;
   }
   int rc = -1;
-  char *tmp = m78cli_xasprintf("%s.tmp%ld.png", path, (long)getpid());
+  char *tmp = m78u_xasprintf("%s.tmp%ld.png", path, (long)getpid());
   if (SDL_RenderReadPixels(a->ren, NULL, SDL_PIXELFORMAT_ARGB8888, s->pixels, s->pitch) != 0)
     m78vw_set_message(a, "screenshot: %s", SDL_GetError());
   else if (IMG_SavePNG(s, tmp) != 0)
@@ -108,9 +108,9 @@ static void save_screenshot(struct app *a)
   for (int k = 1; k < 10000; k++) {
     free(path);
     if (l && l->index >= 0)
-      path = m78cli_xasprintf("%s/max78sim-L%02d-%d.png", dir, l->index, k);
+      path = m78u_xasprintf("%s/max78sim-L%02d-%d.png", dir, l->index, k);
     else
-      path = m78cli_xasprintf("%s/max78sim-input-%d.png", dir, k);
+      path = m78u_xasprintf("%s/max78sim-input-%d.png", dir, k);
     if (access(path, F_OK) != 0)
       break;
   }
@@ -127,7 +127,7 @@ static void write_step(struct app *a, long allowed)
 {
   char buf[32];
   int n = snprintf(buf, sizeof buf, "%ld\n", allowed);
-  if (m78cli_write_file_atomic(a->o->step_file, buf, (size_t)n) == 0)
+  if (m78u_write_file_atomic(a->o->step_file, buf, (size_t)n) == 0)
     a->allowed = allowed;
   else
     m78vw_set_message(a, "%s: %s", a->o->step_file, strerror(errno));

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli_util.h"
+#include "m78host/util.h"
 
 /* ---- live mode ---- */
 
@@ -20,7 +20,7 @@ int m78vw_poll_live(struct app *a)
 {
   if (!a->o->progress_file)
     return 0;
-  char *p = m78cli_read_file(a->o->progress_file, NULL);
+  char *p = m78u_read_file(a->o->progress_file, NULL);
   int finished = a->o->run_finished && *a->o->run_finished;
   int changed = 0;
   if (p && strcmp(p, a->progress) != 0) {
@@ -75,10 +75,10 @@ void m78vw_split_inject(struct app *a, const char *spec)
 {
   if (!spec)
     return;
-  char *copy = m78cli_xstrdup(spec), *save = NULL;
+  char *copy = m78u_xstrdup(spec), *save = NULL;
   for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-    a->inject = m78cli_xrealloc(a->inject, (size_t)(a->ninject + 1) * sizeof *a->inject);
-    a->inject[a->ninject++] = m78cli_xstrdup(t);
+    a->inject = m78u_xrealloc(a->inject, (size_t)(a->ninject + 1) * sizeof *a->inject);
+    a->inject[a->ninject++] = m78u_xstrdup(t);
   }
   free(copy);
 }
@@ -117,7 +117,7 @@ int m78vw_push_injected(struct app *a)
   }
   SDL_Keycode key = SDL_GetKeyFromName(name);
   if (key == SDLK_UNKNOWN) {
-    fprintf(stderr, "%s: --inject-keys: unknown key name %s\n", m78cli_prog(), name);
+    fprintf(stderr, "%s: --inject-keys: unknown key name %s\n", m78u_prog(), name);
     return 0;
   }
   ev.type = SDL_KEYDOWN;

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cjson/cJSON.h>
-#include "report.h"
-#include "timeline.h"
+#include "m78host/report.h"
+#include "m78host/timeline.h"
 
 #define MAX_EVENTS 4000000u
 

@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "max78sim/sim.h"
-#include "report.h"
+#include "m78host/report.h"
 
 #define M78_TRACE_FORMAT "max78sim-trace"
 #define M78_TRACE_VERSION 1

@@ -8,10 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "inmap.h"
+#include "m78host/inmap.h"
 #include "max78sim/layer.h"
 #include "max78sim/sim.h"
-#include "regprog.h"
+#include "m78host/regprog.h"
+#include "m78host/util.h"
 
 #define FIFO_WR0 0x50000008u /* FIFO n data register: FIFO_WR0 + 4n */
 #define SRAM_BASE 0x50400000u
@@ -154,34 +155,10 @@ static int parse_main(const char *main_c, struct m78inmap *m, char *err, size_t 
   return 0;
 }
 
-int m78inmap_load(const char *fwdir, struct m78inmap *m, char *err, size_t errlen)
+/* Keeps the arrays load_input uses, with their words from sampledata.h
+ * (SD).  Returns how many, or -1 with a message in err. */
+static int keep_arrays(struct m78inmap *m, const char *sd, const char *fwdir, char *err, size_t errlen)
 {
-  memset(m, 0, sizeof *m);
-  char path[4096];
-  char *main_c = NULL, *sd = NULL, *cnn_c = NULL;
-  m78_sim *sim = NULL;
-  int rc = -1;
-  snprintf(path, sizeof path, "%s/main.c", fwdir);
-  if (!(main_c = m78_read_text_file(path))) {
-    snprintf(err, errlen, "%s: %s", path, strerror(errno));
-    goto out;
-  }
-  snprintf(path, sizeof path, "%s/sampledata.h", fwdir);
-  if (!(sd = m78_read_text_file(path))) {
-    snprintf(err, errlen, "%s: %s", path, strerror(errno));
-    goto out;
-  }
-  snprintf(path, sizeof path, "%s/cnn.c", fwdir);
-  if (!(cnn_c = m78_read_text_file(path))) {
-    snprintf(err, errlen, "%s: %s", path, strerror(errno));
-    goto out;
-  }
-  char perr[256] = "";
-  if (parse_main(main_c, m, perr, sizeof perr) != 0) {
-    snprintf(err, errlen, "%s/%s", fwdir, perr);
-    goto out;
-  }
-  /* keep the arrays load_input uses; read their words */
   int kept = 0;
   for (int a = 0; a < m->narrays; a++) {
     struct m78inmap_array *ar = &m->arrays[a];
@@ -195,13 +172,13 @@ int m78inmap_load(const char *fwdir, struct m78inmap *m, char *err, size_t errle
     if (!w) {
       snprintf(err, errlen, "%s/sampledata.h: no readable #define %s { ... } for %s", fwdir, def, ar->name);
       m->narrays = kept;
-      goto out;
+      return -1;
     }
     if (ar->fifo < 0 && len > n) {
       snprintf(err, errlen, "%s/main.c: load_input copies %zu words of %s, which has %zu", fwdir, len, ar->name, n);
       free(w);
       m->narrays = kept;
-      goto out;
+      return -1;
     }
     struct m78inmap_array keep = *ar;
     keep.sample = w;
@@ -209,6 +186,40 @@ int m78inmap_load(const char *fwdir, struct m78inmap *m, char *err, size_t errle
     m->arrays[kept++] = keep;
   }
   m->narrays = kept;
+  return kept;
+}
+
+int m78inmap_load(const char *fwdir, struct m78inmap *m, char *err, size_t errlen)
+{
+  memset(m, 0, sizeof *m);
+  char path[4096];
+  char *main_c = NULL, *sd = NULL, *cnn_c = NULL;
+  m78_sim *sim = NULL;
+  int rc = -1;
+  snprintf(path, sizeof path, "%s/main.c", fwdir);
+  if (!(main_c = m78u_read_file(path, NULL))) {
+    snprintf(err, errlen, "%s: %s", path, strerror(errno));
+    goto out;
+  }
+  snprintf(path, sizeof path, "%s/sampledata.h", fwdir);
+  if (!(sd = m78u_read_file(path, NULL))) {
+    snprintf(err, errlen, "%s: %s", path, strerror(errno));
+    goto out;
+  }
+  snprintf(path, sizeof path, "%s/cnn.c", fwdir);
+  if (!(cnn_c = m78u_read_file(path, NULL))) {
+    snprintf(err, errlen, "%s: %s", path, strerror(errno));
+    goto out;
+  }
+  char perr[256] = "";
+  if (parse_main(main_c, m, perr, sizeof perr) != 0) {
+    snprintf(err, errlen, "%s/%s", fwdir, perr);
+    goto out;
+  }
+  /* keep the arrays load_input uses; read their words */
+  int kept = keep_arrays(m, sd, fwdir, err, errlen);
+  if (kept < 0)
+    goto out;
   if (kept == 0) {
     snprintf(err, errlen,
              "%s/main.c: load_input loads no input_N array (izer's memcpy32 or FIFO loader); the input may be baked "
@@ -405,7 +416,7 @@ int m78inmap_num_outputs(const char *fwdir)
 {
   char path[4096];
   snprintf(path, sizeof path, "%s/cnn.h", fwdir);
-  char *text = m78_read_text_file(path);
+  char *text = m78u_read_file(path, NULL);
   const char *d = text ? strstr(text, "#define CNN_NUM_OUTPUTS ") : NULL;
   int n = d ? atoi(d + strlen("#define CNN_NUM_OUTPUTS ")) : 0;
   free(text);

@@ -19,9 +19,4 @@
  * of stores, or -1 with a message in err. */
 int m78_regprog_replay(m78_sim *sim, const char *cnn_c, char *err, size_t errlen);
 
-/* Reads a whole text file (malloc'd, NUL-terminated) of at most
- * M78_TEXT_FILE_MAX bytes (checked before reading) or returns NULL. */
-#define M78_TEXT_FILE_MAX ((size_t)256 << 20)
-char *m78_read_text_file(const char *path);
-
 #endif

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cjson/cJSON.h>
-#include "inputcap.h"
-#include "report.h"
+#include "m78host/inputcap.h"
+#include "m78host/report.h"
 
 #define FIFO_DATA0 (M78_FIFO_BASE + 8u) /* FIFO n data register: FIFO_DATA0 + 4n */
 

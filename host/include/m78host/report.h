@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <cjson/cJSON.h>
 #include "max78sim/sim.h"
+#include "m78host/fileio.h" /* m78_json_write_file and friends, which the report writers use */
 
 /* CPU work on the CNN by phase (firmware process). */
 struct m78_phase_info {
@@ -63,10 +64,6 @@ struct m78_run_info {
 /* Builds the report document (caller frees with cJSON_Delete). */
 cJSON *m78_report_build(const m78_sim *sim, const struct m78_run_info *info);
 
-/* Writes `doc` to `path` atomically (temporary file + rename).
- * Returns 0, or -1 with a message in err. */
-int m78_json_write_file(const cJSON *doc, const char *path, char *err, size_t errlen);
-
 /* Writes every executed layer's output as Lnn.i8 / Lnn.i32 (C order:
  * channel, row, column) and layers.json into `dir` (which must exist).
  * Returns 0, or -1 with a message in err. */
@@ -80,14 +77,5 @@ int m78_dump_layers(const m78_sim *sim, const char *dir, char *err, size_t errle
  * slots of a pass that fall in holes of the output map), or -1 when the
  * layout cannot be explained that way. */
 int m78_channel_slot(int channels, int slots, int slots_per_pass, int out_passes, uint64_t gaps, int c);
-
-/* Writes a whole buffer to `path`: atomically (temporary and rename) when
- * it is a regular file or does not exist, through the target of a symlink,
- * in place for a FIFO or device; a directory is refused.  Returns 0, or -1
- * with a message in err (a failed write leaves a regular file untouched). */
-int m78_write_file_atomic(const char *path, const void *data, size_t n, char *err, size_t errlen);
-/* Reads a whole file of at most `max` bytes (checked before reading),
- * NUL-terminated (not counted in *len).  NULL with a message in err. */
-char *m78_read_file_max(const char *path, size_t max, size_t *len, char *err, size_t errlen);
 
 #endif

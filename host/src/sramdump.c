@@ -4,13 +4,13 @@
  * channel at a constant word step in the same instance and lanes, which
  * is what the engine produces except where a streaming wrap intervenes.
  */
-#include "sramdump.h"
+#include "m78host/sramdump.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "report.h"
+#include "m78host/report.h"
 
 long m78_sram_image_offset(uint32_t addr)
 {

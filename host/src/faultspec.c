@@ -3,7 +3,7 @@
  * with the range in the message, so that the simulator's own check
  * (m78_sim_add_fault) never has to reject a spec the user typed.
  */
-#include "faultspec.h"
+#include "m78host/faultspec.h"
 
 #include <errno.h>
 #include <stdio.h>

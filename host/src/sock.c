@@ -1,5 +1,5 @@
-/* A listening TCP socket on the loopback interface (m78sock.h). */
-#include "m78sock.h"
+/* A listening TCP socket on the loopback interface (m78host/sock.h). */
+#include "m78host/sock.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "report.h"
+#include "m78host/report.h"
 
 static cJSON *shape3(int c, int h, int w)
 {
@@ -36,6 +36,48 @@ static double cycles_to_us(uint64_t cycles, uint64_t hz)
 static double round2(double v) { return (double)(long long)(v * 100.0 + (v >= 0 ? 0.5 : -0.5)) / 100.0; }
 /* Energies to 1/10000 uJ (0.1 nJ). */
 static double round4(double v) { return (double)(long long)(v * 1e4 + (v >= 0 ? 0.5 : -0.5)) / 1e4; }
+
+/* What the firmware process knows beside the simulator: the CPU's loading
+ * phases, the power monitor's view and, for an Arm run, the CPU. */
+static void add_run_sections(cJSON *doc, const struct m78_run_info *info)
+{
+  if (info->n_phases > 0) {
+    cJSON *cpu = cJSON_AddObjectToObject(doc, "loading");
+    for (int i = 0; i < info->n_phases; i++) {
+      const struct m78_phase_info *p = &info->phases[i];
+      cJSON *o = cJSON_AddObjectToObject(cpu, p->name);
+      cJSON_AddNumberToObject(o, "time_us", round2(p->time_us));
+      cJSON_AddNumberToObject(o, "energy_uj", round4(p->energy_uj));
+      cJSON_AddNumberToObject(o, "accesses", (double)p->accesses);
+      cJSON_AddNumberToObject(o, "bytes", (double)p->bytes);
+      cJSON_AddNumberToObject(o, "segments", (double)p->segments);
+      cJSON_AddNumberToObject(o, "mb_per_s", p->time_us > 0 ? round2((double)p->bytes / p->time_us) : 0.0);
+    }
+  }
+  if (info->monitor && info->monitor->valid) {
+    const struct m78_monitor_info *m = info->monitor;
+    cJSON *mon = cJSON_AddObjectToObject(doc, "power_monitor");
+    cJSON_AddNumberToObject(mon, "repetitions", m->repetitions);
+    cJSON_AddNumberToObject(mon, "idle_mw", round4(m->idle_mw));
+    cJSON_AddNumberToObject(mon, "idle_time_us", round2(m->idle_time_us));
+    cJSON *st = cJSON_AddArrayToObject(mon, "stages");
+    for (int i = 0; i < m->n; i++) {
+      cJSON *o = cJSON_CreateObject();
+      cJSON_AddStringToObject(o, "name", m->stages[i].name);
+      cJSON_AddNumberToObject(o, "time_us", round2(m->stages[i].time_us));
+      cJSON_AddNumberToObject(o, "energy_uj", round4(m->stages[i].energy_uj));
+      cJSON_AddItemToArray(st, o);
+    }
+  }
+  if (info->cpu) {
+    cJSON *cpu = cJSON_AddObjectToObject(doc, "cpu");
+    cJSON_AddStringToObject(cpu, "model", "Cortex-M4 (max78sim-arm)");
+    cJSON_AddNumberToObject(cpu, "instructions", (double)info->cpu->instructions);
+    cJSON_AddNumberToObject(cpu, "cycles", (double)info->cpu->cycles);
+    cJSON_AddNumberToObject(cpu, "guest_errors", (double)info->cpu->guest_errors);
+    cJSON_AddStringToObject(cpu, "first_error", info->cpu->first_error ? info->cpu->first_error : "");
+  }
+}
 
 cJSON *m78_report_build(const m78_sim *sim, const struct m78_run_info *info)
 {
@@ -147,43 +189,7 @@ cJSON *m78_report_build(const m78_sim *sim, const struct m78_run_info *info)
     break;
   }
 
-  if (info->n_phases > 0) {
-    cJSON *cpu = cJSON_AddObjectToObject(doc, "loading");
-    for (int i = 0; i < info->n_phases; i++) {
-      const struct m78_phase_info *p = &info->phases[i];
-      cJSON *o = cJSON_AddObjectToObject(cpu, p->name);
-      cJSON_AddNumberToObject(o, "time_us", round2(p->time_us));
-      cJSON_AddNumberToObject(o, "energy_uj", round4(p->energy_uj));
-      cJSON_AddNumberToObject(o, "accesses", (double)p->accesses);
-      cJSON_AddNumberToObject(o, "bytes", (double)p->bytes);
-      cJSON_AddNumberToObject(o, "segments", (double)p->segments);
-      cJSON_AddNumberToObject(o, "mb_per_s", p->time_us > 0 ? round2((double)p->bytes / p->time_us) : 0.0);
-    }
-  }
-  if (info->monitor && info->monitor->valid) {
-    const struct m78_monitor_info *m = info->monitor;
-    cJSON *mon = cJSON_AddObjectToObject(doc, "power_monitor");
-    cJSON_AddNumberToObject(mon, "repetitions", m->repetitions);
-    cJSON_AddNumberToObject(mon, "idle_mw", round4(m->idle_mw));
-    cJSON_AddNumberToObject(mon, "idle_time_us", round2(m->idle_time_us));
-    cJSON *st = cJSON_AddArrayToObject(mon, "stages");
-    for (int i = 0; i < m->n; i++) {
-      cJSON *o = cJSON_CreateObject();
-      cJSON_AddStringToObject(o, "name", m->stages[i].name);
-      cJSON_AddNumberToObject(o, "time_us", round2(m->stages[i].time_us));
-      cJSON_AddNumberToObject(o, "energy_uj", round4(m->stages[i].energy_uj));
-      cJSON_AddItemToArray(st, o);
-    }
-  }
-
-  if (info->cpu) {
-    cJSON *cpu = cJSON_AddObjectToObject(doc, "cpu");
-    cJSON_AddStringToObject(cpu, "model", "Cortex-M4 (max78sim-arm)");
-    cJSON_AddNumberToObject(cpu, "instructions", (double)info->cpu->instructions);
-    cJSON_AddNumberToObject(cpu, "cycles", (double)info->cpu->cycles);
-    cJSON_AddNumberToObject(cpu, "guest_errors", (double)info->cpu->guest_errors);
-    cJSON_AddStringToObject(cpu, "first_error", info->cpu->first_error ? info->cpu->first_error : "");
-  }
+  add_run_sections(doc, info);
   const struct m78_counters *c = m78_sim_counters(sim);
   cJSON *ctr = cJSON_AddObjectToObject(doc, "counters");
   cJSON_AddNumberToObject(ctr, "guest_errors", (double)c->guest_errors);
@@ -193,186 +199,6 @@ cJSON *m78_report_build(const m78_sim *sim, const struct m78_run_info *info)
   cJSON_AddNumberToObject(ctr, "bus_writes", (double)c->bus_writes);
   cJSON_AddStringToObject(ctr, "last_error", c->last_error);
   return doc;
-}
-
-static int write_all(int fd, const void *data, size_t n)
-{
-  const char *p = data;
-  while (n > 0) {
-    ssize_t w = write(fd, p, n);
-    if (w < 0) {
-      if (errno == EINTR)
-        continue;
-      return -1;
-    }
-    p += w;
-    n -= (size_t)w;
-  }
-  return 0;
-}
-
-/* A FIFO, a terminal, /dev/stdout or a device is written in place: renaming
- * a temporary over it would replace the special file with a regular one.
- * Only a regular file (or a new name) is replaced atomically, and a symlink
- * is replaced through its target, so the link itself survives. */
-int m78_write_file_atomic(const char *path, const void *data, size_t n, char *err, size_t errlen)
-{
-  struct stat st;
-  char *target = NULL;
-  if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
-    target = realpath(path, NULL);
-    if (!target) { /* a dangling link: create what it names, in place */
-      int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0644);
-      if (fd < 0 || write_all(fd, data, n) != 0 || close(fd) != 0) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno ? errno : EIO));
-        return -1;
-      }
-      return 0;
-    }
-    path = target;
-  }
-  int exists = stat(path, &st) == 0;
-  int in_place = exists && !S_ISREG(st.st_mode);
-  for (int fd = 1; target && exists && fd <= 2; fd++) { /* /dev/stdout into a file: keep the stream's file */
-    struct stat o;
-    if (fstat(fd, &o) == 0 && o.st_dev == st.st_dev && o.st_ino == st.st_ino)
-      in_place = 1;
-  }
-  if (exists && S_ISDIR(st.st_mode)) {
-    snprintf(err, errlen, "%s: %s", path, strerror(EISDIR));
-    free(target);
-    return -1;
-  }
-  if (in_place) {
-    int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY | (S_ISREG(st.st_mode) ? O_APPEND : 0));
-    int bad = fd < 0 || write_all(fd, data, n) != 0;
-    int e = errno;
-    if (fd >= 0 && close(fd) != 0 && !bad) {
-      bad = 1;
-      e = errno;
-    }
-    if (bad)
-      snprintf(err, errlen, "%s: %s", path, strerror(e ? e : EIO));
-    free(target);
-    return bad ? -1 : 0;
-  }
-  size_t plen = strlen(path) + 32;
-  char *tmp = malloc(plen);
-  if (!tmp) {
-    snprintf(err, errlen, "out of memory");
-    free(target);
-    return -1;
-  }
-  snprintf(tmp, plen, "%s.tmp%ld", path, (long)getpid());
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, exists ? (st.st_mode & 07777) : 0644);
-  if (fd < 0) {
-    snprintf(err, errlen, "%s: %s", path, strerror(errno));
-    free(tmp);
-    free(target);
-    return -1;
-  }
-  int bad = write_all(fd, data, n) != 0;
-  int e = errno;
-  if (close(fd) != 0 && !bad) {
-    bad = 1;
-    e = errno;
-  }
-  if (!bad && rename(tmp, path) != 0) {
-    bad = 1;
-    e = errno;
-  }
-  if (bad) {
-    snprintf(err, errlen, "%s: %s", path, strerror(e ? e : EIO));
-    unlink(tmp);
-  }
-  free(tmp);
-  free(target);
-  return bad ? -1 : 0;
-}
-
-/* Checks the size before reading (a sparse or endless file fails at once,
- * not when memory runs out), then reads at most max + 1 bytes: a FIFO or a
- * device has no size to check. */
-char *m78_read_file_max(const char *path, size_t max, size_t *len, char *err, size_t errlen)
-{
-  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-  struct stat st;
-  if (fd < 0 || fstat(fd, &st) != 0) {
-    snprintf(err, errlen, "%s: %s", path, strerror(errno));
-    if (fd >= 0)
-      close(fd);
-    return NULL;
-  }
-  if (S_ISDIR(st.st_mode)) {
-    snprintf(err, errlen, "%s: %s", path, strerror(EISDIR));
-    close(fd);
-    errno = EISDIR;
-    return NULL;
-  }
-  if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > (uint64_t)max) {
-    snprintf(err, errlen, "%s: %llu bytes, more than the limit of %zu bytes", path,
-             (unsigned long long)st.st_size, max);
-    close(fd);
-    errno = EFBIG;
-    return NULL;
-  }
-  size_t cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 65536, n = 0;
-  char *buf = malloc(cap + 1);
-  for (;;) {
-    if (!buf) {
-      snprintf(err, errlen, "%s: out of memory", path);
-      close(fd);
-      errno = ENOMEM;
-      return NULL;
-    }
-    if (n == cap) {
-      if (n > max)
-        break;
-      cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
-      char *nb = realloc(buf, cap + 1);
-      if (!nb)
-        free(buf);
-      buf = nb;
-      continue;
-    }
-    ssize_t r = read(fd, buf + n, cap - n);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r < 0) {
-      snprintf(err, errlen, "%s: %s", path, strerror(errno));
-      free(buf);
-      close(fd);
-      return NULL;
-    }
-    if (r == 0)
-      break;
-    n += (size_t)r;
-  }
-  close(fd);
-  if (n > max) {
-    snprintf(err, errlen, "%s: more than the limit of %zu bytes", path, max);
-    free(buf);
-    errno = EFBIG;
-    return NULL;
-  }
-  buf[n] = '\0';
-  if (len)
-    *len = n;
-  return buf;
-}
-
-int m78_json_write_file(const cJSON *doc, const char *path, char *err, size_t errlen)
-{
-  char *text = cJSON_Print(doc);
-  if (!text) {
-    snprintf(err, errlen, "out of memory");
-    return -1;
-  }
-  size_t n = strlen(text);
-  text[n] = '\n'; /* replace the terminator: files end with a newline */
-  int rc = m78_write_file_atomic(path, text, n + 1, err, errlen);
-  cJSON_free(text);
-  return rc;
 }
 
 int m78_dump_layers(const m78_sim *sim, const char *dir, char *err, size_t errlen)

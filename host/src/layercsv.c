@@ -5,7 +5,7 @@
  * CSV cell and the JSON number are the same value; totals with %.15g.
  */
 #define _GNU_SOURCE
-#include "layercsv.h"
+#include "m78host/layercsv.h"
 
 #include <cjson/cJSON.h>
 #include <ctype.h>

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include "npy.h"
+#include "m78host/npy.h"
 
 static const struct {
   const char *descr[3]; /* the spellings numpy writes */

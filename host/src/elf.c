@@ -1,9 +1,9 @@
 /*
- * ELF32 ARM executable loader (m78elf.h).  Two passes over the program
+ * ELF32 ARM executable loader (m78host/elf.h).  Two passes over the program
  * headers: the first checks every field, the second copies, so a bad
  * file leaves the target memory as it was.
  */
-#include "m78elf.h"
+#include "m78host/elf.h"
 
 #include <errno.h>
 #include <stdarg.h>

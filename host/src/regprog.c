@@ -5,15 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "regprog.h"
-#include "report.h"
-
-char *m78_read_text_file(const char *path)
-{
-  char err[300];
-  /* a vendor cnn.c is a few MiB at most */
-  return m78_read_file_max(path, M78_TEXT_FILE_MAX, NULL, err, sizeof err);
-}
+#include "m78host/regprog.h"
 
 /* The body of `int NAME(void) { ... }`, or NULL. */
 static const char *function_body(const char *text, const char *name, const char **end)
