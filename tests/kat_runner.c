@@ -76,131 +76,100 @@ static void usage(FILE *out)
 /* ---- one layer ---- */
 
 /* The simulator dumps every hardware output slot of the layer as the
- * hardware computed it; izer's log holds the logical tensor.  Two layouts
- * differ:
- *  - a layer whose output map has dummy slots or holes has more slots
- *    than logical channels: gather the channels with izer's allocation
- *    rule (m78_channel_slot) using the slot geometry in layers.json;
+ * hardware computed it; izer's log holds the logical tensor.  They differ:
+ *  - when the output map has dummy slots or holes, a multi-pass layer
+ *    rounds its passes up to whole memory instances, or an element-wise
+ *    layer with more than 64 channels runs as one pass over H x passes
+ *    rows (izer EMULATE_ELTWISE_MP): m78_dump_map places every logical
+ *    value with the slot layout in layers.json;
  *  - a dilated Conv1d that izer runs on 3x3 Conv2d hardware (spec
  *    compute.md 2.4.2) writes a ceil(L/d) x d image; the logical signal
  *    is that image read row by row, from position d for k = 3 (the first
  *    d outputs are the ones izer writes below out_offset), else from 0.
  *    k is the logical kernel length, macc / (C_in * C_out * L_out).
- * Returns 1 (and replaces *got when the layouts differ) on success. */
-static int remap_slots(const char *dump_dir, const cJSON *layer, const long dims[3], size_t elsize,
-                       unsigned char **got, size_t *got_len)
+ * `entry` is the dump's layers.json entry (the layer's, or its
+ * "combined" object).  Returns 1 (and replaces *got when the layouts
+ * differ) on success. */
+static int remap_slots(const cJSON *entry, const cJSON *layer, const long dims[3], size_t elsize, unsigned char **got,
+                       size_t *got_len)
 {
-  char *idx_path = m78u_path_join(dump_dir, "layers.json");
-  size_t n = 0;
-  char *text = m78u_read_file(idx_path, &n);
-  free(idx_path);
-  cJSON *doc = text ? cJSON_Parse(text) : NULL;
-  free(text);
-  const cJSON *jindex = cJSON_GetObjectItemCaseSensitive(layer, "index");
-  int index = cJSON_IsNumber(jindex) ? jindex->valueint : -1;
-  int ok = 0, spp = 0, passes = 0;
-  long hw_c = 0, hw_h = 0, hw_w = 0;
-  uint64_t gaps = 0;
-  const cJSON *l;
-  cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(doc, "layers"))
-  {
-    const cJSON *i = cJSON_GetObjectItemCaseSensitive(l, "index");
-    if (cJSON_IsNumber(i) && i->valueint == index) {
-      const cJSON *a = cJSON_GetObjectItemCaseSensitive(l, "slots_per_pass");
-      const cJSON *b = cJSON_GetObjectItemCaseSensitive(l, "out_passes");
-      const cJSON *g = cJSON_GetObjectItemCaseSensitive(l, "gap_slots");
-      const cJSON *sh = cJSON_GetObjectItemCaseSensitive(l, "shape_chw");
-      spp = cJSON_IsNumber(a) ? a->valueint : 0;
-      passes = cJSON_IsNumber(b) ? b->valueint : 0;
-      gaps = cJSON_IsString(g) ? strtoull(g->valuestring, NULL, 16) : 0;
-      if (cJSON_GetArraySize(sh) == 3) {
-        hw_c = (long)cJSON_GetArrayItem(sh, 0)->valuedouble;
-        hw_h = (long)cJSON_GetArrayItem(sh, 1)->valuedouble;
-        hw_w = (long)cJSON_GetArrayItem(sh, 2)->valuedouble;
-      }
-    }
-  }
-  cJSON_Delete(doc);
-
+  struct m78_dump_geom g;
+  int have = entry && m78_dump_geom_read(entry, &g) == 0;
   size_t plane = (size_t)dims[1] * (size_t)dims[2] * elsize;
-  size_t hw_plane = (size_t)hw_h * (size_t)hw_w * elsize;
-  if ((hw_c == 0 || (hw_c == dims[0] && hw_h == dims[1] && hw_w == dims[2])) &&
-      *got_len == (size_t)dims[0] * plane)
+  if ((!have || (g.slots == dims[0] && g.h == dims[1] && g.w == dims[2])) && *got_len == (size_t)dims[0] * plane)
     return 1; /* same layout (or none recorded) */
-  long offset = 0; /* first logical position inside a hardware plane */
-  const cJSON *jop = cJSON_GetObjectItemCaseSensitive(layer, "op");
-  if (hw_plane && *got_len % hw_plane == 0 && cJSON_IsString(jop) && strncmp(jop->valuestring, "PASSTHROUGH", 11) == 0) {
-    /* A multi-pass element-wise layer that izer runs as one pass over
-     * H x passes rows (EMULATE_ELTWISE_MP, spec registers.md 6.3): the
-     * hardware pixel q = pixel * passes + pass holds channel
-     * pass * processors + processor. */
-    long procs = (long)(*got_len / hw_plane);
-    long ne = procs ? dims[0] / procs : 0;
-    if (ne < 2 || dims[0] != ne * procs || (size_t)(dims[1] * dims[2] * ne) * elsize != hw_plane)
-      return 0;
-    unsigned char *out = malloc((size_t)dims[0] * plane);
-    if (!out)
-      return 0;
-    long npix = dims[1] * dims[2];
-    for (long c = 0; c < dims[0]; c++)
-      for (long pix = 0; pix < npix; pix++)
-        memcpy(out + ((size_t)c * (size_t)npix + (size_t)pix) * elsize,
-               *got + ((size_t)(c % procs) * (size_t)(npix * ne) + (size_t)(pix * ne + c / procs)) * elsize, elsize);
-    free(*got);
-    *got = out;
-    *got_len = (size_t)dims[0] * plane;
-    return 1;
-  }
-  if (hw_plane != plane) {
-    const cJSON *op = cJSON_GetObjectItemCaseSensitive(layer, "op");
+  size_t hw_plane = have ? (size_t)g.h * (size_t)g.w * elsize : 0;
+  if (!have || *got_len != (size_t)g.slots * hw_plane)
+    return 0;
+  size_t n = (size_t)dims[0] * (size_t)dims[1] * (size_t)dims[2];
+  size_t *idx = malloc(n * sizeof *idx);
+  unsigned char *out = malloc(n * elsize);
+  int ok = idx && out;
+  const cJSON *op = cJSON_GetObjectItemCaseSensitive(layer, "op");
+  if (ok && hw_plane != plane && cJSON_IsString(op) && strcmp(op->valuestring, "CONV1D") == 0) {
     const cJSON *macc = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(layer, "ops"), "macc");
     const cJSON *in = cJSON_GetObjectItemCaseSensitive(layer, "input_shape_chw");
-    if (!cJSON_IsString(op) || strcmp(op->valuestring, "CONV1D") != 0 || dims[2] != 1 || hw_w < 2 ||
-        !cJSON_IsNumber(macc) || cJSON_GetArraySize(in) < 1)
-      return 0;
-    double cin = cJSON_GetArrayItem(in, 0)->valuedouble;
-    double k = macc->valuedouble / (cin * (double)dims[0] * (double)dims[1]);
-    offset = k > 2.5 ? hw_w : 0;
-    if ((size_t)(offset + dims[1]) * elsize > hw_plane)
-      return 0;
-  }
-  if (hw_plane == 0 || *got_len % hw_plane)
-    return 0;
-  int slots = (int)(*got_len / hw_plane);
-  unsigned char *out = malloc((size_t)dims[0] * plane);
-  if (out && spp > 0 && passes > 0) {
-    ok = 1;
-    for (long c = 0; c < dims[0] && ok; c++) {
-      int slot = slots == dims[0] ? (int)c : m78_channel_slot((int)dims[0], slots, spp, passes, gaps, (int)c);
-      if (slot < 0)
-        ok = 0;
-      else
-        memcpy(out + (size_t)c * plane, *got + (size_t)slot * hw_plane + (size_t)offset * elsize, plane);
+    ok = dims[2] == 1 && g.w >= 2 && cJSON_IsNumber(macc) && cJSON_GetArraySize(in) >= 1;
+    double k = 0;
+    if (ok) {
+      double cin = cJSON_GetArrayItem(in, 0)->valuedouble;
+      k = macc->valuedouble / (cin * (double)dims[0] * (double)dims[1]);
     }
+    long offset = k > 2.5 ? g.w : 0;
+    ok = ok && (size_t)(offset + dims[1]) * elsize <= hw_plane;
+    for (long c = 0; ok && c < dims[0]; c++) {
+      int slot = m78_channel_slot((int)dims[0], g.slots, g.slots_per_pass, g.out_passes, g.gaps, (int)c);
+      ok = slot >= 0;
+      for (long i = 0; ok && i < dims[1]; i++)
+        idx[(size_t)c * (size_t)dims[1] + (size_t)i] = (size_t)slot * (size_t)g.h * (size_t)g.w + (size_t)(offset + i);
+    }
+  } else if (ok) {
+    ok = m78_dump_map(&g, (int)dims[0], (int)dims[1], (int)dims[2], idx) == 0;
   }
+  for (size_t i = 0; ok && i < n; i++)
+    memcpy(out + i * elsize, *got + idx[i] * elsize, elsize);
+  free(idx);
   if (!ok) {
     free(out);
     return 0;
   }
   free(*got);
   *got = out;
-  *got_len = (size_t)dims[0] * plane;
+  *got_len = n * elsize;
   return 1;
+}
+
+/* The layers.json entry of layer `index` (inside `doc`), or NULL. */
+static const cJSON *dump_entry(const cJSON *doc, int index)
+{
+  const cJSON *l;
+  cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(doc, "layers"))
+  {
+    const cJSON *i = cJSON_GetObjectItemCaseSensitive(l, "index");
+    if (cJSON_IsNumber(i) && i->valueint == index)
+      return l;
+  }
+  return NULL;
 }
 
 /* izer logs a layer that combines operands and then pools at the
  * combination, before pooling; the simulator dumps that stage as
  * Lnn.combined.i8 (layers.json "combined").  Returns 1 and replaces *got
- * when the expected shape is that stage's. */
-static int use_combined(const char *dump_dir, int index, const long dims[3], unsigned char **got, size_t *got_len)
+ * with its logical values when the expected planes are that stage's. */
+static int use_combined(const char *dump_dir, const cJSON *entry, const cJSON *layer, const long dims[3],
+                        unsigned char **got, size_t *got_len)
 {
-  char *name = m78u_xasprintf("L%02d.combined.i8", index);
-  char *path = m78u_path_join(dump_dir, name);
+  const cJSON *comb = cJSON_GetObjectItemCaseSensitive(entry, "combined");
+  const cJSON *file = cJSON_GetObjectItemCaseSensitive(comb, "file");
+  struct m78_dump_geom main, g;
+  if (!cJSON_IsString(file) || m78_dump_geom_read(entry, &main) != 0 || m78_dump_geom_read(comb, &g) != 0 ||
+      (main.h == dims[1] && main.w == dims[2]) || g.h != dims[1] || g.w != dims[2])
+    return 0;
+  char *path = m78u_path_join(dump_dir, file->valuestring);
   size_t n = 0;
   unsigned char *data = (unsigned char *)m78u_read_file(path, &n);
-  free(name);
   free(path);
-  if (!data || n != (size_t)dims[0] * (size_t)dims[1] * (size_t)dims[2]) {
+  if (!data || !remap_slots(comb, layer, dims, 1, &data, &n)) {
     free(data);
     return 0;
   }
@@ -241,6 +210,11 @@ static int compare_layer(const char *label, const char *case_dir, const char *du
   size_t want = (size_t)dims[0] * (size_t)dims[1] * (size_t)dims[2] * (size_t)elsize;
 
   int rc = 1;
+  char *idx_path = m78u_path_join(dump_dir, "layers.json");
+  char *idx_text = m78u_read_file(idx_path, NULL);
+  cJSON *idx_doc = idx_text ? cJSON_Parse(idx_text) : NULL;
+  free(idx_text);
+  free(idx_path);
   char *exp_path = m78u_path_join(case_dir, file->valuestring);
   char *got_name = m78u_xasprintf("L%02d.%s", index, elsize == 1 ? "i8" : "i32");
   char *got_path = m78u_path_join(dump_dir, got_name);
@@ -260,8 +234,8 @@ static int compare_layer(const char *label, const char *case_dir, const char *du
                                                   : "");
     free(other);
     rc = 2;
-  } else if (!(got_len != exp_len && use_combined(dump_dir, index, dims, &got, &got_len)) &&
-             !remap_slots(dump_dir, layer, dims, (size_t)elsize, &got, &got_len)) {
+  } else if (!use_combined(dump_dir, dump_entry(idx_doc, index), layer, dims, &got, &got_len) &&
+             !remap_slots(dump_entry(idx_doc, index), layer, dims, (size_t)elsize, &got, &got_len)) {
     *msg = m78u_xasprintf("%s: %s has %zu bytes, expected %zu (%s %s), and its hardware slots cannot be "
                             "mapped to the channels",
                             who, got_name, got_len, exp_len, shape_text, dtype->valuestring);
@@ -278,6 +252,7 @@ static int compare_layer(const char *label, const char *case_dir, const char *du
                               who, c, r, w, (long long)d.expected, (long long)d.got, d.differ, d.values);
     }
   }
+  cJSON_Delete(idx_doc);
   free(exp);
   free(got);
   free(exp_path);

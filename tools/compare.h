@@ -38,10 +38,10 @@ struct layer {
   int c, h, w, elem;
   int spp, passes;
   uint64_t gaps;
+  int operands;
   unsigned char *out;
   size_t out_len;
   char op[32], desc[256];
-  int passthrough; /* no convolution: channels pass-major, no dummy slots */
   long compared, differ;
   int64_t maxdiff;
 };

@@ -75,6 +75,8 @@ int m78cmp_load_sim_side(const struct m78cli_simrun *run, int limit, struct sim_
     L->spp = cJSON_IsNumber(a) ? a->valueint : L->c;
     L->passes = cJSON_IsNumber(b) ? b->valueint : 1;
     L->gaps = cJSON_IsString(g) ? strtoull(g->valuestring, NULL, 16) : 0;
+    const cJSON *o = cJSON_GetObjectItemCaseSensitive(jl, "operands");
+    L->operands = cJSON_IsNumber(o) ? o->valueint : 1;
     p = m78u_path_join(run->dump, jf->valuestring);
     L->out = (unsigned char *)m78u_read_file(p, &L->out_len);
     free(p);
@@ -93,9 +95,6 @@ int m78cmp_load_sim_side(const struct m78cli_simrun *run, int limit, struct sim_
     struct layer *L = &s->layers[ji->valueint];
     snprintf(L->op, sizeof L->op, "%s", cJSON_IsString(op) ? op->valuestring : "?");
     snprintf(L->desc, sizeof L->desc, "%s", cJSON_IsString(de) ? de->valuestring : "");
-    static const char *const pt[] = {"passthrough", "pool", "add", "sub", "or", "xor"};
-    for (size_t k = 0; k < sizeof pt / sizeof pt[0]; k++)
-      L->passthrough |= strcmp(L->op, pt[k]) == 0;
   }
   /* footprints of layers without an output file cannot be checked */
   for (int l = 0; l < s->nlayers; l++) {
@@ -311,13 +310,18 @@ static long num_outputs(const char *fwdir)
   return v > 0 ? v : -1;
 }
 
-/* A multi-pass element-wise layer that izer runs as one pass over
- * H x passes rows: the buffer holds passes x processors channels of
- * H x W, the hardware processors channels of H*passes x W. */
-static int eltwise_mp(const struct layer *L, const struct m78cli_unload_part *u)
+/* Where cnn_unload()'s values of part u are in the layer's dump
+ * (m78_dump_map); a 1-D part (C, L) of the hardware's planes is mapped
+ * on those planes.  idx gets u->c * u->h * u->w entries.  0 or -1. */
+static int part_map(const struct layer *L, const struct m78cli_unload_part *u, size_t *idx)
 {
-  return L->passthrough && L->c > 0 && u->c > L->c && u->c % L->c == 0 &&
-         u->h * u->w * (u->c / L->c) == L->h * L->w;
+  struct m78_dump_geom g = {L->c, L->h, L->w, L->spp, L->passes, L->gaps, L->operands};
+  int h = u->h, w = u->w;
+  if (h * w == L->h * L->w) {
+    h = L->h;
+    w = L->w;
+  }
+  return u->c > 0 && h > 0 && w > 0 ? m78_dump_map(&g, u->c, h, w, idx) : -1;
 }
 
 /* Buffer index of every (channel, pixel) of one part, after `base`
@@ -362,8 +366,11 @@ static int check_parts(const struct m78dev_data *d, const struct sim_side *s, co
       return -1;
     }
     const struct layer *L = &s->layers[u->layer];
-    if (L->elem * 8 != bits || (u->h * u->w != L->h * L->w && !eltwise_mp(L, u)) ||
-        (u->c > L->c && !eltwise_mp(L, u)) || u->c <= 0) {
+    size_t n = u->c > 0 && u->h > 0 && u->w > 0 ? (size_t)u->c * (size_t)u->h * (size_t)u->w : 0;
+    size_t *idx = n ? m78u_xmalloc(n * sizeof *idx) : NULL;
+    int mapped = idx && part_map(L, u, idx) == 0;
+    free(idx);
+    if (L->elem * 8 != bits || !mapped) {
       snprintf(err, errlen, "%s: cnn_unload() writes layer %d as %dx%dx%d %d-bit values, but the hardware holds "
                "%dx%dx%d %d-bit: compare a data memory dump instead", file, u->layer, u->c, u->h, u->w, bits, L->c,
                L->h, L->w, 8 * L->elem);
@@ -440,19 +447,16 @@ static int part_observations(const struct m78dev_data *d, const struct sim_side 
   int l = u->layer;
   const struct layer *L = &s->layers[l];
   int npix = L->h * L->w, channels = u->c, lpix = u->h * u->w;
-  int mp = eltwise_mp(L, u) ? u->c / L->c : 0;
+  size_t *at = m78u_xmalloc((size_t)channels * (size_t)lpix * sizeof *at);
   int *slots = m78u_xmalloc((size_t)channels * sizeof *slots);
-  for (int c = 0; c < channels; c++) {
-    /* passthrough layers keep their channels in pass-major order */
-    slots[c] = mp ? c % L->c
-               : channels == L->c || L->passthrough ? c
-                                                    : m78_channel_slot(channels, L->c, L->spp, L->passes, L->gaps, c);
-    if (slots[c] < 0) {
-      snprintf(err, errlen, "%s: cannot map %d channels onto layer %d's %d output slots", file, channels, l, L->c);
-      free(slots);
-      return -1;
-    }
+  if (part_map(L, u, at) != 0) { /* checked before */
+    snprintf(err, errlen, "%s: cannot map %d channels onto layer %d's %d output slots", file, channels, l, L->c);
+    free(slots);
+    free(at);
+    return -1;
   }
+  for (int c = 0; c < channels; c++)
+    slots[c] = (int)(at[(size_t)c * (size_t)lpix] / (size_t)npix);
   size_t *index = m78u_xmalloc((size_t)channels * (size_t)lpix * sizeof *index);
   part_order(L, slots, channels, lpix, *base, index);
   *base += (size_t)channels * (size_t)lpix;
@@ -471,11 +475,9 @@ static int part_observations(const struct m78dev_data *d, const struct sim_side 
     }
   }
   for (int c = 0; c < channels; c++) {
-    int slot = slots[c];
     for (int lp = 0; lp < lpix; lp++) {
-      /* a multi-pass element-wise layer run as one pass over H x passes
-       * rows: hardware pixel lp * passes + pass (izer EMULATE_ELTWISE_MP) */
-      int pix = mp ? lp * mp + c / L->c : lp;
+      size_t a = at[(size_t)c * (size_t)lpix + (size_t)lp];
+      int slot = (int)(a / (size_t)npix), pix = (int)(a % (size_t)npix);
       int64_t exp = out_value(L, slot, pix), dev = val[index[(size_t)c * (size_t)lpix + (size_t)lp]];
       long w = where[(size_t)slot * (size_t)npix + (size_t)pix];
       int lane = w >= 0 ? (int)(w % 4) : 0;
@@ -487,6 +489,7 @@ static int part_observations(const struct m78dev_data *d, const struct sim_side 
     }
   }
   free(slots);
+  free(at);
   free(index);
   free(where);
   return 0;

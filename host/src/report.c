@@ -27,6 +27,29 @@ static void add_gap_slots(cJSON *o, const struct m78_layer_result *r)
   cJSON_AddStringToObject(o, "gap_slots", gs);
 }
 
+/* Slots per output pass and output passes of a layer's dump.  A
+ * passthrough layer writes its processors once per input pass, pass-major
+ * (out_c = processors x passes), like a multi-pass convolution. */
+static void slot_geometry(const struct m78_layer_result *r, int *spp, int *passes)
+{
+  int ne = r->layer.ne > 0 ? r->layer.ne : 1;
+  if (r->layer.kind == M78_LAYER_PASSTHROUGH) {
+    *spp = r->out_c % ne == 0 ? r->out_c / ne : r->out_c;
+    *passes = r->out_c % ne == 0 ? ne : 1;
+  } else {
+    *spp = r->layer.slots_per_pass;
+    *passes = r->layer.out_passes;
+  }
+}
+
+static void add_slot_geometry(cJSON *o, const struct m78_layer_result *r)
+{
+  int spp, passes;
+  slot_geometry(r, &spp, &passes);
+  cJSON_AddNumberToObject(o, "slots_per_pass", spp);
+  cJSON_AddNumberToObject(o, "out_passes", passes);
+}
+
 static double cycles_to_us(uint64_t cycles, uint64_t hz)
 {
   return hz ? (double)cycles * 1e6 / (double)hz : 0.0;
@@ -178,9 +201,7 @@ cJSON *m78_report_build(const m78_sim *sim, const struct m78_run_info *info)
     cJSON_AddNumberToObject(out, "layer", i);
     cJSON_AddItemToObject(out, "shape_chw", shape3(r->out_c, r->out_h, r->out_w));
     cJSON_AddStringToObject(out, "dtype", r->out_elem_bytes == 4 ? "int32" : "int8");
-    int pt = r->layer.kind == M78_LAYER_PASSTHROUGH;
-    cJSON_AddNumberToObject(out, "slots_per_pass", pt ? r->out_c : r->layer.slots_per_pass);
-    cJSON_AddNumberToObject(out, "out_passes", pt ? 1 : r->layer.out_passes);
+    add_slot_geometry(out, r);
     add_gap_slots(out, r);
     cJSON *vals = cJSON_AddArrayToObject(out, "values");
     for (size_t k = 0; k < count; k++)
@@ -224,13 +245,13 @@ int m78_dump_layers(const m78_sim *sim, const char *dir, char *err, size_t errle
     cJSON_AddStringToObject(o, "file", fname);
     cJSON_AddItemToObject(o, "shape_chw", shape3(r->out_c, r->out_h, r->out_w));
     cJSON_AddStringToObject(o, "dtype", r->out_elem_bytes == 4 ? "int32le" : "int8");
-    /* hardware slots, for mapping logical channels (m78_channel_slot) */
+    /* hardware slots, for mapping logical channels (m78_dump_map) */
     cJSON_AddNumberToObject(o, "slots", r->out_c);
-    cJSON_AddNumberToObject(o, "slots_per_pass",
-                            r->layer.kind == M78_LAYER_PASSTHROUGH ? r->out_c : r->layer.slots_per_pass);
-    cJSON_AddNumberToObject(o, "out_passes", r->layer.kind == M78_LAYER_PASSTHROUGH ? 1 : r->layer.out_passes);
+    add_slot_geometry(o, r);
     if (r->layer.gap_slots)
       add_gap_slots(o, r);
+    cJSON_AddStringToObject(o, "op", m78_layer_opname(&r->layer));
+    cJSON_AddNumberToObject(o, "operands", r->layer.ops);
     if (r->combined) {
       /* the element-wise result before pooling (izer's log shows it) */
       snprintf(fname, sizeof fname, "L%02d.combined.i8", i);
@@ -244,6 +265,11 @@ int m78_dump_layers(const m78_sim *sim, const char *dir, char *err, size_t errle
       cJSON_AddStringToObject(c, "file", fname);
       cJSON_AddItemToObject(c, "shape_chw", shape3(r->comb_c, r->comb_h, r->comb_w));
       cJSON_AddStringToObject(c, "dtype", "int8");
+      /* the layer's input processors, once per input pass, pass-major */
+      int ne = r->layer.ne > 0 && r->comb_c % r->layer.ne == 0 ? r->layer.ne : 1;
+      cJSON_AddNumberToObject(c, "slots", r->comb_c);
+      cJSON_AddNumberToObject(c, "slots_per_pass", r->comb_c / ne);
+      cJSON_AddNumberToObject(c, "out_passes", ne);
     }
     cJSON_AddItemToArray(arr, o);
   }
@@ -285,4 +311,60 @@ int m78_channel_slot(int channels, int slots, int slots_per_pass, int out_passes
   }
   int slot = e * slots_per_pass + s;
   return slot < slots ? slot : -1;
+}
+
+int m78_dump_geom_read(const cJSON *entry, struct m78_dump_geom *g)
+{
+  const cJSON *sh = cJSON_GetObjectItemCaseSensitive(entry, "shape_chw");
+  int v[3];
+  if (cJSON_GetArraySize(sh) != 3)
+    return -1;
+  for (int i = 0; i < 3; i++) {
+    const cJSON *d = cJSON_GetArrayItem(sh, i);
+    if (!cJSON_IsNumber(d) || d->valuedouble < 1 || d->valuedouble > 1 << 20)
+      return -1;
+    v[i] = d->valueint;
+  }
+  const cJSON *spp = cJSON_GetObjectItemCaseSensitive(entry, "slots_per_pass");
+  const cJSON *passes = cJSON_GetObjectItemCaseSensitive(entry, "out_passes");
+  const cJSON *gaps = cJSON_GetObjectItemCaseSensitive(entry, "gap_slots");
+  const cJSON *ops = cJSON_GetObjectItemCaseSensitive(entry, "operands");
+  g->slots = v[0];
+  g->h = v[1];
+  g->w = v[2];
+  g->slots_per_pass = cJSON_IsNumber(spp) && spp->valueint >= 1 ? spp->valueint : g->slots;
+  g->out_passes = cJSON_IsNumber(passes) && passes->valueint >= 1 ? passes->valueint : 1;
+  g->gaps = cJSON_IsString(gaps) ? strtoull(gaps->valuestring, NULL, 16) : 0;
+  g->operands = cJSON_IsNumber(ops) && ops->valueint >= 1 ? ops->valueint : 1;
+  return 0;
+}
+
+int m78_dump_map(const struct m78_dump_geom *g, int channels, int h, int w, size_t *idx)
+{
+  if (channels < 1 || h < 1 || w < 1)
+    return -1;
+  size_t n = (size_t)h * (size_t)w, plane = (size_t)g->h * (size_t)g->w;
+  if (g->h == h && g->w == w) {
+    for (int c = 0; c < channels; c++) {
+      int s = m78_channel_slot(channels, g->slots, g->slots_per_pass, g->out_passes, g->gaps, c);
+      if (s < 0)
+        return -1;
+      for (size_t p = 0; p < n; p++)
+        idx[(size_t)c * n + p] = (size_t)s * plane + p;
+    }
+    return 0;
+  }
+  /* izer's EMULATE_ELTWISE_MP (registers.md 6.3): more than 64 channels
+   * in ne passes of thresh processors, the hardware walking ne x h rows of
+   * one pass, so logical pixel p of pass e is hardware pixel p * ne + e */
+  int ne = (channels + 63) / 64, thresh = (channels + ne - 1) / ne;
+  if (channels > 64)
+    thresh = (thresh + 3) & ~3;
+  if (g->operands < 2 || g->out_passes != 1 || ne < 2 || thresh > 64 || thresh != g->slots ||
+      g->slots_per_pass != g->slots || g->w != w || g->h != h * ne)
+    return -1;
+  for (int c = 0; c < channels; c++)
+    for (size_t p = 0; p < n; p++)
+      idx[(size_t)c * n + p] = (size_t)(c % thresh) * plane + p * (size_t)ne + (size_t)(c / thresh);
+  return 0;
 }

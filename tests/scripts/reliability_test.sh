@@ -2,9 +2,10 @@
 # The findings of issue 18, one case per CTest (docs/reliability.md):
 # output files, size limits, traces' memory and numbers, the hang check,
 # leaks, failed builds and the layer dumps of multi-operand layers.
-# usage: reliability_test.sh CASE MAX78SIM SOURCE_DIR WORKDIR [TOOL]
+# usage: reliability_test.sh CASE MAX78SIM SOURCE_DIR WORKDIR [TOOL [ARGS...]]
 set -u
 case_=$1 m=$2 src=$3 work=$4 tool=${5:-}
+shift $(($# < 5 ? $# : 5))
 fail=0
 bad() { echo "FAIL: $*"; fail=1; }
 ok() { echo "ok: $*"; }
@@ -191,6 +192,13 @@ leaks) # finding 6: a sanitized firmware process frees everything (the
   done
   "$m" replay t.json --quiet --json r2.json 2>err.txt && ! grep -q "Sanitizer" err.txt && ok "replay: no leak" ||
     bad "replay: $(grep -m3 -E 'Sanitizer|Direct leak' err.txt)"
+  ;;
+
+multi-operand-dumps) # finding 8: TOOL is kat_runner, ARGS go to the script
+  # (the reference model is found beside the corpus: $M78SIM_CORPUS/../spec)
+  /usr/bin/python3 "$src/tests/scripts/multi_operand_dumps.py" --max78sim "$m" --kat-runner "$tool" \
+    --work "$work/cases" --jobs 2 "$@"
+  exit $?
   ;;
 
 *) echo "unknown case $case_"; exit 2 ;;

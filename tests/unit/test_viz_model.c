@@ -199,3 +199,78 @@ Test(viz_model, maps_logical_channels_around_dummy_slots, .init = setup, .fini =
   free(cl);
   free(cs);
 }
+
+/* Compares a dump of `slots` x h x w (layers.json `geometry`) with expected
+ * data of c x eh x ew; returns the layer after m78v_run_compare. */
+static void compare_geometry(const int8_t *got, int slots, int h, int w, const char *geometry, const int8_t *exp,
+                             int c, int eh, int ew, struct m78v_run *run)
+{
+  char json[512], shape[64];
+  put(tmpdir, "L00.i8", got, (size_t)slots * (size_t)h * (size_t)w);
+  snprintf(json, sizeof json,
+           "{\"layers\":[{\"index\":0,\"file\":\"L00.i8\",\"shape_chw\":[%d,%d,%d],\"dtype\":\"int8\",\"slots\":%d,%s}]}",
+           slots, h, w, slots, geometry);
+  puts_file(tmpdir, "layers.json", json);
+  char *cs = m78u_path_join(tmpdir, "case");
+  char *cl = m78u_path_join(cs, "layers");
+  cr_assert_eq(m78u_mkdir_p(cl), 0);
+  put(cl, "L00.i8", exp, (size_t)c * (size_t)eh * (size_t)ew);
+  snprintf(shape, sizeof shape, "[%d,%d,%d]", c, eh, ew);
+  snprintf(json, sizeof json,
+           "{\"layers\":[{\"index\":0,\"op\":\"PASSTHROUGH\",\"output\":{\"file\":\"layers/L00.i8\","
+           "\"shape_chw\":%s,\"dtype\":\"int8\"}}]}",
+           shape);
+  puts_file(cs, "expected.json", json);
+  char err[512];
+  cr_assert_eq(m78v_run_load(run, tmpdir, NULL, err, sizeof err), 0, "%s", err);
+  cr_assert_eq(m78v_run_compare(run, cs, tmpdir, err, sizeof err), 0, "%s", err);
+  free(cl);
+  free(cs);
+}
+
+Test(viz_model, maps_a_multipass_passthrough_with_a_short_last_pass, .init = setup, .fini = teardown)
+{
+  /* 65 channels in 2 passes of 36 processors: 72 slots, channel c in slot c */
+  int8_t got[72], exp[65];
+  for (int s = 0; s < 72; s++)
+    got[s] = (int8_t)(s < 65 ? s : -1);
+  for (int c = 0; c < 65; c++)
+    exp[c] = (int8_t)c;
+  exp[40] = 99;
+  struct m78v_run run;
+  compare_geometry(got, 72, 1, 1, "\"slots_per_pass\":36,\"out_passes\":2,\"operands\":2", exp, 65, 1, 1, &run);
+  const struct m78v_layer *l = &run.layers[0];
+  cr_assert(l->comparable, "%s", l->cmp_note);
+  cr_assert_eq(l->t.c, 65);
+  cr_assert_eq(l->t.slot[64], 64);
+  cr_assert_eq(l->n_mismatch, 1);
+  cr_assert_eq(l->first_mismatch, 40);
+  m78v_run_free(&run);
+}
+
+Test(viz_model, maps_an_eltwise_layer_run_over_passes_as_rows, .init = setup, .fini = teardown)
+{
+  /* 65 channels of 1 x 2 pixels, 3 operands: izer runs 36 processors over
+   * 2 x 2 rows; logical pixel p of pass e is hardware row 2p + e */
+  int8_t got[36 * 4], exp[65 * 2];
+  memset(got, -1, sizeof got);
+  for (int c = 0; c < 65; c++)
+    for (int p = 0; p < 2; p++) {
+      exp[c * 2 + p] = (int8_t)(c + 3 * p);
+      got[(c % 36) * 4 + p * 2 + c / 36] = (int8_t)(c + 3 * p);
+    }
+  struct m78v_run run;
+  compare_geometry(got, 36, 4, 1, "\"slots_per_pass\":36,\"out_passes\":1,\"operands\":3", exp, 65, 2, 1, &run);
+  const struct m78v_layer *l = &run.layers[0];
+  cr_assert(l->comparable, "%s", l->cmp_note);
+  cr_assert_eq(l->t.c, 65);
+  cr_assert_eq(l->t.h, 2);
+  cr_assert_eq(l->t.slot[40], 4);
+  cr_assert_eq(l->n_mismatch, 0);
+  m78v_run_free(&run);
+  /* a single-operand layer of that shape is not that layout */
+  compare_geometry(got, 36, 4, 1, "\"slots_per_pass\":36,\"out_passes\":1,\"operands\":1", exp, 65, 2, 1, &run);
+  cr_assert(!run.layers[0].comparable);
+  cr_assert(strstr(run.layers[0].cmp_note, "cannot hold"), "%s", run.layers[0].cmp_note);
+  m78v_run_free(&run);
+}

@@ -321,7 +321,7 @@ static void compare_layer(struct m78v_layer *x, const struct expect *e, const cJ
   }
   struct m78v_tensor *t = &x->t;
   size_t plane = (size_t)t->h * (size_t)t->w;
-  int c = e->shape[0];
+  int c = e->shape[0], h = e->shape[1], w = e->shape[2];
   if (c == 0) { /* a bare Lnn file: as many channels as the size says */
     if (plane == 0 || len % (plane * (size_t)e->elsize)) {
       snprintf(x->cmp_note, sizeof x->cmp_note, "%zu bytes do not fit %dx%d planes", len, t->h, t->w);
@@ -329,9 +329,10 @@ static void compare_layer(struct m78v_layer *x, const struct expect *e, const cJ
       return;
     }
     c = (int)(len / (plane * (size_t)e->elsize));
-  } else if (e->shape[1] != t->h || e->shape[2] != t->w || len != (size_t)c * plane * (size_t)e->elsize) {
-    snprintf(x->cmp_note, sizeof x->cmp_note, "expected %dx%dx%d (%zu bytes), simulated %dx%dx%d", e->shape[0],
-             e->shape[1], e->shape[2], len, t->c, t->h, t->w);
+    h = t->h;
+    w = t->w;
+  } else if (len != (size_t)c * (size_t)h * (size_t)w * (size_t)e->elsize) {
+    snprintf(x->cmp_note, sizeof x->cmp_note, "expected %dx%dx%d, but the file holds %zu bytes", c, h, w, len);
     free(data);
     return;
   }
@@ -341,40 +342,43 @@ static void compare_layer(struct m78v_layer *x, const struct expect *e, const cJ
     free(data);
     return;
   }
-  /* More slots than expected channels: gather the logical channels. */
-  int *slot = NULL;
-  if (c != t->c) {
-    int spp = 0, passes = 0;
-    uint64_t gaps = 0;
+  /* Another shape than the dump's slots: gather the logical values
+   * (m78_dump_map, with the slot layout our layers.json records). */
+  if (c != t->c || h != t->h || w != t->w) {
+    struct m78_dump_geom g = {t->c, t->h, t->w, t->c, 1, 0, 1};
     const cJSON *l;
     cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(our_idx, "layers"))
     {
-      if ((int)num(l, "index", -1) == x->index) {
-        spp = (int)num(l, "slots_per_pass", 0);
-        passes = (int)num(l, "out_passes", 0);
-        gaps = strtoull(str(l, "gap_slots", "0"), NULL, 16);
-      }
+      struct m78_dump_geom r;
+      if ((int)num(l, "index", -1) == x->index && m78_dump_geom_read(l, &r) == 0 && r.slots == t->c && r.h == t->h &&
+          r.w == t->w)
+        g = r;
     }
-    slot = m78u_xmalloc((size_t)c * sizeof *slot);
-    for (int k = 0; k < c; k++) {
-      slot[k] = c < t->c ? m78_channel_slot(c, t->c, spp, passes, gaps, k) : -1;
-      if (slot[k] < 0) {
-        snprintf(x->cmp_note, sizeof x->cmp_note, "%d expected channels cannot be mapped to the %d output slots", c,
-                 t->c);
-        free(slot);
-        free(data);
-        return;
-      }
+    size_t n = (size_t)c * (size_t)h * (size_t)w, lplane = (size_t)h * (size_t)w;
+    size_t *idx = m78u_xmalloc((n ? n : 1) * sizeof *idx);
+    if (m78_dump_map(&g, c, h, w, idx) != 0) {
+      snprintf(x->cmp_note, sizeof x->cmp_note, "expected %dx%dx%d, which the %dx%dx%d output slots cannot hold", c, h,
+               w, t->c, t->h, t->w);
+      free(idx);
+      free(data);
+      return;
     }
-    int32_t *v = m78u_xmalloc((size_t)c * plane * sizeof *v);
+    int32_t *v = m78u_xmalloc((n ? n : 1) * sizeof *v);
+    int *slot = m78u_xmalloc((size_t)c * sizeof *slot);
+    for (size_t k = 0; k < n; k++)
+      v[k] = t->v[idx[k]];
     for (int k = 0; k < c; k++)
-      memcpy(v + (size_t)k * plane, t->v + (size_t)slot[k] * plane, plane * sizeof *v);
+      slot[k] = (int)(idx[(size_t)k * lplane] / plane);
+    free(idx);
     free(t->v);
     free(t->slot);
     t->v = v;
     t->c = c;
+    t->h = h;
+    t->w = w;
     t->slot = slot;
     tensor_maxabs(t);
+    plane = lplane;
   }
   size_t n = (size_t)c * plane;
   x->expected = m78u_xmalloc((n ? n : 1) * sizeof *x->expected);

@@ -78,4 +78,24 @@ int m78_dump_layers(const m78_sim *sim, const char *dir, char *err, size_t errle
  * layout cannot be explained that way. */
 int m78_channel_slot(int channels, int slots, int slots_per_pass, int out_passes, uint64_t gaps, int c);
 
+/* The layout of one layer dump as layers.json records it (an entry of
+ * "layers", or its "combined" object): slots x h x w values, hardware
+ * slot o holding pass o / slots_per_pass; gaps as m78_channel_slot. */
+struct m78_dump_geom {
+  int slots, h, w;
+  int slots_per_pass, out_passes;
+  uint64_t gaps;
+  int operands;
+};
+/* Reads an entry (fields missing in older dumps take the identity
+ * layout).  Returns 0, or -1 when it has no usable shape_chw. */
+int m78_dump_geom_read(const cJSON *entry, struct m78_dump_geom *g);
+/* Where every value of a logical C x H x W output is in the dump: idx[c *
+ * H * W + pixel] = its index in the dump's C order.  Channels go to their
+ * slots (m78_channel_slot); an element-wise layer that the synthesizer
+ * runs as one pass over H x passes rows (more than 64 channels) holds
+ * pixel p of pass e at row-major position p * passes + e of its planes.
+ * Returns 0, or -1 when the dump cannot hold that shape. */
+int m78_dump_map(const struct m78_dump_geom *g, int channels, int h, int w, size_t *idx);
+
 #endif
