@@ -97,8 +97,9 @@ void m78inst_enable(const struct m78_bridge_range *ranges, int n)
 /* m78_bridge_window(a, w) for a piece (never crossing a window's edge
  * when it is naturally aligned and the windows are page-aligned): 1 when
  * it lies in a window, 0 outside. */
-/* m78_bridge_window(a, n) without the call: 1 inside a window, -1
- * partly, 0 outside (the windows do not overlap). */
+/* m78_bridge_window(a, n) without the call (the bridge's m78br_win_kind
+ * over inst's copy of the windows): 1 inside a window, -1 partly, 0
+ * outside (the windows do not overlap). */
 static inline int window_kind(uintptr_t a, size_t n)
 {
   if (!inst.n_win)
@@ -112,15 +113,7 @@ static inline int window_kind(uintptr_t a, size_t n)
   return 0;
 }
 
-static inline int piece_in_window(uintptr_t a, unsigned w)
-{
-  if (!inst.n_win)
-    return m78_bridge_window(a, w) == 1;
-  for (int i = 0; i < inst.n_win; i++)
-    if (a >= inst.win_lo[i] && a + w <= inst.win_hi[i])
-      return 1;
-  return 0;
-}
+static inline int piece_in_window(uintptr_t a, unsigned w) { return window_kind(a, w) == 1; }
 
 /* Largest naturally aligned piece (4, 2, 1) at a within left bytes. */
 static unsigned piece(uintptr_t a, size_t left)

@@ -80,15 +80,24 @@ char *m78u_xstrdup(const char *s)
   return memcpy(m78u_xmalloc(n), s, n);
 }
 
+/* vasprintf that never fails; *len gets the length */
+static char *xvasprintf(const char *fmt, va_list ap, size_t *len)
+{
+  char *s = NULL;
+  int n = vasprintf(&s, fmt, ap);
+  if (n < 0)
+    out_of_memory();
+  *len = (size_t)n;
+  return s;
+}
+
 char *m78u_xasprintf(const char *fmt, ...)
 {
   va_list ap;
+  size_t n;
   va_start(ap, fmt);
-  char *s = NULL;
-  int n = vasprintf(&s, fmt, ap);
+  char *s = xvasprintf(fmt, ap, &n);
   va_end(ap);
-  if (n < 0)
-    out_of_memory();
   return s;
 }
 
@@ -171,13 +180,11 @@ void m78u_buf_add(struct m78u_buf *b, const void *data, size_t n)
 void m78u_buf_printf(struct m78u_buf *b, const char *fmt, ...)
 {
   va_list ap;
+  size_t n;
   va_start(ap, fmt);
-  char *s = NULL;
-  int n = vasprintf(&s, fmt, ap);
+  char *s = xvasprintf(fmt, ap, &n);
   va_end(ap);
-  if (n < 0)
-    out_of_memory();
-  m78u_buf_add(b, s, (size_t)n);
+  m78u_buf_add(b, s, n);
   free(s);
 }
 
