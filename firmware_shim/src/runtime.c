@@ -336,6 +336,8 @@ static void write_outputs(enum m78soc_stop why, const char *detail, int exit_cod
 {
   char err[512];
   m78soc_phase_close();
+  if (rt.count_fifo_lane)
+    fprintf(stderr, "max78sim: FIFO lane: %llu accesses\n", (unsigned long long)m78soc.fifo_lane_hits);
   struct m78_run_info info;
   struct run_info_buf b;
   fill_info(&info, &b, stop_name(why), detail, exit_code);
@@ -505,6 +507,11 @@ void m78rt_init(void)
     for (int i = 0; i < n; i++)
       m78_sim_add_fault(m78soc.sim, &f[i]);
   }
+  /* the FIFO loader's lane (soc.c): off sends its accesses the general
+   * way, count reports how many took it (CTest timing/fifo-lane) */
+  const char *lane = getenv(M78ENV_FIFO_LANE);
+  m78soc.no_fifo_lane = lane && strcmp(lane, "off") == 0;
+  rt.count_fifo_lane = lane && strcmp(lane, "count") == 0;
   const char *limit = getenv(M78ENV_LAYER_LIMIT);
   rt.layer_limit = limit && *limit ? (int)env_ull(M78ENV_LAYER_LIMIT, 0) : -1;
 

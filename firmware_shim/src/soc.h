@@ -140,6 +140,15 @@ struct m78soc_state {
     uint64_t gen;             /* ectl_gen it was last compared at */
     struct m78_energy_ctl ctl;
     double pw[2];             /* its mW * 1e9, awake and asleep */
+    uint32_t seq;             /* bumped whenever pw changes */
+    /* the energy of the last few durations at pw, asleep and awake: an
+     * access costs the same few tick counts again and again, and the
+     * division of computing it is most of an access's time */
+    struct m78soc_leak_inc {
+      uint64_t ticks;
+      uint32_t seq;
+      double pj;
+    } inc[2][8];
   } leak;
   struct m78soc_access_pj {   /* the last access energy, reads and writes */
     int valid;
@@ -165,6 +174,12 @@ struct m78soc_state {
     uint32_t index0, offset0;
     struct m78_addr_info info;
   } dstream;
+  /* FIFO_STAT's and the FIFO data registers' decode, for the loader's
+   * lane (soc.c); no_fifo_lane sends those accesses the general way
+   * (CTest timing/fifo-lane compares the two) */
+  struct m78_addr_info fifo_ai[1 + M78_FIFOS];
+  int fifo_ai_ok, no_fifo_lane;
+  uint64_t fifo_lane_hits;
   /* m78_sim_energy_ctl as of simulator generation ectl_gen (soc.c) */
   struct m78_energy_ctl ectl;
   uint64_t ectl_gen;
@@ -223,6 +238,7 @@ struct m78soc_state {
     int finishing;
     int layer_limit; /* -1, or the largest LCNT_MAX the firmware may set */
     int end_at_inference; /* a user's input (userinput.c): stop after the first CNN interrupt */
+    int count_fifo_lane;  /* M78SIM_FIFO_LANE=count: print fifo_lane_hits at the end */
   } rt;
 
   /* The instrumented bridge's pending store (inst.h): sends it; NULL with

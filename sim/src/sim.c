@@ -27,17 +27,9 @@ m78_sim *m78_sim_new(void)
   return sim;
 }
 
-static void free_streams(m78_sim *sim)
-{
-  for (int i = 0; i < M78_MAX_STREAM_LAYERS; i++) {
-    free(sim->streams[i].w);
-    memset(&sim->streams[i], 0, sizeof sim->streams[i]);
-  }
-}
-
 static void free_results(m78_sim *sim)
 {
-  free_streams(sim);
+  m78i_free_streams(sim);
   m78i_sched_free(sim);
   for (int i = 0; i < M78_MAX_LAYERS; i++) {
     free(sim->results[i].output);
@@ -161,85 +153,6 @@ static void mark_gap_slots(m78_sim *sim)
   }
 }
 
-/* Allocates the unwrapped copy of every circular streaming input. */
-static void setup_streams(m78_sim *sim)
-{
-  int lilbuf = M78_GET(sim->q[0].greg[M78_GREG_CTRL], CTRL, LILBUF) != 0;
-  for (int i = 0; i < sim->n_layers && i < M78_MAX_STREAM_LAYERS; i++) {
-    const struct m78_layer *l = &sim->results[i].layer;
-    struct m78_stream *st = &sim->streams[i];
-    if (sim->results[i].error[0] || !l->streaming || !l->fbuf || !lilbuf)
-      continue;
-    uint64_t len = l->chw ? ((uint64_t)l->h * (uint64_t)l->w + 3) / 4
-                          : (uint64_t)l->h * (uint64_t)l->w * (uint64_t)l->ne * (uint64_t)l->ops;
-    st->w = calloc((size_t)len * M78_SRAM_INSTANCES, sizeof *st->w);
-    if (!st->w) {
-      m78i_guest_error(sim, M78_E_UNMAPPED, 0, "layer %d: out of host memory for its input stream", i);
-      continue;
-    }
-    st->active = 1;
-    st->rptr = l->rptr;
-    st->fbuf = l->fbuf;
-    st->len = (uint32_t)len;
-  }
-}
-
-int m78i_stream_write(m78_sim *sim, int consumer, uint32_t inst, uint32_t word, uint32_t value, uint32_t lane_mask)
-{
-  if (consumer < 0 || consumer >= M78_MAX_STREAM_LAYERS || consumer >= sim->n_layers)
-    return 0;
-  struct m78_stream *st = &sim->streams[consumer];
-  if (!st->active || word < st->rptr || inst >= M78_SRAM_INSTANCES)
-    return 0;
-  uint32_t lin = word - st->rptr;
-  if (lin < st->len) {
-    uint32_t *w = &st->w[(size_t)inst * st->len + lin];
-    *w = (*w & ~lane_mask) | (value & lane_mask);
-  }
-  uint32_t a = st->rptr + lin % st->fbuf;
-  if (a < M78_SRAM_WORDS) {
-    uint32_t *w = &sim->sram[inst][a];
-    *w = (*w & ~lane_mask) | (value & lane_mask);
-  } else {
-    m78i_guest_error(sim, M78_E_UNMAPPED, M78_SRAM_BASE, "layer %d's input stream wraps beyond data memory (word %u)",
-                     consumer, (unsigned)a);
-  }
-  return 1;
-}
-
-/* m78i_stream_write(sim, consumer, inst, word0 + i * step, v[i], mask)
- * for i in [0, n): the same stores and errors in the same order, without a
- * division per word.  Returns 0 (nothing written) when word0 is not a
- * stream address. */
-int m78i_stream_write_run(m78_sim *sim, int consumer, uint32_t inst, uint32_t word0, uint32_t step, int n,
-                          const uint32_t *v, uint32_t mask)
-{
-  if (consumer < 0 || consumer >= M78_MAX_STREAM_LAYERS || consumer >= sim->n_layers)
-    return 0;
-  struct m78_stream *st = &sim->streams[consumer];
-  if (!st->active || word0 < st->rptr || inst >= M78_SRAM_INSTANCES)
-    return 0;
-  uint32_t sstep = step % st->fbuf;
-  uint32_t lin = word0 - st->rptr, wrapped = lin % st->fbuf;
-  uint32_t *copy = st->w + (size_t)inst * st->len;
-  for (int i = 0; i < n; i++) {
-    uint32_t value = v[i] & mask;
-    if (lin < st->len)
-      copy[lin] = (copy[lin] & ~mask) | value;
-    uint32_t a = st->rptr + wrapped;
-    if (a < M78_SRAM_WORDS)
-      sim->sram[inst][a] = (sim->sram[inst][a] & ~mask) | value;
-    else
-      m78i_guest_error(sim, M78_E_UNMAPPED, M78_SRAM_BASE,
-                       "layer %d's input stream wraps beyond data memory (word %u)", consumer, (unsigned)a);
-    lin += step;
-    wrapped += sstep;
-    if (wrapped >= st->fbuf)
-      wrapped -= st->fbuf;
-  }
-  return 1;
-}
-
 static void start_run(m78_sim *sim)
 {
   free_results(sim);
@@ -263,7 +176,7 @@ static void start_run(m78_sim *sim)
     }
     r->cycles = m78i_layer_cycles(sim, &r->layer);
   }
-  setup_streams(sim);
+  m78i_setup_streams(sim);
   mark_gap_slots(sim);
   m78i_faults_run_start(sim);
   memset(sim->fifo.pushed, 0, sizeof sim->fifo.pushed);
@@ -749,6 +662,36 @@ enum m78_status m78_bus_read_decoded(m78_sim *sim, uint32_t addr, unsigned width
   else if ((st = power_check(sim, a)) == M78_OK)
     st = do_read(sim, sim, a, addr, width, value);
   report_access(sim, addr, width, *value, 0, st);
+  return st;
+}
+
+/* The FIFO loader's accesses: what m78_sim_run_until and then
+ * m78_bus_read/m78_bus_write of the register do, in one call and without
+ * the decode (the FIFO block is not per quadrant: quadrant 0's power
+ * gates it, as power_check has it). */
+static inline enum m78_status fifo_power(const m78_sim *sim)
+{
+  return (sim->power_mask & 1) && !(sim->reset_mask & 1) ? M78_OK : M78_E_POWER;
+}
+
+enum m78_status m78_sim_fifo_stat_at(m78_sim *sim, uint64_t cycle, uint32_t *value)
+{
+  m78_sim_run_until(sim, cycle);
+  sim->ctr.bus_reads++;
+  enum m78_status st = fifo_power(sim);
+  *value = st == M78_OK ? m78i_sched_fifo_full_mask(sim) : 0;
+  report_access(sim, M78_FIFO_BASE + 4, 4, *value, 0, st);
+  return st;
+}
+
+enum m78_status m78_sim_fifo_push_at(m78_sim *sim, uint64_t cycle, int n, uint32_t value)
+{
+  m78_sim_run_until(sim, cycle);
+  sim->ctr.bus_writes++;
+  enum m78_status st = fifo_power(sim);
+  if (st == M78_OK)
+    fifo_push(sim, n, value);
+  report_access(sim, M78_FIFO_BASE + 8 + 4u * (unsigned)n, 4, value, 1, st);
   return st;
 }
 

@@ -103,6 +103,10 @@ struct m78_sched {
   uint32_t fbuf;               /* layer 0's circular buffer (words) */
   uint64_t *arrive;            /* [nwords]: cycle word k was in every enabled FIFO */
   uint32_t narrived;
+  /* words layer 0 waits for when no layer could run at the end of the
+   * last walk (UINT32_MAX: it is done; 0: walk again): arrivals short of
+   * it change nothing, since only layer 0 reads the FIFOs */
+  uint32_t wait_words;
   uint64_t *consume;           /* [nwords]: cycle layer 0 took word k */
   uint32_t nconsumed, cons_cursor;
   uint64_t (*stalls)[2];       /* [from, to) intervals the machine waited for input */
@@ -152,11 +156,15 @@ struct m78_sim {
   uint64_t energy_gen;
 };
 
-/* sim.c */
+/* stream_input.c */
 /* Stores word `value` that the producer writes at linear word `word` of
  * instance `inst`.  Returns 1 when the address belongs to the streaming
  * input of layer `consumer` (then written, wrapped, to SRAM and to the
  * stream copy), 0 when it is an ordinary address. */
+/* stream_input.c: the unwrapped copies of streaming layers' inputs,
+ * allocated at the start of a run and freed with its results */
+void m78i_setup_streams(m78_sim *sim);
+void m78i_free_streams(m78_sim *sim);
 int m78i_stream_write(m78_sim *sim, int consumer, uint32_t inst, uint32_t word, uint32_t value, uint32_t lane_mask);
 /* The same for words word0 + i * step, values v[i], i in [0, n), in
  * order; 0 when word0 is not a stream address (then nothing was written). */

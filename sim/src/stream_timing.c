@@ -397,8 +397,16 @@ void m78i_sched_run(m78_sim *sim)
         break;
       }
     }
-    if (pick < 0)
-      return; /* done, or waiting for the FIFOs */
+    if (pick < 0) { /* done, or waiting for the FIFOs */
+      const struct m78_sched_layer *L0 = &s->L[0];
+      if (!s->fifo)
+        s->wait_words = 0;
+      else if (L0->next >= L0->n)
+        s->wait_words = UINT32_MAX;
+      else
+        s->wait_words = L0->steps[L0->next].need > s->nwords ? s->nwords : L0->steps[L0->next].need;
+      return;
+    }
     struct m78_sched_layer *L = &s->L[pick];
     const struct m78_step *st = &L->steps[L->next];
     uint64_t start = ready > s->t ? ready : s->t;
@@ -442,6 +450,8 @@ void m78i_sched_fifo_push(m78_sim *sim)
     return;
   while (s->narrived < have)
     s->arrive[s->narrived++] = sim->now;
+  if (s->wait_words && s->narrived < s->wait_words)
+    return; /* every layer still waits: the walk would find nothing */
   m78i_sched_run(sim);
 }
 

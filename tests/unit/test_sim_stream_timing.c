@@ -215,3 +215,55 @@ Test(stream_timing, kept_step_lists_time_as_fresh_ones)
   cr_expect(memcmp(&other, &fresh, sizeof other) == 0, "changed registers timed as by a fresh instance");
   cr_expect(memcmp(&other, &first, sizeof other) != 0, "the changed registers should change the timing");
 }
+
+/* The FIFO loader's calls (m78_sim_fifo_stat_at, m78_sim_fifo_push_at,
+ * the host's lane) against m78_sim_run_until plus the bus: a loader
+ * that polls before every push, at a pace that fills the FIFO and then
+ * waits, gives the same answers, the same timing and the same memory. */
+Test(stream_timing, fifo_calls_equal_the_bus)
+{
+  m78_sim *sims[2];
+  uint32_t polls[2][400];
+  int npolls[2] = {0, 0};
+  for (int v = 0; v < 2; v++) {
+    fifo_setup();
+    sims[v] = sim;
+    uint64_t t = m78_sim_now(sim);
+    for (uint32_t k = 0; k < 64; k++) {
+      uint32_t st;
+      do {
+        t += 2; /* faster than the layer's 6-cycle columns: the FIFO fills */
+        if (v == 0) {
+          m78_sim_run_until(sim, t);
+          st = tu_rd(sim, FIFO_STAT, 4);
+        } else
+          cr_assert_eq(m78_sim_fifo_stat_at(sim, t, &st), M78_OK);
+        cr_assert_lt(npolls[v], 400);
+        polls[v][npolls[v]++] = st;
+      } while (st & 1);
+      t += 3;
+      if (v == 0) {
+        m78_sim_run_until(sim, t);
+        tu_wr32(sim, FIFO_WR0, 0x01010101u * (k + 1));
+      } else
+        cr_assert_eq(m78_sim_fifo_push_at(sim, t, 0, 0x01010101u * (k + 1)), M78_OK);
+    }
+    m78_sim_run_until(sim, t + 100000);
+    cr_assert_eq(m78_sim_busy(sim), 0, "the inference did not finish");
+    if (v == 0)
+      sim = m78_sim_new(); /* the second one; teardown frees it */
+  }
+  cr_assert_eq(npolls[0], npolls[1]);
+  cr_expect_gt(npolls[0], 64, "the FIFO never filled: the test does not test the full answer");
+  cr_assert_arr_eq(polls[0], polls[1], (size_t)npolls[0] * sizeof polls[0][0]);
+  const struct m78_layer_result *a = m78_sim_layer_result(sims[0], 0), *b = m78_sim_layer_result(sims[1], 0);
+  cr_expect_eq(a->cycles, b->cycles);
+  cr_expect_eq(a->stall_cycles, b->stall_cycles);
+  cr_expect_eq(a->start_cycle, b->start_cycle);
+  cr_expect_eq(a->end_cycle, b->end_cycle);
+  cr_expect_eq(m78_sim_stall_count(sims[0]), m78_sim_stall_count(sims[1]));
+  cr_expect_eq(m78_sim_run_end(sims[0]), m78_sim_run_end(sims[1]));
+  for (int i = 0; i < M78_SRAM_INSTANCES; i++)
+    cr_expect_arr_eq(m78_sram_view(sims[0], i), m78_sram_view(sims[1], i), M78_SRAM_WORDS * 4, "instance %d", i);
+  m78_sim_free(sims[0]);
+}

@@ -28,6 +28,7 @@
 #define M78ENV_HANG_MS "M78SIM_HANG_MS"         /* user, tests -> shim runtime.c: spin watchdog */
 #define M78ENV_BENCH "M78SIM_BENCH"             /* bench (set), CLI (cleared) -> shim bench.c: timing mode */
 #define M78ENV_INPUT_TIMES "M78SIM_INPUT_TIMES" /* bench -> shim serve.c: append load_input()'s host time to this file */
+#define M78ENV_FIFO_LANE "M78SIM_FIFO_LANE"     /* tests -> shim runtime.c: off = FIFO polls/pushes the general way, count = say how many took the lane (soc.c) */
 #define M78ENV_INPUT "M78SIM_INPUT"             /* CLI input.c (--input), host (cleared) -> shim userinput.c */
 #define M78ENV_SERVE "M78SIM_SERVE"             /* host net.c -> shim serve.c: socket of a served network */
 #define M78ENV_SERVE_FORK "M78SIM_SERVE_FORK"   /* user, tests -> shim serve.c: 1 forks a child per request instead of rolling workers back */

@@ -262,6 +262,12 @@ enum m78_status m78_bus_read_decoded(m78_sim *sim, uint32_t addr, unsigned width
 enum m78_status m78_bus_write_decoded(m78_sim *sim, uint32_t addr, unsigned width, uint32_t value,
                                      const struct m78_addr_info *a);
 
+/* The FIFO loader's two accesses at CNN cycle `cycle`, each the same as
+ * m78_sim_run_until(sim, cycle) followed by m78_bus_read of FIFO_STAT or
+ * m78_bus_write of FIFO n's data register (n 0..3), in one call. */
+enum m78_status m78_sim_fifo_stat_at(m78_sim *sim, uint64_t cycle, uint32_t *value);
+enum m78_status m78_sim_fifo_push_at(m78_sim *sim, uint64_t cycle, int n, uint32_t value);
+
 /* Side-effect-free views for tools: no FIFO pops, no protocol state, no
  * counters.  poke writes storage directly (registers, memories). */
 enum m78_status m78_peek(const m78_sim *sim, uint32_t addr, unsigned width, uint32_t *value);
