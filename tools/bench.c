@@ -32,8 +32,12 @@
 #include "commands.h"
 #include "fwbuild.h"
 #include "max78sim/env.h"
+#include "max78sim/net.h"
 
 #define DEFAULT_RUNS 5
+/* served inferences of the baked sample for the eval column; the first
+ * (a new worker's: its pages, the stream schedule) is not counted */
+#define EVAL_INFERENCES 41
 #define BENCH_TIMEOUT_S 600.0
 
 static const char *const default_networks[] = {"animal-yolo-pico", "mnist", "cifar-10", "kws20_v3"};
@@ -55,6 +59,8 @@ struct mode_runs {
   int mode; /* enum m78fw_bridge */
   double *sim_ms, *cpu_ms, *live_ms, *w_ms, *w_aps, *w_bytes, *w_acc, *store_ns, *load_ns, *run_ms, *rec_acc, *warm_ms, *w_caps, *live_cpu;
   double *in_ms, *in_cpu; /* load_input()'s host time in the ordinary runs, -1 if it has none */
+  double ev_ms, ev_cpu;   /* the same per served inference, as eval runs them (-1: none) */
+  int ev_n;
   double *layer_ms; /* [run][layer] */
 };
 
@@ -98,6 +104,10 @@ static void bench_help(FILE *out)
           "  input ms    host time of the firmware's load_input() in that run (for a\n"
           "              streamed input: every FIFO push and status poll, each a bus\n"
           "              access through the bridge and the SoC model), '-' without one\n"
+          "  eval in ms  CPU time of load_input() per inference as eval runs it: the\n"
+          "              firmware served (weights loaded once, every inference rolled\n"
+          "              back into load_input), the sample %d times, the median of all\n"
+          "              but the first\n"
           "\n"
           "Each network is measured with each bridge mechanism (inst: the instrumented\n"
           "build, trap: the fault bridge; see 'max78sim run --help'), one row each, and\n"
@@ -117,7 +127,8 @@ static void bench_help(FILE *out)
           "\n"
           "Exit status: 0 done, 2 bad usage, a network that cannot be built or run, a\n"
           "firmware that does not print *** PASS ***, or a replay that differs.\n",
-          default_networks[0], default_networks[1], default_networks[2], default_networks[3], DEFAULT_RUNS);
+          default_networks[0], default_networks[1], default_networks[2], default_networks[3], EVAL_INFERENCES,
+          DEFAULT_RUNS);
 }
 
 static int parse_count(const char *opt, const char *v, uint64_t max, uint64_t *out)
@@ -406,6 +417,86 @@ static void mode_columns(struct mode_runs *mr, double **cols[NCOLS_PER_MODE])
   memcpy(cols, c, sizeof c);
 }
 
+/* The lines "WALL_MS CPU_MS" of PATH, up to max. */
+static int read_times(const char *path, double *wall, double *cpu, int max)
+{
+  FILE *f = fopen(path, "r");
+  if (!f)
+    return 0;
+  int n = 0;
+  while (n < max && fscanf(f, "%lf %lf", &wall[n], &cpu[n]) == 2)
+    n++;
+  fclose(f);
+  return n;
+}
+
+/* load_input()'s host time per inference as eval runs it (the host API,
+ * the baked sample EVAL_INFERENCES times, one job) into mr->ev_*; -1
+ * when the firmware has no load_input().  -1 after printing an error. */
+static int eval_input(struct net *n, struct mode_runs *mr, uint64_t threads)
+{
+  mr->ev_ms = mr->ev_cpu = -1;
+  mr->ev_n = 0;
+  char *tmp = m78u_make_temp_dir("max78sim-bench-");
+  if (!tmp) {
+    m78u_error("cannot create a temporary folder: %s", strerror(errno));
+    return -1;
+  }
+  char *times = m78u_path_join(tmp, "eval-input-times.txt");
+  /* what the served firmware (and the prepare it runs) take from the
+   * environment: this bridge, and the file to append the times to */
+  setenv(M78ENV_INPUT_TIMES, times, 1);
+  setenv(M78ENV_BRIDGE, m78fw_bridge_name(mr->mode), 1);
+  struct m78net_options no = {.threads = (int)threads};
+  struct m78net_error err;
+  m78net *net = NULL;
+  m78net_result **res = NULL;
+  int8_t *in = NULL;
+  int rc = 0;
+  if (m78net_open(&net, n->fwdir, &no, &err) != M78NET_OK) {
+    m78u_error("%s: %s", n->name, err.msg);
+    rc = -1;
+  } else {
+    int c, h, w;
+    m78net_input_shape(net, &c, &h, &w);
+    size_t len = (size_t)c * (size_t)h * (size_t)w;
+    in = malloc(len * EVAL_INFERENCES);
+    res = calloc(EVAL_INFERENCES, sizeof *res);
+    if (!in || !res) {
+      m78u_error("out of memory");
+      rc = -1;
+    } else {
+      for (int i = 0; i < EVAL_INFERENCES; i++)
+        memcpy(in + (size_t)i * len, m78net_sample(net), len);
+      if (m78net_run_many(net, in, EVAL_INFERENCES, 1, 0, res, NULL, NULL, &err) != M78NET_OK) {
+        m78u_error("%s: %s", n->name, err.msg);
+        rc = -1;
+        free(res);
+        res = NULL;
+      }
+    }
+  }
+  if (res)
+    for (int i = 0; i < EVAL_INFERENCES; i++)
+      m78net_result_free(res[i]);
+  m78net_close(net);
+  unsetenv(M78ENV_INPUT_TIMES);
+  unsetenv(M78ENV_BRIDGE);
+  double wall[EVAL_INFERENCES + 1], cpu[EVAL_INFERENCES + 1];
+  int k = rc == 0 ? read_times(times, wall, cpu, EVAL_INFERENCES + 1) : 0;
+  if (k > 1) {
+    mr->ev_n = k - 1;
+    mr->ev_ms = median(wall + 1, k - 1, 1);
+    mr->ev_cpu = median(cpu + 1, k - 1, 1);
+  }
+  free(res);
+  free(in);
+  m78u_remove_tree(tmp);
+  free(times);
+  free(tmp);
+  return rc;
+}
+
 /* Measures network N with the bridge of MR; -1 after printing an error. */
 static int bench_mode(const struct m78fw_paths *paths, const struct bench_opts *o, struct net *n,
                       struct mode_runs *mr)
@@ -426,6 +517,8 @@ static int bench_mode(const struct m78fw_paths *paths, const struct bench_opts *
     rc = run_once(n, mr, exe, -1, runs, o->threads, o->kernel, 0); /* warm-up */
   for (int r = 0; r < runs && rc == 0; r++)
     rc = run_once(n, mr, exe, r, runs, o->threads, o->kernel, 0);
+  if (rc == 0)
+    rc = eval_input(n, mr, o->threads);
   free(exe);
   return rc;
 }
@@ -486,6 +579,11 @@ static cJSON *mode_json(const struct net *n, const struct mode_runs *mr, int run
     cJSON *ij = cJSON_AddObjectToObject(j, "load_input");
     cJSON_AddNumberToObject(ij, "ms", in_ms);
     cJSON_AddNumberToObject(ij, "cpu_ms", in_cpu);
+    if (mr->ev_n > 0) {
+      cJSON_AddNumberToObject(ij, "eval_ms", mr->ev_ms);
+      cJSON_AddNumberToObject(ij, "eval_cpu_ms", mr->ev_cpu);
+      cJSON_AddNumberToObject(ij, "eval_inferences", mr->ev_n);
+    }
   }
   cJSON *runs_a = cJSON_AddArrayToObject(j, "sim_ms_runs");
   for (int r = 0; r < runs; r++)
@@ -541,7 +639,8 @@ int m78cli_cmd_bench(int argc, char **argv)
 
   if (rc == 0) {
     static const char *hdr[] = {"network", "bridge",  "MACs",    "sim ms",     "MAC/s",     "chip ms",  "sim/chip",
-                                "fw ms",   "weights", "load ms", "accesses/s", "cpu ns/acc", "bridge ns", "run ms", "input ms"};
+                                "fw ms",   "weights", "load ms", "accesses/s", "cpu ns/acc", "bridge ns", "run ms", "input ms",
+                                "eval in ms"};
     enum { NCOL = sizeof hdr / sizeof hdr[0] };
     enum m78cli_align al[NCOL];
     al[0] = al[1] = M78CLI_LEFT;
@@ -558,6 +657,7 @@ int m78cli_cmd_bench(int argc, char **argv)
     for (int i = 0; i < o.nnets; i++) {
       struct net *n = &nets[i];
       double waps_by[2] = {0}, run_by[2] = {0}, store_by[2] = {0}, input_by[2] = {0}, input_ms_by[2] = {0}, acc_by = 0;
+      double eval_by[2] = {-1, -1};
       for (int k = 0; k < o.nmodes; k++) {
         struct mode_runs *mr = &n->m[k];
         double sim = median(mr->sim_ms, runs, 1), live = median(mr->live_ms, runs, 1);
@@ -591,6 +691,8 @@ int m78cli_cmd_bench(int argc, char **argv)
         double in_ms = median(mr->in_ms, runs, 1);
         input_ms_by[mr->mode] = in_ms;
         set_owned(&t, row, 14, in_ms >= 0 ? m78u_xasprintf("%.2f", in_ms) : m78u_xstrdup("-"));
+        set_owned(&t, row, 15, in_ms >= 0 && mr->ev_n > 0 ? m78u_xasprintf("%.2f", mr->ev_cpu) : m78u_xstrdup("-"));
+        eval_by[mr->mode] = in_ms >= 0 && mr->ev_n > 0 ? mr->ev_cpu : -1;
 
         cJSON_AddItemToArray(arr, mode_json(n, mr, runs));
       }
@@ -600,10 +702,13 @@ int m78cli_cmd_bench(int argc, char **argv)
                           "%s: inst against trap: weight load %.1fx the accesses/s, whole run %.1fx faster "
                           "(%.0f against %.0f ms), bridge store %.0fx cheaper (%.0f against %.0f ns), "
                           "the live inference's CPU time beyond the replay's (its %.0f CNN accesses and the first "
-                          "inference's set-up) %.1f against %.1f ms, load_input() %.2f against %.2f ms\n",
+                          "inference's set-up) %.1f against %.1f ms, load_input() %.2f against %.2f ms",
                           n->name, ratio(waps_by[I], waps_by[T]), ratio(run_by[T], run_by[I]), run_by[I], run_by[T],
                           ratio(store_by[T], store_by[I]), store_by[I], store_by[T], acc_by, input_by[I], input_by[T],
                           input_ms_by[I], input_ms_by[T]);
+        if (eval_by[I] >= 0 && eval_by[T] >= 0)
+          m78u_buf_printf(&ratios, " (per eval inference %.2f against %.2f ms)", eval_by[I], eval_by[T]);
+        m78u_buf_printf(&ratios, "\n");
       }
     }
     printf("max78sim bench: medians of %d runs after a warm-up, %llu thread%s, %s kernel\n", runs,

@@ -87,7 +87,7 @@ enum { FIFO_STAT = M78_FIFO_BASE + 4, FIFO_DATA = M78_FIFO_BASE + 8 };
 
 /* CPU cycles of a CNN-window access on the host: the FIFO loader's
  * accesses as the Cortex-M4 runs them, anything else COST_CNN_CPU. */
-static unsigned host_cnn_cost(uint32_t addr, int write)
+static inline __attribute__((always_inline)) unsigned host_cnn_cost(uint32_t addr, int write)
 {
   unsigned prev = m78soc.fifo_prev;
   m78soc.fifo_prev = 0;
@@ -339,7 +339,7 @@ static void advance_ticks(uint64_t ticks, int counts_for_budget)
  * the CNN clock: advance_ticks twice, with the power looked up once
  * (nothing between the two parts can change it: the pending store was
  * sent at the access's entry). */
-static void access_time(uint64_t cpu_cycles)
+static inline __attribute__((always_inline)) void access_time(uint64_t cpu_cycles)
 {
   leak_refresh();
   uint64_t clk = COST_CNN_CLK * m78soc.cnn_ticks_per_cycle;
@@ -419,7 +419,7 @@ static void phase_enter(int p)
 /* The end of an access that belongs to the open phase.  Bytes count the
  * data moved: writes, and reads only when unloading (a load's reads are
  * status polls). */
-static void phase_account(unsigned width, int write)
+static inline void phase_account(unsigned width, int write)
 {
   if (m78soc.phase < 0)
     return;
@@ -711,7 +711,8 @@ static int periph_access(uint32_t addr, unsigned width, uint32_t *value, int wri
 /* The energy of an access depends on its region, quadrant, FIFO index
  * class and that quadrant's SRAM register: the last value for reads and
  * for writes is kept (FIFO loops alternate a status read and a push). */
-static void access_energy(uint32_t addr, const struct m78_addr_info *ai, int write)
+static inline __attribute__((always_inline)) void access_energy(uint32_t addr, const struct m78_addr_info *ai,
+                                                                  int write)
 {
   const struct m78_energy_ctl *ctl = energy_ctl();
   if (!ctl->powered_quads)

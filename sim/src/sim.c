@@ -219,7 +219,8 @@ static void finish_run(m78_sim *sim)
   m78i_event(sim, M78_EV_DONE, -1, sim->now);
 }
 
-void m78_sim_run_until(m78_sim *sim, uint64_t cycle)
+/* The layers that end by `cycle`, each run at its end. */
+static __attribute__((noinline)) void run_layers_until(m78_sim *sim, uint64_t cycle)
 {
   while (sim->state == M78_RUNNING && sim->next_layer_end <= cycle) {
     struct m78_layer_result *r = &sim->results[sim->cur_layer];
@@ -242,11 +243,21 @@ void m78_sim_run_until(m78_sim *sim, uint64_t cycle)
     else
       schedule_layer(sim, sim->now);
   }
+}
+
+/* m78_sim_run_until, inline for the FIFO loader's calls (most find no
+ * layer to end) */
+static inline void run_until(m78_sim *sim, uint64_t cycle)
+{
+  if (sim->state == M78_RUNNING && sim->next_layer_end <= cycle)
+    run_layers_until(sim, cycle);
   if (sim->sched.nl)
     m78i_sched_sync(sim);
   if (cycle > sim->now)
     sim->now = cycle;
 }
+
+void m78_sim_run_until(m78_sim *sim, uint64_t cycle) { run_until(sim, cycle); }
 
 uint64_t m78_sim_now(const m78_sim *sim) { return sim->now; }
 
@@ -676,7 +687,7 @@ static inline enum m78_status fifo_power(const m78_sim *sim)
 
 enum m78_status m78_sim_fifo_stat_at(m78_sim *sim, uint64_t cycle, uint32_t *value)
 {
-  m78_sim_run_until(sim, cycle);
+  run_until(sim, cycle);
   sim->ctr.bus_reads++;
   enum m78_status st = fifo_power(sim);
   *value = st == M78_OK ? m78i_sched_fifo_full_mask(sim) : 0;
@@ -686,7 +697,7 @@ enum m78_status m78_sim_fifo_stat_at(m78_sim *sim, uint64_t cycle, uint32_t *val
 
 enum m78_status m78_sim_fifo_push_at(m78_sim *sim, uint64_t cycle, int n, uint32_t value)
 {
-  m78_sim_run_until(sim, cycle);
+  run_until(sim, cycle);
   sim->ctr.bus_writes++;
   enum m78_status st = fifo_power(sim);
   if (st == M78_OK)

@@ -180,7 +180,14 @@ void m78i_sched_setup(m78_sim *sim);
 void m78i_sched_run(m78_sim *sim);
 void m78i_sched_free(m78_sim *sim);
 void m78i_sched_fifo_push(m78_sim *sim);
-void m78i_sched_sync(m78_sim *sim);
+/* Moves the consume cursor past the words layer 0 took by sim->now
+ * (inline: it runs on every FIFO access) */
+static inline void m78i_sched_sync(m78_sim *sim)
+{
+  struct m78_sched *s = &sim->sched;
+  while (s->cons_cursor < s->nconsumed && s->consume[s->cons_cursor] <= sim->now)
+    s->cons_cursor++;
+}
 /* FIFO_STAT's full bits now: bit n = FIFO n */
 unsigned m78i_sched_fifo_full_mask(const m78_sim *sim);
 uint64_t m78i_sched_layer_end(const m78_sim *sim, int i);

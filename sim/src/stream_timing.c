@@ -486,12 +486,6 @@ unsigned m78i_sched_fifo_full_mask(const m78_sim *sim)
   return mask;
 }
 
-void m78i_sched_sync(m78_sim *sim)
-{
-  struct m78_sched *s = &sim->sched;
-  while (s->cons_cursor < s->nconsumed && s->consume[s->cons_cursor] <= sim->now)
-    s->cons_cursor++;
-}
 
 void m78i_sched_fill_result(const m78_sim *sim, int i, struct m78_layer_result *r)
 {

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "kernels.h"
 #include "sim_internal.h"
 
@@ -29,6 +30,7 @@ struct worker {
 struct m78_workers {
   int want;    /* threads asked for, >= 1 */
   int started; /* worker threads running (want - 1 when all could start) */
+  pid_t owner; /* the process they run in (a fork leaves them behind) */
   pthread_t th[M78_MAX_THREADS];
   struct worker arg[M78_MAX_THREADS];
   pthread_mutex_t mu;
@@ -102,8 +104,24 @@ static struct m78_workers *workers(m78_sim *sim)
   return sim->workers;
 }
 
+/* In a forked child the parent's workers do not exist: forget them (and
+ * the state of their locks, which the fork copied mid-use or not), so
+ * that the child starts its own instead of waiting for them forever. */
+static void adopt_after_fork(struct m78_workers *w)
+{
+  if (!w->started || w->owner == getpid())
+    return;
+  w->started = 0;
+  w->quit = 0;
+  w->busy = 0;
+  pthread_mutex_init(&w->mu, NULL);
+  pthread_cond_init(&w->go, NULL);
+  pthread_cond_init(&w->done, NULL);
+}
+
 static void stop_threads(struct m78_workers *w)
 {
+  adopt_after_fork(w);
   if (!w->started)
     return;
   pthread_mutex_lock(&w->mu);
@@ -120,6 +138,8 @@ static void stop_threads(struct m78_workers *w)
  * results are the same, only slower). */
 static void start_threads(struct m78_workers *w)
 {
+  adopt_after_fork(w);
+  w->owner = getpid();
   while (w->started < w->want - 1) {
     struct worker *a = &w->arg[w->started];
     a->w = w;
@@ -241,6 +261,8 @@ int m78i_threads(m78_sim *sim)
   struct m78_workers *w = workers(sim);
   if (!w)
     return 1;
+  if (w->started && w->owner != getpid())
+    adopt_after_fork(w);
   if (w->started < w->want - 1)
     start_threads(w);
   return w->started + 1;

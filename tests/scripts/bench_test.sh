@@ -21,11 +21,14 @@ for t in 1 2; do
       { echo "FAIL: --threads $t: no mnist $b row with 10.8M MACs and 1.403 chip ms"; fail=1; }
     grep -qE "\"bridge\":[[:space:]]*\"$b\"" "$work/bench$t.json" || { echo "FAIL: --threads $t: JSON lacks $b"; fail=1; }
   done
-  # load_input()'s host time: a number in the last column of every row
+  # load_input()'s host time, in the ordinary run and per served (eval)
+  # inference: numbers in the last two columns of every row
   for b in $modes; do
-    printf '%s\n' "$out" | grep -qE "^mnist +$b .* [0-9]+\.[0-9]{2}\$" ||
-      { echo "FAIL: --threads $t: the mnist $b row has no load_input() time"; fail=1; }
+    printf '%s\n' "$out" | grep -qE "^mnist +$b .* [0-9]+\.[0-9]{2} +[0-9]+\.[0-9]{2}\$" ||
+      { echo "FAIL: --threads $t: the mnist $b row has no load_input() times"; fail=1; }
   done
+  grep -qE '"eval_inferences":[[:space:]]*40' "$work/bench$t.json" ||
+    { echo "FAIL: --threads $t: JSON lacks 40 timed eval inferences"; fail=1; }
   if [ $t -eq 1 ]; then
     printf '%s\n' "$out" | grep -qE "^mnist: inst against trap: weight load [0-9.]+x" ||
       { echo "FAIL: no trap/inst ratio line"; fail=1; }

@@ -112,6 +112,12 @@ if cmp -s "$work/bl.csv" "$work/r0l.csv"; then echo "ok: eval --layer-csv equals
 else echo "FAIL: eval --layer-csv differs from run --csv"; diff "$work/bl.csv" "$work/r0l.csv" | head; fail=1; fi
 if cmp -s "$work/j1.csv" "$work/j2.csv"; then echo "ok: eval --jobs 1 and --jobs 2 identical"
 else echo "FAIL: eval --jobs 1 and 2 differ"; diff "$work/j1.csv" "$work/j2.csv" | head; fail=1; fi
+# two engine threads: the server forks a child per request, which must
+# start its own threads (it once waited for the parent's forever)
+timeout 120 "$m" eval "$mn" --inputs "$work/set" --labels "$work/labels.csv" --csv "$work/t2.csv" --jobs 2 --threads 2 \
+  > "$work/t2.out"; rc=$?
+if [ $rc -eq 0 ] && cmp -s "$work/j1.csv" "$work/t2.csv"; then echo "ok: eval --threads 2 identical to --threads 1"
+else echo "FAIL: eval --threads 2: exit $rc (124: timed out), or its results differ"; diff "$work/j1.csv" "$work/t2.csv" | head; fail=1; fi
 grep -q "^accuracy: " "$work/j1.out" || { echo "FAIL: eval printed no accuracy"; fail=1; }
 $py - "$m" "$mn" "$work" <<'PY' || fail=1
 import csv, json, subprocess, sys
