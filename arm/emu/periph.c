@@ -2,9 +2,9 @@
  * The MAX78000 peripherals as the emulated Cortex-M4 sees them: three
  * MMIO windows (APB peripherals, the CNN, the Cortex-M private bus).
  *
- * APB accesses go to the SoC model (soc.c keeps GCR, GCFR, TMR0 and the
- * plain registers of GPIO, LPGCR, PWRSEQ, ...), with what the drivers wait
- * on made ready at once: oscillator and system clock ready in GCR.clkctrl,
+ * APB accesses go to the SoC model (a->soc, host/src/soc*.c: GCR, GCFR,
+ * TMR0 and the plain registers of GPIO, LPGCR, PWRSEQ, ...), with what the
+ * drivers wait on made ready at once: oscillator and system clock ready in GCR.clkctrl,
  * peripheral resets (GCR.rst0/rst1) that complete immediately, the ICC's
  * ready bit, UART0's baud clock ready.  UART0's FIFO goes to stdout and
  * its status never reports a full TX FIFO.  An access to a peripheral not
@@ -21,7 +21,7 @@
 #include <string.h>
 #include "emu.h"
 #include "gdbstub.h"
-#include "soc.h"
+#include "m78host/soc.h"
 
 /* ---- APB map ---- */
 
@@ -111,9 +111,6 @@ enum {
   GPIO_OUT_SET = 0x1C, GPIO_OUT_CLR = 0x20
 };
 
-static uint32_t uart_regs[16];
-static uint32_t icc_ctrl;
-
 static void begin_access(struct m78arm *a)
 {
   m78arm_block_upto(a, m78arm_pc(a));
@@ -124,7 +121,7 @@ static void begin_access(struct m78arm *a)
 
 static void unmodelled(struct m78arm *a, uint32_t addr, unsigned size, int write)
 {
-  m78soc.unmapped++;
+  a->soc->unmapped++;
   m78arm_guest_error(a, "%d-bit %s %s at 0x%08x (not modelled), PC 0x%08x", 8 * (int)size, write ? "write to" : "read from",
                      m78arm_periph_name(addr), (unsigned)addr, (unsigned)m78arm_pc(a));
 }
@@ -143,26 +140,26 @@ uint64_t m78arm_apb_read(uc_engine *uc, uint64_t off, unsigned size, void *ud)
   uint32_t reg = addr - p->base;
   switch (p->model) {
   case M_UART:
-    m78soc_cpu_cycles(3);
+    m78soc_cpu_cycles(a->soc, 3);
     if ((reg & ~3u) == UART_STATUS)
       v = UART_STATUS_RX_EM | UART_STATUS_TX_EM;
     else if ((reg & ~3u) == UART_FIFO)
       v = 0;
     else if (reg / 4 < 16) {
-      v = uart_regs[reg / 4];
+      v = a->uart_regs[reg / 4];
       if ((reg & ~3u) == UART_CTRL && (v & UART_CTRL_BCLKEN))
         v |= UART_CTRL_BCLKRDY;
     }
     return (v >> (8 * (reg & 3))) & (size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1);
   case M_ICC:
-    m78soc_cpu_cycles(3);
+    m78soc_cpu_cycles(a->soc, 3);
     if ((reg & ~3u) == ICC_CTRL)
-      v = icc_ctrl | ICC_CTRL_RDY;
+      v = a->icc_ctrl | ICC_CTRL_RDY;
     return (v >> (8 * (reg & 3))) & (size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1);
   default:
     break;
   }
-  (void)m78soc_read(addr, size, &v);
+  (void)m78soc_read(a->soc, addr, size, &v);
   if (p->base == 0x40000000u && (reg & ~3u) == GCR_CLKCTRL && size == 4) {
     uint32_t en = (v >> CLKCTRL_EN_SHIFT) & 0x1F;
     v |= CLKCTRL_SYSCLK_RDY | (en << CLKCTRL_RDY_SHIFT) | CLKCTRL_INRO_RDY;
@@ -184,19 +181,19 @@ void m78arm_apb_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t value
   uint32_t reg = addr - p->base;
   switch (p->model) {
   case M_UART:
-    m78soc_cpu_cycles(3);
+    m78soc_cpu_cycles(a->soc, 3);
     if ((reg & ~3u) == UART_FIFO) {
       putchar((int)(v & 0xFF));
       if ((v & 0xFF) == '\n')
         fflush(stdout);
     } else if (reg / 4 < 16 && size == 4) {
-      uart_regs[reg / 4] = v;
+      a->uart_regs[reg / 4] = v;
     }
     return;
   case M_ICC:
-    m78soc_cpu_cycles(3);
+    m78soc_cpu_cycles(a->soc, 3);
     if ((reg & ~3u) == ICC_CTRL && size == 4) {
-      icc_ctrl = v & ICC_CTRL_EN;
+      a->icc_ctrl = v & ICC_CTRL_EN;
     } else if (reg == 0x700) { /* invalidate */
       memset(a->icc_tag, 0, sizeof a->icc_tag);
     }
@@ -204,24 +201,23 @@ void m78arm_apb_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t value
   default:
     break;
   }
-  (void)m78soc_write(addr, size, v);
+  (void)m78soc_write(a->soc, addr, size, v);
   if (p->base == 0x40000000u && (reg == GCR_RST0 || reg == GCR_RST1) && size == 4) {
     /* resets complete at once: the bits read back 0 */
-    m78soc.gcr[reg / 4] = 0;
+    a->soc->gcr[reg / 4] = 0;
     if (reg == GCR_RST0 && (v & RST0_TMR0))
-      memset(m78soc.tmr_regs, 0, sizeof m78soc.tmr_regs);
+      memset(a->soc->tmr_regs, 0, sizeof a->soc->tmr_regs);
     if (reg == GCR_RST0 && (v & (1u << 11)))
-      memset(uart_regs, 0, sizeof uart_regs);
+      memset(a->uart_regs, 0, sizeof a->uart_regs);
   }
   /* the EvKit's LEDs (P0.2, P0.3): the power monitor's triggers */
   if (p->base == 0x40008000u && (reg == GPIO_OUT_SET || reg == GPIO_OUT_CLR) && size == 4)
     for (int led = 0; led < 2; led++)
       if (v & (1u << (2 + led)))
-        m78soc_led(led, reg == GPIO_OUT_SET);
+        m78soc_led(a->soc, led, reg == GPIO_OUT_SET);
 }
 
-int m78arm_icc_enabled(void);
-int m78arm_icc_enabled(void) { return icc_ctrl & ICC_CTRL_EN; }
+int m78arm_icc_enabled(const struct m78arm *a) { return a->icc_ctrl & ICC_CTRL_EN; }
 
 /* ---- CNN ---- */
 
@@ -231,7 +227,7 @@ uint64_t m78arm_cnn_read(uc_engine *uc, uint64_t off, unsigned size, void *ud)
   struct m78arm *a = ud;
   uint32_t v = 0;
   begin_access(a);
-  (void)m78soc_read(M78_CNN_BASE + (uint32_t)off, size, &v);
+  (void)m78soc_read(a->soc, M78_CNN_BASE + (uint32_t)off, size, &v);
   if (a->gdb)
     m78gdb_access(a, M78_CNN_BASE + (uint32_t)off, size, 0);
   return v;
@@ -242,7 +238,7 @@ void m78arm_cnn_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t value
   (void)uc;
   struct m78arm *a = ud;
   begin_access(a);
-  (void)m78soc_write(M78_CNN_BASE + (uint32_t)off, size, (uint32_t)value);
+  (void)m78soc_write(a->soc, M78_CNN_BASE + (uint32_t)off, size, (uint32_t)value);
   if (a->gdb)
     m78gdb_access(a, M78_CNN_BASE + (uint32_t)off, size, 1);
 }
@@ -315,7 +311,7 @@ static void poll_skip(struct m78arm *a, uint32_t addr, uint32_t value)
   if (addr == a->poll_addr && value == a->poll_value && a->poll_seq + 1 == a->mmio_seq && now > a->poll_tick) {
     uint64_t period = now - a->poll_tick, dinsn = a->insns - a->poll_insns;
     uint64_t until = m78arm_systick_next_wrap(a);
-    uint64_t irq = m78soc_next_event_tick();
+    uint64_t irq = m78soc_next_event_tick(a->soc);
     if (irq < until)
       until = irq;
     if (until != UINT64_MAX && until > now + 2 * period) {
@@ -371,7 +367,7 @@ uint64_t m78arm_ppb_read(uc_engine *uc, uint64_t off, unsigned size, void *ud)
     v = a->iser[(w - NVIC_ICER) / 4];
   } else if (w >= NVIC_ISPR && w < NVIC_ISPR + 16) {
     v = a->ispr[(w - NVIC_ISPR) / 4];
-    if ((w - NVIC_ISPR) / 4 == M78ARM_CNN_IRQ / 32 && m78soc_irq_line())
+    if ((w - NVIC_ISPR) / 4 == M78ARM_CNN_IRQ / 32 && m78soc_irq_line(a->soc))
       v |= 1u << (M78ARM_CNN_IRQ % 32);
   } else if (w >= NVIC_ICPR && w < NVIC_ICPR + 16) {
     v = a->ispr[(w - NVIC_ICPR) / 4];

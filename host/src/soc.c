@@ -16,8 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include "soc.h"
+#include "m78host/soc.h"
 
 enum {
   /* APB peripheral access (GCR, GCFR, TMR, GPIO, ...): an APB transfer
@@ -87,24 +86,24 @@ enum { FIFO_STAT = M78_FIFO_BASE + 4, FIFO_DATA = M78_FIFO_BASE + 8 };
 
 /* CPU cycles of a CNN-window access on the host: the FIFO loader's
  * accesses as the Cortex-M4 runs them, anything else COST_CNN_CPU. */
-static unsigned host_cnn_cost(uint32_t addr, int write)
+static unsigned host_cnn_cost(struct m78soc_state *s, uint32_t addr, int write)
 {
-  unsigned prev = m78soc.fifo_prev;
-  m78soc.fifo_prev = 0;
+  unsigned prev = s->fifo_prev;
+  s->fifo_prev = 0;
   if (!write && addr == FIFO_STAT) {
-    m78soc.fifo_prev = 1;
-    uint32_t ctrl = m78_sim_fifo_ctrl(m78soc.sim);
+    s->fifo_prev = 1;
+    uint32_t ctrl = m78_sim_fifo_ctrl(s->sim);
     unsigned en = (ctrl >> 12) & 0xF, last = en ? 31 - (unsigned)__builtin_clz(en) : 0;
     return prev >= 2 && prev - 2 != last ? COST_FIFO_POLL_NEXT : COST_FIFO_POLL;
   }
   if (write && addr >= FIFO_DATA && addr < FIFO_DATA + 4 * M78_FIFOS) {
     unsigned k = (addr - FIFO_DATA) / 4;
-    m78soc.fifo_prev = 2 + k;
-    uint32_t ctrl = m78_sim_fifo_ctrl(m78soc.sim);
+    s->fifo_prev = 2 + k;
+    uint32_t ctrl = m78_sim_fifo_ctrl(s->sim);
     static const unsigned char bits4[16] = {0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4};
     int streams = bits4[(ctrl >> 12) & 0xF];
-    unsigned ws = streams > 1 || m78soc.fifo_words[k] % 4 == 0 ? M78SOC_FWS_ASSUMED : 0;
-    m78soc.fifo_words[k]++;
+    unsigned ws = streams > 1 || s->fifo_words[k] % 4 == 0 ? M78SOC_FWS_ASSUMED : 0;
+    s->fifo_words[k]++;
     return COST_FIFO_WRITE + ws;
   }
   return COST_CNN_CPU;
@@ -114,10 +113,10 @@ static unsigned host_cnn_cost(uint32_t addr, int write)
 #define PCLK_HZ (M78SOC_CPU_HZ / 2)
 #define TICKS_PER_PCLK (M78SOC_TICK_HZ / PCLK_HZ)
 
-void m78soc_cnn_clock(const char **source, int *divider)
+void m78soc_cnn_clock(struct m78soc_state *s, const char **source, int *divider)
 {
   static const int divs[8] = {2, 4, 8, 16, 1, 1, 1, 1};
-  uint32_t pclkdiv = m78soc.gcr[M78SOC_GCR_PCLKDIV];
+  uint32_t pclkdiv = s->gcr[M78SOC_GCR_PCLKDIV];
   int iso = (pclkdiv >> M78SOC_PCLKDIV_CNNSEL_SHIFT) & 1;
   if (source)
     *source = iso ? "ISO" : "PCLK";
@@ -126,114 +125,110 @@ void m78soc_cnn_clock(const char **source, int *divider)
 }
 
 /* 1 when the CNN clock's source is the ISO (60 MHz), 0 for PCLK */
-static int cnn_clock_iso(void) { return (m78soc.gcr[M78SOC_GCR_PCLKDIV] >> M78SOC_PCLKDIV_CNNSEL_SHIFT) & 1; }
+static int cnn_clock_iso(struct m78soc_state *s) { return (s->gcr[M78SOC_GCR_PCLKDIV] >> M78SOC_PCLKDIV_CNNSEL_SHIFT) & 1; }
 
-static uint64_t cnn_ticks_from_gcr(void)
+static uint64_t cnn_ticks_from_gcr(struct m78soc_state *s)
 {
   int div;
-  m78soc_cnn_clock(NULL, &div);
-  uint64_t base = cnn_clock_iso() ? M78SOC_TICK_HZ / 60000000ull : M78SOC_TICK_HZ / 50000000ull;
+  m78soc_cnn_clock(s, NULL, &div);
+  uint64_t base = cnn_clock_iso(s) ? M78SOC_TICK_HZ / 60000000ull : M78SOC_TICK_HZ / 50000000ull;
   return base * (uint64_t)div;
 }
 
-uint64_t m78soc_cnn_now(void) { return m78soc.cnn_epoch_cycle + m78soc.cnn_q; }
+uint64_t m78soc_cnn_now(struct m78soc_state *s) { return s->cnn_epoch_cycle + s->cnn_q; }
 
 /* Moves virtual time on by `ticks`; returns the CNN cycles that passed. */
-static inline uint64_t step_tick(uint64_t ticks)
+static inline uint64_t step_tick(struct m78soc_state *s, uint64_t ticks)
 {
-  uint64_t tpc = m78soc.cnn_ticks_per_cycle, r = m78soc.cnn_r + ticks, d = 0;
-  m78soc.tick += ticks;
+  uint64_t tpc = s->cnn_ticks_per_cycle, r = s->cnn_r + ticks, d = 0;
+  s->tick += ticks;
   if (r >= tpc) {
     /* below 2^16 ticks the reciprocal gives the exact quotient (its error
      * is under r / 2^32, less than the 1 / tpc a fraction falls short of
      * the next integer by); a 64-bit division costs tens of cycles */
-    d = r < (1u << 16) ? (r * m78soc.cnn_recip) >> 32 : r / tpc;
+    d = r < (1u << 16) ? (r * s->cnn_recip) >> 32 : r / tpc;
     r -= d * tpc;
   }
-  m78soc.cnn_q += d;
-  m78soc.cnn_r = r;
+  s->cnn_q += d;
+  s->cnn_r = r;
   return d;
 }
 
-uint64_t m78soc_cnn_hz(void) { return M78SOC_TICK_HZ / m78soc.cnn_ticks_per_cycle; }
+uint64_t m78soc_cnn_hz(struct m78soc_state *s) { return M78SOC_TICK_HZ / s->cnn_ticks_per_cycle; }
 
-double m78soc_time_us(void) { return (double)m78soc.tick * 1e6 / (double)M78SOC_TICK_HZ; }
+double m78soc_time_us(struct m78soc_state *s) { return (double)s->tick * 1e6 / (double)M78SOC_TICK_HZ; }
 
-uint64_t m78soc_cycle_tick(uint64_t cycle)
+uint64_t m78soc_cycle_tick(struct m78soc_state *s, uint64_t cycle)
 {
-  if (cycle < m78soc.cnn_epoch_cycle)
-    return m78soc.cnn_epoch_tick;
-  return m78soc.cnn_epoch_tick + (cycle - m78soc.cnn_epoch_cycle) * m78soc.cnn_ticks_per_cycle;
+  if (cycle < s->cnn_epoch_cycle)
+    return s->cnn_epoch_tick;
+  return s->cnn_epoch_tick + (cycle - s->cnn_epoch_cycle) * s->cnn_ticks_per_cycle;
 }
 
-static void reclock(void)
+static void reclock(struct m78soc_state *s)
 {
-  uint64_t now = m78soc_cnn_now();
-  m78soc.cnn_epoch_cycle = now;
-  m78soc.cnn_epoch_tick = m78soc.tick;
-  m78soc.cnn_q = m78soc.cnn_r = 0;
-  m78soc.cnn_ticks_per_cycle = cnn_ticks_from_gcr();
-  m78soc.cnn_recip = (1ull << 32) / m78soc.cnn_ticks_per_cycle + 1;
-  m78_sim_set_clock_hz(m78soc.sim, m78soc_cnn_hz());
+  uint64_t now = m78soc_cnn_now(s);
+  s->cnn_epoch_cycle = now;
+  s->cnn_epoch_tick = s->tick;
+  s->cnn_q = s->cnn_r = 0;
+  s->cnn_ticks_per_cycle = cnn_ticks_from_gcr(s);
+  s->cnn_recip = (1ull << 32) / s->cnn_ticks_per_cycle + 1;
+  m78_sim_set_clock_hz(s->sim, m78soc_cnn_hz(s));
 }
 
-int m78soc_init(void)
+int m78soc_init(struct m78soc_state *s)
 {
-  size_t len = (sizeof(struct m78soc_state) + 4095) & ~(size_t)4095;
-  void *p = mmap((void *)(uintptr_t)M78SOC_STATE_ADDR, len, PROT_READ | PROT_WRITE,
-                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-  if (p != (void *)(uintptr_t)M78SOC_STATE_ADDR)
+  memset(s, 0, sizeof *s);
+  s->sim = m78_sim_new();
+  if (!s->sim)
     return -1;
-  memset(&m78soc, 0, sizeof m78soc);
-  m78soc.sim = m78_sim_new();
-  if (!m78soc.sim)
-    return -1;
-  m78soc.gen_ref = m78_sim_energy_gen_ref(m78soc.sim);
+  s->gen_ref = m78_sim_energy_gen_ref(s->sim);
   /* Reset values: CNN clock PCLK/1 is what every synthesized main selects;
    * peripheral clocks start disabled as on silicon. */
-  m78soc.gcr[M78SOC_GCR_PCLKDIV] = 4u << M78SOC_PCLKDIV_CNNDIV_SHIFT;
-  m78soc.gcr[M78SOC_GCR_PCLKDIS0] = 0xFFFFFFFFu;
-  m78soc.gcr[M78SOC_GCR_PCLKDIS1] = 0xFFFFFFFFu;
-  m78soc.gcfr[0] = 0xF;
-  m78soc.gcfr[1] = 0xF;
-  m78_sim_set_clock_enabled(m78soc.sim, 0);
-  m78soc.cnn_ticks_per_cycle = cnn_ticks_from_gcr();
-  m78soc.cnn_recip = (1ull << 32) / m78soc.cnn_ticks_per_cycle + 1;
-  m78_sim_set_clock_hz(m78soc.sim, m78soc_cnn_hz());
-  m78soc.phase = -1;
+  s->gcr[M78SOC_GCR_PCLKDIV] = 4u << M78SOC_PCLKDIV_CNNDIV_SHIFT;
+  s->gcr[M78SOC_GCR_PCLKDIS0] = 0xFFFFFFFFu;
+  s->gcr[M78SOC_GCR_PCLKDIS1] = 0xFFFFFFFFu;
+  s->gcfr[0] = 0xF;
+  s->gcfr[1] = 0xF;
+  m78_sim_set_clock_enabled(s->sim, 0);
+  s->cnn_ticks_per_cycle = cnn_ticks_from_gcr(s);
+  s->cnn_recip = (1ull << 32) / s->cnn_ticks_per_cycle + 1;
+  m78_sim_set_clock_hz(s->sim, m78soc_cnn_hz(s));
+  s->phase = -1;
+  s->layer_limit = -1;
   return 0;
 }
 
 /* Budget check after any advance of time. */
-static void budget_exceeded(void);
-static inline void check_budget(void)
+static void budget_exceeded(struct m78soc_state *s);
+static inline void check_budget(struct m78soc_state *s)
 {
-  if (__builtin_expect(m78soc.max_cnn_cycles && m78soc.budget_cycles > m78soc.max_cnn_cycles, 0))
-    budget_exceeded();
+  if (__builtin_expect(s->max_cnn_cycles && s->budget_cycles > s->max_cnn_cycles, 0))
+    budget_exceeded(s);
 }
 
-static __attribute__((noinline)) void budget_exceeded(void)
+static __attribute__((noinline)) void budget_exceeded(struct m78soc_state *s)
 {
   char d[200];
   uint32_t frame = 0, pushed[M78_FIFOS], fctrl = 0;
-  m78_peek(m78soc.sim, M78_FIFO_BASE, 4, &fctrl);
-  unsigned starved = m78_sim_fifo_starved(m78soc.sim, &frame, pushed);
+  m78_peek(s->sim, M78_FIFO_BASE, 4, &fctrl);
+  unsigned starved = m78_sim_fifo_starved(s->sim, &frame, pushed);
   if (starved) {
     int n = __builtin_ctz(starved);
     snprintf(d, sizeof d,
              "layer 0 was still waiting for its input: FIFO %d received %u of the %u words of a frame "
              "(FIFO_CTRL enables FIFOs 0x%x)",
              n, (unsigned)pushed[n], (unsigned)frame, (unsigned)(fctrl >> 12) & 0xF);
-  } else if (m78_sim_busy(m78soc.sim))
-    snprintf(d, sizeof d, "the CNN was still running layer %d", m78soc.sim_layer_hint);
-  else if (!m78_sim_runs(m78soc.sim))
+  } else if (m78_sim_busy(s->sim))
+    snprintf(d, sizeof d, "the CNN was still running layer %d", s->sim_layer_hint);
+  else if (!m78_sim_runs(s->sim))
     snprintf(d, sizeof d, "the CNN had not been started yet (%llu hardware accesses so far)",
-             (unsigned long long)(m78soc.apb_reads + m78soc.apb_writes));
-  else if (m78soc.last_poll_addr)
-    snprintf(d, sizeof d, "the firmware kept polling 0x%08x", (unsigned)m78soc.last_poll_addr);
+             (unsigned long long)(s->apb_reads + s->apb_writes));
+  else if (s->last_poll_addr)
+    snprintf(d, sizeof d, "the firmware kept polling 0x%08x", (unsigned)s->last_poll_addr);
   else
     snprintf(d, sizeof d, "the firmware waits for an interrupt that never comes");
-  m78soc_finish(M78SOC_STOP_MAX_CYCLES, d, 3);
+  m78soc_finish(s, M78SOC_STOP_MAX_CYCLES, d, 3);
 }
 
 /* The power monitor's view of VCOREA over `ticks`: CNN leakage while
@@ -242,52 +237,52 @@ static __attribute__((noinline)) void budget_exceeded(void)
 /* The simulator's power-relevant state, read again only when it says
  * that state changed (m78_sim_energy_gen): it is needed three times per
  * bus access. */
-static inline const struct m78_energy_ctl *energy_ctl(void)
+static inline const struct m78_energy_ctl *energy_ctl(struct m78soc_state *s)
 {
-  uint64_t gen = *m78soc.gen_ref;
-  if (__builtin_expect(!m78soc.ectl_valid || gen != m78soc.ectl_gen, 0)) {
-    m78_sim_energy_ctl(m78soc.sim, &m78soc.ectl);
-    m78soc.ectl_gen = gen;
-    m78soc.ectl_valid = 1;
+  uint64_t gen = *s->gen_ref;
+  if (__builtin_expect(!s->ectl_valid || gen != s->ectl_gen, 0)) {
+    m78_sim_energy_ctl(s->sim, &s->ectl);
+    s->ectl_gen = gen;
+    s->ectl_valid = 1;
   }
-  return &m78soc.ectl;
+  return &s->ectl;
 }
 
 /* Makes leak.pw the power now.  The leakage depends on a few register
  * fields only; computed again when they change (twice per bus access
  * otherwise: the CPU's and the CNN's part of the access). */
-static void leak_update(void);
-static inline int iso_clocks_cnn(void)
+static void leak_update(struct m78soc_state *s);
+static inline int iso_clocks_cnn(struct m78soc_state *s)
 {
-  return cnn_clock_iso() && !((m78soc.gcr[M78SOC_GCR_PCLKDIS0] >> M78SOC_PCLKDIS0_CNN_BIT) & 1);
+  return cnn_clock_iso(s) && !((s->gcr[M78SOC_GCR_PCLKDIS0] >> M78SOC_PCLKDIS0_CNN_BIT) & 1);
 }
 
-static inline void leak_refresh(void)
+static inline void leak_refresh(struct m78soc_state *s)
 {
   /* the simulator's generation also moves when it starts or stops
    * running, so an unchanged one means an unchanged `busy` */
-  if (__builtin_expect(!m78soc.leak.valid || *m78soc.gen_ref != m78soc.leak.gen || iso_clocks_cnn() != m78soc.leak.iso ||
-                           !m78soc.ectl_valid || m78soc.ectl_gen != m78soc.leak.gen, 0))
-    leak_update();
+  if (__builtin_expect(!s->leak.valid || *s->gen_ref != s->leak.gen || iso_clocks_cnn(s) != s->leak.iso ||
+                           !s->ectl_valid || s->ectl_gen != s->leak.gen, 0))
+    leak_update(s);
 }
 
-static __attribute__((noinline)) void leak_update(void)
+static __attribute__((noinline)) void leak_update(struct m78soc_state *s)
 {
-  const struct m78_energy_ctl *c = energy_ctl();
-  int busy = m78_sim_busy(m78soc.sim);
-  int iso = iso_clocks_cnn();
+  const struct m78_energy_ctl *c = energy_ctl(s);
+  int busy = m78_sim_busy(s->sim);
+  int iso = iso_clocks_cnn(s);
   /* the simulator's state unchanged since the last comparison: it would
    * agree again */
-  int same = m78soc.leak.valid && m78soc.leak.gen == m78soc.ectl_gen;
-  m78soc.leak.gen = m78soc.ectl_gen;
-  if (!m78soc.leak.valid || busy != m78soc.leak.busy || iso != m78soc.leak.iso ||
-      (!same && (c->powered_quads != m78soc.leak.ctl.powered_quads ||
-                 memcmp(c->sram_ctrl, m78soc.leak.ctl.sram_ctrl, sizeof c->sram_ctrl) != 0))) {
+  int same = s->leak.valid && s->leak.gen == s->ectl_gen;
+  s->leak.gen = s->ectl_gen;
+  if (!s->leak.valid || busy != s->leak.busy || iso != s->leak.iso ||
+      (!same && (c->powered_quads != s->leak.ctl.powered_quads ||
+                 memcmp(c->sram_ctrl, s->leak.ctl.sram_ctrl, sizeof c->sram_ctrl) != 0))) {
     struct m78_energy_ctl ctl = *c;
-    m78soc.leak.valid = 1;
-    m78soc.leak.busy = busy;
-    m78soc.leak.iso = iso;
-    m78soc.leak.ctl = ctl;
+    s->leak.valid = 1;
+    s->leak.busy = busy;
+    s->leak.iso = iso;
+    s->leak.ctl = ctl;
     double mw = m78_energy_static_mw(&ctl, busy);
     double asleep = mw + m78_energy_consts.cpu_sleep_delta_mw;
     /* the first product of the sum below, awake and asleep, with the ISO's
@@ -297,82 +292,82 @@ static __attribute__((noinline)) void leak_update(void)
       mw += m78_energy_consts.iso_clock_mw;
       asleep += m78_energy_consts.iso_clock_mw;
     }
-    m78soc.leak.pw[0] = mw * 1e9;
-    m78soc.leak.pw[1] = asleep * 1e9;
+    s->leak.pw[0] = mw * 1e9;
+    s->leak.pw[1] = asleep * 1e9;
   }
 }
 
 /* The monitor's energy over `ticks` at the power leak_refresh found. */
-static inline void add_leak(uint64_t ticks)
+static inline void add_leak(struct m78soc_state *s, uint64_t ticks)
 {
   /* ticks stay below 2^63: the signed conversion is the same value, in
    * one instruction */
-  m78soc.mon_pj += m78soc.leak.pw[m78soc.cpu_sleeping != 0] * (double)(int64_t)ticks / (double)M78SOC_TICK_HZ;
+  s->mon_pj += s->leak.pw[s->cpu_sleeping != 0] * (double)(int64_t)ticks / (double)M78SOC_TICK_HZ;
 }
 
-static void advance_ticks(uint64_t ticks, int counts_for_budget)
+static void advance_ticks(struct m78soc_state *s, uint64_t ticks, int counts_for_budget)
 {
-  m78soc_flush();
-  leak_refresh();
-  add_leak(ticks);
-  uint64_t d = step_tick(ticks);
+  m78soc_flush(s);
+  leak_refresh(s);
+  add_leak(s, ticks);
+  uint64_t d = step_tick(s, ticks);
   if (counts_for_budget)
-    m78soc.budget_cycles += d;
-  check_budget();
+    s->budget_cycles += d;
+  check_budget(s);
 }
 
 /* The time of a CNN-window access, its CPU part then its crossing into
  * the CNN clock: advance_ticks twice, with the power looked up once
  * (nothing between the two parts can change it: the pending store was
  * sent at the access's entry). */
-static void access_time(uint64_t cpu_cycles)
+static void access_time(struct m78soc_state *s, uint64_t cpu_cycles)
 {
-  leak_refresh();
-  add_leak(cpu_cycles * TICKS_PER_CPU);
-  m78soc.budget_cycles += step_tick(cpu_cycles * TICKS_PER_CPU);
-  check_budget();
-  uint64_t clk = COST_CNN_CLK * m78soc.cnn_ticks_per_cycle;
-  add_leak(clk);
-  m78soc.budget_cycles += step_tick(clk);
-  check_budget();
+  leak_refresh(s);
+  add_leak(s, cpu_cycles * TICKS_PER_CPU);
+  s->budget_cycles += step_tick(s, cpu_cycles * TICKS_PER_CPU);
+  check_budget(s);
+  uint64_t clk = COST_CNN_CLK * s->cnn_ticks_per_cycle;
+  add_leak(s, clk);
+  s->budget_cycles += step_tick(s, clk);
+  check_budget(s);
 }
 
-void m78soc_cpu_cycles(uint64_t cpu_cycles) { advance_ticks(cpu_cycles * TICKS_PER_CPU, 1); }
+void m78soc_cpu_cycles(struct m78soc_state *s, uint64_t cpu_cycles) { advance_ticks(s, cpu_cycles * TICKS_PER_CPU, 1); }
 
-void m78soc_delay_us(uint64_t us) { advance_ticks(us * (M78SOC_TICK_HZ / 1000000ull), 0); }
+void m78soc_delay_us(struct m78soc_state *s, uint64_t us) { advance_ticks(s, us * (M78SOC_TICK_HZ / 1000000ull), 0); }
 
-static void sync_cnn(void)
+static void sync_cnn(struct m78soc_state *s)
 {
-  m78soc_flush();
+  m78soc_flush(s);
   /* the catch-up can take host seconds: tell the hang detector */
-  m78soc.in_shim++;
-  m78_sim_run_until(m78soc.sim, m78soc_cnn_now());
-  m78soc.in_shim--;
-  m78soc.activity++;
+  s->in_shim++;
+  m78_sim_run_until(s->sim, m78soc_cnn_now(s));
+  s->in_shim--;
+  s->activity++;
 }
 
 /* ---- CPU phases ---------------------------------------------------- */
 
-void m78soc_phase_close(void)
+void m78soc_phase_close(struct m78soc_state *s)
 {
-  m78soc_flush();
-  int p = m78soc.phase;
+  m78soc_flush(s);
+  int p = s->phase;
   if (p < 0)
     return;
-  struct m78soc_phase_total *t = &m78soc.phases[p];
-  t->ticks += m78soc.phase_t1 - m78soc.phase_t0;
-  t->pj += m78soc.mon_pj - m78soc.phase_pj0;
+  struct m78soc_phase_total *t = &s->phases[p];
+  t->ticks += s->phase_t1 - s->phase_t0;
+  t->pj += s->mon_pj - s->phase_pj0;
   t->segments++;
-  if (m78soc.timeline)
-    m78_tl_add(m78soc.timeline, M78_TL_CPU_PHASE, p, 0, m78soc.phase_t0, m78soc.phase_t1, NULL);
-  m78soc.phase = -1;
+  if (s->timeline)
+    m78_tl_add(s->timeline, M78_TL_CPU_PHASE, p, 0, s->phase_t0, s->phase_t1, NULL);
+  s->phase = -1;
 }
 
 /* What a CNN-window access is part of: the phase, or -1 (ISR).  ai is
  * the decoded address, NULL if it does not decode. */
-static int classify(const struct m78_addr_info *ai, int write)
+static int classify(struct m78soc_state *s, const struct m78_addr_info *ai, int write)
 {
-  if (m78soc.in_isr || !ai)
+  if (s->in_isr || !ai)
     return -1;
   switch (ai->region->kind) {
   case M78_REG_MRAM: return write ? M78_TL_WEIGHTS : M78_TL_CONFIGURE;
@@ -385,43 +380,43 @@ static int classify(const struct m78_addr_info *ai, int write)
 }
 
 /* Opens the segment of phase p at the current time (closing another). */
-static void phase_enter(int p)
+static void phase_enter(struct m78soc_state *s, int p)
 {
-  if (p == m78soc.phase)
+  if (p == s->phase)
     return;
-  m78soc_phase_close();
+  m78soc_phase_close(s);
   if (p < 0)
     return;
-  m78soc.phase = p;
-  m78soc.phase_t0 = m78soc.phase_t1 = m78soc.tick;
-  m78soc.phase_pj0 = m78soc.mon_pj;
+  s->phase = p;
+  s->phase_t0 = s->phase_t1 = s->tick;
+  s->phase_pj0 = s->mon_pj;
 }
 
 /* The end of an access that belongs to the open phase.  Bytes count the
  * data moved: writes, and reads only when unloading (a load's reads are
  * status polls). */
-static void phase_account(unsigned width, int write)
+static void phase_account(struct m78soc_state *s, unsigned width, int write)
 {
-  if (m78soc.phase < 0)
+  if (s->phase < 0)
     return;
-  struct m78soc_phase_total *t = &m78soc.phases[m78soc.phase];
+  struct m78soc_phase_total *t = &s->phases[s->phase];
   t->accesses++;
-  if (write || m78soc.phase == M78_TL_UNLOAD)
+  if (write || s->phase == M78_TL_UNLOAD)
     t->bytes += width;
-  m78soc.phase_t1 = m78soc.tick;
+  s->phase_t1 = s->tick;
 }
 
 /* ---- CNN events (from the simulator's hook) ------------------------ */
 
-static void record_run(void)
+static void record_run(struct m78soc_state *s)
 {
-  m78_sim *sim = m78soc.sim;
+  m78_sim *sim = s->sim;
   int n = m78_sim_layer_count(sim);
   int run = (int)m78_sim_runs(sim);
-  uint64_t t0 = m78soc_cycle_tick(m78_sim_run_start(sim)), t1 = m78soc_cycle_tick(m78_sim_run_end(sim));
-  m78soc.last_run_start_tick = t0;
-  m78soc.last_run_end_tick = t1;
-  struct m78_timeline *tl = m78soc.timeline;
+  uint64_t t0 = m78soc_cycle_tick(s, m78_sim_run_start(sim)), t1 = m78soc_cycle_tick(s, m78_sim_run_end(sim));
+  s->last_run_start_tick = t0;
+  s->last_run_end_tick = t1;
+  struct m78_timeline *tl = s->timeline;
   if (!tl)
     return;
   int streaming = m78_sim_streaming_layers(sim);
@@ -441,136 +436,136 @@ static void record_run(void)
     d.stall_cycles = r->stall_cycles;
     d.macs = l->macs;
     d.energy_pj = r->energy.total_pj;
-    m78_tl_add(tl, M78_TL_LAYER, i, run, m78soc_cycle_tick(r->start_cycle), m78soc_cycle_tick(r->end_cycle), &d);
+    m78_tl_add(tl, M78_TL_LAYER, i, run, m78soc_cycle_tick(s, r->start_cycle), m78soc_cycle_tick(s, r->end_cycle), &d);
   }
   size_t ns = m78_sim_stall_count(sim);
   for (size_t k = 0; k < ns; k++) {
     uint64_t a, b;
     m78_sim_stall_get(sim, k, &a, &b);
-    m78_tl_add(tl, M78_TL_STALL, 0, run, m78soc_cycle_tick(a), m78soc_cycle_tick(b), NULL);
+    m78_tl_add(tl, M78_TL_STALL, 0, run, m78soc_cycle_tick(s, a), m78soc_cycle_tick(s, b), NULL);
   }
   m78_tl_add(tl, M78_TL_RUN, run, 0, t0, t1, NULL);
   m78_tl_add(tl, M78_TL_IRQ, run, 0, t1, t1, NULL);
 }
 
-void m78soc_cnn_event(enum m78_event ev, int layer, uint64_t cycle)
+void m78soc_cnn_event(struct m78soc_state *s, enum m78_event ev, int layer, uint64_t cycle)
 {
   (void)cycle;
   if (ev == M78_EV_LAYER_START)
-    m78soc.sim_layer_hint = layer;
+    s->sim_layer_hint = layer;
   else if (ev == M78_EV_LAYER_DONE) {
-    const struct m78_layer_result *r = m78_sim_layer_result(m78soc.sim, layer);
+    const struct m78_layer_result *r = m78_sim_layer_result(s->sim, layer);
     if (r) {
-      m78soc.mon_pj += r->energy.dynamic_pj;
-      m78soc.layer_dyn_pj += r->energy.dynamic_pj;
+      s->mon_pj += r->energy.dynamic_pj;
+      s->layer_dyn_pj += r->energy.dynamic_pj;
     }
   } else if (ev == M78_EV_DONE)
-    record_run();
+    record_run(s);
   else if (ev == M78_EV_START) {
-    m78soc.run_t0 = m78soc.tick;
-    m78soc.run_pj0 = m78soc.mon_pj;
+    s->run_t0 = s->tick;
+    s->run_pj0 = s->mon_pj;
   }
 }
 
 /* ---- interrupts ----------------------------------------------------- */
 
-void m78soc_isr_enter(int woke)
+void m78soc_isr_enter(struct m78soc_state *s, int woke)
 {
-  m78soc_flush();
-  m78soc_phase_close();
-  m78soc.isr_t0 = m78soc.tick;
-  m78soc.isr_calls++;
-  if (!m78soc.cpu_emulated) {
+  m78soc_flush(s);
+  m78soc_phase_close(s);
+  s->isr_t0 = s->tick;
+  s->isr_calls++;
+  if (!s->cpu_emulated) {
     if (woke)
-      m78soc_cpu_cycles(COST_IRQ_WAKE_CPU);
-    m78soc_cpu_cycles(COST_IRQ_ENTRY_CPU);
+      m78soc_cpu_cycles(s, COST_IRQ_WAKE_CPU);
+    m78soc_cpu_cycles(s, COST_IRQ_ENTRY_CPU);
   }
-  m78soc.in_isr = 1;
+  s->in_isr = 1;
 }
 
-void m78soc_isr_exit(void)
+void m78soc_isr_exit(struct m78soc_state *s)
 {
-  m78soc_flush();
-  if (!m78soc.cpu_emulated)
-    m78soc_cpu_cycles(COST_IRQ_EXIT_CPU);
-  m78soc.in_isr = 0;
-  if (!m78_sim_busy(m78soc.sim) && m78_sim_runs(m78soc.sim)) {
-    m78soc.inf_wall_ticks = m78soc.tick - m78soc.run_t0;
-    m78soc.inf_pj = m78soc.mon_pj - m78soc.run_pj0;
+  m78soc_flush(s);
+  if (!s->cpu_emulated)
+    m78soc_cpu_cycles(s, COST_IRQ_EXIT_CPU);
+  s->in_isr = 0;
+  if (!m78_sim_busy(s->sim) && m78_sim_runs(s->sim)) {
+    s->inf_wall_ticks = s->tick - s->run_t0;
+    s->inf_pj = s->mon_pj - s->run_pj0;
   }
-  if (m78soc.timeline)
-    m78_tl_add(m78soc.timeline, M78_TL_ISR, 0, 0, m78soc.isr_t0, m78soc.tick, NULL);
+  if (s->timeline)
+    m78_tl_add(s->timeline, M78_TL_ISR, 0, 0, s->isr_t0, s->tick, NULL);
 }
 
-static void take_interrupt(int woke)
+static void take_interrupt(struct m78soc_state *s, int woke)
 {
-  if (m78soc.in_isr || !m78soc.cnn_isr || !m78_sim_irq(m78soc.sim))
+  if (s->in_isr || !s->cnn_isr || !m78_sim_irq(s->sim))
     return;
-  m78soc_isr_enter(woke);
-  m78soc.cnn_isr();
-  m78soc_isr_exit();
+  m78soc_isr_enter(s, woke);
+  s->cnn_isr();
+  m78soc_isr_exit(s);
   /* a user's input: the firmware's own check would compare it with the
    * baked sample's answer, so the run ends with the inference */
-  if (m78soc.rt.end_at_inference && !m78_sim_busy(m78soc.sim))
-    m78soc_finish(M78SOC_STOP_INFERENCE, "the inference on the user's input is done", 0);
+  if (s->end_at_inference && !m78_sim_busy(s->sim))
+    m78soc_finish(s, M78SOC_STOP_INFERENCE, "the inference on the user's input is done", 0);
 }
 
-void m78soc_poll_interrupt(void)
+void m78soc_poll_interrupt(struct m78soc_state *s)
 {
-  m78soc_flush();
-  sync_cnn();
-  take_interrupt(0);
+  m78soc_flush(s);
+  sync_cnn(s);
+  take_interrupt(s, 0);
 }
 
-void m78soc_wait_for_interrupt(void)
+void m78soc_wait_for_interrupt(struct m78soc_state *s)
 {
-  m78soc_flush();
-  sync_cnn();
-  m78soc_phase_close();
-  if (m78_sim_irq(m78soc.sim) && m78soc.cnn_isr && !m78soc.in_isr) {
-    take_interrupt(0);
+  m78soc_flush(s);
+  sync_cnn(s);
+  m78soc_phase_close(s);
+  if (m78_sim_irq(s->sim) && s->cnn_isr && !s->in_isr) {
+    take_interrupt(s, 0);
     return;
   }
-  uint64_t next = m78_sim_next_event(m78soc.sim);
+  uint64_t next = m78_sim_next_event(s->sim);
   uint32_t frame, pushed[M78_FIFOS];
-  if (next == UINT64_MAX && m78_sim_fifo_starved(m78soc.sim, &frame, pushed)) {
+  if (next == UINT64_MAX && m78_sim_fifo_starved(s->sim, &frame, pushed)) {
     /* a stream waits for input the loader never pushes: say which FIFO */
-    m78soc.last_poll_addr = 0;
-    m78soc.budget_cycles = m78soc.max_cnn_cycles ? m78soc.max_cnn_cycles + 1 : UINT64_MAX;
-    check_budget();
-    m78soc_finish(M78SOC_STOP_MAX_CYCLES, "the firmware sleeps and no interrupt can wake it", 3);
+    s->last_poll_addr = 0;
+    s->budget_cycles = s->max_cnn_cycles ? s->max_cnn_cycles + 1 : UINT64_MAX;
+    check_budget(s);
+    m78soc_finish(s, M78SOC_STOP_MAX_CYCLES, "the firmware sleeps and no interrupt can wake it", 3);
   }
   if (next == UINT64_MAX) {
     /* Nothing will ever wake the CPU: the finding max78sim-arm reports
      * too, without the PC the host shim cannot see. */
-    m78soc_finish(M78SOC_STOP_HANG,
-                  m78_sim_runs(m78soc.sim)
+    m78soc_finish(s, M78SOC_STOP_HANG,
+                  m78_sim_runs(s->sim)
                       ? "the firmware sleeps forever: it waits for an interrupt and nothing can wake it; the CNN is "
                         "idle, its interrupt already taken (the host shim has no PC: run the ELF, --arch arm)"
                       : "the firmware sleeps forever: it waits for an interrupt and nothing can wake it; the CNN "
                         "was never started (the host shim has no PC: run the ELF, --arch arm)",
                   1);
   }
-  uint64_t now = m78soc_cnn_now();
+  uint64_t now = m78soc_cnn_now(s);
   int slept = 0;
   if (next > now) {
-    uint64_t t0 = m78soc.tick;
+    uint64_t t0 = s->tick;
     /* to the CNN clock edge of the event */
-    uint64_t target = m78soc_cycle_tick(next);
-    m78soc.cpu_sleeping = 1;
-    advance_ticks(target > m78soc.tick ? target - m78soc.tick : 0, 1);
-    m78soc.cpu_sleeping = 0;
+    uint64_t target = m78soc_cycle_tick(s, next);
+    s->cpu_sleeping = 1;
+    advance_ticks(s, target > s->tick ? target - s->tick : 0, 1);
+    s->cpu_sleeping = 0;
     slept = 1;
-    if (m78soc.timeline)
-      m78_tl_add(m78soc.timeline, M78_TL_SLEEP, 0, 0, t0, m78soc.tick, NULL);
+    if (s->timeline)
+      m78_tl_add(s->timeline, M78_TL_SLEEP, 0, 0, t0, s->tick, NULL);
   }
-  sync_cnn();
-  take_interrupt(slept);
+  sync_cnn(s);
+  take_interrupt(s, slept);
 }
 
 /* ---- peripherals ------------------------------------------------- */
 
-/* TMR0 as a live counter (m78soc.tmr_live; TMR rev B registers as the
+/* TMR0 as a live counter (s->tmr_live; TMR rev B registers as the
  * MSDK's tmr_regs.h lays them out): CNT counts PCLK / 2^CLKDIV_A while
  * CTRL0.EN_A is set; one-shot mode stops at CMP with IRQ_A, continuous
  * mode restarts at 1.  Status bits the drivers wait on (clock ready,
@@ -583,16 +578,16 @@ enum {
 };
 
 /* Brings CNT up to the current tick. */
-static void tmr_update(void)
+static void tmr_update(struct m78soc_state *s)
 {
-  uint32_t *r = m78soc.tmr_regs;
+  uint32_t *r = s->tmr_regs;
   if (!(r[TMR_CTRL0] & TMR_CTRL0_EN)) {
-    m78soc.tmr_base_tick = m78soc.tick;
+    s->tmr_base_tick = s->tick;
     return;
   }
   uint64_t period = (uint64_t)TICKS_PER_PCLK << ((r[TMR_CTRL0] >> 4) & 0xF);
-  uint64_t n = (m78soc.tick - m78soc.tmr_base_tick) / period;
-  m78soc.tmr_base_tick += n * period;
+  uint64_t n = (s->tick - s->tmr_base_tick) / period;
+  s->tmr_base_tick += n * period;
   uint64_t cnt = r[TMR_CNT] + n;
   uint32_t cmp = r[TMR_CMP];
   if (cmp && r[TMR_CNT] <= cmp && cnt >= cmp) {
@@ -607,11 +602,11 @@ static void tmr_update(void)
   r[TMR_CNT] = (uint32_t)cnt;
 }
 
-static void tmr_access(uint32_t *reg, uint32_t mask, uint32_t off, uint32_t *value, int write)
+static void tmr_access(struct m78soc_state *s, uint32_t *reg, uint32_t mask, uint32_t off, uint32_t *value, int write)
 {
-  uint32_t *r = m78soc.tmr_regs;
+  uint32_t *r = s->tmr_regs;
   int idx = (int)(reg - r);
-  tmr_update();
+  tmr_update(s);
   if (!write) {
     uint32_t v = *reg;
     if (idx == TMR_CTRL1)
@@ -627,42 +622,42 @@ static void tmr_access(uint32_t *reg, uint32_t mask, uint32_t off, uint32_t *val
     *reg &= ~(nv & (TMR_INTFL_IRQ_A | TMR_INTFL_IRQ_B));
   else
     *reg = (*reg & ~mask) | nv;
-  m78soc.tmr_base_tick = m78soc.tick;
+  s->tmr_base_tick = s->tick;
 }
 
-static int periph_access(uint32_t addr, unsigned width, uint32_t *value, int write)
+static int periph_access(struct m78soc_state *s, uint32_t addr, unsigned width, uint32_t *value, int write)
 {
   uint32_t *reg = NULL;
   uint32_t off;
-  if (addr >= M78SOC_GCR_BASE && addr < M78SOC_GCR_BASE + sizeof m78soc.gcr)
-    reg = &m78soc.gcr[(addr - M78SOC_GCR_BASE) / 4];
-  else if (addr >= M78SOC_GCFR_BASE && addr < M78SOC_GCFR_BASE + sizeof m78soc.gcfr)
-    reg = &m78soc.gcfr[(addr - M78SOC_GCFR_BASE) / 4];
-  else if (addr >= M78SOC_TMR0_BASE && addr < M78SOC_TMR0_BASE + sizeof m78soc.tmr_regs)
-    reg = &m78soc.tmr_regs[(addr - M78SOC_TMR0_BASE) / 4];
-  else if (addr >= M78SOC_ICC0_BASE && addr < M78SOC_ICC0_BASE + sizeof m78soc.icc_regs)
-    reg = &m78soc.icc_regs[(addr - M78SOC_ICC0_BASE) / 4];
+  if (addr >= M78SOC_GCR_BASE && addr < M78SOC_GCR_BASE + sizeof s->gcr)
+    reg = &s->gcr[(addr - M78SOC_GCR_BASE) / 4];
+  else if (addr >= M78SOC_GCFR_BASE && addr < M78SOC_GCFR_BASE + sizeof s->gcfr)
+    reg = &s->gcfr[(addr - M78SOC_GCFR_BASE) / 4];
+  else if (addr >= M78SOC_TMR0_BASE && addr < M78SOC_TMR0_BASE + sizeof s->tmr_regs)
+    reg = &s->tmr_regs[(addr - M78SOC_TMR0_BASE) / 4];
+  else if (addr >= M78SOC_ICC0_BASE && addr < M78SOC_ICC0_BASE + sizeof s->icc_regs)
+    reg = &s->icc_regs[(addr - M78SOC_ICC0_BASE) / 4];
   else if (addr >= M78SOC_APB_BASE && addr < M78SOC_APB_END) {
     /* Other peripherals (GPIO, power sequencer...) keep plain register
      * values so read-modify-write works; they are counted in the report. */
-    m78soc.other_periph_accesses++;
-    for (int i = 0; i < m78soc.n_other && !reg; i++)
-      if (m78soc.other_addr[i] == (addr & ~3u))
-        reg = &m78soc.other_val[i];
-    if (!reg && m78soc.n_other < M78SOC_MAX_OTHER) {
-      m78soc.other_addr[m78soc.n_other] = addr & ~3u;
-      m78soc.other_val[m78soc.n_other] = 0;
-      reg = &m78soc.other_val[m78soc.n_other++];
+    s->other_periph_accesses++;
+    for (int i = 0; i < s->n_other && !reg; i++)
+      if (s->other_addr[i] == (addr & ~3u))
+        reg = &s->other_val[i];
+    if (!reg && s->n_other < M78SOC_MAX_OTHER) {
+      s->other_addr[s->n_other] = addr & ~3u;
+      s->other_val[s->n_other] = 0;
+      reg = &s->other_val[s->n_other++];
     }
   }
   if (!reg) {
-    m78soc.unmapped++;
+    s->unmapped++;
     return -1;
   }
   off = (addr & 3) * 8;
   uint32_t mask = width == 4 ? 0xFFFFFFFFu : ((1u << (8 * width)) - 1) << off;
-  if (m78soc.tmr_live && reg >= &m78soc.tmr_regs[0] && reg <= &m78soc.tmr_regs[7]) {
-    tmr_access(reg, mask, off, value, write);
+  if (s->tmr_live && reg >= &s->tmr_regs[0] && reg <= &s->tmr_regs[7]) {
+    tmr_access(s, reg, mask, off, value, write);
     return 0;
   }
   if (!write) {
@@ -671,20 +666,20 @@ static int periph_access(uint32_t addr, unsigned width, uint32_t *value, int wri
   }
   uint32_t old = *reg;
   *reg = (old & ~mask) | ((*value << off) & mask);
-  if (reg == &m78soc.gcr[M78SOC_GCR_PCLKDIV])
-    reclock();
-  else if (reg == &m78soc.gcr[M78SOC_GCR_PCLKDIS0]) {
-    sync_cnn();
+  if (reg == &s->gcr[M78SOC_GCR_PCLKDIV])
+    reclock(s);
+  else if (reg == &s->gcr[M78SOC_GCR_PCLKDIS0]) {
+    sync_cnn(s);
     int en = !((*reg >> M78SOC_PCLKDIS0_CNN_BIT) & 1);
-    m78_sim_set_clock_enabled(m78soc.sim, en);
-    if (m78soc.trace_clock)
-      m78soc.trace_clock(m78soc.trace_ctx, en);
-  } else if (reg >= &m78soc.gcfr[0] && reg <= &m78soc.gcfr[3]) {
-    sync_cnn();
-    unsigned on = m78soc.gcfr[0] & ~m78soc.gcfr[2], rst = m78soc.gcfr[3];
-    m78_sim_set_power(m78soc.sim, on, rst);
-    if (m78soc.trace_power)
-      m78soc.trace_power(m78soc.trace_ctx, on, rst);
+    m78_sim_set_clock_enabled(s->sim, en);
+    if (s->trace_clock)
+      s->trace_clock(s->trace_ctx, en);
+  } else if (reg >= &s->gcfr[0] && reg <= &s->gcfr[3]) {
+    sync_cnn(s);
+    unsigned on = s->gcfr[0] & ~s->gcfr[2], rst = s->gcfr[3];
+    m78_sim_set_power(s->sim, on, rst);
+    if (s->trace_power)
+      s->trace_power(s->trace_ctx, on, rst);
   }
   return 0;
 }
@@ -692,20 +687,20 @@ static int periph_access(uint32_t addr, unsigned width, uint32_t *value, int wri
 /* The energy of an access depends on its region, quadrant, FIFO index
  * class and that quadrant's SRAM register: the last value for reads and
  * for writes is kept (FIFO loops alternate a status read and a push). */
-static void access_energy(uint32_t addr, const struct m78_addr_info *ai, int write)
+static void access_energy(struct m78soc_state *s, uint32_t addr, const struct m78_addr_info *ai, int write)
 {
-  const struct m78_energy_ctl *ctl = energy_ctl();
+  const struct m78_energy_ctl *ctl = energy_ctl(s);
   if (!ctl->powered_quads)
     return;
   if (!ai) {
-    m78soc.mon_pj += m78_energy_access_pj_decoded(NULL, write, ctl);
+    s->mon_pj += m78_energy_access_pj_decoded(NULL, write, ctl);
     return;
   }
-  struct m78soc_access_pj *c = &m78soc.access_pj[write != 0];
+  struct m78soc_access_pj *c = &s->access_pj[write != 0];
   /* the same address at the same generation is the same class (its
    * quadrant's SRAM register cannot have changed) */
-  if (c->valid && c->addr == addr && c->gen == m78soc.ectl_gen) {
-    m78soc.mon_pj += c->pj;
+  if (c->valid && c->addr == addr && c->gen == s->ectl_gen) {
+    s->mon_pj += c->pj;
     return;
   }
   int g = ai->quad < 0 ? 0 : ai->quad;
@@ -715,24 +710,24 @@ static void access_energy(uint32_t addr, const struct m78_addr_info *ai, int wri
                                    m78_energy_access_pj_decoded(ai, write, ctl), 0, 0};
   }
   c->addr = addr;
-  c->gen = m78soc.ectl_gen;
-  m78soc.mon_pj += c->pj;
+  c->gen = s->ectl_gen;
+  s->mon_pj += c->pj;
 }
 
 /* m78_addr_decode(addr), remembered for the last few addresses (a
  * decode depends on nothing but the address); NULL if it does not
  * decode. */
-static void stream_learn(uint32_t addr, const struct m78_addr_info *ai);
+static void stream_learn(struct m78soc_state *s, uint32_t addr, const struct m78_addr_info *ai);
 
-static const struct m78_addr_info *decode(uint32_t addr)
+static const struct m78_addr_info *decode(struct m78soc_state *s, uint32_t addr)
 {
-  struct m78soc_decoded *d = &m78soc.dcache[(addr >> 2) & 15];
+  struct m78soc_decoded *d = &s->dcache[(addr >> 2) & 15];
   if (d->state && d->addr == addr)
     return d->state == 1 ? &d->info : NULL;
   /* a store into the kernel or data memory block the last memory access
    * went to: the same decode but for the offset (a weight load writes
    * every address once, so the cache above would never hit) */
-  struct m78soc_dstream *st = &m78soc.dstream;
+  struct m78soc_dstream *st = &s->dstream;
   uint32_t rel = addr - st->lo;
   if (st->span && rel < st->span) {
     st->info.index = st->index0 + (st->info.region->kind == M78_REG_MRAM ? rel : rel / 4);
@@ -742,16 +737,16 @@ static const struct m78_addr_info *decode(uint32_t addr)
   d->addr = addr;
   d->state = m78_addr_decode(addr, &d->info) == 0 ? 1 : 2;
   if (d->state == 1)
-    stream_learn(addr, &d->info);
+    stream_learn(s, addr, &d->info);
   return d->state == 1 ? &d->info : NULL;
 }
 
 /* Remembers the block of kernel memory (one processor's window) or data
  * memory (one instance) around addr, if the decoder sees it as one: its
  * last byte decodes to the same unit. */
-static void stream_learn(uint32_t addr, const struct m78_addr_info *ai)
+static void stream_learn(struct m78soc_state *s, uint32_t addr, const struct m78_addr_info *ai)
 {
-  struct m78soc_dstream *st = &m78soc.dstream;
+  struct m78soc_dstream *st = &s->dstream;
   uint32_t into, span;
   if (ai->region->kind == M78_REG_MRAM) {
     into = ai->index; /* byte offset in the processor's window */
@@ -775,57 +770,57 @@ static void stream_learn(uint32_t addr, const struct m78_addr_info *ai)
   st->span = span;
 }
 
-int m78soc_read(uint32_t addr, unsigned width, uint32_t *value)
+int m78soc_read(struct m78soc_state *s, uint32_t addr, unsigned width, uint32_t *value)
 {
-  m78soc_flush();
-  m78soc.activity++;
+  m78soc_flush(s);
+  s->activity++;
   *value = 0;
   if (addr >= M78_CNN_BASE && addr < M78_CNN_END) {
-    m78soc.apb_reads++;
+    s->apb_reads++;
     /* one decode for the phase and the energy */
-    const struct m78_addr_info *ai = decode(addr);
-    phase_enter(classify(ai, 0));
-    access_time(m78soc.cpu_emulated ? COST_CNN_WAIT_ARM : host_cnn_cost(addr, 0));
-    sync_cnn();
-    m78soc.last_poll_addr = addr;
-    int st = m78_bus_read_decoded(m78soc.sim, addr, width, value, ai);
-    access_energy(addr, ai, 0);
-    phase_account(width, 0);
+    const struct m78_addr_info *ai = decode(s, addr);
+    phase_enter(s, classify(s, ai, 0));
+    access_time(s, s->cpu_emulated ? COST_CNN_WAIT_ARM : host_cnn_cost(s, addr, 0));
+    sync_cnn(s);
+    s->last_poll_addr = addr;
+    int st = m78_bus_read_decoded(s->sim, addr, width, value, ai);
+    access_energy(s, addr, ai, 0);
+    phase_account(s, width, 0);
     return st;
   }
-  m78soc_cpu_cycles(m78soc.cpu_emulated ? COST_PERIPH_WAIT_ARM : COST_PERIPH_CPU);
-  int st = periph_access(addr, width, value, 0);
+  m78soc_cpu_cycles(s, s->cpu_emulated ? COST_PERIPH_WAIT_ARM : COST_PERIPH_CPU);
+  int st = periph_access(s, addr, width, value, 0);
   if (st)
-    m78soc_report_unmapped(addr, width, 0);
+    m78soc_report_unmapped(s, addr, width, 0);
   return st;
 }
 
-int m78soc_write(uint32_t addr, unsigned width, uint32_t value)
+int m78soc_write(struct m78soc_state *s, uint32_t addr, unsigned width, uint32_t value)
 {
-  m78soc_flush();
-  m78soc.activity++;
+  m78soc_flush(s);
+  s->activity++;
   if (addr >= M78_CNN_BASE && addr < M78_CNN_END) {
-    m78soc.apb_writes++;
+    s->apb_writes++;
     /* one decode for the phase and the energy */
-    const struct m78_addr_info *ai = decode(addr);
-    phase_enter(classify(ai, 1));
-    access_time(m78soc.cpu_emulated ? COST_CNN_WAIT_ARM : host_cnn_cost(addr, 1));
-    sync_cnn();
-    m78soc.last_poll_addr = 0;
+    const struct m78_addr_info *ai = decode(s, addr);
+    phase_enter(s, classify(s, ai, 1));
+    access_time(s, s->cpu_emulated ? COST_CNN_WAIT_ARM : host_cnn_cost(s, addr, 1));
+    sync_cnn(s);
+    s->last_poll_addr = 0;
     /* max78sim compare --stop-after: the layer count a capture firmware
      * would set (LCNT_MAX of any quadrant) */
-    if (m78soc.rt.layer_limit >= 0 && (addr & ~(3u * M78_QUAD_STRIDE)) == M78_QREG_BASE + M78_GREG_OFFS_LCNT_MAX &&
-        value > (uint32_t)m78soc.rt.layer_limit)
-      value = (uint32_t)m78soc.rt.layer_limit;
-    int st = m78_bus_write_decoded(m78soc.sim, addr, width, value, ai);
-    access_energy(addr, ai, 1);
-    phase_account(width, 1);
+    if (s->layer_limit >= 0 && (addr & ~(3u * M78_QUAD_STRIDE)) == M78_QREG_BASE + M78_GREG_OFFS_LCNT_MAX &&
+        value > (uint32_t)s->layer_limit)
+      value = (uint32_t)s->layer_limit;
+    int st = m78_bus_write_decoded(s->sim, addr, width, value, ai);
+    access_energy(s, addr, ai, 1);
+    phase_account(s, width, 1);
     return st;
   }
-  m78soc_cpu_cycles(m78soc.cpu_emulated ? COST_PERIPH_WAIT_ARM : COST_PERIPH_CPU);
-  int st = periph_access(addr, width, &value, 1);
+  m78soc_cpu_cycles(s, s->cpu_emulated ? COST_PERIPH_WAIT_ARM : COST_PERIPH_CPU);
+  int st = periph_access(s, addr, width, &value, 1);
   if (st)
-    m78soc_report_unmapped(addr, width, 1);
+    m78soc_report_unmapped(s, addr, width, 1);
   return st;
 }
 
@@ -850,25 +845,25 @@ static uint32_t tmr_prescale_shift(void)
   return shift;
 }
 
-void m78soc_timer_start(void)
+void m78soc_timer_start(struct m78soc_state *s)
 {
-  m78soc_flush();
-  m78soc.activity++;
-  m78soc_cpu_cycles(COST_PERIPH_CPU); /* the enable write */
-  m78soc.tmr_start_tick = m78soc.tick;
-  m78soc.tmr_running = 1;
+  m78soc_flush(s);
+  s->activity++;
+  m78soc_cpu_cycles(s, COST_PERIPH_CPU); /* the enable write */
+  s->tmr_start_tick = s->tick;
+  s->tmr_running = 1;
 }
 
-uint32_t m78soc_timer_stop(void)
+uint32_t m78soc_timer_stop(struct m78soc_state *s)
 {
-  m78soc_flush();
-  m78soc.activity++;
-  m78soc_cpu_cycles(COST_PERIPH_CPU); /* the count read */
-  if (!m78soc.tmr_running)
+  m78soc_flush(s);
+  s->activity++;
+  m78soc_cpu_cycles(s, COST_PERIPH_CPU); /* the count read */
+  if (!s->tmr_running)
     return 0;
-  m78soc.tmr_running = 0;
+  s->tmr_running = 0;
   uint32_t shift = tmr_prescale_shift();
-  uint64_t pclk = (m78soc.tick - m78soc.tmr_start_tick) / TICKS_PER_PCLK;
+  uint64_t pclk = (s->tick - s->tmr_start_tick) / TICKS_PER_PCLK;
   uint64_t count = 1 + (pclk >> shift);
   if (count > 0xFFFFFFFFu)
     count = 0xFFFFFFFFu;
@@ -882,64 +877,64 @@ uint32_t m78soc_timer_stop(void)
   return (uint32_t)(t > 0xFFFFFFFFu / 1000u ? 0xFFFFFFFFu : t * 1000u); /* milliseconds */
 }
 
-void m78soc_led(int led, int on)
+void m78soc_led(struct m78soc_state *s, int led, int on)
 {
-  m78soc_flush();
-  m78soc.activity++;
-  if (!m78soc.cpu_emulated)
-    m78soc_cpu_cycles(COST_PERIPH_CPU); /* the GPIO output write */
-  if (m78soc.n_led_events < (int)(sizeof m78soc.led_events / sizeof m78soc.led_events[0])) {
-    struct m78soc_led_event *e = &m78soc.led_events[m78soc.n_led_events++];
+  m78soc_flush(s);
+  s->activity++;
+  if (!s->cpu_emulated)
+    m78soc_cpu_cycles(s, COST_PERIPH_CPU); /* the GPIO output write */
+  if (s->n_led_events < (int)(sizeof s->led_events / sizeof s->led_events[0])) {
+    struct m78soc_led_event *e = &s->led_events[s->n_led_events++];
     e->led = led;
     e->on = on;
-    e->tick = m78soc.tick;
-    e->mon_pj = m78soc.mon_pj;
+    e->tick = s->tick;
+    e->mon_pj = s->mon_pj;
   }
-  if (m78soc.timeline)
-    m78_tl_add(m78soc.timeline, M78_TL_LED, led, on, m78soc.tick, m78soc.tick, NULL);
+  if (s->timeline)
+    m78_tl_add(s->timeline, M78_TL_LED, led, on, s->tick, s->tick, NULL);
 }
 
 /* ---- emulated CPU ------------------------------------------------ */
 
-void m78soc_sync(void) { sync_cnn(); }
+void m78soc_sync(struct m78soc_state *s) { sync_cnn(s); }
 
-int m78soc_irq_line(void)
+int m78soc_irq_line(struct m78soc_state *s)
 {
-  m78soc_flush();
-  sync_cnn();
-  return m78_sim_irq(m78soc.sim) != 0;
+  m78soc_flush(s);
+  sync_cnn(s);
+  return m78_sim_irq(s->sim) != 0;
 }
 
-uint64_t m78soc_next_event_tick(void)
+uint64_t m78soc_next_event_tick(struct m78soc_state *s)
 {
-  uint64_t next = m78_sim_next_event(m78soc.sim);
-  return next == UINT64_MAX ? UINT64_MAX : m78soc_cycle_tick(next);
+  uint64_t next = m78_sim_next_event(s->sim);
+  return next == UINT64_MAX ? UINT64_MAX : m78soc_cycle_tick(s, next);
 }
 
-int m78soc_sleep(int cnn_wakes, uint64_t limit)
+int m78soc_sleep(struct m78soc_state *s, int cnn_wakes, uint64_t limit)
 {
-  m78soc_flush();
-  sync_cnn();
-  m78soc_phase_close();
-  if (cnn_wakes && m78_sim_irq(m78soc.sim))
+  m78soc_flush(s);
+  sync_cnn(s);
+  m78soc_phase_close(s);
+  if (cnn_wakes && m78_sim_irq(s->sim))
     return 0;
-  uint64_t target = cnn_wakes ? m78soc_next_event_tick() : UINT64_MAX;
+  uint64_t target = cnn_wakes ? m78soc_next_event_tick(s) : UINT64_MAX;
   if (limit < target)
     target = limit;
   if (target == UINT64_MAX) {
-    m78soc.last_poll_addr = 0;
-    m78soc.budget_cycles = m78soc.max_cnn_cycles ? m78soc.max_cnn_cycles + 1 : UINT64_MAX;
-    check_budget();
-    m78soc_finish(M78SOC_STOP_MAX_CYCLES, "the firmware sleeps and no interrupt can wake it", 3);
+    s->last_poll_addr = 0;
+    s->budget_cycles = s->max_cnn_cycles ? s->max_cnn_cycles + 1 : UINT64_MAX;
+    check_budget(s);
+    m78soc_finish(s, M78SOC_STOP_MAX_CYCLES, "the firmware sleeps and no interrupt can wake it", 3);
   }
-  if (target <= m78soc.tick)
+  if (target <= s->tick)
     return 0;
-  uint64_t t0 = m78soc.tick;
-  m78soc.cpu_sleeping = 1;
-  advance_ticks(target - m78soc.tick, 1);
-  m78soc.cpu_sleeping = 0;
-  if (m78soc.timeline)
-    m78_tl_add(m78soc.timeline, M78_TL_SLEEP, 0, 0, t0, m78soc.tick, NULL);
-  sync_cnn();
+  uint64_t t0 = s->tick;
+  s->cpu_sleeping = 1;
+  advance_ticks(s, target - s->tick, 1);
+  s->cpu_sleeping = 0;
+  if (s->timeline)
+    m78_tl_add(s->timeline, M78_TL_SLEEP, 0, 0, t0, s->tick, NULL);
+  sync_cnn(s);
   return 1;
 }
