@@ -113,7 +113,7 @@ static const uint32_t cost_cycles[COST_COUNT] = {
   /* MXC_GPIO_OutSet/OutClr: call and the GPIO3 special-case test. */
   [COST_GPIO_OUT] = 8,
   /* LED_On/Off/Toggle: index check, pin table lookup and the GPIO
-   * driver call; the output write itself is an APB access (soc.c). */
+   * driver call; the output write itself is an APB access (host/src/soc_periph.c). */
   [COST_LED] = 20,
 };
 

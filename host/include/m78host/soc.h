@@ -101,7 +101,7 @@ struct m78soc_state {
    * instructions are charged by the emulator, so accesses cost only
    * their bus wait states here. */
   int cpu_emulated;
-  /* host CPU model of the vendor's FIFO loader (soc.c, fifo_loader_cost):
+  /* host CPU model of the vendor's FIFO loader (soc_cnn.c, host_cnn_cost):
    * the previous CNN access (0 other, 1 FIFO status read, 2 + k a write
    * to FIFO k) and the words written to each FIFO */
   unsigned fifo_prev;
@@ -149,21 +149,21 @@ struct m78soc_state {
     uint64_t gen;
   } access_pj[2];
   double layer_dyn_pj;        /* dynamic energy of all layers run */
-  /* the last addresses decoded (soc.c decode()): the FIFO loop's few */
+  /* the last addresses decoded (soc_cnn.c decode()): the FIFO loop's few */
   struct m78soc_decoded {
     uint32_t addr;
     int state; /* 0 empty, 1 decoded, 2 does not decode */
     struct m78_addr_info info;
   } dcache[16];
   /* the memory block the last kernel or data memory decode fell in
-   * (soc.c decode()): addresses lo..lo+span-1 decode as info with index
+   * (soc_cnn.c decode()): addresses lo..lo+span-1 decode as info with index
    * and offset moved along */
   struct m78soc_dstream {
     uint32_t lo, span;
     uint32_t index0, offset0;
     struct m78_addr_info info;
   } dstream;
-  /* m78_sim_energy_ctl as of simulator generation ectl_gen (soc.c) */
+  /* m78_sim_energy_ctl as of simulator generation ectl_gen (soc_internal.h energy_ctl) */
   struct m78_energy_ctl ectl;
   uint64_t ectl_gen;
   int ectl_valid;
