@@ -47,7 +47,7 @@ enum { SH_SYS_WRITEC = 0x03, SH_SYS_WRITE0 = 0x04, SH_SYS_WRITE = 0x05, SH_SYS_E
 /* Flash wait states as the firmware programmed GCR.memctrl */
 static uint32_t flash_wait_states(const struct m78arm *a)
 {
-  return a->soc->gcr[M78SOC_GCR_MEMCTRL] & M78SOC_MEMCTRL_FWS;
+  return M78SOC_FGET(GCR, MEMCTRL, FWS, a->soc->gcr[M78SOC_WORD(M78SOC_GCR_MEMCTRL)]);
 }
 
 uint64_t m78arm_now(const struct m78arm *a) { return a->soc->tick + a->pending * M78ARM_TICKS_PER_CPU; }

@@ -102,7 +102,8 @@ int main(int argc, char **argv)
   m78bench_set_access_count(cnn_accesses);
   a.soc->cpu_emulated = 1;
   a.soc->tmr_live = 1;
-  a.soc->gcr[M78SOC_GCR_MEMCTRL] = M78SOC_FWS_ASSUMED; /* FWS: assumed reset value (docs/arm.md) */
+  /* FWS: assumed reset value (docs/arm.md) */
+  a.soc->gcr[M78SOC_WORD(M78SOC_GCR_MEMCTRL)] = M78SOC_FSET(GCR, MEMCTRL, FWS, 0, M78SOC_FWS_ASSUMED);
   if (m78elf_check_vectors(a.flash, d, sizeof d) != 0) {
     fprintf(stderr, "max78sim: %s: %s\n", elf, d);
     m78soc_finish(a.soc, M78SOC_STOP_FAULT, d, 5);

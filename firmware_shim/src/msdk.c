@@ -117,28 +117,28 @@ static const uint32_t cost_cycles[COST_COUNT] = {
   [COST_LED] = 20,
 };
 
-/* ---- layout cross-checks: the structs, the offset macros and soc.h agree ---- */
+/* ---- layout cross-checks: the MSDK structs agree with the register map ----
+ * (the MXC_R_ offsets and MXC_BASE_ addresses are m78host/socregs.def's;
+ * the structs the firmware dereferences are typed out, so check them) */
 
 _Static_assert(offsetof(mxc_gcr_regs_t, clkctrl) == MXC_R_GCR_CLKCTRL, "GCR clkctrl");
 _Static_assert(offsetof(mxc_gcr_regs_t, pclkdiv) == MXC_R_GCR_PCLKDIV, "GCR pclkdiv");
 _Static_assert(offsetof(mxc_gcr_regs_t, pclkdis0) == MXC_R_GCR_PCLKDIS0, "GCR pclkdis0");
+_Static_assert(offsetof(mxc_gcr_regs_t, memctrl) == MXC_R_GCR_MEMCTRL, "GCR memctrl");
 _Static_assert(offsetof(mxc_gcr_regs_t, pclkdis1) == MXC_R_GCR_PCLKDIS1, "GCR pclkdis1");
 _Static_assert(offsetof(mxc_gcr_regs_t, gpr) == MXC_R_GCR_GPR, "GCR gpr");
 _Static_assert(offsetof(mxc_gcfr_regs_t, reg3) == MXC_R_GCFR_REG3, "GCFR reg3");
 _Static_assert(offsetof(mxc_lpgcr_regs_t, pclkdis) == MXC_R_LPGCR_PCLKDIS, "LPGCR pclkdis");
+_Static_assert(offsetof(mxc_tmr_regs_t, ctrl1) == MXC_R_TMR_CTRL1, "TMR ctrl1");
 _Static_assert(offsetof(mxc_tmr_regs_t, wkfl) == MXC_R_TMR_WKFL, "TMR wkfl");
 _Static_assert(offsetof(mxc_icc_regs_t, ctrl) == MXC_R_ICC_CTRL, "ICC ctrl");
 _Static_assert(offsetof(mxc_icc_regs_t, invalidate) == MXC_R_ICC_INVALIDATE, "ICC invalidate");
-_Static_assert(offsetof(mxc_gpio_regs_t, out_clr) == 0x20, "GPIO out_clr");
+_Static_assert(offsetof(mxc_gpio_regs_t, out) == M78SOC_GPIO_OUT, "GPIO out");
+_Static_assert(offsetof(mxc_gpio_regs_t, out_set) == M78SOC_GPIO_OUT_SET, "GPIO out_set");
+_Static_assert(offsetof(mxc_gpio_regs_t, out_clr) == M78SOC_GPIO_OUT_CLR, "GPIO out_clr");
 _Static_assert(offsetof(mxc_gpio_regs_t, en1) == 0x68, "GPIO en1");
 _Static_assert(offsetof(mxc_gpio_regs_t, ps) == 0xB8, "GPIO ps");
 _Static_assert(offsetof(mxc_gpio_regs_t, vssel) == 0xC0, "GPIO vssel");
-_Static_assert(MXC_BASE_GCR == M78SOC_GCR_BASE, "GCR base");
-_Static_assert(MXC_BASE_GCFR == M78SOC_GCFR_BASE, "GCFR base");
-_Static_assert(MXC_BASE_TMR0 == M78SOC_TMR0_BASE, "TMR0 base");
-_Static_assert(MXC_BASE_ICC0 == M78SOC_ICC0_BASE, "ICC0 base");
-_Static_assert(MXC_BASE_GPIO0 == M78SOC_GPIO0_BASE, "GPIO0 base");
-_Static_assert(MXC_BASE_GPIO2 == M78SOC_GPIO2_BASE, "GPIO2 base");
 _Static_assert(CNN_IRQn == 101 && CNN_FIFO_IRQn == 100, "CNN interrupt numbers");
 
 /* ---- shim state ---- */

@@ -166,8 +166,9 @@ static int start_recording(void)
   s->trace_clock = record_clock;
   /* the state m78soc_init left the CNN in, for a simulator fresh from
    * m78_sim_new() */
-  record_clock(NULL, !((s->gcr[M78SOC_GCR_PCLKDIS0] >> M78SOC_PCLKDIS0_CNN_BIT) & 1));
-  record_power(NULL, s->gcfr[0] & ~s->gcfr[2], s->gcfr[3]);
+  record_clock(NULL, !M78SOC_FGET(GCR, PCLKDIS0, CNN, s->gcr[M78SOC_WORD(M78SOC_GCR_PCLKDIS0)]));
+  record_power(NULL, s->gcfr[M78SOC_WORD(M78SOC_GCFR_REG0)] & ~s->gcfr[M78SOC_WORD(M78SOC_GCFR_REG2)],
+               s->gcfr[M78SOC_WORD(M78SOC_GCFR_REG3)]);
   return 0;
 }
 

@@ -100,7 +100,14 @@ int m78soc_periph_access(struct m78soc_state *s, uint32_t addr, unsigned width, 
 /* 1 when the CNN clock's source is the ISO (60 MHz), 0 for PCLK */
 static inline int cnn_clock_iso(struct m78soc_state *s)
 {
-  return (s->gcr[M78SOC_GCR_PCLKDIV] >> M78SOC_PCLKDIV_CNNSEL_SHIFT) & 1;
+  return M78SOC_FGET(GCR, PCLKDIV, CNNCLKSEL, s->gcr[M78SOC_WORD(M78SOC_GCR_PCLKDIV)]) ==
+         M78SOC_GCR_PCLKDIV_CNNCLKSEL_ISO;
+}
+
+/* 1 while PCLKDIS0 lets the CNN clock run */
+static inline int cnn_clock_on(const struct m78soc_state *s)
+{
+  return !M78SOC_FGET(GCR, PCLKDIS0, CNN, s->gcr[M78SOC_WORD(M78SOC_GCR_PCLKDIS0)]);
 }
 
 /* Moves virtual time on by `ticks`; returns the CNN cycles that passed. */
@@ -149,7 +156,7 @@ static inline const struct m78_energy_ctl *energy_ctl(struct m78soc_state *s)
  * otherwise: the CPU's and the CNN's part of the access). */
 static inline int iso_clocks_cnn(struct m78soc_state *s)
 {
-  return cnn_clock_iso(s) && !((s->gcr[M78SOC_GCR_PCLKDIS0] >> M78SOC_PCLKDIS0_CNN_BIT) & 1);
+  return cnn_clock_iso(s) && cnn_clock_on(s);
 }
 
 static inline void leak_refresh(struct m78soc_state *s)

@@ -14,12 +14,18 @@
  * CTRL0.EN_A is set; one-shot mode stops at CMP with IRQ_A, continuous
  * mode restarts at 1.  Status bits the drivers wait on (clock ready,
  * write done) are ready at once. */
-enum {
-  TMR_CNT = 0, TMR_CMP = 1, TMR_INTFL = 3, TMR_CTRL0 = 4, TMR_CTRL1 = 6,
-  TMR_CTRL0_EN = 1u << 15, TMR_CTRL0_CLKEN = 1u << 14,
-  TMR_CTRL1_CLKEN = 1u << 2, TMR_CTRL1_CLKRDY = 1u << 3,
-  TMR_INTFL_IRQ_A = 1u << 0, TMR_INTFL_WRDONE_A = 1u << 8, TMR_INTFL_IRQ_B = 1u << 16
+enum { /* word indices into tmr_regs[] */
+  TMR_CNT = M78SOC_WORD(M78SOC_TMR_CNT), TMR_CMP = M78SOC_WORD(M78SOC_TMR_CMP),
+  TMR_INTFL = M78SOC_WORD(M78SOC_TMR_INTFL), TMR_CTRL0 = M78SOC_WORD(M78SOC_TMR_CTRL0),
+  TMR_CTRL1 = M78SOC_WORD(M78SOC_TMR_CTRL1), TMR_WKFL = M78SOC_WORD(M78SOC_TMR_WKFL)
 };
+#define TMR_CTRL0_EN M78SOC_FMASK(TMR, CTRL0, EN_A)
+#define TMR_CTRL0_CLKEN M78SOC_FMASK(TMR, CTRL0, CLKEN_A)
+#define TMR_CTRL1_CLKEN M78SOC_FMASK(TMR, CTRL1, CLKEN_A)
+#define TMR_CTRL1_CLKRDY M78SOC_FMASK(TMR, CTRL1, CLKRDY_A)
+#define TMR_INTFL_IRQ_A M78SOC_FMASK(TMR, INTFL, IRQ_A)
+#define TMR_INTFL_WRDONE_A M78SOC_FMASK(TMR, INTFL, WRDONE_A)
+#define TMR_INTFL_IRQ_B M78SOC_FMASK(TMR, INTFL, IRQ_B)
 
 /* Brings CNT up to the current tick. */
 static void tmr_update(struct m78soc_state *s)
@@ -29,14 +35,14 @@ static void tmr_update(struct m78soc_state *s)
     s->tmr_base_tick = s->tick;
     return;
   }
-  uint64_t period = (uint64_t)TICKS_PER_PCLK << ((r[TMR_CTRL0] >> 4) & 0xF);
+  uint64_t period = (uint64_t)TICKS_PER_PCLK << M78SOC_FGET(TMR, CTRL0, CLKDIV_A, r[TMR_CTRL0]);
   uint64_t n = (s->tick - s->tmr_base_tick) / period;
   s->tmr_base_tick += n * period;
   uint64_t cnt = r[TMR_CNT] + n;
   uint32_t cmp = r[TMR_CMP];
   if (cmp && r[TMR_CNT] <= cmp && cnt >= cmp) {
     r[TMR_INTFL] |= TMR_INTFL_IRQ_A;
-    if ((r[TMR_CTRL0] & 0xF) == 0) { /* one-shot */
+    if (M78SOC_FGET(TMR, CTRL0, MODE_A, r[TMR_CTRL0]) == M78SOC_TMR_CTRL0_MODE_A_ONESHOT) {
       r[TMR_CTRL0] &= ~TMR_CTRL0_EN;
       cnt = 1;
     } else {
@@ -100,7 +106,7 @@ int m78soc_periph_access(struct m78soc_state *s, uint32_t addr, unsigned width, 
   }
   off = (addr & 3) * 8;
   uint32_t mask = width == 4 ? 0xFFFFFFFFu : ((1u << (8 * width)) - 1) << off;
-  if (s->tmr_live && reg >= &s->tmr_regs[0] && reg <= &s->tmr_regs[7]) {
+  if (s->tmr_live && reg >= &s->tmr_regs[TMR_CNT] && reg <= &s->tmr_regs[TMR_WKFL]) {
     tmr_access(s, reg, mask, off, value, write);
     return 0;
   }
@@ -110,17 +116,19 @@ int m78soc_periph_access(struct m78soc_state *s, uint32_t addr, unsigned width, 
   }
   uint32_t old = *reg;
   *reg = (old & ~mask) | ((*value << off) & mask);
-  if (reg == &s->gcr[M78SOC_GCR_PCLKDIV])
+  if (reg == &s->gcr[M78SOC_WORD(M78SOC_GCR_PCLKDIV)])
     m78soc_reclock(s);
-  else if (reg == &s->gcr[M78SOC_GCR_PCLKDIS0]) {
+  else if (reg == &s->gcr[M78SOC_WORD(M78SOC_GCR_PCLKDIS0)]) {
     sync_cnn(s);
-    int en = !((*reg >> M78SOC_PCLKDIS0_CNN_BIT) & 1);
+    int en = cnn_clock_on(s);
     m78_sim_set_clock_enabled(s->sim, en);
     if (s->trace_clock)
       s->trace_clock(s->trace_ctx, en);
-  } else if (reg >= &s->gcfr[0] && reg <= &s->gcfr[3]) {
+  } else if (reg >= &s->gcfr[0] && reg <= &s->gcfr[M78SOC_WORD(M78SOC_GCFR_REG3)]) {
     sync_cnn(s);
-    unsigned on = s->gcfr[0] & ~s->gcfr[2], rst = s->gcfr[3];
+    /* powered and not isolated; in reset */
+    unsigned on = s->gcfr[M78SOC_WORD(M78SOC_GCFR_REG0)] & ~s->gcfr[M78SOC_WORD(M78SOC_GCFR_REG2)],
+             rst = s->gcfr[M78SOC_WORD(M78SOC_GCFR_REG3)];
     m78_sim_set_power(s->sim, on, rst);
     if (s->trace_power)
       s->trace_power(s->trace_ctx, on, rst);

@@ -18,15 +18,25 @@
 #include <string.h>
 #include "soc_internal.h"
 
+/* The CNN clock's source and divider as PCLKDIV's fields encode them
+ * (socregs.def: the divider codes 5-7 select /1 like 4). */
+static const char *const cnn_source_names[1 << M78SOC_GCR_PCLKDIV_CNNCLKSEL_WIDTH] = {
+    [M78SOC_GCR_PCLKDIV_CNNCLKSEL_PCLK] = "PCLK",
+    [M78SOC_GCR_PCLKDIV_CNNCLKSEL_ISO] = "ISO",
+};
+static const int cnn_dividers[1 << M78SOC_GCR_PCLKDIV_CNNCLKDIV_WIDTH] = {
+    [M78SOC_GCR_PCLKDIV_CNNCLKDIV_DIV2] = 2, [M78SOC_GCR_PCLKDIV_CNNCLKDIV_DIV4] = 4,
+    [M78SOC_GCR_PCLKDIV_CNNCLKDIV_DIV8] = 8, [M78SOC_GCR_PCLKDIV_CNNCLKDIV_DIV16] = 16,
+    [M78SOC_GCR_PCLKDIV_CNNCLKDIV_DIV1] = 1, 1, 1, 1,
+};
+
 void m78soc_cnn_clock(struct m78soc_state *s, const char **source, int *divider)
 {
-  static const int divs[8] = {2, 4, 8, 16, 1, 1, 1, 1};
-  uint32_t pclkdiv = s->gcr[M78SOC_GCR_PCLKDIV];
-  int iso = (pclkdiv >> M78SOC_PCLKDIV_CNNSEL_SHIFT) & 1;
+  uint32_t pclkdiv = s->gcr[M78SOC_WORD(M78SOC_GCR_PCLKDIV)];
   if (source)
-    *source = iso ? "ISO" : "PCLK";
+    *source = cnn_source_names[M78SOC_FGET(GCR, PCLKDIV, CNNCLKSEL, pclkdiv)];
   if (divider)
-    *divider = divs[(pclkdiv >> M78SOC_PCLKDIV_CNNDIV_SHIFT) & 7];
+    *divider = cnn_dividers[M78SOC_FGET(GCR, PCLKDIV, CNNCLKDIV, pclkdiv)];
 }
 
 static uint64_t cnn_ticks_from_gcr(struct m78soc_state *s)
@@ -70,11 +80,12 @@ int m78soc_init(struct m78soc_state *s)
   s->gen_ref = m78_sim_energy_gen_ref(s->sim);
   /* Reset values: CNN clock PCLK/1 is what every synthesized main selects;
    * peripheral clocks start disabled as on silicon. */
-  s->gcr[M78SOC_GCR_PCLKDIV] = 4u << M78SOC_PCLKDIV_CNNDIV_SHIFT;
-  s->gcr[M78SOC_GCR_PCLKDIS0] = 0xFFFFFFFFu;
-  s->gcr[M78SOC_GCR_PCLKDIS1] = 0xFFFFFFFFu;
-  s->gcfr[0] = 0xF;
-  s->gcfr[1] = 0xF;
+  s->gcr[M78SOC_WORD(M78SOC_GCR_PCLKDIV)] =
+      M78SOC_FSET(GCR, PCLKDIV, CNNCLKDIV, 0, M78SOC_GCR_PCLKDIV_CNNCLKDIV_DIV1);
+  s->gcr[M78SOC_WORD(M78SOC_GCR_PCLKDIS0)] = 0xFFFFFFFFu;
+  s->gcr[M78SOC_WORD(M78SOC_GCR_PCLKDIS1)] = 0xFFFFFFFFu;
+  s->gcfr[M78SOC_WORD(M78SOC_GCFR_REG0)] = 0xF;
+  s->gcfr[M78SOC_WORD(M78SOC_GCFR_REG1)] = 0xF;
   m78_sim_set_clock_enabled(s->sim, 0);
   s->cnn_ticks_per_cycle = cnn_ticks_from_gcr(s);
   s->cnn_recip = (1ull << 32) / s->cnn_ticks_per_cycle + 1;

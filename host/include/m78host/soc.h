@@ -19,30 +19,20 @@
 
 #include <stdint.h>
 #include "max78sim/sim.h"
+#include "m78host/socregs.h"
 #include "m78host/timeline.h"
 
 #define M78SOC_TICK_HZ 1200000000ull
 #define M78SOC_CPU_HZ 100000000ull
 
-/* Peripheral windows reserved at their real addresses. */
+/* The peripheral window reserved at its real addresses; the blocks,
+ * registers and fields in it are socregs.def's. */
 #define M78SOC_APB_BASE 0x40000000u
 #define M78SOC_APB_END 0x40100000u
-#define M78SOC_GCR_BASE 0x40000000u
-#define M78SOC_GCFR_BASE 0x40005800u
-#define M78SOC_TMR0_BASE 0x40010000u
-#define M78SOC_ICC0_BASE 0x4002A000u
-#define M78SOC_GPIO0_BASE 0x40008000u
-#define M78SOC_GPIO2_BASE 0x40080400u
 
-/* GCR registers and fields the model acts on (word index into gcr[]) */
-#define M78SOC_GCR_PCLKDIV (0x18 / 4)
-#define M78SOC_GCR_PCLKDIS0 (0x24 / 4)
-#define M78SOC_GCR_PCLKDIS1 (0x48 / 4)
-#define M78SOC_PCLKDIV_CNNDIV_SHIFT 14 /* 3 bits: 4 = /1, 0 = /2 ... 3 = /16 */
-#define M78SOC_PCLKDIV_CNNSEL_SHIFT 17 /* 0 = PCLK (50 MHz), 1 = ISO (60 MHz) */
-#define M78SOC_PCLKDIS0_CNN_BIT 25
-#define M78SOC_GCR_MEMCTRL (0x28 / 4)
-#define M78SOC_MEMCTRL_FWS 0x7u /* bits 2:0: flash wait states */
+/* The word index of a register in a block's array (gcr[], tmr_regs[], ...)
+ * from its byte offset, e.g. s->gcr[M78SOC_WORD(M78SOC_GCR_PCLKDIV)]. */
+#define M78SOC_WORD(offset) ((offset) / 4)
 /* Flash wait states assumed at reset (neither the BSP nor the synthesized
  * firmware programs them; docs/arm.md): the emulator's start value and
  * the host's FIFO-loader model's */
