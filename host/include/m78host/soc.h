@@ -4,10 +4,13 @@
  * One struct m78soc_state holds the CNN simulator, the peripherals the
  * synthesized firmware touches (GCR, GCFR, TMR0, GPIO, ICC, NVIC vector
  * of the CNN interrupt) and a virtual CPU clock; every function takes it
- * by pointer.  A firmware process has one (runtime.h: m78rt_soc(), the one
- * accessor), but nothing here depends on that.  Time is kept in "ticks" of 1/1.2 GHz so that the CPU clock
- * (100 MHz IPO: 12 ticks), PCLK (50 MHz: 24 ticks), ISO (60 MHz: 20
- * ticks) and every CNN divider are exact integers.
+ * by pointer.  A firmware process has one (runtime.h: m78rt_soc(), the
+ * one accessor), but nothing here depends on that.  The code is
+ * host/src/soc_*.c (soc_internal.h has the overview of time and costs).
+ *
+ * Time is kept in "ticks" of 1/1.2 GHz so that the CPU clock (100 MHz
+ * IPO: 12 ticks), PCLK (50 MHz: 24 ticks), ISO (60 MHz: 20 ticks) and
+ * every CNN divider are exact integers.
  *
  * Every access the firmware makes to a MAX78000 address arrives here
  * through m78soc_read/m78soc_write (from the fault bridge or from MSDK
