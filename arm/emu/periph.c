@@ -4,9 +4,9 @@
  *
  * APB accesses go to the SoC model (a->soc, host/src/soc*.c: GCR, GCFR,
  * TMR0 and the plain registers of GPIO, LPGCR, PWRSEQ, ...), with what the
- * drivers wait on made ready at once: oscillator and system clock ready in GCR.clkctrl,
- * peripheral resets (GCR.rst0/rst1) that complete immediately, the ICC's
- * ready bit, UART0's baud clock ready.  UART0's FIFO goes to stdout and
+ * drivers wait on made ready at once: oscillator and system clock ready
+ * in GCR.clkctrl, peripheral resets (GCR.rst0/rst1) that complete
+ * immediately, the ICC's ready bit, UART0's baud clock ready.  UART0's FIFO goes to stdout and
  * its status never reports a full TX FIFO.  An access to a peripheral not
  * in the table of modelled ones is a guest error naming the peripheral.
  *
