@@ -316,6 +316,7 @@ int m78cli_cmd_build(int argc, char **argv)
     cmd[n++] = m78u_xstrdup(*f);
   cmd[n++] = m78u_xasprintf("-I%s", bsp_inc);
   cmd[n++] = m78u_xasprintf("-I%s", paths.shim_include);
+  cmd[n++] = m78u_xasprintf("-I%s", paths.host_include); /* the SoC register map */
   cmd[n++] = m78u_xasprintf("-I%s", fwdir);
   for (size_t i = 0; i < nvendor; i++)
     cmd[n++] = m78u_xstrdup(vendor[i]);

@@ -54,6 +54,7 @@ void m78fw_paths_init(struct m78fw_paths *p)
     p->shim_include = m78u_path_join(prefix, "include/max78sim/shim");
     p->shim_src = m78u_xstrdup(p->shim_include);
     p->sim_include = m78u_path_join(prefix, "include");
+    p->host_include = m78u_xstrdup(p->sim_include);
     p->data_dir = m78u_path_join(prefix, "share/max78sim");
     p->root_dir = m78u_xstrdup(p->data_dir);
   } else {
@@ -61,6 +62,7 @@ void m78fw_paths_init(struct m78fw_paths *p)
     p->shim_include = m78u_xstrdup(M78_CFG_SHIM_INCLUDE);
     p->shim_src = m78u_xstrdup(M78_CFG_SHIM_SRC);
     p->sim_include = m78u_xstrdup(M78_CFG_SIM_INCLUDE);
+    p->host_include = m78u_xstrdup(M78_CFG_HOST_INCLUDE);
     p->data_dir = m78u_xstrdup(M78_CFG_SOURCE_DIR);
     p->root_dir = m78u_xstrdup(M78_CFG_SOURCE_DIR);
   }
@@ -78,6 +80,7 @@ void m78fw_paths_free(struct m78fw_paths *p)
   free(p->shim_include);
   free(p->shim_src);
   free(p->sim_include);
+  free(p->host_include);
   free(p->data_dir);
   free(p->root_dir);
   memset(p, 0, sizeof *p);
@@ -272,6 +275,8 @@ static size_t common_flags(const struct m78fw_paths *p, const char *absdir, char
   if (strcmp(p->shim_src, p->shim_include) != 0)
     argv[n++] = m78u_xasprintf("-I%s", p->shim_src);
   argv[n++] = m78u_xasprintf("-I%s", p->sim_include);
+  if (strcmp(p->host_include, p->sim_include) != 0)
+    argv[n++] = m78u_xasprintf("-I%s", p->host_include);
   argv[n++] = m78u_xasprintf("-I%s", absdir);
   return n;
 }

@@ -30,6 +30,7 @@ struct m78fw_paths {
   char *shim_include; /* MSDK-compatible headers */
   char *shim_src;     /* shim-internal headers the firmware build needs */
   char *sim_include;  /* holds max78sim/sim.h and the rest of the API */
+  char *host_include; /* holds m78host/socregs.h, the SoC register map the MSDK headers use */
   char *data_dir;     /* holds models/ */
   char *root_dir;     /* relative paths in model manifests start here */
 };

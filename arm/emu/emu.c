@@ -26,7 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "gdbstub.h"
-#include "soc.h"
+#include "m78host/soc.h"
 #include "max78sim/env.h"
 
 /* QEMU exception numbers Unicorn reports through UC_HOOK_INTR */
@@ -45,11 +45,12 @@ enum { SH_SYS_WRITEC = 0x03, SH_SYS_WRITE0 = 0x04, SH_SYS_WRITE = 0x05, SH_SYS_E
 #define SH_ADP_STOPPED_APPLICATION_EXIT 0x20026u
 
 /* Flash wait states as the firmware programmed GCR.memctrl */
-static uint32_t flash_wait_states(void) { return m78soc.gcr[M78SOC_GCR_MEMCTRL] & M78SOC_MEMCTRL_FWS; }
+static uint32_t flash_wait_states(const struct m78arm *a)
+{
+  return M78SOC_FGET(GCR, MEMCTRL, FWS, a->soc->gcr[M78SOC_WORD(M78SOC_GCR_MEMCTRL)]);
+}
 
-int m78arm_icc_enabled(void);
-
-uint64_t m78arm_now(const struct m78arm *a) { return m78soc.tick + a->pending * M78ARM_TICKS_PER_CPU; }
+uint64_t m78arm_now(const struct m78arm *a) { return a->soc->tick + a->pending * M78ARM_TICKS_PER_CPU; }
 
 void m78arm_block_done(struct m78arm *a)
 {
@@ -84,12 +85,12 @@ void m78arm_block_upto(struct m78arm *a, uint32_t pc)
 
 void m78arm_flush(struct m78arm *a)
 {
-  m78soc.cpu_insns = a->insns;
-  m78soc.cpu_cycles = a->cycles;
+  a->soc->cpu_insns = a->insns;
+  a->soc->cpu_cycles = a->cycles;
   if (a->pending) {
     uint64_t c = a->pending;
     a->pending = 0;
-    m78soc_cpu_cycles(c);
+    m78soc_cpu_cycles(a->soc, c);
   }
 }
 
@@ -120,9 +121,9 @@ void m78arm_guest_error(struct m78arm *a, const char *fmt, ...)
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
   a->guest_errors++;
-  m78soc.cpu_guest_errors = a->guest_errors;
+  a->soc->cpu_guest_errors = a->guest_errors;
   if (a->guest_errors == 1)
-    snprintf(m78soc.cpu_first_error, sizeof m78soc.cpu_first_error, "%s", msg);
+    snprintf(a->soc->cpu_first_error, sizeof a->soc->cpu_first_error, "%s", msg);
   if (a->guest_msgs++ < 20)
     fprintf(stderr, "max78sim: guest error: %s\n", msg);
   else if (a->guest_msgs == 21)
@@ -203,7 +204,7 @@ static void on_flash_read(uc_engine *uc, uc_mem_type type, uint64_t addr, int si
   struct m78arm *a = ud;
   uint32_t line = (uint32_t)addr / ICC_LINE + 1;
   if (line != a->flash_data_line) {
-    uint32_t fws = flash_wait_states();
+    uint32_t fws = flash_wait_states(a);
     a->flash_data_line = line;
     a->pending += fws;
     a->cycles += fws;
@@ -231,7 +232,7 @@ static int pending_exception(struct m78arm *a)
     return M78ARM_EXC_SYSTICK;
   for (int w = 0; w < 4; w++) {
     uint32_t p = a->ispr[w] & a->iser[w];
-    if (w == M78ARM_CNN_IRQ / 32 && m78arm_irq_enabled(a, M78ARM_CNN_IRQ) && m78soc_irq_line())
+    if (w == M78ARM_CNN_IRQ / 32 && m78arm_irq_enabled(a, M78ARM_CNN_IRQ) && m78soc_irq_line(a->soc))
       p |= 1u << (M78ARM_CNN_IRQ % 32);
     if (p)
       return 16 + 32 * w + __builtin_ctz(p);
@@ -242,10 +243,10 @@ static int pending_exception(struct m78arm *a)
 static void plan_check(struct m78arm *a)
 {
   uint64_t now = m78arm_now(a);
-  uint64_t t = m78soc_next_event_tick(), st = m78arm_systick_next_wrap(a);
+  uint64_t t = m78soc_next_event_tick(a->soc), st = m78arm_systick_next_wrap(a);
   if (st < t)
     t = st;
-  if (m78soc.sim && m78_sim_irq(m78soc.sim))
+  if (a->soc->sim && m78_sim_irq(a->soc->sim))
     t = now + 1000 * M78ARM_TICKS_PER_CPU; /* masked or being handled: look again later */
   uint64_t flush = now + (uint64_t)FLUSH_CYCLES * M78ARM_TICKS_PER_CPU;
   a->next_check = t < flush ? t : flush;
@@ -268,7 +269,7 @@ static int can_interrupt(struct m78arm *a)
     return 0;
   if ((a->st_csr & 3) == 3)
     return 1;
-  if (m78arm_irq_enabled(a, M78ARM_CNN_IRQ) && (m78soc_irq_line() || m78soc_next_event_tick() != UINT64_MAX))
+  if (m78arm_irq_enabled(a, M78ARM_CNN_IRQ) && (m78soc_irq_line(a->soc) || m78soc_next_event_tick(a->soc) != UINT64_MAX))
     return 1;
   for (int w = 0; w < 4; w++)
     if (a->ispr[w] & a->iser[w])
@@ -299,8 +300,8 @@ static uint32_t icc_cost(struct m78arm *a, uint32_t addr, uint32_t size)
 {
   if (addr - M78ARM_FLASH_BASE >= M78ARM_FLASH_SIZE)
     return 0;
-  uint32_t fws = flash_wait_states(), c = 0;
-  int on = m78arm_icc_enabled();
+  uint32_t fws = flash_wait_states(a), c = 0;
+  int on = m78arm_icc_enabled(a);
   for (uint32_t l = addr / ICC_LINE; l <= (addr + size - 1) / ICC_LINE; l++) {
     uint32_t *tag = &a->icc_tag[l % 1024];
     if (on && *tag == l + 1)
@@ -443,7 +444,7 @@ static int enter_exception(struct m78arm *a, int exc, int woke)
     a->cnn_irq_woke = woke;
     a->cnn_irqs++;
     m78arm_flush(a);
-    m78soc_isr_enter(woke);
+    m78soc_isr_enter(a->soc, woke);
   }
   return 0;
 }
@@ -476,7 +477,7 @@ static void exception_return(struct m78arm *a, uint32_t exc_return)
   a->fallthrough = 0;
   if (exc == 16 + M78ARM_CNN_IRQ) {
     m78arm_flush(a);
-    m78soc_isr_exit();
+    m78soc_isr_exit(a->soc);
   }
   a->next_check = 0; /* tail-chain or take what was held off */
 }
@@ -640,7 +641,7 @@ static void sleeps_forever(struct m78arm *a, int cnn)
   snprintf(d, sizeof d, "the firmware sleeps forever: WFI at PC 0x%08x in %s (from %s), interrupts %s, nothing can wake it; %s",
            (unsigned)pc, m78arm_func_name(a, pc), m78arm_func_name(a, lr), primask(a) ? "masked" : "enabled", why);
   m78arm_overrun_flush(a);
-  m78soc_finish(M78SOC_STOP_HANG, d, 1);
+  m78soc_finish(a->soc, M78SOC_STOP_HANG, d, 1);
 }
 
 /* WFI: sleep until something can be taken (CNN event, SysTick wrap). */
@@ -649,17 +650,17 @@ static void wait_for_interrupt(struct m78arm *a)
   m78arm_flush(a);
   for (;;) {
     int exc = pending_exception(a);
-    if (exc || (primask(a) && (m78soc_irq_line() || a->systick_pending)))
+    if (exc || (primask(a) && (m78soc_irq_line(a->soc) || a->systick_pending)))
       return; /* WFI wakes on a pending interrupt even when PRIMASK holds it off */
     int cnn = m78arm_irq_enabled(a, M78ARM_CNN_IRQ);
     uint64_t st = (a->st_csr & 3) == 3 ? m78arm_systick_next_wrap(a) : UINT64_MAX;
     uint32_t frame, pushed[M78_FIFOS];
     /* (a stream starved of FIFO input is reported by m78soc_sleep, naming the FIFO) */
-    if (st == UINT64_MAX && !(cnn && (m78soc_irq_line() || m78soc_next_event_tick() != UINT64_MAX)) &&
-        !m78_sim_fifo_starved(m78soc.sim, &frame, pushed))
+    if (st == UINT64_MAX && !(cnn && (m78soc_irq_line(a->soc) || m78soc_next_event_tick(a->soc) != UINT64_MAX)) &&
+        !m78_sim_fifo_starved(a->soc->sim, &frame, pushed))
       sleeps_forever(a, cnn);
-    if (!m78soc_sleep(cnn, st)) {
-      if (m78arm_now(a) < st && !(cnn && m78soc_irq_line()))
+    if (!m78soc_sleep(a->soc, cnn, st)) {
+      if (m78arm_now(a) < st && !(cnn && m78soc_irq_line(a->soc)))
         return; /* nothing happened: do not spin here */
     }
     a->woke = 1;

@@ -1,7 +1,7 @@
 /*
  * max78sim-arm: a MAX78000 whose Cortex-M4 runs the firmware ELF under
  * Unicorn, instruction by instruction, with the CNN and the peripherals
- * served by the SoC model the host shim uses (firmware_shim/src/soc.c).
+ * served by the SoC model the host shim uses (host/src/soc*.c, a->soc).
  *
  * One struct m78arm holds the emulated core's side: Unicorn, the flash
  * and SRAM images, the block-cost cache, the NVIC/SysTick/SCB state, the
@@ -35,6 +35,7 @@
 #define M78ARM_CCR_STKALIGN (1u << 9)
 
 struct m78gdb;
+struct m78soc_state;
 
 /* a function's stores while no other function stores (findings.c) */
 enum { M78ARM_PCSTREAMS = 16 };
@@ -68,6 +69,7 @@ enum m78arm_stop {
 };
 
 struct m78arm {
+  struct m78soc_state *soc; /* the SoC around the core (m78host/soc.h) */
   uc_engine *uc;
   uint8_t *flash, *sram;
   uint8_t *flash_image;               /* flash as loaded: undoes stores */
@@ -107,9 +109,12 @@ struct m78arm {
   uint64_t poll_tick, poll_insns, poll_seq, mmio_seq;
   uint32_t poll_addr, poll_value;
 
-  /* UART0 console */
+  /* UART0 console, and its registers as written */
   char line[256];
   int line_len;
+  uint32_t uart_regs[16];
+  /* the ICC's CTRL.EN as written */
+  uint32_t icc_ctrl;
 
   /* the end */
   enum m78arm_stop stop;
@@ -166,5 +171,6 @@ uint64_t m78arm_systick_next_wrap(const struct m78arm *a);
 const char *m78arm_periph_name(uint32_t addr);
 void m78arm_uart_flush(struct m78arm *a);
 int m78arm_irq_enabled(const struct m78arm *a, int irq);
+int m78arm_icc_enabled(const struct m78arm *a);
 
 #endif

@@ -25,7 +25,6 @@
 #include <stdio.h>
 #include <string.h>
 #include "emu.h"
-#include "soc.h"
 
 enum { STACK_RESERVE = 16 * 1024 }; /* __STACK_SIZE of arm/bsp/max78000.ld */
 

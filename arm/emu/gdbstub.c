@@ -32,8 +32,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "emu.h"
-#include "runtime.h"
-#include "soc.h"
+#include "m78host/runtime.h"
+#include "m78host/soc.h"
 
 enum { NREGS = 40, REG_XPSR = 16, REG_D0 = 23, REG_FPSCR = 39 };
 
@@ -141,7 +141,7 @@ static int peek_byte(struct m78arm *a, uint32_t addr, uint8_t *b)
     return 0;
   }
   uint32_t w;
-  if (in_cnn(addr) && m78soc.sim && m78_peek(m78soc.sim, addr & ~3u, 4, &w) == M78_OK) {
+  if (in_cnn(addr) && a->soc->sim && m78_peek(a->soc->sim, addr & ~3u, 4, &w) == M78_OK) {
     *b = (uint8_t)(w >> (8 * (addr & 3)));
     return 0;
   }
@@ -171,10 +171,10 @@ static int poke_byte(struct m78arm *a, uint32_t addr, uint8_t b)
     return 0;
   }
   uint32_t w;
-  if (in_cnn(addr) && m78soc.sim && m78_peek(m78soc.sim, addr & ~3u, 4, &w) == M78_OK) {
+  if (in_cnn(addr) && a->soc->sim && m78_peek(a->soc->sim, addr & ~3u, 4, &w) == M78_OK) {
     unsigned sh = 8 * (addr & 3);
     w = (w & ~(0xFFu << sh)) | (uint32_t)b << sh;
-    return m78_poke(m78soc.sim, addr & ~3u, 4, w) == M78_OK ? 0 : -1;
+    return m78_poke(a->soc->sim, addr & ~3u, 4, w) == M78_OK ? 0 : -1;
   }
   return -1;
 }
@@ -451,7 +451,7 @@ static int handle(struct m78arm *a, const char *pkt, size_t n)
     g->fd = -1;
     fprintf(stderr, "max78sim: gdb: the debugger killed the run at PC 0x%08x\n", (unsigned)m78arm_pc(a));
     m78arm_flush(a);
-    m78soc_finish(M78SOC_STOP_EXIT, "killed by the debugger", 2);
+    m78soc_finish(a->soc, M78SOC_STOP_EXIT, "killed by the debugger", 2);
     return 1;
   }
   reply(a, "");

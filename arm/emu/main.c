@@ -14,21 +14,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "bridge.h"
 #include "emu.h"
 #include "gdbstub.h"
-#include "m78host/sock.h"
+#include "m78host/bench.h"
 #include "m78host/elf.h"
-#include "runtime.h"
-#include "soc.h"
+#include "m78host/runtime.h"
+#include "m78host/sock.h"
+#include "m78host/soc.h"
 #include "max78sim/env.h"
 
 /* max78sim bench counts bridged accesses; here every CNN access is one */
-void m78_bridge_get_stats(struct m78_bridge_stats *out)
+static uint64_t cnn_accesses(void)
 {
-  memset(out, 0, sizeof *out);
-  out->reads = m78soc.apb_reads;
-  out->writes = m78soc.apb_writes;
+  const struct m78soc_state *s = m78rt_soc();
+  return s->apb_reads + s->apb_writes;
 }
 
 static double host_seconds(void)
@@ -99,13 +98,15 @@ int main(int argc, char **argv)
     return 6;
   }
   memcpy(a.flash_image, a.flash, M78ARM_FLASH_SIZE);
-  m78rt_init();
-  m78soc.cpu_emulated = 1;
-  m78soc.tmr_live = 1;
-  m78soc.gcr[M78SOC_GCR_MEMCTRL] = M78SOC_FWS_ASSUMED; /* FWS: assumed reset value (docs/arm.md) */
+  a.soc = m78rt_init();
+  m78bench_set_access_count(cnn_accesses);
+  a.soc->cpu_emulated = 1;
+  a.soc->tmr_live = 1;
+  /* FWS: assumed reset value (docs/arm.md) */
+  a.soc->gcr[M78SOC_WORD(M78SOC_GCR_MEMCTRL)] = M78SOC_FSET(GCR, MEMCTRL, FWS, 0, M78SOC_FWS_ASSUMED);
   if (m78elf_check_vectors(a.flash, d, sizeof d) != 0) {
     fprintf(stderr, "max78sim: %s: %s\n", elf, d);
-    m78soc_finish(M78SOC_STOP_FAULT, d, 5);
+    m78soc_finish(a.soc, M78SOC_STOP_FAULT, d, 5);
   }
   if (m78arm_init(&a, err, sizeof err) != 0) {
     fprintf(stderr, "max78sim: %s\n", err);
@@ -140,8 +141,8 @@ int main(int argc, char **argv)
   if (a.stop == M78ARM_STOP_FAULT) {
     snprintf(d, sizeof d, "guest fault: %s", a.detail);
     fprintf(stderr, "max78sim: %s\n", d);
-    m78soc_finish(M78SOC_STOP_FAULT, d, 5);
+    m78soc_finish(a.soc, M78SOC_STOP_FAULT, d, 5);
   }
-  m78soc_finish(M78SOC_STOP_EXIT, a.detail, status & 0xFF);
+  m78soc_finish(a.soc, M78SOC_STOP_EXIT, a.detail, status & 0xFF);
   return status;
 }

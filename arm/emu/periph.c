@@ -2,11 +2,11 @@
  * The MAX78000 peripherals as the emulated Cortex-M4 sees them: three
  * MMIO windows (APB peripherals, the CNN, the Cortex-M private bus).
  *
- * APB accesses go to the SoC model (soc.c keeps GCR, GCFR, TMR0 and the
- * plain registers of GPIO, LPGCR, PWRSEQ, ...), with what the drivers wait
- * on made ready at once: oscillator and system clock ready in GCR.clkctrl,
- * peripheral resets (GCR.rst0/rst1) that complete immediately, the ICC's
- * ready bit, UART0's baud clock ready.  UART0's FIFO goes to stdout and
+ * APB accesses go to the SoC model (a->soc, host/src/soc*.c: GCR, GCFR,
+ * TMR0 and the plain registers of GPIO, LPGCR, PWRSEQ, ...), with what the
+ * drivers wait on made ready at once: oscillator and system clock ready
+ * in GCR.clkctrl, peripheral resets (GCR.rst0/rst1) that complete
+ * immediately, the ICC's ready bit, UART0's baud clock ready.  UART0's FIFO goes to stdout and
  * its status never reports a full TX FIFO.  An access to a peripheral not
  * in the table of modelled ones is a guest error naming the peripheral.
  *
@@ -21,73 +21,22 @@
 #include <string.h>
 #include "emu.h"
 #include "gdbstub.h"
-#include "soc.h"
+#include "m78host/soc.h"
 
-/* ---- APB map ---- */
+/* ---- APB map (socregs.def: m78soc_blocks[], each block's model) ---- */
 
-enum model { M_NONE, M_SOC, M_PLAIN, M_UART, M_ICC };
-
-struct periph {
-  uint32_t base, size;
-  const char *name;
-  enum model model;
-};
-
-/* Base addresses as in the MSDK's max78000.h. */
-static const struct periph apb_map[] = {
-    {0x40000000, 0x400, "GCR", M_SOC},
-    {0x40000400, 0x400, "SIR", M_PLAIN},
-    {0x40000800, 0x400, "FCR", M_PLAIN},
-    {0x40003000, 0x400, "WDT0", M_NONE},
-    {0x40004400, 0x400, "SIMO", M_NONE},
-    {0x40005800, 0x400, "GCFR", M_SOC},
-    {0x40006000, 0x400, "RTC", M_NONE},
-    {0x40006400, 0x400, "WUT", M_NONE},
-    {0x40006800, 0x400, "PWRSEQ", M_PLAIN},
-    {0x40006C00, 0x400, "MCR", M_PLAIN},
-    {0x40008000, 0x1000, "GPIO0", M_PLAIN},
-    {0x40009000, 0x1000, "GPIO1", M_PLAIN},
-    {0x4000E000, 0x1000, "CAMERAIF", M_NONE},
-    {0x40010000, 0x1000, "TMR0", M_SOC},
-    {0x40011000, 0x1000, "TMR1", M_NONE},
-    {0x40012000, 0x1000, "TMR2", M_NONE},
-    {0x40013000, 0x1000, "TMR3", M_NONE},
-    {0x4001D000, 0x1000, "I2C0", M_NONE},
-    {0x4001E000, 0x1000, "I2C1", M_NONE},
-    {0x4001F000, 0x1000, "I2C2", M_NONE},
-    {0x40028000, 0x1000, "DMA", M_NONE},
-    {0x40029000, 0x1000, "FLC0", M_NONE},
-    {0x4002A000, 0x800, "ICC0", M_ICC},
-    {0x4002A800, 0x800, "ICC1", M_NONE},
-    {0x40034000, 0x1000, "ADC", M_NONE},
-    {0x40042000, 0x1000, "UART0", M_UART},
-    {0x40043000, 0x1000, "UART1", M_NONE},
-    {0x40044000, 0x1000, "UART2", M_NONE},
-    {0x40046000, 0x1000, "SPI1", M_NONE},
-    {0x4004D000, 0x1000, "TRNG", M_NONE},
-    {0x40060000, 0x1000, "I2S", M_NONE},
-    {0x40080000, 0x400, "LPGCR", M_PLAIN},
-    {0x40080400, 0x200, "GPIO2", M_PLAIN},
-    {0x40080600, 0x200, "GPIO3", M_PLAIN},
-    {0x40080800, 0x400, "WDT1", M_NONE},
-    {0x40080C00, 0x400, "TMR4", M_NONE},
-    {0x40081000, 0x400, "TMR5", M_NONE},
-    {0x40081400, 0x400, "UART3", M_NONE},
-    {0x40088000, 0x400, "LPCMP", M_NONE},
-};
-
-static const struct periph *apb_find(uint32_t addr)
+static const struct m78soc_block *apb_find(uint32_t addr)
 {
-  for (size_t i = 0; i < sizeof apb_map / sizeof apb_map[0]; i++)
-    if (addr - apb_map[i].base < apb_map[i].size)
-      return &apb_map[i];
+  for (size_t i = 0; i < m78soc_n_blocks; i++)
+    if (addr - m78soc_blocks[i].base < m78soc_blocks[i].size)
+      return &m78soc_blocks[i];
   return NULL;
 }
 
 const char *m78arm_periph_name(uint32_t addr)
 {
   if (addr - M78ARM_APB_BASE < M78ARM_APB_SIZE) {
-    const struct periph *p = apb_find(addr);
+    const struct m78soc_block *p = apb_find(addr);
     return p ? p->name : "APB (no peripheral)";
   }
   if (addr - M78ARM_SCS_BASE < 0x1000)
@@ -99,20 +48,23 @@ const char *m78arm_periph_name(uint32_t addr)
   return "unmapped";
 }
 
-/* GCR registers and fields the drivers wait on (MSDK gcr_regs.h) */
+/* The registers and fields the drivers wait on (socregs.def) */
 enum {
-  GCR_RST0 = 0x04, GCR_CLKCTRL = 0x08, GCR_RST1 = 0x44,
-  CLKCTRL_SYSCLK_RDY = 1u << 13, CLKCTRL_EN_SHIFT = 16, CLKCTRL_RDY_SHIFT = 24, CLKCTRL_INRO_RDY = 1u << 29,
-  RST0_TMR0 = 1u << 5,
-  ICC_CTRL = 0x100, ICC_CTRL_EN = 1u << 0, ICC_CTRL_RDY = 1u << 16,
-  UART_CTRL = 0x00, UART_STATUS = 0x04, UART_FIFO = 0x20,
-  UART_CTRL_BCLKEN = 1u << 15, UART_CTRL_BCLKRDY = 1u << 19,
-  UART_STATUS_RX_EM = 1u << 4, UART_STATUS_TX_EM = 1u << 6,
-  GPIO_OUT_SET = 0x1C, GPIO_OUT_CLR = 0x20
+  GCR_RST0 = M78SOC_GCR_RST0, GCR_CLKCTRL = M78SOC_GCR_CLKCTRL, GCR_RST1 = M78SOC_GCR_RST1,
+  ICC_CTRL = M78SOC_ICC_CTRL, ICC_INVALIDATE = M78SOC_ICC_INVALIDATE,
+  UART_CTRL = M78SOC_UART_CTRL, UART_STATUS = M78SOC_UART_STATUS, UART_FIFO = M78SOC_UART_FIFO,
+  GPIO_OUT_SET = M78SOC_GPIO_OUT_SET, GPIO_OUT_CLR = M78SOC_GPIO_OUT_CLR
 };
-
-static uint32_t uart_regs[16];
-static uint32_t icc_ctrl;
+#define CLKCTRL_SYSCLK_RDY M78SOC_FMASK(GCR, CLKCTRL, SYSCLK_RDY)
+#define CLKCTRL_INRO_RDY M78SOC_FMASK(GCR, CLKCTRL, INRO_RDY)
+#define RST0_TMR0 M78SOC_FMASK(GCR, RST0, TMR0)
+#define RST0_UART0 M78SOC_FMASK(GCR, RST0, UART0)
+#define ICC_CTRL_EN M78SOC_FMASK(ICC, CTRL, EN)
+#define ICC_CTRL_RDY M78SOC_FMASK(ICC, CTRL, RDY)
+#define UART_CTRL_BCLKEN M78SOC_FMASK(UART, CTRL, BCLKEN)
+#define UART_CTRL_BCLKRDY M78SOC_FMASK(UART, CTRL, BCLKRDY)
+#define UART_STATUS_RX_EM M78SOC_FMASK(UART, STATUS, RX_EM)
+#define UART_STATUS_TX_EM M78SOC_FMASK(UART, STATUS, TX_EM)
 
 static void begin_access(struct m78arm *a)
 {
@@ -124,7 +76,7 @@ static void begin_access(struct m78arm *a)
 
 static void unmodelled(struct m78arm *a, uint32_t addr, unsigned size, int write)
 {
-  m78soc.unmapped++;
+  a->soc->unmapped++;
   m78arm_guest_error(a, "%d-bit %s %s at 0x%08x (not modelled), PC 0x%08x", 8 * (int)size, write ? "write to" : "read from",
                      m78arm_periph_name(addr), (unsigned)addr, (unsigned)m78arm_pc(a));
 }
@@ -135,37 +87,38 @@ uint64_t m78arm_apb_read(uc_engine *uc, uint64_t off, unsigned size, void *ud)
   struct m78arm *a = ud;
   uint32_t addr = M78ARM_APB_BASE + (uint32_t)off, v = 0;
   begin_access(a);
-  const struct periph *p = apb_find(addr);
-  if (!p || p->model == M_NONE) {
+  const struct m78soc_block *p = apb_find(addr);
+  if (!p || p->model == M78SOC_MODEL_NONE) {
     unmodelled(a, addr, size, 0);
     return 0;
   }
   uint32_t reg = addr - p->base;
   switch (p->model) {
-  case M_UART:
-    m78soc_cpu_cycles(3);
+  case M78SOC_MODEL_UART:
+    m78soc_cpu_cycles(a->soc, 3);
     if ((reg & ~3u) == UART_STATUS)
       v = UART_STATUS_RX_EM | UART_STATUS_TX_EM;
     else if ((reg & ~3u) == UART_FIFO)
       v = 0;
     else if (reg / 4 < 16) {
-      v = uart_regs[reg / 4];
+      v = a->uart_regs[reg / 4];
       if ((reg & ~3u) == UART_CTRL && (v & UART_CTRL_BCLKEN))
         v |= UART_CTRL_BCLKRDY;
     }
     return (v >> (8 * (reg & 3))) & (size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1);
-  case M_ICC:
-    m78soc_cpu_cycles(3);
+  case M78SOC_MODEL_ICC:
+    m78soc_cpu_cycles(a->soc, 3);
     if ((reg & ~3u) == ICC_CTRL)
-      v = icc_ctrl | ICC_CTRL_RDY;
+      v = a->icc_ctrl | ICC_CTRL_RDY;
     return (v >> (8 * (reg & 3))) & (size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1);
   default:
     break;
   }
-  (void)m78soc_read(addr, size, &v);
-  if (p->base == 0x40000000u && (reg & ~3u) == GCR_CLKCTRL && size == 4) {
-    uint32_t en = (v >> CLKCTRL_EN_SHIFT) & 0x1F;
-    v |= CLKCTRL_SYSCLK_RDY | (en << CLKCTRL_RDY_SHIFT) | CLKCTRL_INRO_RDY;
+  (void)m78soc_read(a->soc, addr, size, &v);
+  if (p->base == M78SOC_GCR_BASE && (reg & ~3u) == GCR_CLKCTRL && size == 4) {
+    /* every enabled oscillator is ready */
+    uint32_t en = M78SOC_FGET(GCR, CLKCTRL, OSC_EN, v);
+    v |= CLKCTRL_SYSCLK_RDY | M78SOC_FSET(GCR, CLKCTRL, OSC_RDY, 0, en) | CLKCTRL_INRO_RDY;
   }
   return v;
 }
@@ -176,52 +129,51 @@ void m78arm_apb_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t value
   struct m78arm *a = ud;
   uint32_t addr = M78ARM_APB_BASE + (uint32_t)off, v = (uint32_t)value;
   begin_access(a);
-  const struct periph *p = apb_find(addr);
-  if (!p || p->model == M_NONE) {
+  const struct m78soc_block *p = apb_find(addr);
+  if (!p || p->model == M78SOC_MODEL_NONE) {
     unmodelled(a, addr, size, 1);
     return;
   }
   uint32_t reg = addr - p->base;
   switch (p->model) {
-  case M_UART:
-    m78soc_cpu_cycles(3);
+  case M78SOC_MODEL_UART:
+    m78soc_cpu_cycles(a->soc, 3);
     if ((reg & ~3u) == UART_FIFO) {
       putchar((int)(v & 0xFF));
       if ((v & 0xFF) == '\n')
         fflush(stdout);
     } else if (reg / 4 < 16 && size == 4) {
-      uart_regs[reg / 4] = v;
+      a->uart_regs[reg / 4] = v;
     }
     return;
-  case M_ICC:
-    m78soc_cpu_cycles(3);
+  case M78SOC_MODEL_ICC:
+    m78soc_cpu_cycles(a->soc, 3);
     if ((reg & ~3u) == ICC_CTRL && size == 4) {
-      icc_ctrl = v & ICC_CTRL_EN;
-    } else if (reg == 0x700) { /* invalidate */
+      a->icc_ctrl = v & ICC_CTRL_EN;
+    } else if (reg == ICC_INVALIDATE) {
       memset(a->icc_tag, 0, sizeof a->icc_tag);
     }
     return;
   default:
     break;
   }
-  (void)m78soc_write(addr, size, v);
-  if (p->base == 0x40000000u && (reg == GCR_RST0 || reg == GCR_RST1) && size == 4) {
+  (void)m78soc_write(a->soc, addr, size, v);
+  if (p->base == M78SOC_GCR_BASE && (reg == GCR_RST0 || reg == GCR_RST1) && size == 4) {
     /* resets complete at once: the bits read back 0 */
-    m78soc.gcr[reg / 4] = 0;
+    a->soc->gcr[reg / 4] = 0;
     if (reg == GCR_RST0 && (v & RST0_TMR0))
-      memset(m78soc.tmr_regs, 0, sizeof m78soc.tmr_regs);
-    if (reg == GCR_RST0 && (v & (1u << 11)))
-      memset(uart_regs, 0, sizeof uart_regs);
+      memset(a->soc->tmr_regs, 0, sizeof a->soc->tmr_regs);
+    if (reg == GCR_RST0 && (v & RST0_UART0))
+      memset(a->uart_regs, 0, sizeof a->uart_regs);
   }
   /* the EvKit's LEDs (P0.2, P0.3): the power monitor's triggers */
-  if (p->base == 0x40008000u && (reg == GPIO_OUT_SET || reg == GPIO_OUT_CLR) && size == 4)
+  if (p->base == M78SOC_GPIO0_BASE && (reg == GPIO_OUT_SET || reg == GPIO_OUT_CLR) && size == 4)
     for (int led = 0; led < 2; led++)
       if (v & (1u << (2 + led)))
-        m78soc_led(led, reg == GPIO_OUT_SET);
+        m78soc_led(a->soc, led, reg == GPIO_OUT_SET);
 }
 
-int m78arm_icc_enabled(void);
-int m78arm_icc_enabled(void) { return icc_ctrl & ICC_CTRL_EN; }
+int m78arm_icc_enabled(const struct m78arm *a) { return a->icc_ctrl & ICC_CTRL_EN; }
 
 /* ---- CNN ---- */
 
@@ -231,7 +183,7 @@ uint64_t m78arm_cnn_read(uc_engine *uc, uint64_t off, unsigned size, void *ud)
   struct m78arm *a = ud;
   uint32_t v = 0;
   begin_access(a);
-  (void)m78soc_read(M78_CNN_BASE + (uint32_t)off, size, &v);
+  (void)m78soc_read(a->soc, M78_CNN_BASE + (uint32_t)off, size, &v);
   if (a->gdb)
     m78gdb_access(a, M78_CNN_BASE + (uint32_t)off, size, 0);
   return v;
@@ -242,7 +194,7 @@ void m78arm_cnn_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t value
   (void)uc;
   struct m78arm *a = ud;
   begin_access(a);
-  (void)m78soc_write(M78_CNN_BASE + (uint32_t)off, size, (uint32_t)value);
+  (void)m78soc_write(a->soc, M78_CNN_BASE + (uint32_t)off, size, (uint32_t)value);
   if (a->gdb)
     m78gdb_access(a, M78_CNN_BASE + (uint32_t)off, size, 1);
 }
@@ -315,7 +267,7 @@ static void poll_skip(struct m78arm *a, uint32_t addr, uint32_t value)
   if (addr == a->poll_addr && value == a->poll_value && a->poll_seq + 1 == a->mmio_seq && now > a->poll_tick) {
     uint64_t period = now - a->poll_tick, dinsn = a->insns - a->poll_insns;
     uint64_t until = m78arm_systick_next_wrap(a);
-    uint64_t irq = m78soc_next_event_tick();
+    uint64_t irq = m78soc_next_event_tick(a->soc);
     if (irq < until)
       until = irq;
     if (until != UINT64_MAX && until > now + 2 * period) {
@@ -371,7 +323,7 @@ uint64_t m78arm_ppb_read(uc_engine *uc, uint64_t off, unsigned size, void *ud)
     v = a->iser[(w - NVIC_ICER) / 4];
   } else if (w >= NVIC_ISPR && w < NVIC_ISPR + 16) {
     v = a->ispr[(w - NVIC_ISPR) / 4];
-    if ((w - NVIC_ISPR) / 4 == M78ARM_CNN_IRQ / 32 && m78soc_irq_line())
+    if ((w - NVIC_ISPR) / 4 == M78ARM_CNN_IRQ / 32 && m78soc_irq_line(a->soc))
       v |= 1u << (M78ARM_CNN_IRQ % 32);
   } else if (w >= NVIC_ICPR && w < NVIC_ICPR + 16) {
     v = a->ispr[(w - NVIC_ICPR) / 4];

@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 #include "mxc_io.h"
+#include "m78host/socregs.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -20,10 +21,10 @@ typedef struct {
   __IO uint32_t reg3; /* 0x0C: quadrant reset */
 } mxc_gcfr_regs_t;
 
-#define MXC_R_GCFR_REG0 ((uint32_t)0x00000000UL)
-#define MXC_R_GCFR_REG1 ((uint32_t)0x00000004UL)
-#define MXC_R_GCFR_REG2 ((uint32_t)0x00000008UL)
-#define MXC_R_GCFR_REG3 ((uint32_t)0x0000000CUL)
+#define MXC_R_GCFR_REG0 ((uint32_t)M78SOC_GCFR_REG0)
+#define MXC_R_GCFR_REG1 ((uint32_t)M78SOC_GCFR_REG1)
+#define MXC_R_GCFR_REG2 ((uint32_t)M78SOC_GCFR_REG2)
+#define MXC_R_GCFR_REG3 ((uint32_t)M78SOC_GCFR_REG3)
 
 #ifdef __cplusplus
 }

@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 #include "mxc_io.h"
+#include "m78host/socregs.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -21,14 +22,14 @@ typedef struct {
   __IO uint32_t invalidate;            /* 0x700 */
 } mxc_icc_regs_t;
 
-#define MXC_R_ICC_INFO ((uint32_t)0x00000000UL)
-#define MXC_R_ICC_SZ ((uint32_t)0x00000004UL)
-#define MXC_R_ICC_CTRL ((uint32_t)0x00000100UL)
-#define MXC_R_ICC_INVALIDATE ((uint32_t)0x00000700UL)
+#define MXC_R_ICC_INFO ((uint32_t)M78SOC_ICC_INFO)
+#define MXC_R_ICC_SZ ((uint32_t)M78SOC_ICC_SZ)
+#define MXC_R_ICC_CTRL ((uint32_t)M78SOC_ICC_CTRL)
+#define MXC_R_ICC_INVALIDATE ((uint32_t)M78SOC_ICC_INVALIDATE)
 
-#define MXC_F_ICC_CTRL_EN_POS 0
+#define MXC_F_ICC_CTRL_EN_POS M78SOC_ICC_CTRL_EN_POS
 #define MXC_F_ICC_CTRL_EN ((uint32_t)(0x1UL << MXC_F_ICC_CTRL_EN_POS))
-#define MXC_F_ICC_CTRL_RDY_POS 16
+#define MXC_F_ICC_CTRL_RDY_POS M78SOC_ICC_CTRL_RDY_POS
 #define MXC_F_ICC_CTRL_RDY ((uint32_t)(0x1UL << MXC_F_ICC_CTRL_RDY_POS))
 
 #ifdef __cplusplus

@@ -9,6 +9,7 @@
 #define M78_SHIM_MAX78000_H
 
 #include <stdint.h>
+#include "m78host/socregs.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -89,49 +90,50 @@ typedef enum {
 #include <core_cm4.h>
 #include "system_max78000.h"
 
-/* Peripheral base addresses (uint32_t, as the MSDK) and instances.  The
- * detour through uintptr_t keeps a 64-bit host compiler quiet. */
-#define MXC_BASE_GCR ((uint32_t)0x40000000UL)
+/* Peripheral base addresses (uint32_t, as the MSDK; the values are the
+ * SoC register map's, m78host/socregs.def) and instances.  The detour
+ * through uintptr_t keeps a 64-bit host compiler quiet. */
+#define MXC_BASE_GCR ((uint32_t)M78SOC_GCR_BASE)
 #define MXC_GCR ((mxc_gcr_regs_t *)(uintptr_t)MXC_BASE_GCR)
 
-#define MXC_BASE_GCFR ((uint32_t)0x40005800UL)
+#define MXC_BASE_GCFR ((uint32_t)M78SOC_GCFR_BASE)
 #define MXC_GCFR ((mxc_gcfr_regs_t *)(uintptr_t)MXC_BASE_GCFR)
 #define MXC_BBFC MXC_GCFR
 
 #define MXC_CFG_GPIO_INSTANCES (4)
 #define MXC_CFG_GPIO_PINS_PORT (32)
-#define MXC_BASE_GPIO0 ((uint32_t)0x40008000UL)
+#define MXC_BASE_GPIO0 ((uint32_t)M78SOC_GPIO0_BASE)
 #define MXC_GPIO0 ((mxc_gpio_regs_t *)(uintptr_t)MXC_BASE_GPIO0)
-#define MXC_BASE_GPIO1 ((uint32_t)0x40009000UL)
+#define MXC_BASE_GPIO1 ((uint32_t)M78SOC_GPIO1_BASE)
 #define MXC_GPIO1 ((mxc_gpio_regs_t *)(uintptr_t)MXC_BASE_GPIO1)
-#define MXC_BASE_GPIO2 ((uint32_t)0x40080400UL)
+#define MXC_BASE_GPIO2 ((uint32_t)M78SOC_GPIO2_BASE)
 #define MXC_GPIO2 ((mxc_gpio_regs_t *)(uintptr_t)MXC_BASE_GPIO2)
-#define MXC_BASE_GPIO3 ((uint32_t)0x40080600UL)
+#define MXC_BASE_GPIO3 ((uint32_t)M78SOC_GPIO3_BASE)
 #define MXC_GPIO3 ((mxc_gpio_regs_t *)(uintptr_t)MXC_BASE_GPIO3)
 #define MXC_GPIO_GET_IDX(p) \
   ((p) == MXC_GPIO0 ? 0 : (p) == MXC_GPIO1 ? 1 : (p) == MXC_GPIO2 ? 2 : (p) == MXC_GPIO3 ? 3 : -1)
 
 #define MXC_CFG_TMR_INSTANCES (6)
-#define MXC_BASE_TMR0 ((uint32_t)0x40010000UL)
+#define MXC_BASE_TMR0 ((uint32_t)M78SOC_TMR0_BASE)
 #define MXC_TMR0 ((mxc_tmr_regs_t *)(uintptr_t)MXC_BASE_TMR0)
-#define MXC_BASE_TMR1 ((uint32_t)0x40011000UL)
+#define MXC_BASE_TMR1 ((uint32_t)M78SOC_TMR1_BASE)
 #define MXC_TMR1 ((mxc_tmr_regs_t *)(uintptr_t)MXC_BASE_TMR1)
-#define MXC_BASE_TMR2 ((uint32_t)0x40012000UL)
+#define MXC_BASE_TMR2 ((uint32_t)M78SOC_TMR2_BASE)
 #define MXC_TMR2 ((mxc_tmr_regs_t *)(uintptr_t)MXC_BASE_TMR2)
-#define MXC_BASE_TMR3 ((uint32_t)0x40013000UL)
+#define MXC_BASE_TMR3 ((uint32_t)M78SOC_TMR3_BASE)
 #define MXC_TMR3 ((mxc_tmr_regs_t *)(uintptr_t)MXC_BASE_TMR3)
-#define MXC_BASE_TMR4 ((uint32_t)0x40080C00UL)
+#define MXC_BASE_TMR4 ((uint32_t)M78SOC_TMR4_BASE)
 #define MXC_TMR4 ((mxc_tmr_regs_t *)(uintptr_t)MXC_BASE_TMR4)
-#define MXC_BASE_TMR5 ((uint32_t)0x40081000UL)
+#define MXC_BASE_TMR5 ((uint32_t)M78SOC_TMR5_BASE)
 #define MXC_TMR5 ((mxc_tmr_regs_t *)(uintptr_t)MXC_BASE_TMR5)
 
-#define MXC_BASE_ICC0 ((uint32_t)0x4002A000UL)
+#define MXC_BASE_ICC0 ((uint32_t)M78SOC_ICC0_BASE)
 #define MXC_ICC0 ((mxc_icc_regs_t *)(uintptr_t)MXC_BASE_ICC0)
-#define MXC_BASE_ICC1 ((uint32_t)0x4002A800UL)
+#define MXC_BASE_ICC1 ((uint32_t)M78SOC_ICC1_BASE)
 #define MXC_ICC1 ((mxc_icc_regs_t *)(uintptr_t)MXC_BASE_ICC1)
 #define MXC_ICC MXC_ICC0
 
-#define MXC_BASE_LPGCR ((uint32_t)0x40080000UL)
+#define MXC_BASE_LPGCR ((uint32_t)M78SOC_LPGCR_BASE)
 #define MXC_LPGCR ((mxc_lpgcr_regs_t *)(uintptr_t)MXC_BASE_LPGCR)
 
 #endif

@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 #include "mxc_io.h"
+#include "m78host/socregs.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -24,14 +25,14 @@ typedef struct {
   __IO uint32_t wkfl;   /* 0x1C */
 } mxc_tmr_regs_t;
 
-#define MXC_R_TMR_CNT ((uint32_t)0x00000000UL)
-#define MXC_R_TMR_CMP ((uint32_t)0x00000004UL)
-#define MXC_R_TMR_PWM ((uint32_t)0x00000008UL)
-#define MXC_R_TMR_INTFL ((uint32_t)0x0000000CUL)
-#define MXC_R_TMR_CTRL0 ((uint32_t)0x00000010UL)
-#define MXC_R_TMR_NOLCMP ((uint32_t)0x00000014UL)
-#define MXC_R_TMR_CTRL1 ((uint32_t)0x00000018UL)
-#define MXC_R_TMR_WKFL ((uint32_t)0x0000001CUL)
+#define MXC_R_TMR_CNT ((uint32_t)M78SOC_TMR_CNT)
+#define MXC_R_TMR_CMP ((uint32_t)M78SOC_TMR_CMP)
+#define MXC_R_TMR_PWM ((uint32_t)M78SOC_TMR_PWM)
+#define MXC_R_TMR_INTFL ((uint32_t)M78SOC_TMR_INTFL)
+#define MXC_R_TMR_CTRL0 ((uint32_t)M78SOC_TMR_CTRL0)
+#define MXC_R_TMR_NOLCMP ((uint32_t)M78SOC_TMR_NOLCMP)
+#define MXC_R_TMR_CTRL1 ((uint32_t)M78SOC_TMR_CTRL1)
+#define MXC_R_TMR_WKFL ((uint32_t)M78SOC_TMR_WKFL)
 
 #ifdef __cplusplus
 }

@@ -80,7 +80,7 @@ struct bridge {
 };
 
 /* The bridge's only instance, in .data before the firmware's .bss:
- * firmware that overruns a static buffer must not corrupt it (see soc.h). */
+ * firmware that overruns a static buffer must not corrupt it (see m78host/runtime.h). */
 extern struct bridge m78br;
 
 /* 1: [a, a+len) inside one window, 0: outside all, -1: straddles an edge.

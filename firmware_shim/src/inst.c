@@ -58,7 +58,7 @@ struct inst {
   struct watch watch[M78INST_MAX_WATCHES];
 };
 
-/* Outside the firmware's .bss, like the bridge (see soc.h). */
+/* Outside the firmware's .bss, like the bridge (see m78host/runtime.h). */
 static struct inst inst __attribute__((section(".data.m78shim")));
 
 int m78inst_instrumented(void) { return inst.instrumented; }

@@ -15,7 +15,7 @@
  *    the access (address, width) as pending; the value is taken from
  *    the shadow and sent as a bus write by the next callback on a
  *    window, or by the next shim entry that advances or observes the
- *    hardware (m78inst_flush, through m78soc.flush: every m78soc_*
+ *    hardware (m78inst_flush, through the SoC state's flush: every m78soc_*
  *    function, every MSDK function, the memory functions, the end of the
  *    run);
  *  - any other address costs one compare.

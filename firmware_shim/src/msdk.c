@@ -1,6 +1,6 @@
 /*
  * The MSDK and CMSIS functions the synthesized firmware calls, built on
- * the SoC model (soc.h).
+ * the SoC model (m78host/soc.h).
  *
  * Each function does what the MSDK driver does to the hardware, as far as
  * the simulation can observe it:
@@ -20,8 +20,8 @@
  *    the IPO for CPU timing) still returns like the MSDK but is counted as
  *    a stub in the statistics that m78msdk_get_stats() hands the report.
  *
- * The shim serves one firmware program in one process, like the global
- * m78soc instance; its little state (statistics, LED levels, whether the
+ * The shim serves one firmware program in one process, like the process's
+ * one SoC (m78rt_soc()); its little state (statistics, LED levels, whether the
  * vector table was moved to RAM) lives in the single static `shim`.
  */
 #include <stddef.h>
@@ -30,7 +30,8 @@
 
 #include "mxc.h"
 #include "m78msdk.h"
-#include "soc.h"
+#include "m78host/runtime.h"
+#include "m78host/soc.h"
 
 /* ---- CPU cost table (cycles at the CPU clock, excluding bus accesses) ---- */
 
@@ -112,32 +113,32 @@ static const uint32_t cost_cycles[COST_COUNT] = {
   /* MXC_GPIO_OutSet/OutClr: call and the GPIO3 special-case test. */
   [COST_GPIO_OUT] = 8,
   /* LED_On/Off/Toggle: index check, pin table lookup and the GPIO
-   * driver call; the output write itself is an APB access (soc.c). */
+   * driver call; the output write itself is an APB access (host/src/soc_periph.c). */
   [COST_LED] = 20,
 };
 
-/* ---- layout cross-checks: the structs, the offset macros and soc.h agree ---- */
+/* ---- layout cross-checks: the MSDK structs agree with the register map ----
+ * (the MXC_R_ offsets and MXC_BASE_ addresses are m78host/socregs.def's;
+ * the structs the firmware dereferences are typed out, so check them) */
 
 _Static_assert(offsetof(mxc_gcr_regs_t, clkctrl) == MXC_R_GCR_CLKCTRL, "GCR clkctrl");
 _Static_assert(offsetof(mxc_gcr_regs_t, pclkdiv) == MXC_R_GCR_PCLKDIV, "GCR pclkdiv");
 _Static_assert(offsetof(mxc_gcr_regs_t, pclkdis0) == MXC_R_GCR_PCLKDIS0, "GCR pclkdis0");
+_Static_assert(offsetof(mxc_gcr_regs_t, memctrl) == MXC_R_GCR_MEMCTRL, "GCR memctrl");
 _Static_assert(offsetof(mxc_gcr_regs_t, pclkdis1) == MXC_R_GCR_PCLKDIS1, "GCR pclkdis1");
 _Static_assert(offsetof(mxc_gcr_regs_t, gpr) == MXC_R_GCR_GPR, "GCR gpr");
 _Static_assert(offsetof(mxc_gcfr_regs_t, reg3) == MXC_R_GCFR_REG3, "GCFR reg3");
 _Static_assert(offsetof(mxc_lpgcr_regs_t, pclkdis) == MXC_R_LPGCR_PCLKDIS, "LPGCR pclkdis");
+_Static_assert(offsetof(mxc_tmr_regs_t, ctrl1) == MXC_R_TMR_CTRL1, "TMR ctrl1");
 _Static_assert(offsetof(mxc_tmr_regs_t, wkfl) == MXC_R_TMR_WKFL, "TMR wkfl");
 _Static_assert(offsetof(mxc_icc_regs_t, ctrl) == MXC_R_ICC_CTRL, "ICC ctrl");
 _Static_assert(offsetof(mxc_icc_regs_t, invalidate) == MXC_R_ICC_INVALIDATE, "ICC invalidate");
-_Static_assert(offsetof(mxc_gpio_regs_t, out_clr) == 0x20, "GPIO out_clr");
+_Static_assert(offsetof(mxc_gpio_regs_t, out) == M78SOC_GPIO_OUT, "GPIO out");
+_Static_assert(offsetof(mxc_gpio_regs_t, out_set) == M78SOC_GPIO_OUT_SET, "GPIO out_set");
+_Static_assert(offsetof(mxc_gpio_regs_t, out_clr) == M78SOC_GPIO_OUT_CLR, "GPIO out_clr");
 _Static_assert(offsetof(mxc_gpio_regs_t, en1) == 0x68, "GPIO en1");
 _Static_assert(offsetof(mxc_gpio_regs_t, ps) == 0xB8, "GPIO ps");
 _Static_assert(offsetof(mxc_gpio_regs_t, vssel) == 0xC0, "GPIO vssel");
-_Static_assert(MXC_BASE_GCR == M78SOC_GCR_BASE, "GCR base");
-_Static_assert(MXC_BASE_GCFR == M78SOC_GCFR_BASE, "GCFR base");
-_Static_assert(MXC_BASE_TMR0 == M78SOC_TMR0_BASE, "TMR0 base");
-_Static_assert(MXC_BASE_ICC0 == M78SOC_ICC0_BASE, "ICC0 base");
-_Static_assert(MXC_BASE_GPIO0 == M78SOC_GPIO0_BASE, "GPIO0 base");
-_Static_assert(MXC_BASE_GPIO2 == M78SOC_GPIO2_BASE, "GPIO2 base");
 _Static_assert(CNN_IRQn == 101 && CNN_FIFO_IRQn == 100, "CNN interrupt numbers");
 
 /* ---- shim state ---- */
@@ -157,9 +158,10 @@ const struct m78msdk_stats *m78msdk_get_stats(void)
 
 static void enter(enum cost_id id)
 {
-  m78soc_flush(); /* the firmware's last store first (inst.h) */
+  struct m78soc_state *s = m78rt_soc();
+  m78soc_flush(s); /* the firmware's last store first (inst.h) */
   shim.stats.calls++;
-  m78soc_cpu_cycles(cost_cycles[id]);
+  m78soc_cpu_cycles(s, cost_cycles[id]);
 }
 
 static void stub(const char *what)
@@ -179,13 +181,13 @@ static void stub(const char *what)
 static uint32_t reg_read(uint32_t addr)
 {
   uint32_t value = 0;
-  (void)m78soc_read(addr, 4, &value);
+  (void)m78soc_read(m78rt_soc(), addr, 4, &value);
   return value;
 }
 
 static void reg_write(uint32_t addr, uint32_t value)
 {
-  (void)m78soc_write(addr, 4, value);
+  (void)m78soc_write(m78rt_soc(), addr, 4, value);
 }
 
 static void reg_modify(uint32_t addr, uint32_t clear, uint32_t set)
@@ -334,12 +336,12 @@ void MXC_ICC_Disable(mxc_icc_regs_t *icc)
 void MXC_NVIC_SetVector(IRQn_Type irqn, void (*irq_callback)(void))
 {
   if (!shim.vectors_in_ram) {
-    m78soc_cpu_cycles(cost_cycles[COST_NVIC_SET_RAM]);
+    m78soc_cpu_cycles(m78rt_soc(), cost_cycles[COST_NVIC_SET_RAM]);
     shim.vectors_in_ram = 1;
   }
   enter(COST_NVIC_SET_VECTOR);
   if (irqn == CNN_IRQn)
-    m78soc.cnn_isr = irq_callback;
+    m78rt_soc()->cnn_isr = irq_callback;
   else
     shim.stats.other_vectors++; /* never raised by the simulation */
 }
@@ -372,7 +374,7 @@ void __WFI(void)
 {
   enter(COST_WFI);
   shim.stats.sleeps++;
-  m78soc_wait_for_interrupt();
+  m78soc_wait_for_interrupt(m78rt_soc());
 }
 
 /* ---- low power (lp.h) ---- */
@@ -385,8 +387,9 @@ void __WFI(void)
 static void lost_wakeup_note(void)
 {
   static int said;
-  uint64_t t = m78soc_next_event_tick();
-  if (said || !(m78_sim_irq(m78soc.sim) || (t != UINT64_MAX && t <= m78soc.tick)))
+  struct m78soc_state *s = m78rt_soc();
+  uint64_t t = m78soc_next_event_tick(s);
+  if (said || !(m78_sim_irq(s->sim) || (t != UINT64_MAX && t <= s->tick)))
     return;
   said = 1;
   fprintf(stderr, "max78sim: note: the CNN interrupt was due before MXC_LP_EnterSleepMode was called; on the board it "
@@ -399,7 +402,7 @@ void MXC_LP_EnterSleepMode(void)
   enter(COST_LP_SLEEP);
   shim.stats.sleeps++;
   lost_wakeup_note();
-  m78soc_wait_for_interrupt();
+  m78soc_wait_for_interrupt(m78rt_soc());
 }
 
 /* Deeper modes stop clocks the simulation keeps running (and would lose
@@ -409,7 +412,7 @@ static void deep_sleep(const char *what)
   stub(what);
   enter(COST_LP_SLEEP);
   shim.stats.sleeps++;
-  m78soc_wait_for_interrupt();
+  m78soc_wait_for_interrupt(m78rt_soc());
 }
 
 void MXC_LP_EnterLowPowerMode(void)
@@ -432,7 +435,7 @@ void MXC_LP_EnterStandbyMode(void)
 int MXC_Delay(uint32_t us)
 {
   enter(COST_DELAY);
-  m78soc_delay_us(us);
+  m78soc_delay_us(m78rt_soc(), us);
   return E_NO_ERROR;
 }
 
@@ -440,7 +443,7 @@ void MXC_TMR_Delay(mxc_tmr_regs_t *tmr, unsigned long us)
 {
   (void)tmr; /* any timer: the wait is on the virtual clock */
   enter(COST_TMR_DELAY);
-  m78soc_delay_us(us);
+  m78soc_delay_us(m78rt_soc(), us);
 }
 
 /* The SoC model has one stopwatch, TMR0's; other timers share it. */
@@ -449,8 +452,8 @@ void MXC_TMR_SW_Start(mxc_tmr_regs_t *tmr)
   enter(COST_TMR_SW_START);
   if (tmr != MXC_TMR0)
     stub("MXC_TMR_SW_Start(not TMR0)");
-  m78soc_timer_start();
-  m78soc_cpu_cycles(cost_cycles[COST_TMR_SW_START_TAIL]);
+  m78soc_timer_start(m78rt_soc());
+  m78soc_cpu_cycles(m78rt_soc(), cost_cycles[COST_TMR_SW_START_TAIL]);
 }
 
 unsigned int MXC_TMR_SW_Stop(mxc_tmr_regs_t *tmr)
@@ -460,8 +463,8 @@ unsigned int MXC_TMR_SW_Stop(mxc_tmr_regs_t *tmr)
   enter(COST_TMR_SW_STOP_LATCH);
   if (tmr != MXC_TMR0)
     stub("MXC_TMR_SW_Stop(not TMR0)");
-  us = m78soc_timer_stop();
-  m78soc_cpu_cycles(cost_cycles[COST_TMR_SW_STOP_TAIL]);
+  us = m78soc_timer_stop(m78rt_soc());
+  m78soc_cpu_cycles(m78rt_soc(), cost_cycles[COST_TMR_SW_STOP_TAIL]);
   return us;
 }
 
@@ -596,7 +599,7 @@ static void led_set(unsigned int idx, int on)
     else
       shim.led_on &= ~(1u << idx);
   }
-  m78soc_led((int)idx, on);
+  m78soc_led(m78rt_soc(), (int)idx, on);
 }
 
 void LED_On(unsigned int idx)

@@ -19,11 +19,11 @@
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
-#include "bench.h"
 #include "bridge.h"
 #include "inst.h"
-#include "runtime.h"
-#include "soc.h"
+#include "m78host/bench.h"
+#include "m78host/runtime.h"
+#include "m78host/soc.h"
 #include "serve.h"
 #include "userinput.h"
 
@@ -34,40 +34,39 @@
  * linked after the vendor objects, so this follows their .bss. */
 __attribute__((used, section(".bss.m78slack"))) static char m78_bss_slack[1 << 20];
 
-#define rt (m78soc.rt)
-
 static void bridge_crash(void *ctx, uintptr_t fault_addr, uintptr_t rip, const char *why)
 {
-  (void)ctx;
+  (void)ctx; /* NULL under the bench's probe: the process's SoC */
   char d[256];
   snprintf(d, sizeof d, "firmware crashed: %s at address 0x%llx (instruction at 0x%llx)", why,
            (unsigned long long)fault_addr, (unsigned long long)rip);
-  m78soc_finish(M78SOC_STOP_FAULT, d, 5);
+  m78soc_finish(m78rt_soc(), M78SOC_STOP_FAULT, d, 5);
 }
 
+/* The bridge's callbacks: ctx is the process's SoC. */
 static int bridge_read(void *ctx, uint32_t addr, unsigned width, uint32_t *value)
 {
-  (void)ctx;
-  m78soc.in_shim++;
-  int rc = m78soc_read(addr, width, value);
-  m78soc.in_shim--;
+  struct m78soc_state *s = ctx;
+  s->in_shim++;
+  int rc = m78soc_read(s, addr, width, value);
+  s->in_shim--;
   return rc;
 }
 
 static int bridge_write(void *ctx, uint32_t addr, unsigned width, uint32_t value)
 {
-  (void)ctx;
-  m78soc.in_shim++;
-  int rc = m78soc_write(addr, width, value);
-  m78soc.in_shim--;
+  struct m78soc_state *s = ctx;
+  s->in_shim++;
+  int rc = m78soc_write(s, addr, width, value);
+  s->in_shim--;
   return rc;
 }
 
 static int bridge_peek(void *ctx, uint32_t addr, uint32_t *value)
 {
-  (void)ctx;
+  struct m78soc_state *s = ctx;
   if (addr >= M78_CNN_BASE && addr < M78_CNN_END)
-    return m78_peek(m78soc.sim, addr, 4, value) == M78_OK ? 0 : -1;
+    return m78_peek(s->sim, addr, 4, value) == M78_OK ? 0 : -1;
   *value = 0;
   return 0;
 }
@@ -93,23 +92,25 @@ static uint64_t fw_cpu_ms(void)
 static void *watchdog(void *arg)
 {
   (void)arg;
-  uint64_t last = m78soc.activity, since = fw_cpu_ms();
+  struct m78soc_state *s = m78rt_soc();
+  const struct m78rt *rt = m78rt_get();
+  uint64_t last = s->activity, since = fw_cpu_ms();
   for (;;) {
     struct timespec ts = {0, 20L * 1000000L};
     nanosleep(&ts, NULL);
-    uint64_t now = m78soc.activity, cpu = fw_cpu_ms();
-    if (now != last || m78soc.in_shim) {
+    uint64_t now = s->activity, cpu = fw_cpu_ms();
+    if (now != last || s->in_shim) {
       last = now;
       since = cpu;
       continue;
     }
-    if (cpu - since >= rt.hang_ms) {
+    if (cpu - since >= rt->hang_ms) {
       char d[300];
       snprintf(d, sizeof d,
                "the firmware has not accessed the hardware for %u ms of its CPU time: it spins in C code (a guess "
                "from host CPU time, as native code has no instruction count; raise it with --hang-ms)",
-               rt.hang_ms);
-      m78soc_finish(M78SOC_STOP_HANG, d, 4);
+               rt->hang_ms);
+      m78soc_finish(s, M78SOC_STOP_HANG, d, 4);
     }
   }
   return NULL;
@@ -141,6 +142,14 @@ void m78rt_host_restart_watchdog(void)
   pthread_t th;
   if (pthread_create(&th, NULL, watchdog, NULL) == 0)
     pthread_detach(th);
+}
+
+/* The bench's count of bridged accesses: the bridge's own. */
+static uint64_t bridge_accesses(void)
+{
+  struct m78_bridge_stats st;
+  m78_bridge_get_stats(&st);
+  return st.reads + st.writes;
 }
 
 /* The bridge alone for max78sim bench: PROBE_N 32-bit stores and loads at
@@ -179,8 +188,9 @@ static void probe_bridge(const char **mechanism, double *store_ns, double *load_
   volatile uint32_t *reg = (volatile uint32_t *)(uintptr_t)PROBE_ADDR;
   int inst = m78inst_instrumented();
   struct m78_bridge_ops saved, null_ops = {null_read, null_write, NULL, bridge_crash, NULL};
-  m78soc_flush();
-  m78soc.in_shim++;
+  struct m78soc_state *s = m78rt_soc();
+  m78soc_flush(s);
+  s->in_shim++;
   m78_bridge_set_ops(&null_ops, &saved);
   double t0 = now_ns();
   if (inst)
@@ -196,7 +206,7 @@ static void probe_bridge(const char **mechanism, double *store_ns, double *load_
       (void)*reg;
   double t2 = now_ns();
   m78_bridge_set_ops(&saved, NULL);
-  m78soc.in_shim--;
+  s->in_shim--;
   *mechanism = inst ? "inst" : "trap";
   *store_ns = (t1 - t0) / PROBE_N;
   *load_ns = (t2 - t1) / PROBE_N;
@@ -205,7 +215,8 @@ static void probe_bridge(const char **mechanism, double *store_ns, double *load_
 __attribute__((constructor)) static void m78_runtime_start(void)
 {
   char err[256];
-  m78rt_init();
+  struct m78soc_state *s = m78rt_init();
+  m78bench_set_access_count(bridge_accesses);
   const char *input = getenv(M78UI_ENV);
   if (input && *input && m78ui_apply(input, err, sizeof err) != 0) {
     fprintf(stderr, "max78sim: --input: %s\n", err);
@@ -220,7 +231,7 @@ __attribute__((constructor)) static void m78_runtime_start(void)
       {M78SOC_APB_BASE, M78SOC_APB_END},
       {M78_CNN_BASE, M78_CNN_END},
   };
-  static const struct m78_bridge_ops ops = {bridge_read, bridge_write, bridge_peek, bridge_crash, NULL};
+  const struct m78_bridge_ops ops = {bridge_read, bridge_write, bridge_peek, bridge_crash, s};
   /* instrumented firmware (its constructors called __tsan_init before
    * this one) is served by inst.c over ordinary memory, the rest by
    * faults */
@@ -231,8 +242,8 @@ __attribute__((constructor)) static void m78_runtime_start(void)
   }
   if (inst) {
     m78inst_enable(ranges, 2);
-    m78soc.flush_pending = m78inst_pending();
-    m78soc.flush = m78inst_flush;
+    s->flush_pending = m78inst_pending();
+    s->flush = m78inst_flush;
   }
   m78bench_set_bridge_probe(probe_bridge);
   atexit(m78rt_at_exit);

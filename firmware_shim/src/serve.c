@@ -26,9 +26,9 @@
 #include <time.h>
 #include <unistd.h>
 #include "rollback.h"
-#include "runtime.h"
+#include "m78host/runtime.h"
 #include "serve.h"
-#include "soc.h"
+#include "m78host/soc.h"
 #include "userinput.h"
 #include "max78sim/env.h"
 
@@ -99,16 +99,16 @@ static void prepare_run(const struct request *r)
   }
   static char report[4200], dumps[4200];
   snprintf(report, sizeof report, "%s/report.json", r->dir);
-  m78soc.rt.report_path = report;
+  m78rt_get()->report_path = report;
   if (r->flags & M78SERVE_DUMPS) {
     snprintf(dumps, sizeof dumps, "%s", r->dir);
-    m78soc.rt.dump_dir = dumps;
+    m78rt_get()->dump_dir = dumps;
   }
   if (m78ui_apply_buf(r->packed, r->len, 1, err, sizeof err) != 0) {
     fprintf(stderr, "max78sim: serve: %s\n", err);
     _exit(6);
   }
-  m78soc.in_shim--;
+  m78rt_soc()->in_shim--;
 }
 
 /* ---- the worker ---------------------------------------------------- */
@@ -128,7 +128,7 @@ static struct worker_state *ws;
  * process end, and the server answer with its status. */
 static void worker_finished(int exit_code)
 {
-  if (!pthread_equal(pthread_self(), ws->main) || m78soc.stop != M78SOC_STOP_INFERENCE)
+  if (!pthread_equal(pthread_self(), ws->main) || m78rt_soc()->stop != M78SOC_STOP_INFERENCE)
     return;
   fflush(stdout);
   fflush(stderr);
@@ -160,7 +160,7 @@ static void become_worker(int fd)
   ws->main = pthread_self();
   /* the engine's caches (laid-out weights, scratch) survive roll-backs */
   static const struct m78_host_alloc arena = {m78rb_alloc, m78rb_free, NULL};
-  m78_sim_set_host_alloc(m78soc.sim, &arena);
+  m78_sim_set_host_alloc(m78rt_soc()->sim, &arena);
   m78rb_prepare_malloc();
   m78rt_set_finish_hook(worker_finished);
   if (m78rb_checkpoint(err, sizeof err) < 0) {
@@ -249,13 +249,13 @@ static int spawn(struct slot *s, int fork_mode)
 /* The request loop; returns only in a worker (or a forked child). */
 static void serve(void)
 {
-  m78soc.in_shim++; /* waiting for requests is not a hang */
+  m78rt_soc()->in_shim++; /* waiting for requests is not a hang */
   if (send_msg(serve_fd, M78SERVE_READY, 0, NULL, 0) != 0)
     _exit(0);
   /* a worker rolls back through the engine's threads' stacks: with more
    * than one, fork per request */
   const char *f = getenv(M78ENV_SERVE_FORK);
-  int fork_mode = (f && *f && strcmp(f, "0") != 0) || m78_sim_threads(m78soc.sim) > 1;
+  int fork_mode = (f && *f && strcmp(f, "0") != 0) || m78_sim_threads(m78rt_soc()->sim) > 1;
   struct slot slots[M78SERVE_MAX_JOBS];
   for (int i = 0; i < M78SERVE_MAX_JOBS; i++)
     slots[i] = (struct slot){0, -1, 0, 0};
@@ -411,7 +411,7 @@ void __cyg_profile_func_exit(void *fn, void *site)
   (void)site;
   if (__builtin_expect(times_state == 2, 0) && (uintptr_t)fn == times_fn) {
     struct timespec w, c;
-    m78soc_flush(); /* the last push belongs to the input */
+    m78soc_flush(m78rt_soc()); /* the last push belongs to the input */
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c);
     clock_gettime(CLOCK_MONOTONIC, &w);
     char line[64];

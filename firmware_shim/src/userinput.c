@@ -11,7 +11,7 @@
  *
  * A run on a user's input cannot pass the firmware's own check (it holds
  * the baked sample's answer): the run ends when the CNN interrupt of the
- * first inference has been served (m78soc.rt.end_at_inference).  When
+ * first inference has been served (the SoC state's end_at_inference).  When
  * the packed words equal the baked ones the run goes on, so the
  * firmware's own check runs (the round-trip test relies on it).
  */
@@ -26,7 +26,8 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "soc.h"
+#include "m78host/runtime.h"
+#include "m78host/soc.h"
 #include "userinput.h"
 
 struct sym_lookup {
@@ -272,7 +273,7 @@ int m78ui_apply_buf(const unsigned char *buf, size_t len, int always_end, char *
       mprotect((void *)lo, span, prot);
     }
   }
-  m78soc.rt.end_at_inference = always_end || !same;
+  m78rt_soc()->end_at_inference = always_end || !same;
   rc = 0;
 out:
   return rc;

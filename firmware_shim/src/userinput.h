@@ -12,7 +12,7 @@
 #define M78UI_ENV M78ENV_INPUT
 
 /* Overwrites the firmware's input_N arrays with the words in PATH; sets
- * m78soc.rt.end_at_inference unless they equal the baked ones.  Returns
+ * the SoC state's end_at_inference unless they equal the baked ones.  Returns
  * 0, or -1 with a message in err. */
 int m78ui_apply(const char *path, char *err, size_t errlen);
 /* The same from a buffer; ALWAYS_END ends the run after the inference

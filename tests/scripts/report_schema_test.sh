@@ -39,8 +39,8 @@ grep -q '"power_monitor"' "$work/mnist-energy.json" || { echo "FAIL: mnist-energ
 python3 "$src/tests/scripts/report_schema_check.py" "$src/docs/report-schema.json" "$src/docs/report-schema.md" \
   --writer "$src/host/src/report.c:m78_report_build" --writer "$src/host/src/report.c:add_run_sections" \
   --writer "$src/tools/predict.c:m78cli_predict" \
-  --writer "$src/tools/cli_report.c:m78cli_report_with_run" --writer "$src/firmware_shim/src/bench.c:m78bench_report" \
-  --writer "$src/firmware_shim/src/bench.c:add_weights" -- "${reports[@]}" || fail=1
+  --writer "$src/tools/cli_report.c:m78cli_report_with_run" --writer "$src/host/src/bench.c:m78bench_report" \
+  --writer "$src/host/src/bench.c:add_weights" -- "${reports[@]}" || fail=1
 # the checker itself: an undocumented key must fail it
 sed 's/"schema":/"undocumented_key": 1, "schema":/' "$work/mnist.json" >"$work/extra.json.bad"
 if python3 "$src/tests/scripts/report_schema_check.py" "$src/docs/report-schema.json" "$src/docs/report-schema.md" \

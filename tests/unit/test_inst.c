@@ -258,7 +258,7 @@ Test(inst, vendor_unloader)
 static int shim_saw;
 static void shim_entry(void)
 {
-  m78inst_flush(); /* what every shim entry point does (m78soc.flush) */
+  m78inst_flush(); /* what every shim entry point does (the SoC state's flush) */
   shim_saw = n_log;
 }
 

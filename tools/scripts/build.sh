@@ -24,6 +24,10 @@ say "[2/3] configured ($(since "$t"))"
 
 t=$(date +%s.%N)
 say "[3/3] compiling (cmake --build -j$(nproc); nothing to do if up to date) ..."
-cmake --build "$root/build" -j"$(nproc)" 2>&1 | grep -v "^\[" || true
+# (pipefail: the pipeline fails when the build does, whatever grep finds)
+if ! cmake --build "$root/build" -j"$(nproc)" 2>&1 | { grep -v "^\[" || true; }; then
+  echo "build.sh: the build failed (the errors are above)" >&2
+  exit 1
+fi
 test -x "$root/build/bin/max78sim"
 say "[3/3] compiled ($(since "$t")); build finished in $(since "$t0")"

@@ -2,7 +2,7 @@
  * Timeline of a run, written as Chrome/Perfetto trace-event JSON.
  *
  * The firmware process records what happened, in SoC ticks (1/1.2 GHz,
- * see firmware_shim/src/soc.h): CPU phases (configuring, loading weights,
+ * see m78host/soc.h): CPU phases (configuring, loading weights,
  * bias and input, sleeping, the interrupt service routine, unloading),
  * LED edges, CNN runs with their layers and the stalls of streaming
  * layers.  m78_timeline_write() turns the record into the trace-event

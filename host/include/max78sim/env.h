@@ -14,19 +14,19 @@
 #define MAX78SIM_ENV_H
 
 /* run options, set by the CLI (tools/fwbuild.c m78fw_run) for the firmware process */
-#define M78ENV_REPORT "M78SIM_REPORT"           /* CLI, host -> shim runtime.c: JSON report path */
-#define M78ENV_DUMP_DIR "M78SIM_DUMP_DIR"       /* CLI, host -> shim runtime.c: layer dump folder */
-#define M78ENV_TIMELINE "M78SIM_TIMELINE"       /* CLI -> shim runtime.c: trace-event timeline path */
-#define M78ENV_RECORD "M78SIM_RECORD"           /* CLI -> shim runtime.c: register trace path */
-#define M78ENV_MAX_CYCLES "M78SIM_MAX_CYCLES"   /* CLI -> shim runtime.c: CNN cycle budget */
-#define M78ENV_FAULTS "M78SIM_FAULTS"           /* CLI -> shim runtime.c: injected faults */
-#define M78ENV_LAYER_LIMIT "M78SIM_LAYER_LIMIT" /* CLI -> shim runtime.c: stop after this layer */
-#define M78ENV_LIVE_DIR "M78SIM_LIVE_DIR"       /* CLI (view --live) -> shim runtime.c: progress/step files */
-#define M78ENV_THREADS "M78SIM_THREADS"         /* CLI, bench, host -> shim runtime.c: engine threads */
-#define M78ENV_KERNEL "M78SIM_KERNEL"           /* bench, user -> shim runtime.c, bench.c: engine kernel */
-#define M78ENV_SPLIT_MIN "M78SIM_SPLIT_MIN"     /* user, tests -> shim runtime.c, bench.c: smallest split layer */
-#define M78ENV_HANG_MS "M78SIM_HANG_MS"         /* user, tests -> shim runtime.c: spin watchdog */
-#define M78ENV_BENCH "M78SIM_BENCH"             /* bench (set), CLI (cleared) -> shim bench.c: timing mode */
+#define M78ENV_REPORT "M78SIM_REPORT"           /* CLI, host -> runtime.c: JSON report path */
+#define M78ENV_DUMP_DIR "M78SIM_DUMP_DIR"       /* CLI, host -> runtime.c: layer dump folder */
+#define M78ENV_TIMELINE "M78SIM_TIMELINE"       /* CLI -> runtime.c: trace-event timeline path */
+#define M78ENV_RECORD "M78SIM_RECORD"           /* CLI -> runtime.c: register trace path */
+#define M78ENV_MAX_CYCLES "M78SIM_MAX_CYCLES"   /* CLI -> runtime.c: CNN cycle budget */
+#define M78ENV_FAULTS "M78SIM_FAULTS"           /* CLI -> runtime.c: injected faults */
+#define M78ENV_LAYER_LIMIT "M78SIM_LAYER_LIMIT" /* CLI -> runtime.c: stop after this layer */
+#define M78ENV_LIVE_DIR "M78SIM_LIVE_DIR"       /* CLI (view --live) -> runtime.c: progress/step files */
+#define M78ENV_THREADS "M78SIM_THREADS"         /* CLI, bench, host -> runtime.c: engine threads */
+#define M78ENV_KERNEL "M78SIM_KERNEL"           /* bench, user -> runtime.c, bench.c: engine kernel */
+#define M78ENV_SPLIT_MIN "M78SIM_SPLIT_MIN"     /* user, tests -> runtime.c, bench.c: smallest split layer */
+#define M78ENV_HANG_MS "M78SIM_HANG_MS"         /* user, tests -> runtime.c: spin watchdog */
+#define M78ENV_BENCH "M78SIM_BENCH"             /* bench (set), CLI (cleared) -> bench.c: timing mode */
 #define M78ENV_INPUT_TIMES "M78SIM_INPUT_TIMES" /* bench -> shim serve.c: append load_input()'s host time to this file */
 #define M78ENV_FIFO_LANE "M78SIM_FIFO_LANE"     /* tests -> shim runtime.c: off = FIFO polls/pushes the general way, count = say how many took the lane (soc.c) */
 #define M78ENV_INPUT "M78SIM_INPUT"             /* CLI input.c (--input), host (cleared) -> shim userinput.c */

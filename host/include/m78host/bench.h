@@ -16,6 +16,11 @@ int m78bench_active(void);
  * live simulator. */
 void m78bench_access(const struct m78_access *a);
 void m78bench_event(enum m78_event ev);
+/* The count of the firmware's accesses through the bridge so far, for
+ * the weight load's "bridge_accesses" (runtime_host.c: the bridge's
+ * statistics; max78sim-arm: every CNN access is one).  Set before the
+ * run. */
+void m78bench_set_access_count(uint64_t (*count)(void));
 /* How the report's "bridge" object is measured: the mechanism's name and
  * the host time of one 32-bit store and one load through it with bus
  * callbacks that do nothing (runtime_host.c; none on Arm). */

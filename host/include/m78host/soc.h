@@ -1,12 +1,16 @@
 /*
  * The simulated MAX78000 around the CNN block, as the host shim sees it.
  *
- * One global m78soc instance (the firmware is a single program) holds the
- * CNN simulator, the peripherals the synthesized firmware touches (GCR,
- * GCFR, TMR0, GPIO, ICC, NVIC vector of the CNN interrupt) and a virtual
- * CPU clock.  Time is kept in "ticks" of 1/1.2 GHz so that the CPU clock
- * (100 MHz IPO: 12 ticks), PCLK (50 MHz: 24 ticks), ISO (60 MHz: 20
- * ticks) and every CNN divider are exact integers.
+ * One struct m78soc_state holds the CNN simulator, the peripherals the
+ * synthesized firmware touches (GCR, GCFR, TMR0, GPIO, ICC, NVIC vector
+ * of the CNN interrupt) and a virtual CPU clock; every function takes it
+ * by pointer.  A firmware process has one (runtime.h: m78rt_soc(), the
+ * one accessor), but nothing here depends on that.  The code is
+ * host/src/soc_*.c (soc_internal.h has the overview of time and costs).
+ *
+ * Time is kept in "ticks" of 1/1.2 GHz so that the CPU clock (100 MHz
+ * IPO: 12 ticks), PCLK (50 MHz: 24 ticks), ISO (60 MHz: 20 ticks) and
+ * every CNN divider are exact integers.
  *
  * Every access the firmware makes to a MAX78000 address arrives here
  * through m78soc_read/m78soc_write (from the fault bridge or from MSDK
@@ -16,35 +20,22 @@
 #ifndef M78SOC_H
 #define M78SOC_H
 
-#include <pthread.h>
 #include <stdint.h>
 #include "max78sim/sim.h"
+#include "m78host/socregs.h"
 #include "m78host/timeline.h"
-
-struct m78_inputcap;
 
 #define M78SOC_TICK_HZ 1200000000ull
 #define M78SOC_CPU_HZ 100000000ull
 
-/* Peripheral windows reserved at their real addresses. */
+/* The peripheral window reserved at its real addresses; the blocks,
+ * registers and fields in it are socregs.def's. */
 #define M78SOC_APB_BASE 0x40000000u
 #define M78SOC_APB_END 0x40100000u
-#define M78SOC_GCR_BASE 0x40000000u
-#define M78SOC_GCFR_BASE 0x40005800u
-#define M78SOC_TMR0_BASE 0x40010000u
-#define M78SOC_ICC0_BASE 0x4002A000u
-#define M78SOC_GPIO0_BASE 0x40008000u
-#define M78SOC_GPIO2_BASE 0x40080400u
 
-/* GCR registers and fields the model acts on (word index into gcr[]) */
-#define M78SOC_GCR_PCLKDIV (0x18 / 4)
-#define M78SOC_GCR_PCLKDIS0 (0x24 / 4)
-#define M78SOC_GCR_PCLKDIS1 (0x48 / 4)
-#define M78SOC_PCLKDIV_CNNDIV_SHIFT 14 /* 3 bits: 4 = /1, 0 = /2 ... 3 = /16 */
-#define M78SOC_PCLKDIV_CNNSEL_SHIFT 17 /* 0 = PCLK (50 MHz), 1 = ISO (60 MHz) */
-#define M78SOC_PCLKDIS0_CNN_BIT 25
-#define M78SOC_GCR_MEMCTRL (0x28 / 4)
-#define M78SOC_MEMCTRL_FWS 0x7u /* bits 2:0: flash wait states */
+/* The word index of a register in a block's array (gcr[], tmr_regs[], ...)
+ * from its byte offset, e.g. s->gcr[M78SOC_WORD(M78SOC_GCR_PCLKDIV)]. */
+#define M78SOC_WORD(offset) ((offset) / 4)
 /* Flash wait states assumed at reset (neither the BSP nor the synthesized
  * firmware programs them; docs/arm.md): the emulator's start value and
  * the host's FIFO-loader model's */
@@ -103,7 +94,7 @@ struct m78soc_state {
    * instructions are charged by the emulator, so accesses cost only
    * their bus wait states here. */
   int cpu_emulated;
-  /* host CPU model of the vendor's FIFO loader (soc.c, fifo_loader_cost):
+  /* host CPU model of the vendor's FIFO loader (soc_cnn.c, host_cnn_cost):
    * the previous CNN access (0 other, 1 FIFO status read, 2 + k a write
    * to FIFO k) and the words written to each FIFO */
   unsigned fifo_prev;
@@ -160,14 +151,14 @@ struct m78soc_state {
     uint64_t gen;
   } access_pj[2];
   double layer_dyn_pj;        /* dynamic energy of all layers run */
-  /* the last addresses decoded (soc.c decode()): the FIFO loop's few */
+  /* the last addresses decoded (soc_cnn.c decode()): the FIFO loop's few */
   struct m78soc_decoded {
     uint32_t addr;
     int state; /* 0 empty, 1 decoded, 2 does not decode */
     struct m78_addr_info info;
   } dcache[16];
   /* the memory block the last kernel or data memory decode fell in
-   * (soc.c decode()): addresses lo..lo+span-1 decode as info with index
+   * (soc_cnn.c decode()): addresses lo..lo+span-1 decode as info with index
    * and offset moved along */
   struct m78soc_dstream {
     uint32_t lo, span;
@@ -175,12 +166,12 @@ struct m78soc_state {
     struct m78_addr_info info;
   } dstream;
   /* FIFO_STAT's and the FIFO data registers' decode, for the loader's
-   * lane (soc.c); no_fifo_lane sends those accesses the general way
+   * lane (soc_cnn.c); no_fifo_lane sends those accesses the general way
    * (CTest timing/fifo-lane compares the two) */
   struct m78_addr_info fifo_ai[1 + M78_FIFOS];
   int fifo_ai_ok, no_fifo_lane;
   uint64_t fifo_lane_hits;
-  /* m78_sim_energy_ctl as of simulator generation ectl_gen (soc.c) */
+  /* m78_sim_energy_ctl as of simulator generation ectl_gen (soc_internal.h energy_ctl) */
   struct m78_energy_ctl ectl;
   uint64_t ectl_gen;
   int ectl_valid;
@@ -220,26 +211,10 @@ struct m78soc_state {
   int n_other;
   uint64_t other_periph_accesses;
 
-  /* run control of runtime.c (here, not in .bss, for the same reason
-   * as the rest of this state) */
-  struct {
-    const char *report_path;
-    const char *dump_dir;
-    const char *timeline_path;
-    const char *record_path; /* M78SIM_RECORD: write a register trace */
-    int record_oom;
-    const char *live_dir;        /* M78SIM_LIVE_DIR: per-layer dumps, stepping */
-    struct m78_inputcap *capture; /* layer 0's input, when dumping */
-    unsigned hang_ms;
-    int finished;
-    unsigned guest_msgs;
-    pthread_mutex_t lock;
-    pthread_t finisher;
-    int finishing;
-    int layer_limit; /* -1, or the largest LCNT_MAX the firmware may set */
-    int end_at_inference; /* a user's input (userinput.c): stop after the first CNN interrupt */
-    int count_fifo_lane;  /* M78SIM_FIFO_LANE=count: print fifo_lane_hits at the end */
-  } rt;
+  /* what the run asks of the model (set by runtime.c and userinput.c;
+   * the run control itself, report paths and threads, is runtime.h's) */
+  int layer_limit;      /* -1, or the largest LCNT_MAX the firmware may set */
+  int end_at_inference; /* a user's input (userinput.c): stop after the first CNN interrupt */
 
   /* The instrumented bridge's pending store (inst.h): sends it; NULL with
    * the fault bridge and on Arm.  Every m78soc_* entry point calls it
@@ -255,42 +230,36 @@ struct m78soc_state {
   void *trace_ctx;
 };
 
-/* The state lives in its own mapping at a fixed address, away from the
- * firmware's .bss: synthesized firmware occasionally overruns its own
- * output buffer (cnn_unload writing past ml_data32), which must not
- * corrupt the simulator. */
-#define M78SOC_STATE_ADDR 0x3F000000u
-#define m78soc (*(struct m78soc_state *)(uintptr_t)M78SOC_STATE_ADDR)
-
 /* Sends the instrumented bridge's pending store (see `flush`). */
-static inline void m78soc_flush(void)
+static inline void m78soc_flush(struct m78soc_state *s)
 {
-  if (m78soc.flush && (!m78soc.flush_pending || *m78soc.flush_pending))
-    m78soc.flush();
+  if (s->flush && (!s->flush_pending || *s->flush_pending))
+    s->flush();
 }
 
-/* Creates the simulator and resets the peripherals. */
-int m78soc_init(void);
+/* Creates the simulator in `s` (zeroed memory the caller owns) and
+ * resets the peripherals. */
+int m78soc_init(struct m78soc_state *s);
 
 /* Bus entry points for firmware accesses. width: 1, 2 or 4 bytes.
  * Return 0 on success, non-zero for a guest error (the read value is 0). */
-int m78soc_read(uint32_t addr, unsigned width, uint32_t *value);
-int m78soc_write(uint32_t addr, unsigned width, uint32_t value);
+int m78soc_read(struct m78soc_state *s, uint32_t addr, unsigned width, uint32_t *value);
+int m78soc_write(struct m78soc_state *s, uint32_t addr, unsigned width, uint32_t value);
 
 /* Ticks of CNN cycle `cycle` (valid while the clock is unchanged). */
-uint64_t m78soc_cycle_tick(uint64_t cycle);
+uint64_t m78soc_cycle_tick(struct m78soc_state *s, uint64_t cycle);
 /* Closes the open CPU phase segment (at the end of the run). */
-void m78soc_phase_close(void);
+void m78soc_phase_close(struct m78soc_state *s);
 
 /* Advances virtual CPU time by `cpu_cycles` (at the CPU clock). */
-void m78soc_cpu_cycles(uint64_t cpu_cycles);
+void m78soc_cpu_cycles(struct m78soc_state *s, uint64_t cpu_cycles);
 /* Advances virtual CPU time by `us` microseconds (MXC_Delay). */
-void m78soc_delay_us(uint64_t us);
+void m78soc_delay_us(struct m78soc_state *s, uint64_t us);
 /* WFI / sleep: jumps virtual time to the next CNN event, runs the CNN up
  * to it and takes a pending CNN interrupt (calls the installed ISR). */
-void m78soc_wait_for_interrupt(void);
+void m78soc_wait_for_interrupt(struct m78soc_state *s);
 /* Takes a pending CNN interrupt now if there is one. */
-void m78soc_poll_interrupt(void);
+void m78soc_poll_interrupt(struct m78soc_state *s);
 
 /* For an emulated CPU, which takes the interrupt itself: the CNN's
  * interrupt line after bringing the CNN up to the current time; the
@@ -299,37 +268,37 @@ void m78soc_poll_interrupt(void);
  * CNN event (if cnn_wakes) or tick `limit`, whichever is first.
  * m78soc_sleep returns 1 if time passed, 0 if the line is already high;
  * with nothing to wake the CPU it ends the run as the host does. */
-int m78soc_irq_line(void);
-uint64_t m78soc_next_event_tick(void);
-void m78soc_isr_enter(int woke);
-void m78soc_isr_exit(void);
-int m78soc_sleep(int cnn_wakes, uint64_t limit);
+int m78soc_irq_line(struct m78soc_state *s);
+uint64_t m78soc_next_event_tick(struct m78soc_state *s);
+void m78soc_isr_enter(struct m78soc_state *s, int woke);
+void m78soc_isr_exit(struct m78soc_state *s);
+int m78soc_sleep(struct m78soc_state *s, int cnn_wakes, uint64_t limit);
 /* Brings the CNN up to the current time (before status reads). */
-void m78soc_sync(void);
+void m78soc_sync(struct m78soc_state *s);
 
 /* CNN clock derived from GCR.pclkdiv; re-read after every GCR write. */
-uint64_t m78soc_cnn_hz(void);
+uint64_t m78soc_cnn_hz(struct m78soc_state *s);
 /* The programmed CNN clock: source name ("PCLK"/"ISO") and divider. */
-void m78soc_cnn_clock(const char **source, int *divider);
+void m78soc_cnn_clock(struct m78soc_state *s, const char **source, int *divider);
 /* Current CNN cycle for the current virtual CPU time. */
-uint64_t m78soc_cnn_now(void);
+uint64_t m78soc_cnn_now(struct m78soc_state *s);
 /* Microseconds of virtual time. */
-double m78soc_time_us(void);
+double m78soc_time_us(struct m78soc_state *s);
 
 /* Timer (MXC_TMR_SW_Start/Stop): microseconds since start. */
-void m78soc_timer_start(void);
-uint32_t m78soc_timer_stop(void);
+void m78soc_timer_start(struct m78soc_state *s);
+uint32_t m78soc_timer_stop(struct m78soc_state *s);
 
-void m78soc_led(int led, int on);
+void m78soc_led(struct m78soc_state *s, int led, int on);
 
 /* The simulator's event hook (runtime.c forwards it). */
-void m78soc_cnn_event(enum m78_event ev, int layer, uint64_t cycle);
+void m78soc_cnn_event(struct m78soc_state *s, enum m78_event ev, int layer, uint64_t cycle);
 
 /* A firmware access outside every modelled peripheral (runtime.c). */
-void m78soc_report_unmapped(uint32_t addr, unsigned width, int write);
+void m78soc_report_unmapped(struct m78soc_state *s, uint32_t addr, unsigned width, int write);
 
 /* Ends the run: writes the report (if requested) and exits the process
  * with the code for `why`.  Does not return. */
-void m78soc_finish(enum m78soc_stop why, const char *detail, int exit_code);
+void m78soc_finish(struct m78soc_state *s, enum m78soc_stop why, const char *detail, int exit_code);
 
 #endif

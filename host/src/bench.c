@@ -30,15 +30,15 @@
  * Host time is measured here only, never fed back into the simulation.
  */
 #define _GNU_SOURCE
-#include "bench.h"
+#include "m78host/bench.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "bridge.h"
-#include "soc.h"
+#include "m78host/runtime.h"
+#include "m78host/soc.h"
 #include "max78sim/env.h"
 
 struct rec {
@@ -84,7 +84,7 @@ struct bench {
   double layer_ms[M78_MAX_LAYERS];
 };
 
-/* Outside the firmware's .bss, like the bridge state (see soc.h). */
+/* Outside the firmware's .bss, like the bridge state (see m78host/runtime.h). */
 static struct bench *bench __attribute__((section(".data.m78shim")));
 
 static double now_ms(void)
@@ -103,12 +103,12 @@ static double cpu_ms(void)
   return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
 }
 
-static uint64_t bridge_accesses(void)
-{
-  struct m78_bridge_stats st;
-  m78_bridge_get_stats(&st);
-  return st.reads + st.writes;
-}
+/* The firmware's bridged accesses so far (the front-end's counter). */
+static uint64_t (*access_count)(void) __attribute__((section(".data.m78shim")));
+
+void m78bench_set_access_count(uint64_t (*count)(void)) { access_count = count; }
+
+static uint64_t bridge_accesses(void) { return access_count ? access_count() : 0; }
 
 static void record(const struct rec *r)
 {
@@ -130,7 +130,7 @@ static void record(const struct rec *r)
 void m78bench_access(const struct m78_access *acc)
 {
   struct bench *b = bench;
-  m78_sim *sim = m78soc.sim;
+  m78_sim *sim = m78rt_soc()->sim;
   if (!b || b->done)
     return;
   if (b->started) {
@@ -204,7 +204,7 @@ int m78bench_init(void)
     return -1;
   }
   bench->replays = (int)n;
-  bench->threads = m78_sim_threads(m78soc.sim);
+  bench->threads = m78_sim_threads(m78rt_soc()->sim);
   return 0;
 }
 
@@ -235,7 +235,7 @@ void m78bench_event(enum m78_event ev)
     return;
   b->t_live_end = now_ms();
   b->c_live_end = cpu_ms();
-  const m78_sim *sim = m78soc.sim;
+  const m78_sim *sim = m78rt_soc()->sim;
   b->at_irq = m78_sim_clone(sim);
   b->nlayers = m78_sim_layer_count(sim);
   for (int i = 0; i < b->nlayers; i++) {
@@ -389,11 +389,11 @@ void m78bench_report(cJSON *doc)
   b->done = 1; /* nothing more to record */
   cJSON *j = cJSON_AddObjectToObject(doc, "bench");
   cJSON_AddNumberToObject(j, "threads", b->threads);
-  cJSON_AddStringToObject(j, "kernel", m78_sim_kernel(m78soc.sim));
+  cJSON_AddStringToObject(j, "kernel", m78_sim_kernel(m78rt_soc()->sim));
   add_weights(j);
-  m78soc.in_shim++;
+  m78rt_soc()->in_shim++;
   add_bridge(j);
-  m78soc.in_shim--;
+  m78rt_soc()->in_shim--;
   char why[200] = "";
   if (!b->started)
     snprintf(why, sizeof why, "the firmware never started an inference");
@@ -410,7 +410,7 @@ void m78bench_report(cJSON *doc)
   cJSON_AddNumberToObject(j, "recorded_accesses", (double)b->n);
 
   /* the hang detector must not count the replays as a stuck firmware */
-  m78soc.in_shim++;
+  m78rt_soc()->in_shim++;
   m78_sim *rep = m78_sim_new();
   double *ms = calloc((size_t)b->replays, sizeof *ms), *cpu = calloc((size_t)b->replays, sizeof *cpu), warm_cpu;
   double warm = -1;
@@ -433,7 +433,7 @@ void m78bench_report(cJSON *doc)
       memcpy(lms + (size_t)i * M78_MAX_LAYERS, b->layer_ms, sizeof b->layer_ms);
     }
   }
-  m78soc.in_shim--;
+  m78rt_soc()->in_shim--;
   if (why[0]) {
     cJSON_AddStringToObject(j, "error", why);
   } else {
