@@ -246,6 +246,19 @@ static void resolve_project(struct project *p, const struct m78fw_paths *paths, 
   free(errfile);
 }
 
+/* --junit FILE can be written: a name in an existing folder (an error
+ * printed otherwise). */
+static int junit_path_ok(const char *junit)
+{
+  char *parent = m78u_dirname(junit);
+  int ok = *junit && m78u_is_dir(parent) && !m78u_is_dir(junit);
+  if (!ok)
+    m78u_error("test: --junit %s: %s", junit,
+               !*junit ? "empty file name" : m78u_is_dir(junit) ? "is a directory" : "its folder does not exist");
+  free(parent);
+  return ok;
+}
+
 int m78cli_cmd_test(int argc, char **argv)
 {
   const char *junit = NULL;
@@ -304,16 +317,8 @@ int m78cli_cmd_test(int argc, char **argv)
     m78u_error("test: no project given (see 'max78sim test --help')");
     goto out;
   }
-  if (junit) {
-    char *parent = m78u_dirname(junit);
-    int ok = *junit && m78u_is_dir(parent) && !m78u_is_dir(junit);
-    if (!ok)
-      m78u_error("test: --junit %s: %s", junit,
-                   !*junit ? "empty file name" : m78u_is_dir(junit) ? "is a directory" : "its folder does not exist");
-    free(parent);
-    if (!ok)
-      goto out;
-  }
+  if (junit && !junit_path_ok(junit))
+    goto out;
   if (!(exe = m78u_self_exe()) || !(tmpdir = m78u_make_temp_dir("max78sim-test-"))) {
     m78u_error("test: cannot find this executable or create a temporary folder: %s", strerror(errno));
     goto out;

@@ -27,6 +27,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "m78host/fileio.h"
 #include "m78host/inmap.h"
 #include "max78sim/net.h"
 #include "max78sim/sim.h"
@@ -140,32 +141,16 @@ enum m78net_status m78net_convert(const m78net *net, const void *data, enum m78n
 
 /* ---- files ---- */
 
+/* A whole file, NUL-terminated, up to limit bytes (m78_read_file_max,
+ * which reports instead of exiting, as this library must). */
 static char *read_all(const char *path, size_t *len, size_t limit)
 {
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return NULL;
-  struct stat st;
-  if (fstat(fileno(f), &st) != 0 || (size_t)st.st_size > limit) {
-    fclose(f);
-    errno = EFBIG;
-    return NULL;
-  }
-  size_t n = (size_t)st.st_size;
-  char *b = malloc(n + 1);
-  if (b && fread(b, 1, n, f) != n) {
-    free(b);
-    b = NULL;
-  }
-  fclose(f);
-  if (b) {
-    b[n] = 0;
-    if (len)
-      *len = n;
-  }
-  return b;
+  char err[64];
+  return m78_read_file_max(path, limit, len, err, sizeof err);
 }
 
+/* Not m78u_remove_tree: its list allocation exits the process when
+ * memory runs out, which this library may not do. */
 static void remove_tree(const char *dir)
 {
   DIR *d = opendir(dir);

@@ -372,18 +372,6 @@ void m78_sim_energy_ctl(const m78_sim *sim, struct m78_energy_ctl *out)
   out->cnn_hz = sim->cnn_hz;
 }
 
-size_t m78_sim_stall_count(const m78_sim *sim) { return sim->sched.nstalls; }
-int m78_sim_streaming_layers(const m78_sim *sim) { return sim->sched.nl; }
-
-void m78_sim_stall_get(const m78_sim *sim, size_t i, uint64_t *from, uint64_t *to)
-{
-  *from = *to = 0;
-  if (i < sim->sched.nstalls) {
-    *from = sim->sched.stalls[i][0];
-    *to = sim->sched.stalls[i][1];
-  }
-}
-
 /* ------------------------------------------------------------------ */
 /* FIFO block                                                          */
 

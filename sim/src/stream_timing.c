@@ -495,3 +495,17 @@ void m78i_sched_fill_result(const m78_sim *sim, int i, struct m78_layer_result *
   r->stall_cycles = L->stall;
   r->cycles = L->busy + L->stall;
 }
+
+/* ---- the schedule, for the host ---------------------------------- */
+
+size_t m78_sim_stall_count(const m78_sim *sim) { return sim->sched.nstalls; }
+int m78_sim_streaming_layers(const m78_sim *sim) { return sim->sched.nl; }
+
+void m78_sim_stall_get(const m78_sim *sim, size_t i, uint64_t *from, uint64_t *to)
+{
+  *from = *to = 0;
+  if (i < sim->sched.nstalls) {
+    *from = sim->sched.stalls[i][0];
+    *to = sim->sched.stalls[i][1];
+  }
+}
