@@ -32,8 +32,7 @@ static PyObject *raise_err(const struct m78net_error *e)
 /* ---- Result ---- */
 
 typedef struct {
-  PyObject_HEAD
-  PyObject *dict; /* attributes, filled at creation */
+  PyObject_HEAD PyObject *dict; /* attributes, filled at creation */
 } ResultObject;
 
 static void result_dealloc(ResultObject *self)
@@ -68,20 +67,19 @@ static PyObject *result_dir(ResultObject *self, PyObject *unused)
 
 static PyMethodDef result_methods[] = {{"__dir__", (PyCFunction)result_dir, METH_NOARGS, NULL}, {NULL}};
 
-PyDoc_STRVAR(result_doc,
-             "The result of one inference (Network.run).\n\n"
-             "Attributes:\n"
-             "  output      the last layer's output, numpy int8 or int32, C x H x W\n"
-             "              (None when run with layers=False)\n"
-             "  layers      list of Layer objects, one per layer\n"
-             "  scores      numpy float64 array: one value per class (output channel)\n"
-             "  prediction  index of the largest score\n"
-             "  label       its class name (model manifest), or None\n"
-             "  cycles      CNN cycles of the inference (master enable to interrupt)\n"
-             "  time_us     the same at the programmed CNN clock\n"
-             "  energy_uj   modelled energy of the inference\n"
-             "  console     the firmware's console output\n"
-             "  report      the run report as a JSON string (docs/report-schema.md)\n");
+PyDoc_STRVAR(result_doc, "The result of one inference (Network.run).\n\n"
+                         "Attributes:\n"
+                         "  output      the last layer's output, numpy int8 or int32, C x H x W\n"
+                         "              (None when run with layers=False)\n"
+                         "  layers      list of Layer objects, one per layer\n"
+                         "  scores      numpy float64 array: one value per class (output channel)\n"
+                         "  prediction  index of the largest score\n"
+                         "  label       its class name (model manifest), or None\n"
+                         "  cycles      CNN cycles of the inference (master enable to interrupt)\n"
+                         "  time_us     the same at the programmed CNN clock\n"
+                         "  energy_uj   modelled energy of the inference\n"
+                         "  console     the firmware's console output\n"
+                         "  report      the run report as a JSON string (docs/report-schema.md)\n");
 
 static PyTypeObject ResultType = {
     PyVarObject_HEAD_INIT(NULL, 0).tp_name = "max78sim.Result",
@@ -169,7 +167,8 @@ static PyObject *make_result(const m78net *net, const m78net_result *r)
       set(o->dict, "cycles", PyLong_FromUnsignedLongLong(m78net_result_cycles(r))) ||
       set(o->dict, "time_us", PyFloat_FromDouble(m78net_result_time_us(r))) ||
       set(o->dict, "energy_uj", PyFloat_FromDouble(m78net_result_energy_uj(r))) ||
-      set(o->dict, "console", PyUnicode_DecodeUTF8(m78net_result_console(r), (Py_ssize_t)strlen(m78net_result_console(r)), "replace")) ||
+      set(o->dict, "console",
+          PyUnicode_DecodeUTF8(m78net_result_console(r), (Py_ssize_t)strlen(m78net_result_console(r)), "replace")) ||
       set(o->dict, "report", PyUnicode_FromString(m78net_result_report(r) ? m78net_result_report(r) : ""))) {
     Py_XDECREF(last);
     Py_DECREF(o);
@@ -182,8 +181,7 @@ static PyObject *make_result(const m78net *net, const m78net_result *r)
 /* ---- Network ---- */
 
 typedef struct {
-  PyObject_HEAD
-  m78net *net;
+  PyObject_HEAD m78net *net;
   pthread_mutex_t lock;
   int c, h, w;
 } NetworkObject;
@@ -191,8 +189,7 @@ typedef struct {
 static void network_dealloc(NetworkObject *self)
 {
   if (self->net) {
-    Py_BEGIN_ALLOW_THREADS
-    m78net_close(self->net);
+    Py_BEGIN_ALLOW_THREADS m78net_close(self->net);
     Py_END_ALLOW_THREADS
   }
   pthread_mutex_destroy(&self->lock);
@@ -238,8 +235,9 @@ static Py_ssize_t convert_input(NetworkObject *self, PyObject *x, int batch, int
   size_t shape[8], per = (size_t)self->c * self->h * self->w, esize = (size_t)PyArray_ITEMSIZE(a);
   int snd = batch ? nd - 1 : nd;
   if (n <= 0 || snd < 0 || snd > 8) {
-    snprintf(e.msg, sizeof e.msg, "%s; layer 0 reads %dx%dx%d", batch ? "no samples (N x C x H x W expected)"
-             : "not an array of layer 0's shape", self->c, self->h, self->w);
+    snprintf(e.msg, sizeof e.msg, "%s; layer 0 reads %dx%dx%d",
+             batch ? "no samples (N x C x H x W expected)" : "not an array of layer 0's shape", self->c, self->h,
+             self->w);
     e.code = M78NET_ESHAPE;
     Py_DECREF(a);
     return raise_err(&e), -1;
@@ -295,13 +293,11 @@ static PyObject *network_run(NetworkObject *self, PyObject *args, PyObject *kw)
   m78net_result *r = NULL;
   struct m78net_error e;
   enum m78net_status st;
-  Py_BEGIN_ALLOW_THREADS
-  pthread_mutex_lock(&self->lock);
+  Py_BEGIN_ALLOW_THREADS pthread_mutex_lock(&self->lock);
   st = self->net ? m78net_run(self->net, in, (size_t)self->c * self->h * self->w, layers ? M78NET_LAYERS : 0, &r, &e)
                  : M78NET_EINVAL;
   pthread_mutex_unlock(&self->lock);
-  Py_END_ALLOW_THREADS
-  free(in);
+  Py_END_ALLOW_THREADS free(in);
   if (st != M78NET_OK) {
     if (!self->net)
       snprintf(e.msg, sizeof e.msg, "the network is closed"), e.code = M78NET_EINVAL;
@@ -350,8 +346,7 @@ static PyObject *network_eval(NetworkObject *self, PyObject *args, PyObject *kw)
   struct m78net_error e;
   enum m78net_status st = M78NET_ENOMEM;
   if (rs) {
-    Py_BEGIN_ALLOW_THREADS
-    pthread_mutex_lock(&self->lock);
+    Py_BEGIN_ALLOW_THREADS pthread_mutex_lock(&self->lock);
     st = m78net_run_many(self->net, in, (size_t)n, jobs, layers ? M78NET_LAYERS : 0, rs, NULL, NULL, &e);
     pthread_mutex_unlock(&self->lock);
     Py_END_ALLOW_THREADS
@@ -423,14 +418,12 @@ static PyObject *network_close(NetworkObject *self, PyObject *unused)
 {
   (void)unused;
   m78net *n;
-  Py_BEGIN_ALLOW_THREADS
-  pthread_mutex_lock(&self->lock);
+  Py_BEGIN_ALLOW_THREADS pthread_mutex_lock(&self->lock);
   n = self->net;
   self->net = NULL;
   pthread_mutex_unlock(&self->lock);
   m78net_close(n);
-  Py_END_ALLOW_THREADS
-  Py_RETURN_NONE;
+  Py_END_ALLOW_THREADS Py_RETURN_NONE;
 }
 
 static PyObject *network_enter(PyObject *self, PyObject *unused)
@@ -520,11 +513,8 @@ static PyObject *mod_load(PyObject *mod, PyObject *args, PyObject *kw)
   struct m78net_error e;
   m78net *net = NULL;
   enum m78net_status st;
-  Py_BEGIN_ALLOW_THREADS
-  st = m78net_open(&net, project, &opt, &e);
-  Py_END_ALLOW_THREADS
-  if (st != M78NET_OK)
-    return raise_err(&e);
+  Py_BEGIN_ALLOW_THREADS st = m78net_open(&net, project, &opt, &e);
+  Py_END_ALLOW_THREADS if (st != M78NET_OK) return raise_err(&e);
   NetworkObject *o = PyObject_New(NetworkObject, &NetworkType);
   if (!o) {
     m78net_close(net);
@@ -536,8 +526,8 @@ static PyObject *mod_load(PyObject *mod, PyObject *args, PyObject *kw)
   return (PyObject *)o;
 }
 
-static PyMethodDef mod_methods[] = {{"load", (PyCFunction)(void (*)(void))mod_load, METH_VARARGS | METH_KEYWORDS, load_doc},
-                                    {NULL}};
+static PyMethodDef mod_methods[] = {
+    {"load", (PyCFunction)(void (*)(void))mod_load, METH_VARARGS | METH_KEYWORDS, load_doc}, {NULL}};
 
 PyDoc_STRVAR(mod_doc, "max78sim: the MAX78000 CNN accelerator simulator from Python.\n\n"
                       "    import max78sim, numpy as np\n"
@@ -561,16 +551,15 @@ PyMODINIT_FUNC PyInit_max78sim(void)
   PyObject *m = PyModule_Create(&moddef);
   if (!m)
     return NULL;
-  M78Error = PyErr_NewExceptionWithDoc("max78sim.Error", "A max78sim error; .code is the C API's m78net_status.",
-                                       NULL, NULL);
+  M78Error = PyErr_NewExceptionWithDoc("max78sim.Error", "A max78sim error; .code is the C API's m78net_status.", NULL,
+                                       NULL);
   PyObject *bases = PyTuple_Pack(2, M78Error, PyExc_ValueError);
-  M78ShapeError = PyErr_NewExceptionWithDoc("max78sim.ShapeError", "The input does not have layer 0's shape.",
-                                            bases, NULL);
+  M78ShapeError = PyErr_NewExceptionWithDoc("max78sim.ShapeError", "The input does not have layer 0's shape.", bases,
+                                            NULL);
   Py_XDECREF(bases);
   bases = PyTuple_Pack(2, M78Error, PyExc_TypeError);
-  M78DTypeError = PyErr_NewExceptionWithDoc("max78sim.DTypeError",
-                                            "The input's dtype or values are not what the conversions take.", bases,
-                                            NULL);
+  M78DTypeError = PyErr_NewExceptionWithDoc(
+      "max78sim.DTypeError", "The input's dtype or values are not what the conversions take.", bases, NULL);
   Py_XDECREF(bases);
   Py_INCREF(&NetworkType);
   Py_INCREF(&ResultType);

@@ -73,8 +73,7 @@ static void check_case(const char *corpus, const char *name, int verbose, struct
     if (!r || r->error[0] || (double)r->cycles != lat->valuedouble) {
       bad++;
       if (!r)
-        printf("FAIL %s layer %d: not part of the run (izer: %.0f cycles)\n", name, idx->valueint,
-               lat->valuedouble);
+        printf("FAIL %s layer %d: not part of the run (izer: %.0f cycles)\n", name, idx->valueint, lat->valuedouble);
       else if (r->error[0])
         printf("FAIL %s layer %d: cannot run: %s\n", name, idx->valueint, r->error);
       else
@@ -93,7 +92,10 @@ out:
   free(cnn);
 }
 
-static int by_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int by_name(const void *a, const void *b)
+{
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 int main(int argc, char **argv)
 {

@@ -30,7 +30,8 @@ int main(int argc, char **argv)
     for (char *tok = strtok(path, "."); tok && v; tok = strtok(NULL, ".")) {
       char *end;
       long idx = strtol(tok, &end, 10);
-      v = (cJSON_IsArray(v) && *end == '\0') ? cJSON_GetArrayItem(v, (int)idx) : cJSON_GetObjectItemCaseSensitive(v, tok);
+      v = (cJSON_IsArray(v) && *end == '\0') ? cJSON_GetArrayItem(v, (int)idx)
+                                             : cJSON_GetObjectItemCaseSensitive(v, tok);
     }
     if (!v) {
       fprintf(stderr, "json_get: %s: no %s\n", argv[1], argv[i]);

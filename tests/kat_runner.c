@@ -181,8 +181,7 @@ static int use_combined(const char *dump_dir, const cJSON *entry, const cJSON *l
 
 /* Compares one layer's dump; returns 0 when it matches, 1 when it does
  * not (message in *msg), 2 when the simulator wrote no file for it. */
-static int compare_layer(const char *label, const char *case_dir, const char *dump_dir, const cJSON *layer,
-                         char **msg)
+static int compare_layer(const char *label, const char *case_dir, const char *dump_dir, const cJSON *layer, char **msg)
 {
   const cJSON *jindex = cJSON_GetObjectItemCaseSensitive(layer, "index");
   const cJSON *jop = cJSON_GetObjectItemCaseSensitive(layer, "op");
@@ -225,20 +224,20 @@ static int compare_layer(const char *label, const char *case_dir, const char *du
     *msg = m78u_xasprintf("%s: cannot read the expected output %s: %s", who, file->valuestring, strerror(errno));
   } else if (exp_len != want) {
     *msg = m78u_xasprintf("%s: the expected output %s has %zu bytes, but %s %s needs %zu", who, file->valuestring,
-                            exp_len, shape_text, dtype->valuestring, want);
+                          exp_len, shape_text, dtype->valuestring, want);
   } else if (!(got = (unsigned char *)m78u_read_file(got_path, &got_len))) {
     char *other = m78u_xasprintf("%s/L%02d.%s", dump_dir, index, elsize == 1 ? "i32" : "i8");
     *msg = m78u_xasprintf("%s: the simulator wrote no %s%s", who, got_name,
-                            m78u_is_file(other) ? elsize == 1 ? " (it wrote a 32-bit output instead)"
-                                                                : " (it wrote an 8-bit output instead)"
-                                                  : "");
+                          m78u_is_file(other) ? elsize == 1 ? " (it wrote a 32-bit output instead)"
+                                                            : " (it wrote an 8-bit output instead)"
+                                              : "");
     free(other);
     rc = 2;
   } else if (!use_combined(dump_dir, dump_entry(idx_doc, index), layer, dims, &got, &got_len) &&
              !remap_slots(dump_entry(idx_doc, index), layer, dims, (size_t)elsize, &got, &got_len)) {
     *msg = m78u_xasprintf("%s: %s has %zu bytes, expected %zu (%s %s), and its hardware slots cannot be "
-                            "mapped to the channels",
-                            who, got_name, got_len, exp_len, shape_text, dtype->valuestring);
+                          "mapped to the channels",
+                          who, got_name, got_len, exp_len, shape_text, dtype->valuestring);
   } else {
     struct m78dump_diff d;
     m78dump_compare(exp, got, exp_len, elsize, &d);
@@ -248,8 +247,8 @@ static int compare_layer(const char *label, const char *case_dir, const char *du
       long c, r, w;
       m78dump_chw_index(dims, d.first, &c, &r, &w);
       *msg = m78u_xasprintf("%s: first mismatch at channel %ld, row %ld, col %ld: expected %lld, got %lld "
-                              "(%zu of %zu values differ)",
-                              who, c, r, w, (long long)d.expected, (long long)d.got, d.differ, d.values);
+                            "(%zu of %zu values differ)",
+                            who, c, r, w, (long long)d.expected, (long long)d.got, d.differ, d.values);
     }
   }
   cJSON_Delete(idx_doc);
@@ -325,8 +324,18 @@ static int run_tool(const struct options *o, const char *fwdir, const char *tmp,
       *why = m78u_xasprintf("max78sim input export exited %d", rc);
   }
   if (rc == 0) {
-    char *argv[] = {(char *)o->max78sim, "run", (char *)fwdir, "--quiet", "--no-table", "--json", report,
-                    "--dump-layers", layers, o->via_input ? "--input" : NULL, npy, NULL};
+    char *argv[] = {(char *)o->max78sim,
+                    "run",
+                    (char *)fwdir,
+                    "--quiet",
+                    "--no-table",
+                    "--json",
+                    report,
+                    "--dump-layers",
+                    layers,
+                    o->via_input ? "--input" : NULL,
+                    npy,
+                    NULL};
     rc = spawn_logged(o, argv, log, o->via_input, why);
   }
   free(report);
@@ -463,7 +472,7 @@ static int run_case(const struct options *o, const struct kase *k, struct m78u_b
     m78u_buf_printf(&layer_note, "%d of %d layers differ (first: layer %d)", differ, compared, first_index);
   else if (compared > missing && rc != 0)
     m78u_buf_printf(&layer_note, "the %d layer%s dumped match%s", compared - missing,
-                      compared - missing == 1 ? "" : "s", compared - missing == 1 ? "es" : "");
+                    compared - missing == 1 ? "" : "s", compared - missing == 1 ? "es" : "");
 
   if (rc < 0 || rc >= 2)
     add_log_tail(out, log, tool_msg);

@@ -49,7 +49,10 @@ static void bad(int i, const char *what)
     printf("event %d: %s\n", i, what);
 }
 
-static int is_int(const cJSON *v) { return cJSON_IsNumber(v) && v->valuedouble == floor(v->valuedouble); }
+static int is_int(const cJSON *v)
+{
+  return cJSON_IsNumber(v) && v->valuedouble == floor(v->valuedouble);
+}
 
 /* Slices on one track must nest. */
 static void check_nesting(struct slice *sl, int nsl)

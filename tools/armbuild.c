@@ -31,10 +31,21 @@
 #define SRAM_BASE M78ELF_SRAM_BASE
 #define SRAM_SIZE M78ELF_SRAM_SIZE
 
-static const char *const target_flags[] = {
-    "-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=softfp", "-mfpu=fpv4-sp-d16", "-std=gnu11", "-O2", "-g", "-w",
-    "-ffunction-sections", "-fdata-sections", "-fsingle-precision-constant", "-DTARGET=MAX78000",
-    "-DTARGET_REV=0x4131", "-DBOARD_EvKit_V1", NULL};
+static const char *const target_flags[] = {"-mcpu=cortex-m4",
+                                           "-mthumb",
+                                           "-mfloat-abi=softfp",
+                                           "-mfpu=fpv4-sp-d16",
+                                           "-std=gnu11",
+                                           "-O2",
+                                           "-g",
+                                           "-w",
+                                           "-ffunction-sections",
+                                           "-fdata-sections",
+                                           "-fsingle-precision-constant",
+                                           "-DTARGET=MAX78000",
+                                           "-DTARGET_REV=0x4131",
+                                           "-DBOARD_EvKit_V1",
+                                           NULL};
 static const char *const link_flags[] = {"--specs=nano.specs", "-nostartfiles", "-Wl,--gc-sections", "-lm", NULL};
 
 char *m78arm_bsp_dir(const struct m78fw_paths *p)
@@ -99,8 +110,7 @@ int m78arm_elf_check(const unsigned char *data, size_t len, struct m78arm_elf_in
     return -1;
   }
   if (!(info->initial_sp > SRAM_BASE && info->initial_sp <= SRAM_BASE + SRAM_SIZE && info->initial_sp % 8 == 0)) {
-    snprintf(err, errlen, "initial stack pointer 0x%08x is not an 8-byte aligned address in SRAM",
-             info->initial_sp);
+    snprintf(err, errlen, "initial stack pointer 0x%08x is not an 8-byte aligned address in SRAM", info->initial_sp);
     return -1;
   }
   if (!(info->reset_vector & 1) || !in_range(info->reset_vector & ~1u, 2, FLASH_BASE, FLASH_BASE + info->flash_used)) {
@@ -141,9 +151,7 @@ static void build_help(FILE *out)
           "functions the firmware calls, newlib system calls to the UART0 console) and\n"
           "writes the ELF one would flash. DIR may also name a model (models/NAME).\n"
           "Run the ELF with 'max78sim run --elf FILE.elf'.\n"
-          "\n"
-          M78CLI_TARGET_HELP
-          "\n"
+          "\n" M78CLI_TARGET_HELP "\n"
           "options:\n"
           "  -o FILE        the ELF to write (required); written only when the build and\n"
           "                 the ELF checks succeed, never left half-written\n"
@@ -337,8 +345,8 @@ int m78cli_cmd_build(int argc, char **argv)
   if (pid < 0) {
     if (errno == ENOENT)
       m78u_error("build: %s not found: install the Arm toolchain (Debian packages gcc-arm-none-eabi and "
-                   "libnewlib-arm-none-eabi) or pass --cc PATH",
-                   o.cc);
+                 "libnewlib-arm-none-eabi) or pass --cc PATH",
+                 o.cc);
     else
       m78u_error("build: cannot run %s: %s", o.cc, strerror(errno));
     goto out;

@@ -33,8 +33,7 @@ struct m78arm_elf_info {
 
 /* Reads and checks the ELF in DATA[LEN]; 0, or -1 with a message in
  * ERR[ERRLEN]. */
-int m78arm_elf_check(const unsigned char *data, size_t len, struct m78arm_elf_info *info, char *err,
-                     size_t errlen);
+int m78arm_elf_check(const unsigned char *data, size_t len, struct m78arm_elf_info *info, char *err, size_t errlen);
 
 int m78cli_cmd_build(int argc, char **argv);
 

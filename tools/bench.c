@@ -57,7 +57,8 @@ struct bench_opts {
 /* One network under one bridge: per-run figures, then medians. */
 struct mode_runs {
   int mode; /* enum m78fw_bridge */
-  double *sim_ms, *cpu_ms, *live_ms, *w_ms, *w_aps, *w_bytes, *w_acc, *store_ns, *load_ns, *run_ms, *rec_acc, *warm_ms, *w_caps, *live_cpu;
+  double *sim_ms, *cpu_ms, *live_ms, *w_ms, *w_aps, *w_bytes, *w_acc, *store_ns, *load_ns, *run_ms, *rec_acc, *warm_ms,
+      *w_caps, *live_cpu;
   double *in_ms, *in_cpu; /* load_input()'s host time in the ordinary runs, -1 if it has none */
   double ev_ms, ev_cpu;   /* the same per served inference, as eval runs them (-1: none) */
   int ev_n;
@@ -122,9 +123,7 @@ static void bench_help(FILE *out)
           "  --json FILE   also write the results as JSON\n"
           "  --rebuild     build the firmware even if a cached build exists\n"
           "  -h, --help    show this help\n"
-          "\n"
-          M78CLI_TARGET_HELP
-          "\n"
+          "\n" M78CLI_TARGET_HELP "\n"
           "Exit status: 0 done, 2 bad usage, a network that cannot be built or run, a\n"
           "firmware that does not print *** PASS ***, or a replay that differs.\n",
           default_networks[0], default_networks[1], default_networks[2], default_networks[3], EVAL_INFERENCES,
@@ -247,7 +246,7 @@ static int take_report(struct net *n, struct mode_runs *mr, int r, const char *p
     m78u_error("%s: malformed benchmark report", n->name);
   } else if (strcmp(mech->valuestring, m78fw_bridge_name(mr->mode)) != 0) {
     m78u_error("%s: built for the %s bridge, the firmware ran with %s", n->name, m78fw_bridge_name(mr->mode),
-                 mech->valuestring);
+               mech->valuestring);
   } else {
     const cJSON *l;
     n->macs = n->layer_cycles = 0;
@@ -360,8 +359,8 @@ static int run_once(struct net *n, struct mode_runs *mr, const char *exe, int r,
   if (rc == 0 && (!res.exited || res.exit_code != 0 || !res.saw_pass)) {
     if (res.held_stderr.len)
       fwrite(res.held_stderr.data, 1, res.held_stderr.len, stderr);
-    m78u_error("%s: the firmware did not run to *** PASS *** (%s %d)", n->name,
-                 res.exited ? "exit status" : "signal", res.exited ? res.exit_code : res.signal);
+    m78u_error("%s: the firmware did not run to *** PASS *** (%s %d)", n->name, res.exited ? "exit status" : "signal",
+               res.exited ? res.exit_code : res.signal);
     rc = -1;
   }
   if (rc == 0 && r >= 0) {
@@ -411,9 +410,9 @@ static void set_owned(struct m78cli_table *t, int row, int col, char *text)
 /* The per-run arrays of MR, to allocate and free them together. */
 static void mode_columns(struct mode_runs *mr, double **cols[NCOLS_PER_MODE])
 {
-  double **c[NCOLS_PER_MODE] = {&mr->sim_ms, &mr->cpu_ms,  &mr->live_ms,  &mr->w_ms,   &mr->w_aps, &mr->w_bytes,
-                                &mr->w_acc,  &mr->store_ns, &mr->load_ns, &mr->run_ms, &mr->rec_acc, &mr->warm_ms, &mr->w_caps, &mr->live_cpu,
-                                &mr->in_ms,  &mr->in_cpu};
+  double **c[NCOLS_PER_MODE] = {&mr->sim_ms, &mr->cpu_ms,   &mr->live_ms, &mr->w_ms,   &mr->w_aps,   &mr->w_bytes,
+                                &mr->w_acc,  &mr->store_ns, &mr->load_ns, &mr->run_ms, &mr->rec_acc, &mr->warm_ms,
+                                &mr->w_caps, &mr->live_cpu, &mr->in_ms,   &mr->in_cpu};
   memcpy(cols, c, sizeof c);
 }
 
@@ -498,8 +497,7 @@ static int eval_input(struct net *n, struct mode_runs *mr, uint64_t threads)
 }
 
 /* Measures network N with the bridge of MR; -1 after printing an error. */
-static int bench_mode(const struct m78fw_paths *paths, const struct bench_opts *o, struct net *n,
-                      struct mode_runs *mr)
+static int bench_mode(const struct m78fw_paths *paths, const struct bench_opts *o, struct net *n, struct mode_runs *mr)
 {
   int runs = (int)o->runs, rc;
   char *exe = m78fw_build_bridge(paths, n->fwdir, n->name, o->rebuild, (enum m78fw_bridge)mr->mode);
@@ -523,7 +521,10 @@ static int bench_mode(const struct m78fw_paths *paths, const struct bench_opts *
   return rc;
 }
 
-static double ratio(double a, double b) { return b > 0 ? a / b : 0; }
+static double ratio(double a, double b)
+{
+  return b > 0 ? a / b : 0;
+}
 
 /* One network in one bridge mode, for --json. */
 static cJSON *mode_json(const struct net *n, const struct mode_runs *mr, int runs)
@@ -638,9 +639,9 @@ int m78cli_cmd_bench(int argc, char **argv)
   }
 
   if (rc == 0) {
-    static const char *hdr[] = {"network", "bridge",  "MACs",    "sim ms",     "MAC/s",     "chip ms",  "sim/chip",
-                                "fw ms",   "weights", "load ms", "accesses/s", "cpu ns/acc", "bridge ns", "run ms", "input ms",
-                                "eval in ms"};
+    static const char *hdr[] = {"network",   "bridge", "MACs",     "sim ms",    "MAC/s",      "chip ms",
+                                "sim/chip",  "fw ms",  "weights",  "load ms",   "accesses/s", "cpu ns/acc",
+                                "bridge ns", "run ms", "input ms", "eval in ms"};
     enum { NCOL = sizeof hdr / sizeof hdr[0] };
     enum m78cli_align al[NCOL];
     al[0] = al[1] = M78CLI_LEFT;
@@ -699,13 +700,13 @@ int m78cli_cmd_bench(int argc, char **argv)
       if (o.nmodes == 2) {
         const int I = M78FW_BRIDGE_INST, T = M78FW_BRIDGE_TRAP;
         m78u_buf_printf(&ratios,
-                          "%s: inst against trap: weight load %.1fx the accesses/s, whole run %.1fx faster "
-                          "(%.0f against %.0f ms), bridge store %.0fx cheaper (%.0f against %.0f ns), "
-                          "the live inference's CPU time beyond the replay's (its %.0f CNN accesses and the first "
-                          "inference's set-up) %.1f against %.1f ms, load_input() %.2f against %.2f ms",
-                          n->name, ratio(waps_by[I], waps_by[T]), ratio(run_by[T], run_by[I]), run_by[I], run_by[T],
-                          ratio(store_by[T], store_by[I]), store_by[I], store_by[T], acc_by, input_by[I], input_by[T],
-                          input_ms_by[I], input_ms_by[T]);
+                        "%s: inst against trap: weight load %.1fx the accesses/s, whole run %.1fx faster "
+                        "(%.0f against %.0f ms), bridge store %.0fx cheaper (%.0f against %.0f ns), "
+                        "the live inference's CPU time beyond the replay's (its %.0f CNN accesses and the first "
+                        "inference's set-up) %.1f against %.1f ms, load_input() %.2f against %.2f ms",
+                        n->name, ratio(waps_by[I], waps_by[T]), ratio(run_by[T], run_by[I]), run_by[I], run_by[T],
+                        ratio(store_by[T], store_by[I]), store_by[I], store_by[T], acc_by, input_by[I], input_by[T],
+                        input_ms_by[I], input_ms_by[T]);
         if (eval_by[I] >= 0 && eval_by[T] >= 0)
           m78u_buf_printf(&ratios, " (per eval inference %.2f against %.2f ms)", eval_by[I], eval_by[T]);
         m78u_buf_printf(&ratios, "\n");

@@ -88,27 +88,28 @@ static int find(const char *id)
 
 static void bench_help(FILE *out)
 {
-  fprintf(out, "usage: max78sim bench-energy [--corpus DIR] [--fit]\n"
-               "\n"
-               "Prices every public MAX78000 energy measurement that maps onto a corpus case\n"
-               "(docs/energy-model.md section 3: the netdeployonnx EVKit power-monitor figures of\n"
-               "CIFAR-10 and KWS20 v3, SRAM read-margin settings and CNN clock dividers, and the\n"
-               "datasheet's MNIST current) with the energy model, and prints measured, simulated\n"
-               "and error for the fitting and the held-out set, then\n"
-               "  fit: max |err| X%%, held-out: max |err| Y%%\n"
-               "\n"
-               "  --corpus DIR  the known-answer corpus (default $" M78FW_CORPUS_ENV ", else\n"
-               "                %s/../shared/corpus)\n"
-               "  --fit         also solve the fitted constants from the fitting set, check the\n"
-               "                compiled-in ones against them, and show what the data cannot\n"
-               "                separate\n"
-               "  --known-over ID=PCT  anchor ID is known to miss its bound: accept up to PCT %%\n"
-               "                instead (printed as KNOWN; repeatable)\n"
-               "\n"
-               "Exit status: 0 every anchor within its bound (held-out networks and settings\n"
-               "10 %%, layers 15 %%; with --fit also the constants), 1 otherwise, 2 bad usage or\n"
-               "input.\n",
-               M78_CFG_SOURCE_DIR);
+  fprintf(out,
+          "usage: max78sim bench-energy [--corpus DIR] [--fit]\n"
+          "\n"
+          "Prices every public MAX78000 energy measurement that maps onto a corpus case\n"
+          "(docs/energy-model.md section 3: the netdeployonnx EVKit power-monitor figures of\n"
+          "CIFAR-10 and KWS20 v3, SRAM read-margin settings and CNN clock dividers, and the\n"
+          "datasheet's MNIST current) with the energy model, and prints measured, simulated\n"
+          "and error for the fitting and the held-out set, then\n"
+          "  fit: max |err| X%%, held-out: max |err| Y%%\n"
+          "\n"
+          "  --corpus DIR  the known-answer corpus (default $" M78FW_CORPUS_ENV ", else\n"
+          "                %s/../shared/corpus)\n"
+          "  --fit         also solve the fitted constants from the fitting set, check the\n"
+          "                compiled-in ones against them, and show what the data cannot\n"
+          "                separate\n"
+          "  --known-over ID=PCT  anchor ID is known to miss its bound: accept up to PCT %%\n"
+          "                instead (printed as KNOWN; repeatable)\n"
+          "\n"
+          "Exit status: 0 every anchor within its bound (held-out networks and settings\n"
+          "10 %%, layers 15 %%; with --fit also the constants), 1 otherwise, 2 bad usage or\n"
+          "input.\n",
+          M78_CFG_SOURCE_DIR);
 }
 
 /* Replays a corpus case; returns the core or NULL after an error. */
@@ -145,7 +146,10 @@ struct feat {
   double model;       /* compiled-in model: monitor-view uJ, or mA for D1 */
 };
 
-static double cnn_hz(const struct anchor *a) { return (a->iso ? 60e6 : 50e6) / (double)a->div; }
+static double cnn_hz(const struct anchor *a)
+{
+  return (a->iso ? 60e6 : 50e6) / (double)a->div;
+}
 
 static int gather(m78_sim *sim, const struct anchor *a, struct feat *f)
 {
@@ -315,12 +319,18 @@ static int fit(const struct feat *f, struct fitted *c)
   return 0;
 }
 
-static double err_pct(double model, double meas) { return (model - meas) / meas * 100.0; }
+static double err_pct(double model, double meas)
+{
+  return (model - meas) / meas * 100.0;
+}
 
 /* --known-over: anchors whose bound is replaced by a stated, larger one. */
 static double known_over[NANCHORS];
 
-static double bound_of(int i) { return known_over[i] > 0 ? known_over[i] : anchors[i].bound_pct; }
+static double bound_of(int i)
+{
+  return known_over[i] > 0 ? known_over[i] : anchors[i].bound_pct;
+}
 
 /* Largest |error| of each set under constants c (NULL: the compiled-in
  * model); counts the anchors outside their bounds. */
@@ -468,7 +478,8 @@ static int bench_energy(int argc, char **argv, const char *corpus)
          "netdeployonnx EVKit power monitor, VCOREA above the idle baseline, and the datasheet).\n"
          "model = CNN energy + CPU sleep saving (+ ISO clock) over cycles / f_CNN, the monitor's view;\n"
          "D1 is the CNN's own average current.\n\n");
-  printf("id   set        anchor                                  model us   meas. us    measured     model   error  bound\n");
+  printf("id   set        anchor                                  model us   meas. us    measured     model   error  "
+         "bound\n");
   for (int pass = 0; pass < 2; pass++)
     for (int i = 0; i < NANCHORS; i++) {
       const struct anchor *a = &anchors[i];

@@ -65,7 +65,7 @@ struct layer_column {
   const char *header;
   enum m78cli_align align;
   void (*cell)(const cJSON *layer, char *buf, size_t len); /* or: */
-  const char *key;                                        /* numeric field, summed in the total row */
+  const char *key;                                         /* numeric field, summed in the total row */
   int decimals;
 };
 
@@ -252,8 +252,9 @@ void m78cli_report_print(const cJSON *report, FILE *out)
       fprintf(out, ", %.0f inferences started", runs);
     fputc('\n', out);
     if (cJSON_GetObjectItemCaseSensitive(inf, "wall_us"))
-      fprintf(out, "inference as the CPU sees it (master enable to the end of the interrupt): %.2f us, %.3f uJ "
-                   "(power-monitor view)\n",
+      fprintf(out,
+              "inference as the CPU sees it (master enable to the end of the interrupt): %.2f us, %.3f uJ "
+              "(power-monitor view)\n",
               number_or(inf, "wall_us", 0), number_or(inf, "monitor_uj", 0));
   }
   print_stalls(inf, layers, out);
@@ -263,8 +264,8 @@ void m78cli_report_print(const cJSON *report, FILE *out)
   const cJSON *counters = cJSON_GetObjectItemCaseSensitive(report, "counters");
   static const struct {
     const char *key, *label;
-  } counted[] = {{"guest_errors", "guest errors"}, {"stubs", "stubs (unimplemented hardware)"},
-                 {"layer_errors", "layer errors"}};
+  } counted[] = {
+      {"guest_errors", "guest errors"}, {"stubs", "stubs (unimplemented hardware)"}, {"layer_errors", "layer errors"}};
   int any = 0;
   for (size_t i = 0; i < sizeof counted / sizeof counted[0]; i++) {
     double n = number_or(counters, counted[i].key, 0);

@@ -27,18 +27,18 @@ struct cJSON;
 
 /* Exit codes of the max78sim command. */
 enum {
-  M78CLI_EXIT_PASS = 0,  /* firmware printed *** PASS *** and exited 0 */
-  M78CLI_EXIT_FAIL = 1,  /* firmware printed *** FAIL *** */
-  M78CLI_EXIT_ERROR = M78U_EXIT_ERROR  /* usage, input, build or run error */
+  M78CLI_EXIT_PASS = 0,               /* firmware printed *** PASS *** and exited 0 */
+  M78CLI_EXIT_FAIL = 1,               /* firmware printed *** FAIL *** */
+  M78CLI_EXIT_ERROR = M78U_EXIT_ERROR /* usage, input, build or run error */
 };
 
 /* ---- child processes (fork/exec, no shell) ---- */
 
 struct m78cli_spawn_opts {
-  char *const *argv;          /* argv[0] is searched in PATH if it has no slash */
-  int fd_in, fd_out, fd_err;  /* the child's stdin/stdout/stderr; -1: inherit */
-  const char *const *env;     /* "NAME=value" sets, "NAME" unsets; NULL-terminated, or NULL */
-  int die_with_parent;        /* SIGKILL the child if we die first */
+  char *const *argv;         /* argv[0] is searched in PATH if it has no slash */
+  int fd_in, fd_out, fd_err; /* the child's stdin/stdout/stderr; -1: inherit */
+  const char *const *env;    /* "NAME=value" sets, "NAME" unsets; NULL-terminated, or NULL */
+  int die_with_parent;       /* SIGKILL the child if we die first */
 };
 /* Returns the child's pid, or -1 with errno set, also when exec failed. */
 pid_t m78cli_spawn(const struct m78cli_spawn_opts *o);

@@ -19,9 +19,9 @@ int m78cli_cmd_run(int argc, char **argv);     /* run_cmd.c */
 int m78cli_cmd_view(int argc, char **argv);    /* run_cmd.c */
 int m78cli_cmd_prepare(int argc, char **argv); /* prepare.c */
 int m78cli_cmd_bench_energy(int argc, char **argv);
-int m78cli_cmd_replay(int argc, char **argv);  /* replay_cmd.c */
-int m78cli_cmd_trace(int argc, char **argv);   /* trace_cmd.c */
-int m78cli_cmd_test(int argc, char **argv);    /* test_cmd.c */
+int m78cli_cmd_replay(int argc, char **argv); /* replay_cmd.c */
+int m78cli_cmd_trace(int argc, char **argv);  /* trace_cmd.c */
+int m78cli_cmd_test(int argc, char **argv);   /* test_cmd.c */
 /* Loads the trace at PATH (trace_cmd.c); -1 after printing an error. */
 struct m78_trace;
 int m78cli_load_trace(const char *path, struct m78_trace *t);
@@ -55,9 +55,9 @@ int m78cli_add_fault_spec(const char *cmd, const char *spec, char **faults);
 
 /* One simulated run for compare and capture. */
 struct m78cli_simrun {
-  char *fwdir;      /* resolved firmware folder */
-  char *tmpdir;     /* private folder, removed by m78cli_simrun_free */
-  char *dump;       /* tmpdir/dump: Lnn files, layers.json, sram.bin, footprint.bin */
+  char *fwdir;  /* resolved firmware folder */
+  char *tmpdir; /* private folder, removed by m78cli_simrun_free */
+  char *dump;   /* tmpdir/dump: Lnn files, layers.json, sram.bin, footprint.bin */
   cJSON *report;
   struct m78fw_run_result res;
   struct m78u_buf console; /* the firmware's stdout */
@@ -72,7 +72,7 @@ struct m78cli_simrun_opts {
   int rebuild;
   uint64_t max_cycles;
   double timeout_s;
-  const char *input;                   /* --input FILE, or NULL */
+  const char *input;                  /* --input FILE, or NULL */
   const struct m78cli_input_opts *in; /* its --input-shape, --resize */
 };
 

@@ -36,9 +36,7 @@ static void compare_help(FILE *out)
 {
   fprintf(out,
           "usage: max78sim compare DIR|MODEL --device FILE [--device FILE...] [options]\n"
-          "\n"
-          M78CLI_TARGET_HELP
-          "\n"
+          "\n" M78CLI_TARGET_HELP "\n"
           "Runs the synthesized firmware DIR (or a model name) on the simulator and\n"
           "compares what a board produced with it, value by value: every device value is\n"
           "mapped to the layer, output channel and pixel the hardware stored there, and the\n"

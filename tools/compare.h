@@ -27,7 +27,7 @@ struct cmp_opts {
   int stop_after; /* -1: from the device data, else the option */
   int verbose, rebuild, help;
   uint64_t max_cycles;
-  const char *input;           /* --input: the board ran on this input */
+  const char *input; /* --input: the board ran on this input */
   struct m78cli_input_opts in;
 };
 

@@ -139,7 +139,7 @@ static void push(struct obs_list *l, const struct obs *o)
 
 /* Data SRAM observations: one per 8-bit value, one per int32. */
 void m78cmp_image_observations(const struct m78dev_data *d, const struct sim_side *s, struct obs_list *list,
-                                long *unowned, long *unowned_differ, struct internal *in)
+                               long *unowned, long *unowned_differ, struct internal *in)
 {
   for (size_t base = 0; base < M78_SRAM_IMAGE_BYTES; base += 4) {
     for (int b = 0; b < 4;) {
@@ -157,8 +157,8 @@ void m78cmp_image_observations(const struct m78dev_data *d, const struct sim_sid
         continue;
       }
       const struct layer *L = &s->layers[o->layer];
-      struct obs ob = {o->layer, o->channel, o->pixel, L->elem, out_value(L, o->channel, o->pixel), 0, 0, 0,
-                       (long)base, b, d->src[off], d->line[off]};
+      struct obs ob = {o->layer,   o->channel, o->pixel,    L->elem,     out_value(L, o->channel, o->pixel), 0, 0, 0,
+                       (long)base, b,          d->src[off], d->line[off]};
       if (o->lanes == 0xF) {
         uint32_t exp = (uint32_t)ob.expected, mask = 0, dev = 0, sim = 0;
         int k = b;
@@ -355,8 +355,10 @@ static int check_parts(const struct m78dev_data *d, const struct sim_side *s, co
   for (int i = 0; i < nparts; i++) {
     const struct m78cli_unload_part *u = &parts[i];
     if (u->bits != bits) {
-      snprintf(err, errlen, "%s: cnn_unload() mixes 8-bit and 32-bit layers, which compare cannot map; compare a "
-               "data memory dump instead", file);
+      snprintf(err, errlen,
+               "%s: cnn_unload() mixes 8-bit and 32-bit layers, which compare cannot map; compare a "
+               "data memory dump instead",
+               file);
       return -1;
     }
     if (u->layer < 0 || u->layer >= s->nlayers || !s->layers[u->layer].present ||
@@ -371,9 +373,10 @@ static int check_parts(const struct m78dev_data *d, const struct sim_side *s, co
     int mapped = idx && part_map(L, u, idx) == 0;
     free(idx);
     if (L->elem * 8 != bits || !mapped) {
-      snprintf(err, errlen, "%s: cnn_unload() writes layer %d as %dx%dx%d %d-bit values, but the hardware holds "
-               "%dx%dx%d %d-bit: compare a data memory dump instead", file, u->layer, u->c, u->h, u->w, bits, L->c,
-               L->h, L->w, 8 * L->elem);
+      snprintf(err, errlen,
+               "%s: cnn_unload() writes layer %d as %dx%dx%d %d-bit values, but the hardware holds "
+               "%dx%dx%d %d-bit: compare a data memory dump instead",
+               file, u->layer, u->c, u->h, u->w, bits, L->c, L->h, L->w, 8 * L->elem);
       return -1;
     }
     *total += (size_t)u->c * (size_t)u->h * (size_t)u->w;
@@ -483,8 +486,8 @@ static int part_observations(const struct m78dev_data *d, const struct sim_side 
       int lane = w >= 0 ? (int)(w % 4) : 0;
       uint32_t diff = L->elem == 4 ? (uint32_t)(exp ^ dev) : (uint32_t)((uint8_t)exp ^ (uint8_t)dev) << (8 * lane);
       uint32_t devw = L->elem == 4 ? (uint32_t)dev : (uint32_t)(uint8_t)dev << (8 * lane);
-      struct obs ob = {l, slot, pix, L->elem, exp, dev, diff, devw & diff, w >= 0 ? w / 4 : -1, lane,
-                       d->output_file, 0};
+      struct obs ob = {l,    slot,           pix, L->elem, exp, dev, diff, devw & diff, w >= 0 ? w / 4 : -1,
+                       lane, d->output_file, 0};
       push(list, &ob);
     }
   }
@@ -502,8 +505,10 @@ int m78cmp_output_observations(const struct m78dev_data *d, const struct sim_sid
   struct m78cli_unload_part parts[M78CLI_MAX_UNLOAD_PARTS];
   int nparts = m78cli_unload_parts(fwdir, parts);
   if (nparts < 0) {
-    snprintf(err, errlen, "%s: this firmware's cnn_unload() follows a custom unload sequence, which compare cannot "
-             "map; compare a data memory dump instead", file);
+    snprintf(err, errlen,
+             "%s: this firmware's cnn_unload() follows a custom unload sequence, which compare cannot "
+             "map; compare a data memory dump instead",
+             file);
     return -1;
   }
   if (nparts == 0) {
@@ -530,4 +535,3 @@ int m78cmp_output_observations(const struct m78dev_data *d, const struct sim_sid
   free(val);
   return 0;
 }
-

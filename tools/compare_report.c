@@ -14,7 +14,10 @@
 
 #include "compare.h"
 
-static int popcount64(uint64_t v) { return __builtin_popcountll(v); }
+static int popcount64(uint64_t v)
+{
+  return __builtin_popcountll(v);
+}
 
 struct set {
   unsigned char *bit;
@@ -77,17 +80,22 @@ static cJSON *set_json(const struct set *s)
   return a;
 }
 
-static int64_t absdiff(const struct obs *o) { return o->device > o->expected ? o->device - o->expected : o->expected - o->device; }
+static int64_t absdiff(const struct obs *o)
+{
+  return o->device > o->expected ? o->device - o->expected : o->expected - o->device;
+}
 
-static uint32_t addr_of(const struct obs *o) { return o->off >= 0 ? m78_sram_image_addr((size_t)o->off) + (uint32_t)o->lane : 0; }
-
+static uint32_t addr_of(const struct obs *o)
+{
+  return o->off >= 0 ? m78_sram_image_addr((size_t)o->off) + (uint32_t)o->lane : 0;
+}
 
 /* What the analysis finds; the sets are allocated only when fl is set. */
 struct analysis {
   long compared, differ;
-  int first;               /* first diverging layer, -1 when none */
-  const struct layer *FL;  /* that layer */
-  const struct obs *fm;    /* its first mismatch (lowest channel, then pixel) */
+  int first;              /* first diverging layer, -1 when none */
+  const struct layer *FL; /* that layer */
+  const struct obs *fm;   /* its first mismatch (lowest channel, then pixel) */
   struct set chans, insts, rows, cols, seen_chans;
   uint32_t bits_or, bits_and, dev_or, dev_and;
   int have_inst;
@@ -187,11 +195,12 @@ static void describe_pattern(struct analysis *a)
       a->stuck_bit = __builtin_ctz(a->bits_or);
       int ones = (a->dev_or >> a->stuck_bit) & 1, zeros = !((a->dev_and >> a->stuck_bit) & 1);
       a->stuck_val = ones && !zeros ? 1 : !ones && zeros ? 0 : -1;
-      k += (size_t)snprintf(a->pattern + k, sizeof a->pattern - k, "; only bit %d of the data word differs (byte lane %d, bit %d)",
-                            a->stuck_bit, a->stuck_bit / 8, a->stuck_bit % 8);
+      k += (size_t)snprintf(a->pattern + k, sizeof a->pattern - k,
+                            "; only bit %d of the data word differs (byte lane %d, bit %d)", a->stuck_bit,
+                            a->stuck_bit / 8, a->stuck_bit % 8);
       if (a->stuck_val >= 0)
-        snprintf(a->pattern + k, sizeof a->pattern - k, ", always reading %d on the device: a stuck-at-%d bit?", a->stuck_val,
-                 a->stuck_val);
+        snprintf(a->pattern + k, sizeof a->pattern - k, ", always reading %d on the device: a stuck-at-%d bit?",
+                 a->stuck_val, a->stuck_val);
     } else if (a->bits_and) {
       snprintf(a->pattern + k, sizeof a->pattern - k, "; bits 0x%08x of the data word differ in every mismatch",
                (unsigned)a->bits_and);
@@ -202,7 +211,8 @@ static void describe_pattern(struct analysis *a)
 static void print_table(const struct sim_side *s)
 {
   static const char *hdr[] = {"layer", "op", "output", "compared", "differ", "max diff"};
-  static const enum m78cli_align al[] = {M78CLI_RIGHT, M78CLI_LEFT, M78CLI_LEFT, M78CLI_RIGHT, M78CLI_RIGHT, M78CLI_RIGHT};
+  static const enum m78cli_align al[] = {M78CLI_RIGHT, M78CLI_LEFT,  M78CLI_LEFT,
+                                         M78CLI_RIGHT, M78CLI_RIGHT, M78CLI_RIGHT};
   struct m78cli_table t;
   m78cli_table_init(&t, 6, hdr, al);
   for (int l = 0; l < s->nlayers; l++) {
@@ -257,10 +267,11 @@ static int print_text(const struct cmp_opts *o, const struct m78dev_data *dev, c
     return 0;
   }
   printf("first diverging layer: %d (%s%s%s)\n", a->first, a->FL->op, a->FL->desc[0] ? ": " : "", a->FL->desc);
-  printf("  first mismatch: channel %d, row %d, column %d", a->fm->channel, a->fm->pixel / a->FL->w, a->fm->pixel % a->FL->w);
+  printf("  first mismatch: channel %d, row %d, column %d", a->fm->channel, a->fm->pixel / a->FL->w,
+         a->fm->pixel % a->FL->w);
   if (a->fm->off >= 0)
-    printf(" (memory instance %d, address 0x%08x%s)", (int)(a->fm->off / (M78_SRAM_WORDS * 4)), (unsigned)addr_of(a->fm),
-           a->fm->elem == 4 ? ", 32-bit" : "");
+    printf(" (memory instance %d, address 0x%08x%s)", (int)(a->fm->off / (M78_SRAM_WORDS * 4)),
+           (unsigned)addr_of(a->fm), a->fm->elem == 4 ? ", 32-bit" : "");
   printf(": expected %lld, device %lld\n", (long long)a->fm->expected, (long long)a->fm->device);
   printf("  mismatches: %ld of %ld compared values of layer %d (%.1f%%), largest difference %lld\n", a->FL->differ,
          a->FL->compared, a->first, 100.0 * (double)a->FL->differ / (double)a->FL->compared, (long long)a->FL->maxdiff);

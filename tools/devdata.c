@@ -88,7 +88,8 @@ int m78dev_observe_word(struct m78dev_data *d, uint32_t addr, uint32_t value, ui
 {
   long off = m78_sram_image_offset(addr);
   if (off < 0 || (addr & 3)) {
-    snprintf(err, errlen, "%s:%d: address 0x%08x is not a word of CNN data memory (0x50400000-0x5041ffff, "
+    snprintf(err, errlen,
+             "%s:%d: address 0x%08x is not a word of CNN data memory (0x50400000-0x5041ffff, "
              "0x50800000-0x5081ffff, 0x50c00000-0x50c1ffff, 0x51000000-0x5101ffff)",
              d->files[file], line, (unsigned)addr);
     return -1;
@@ -152,14 +153,16 @@ static int load_binary(struct m78dev_data *d, int file, const char *path, const 
     } else if (n == M78_SRAM_QUAD_BYTES) {
       int q = quad_from_name(path);
       if (q < 0) {
-        snprintf(err, errlen, "%s: a 128 KiB dump of one quadrant, but its name does not say which (put 50400000, "
+        snprintf(err, errlen,
+                 "%s: a 128 KiB dump of one quadrant, but its name does not say which (put 50400000, "
                  "50800000, 50c00000 or 51000000 in the name, or write %s@0x50800000)",
                  path, path);
         return -1;
       }
       addr = quad_base[q];
     } else {
-      snprintf(err, errlen, "%s: binary dump of %zu bytes: expected %zu (one quadrant, 0x20000) or %zu (all four); "
+      snprintf(err, errlen,
+               "%s: binary dump of %zu bytes: expected %zu (one quadrant, 0x20000) or %zu (all four); "
                "truncated? (FILE@ADDR reads a partial dump taken at ADDR)",
                path, n, M78_SRAM_QUAD_BYTES, M78_SRAM_IMAGE_BYTES);
       return -1;
@@ -174,10 +177,12 @@ static int load_binary(struct m78dev_data *d, int file, const char *path, const 
   /* one quadrant's range at most, or all four from quadrant 0 */
   int all = off == 0 && n == M78_SRAM_IMAGE_BYTES;
   if (!all && (size_t)off % M78_SRAM_QUAD_BYTES + n > M78_SRAM_QUAD_BYTES) {
-    snprintf(err, errlen, "%s: %zu bytes at 0x%08x run past the end of that quadrant's data memory (0x%08x); "
+    snprintf(err, errlen,
+             "%s: %zu bytes at 0x%08x run past the end of that quadrant's data memory (0x%08x); "
              "wrong size or address?",
-             path, n, (unsigned)addr, (unsigned)(m78_sram_image_addr((size_t)off - (size_t)off % M78_SRAM_QUAD_BYTES) +
-                                                 (uint32_t)M78_SRAM_QUAD_BYTES - 1));
+             path, n, (unsigned)addr,
+             (unsigned)(m78_sram_image_addr((size_t)off - (size_t)off % M78_SRAM_QUAD_BYTES) +
+                        (uint32_t)M78_SRAM_QUAD_BYTES - 1));
     return -1;
   }
   ensure_image(d);
@@ -448,7 +453,8 @@ static int prose_words(const char *text)
 static int load_output(struct m78dev_data *d, int file, const char *text, char *err, size_t errlen)
 {
   if (prose_words(text) >= PROSE_WORDS_OF_A_LOG) {
-    snprintf(err, errlen, "%s: a console log that holds no device data (no Data mismatch lines, no "
+    snprintf(err, errlen,
+             "%s: a console log that holds no device data (no Data mismatch lines, no "
              "'0x50400000: ...' hex dumps, no capture block): a passing run prints none; dump the data memory "
              "or run a 'max78sim capture' firmware",
              d->files[file]);
@@ -490,7 +496,8 @@ static int load_output(struct m78dev_data *d, int file, const char *text, char *
     return -1;
   }
   if (!count) {
-    snprintf(err, errlen, "%s: no device data found (expected a console log with Data mismatch lines or a hex dump, "
+    snprintf(err, errlen,
+             "%s: no device data found (expected a console log with Data mismatch lines or a hex dump, "
              "a binary data SRAM dump, or an output buffer of hex words or CSV values)",
              d->files[file]);
     return -1;
@@ -541,8 +548,10 @@ int m78dev_load(struct m78dev_data *d, const char *arg, char *err, size_t errlen
     has_addr = 1;
     addr = (uint32_t)a;
     if (m78_sram_image_offset(addr) < 0) {
-      snprintf(err, errlen, "%s: 0x%08x is not in CNN data memory (quadrant bases 0x50400000, 0x50800000, "
-               "0x50c00000, 0x51000000)", path, (unsigned)addr);
+      snprintf(err, errlen,
+               "%s: 0x%08x is not in CNN data memory (quadrant bases 0x50400000, 0x50800000, "
+               "0x50c00000, 0x51000000)",
+               path, (unsigned)addr);
       free(path);
       return -1;
     }

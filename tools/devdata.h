@@ -30,23 +30,23 @@ struct m78dev_mismatch {
 
 /* Observed bytes at data SRAM addresses. */
 struct m78dev_data {
-  unsigned char *img;   /* M78_SRAM_IMAGE_BYTES, value of observed bytes */
-  unsigned char *bits;  /* observed bits of each byte (0: not observed) */
-  int *src;             /* file of each observed byte (index into files) */
-  int *line;            /* its line (0 for binary files) */
-  size_t observed;      /* bytes with any observed bit */
+  unsigned char *img;  /* M78_SRAM_IMAGE_BYTES, value of observed bytes */
+  unsigned char *bits; /* observed bits of each byte (0: not observed) */
+  int *src;            /* file of each observed byte (index into files) */
+  int *line;           /* its line (0 for binary files) */
+  size_t observed;     /* bytes with any observed bit */
 
   struct m78dev_mismatch *mismatch;
   size_t nmismatch;
 
   /* output buffer: values in file order */
   int has_output;
-  int output_hex;       /* 1: 32-bit hex words, 0: decimal values */
+  int output_hex; /* 1: 32-bit hex words, 0: decimal values */
   int64_t *output;
   size_t noutput;
   int output_file;
 
-  int stop_after;       /* from a capture block header, -1 if none */
+  int stop_after; /* from a capture block header, -1 if none */
   int stop_after_file;
 
   /* the files and what each turned out to be */

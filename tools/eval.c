@@ -38,34 +38,36 @@ struct eval_opts {
 
 static void eval_help(FILE *out)
 {
-  fprintf(out,
-          "usage: max78sim eval DIR|MODEL --inputs PATH [--labels FILE] [options]\n"
-          "\n"
-          "Runs many inputs through one loaded network: the firmware loads its weights\n"
-          "once, then every input goes through its own load_input() and the CNN, as\n"
-          "'max78sim run --input' would (see docs/eval.md).\n"
-          "\n"
-          "  --inputs PATH   a folder of .npy files and images (.png .jpg .jpeg .bmp), in\n"
-          "                  name order, or one .npy of N samples (N x C x H x W, or N x H x W\n"
-          "                  for one channel); values converted as for 'run --input'\n"
-          "  --labels FILE   a CSV of 'file,label' lines (a folder's file names) or a .npy\n"
-          "                  of N integers; a label is a class index or a class name\n"
-          "  --jobs N        inferences at once (default 1); results are identical for any N\n"
-          "  --threads N     engine threads per inference (default 1)\n"
-          "  --csv FILE      per-input results: input, class, index, one score per class,\n"
-          "                  cycles, time_us, energy_uj (and label, correct)\n"
-          "  --json FILE     the same, with the summary, as JSON\n"
-          "  --layer-csv FILE  the per-layer table of the first input, as 'run --csv'\n"
-          "                  writes it (layer, name, op, shapes, MACs, cycles, time,\n"
-          "                  energy, MAC/cycle, totals)\n"
-          "  --resize        scale images to layer 0's rows and columns\n"
-          "  -q, --quiet     no progress bar (it is shown only on a terminal anyway)\n"
-          "\n"
-          "Exit status: 0 every input ran, 2 bad usage or input (one line naming the file;\n"
-          "no partial --csv or --json left behind), 1 an inference failed.\n");
+  fprintf(out, "usage: max78sim eval DIR|MODEL --inputs PATH [--labels FILE] [options]\n"
+               "\n"
+               "Runs many inputs through one loaded network: the firmware loads its weights\n"
+               "once, then every input goes through its own load_input() and the CNN, as\n"
+               "'max78sim run --input' would (see docs/eval.md).\n"
+               "\n"
+               "  --inputs PATH   a folder of .npy files and images (.png .jpg .jpeg .bmp), in\n"
+               "                  name order, or one .npy of N samples (N x C x H x W, or N x H x W\n"
+               "                  for one channel); values converted as for 'run --input'\n"
+               "  --labels FILE   a CSV of 'file,label' lines (a folder's file names) or a .npy\n"
+               "                  of N integers; a label is a class index or a class name\n"
+               "  --jobs N        inferences at once (default 1); results are identical for any N\n"
+               "  --threads N     engine threads per inference (default 1)\n"
+               "  --csv FILE      per-input results: input, class, index, one score per class,\n"
+               "                  cycles, time_us, energy_uj (and label, correct)\n"
+               "  --json FILE     the same, with the summary, as JSON\n"
+               "  --layer-csv FILE  the per-layer table of the first input, as 'run --csv'\n"
+               "                  writes it (layer, name, op, shapes, MACs, cycles, time,\n"
+               "                  energy, MAC/cycle, totals)\n"
+               "  --resize        scale images to layer 0's rows and columns\n"
+               "  -q, --quiet     no progress bar (it is shown only on a terminal anyway)\n"
+               "\n"
+               "Exit status: 0 every input ran, 2 bad usage or input (one line naming the file;\n"
+               "no partial --csv or --json left behind), 1 an inference failed.\n");
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int cmp_str(const void *a, const void *b)
+{
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 static int has_suffix(const char *s, const char *suf)
 {
@@ -108,7 +110,7 @@ static int read_inputs(m78net *net, const char *path, int c, int h, int w, int r
              (a.ndim == 3 && w == 1 && a.shape[1] == (size_t)c && a.shape[2] == (size_t)h);
     if (!ok || n == 0) {
       m78u_error("%s: %s; layer 0 reads %dx%dx%d, so N x %d x %d x %d samples are expected", path,
-                   n == 0 ? "no samples" : "wrong shape", c, h, w, c, h, w);
+                 n == 0 ? "no samples" : "wrong shape", c, h, w, c, h, w);
       m78npy_free(&a);
       return -1;
     }
@@ -122,10 +124,10 @@ static int read_inputs(m78net *net, const char *path, int c, int h, int w, int r
       return -1;
     }
     /* the conversions of run --input and the C API, one sample at a time */
-    static const enum m78net_dtype types[] = {[M78NPY_I8] = M78NET_INT8,   [M78NPY_U8] = M78NET_UINT8,
-                                              [M78NPY_I16] = M78NET_INT16, [M78NPY_I32] = M78NET_INT32,
-                                              [M78NPY_I64] = M78NET_INT64, [M78NPY_F32] = M78NET_FLOAT32,
-                                              [M78NPY_F64] = M78NET_FLOAT64};
+    static const enum m78net_dtype types[] = {
+        [M78NPY_I8] = M78NET_INT8,    [M78NPY_U8] = M78NET_UINT8,  [M78NPY_I16] = M78NET_INT16,
+        [M78NPY_I32] = M78NET_INT32,  [M78NPY_I64] = M78NET_INT64, [M78NPY_F32] = M78NET_FLOAT32,
+        [M78NPY_F64] = M78NET_FLOAT64};
     for (size_t i = 0; i < n; i++) {
       struct m78net_error e;
       if (m78net_convert(net, (const char *)a.data + i * elems * a.esize, types[a.dtype], a.ndim - 1, a.shape + 1,
@@ -224,8 +226,8 @@ static int read_labels(const char *path, m78net *net, char **names, size_t count
       return -1;
     }
     if (a.ndim != 1 || a.shape[0] != count || a.dtype == M78NPY_F32 || a.dtype == M78NPY_F64) {
-      m78u_error("%s: expected %zu integer labels (a 1-D .npy), got %s of %zu", path, count,
-                   m78npy_dtype_name(a.dtype), a.ndim ? a.shape[0] : 0);
+      m78u_error("%s: expected %zu integer labels (a 1-D .npy), got %s of %zu", path, count, m78npy_dtype_name(a.dtype),
+                 a.ndim ? a.shape[0] : 0);
       m78npy_free(&a);
       return -1;
     }
@@ -310,8 +312,8 @@ static void on_progress(void *ctx, size_t done, size_t total)
     return;
   int width = 30, fill = (int)(width * done / total);
   double s = since(&p->t0);
-  fprintf(stderr, "\r[%.*s%*s] %zu/%zu  %.1f inferences/s", fill, "##############################", width - fill,
-          "", done, total, s > 0 ? (double)done / s : 0);
+  fprintf(stderr, "\r[%.*s%*s] %zu/%zu  %.1f inferences/s", fill, "##############################", width - fill, "",
+          done, total, s > 0 ? (double)done / s : 0);
   if (done == total)
     fputc('\n', stderr);
 }
@@ -514,7 +516,7 @@ int m78cli_cmd_eval(int argc, char **argv)
     for (int k = 0; k < ncls; k++)
       m78u_buf_printf(&csv, ",%.0f", k < n ? v[k] : 0);
     m78u_buf_printf(&csv, ",%llu,%.2f,%.4f", (unsigned long long)cy, m78net_result_time_us(res[i]),
-                      m78net_result_energy_uj(res[i]));
+                    m78net_result_energy_uj(res[i]));
     cJSON *e = cJSON_CreateObject();
     cJSON_AddStringToObject(e, "input", names[i]);
     cJSON_AddStringToObject(e, "class", class_label(net, best, lb, sizeof lb));

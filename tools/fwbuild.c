@@ -198,8 +198,8 @@ int m78fw_load_model(const struct m78fw_paths *p, const char *name, struct m78fw
     }
     if (rc < 0)
       m78u_error("%s: model %s: firmware folder %s not found (set the corpus with --corpus DIR or " M78FW_CORPUS_ENV
-                   ", or run the firmware folder directly)",
-                   manifest, name, fwpath);
+                 ", or run the firmware folder directly)",
+                 manifest, name, fwpath);
   }
   if (rc == 1) {
     m->name = m78u_xstrdup(name);
@@ -329,13 +329,17 @@ static const char *const inst_flags[] = {"-fsanitize=thread",
                                          NULL};
 
 /* The same with clang, whose instrumentation takes its options by -mllvm. */
-static const char *const inst_flags_clang[] = {"-fsanitize=thread", "-mllvm", "-tsan-distinguish-volatile=1",
-                                               "-mllvm", "-tsan-instrument-func-entry-exit=0",
-                                               "-fno-builtin-memcpy", "-fno-builtin-memmove",
-                                               "-fno-builtin-memset", NULL};
+static const char *const inst_flags_clang[] = {"-fsanitize=thread",
+                                               "-mllvm",
+                                               "-tsan-distinguish-volatile=1",
+                                               "-mllvm",
+                                               "-tsan-instrument-func-entry-exit=0",
+                                               "-fno-builtin-memcpy",
+                                               "-fno-builtin-memmove",
+                                               "-fno-builtin-memset",
+                                               NULL};
 
-char **m78fw_inst_compile_argv(const struct m78fw_paths *p, const char *absdir, const char *source,
-                               const char *object)
+char **m78fw_inst_compile_argv(const struct m78fw_paths *p, const char *absdir, const char *source, const char *object)
 {
   char **argv = m78u_xmalloc(ARGV_FIXED * sizeof *argv);
   size_t n = common_flags(p, absdir, argv, 0);
@@ -373,7 +377,10 @@ int m78fw_bridge_parse(const char *name)
   return -1;
 }
 
-const char *m78fw_bridge_name(enum m78fw_bridge mode) { return mode == M78FW_BRIDGE_TRAP ? "trap" : "inst"; }
+const char *m78fw_bridge_name(enum m78fw_bridge mode)
+{
+  return mode == M78FW_BRIDGE_TRAP ? "trap" : "inst";
+}
 
 int m78fw_bridge_from_env(void)
 {
@@ -433,8 +440,7 @@ static int hash_inputs(const struct m78fw_paths *p, const char *dir, const char 
 
 static int is_source(const char *dir, const char *name)
 {
-  if (name[0] == '.' ||
-      !(m78u_has_suffix(name, ".c") || m78u_has_suffix(name, ".h") || m78u_has_suffix(name, ".inc")))
+  if (name[0] == '.' || !(m78u_has_suffix(name, ".c") || m78u_has_suffix(name, ".h") || m78u_has_suffix(name, ".inc")))
     return 0;
   char *path = m78u_path_join(dir, name);
   int ok = m78u_is_file(path);

@@ -53,10 +53,10 @@ int m78fw_resolve_model(const struct m78fw_paths *p, const char *name, char **di
 /* What a model manifest says beyond its firmware (models/README.md). */
 struct m78fw_model {
   char *name;
-  char *firmware;       /* resolved folder */
-  char **classes;       /* class names, in output order (may be NULL) */
+  char *firmware; /* resolved folder */
+  char **classes; /* class names, in output order (may be NULL) */
   int nclasses;
-  double logit_scale;   /* output value per 1.0 of logit (default 1) */
+  double logit_scale;    /* output value per 1.0 of logit (default 1) */
   char *prediction_note; /* printed under the prediction (may be NULL) */
 };
 
@@ -110,8 +110,7 @@ char **m78fw_compile_argv(const struct m78fw_paths *p, const char *absdir, char 
                           const char *output);
 /* The inst mechanism's commands: one source to an object (instrumented),
  * and the objects linked with the shim (not instrumented). */
-char **m78fw_inst_compile_argv(const struct m78fw_paths *p, const char *absdir, const char *source,
-                               const char *object);
+char **m78fw_inst_compile_argv(const struct m78fw_paths *p, const char *absdir, const char *source, const char *object);
 char **m78fw_inst_link_argv(const struct m78fw_paths *p, char **objects, size_t nobjects, const char *output);
 void m78fw_free_argv(char **argv);
 
@@ -128,21 +127,21 @@ struct m78fw_run_opts {
   const char *faults;      /* M78SIM_FAULTS (';'-separated specs), or NULL */
   int has_layer_limit;     /* pass layer_limit as M78SIM_LAYER_LIMIT */
   int layer_limit;
-  struct m78u_buf *console; /* if not NULL, receives the firmware's stdout */
-  const char *live_dir;    /* M78SIM_LIVE_DIR (the viewer's live mode), or NULL */
+  struct m78u_buf *console;   /* if not NULL, receives the firmware's stdout */
+  const char *live_dir;       /* M78SIM_LIVE_DIR (the viewer's live mode), or NULL */
   const volatile int *cancel; /* when it becomes non-zero, the child is killed */
-  const char *const *env;  /* more NAME=value settings for the child, NULL-terminated (or NULL) */
+  const char *const *env;     /* more NAME=value settings for the child, NULL-terminated (or NULL) */
 };
 
 struct m78fw_run_result {
-  int exited;    /* exit_code is valid */
+  int exited; /* exit_code is valid */
   int exit_code;
-  int signal;    /* killed by this signal (not by us) */
-  int timed_out; /* killed by us at the wall-clock limit */
+  int signal;      /* killed by this signal (not by us) */
+  int timed_out;   /* killed by us at the wall-clock limit */
   int interrupted; /* we received this signal (SIGINT, SIGTERM, SIGHUP) */
-  int cancelled; /* killed because *cancel became non-zero */
+  int cancelled;   /* killed because *cancel became non-zero */
   int saw_pass, saw_fail;
-  int saw_capture; /* "*** CAPTURE DONE ***" (max78sim capture firmware) */
+  int saw_capture;             /* "*** CAPTURE DONE ***" (max78sim capture firmware) */
   struct m78u_buf held_stderr; /* quiet mode: the child's last stderr lines */
 };
 

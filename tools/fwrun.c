@@ -238,9 +238,10 @@ int m78fw_run(const struct m78fw_run_opts *o, struct m78fw_run_result *r)
   char *cycles_env = m78u_xasprintf(M78ENV_MAX_CYCLES "=%llu", (unsigned long long)o->max_cycles);
   char *tl_env = o->timeline ? m78u_xasprintf(M78ENV_TIMELINE "=%s", o->timeline) : m78u_xstrdup(M78ENV_TIMELINE);
   char *record_env = o->record_path ? m78u_xasprintf(M78ENV_RECORD "=%s", o->record_path) : m78u_xstrdup(M78ENV_RECORD);
-  char *fault_env = o->faults && *o->faults ? m78u_xasprintf(M78ENV_FAULTS "=%s", o->faults) : m78u_xstrdup(M78ENV_FAULTS);
+  char *fault_env = o->faults && *o->faults ? m78u_xasprintf(M78ENV_FAULTS "=%s", o->faults)
+                                            : m78u_xstrdup(M78ENV_FAULTS);
   char *limit_env = o->has_layer_limit ? m78u_xasprintf(M78ENV_LAYER_LIMIT "=%d", o->layer_limit)
-                                        : m78u_xstrdup(M78ENV_LAYER_LIMIT);
+                                       : m78u_xstrdup(M78ENV_LAYER_LIMIT);
   char *live_env = o->live_dir ? m78u_xasprintf(M78ENV_LIVE_DIR "=%s", o->live_dir) : m78u_xstrdup(M78ENV_LIVE_DIR);
   const char *env[24] = {report_env, dump_env, cycles_env, tl_env, record_env, fault_env, limit_env, live_env};
   size_t nenv = 8;

@@ -40,8 +40,14 @@
 #include "max78sim/env.h"
 
 /* one definition of the conversions, shared with the host API */
-int8_t m78cli_input_u8(unsigned p) { return m78net_from_u8(p); }
-int8_t m78cli_input_float(double x) { return m78net_from_float(x); }
+int8_t m78cli_input_u8(unsigned p)
+{
+  return m78net_from_u8(p);
+}
+int8_t m78cli_input_float(double x)
+{
+  return m78net_from_float(x);
+}
 
 int m78cli_parse_shape(const char *s, int *c, int *h, int *w)
 {
@@ -147,8 +153,8 @@ static int from_npy(const char *path, const struct m78inmap *m, int8_t **out)
     } else {
       if (v < -128 || v > 127) {
         m78u_error("%s: element %zu is %.0f; %s inputs must hold the hardware's values, -128..127 (uint8 images "
-                     "and [-1, 1) floats are converted)",
-                     path, i, v, m78npy_dtype_name(a.dtype));
+                   "and [-1, 1) floats are converted)",
+                   path, i, v, m78npy_dtype_name(a.dtype));
         free(t);
         m78npy_free(&a);
         return -1;
@@ -167,8 +173,8 @@ static int from_npy(const char *path, const struct m78inmap *m, int8_t **out)
 static int from_image(const char *path, const struct m78cli_input_opts *o, const struct m78inmap *m, int8_t **out)
 {
   if (m->c != 1 && m->c != 3) {
-    m78u_error("%s: layer 0 reads %d channels; an image gives 1 (grey) or 3 (RGB): give a .npy of %dx%dx%d", path,
-                 m->c, m->c, m->h, m->w);
+    m78u_error("%s: layer 0 reads %d channels; an image gives 1 (grey) or 3 (RGB): give a .npy of %dx%dx%d", path, m->c,
+               m->c, m->h, m->w);
     return -1;
   }
   struct stat st;
@@ -190,7 +196,7 @@ static int from_image(const char *path, const struct m78cli_input_opts *o, const
   int sw = rgb->w, sh = rgb->h;
   if ((sw != m->w || sh != m->h) && !o->resize) {
     m78u_error("%s: the image is %dx%d (W x H), layer 0 reads %dx%d; use --resize to scale it", path, sw, sh, m->w,
-                 m->h);
+               m->h);
     SDL_FreeSurface(rgb);
     return -1;
   }
@@ -242,8 +248,7 @@ static int from_raw(const char *path, const struct m78cli_input_opts *o, const s
 {
   int c, h, w;
   if (!o->shape) {
-    m78u_error("%s: not a .npy or an image (.png, .jpg, .jpeg, .bmp); raw int8 bytes need --input-shape CxHxW",
-                 path);
+    m78u_error("%s: not a .npy or an image (.png, .jpg, .jpeg, .bmp); raw int8 bytes need --input-shape CxHxW", path);
     return -1;
   }
   if (m78cli_parse_shape(o->shape, &c, &h, &w) != 0) {
@@ -251,8 +256,7 @@ static int from_raw(const char *path, const struct m78cli_input_opts *o, const s
     return -1;
   }
   if (c != m->c || h != m->h || w != m->w) {
-    m78u_error("%s: --input-shape %dx%dx%d, but layer 0 reads %dx%dx%d (C x H x W)", path, c, h, w, m->c, m->h,
-                 m->w);
+    m78u_error("%s: --input-shape %dx%dx%d, but layer 0 reads %dx%dx%d (C x H x W)", path, c, h, w, m->c, m->h, m->w);
     return -1;
   }
   size_t n = (size_t)c * (size_t)h * (size_t)w;
@@ -264,7 +268,7 @@ static int from_raw(const char *path, const struct m78cli_input_opts *o, const s
   struct stat st;
   if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size != n) {
     m78u_error("%s: %s %lld bytes; --input-shape %dx%dx%d needs %zu", path,
-                 S_ISREG(st.st_mode) ? "holds" : "is not a regular file of", (long long)st.st_size, c, h, w, n);
+               S_ISREG(st.st_mode) ? "holds" : "is not a regular file of", (long long)st.st_size, c, h, w, n);
     fclose(f);
     return -1;
   }
@@ -352,8 +356,8 @@ static int export_png(const char *path, const struct m78inmap *m, const int8_t *
 }
 
 /* The user's --input packed into the firmware's input arrays (inmap.h). */
-int m78cli_input_pack(const char *cmd, const char *path, const struct m78cli_input_opts *in, const char *fwdir, void **buf,
-                      size_t *len, int *is_sample)
+int m78cli_input_pack(const char *cmd, const char *path, const struct m78cli_input_opts *in, const char *fwdir,
+                      void **buf, size_t *len, int *is_sample)
 {
   char err[512];
   struct m78inmap m;
@@ -370,8 +374,8 @@ int m78cli_input_pack(const char *cmd, const char *path, const struct m78cli_inp
   if (bad >= 0) {
     long hw = (long)m.h * m.w;
     m78u_error("%s: channel %ld, row %ld, column %ld is %d, but the firmware's load_input() never loads that "
-                 "element (%zu of layer 0's %zu input elements are outside its data and must be 0)",
-                 path, bad / hw, bad % hw / m.w, bad % m.w, t[bad], m.unloaded, m78inmap_elems(&m));
+               "element (%zu of layer 0's %zu input elements are outside its data and must be 0)",
+               path, bad / hw, bad % hw / m.w, bad % m.w, t[bad], m.unloaded, m78inmap_elems(&m));
     goto out;
   }
   if (m78inmap_pack(&m, t, words) != 0 || m78inmap_serialize(&m, words, buf, len) != 0) {

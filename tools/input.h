@@ -33,8 +33,8 @@ int m78cli_parse_shape(const char *s, int *c, int *h, int *w);
  * input arrays (inmap.h's M78INPUT format, malloc'd into *buf); *is_sample
  * tells whether the words equal the baked ones.  0, or -1 after an error
  * line (CMD names the command). */
-int m78cli_input_pack(const char *cmd, const char *path, const struct m78cli_input_opts *in, const char *fwdir, void **buf,
-                      size_t *len, int *is_sample);
+int m78cli_input_pack(const char *cmd, const char *path, const struct m78cli_input_opts *in, const char *fwdir,
+                      void **buf, size_t *len, int *is_sample);
 /* Writes such a buffer into DIR/input.bin; returns "M78SIM_INPUT=path"
  * (malloc'd) for the firmware's environment, or NULL after an error. */
 char *m78cli_input_write(const char *dir, const void *buf, size_t len);

@@ -125,4 +125,3 @@ int main(int argc, char **argv)
     m78u_error("unknown command %s (see 'max78sim --help')", cmd);
   return M78CLI_EXIT_ERROR;
 }
-

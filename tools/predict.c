@@ -49,8 +49,8 @@ cJSON *m78cli_predict(const struct m78fw_model *m, const cJSON *report, FILE *ou
   int slots = cJSON_GetArrayItem(shape, 0)->valueint;
   int pix = cJSON_GetArrayItem(shape, 1)->valueint * cJSON_GetArrayItem(shape, 2)->valueint;
   if (pix != 1 || slots < m->nclasses || cJSON_GetArraySize(vals) != slots) {
-    say(out, "prediction: not available (the last layer's output, %d x %d values, is not one logit per class)\n",
-            slots, pix);
+    say(out, "prediction: not available (the last layer's output, %d x %d values, is not one logit per class)\n", slots,
+        pix);
     return NULL;
   }
   double *logit = m78u_xmalloc((size_t)m->nclasses * sizeof *logit);

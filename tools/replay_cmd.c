@@ -49,9 +49,7 @@ static void replay_help(FILE *out)
           "  --no-table            do not print the table\n"
           "  -q, --quiet           print nothing but errors\n"
           "  -h, --help            show this help\n"
-          "\n"
-          M78CLI_TARGET_HELP
-          "\n"
+          "\n" M78CLI_TARGET_HELP "\n"
           "Exit status: 0 the replay matched the recording (every recorded read returned the\n"
           "recorded value, every access had the recorded status), 1 it diverged (the first\n"
           "difference is printed), 2 bad usage, an unreadable or invalid trace (the message\n"
@@ -137,8 +135,9 @@ static void describe_mismatch(const struct m78_replay_result *r, FILE *out)
           m78u_prog(), (unsigned long long)r->mismatches, (unsigned long long)r->accesses, (unsigned)it->entry,
           (unsigned long long)it->t);
   if (r->first_got_status != it->status)
-    fprintf(out, "%d-bit %s %s gave status %s, recorded %s\n", 8 * it->width, it->kind == M78_TRACE_READ ? "read from" : "write to",
-            name, m78_trace_status_name(r->first_got_status), m78_trace_status_name(it->status));
+    fprintf(out, "%d-bit %s %s gave status %s, recorded %s\n", 8 * it->width,
+            it->kind == M78_TRACE_READ ? "read from" : "write to", name, m78_trace_status_name(r->first_got_status),
+            m78_trace_status_name(it->status));
   else
     fprintf(out, "read from %s returned 0x%08x, recorded 0x%08x\n", name, (unsigned)r->first_got, (unsigned)it->v);
 }
@@ -268,7 +267,7 @@ int m78cli_cmd_replay(int argc, char **argv)
     m78_trace_free(&t);
     return M78CLI_EXIT_ERROR;
   }
-  m78_sim_keep_outputs(sim, 1); /* as the firmware process: the report carries the final output */
+  m78_sim_keep_outputs(sim, 1);        /* as the firmware process: the report carries the final output */
   m78_sim_set_clock_hz(sim, t.cnn_hz); /* the energy model's time base, as the firmware programmed it */
   struct replay_cap cap = {.sim = sim};
   m78_inputcap_init(&cap.cap);

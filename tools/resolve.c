@@ -16,14 +16,10 @@
 const char *m78cli_form_name(enum m78cli_form f)
 {
   switch (f) {
-  case M78CLI_FORM_FIRMWARE_DIR:
-    return "firmware folder";
-  case M78CLI_FORM_CASE_DIR:
-    return "corpus case folder";
-  case M78CLI_FORM_MODEL:
-    return "model";
-  case M78CLI_FORM_CASE_NAME:
-    return "corpus case";
+  case M78CLI_FORM_FIRMWARE_DIR: return "firmware folder";
+  case M78CLI_FORM_CASE_DIR: return "corpus case folder";
+  case M78CLI_FORM_MODEL: return "model";
+  case M78CLI_FORM_CASE_NAME: return "corpus case";
   }
   return "?";
 }
@@ -52,8 +48,8 @@ static int from_folder(const char *arg, const char *dir, struct m78cli_target *t
     return 0;
   }
   const char *missing = m78fw_missing_file(m78u_is_dir(sub) ? sub : dir);
-  m78u_error("%s: not a synthesized project (no %s in %s), nor a corpus case folder holding one in firmware/",
-               arg, missing, m78u_is_dir(sub) ? sub : dir);
+  m78u_error("%s: not a synthesized project (no %s in %s), nor a corpus case folder holding one in firmware/", arg,
+             missing, m78u_is_dir(sub) ? sub : dir);
   free(sub);
   return -1;
 }
@@ -94,7 +90,7 @@ int m78cli_resolve(const struct m78fw_paths *paths, const char *arg, struct m78c
     free(exp);
     if (m78fw_missing_file(t->fwdir)) {
       m78u_error("%s: model %s: %s is not a synthesized project (no %s)", arg, arg, t->fwdir,
-                   m78fw_missing_file(t->fwdir));
+                 m78fw_missing_file(t->fwdir));
       m78cli_target_free(t);
       return -1;
     }
@@ -113,8 +109,8 @@ int m78cli_resolve(const struct m78fw_paths *paths, const char *arg, struct m78c
     }
     free(c);
     m78u_error("%s: no such firmware folder, model (models/%s) or corpus case (%s/%s; set the corpus with "
-                 "--corpus DIR or %s)",
-                 arg, arg, corpus, arg, M78FW_CORPUS_ENV);
+               "--corpus DIR or %s)",
+               arg, arg, corpus, arg, M78FW_CORPUS_ENV);
   } else {
     m78u_error("%s: no such firmware folder", arg);
   }

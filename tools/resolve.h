@@ -21,12 +21,7 @@
 
 #include "fwbuild.h"
 
-enum m78cli_form {
-  M78CLI_FORM_FIRMWARE_DIR,
-  M78CLI_FORM_CASE_DIR,
-  M78CLI_FORM_MODEL,
-  M78CLI_FORM_CASE_NAME
-};
+enum m78cli_form { M78CLI_FORM_FIRMWARE_DIR, M78CLI_FORM_CASE_DIR, M78CLI_FORM_MODEL, M78CLI_FORM_CASE_NAME };
 
 struct m78cli_target {
   enum m78cli_form form;
@@ -42,11 +37,11 @@ void m78cli_target_free(struct m78cli_target *t);
 const char *m78cli_form_name(enum m78cli_form f);
 
 /* The paragraph every command's --help prints about DIR|MODEL. */
-#define M78CLI_TARGET_HELP                                                                                  \
-  "DIR|MODEL is any of: a synthesized firmware folder (cnn.c, main.c, cnn.h,\n"                              \
-  "weights.h); a corpus case folder (its firmware/ is one); a model name\n"                                  \
-  "(models/NAME, see models/README.md); a corpus case name (CORPUS/NAME/firmware).\n"                        \
-  "CORPUS is --corpus DIR (any command), else $" M78FW_CORPUS_ENV ", else\n"                                 \
+#define M78CLI_TARGET_HELP                                                                                             \
+  "DIR|MODEL is any of: a synthesized firmware folder (cnn.c, main.c, cnn.h,\n"                                        \
+  "weights.h); a corpus case folder (its firmware/ is one); a model name\n"                                            \
+  "(models/NAME, see models/README.md); a corpus case name (CORPUS/NAME/firmware).\n"                                  \
+  "CORPUS is --corpus DIR (any command), else $" M78FW_CORPUS_ENV ", else\n"                                           \
   "../shared/corpus beside the source tree (or the install prefix).\n"
 
 #endif

@@ -219,24 +219,24 @@ static int judge(const struct run_opts *o, const struct m78fw_run_result *r, con
     m = m78u_xasprintf("%s: interrupted (%s)", dir, strsignal(r->interrupted));
   } else if (r->timed_out) {
     m = m78u_xasprintf("%s: stopped at the wall-clock limit of %g s (--timeout): the firmware neither finished "
-                         "nor used up its cycle budget",
-                         dir, o->timeout_s);
+                       "nor used up its cycle budget",
+                       dir, o->timeout_s);
   } else if (!r->exited) {
     m = m78u_xasprintf("%s: firmware crashed (signal %d, %s)", dir, r->signal, strsignal(r->signal));
   } else if (r->exit_code == 3) {
-    m = m78u_xasprintf("%s: firmware did not finish within %llu CNN cycles%s", dir,
-                         (unsigned long long)o->max_cycles, detail);
+    m = m78u_xasprintf("%s: firmware did not finish within %llu CNN cycles%s", dir, (unsigned long long)o->max_cycles,
+                       detail);
   } else if (r->exit_code == 5) {
     m = m78u_xasprintf("%s: firmware crashed%s", dir, *detail ? detail : " (see its error output above)");
   } else if (r->exit_code == 6) {
     m = m78u_xasprintf("%s: the firmware shim could not start%s", dir,
-                         *detail ? detail : " (address space not available)");
+                       *detail ? detail : " (address space not available)");
   } else if (r->saw_fail && (r->exit_code == 0 || r->exit_code == 4)) {
     /* The vendor main() spins after FAIL; the shim's hang detector ends it. */
     if (report && layer_errors(report, &first_error) > 0) {
       m = m78u_xasprintf("%s: the firmware's output check failed (*** FAIL ***); %d layer(s) could not be "
-                           "simulated (first: %s)",
-                           dir, layer_errors(report, NULL), first_error);
+                         "simulated (first: %s)",
+                         dir, layer_errors(report, NULL), first_error);
       rc = M78CLI_EXIT_FAIL;
     } else if (report) {
       m = m78u_xasprintf("%s: the firmware's output check failed (*** FAIL ***)", dir);
@@ -246,7 +246,7 @@ static int judge(const struct run_opts *o, const struct m78fw_run_result *r, con
     }
   } else if (r->exit_code == 4) {
     m = m78u_xasprintf("%s: firmware hangs%s%s", dir, r->saw_pass ? " after *** PASS ***" : "",
-                         *detail ? detail : " (it stopped accessing the hardware)");
+                       *detail ? detail : " (it stopped accessing the hardware)");
   } else if (r->exit_code == 1 && report && stop_is(report, "hang")) {
     /* a finding: max78sim-arm saw a WFI nothing can end */
     m = m78u_xasprintf("%s: %s", dir, stop_detail(report) ? stop_detail(report) : "the firmware sleeps forever");
@@ -259,7 +259,7 @@ static int judge(const struct run_opts *o, const struct m78fw_run_result *r, con
     /* the user's input: no known answer to check; layers must all run */
     if (layer_errors(report, &first_error) > 0) {
       m = m78u_xasprintf("%s: %d layer(s) could not be simulated (first: %s)", dir, layer_errors(report, NULL),
-                           first_error);
+                         first_error);
       rc = M78CLI_EXIT_FAIL;
     } else {
       rc = M78CLI_EXIT_PASS;
@@ -272,8 +272,8 @@ static int judge(const struct run_opts *o, const struct m78fw_run_result *r, con
     /* The firmware's check may not cover a layer the simulator could
      * not execute: never let that pass silently. */
     m = m78u_xasprintf("%s: %d layer(s) could not be simulated (first: %s); the firmware printed *** PASS *** "
-                         "but its result is not trustworthy",
-                         dir, layer_errors(report, NULL), first_error);
+                       "but its result is not trustworthy",
+                       dir, layer_errors(report, NULL), first_error);
     rc = M78CLI_EXIT_FAIL;
   } else {
     rc = M78CLI_EXIT_PASS;
@@ -320,7 +320,7 @@ static char *arm_emulator(void)
     free(exe);
   }
   m78u_error("max78sim-arm not found beside max78sim: this max78sim was built without BUILD_ARM "
-               "(needs libunicorn-dev and gcc-arm-none-eabi)");
+             "(needs libunicorn-dev and gcc-arm-none-eabi)");
   return NULL;
 }
 
@@ -345,11 +345,11 @@ static int view_dump_dir(const struct run_opts *o)
 /* What a run holds between its steps; run_free releases it. */
 struct run_state {
   struct m78fw_paths paths;
-  char *fwdir, *exe, *elf;          /* the firmware folder, the process to start, the Arm ELF */
+  char *fwdir, *exe, *elf; /* the firmware folder, the process to start, the Arm ELF */
   char *tmpdir, *report_path, *trace_path;
   char *dump_tmp, *dump_made, *view_dir; /* dumps: written into, made for --dump-layers, for the viewer */
   char *threads_env, *gdb_env, *input_path, *input_env;
-  void *packed;                     /* the --input, packed for the firmware */
+  void *packed; /* the --input, packed for the firmware */
   size_t packed_len;
   int input_is_sample;
   int gdb_fd, dumps_moved;
@@ -370,7 +370,8 @@ static int run_setup(struct run_opts *o, struct run_state *st)
   } else {
     if (!(st->fwdir = m78cli_locate_firmware(&st->paths, o->dir, &st->model)) || check_outputs(o) != 0)
       return -1;
-    if (o->input && m78cli_input_pack(o->cmd, o->input, &o->in, st->fwdir, &st->packed, &st->packed_len, &st->input_is_sample) != 0)
+    if (o->input &&
+        m78cli_input_pack(o->cmd, o->input, &o->in, st->fwdir, &st->packed, &st->packed_len, &st->input_is_sample) != 0)
       return -1;
     if (o->bridge)
       setenv(M78FW_BRIDGE_ENV, o->bridge, 1);
@@ -449,9 +450,9 @@ static int run_outputs(const struct run_opts *o, struct run_state *st, const cha
            "for its baked-in sample (sampleoutput.h), which does not apply to this input\n",
            o->input);
   else if (o->input && st->input_is_sample)
-    printf("input: %s equals the firmware's baked-in sample, so its own check against sampleoutput.h ran\n",
-           o->input);
-  if (st->report && !st->model.nclasses && o->input && st->fwdir && m78cli_index_model(st->fwdir, st->report, &st->model) != 0)
+    printf("input: %s equals the firmware's baked-in sample, so its own check against sampleoutput.h ran\n", o->input);
+  if (st->report && !st->model.nclasses && o->input && st->fwdir &&
+      m78cli_index_model(st->fwdir, st->report, &st->model) != 0)
     st->model.nclasses = 0;
   if (st->report && st->model.nclasses) {
     st->prediction = m78cli_predict(&st->model, st->report, stdout);
@@ -535,7 +536,7 @@ static int run_main(int argc, char **argv, int view_cmd)
     int vrc;
     if (o.json || o.csv || o.dump || o.timeline || o.record || o.faults || o.rebuild) {
       m78u_error("view: --json, --dump-layers, --timeline, --record, --fault and --rebuild go with a firmware, "
-                   "not with a folder of layer dumps");
+                 "not with a folder of layer dumps");
       vrc = M78CLI_EXIT_ERROR;
     } else {
       vrc = view_dump_dir(&o);
@@ -636,6 +637,12 @@ out:
   return rc;
 }
 
-int m78cli_cmd_run(int argc, char **argv) { return run_main(argc, argv, 0); }
+int m78cli_cmd_run(int argc, char **argv)
+{
+  return run_main(argc, argv, 0);
+}
 
-int m78cli_cmd_view(int argc, char **argv) { return run_main(argc, argv, 1); }
+int m78cli_cmd_view(int argc, char **argv)
+{
+  return run_main(argc, argv, 1);
+}

@@ -16,10 +16,10 @@
 
 struct run_opts {
   const char *dir;
-  const char *elf;   /* --elf FILE: run this Cortex-M4 ELF on max78sim-arm */
-  int arch_arm;      /* --arch arm: build DIR for the Cortex-M4, then as --elf */
+  const char *elf;    /* --elf FILE: run this Cortex-M4 ELF on max78sim-arm */
+  int arch_arm;       /* --arch arm: build DIR for the Cortex-M4, then as --elf */
   const char *bridge; /* --bridge inst|trap, or NULL: $M78SIM_BRIDGE */
-  const char *gdb;   /* --gdb PORT: wait for a debugger (Arm runs only) */
+  const char *gdb;    /* --gdb PORT: wait for a debugger (Arm runs only) */
   int timeout_given;
   const char *json;
   const char *csv;
@@ -33,8 +33,8 @@ struct run_opts {
   double timeout_s;
   char *faults; /* ';'-separated canonical specs, or NULL */
   int quiet, no_table, rebuild, help;
-  int view_cmd;                /* `view` rather than `run` */
-  const char *cmd;             /* "run" or "view", for messages */
+  int view_cmd;    /* `view` rather than `run` */
+  const char *cmd; /* "run" or "view", for messages */
   struct m78cli_view_opts v;
 };
 

@@ -25,9 +25,7 @@ void m78run_help(FILE *out)
           "Builds the synthesized firmware folder DIR (cnn.c, main.c, cnn.h, weights.h,\n"
           "...) against the simulator, runs it, and prints a table of the inference layer\n"
           "by layer; a model with class names also gets its predicted class.\n"
-          "\n"
-          M78CLI_TARGET_HELP
-          "\n"
+          "\n" M78CLI_TARGET_HELP "\n"
           "With --elf the firmware is a Cortex-M4 ELF (built by 'max78sim build' or with\n"
           "the MSDK), run instruction by instruction on an emulated MAX78000 (max78sim-arm,\n"
           "docs/arm.md); --arch arm builds DIR with 'max78sim build' first and runs that.\n"
@@ -111,36 +109,32 @@ void m78run_help(FILE *out)
 
 void m78run_view_help(FILE *out)
 {
-  fprintf(out,
-          "usage: max78sim view DIR|MODEL [options]\n"
-          "       max78sim view DUMPDIR [--report FILE] [options]\n"
-          "\n"
-          "Runs the firmware like 'max78sim run' (DIR|MODEL: any form below), then opens a\n"
-          "window with\n"
-          "every layer: the layer list (operation, shapes, cycles, time, energy when the\n"
-          "report has it), each channel's output as a tile in heat colours (symmetric around\n"
-          "zero), conv1d outputs as strips, linear outputs as bars, the captured input\n"
-          "(3 channels also as an RGB picture), and a clickable timeline of the layers.\n"
-          "The viewer works whether the firmware's check passes or fails.\n"
-          "\n"
-          "DUMPDIR is a folder that 'max78sim run --dump-layers DUMPDIR' wrote; the run\n"
-          "report is --report FILE or DUMPDIR/report.json when present.\n"
-          "\n"
-          M78CLI_TARGET_HELP
-          "\n"
-          "run options:\n"
-          "  --json FILE, --csv FILE, --dump-layers OUTDIR, --timeline FILE, --record FILE,\n"
-          "  --fault SPEC, --max-cycles N, --timeout SEC, --rebuild, --bridge inst|trap,\n"
-          "  --input FILE, --input-shape CxHxW, --resize\n"
-          "                        as for 'max78sim run'\n"
-          "  --report FILE         (DUMPDIR only) the run report written by 'run --json'\n");
+  fprintf(out, "usage: max78sim view DIR|MODEL [options]\n"
+               "       max78sim view DUMPDIR [--report FILE] [options]\n"
+               "\n"
+               "Runs the firmware like 'max78sim run' (DIR|MODEL: any form below), then opens a\n"
+               "window with\n"
+               "every layer: the layer list (operation, shapes, cycles, time, energy when the\n"
+               "report has it), each channel's output as a tile in heat colours (symmetric around\n"
+               "zero), conv1d outputs as strips, linear outputs as bars, the captured input\n"
+               "(3 channels also as an RGB picture), and a clickable timeline of the layers.\n"
+               "The viewer works whether the firmware's check passes or fails.\n"
+               "\n"
+               "DUMPDIR is a folder that 'max78sim run --dump-layers DUMPDIR' wrote; the run\n"
+               "report is --report FILE or DUMPDIR/report.json when present.\n"
+               "\n" M78CLI_TARGET_HELP "\n"
+               "run options:\n"
+               "  --json FILE, --csv FILE, --dump-layers OUTDIR, --timeline FILE, --record FILE,\n"
+               "  --fault SPEC, --max-cycles N, --timeout SEC, --rebuild, --bridge inst|trap,\n"
+               "  --input FILE, --input-shape CxHxW, --resize\n"
+               "                        as for 'max78sim run'\n"
+               "  --report FILE         (DUMPDIR only) the run report written by 'run --json'\n");
   m78cli_view_help(out);
-  fprintf(out,
-          "\n"
-          "Exit status: 0 the window was closed (or the screenshot written), whatever the\n"
-          "firmware's check said (a note on stderr tells a FAIL); 2 bad usage or input, no\n"
-          "display, the firmware could not be built or run to any layer output, an output\n"
-          "file (--json, --dump-layers, --record) could not be written.\n");
+  fprintf(out, "\n"
+               "Exit status: 0 the window was closed (or the screenshot written), whatever the\n"
+               "firmware's check said (a note on stderr tells a FAIL); 2 bad usage or input, no\n"
+               "display, the firmware could not be built or run to any layer output, an output\n"
+               "file (--json, --dump-layers, --record) could not be written.\n");
 }
 
 static int is_flag(const char *arg, const char *name)
@@ -281,7 +275,8 @@ int m78run_parse(int argc, char **argv, struct run_opts *o, int view_cmd)
       if (!(o->timeline = m78cli_option_value(o->cmd, argc, argv, &i, "--timeline")))
         return -1;
     } else if (m78cli_is_option(a, "--fault")) {
-      if (!(v = m78cli_option_value(o->cmd, argc, argv, &i, "--fault")) || m78cli_add_fault_spec(cmd, v, &o->faults) != 0)
+      if (!(v = m78cli_option_value(o->cmd, argc, argv, &i, "--fault")) ||
+          m78cli_add_fault_spec(cmd, v, &o->faults) != 0)
         return -1;
     } else if (m78cli_is_option(a, "--dump-layers")) {
       if (!(o->dump = m78cli_option_value(o->cmd, argc, argv, &i, "--dump-layers")))

@@ -39,9 +39,7 @@ static void test_help(FILE *out)
                "Runs every project like 'max78sim run' (build against the simulator, run, the\n"
                "firmware's own PASS/FAIL check) and prints one line per project and a summary:\n"
                "a CI job for a firmware repository, without a board.\n"
-               "\n"
-               M78CLI_TARGET_HELP
-               "\n"
+               "\n" M78CLI_TARGET_HELP "\n"
                "options:\n"
                "  --junit FILE      write a JUnit XML report: one <testcase> per project (name:\n"
                "                    the argument as given, classname max78sim.run), <failure> for\n"
@@ -112,11 +110,11 @@ static int write_junit(const char *path, struct project *p, int n, double total)
   struct m78u_buf b = {0};
   m78u_buf_printf(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
   m78u_buf_printf(&b, "<testsuites name=\"max78sim\" tests=\"%d\" failures=\"%d\" errors=\"%d\" time=\"%.3f\">\n", n,
-                    failures, errors, total);
+                  failures, errors, total);
   m78u_buf_printf(&b,
-                    "  <testsuite name=\"max78sim test\" tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"0\" "
-                    "time=\"%.3f\">\n",
-                    n, failures, errors, total);
+                  "  <testsuite name=\"max78sim test\" tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"0\" "
+                  "time=\"%.3f\">\n",
+                  n, failures, errors, total);
   for (int i = 0; i < n; i++) {
     m78u_buf_printf(&b, "    <testcase name=\"");
     xml_text(&b, p[i].arg);
@@ -254,7 +252,9 @@ static int junit_path_ok(const char *junit)
   int ok = *junit && m78u_is_dir(parent) && !m78u_is_dir(junit);
   if (!ok)
     m78u_error("test: --junit %s: %s", junit,
-               !*junit ? "empty file name" : m78u_is_dir(junit) ? "is a directory" : "its folder does not exist");
+               !*junit              ? "empty file name"
+               : m78u_is_dir(junit) ? "is a directory"
+                                    : "its folder does not exist");
   free(parent);
   return ok;
 }

@@ -58,10 +58,10 @@ struct walker {
   const struct m78_trace *t;
   m78_sim *sim;
   size_t pos;
-  int starts;          /* master enables seen */
-  uint64_t start_t;    /* cycle of the last one */
+  int starts;       /* master enables seen */
+  uint64_t start_t; /* cycle of the last one */
   size_t start_entry;
-  struct memw *mem;    /* memory writes so far */
+  struct memw *mem; /* memory writes so far */
   size_t nmem, capmem;
   uint64_t reads, writes;
 };
@@ -275,9 +275,9 @@ static void print_header(const char *path, const struct m78_trace *t, FILE *out)
           t->tool[0] ? t->tool : "(unknown tool)");
   fprintf(out, "clock: CNN at %llu Hz (%s/%d)\n", (unsigned long long)t->cnn_hz, t->clock_source, t->divider);
   if (t->has_run)
-    fprintf(out, "run: firmware %s, check %s, stop %s (exit code %d)%s%s\n", t->firmware && *t->firmware ? t->firmware : "?",
-            t->kat, t->stop_reason, t->exit_code, t->stop_detail && *t->stop_detail ? ": " : "",
-            t->stop_detail ? t->stop_detail : "");
+    fprintf(out, "run: firmware %s, check %s, stop %s (exit code %d)%s%s\n",
+            t->firmware && *t->firmware ? t->firmware : "?", t->kat, t->stop_reason, t->exit_code,
+            t->stop_detail && *t->stop_detail ? ": " : "", t->stop_detail ? t->stop_detail : "");
   uint64_t reads = 0, writes = 0;
   for (size_t i = 0; i < t->n; i++) {
     reads += t->items[i].kind == M78_TRACE_READ;
@@ -314,13 +314,14 @@ static int trace_show(const char *path, int layers_only)
     return M78CLI_EXIT_ERROR;
   }
   while (walker_next(&w, 0)) {
-    fprintf(out, "%slayers at CNN start %d (entries[%zu], cycle %llu): %d layers\n", layers_only && w.starts == 1 ? "" : "\n",
-            w.starts, w.start_entry, (unsigned long long)w.start_t, layer_count(w.sim));
+    fprintf(out, "%slayers at CNN start %d (entries[%zu], cycle %llu): %d layers\n",
+            layers_only && w.starts == 1 ? "" : "\n", w.starts, w.start_entry, (unsigned long long)w.start_t,
+            layer_count(w.sim));
     print_layers(w.sim, out);
   }
   if (w.starts == 0) {
-    fprintf(out, "%sthe CNN is never started; the registers at the end of the trace describe %d layers\n", layers_only ? "" : "\n",
-            layer_count(w.sim));
+    fprintf(out, "%sthe CNN is never started; the registers at the end of the trace describe %d layers\n",
+            layers_only ? "" : "\n", layer_count(w.sim));
     print_layers(w.sim, out);
   }
   walker_free(&w);
@@ -381,7 +382,7 @@ static int diff_registers(const m78_sim *a, const m78_sim *b, FILE *out)
     }
     for (int r = 0; r < M78_LREG_COUNT; r++) {
       int layers = (r == M78_LREG_STRM0 || r == M78_LREG_STRM1 || r == M78_LREG_FBUF) ? M78_MAX_STREAM_LAYERS
-                                                                                       : M78_MAX_LAYERS;
+                                                                                      : M78_MAX_LAYERS;
       for (int l = 0; l < layers; l++) {
         snprintf(name, sizeof name, "Q%d.L%d.%s", q, l, m78_lreg_names[r]);
         n += diff_reg(name, 1, r, m78_lreg_get(a, q, (enum m78_lreg)r, l), m78_lreg_get(b, q, (enum m78_lreg)r, l),
@@ -532,8 +533,12 @@ static int trace_diff(const char *pa, const char *pb)
     if (!sa || !sb) {
       /* compare where each trace ends (or the one start left over) */
       if (sa != sb) {
-        fprintf(out, "CNN starts: A has %d or more, B has %d or more (only %s starts the CNN a %d%s time)\n",
-                wa.starts, wb.starts, sa ? "A" : "B", k, k == 1 ? "st" : k == 2 ? "nd" : k == 3 ? "rd" : "th");
+        fprintf(out, "CNN starts: A has %d or more, B has %d or more (only %s starts the CNN a %d%s time)\n", wa.starts,
+                wb.starts, sa ? "A" : "B", k,
+                k == 1   ? "st"
+                : k == 2 ? "nd"
+                : k == 3 ? "rd"
+                         : "th");
         d++;
       }
       while (walker_next(&wa, 1))

@@ -50,8 +50,8 @@ int m78cli_view_option(int argc, char **argv, int *i, struct m78cli_view_opts *v
     v->verbose = v->any = 1;
     return 1;
   }
-  static const char *const with_value[] = {"--compare", "--screenshot", "--layer",       "--channel", "--size",
-                                           "--save-dir", "--report",    "--inject-keys", NULL};
+  static const char *const with_value[] = {"--compare",  "--screenshot", "--layer",       "--channel", "--size",
+                                           "--save-dir", "--report",     "--inject-keys", NULL};
   int k = 0;
   while (with_value[k] && !m78cli_is_option(a, with_value[k]))
     k++;
@@ -141,28 +141,29 @@ int m78cli_view_check(const struct m78cli_view_opts *v, const char *cmd)
 
 void m78cli_view_help(FILE *out)
 {
-  fprintf(out, "viewer options:\n"
-               "  --live                open the window at once and step through the layers as the\n"
-               "                        firmware runs them (Space: next layer, c: run to the end)\n"
-               "  --compare DIR         expected data: a corpus case folder (expected.json and\n"
-               "                        layers/), or a folder of Lnn.i8/Lnn.i32 files (a corpus\n"
-               "                        layers/ folder or a device dump, with or without layers.json);\n"
-               "                        mismatching values are shown in magenta and the first\n"
-               "                        mismatch is selected and printed\n"
-               "  --screenshot FILE.png render one frame without a display (SDL's offscreen driver),\n"
-               "                        write it as PNG and exit\n"
-               "  --layer N|input       layer to show first (default: layer 0, or the first mismatch)\n"
-               "  --channel N           channel to select first\n"
-               "  --size WxH            window or screenshot size (default %dx%d)\n"
-               "  --save-dir DIR        where the s key saves screenshots (default: .)\n"
-               "  --inject-keys K,K...  (tests) push these SDL key names as events, one per frame;\n"
-               "                        mouse:X:Y moves the mouse, click:X:Y clicks; with\n"
-               "                        --screenshot they act before the frame is rendered\n"
-               "  --log-keys            (tests) print one line per key the viewer handles\n"
-               "\n"
-               "Keys: Up/Down or PageUp/PageDown layer, Left/Right channel, +/- zoom, 0 fit,\n"
-               "Shift+arrows or mouse drag pan, f/n first/next mismatch, s screenshot, h help,\n"
-               "q quit.  Font: DejaVu Sans Mono (fonts-dejavu-core) or $M78SIM_FONT.\n",
+  fprintf(out,
+          "viewer options:\n"
+          "  --live                open the window at once and step through the layers as the\n"
+          "                        firmware runs them (Space: next layer, c: run to the end)\n"
+          "  --compare DIR         expected data: a corpus case folder (expected.json and\n"
+          "                        layers/), or a folder of Lnn.i8/Lnn.i32 files (a corpus\n"
+          "                        layers/ folder or a device dump, with or without layers.json);\n"
+          "                        mismatching values are shown in magenta and the first\n"
+          "                        mismatch is selected and printed\n"
+          "  --screenshot FILE.png render one frame without a display (SDL's offscreen driver),\n"
+          "                        write it as PNG and exit\n"
+          "  --layer N|input       layer to show first (default: layer 0, or the first mismatch)\n"
+          "  --channel N           channel to select first\n"
+          "  --size WxH            window or screenshot size (default %dx%d)\n"
+          "  --save-dir DIR        where the s key saves screenshots (default: .)\n"
+          "  --inject-keys K,K...  (tests) push these SDL key names as events, one per frame;\n"
+          "                        mouse:X:Y moves the mouse, click:X:Y clicks; with\n"
+          "                        --screenshot they act before the frame is rendered\n"
+          "  --log-keys            (tests) print one line per key the viewer handles\n"
+          "\n"
+          "Keys: Up/Down or PageUp/PageDown layer, Left/Right channel, +/- zoom, 0 fit,\n"
+          "Shift+arrows or mouse drag pan, f/n first/next mismatch, s screenshot, h help,\n"
+          "q quit.  Font: DejaVu Sans Mono (fonts-dejavu-core) or $M78SIM_FONT.\n",
 #ifdef M78_HAVE_VIEWER
           M78VIZ_DEFAULT_W, M78VIZ_DEFAULT_H
 #else
@@ -181,10 +182,13 @@ int m78cli_view_is_dump_dir(const char *dir)
 
 #ifdef M78_HAVE_VIEWER
 
-int m78cli_view_available(void) { return 1; }
+int m78cli_view_available(void)
+{
+  return 1;
+}
 
-static void fill_viz(const struct m78cli_view_opts *v, struct m78viz_opts *z, const char *dump_dir,
-                     const char *report, const char *title)
+static void fill_viz(const struct m78cli_view_opts *v, struct m78viz_opts *z, const char *dump_dir, const char *report,
+                     const char *title)
 {
   memset(z, 0, sizeof *z);
   z->dump_dir = dump_dir;
@@ -287,7 +291,7 @@ int m78cli_view_live(const struct m78cli_view_opts *v, struct m78fw_run_opts *ro
 static int no_viewer(void)
 {
   m78u_error("this max78sim was built without the viewer (cmake -DBUILD_VIEWER=ON needs SDL2, SDL2_image, "
-               "SDL2_ttf)");
+             "SDL2_ttf)");
   return M78CLI_EXIT_ERROR;
 }
 

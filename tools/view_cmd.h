@@ -12,10 +12,10 @@
 #include "fwbuild.h"
 
 struct m78cli_view_opts {
-  int view;                /* open the viewer */
-  int live;                /* ... while the firmware runs */
-  int any;                 /* some viewer option was given */
-  const char *report;      /* view DUMPDIR: the run report */
+  int view;           /* open the viewer */
+  int live;           /* ... while the firmware runs */
+  int any;            /* some viewer option was given */
+  const char *report; /* view DUMPDIR: the run report */
   const char *compare;
   const char *screenshot;
   const char *save_dir;
@@ -23,7 +23,7 @@ struct m78cli_view_opts {
   int layer_set, layer, channel;
   int width, height;
   int verbose;
-  const char *fwdir;       /* the firmware folder shown (layer names), or NULL */
+  const char *fwdir; /* the firmware folder shown (layer names), or NULL */
 };
 
 void m78cli_view_opts_init(struct m78cli_view_opts *v);

@@ -13,24 +13,24 @@
 #define M78VIZ_DEFAULT_H 900
 
 struct m78viz_opts {
-  const char *dump_dir;   /* layers.json, Lnn.i8/.i32, input.json/.i8 */
-  const char *report;     /* run report JSON, or NULL */
-  const char *title;      /* shown in the header and the window title */
-  const char *compare;    /* expected data folder, or NULL */
-  const char *screenshot; /* render one frame offscreen into this PNG and return */
-  const char *save_dir;   /* where the `s` key saves screenshots (NULL: ".") */
-  int layer_set;          /* layer was given */
-  int layer;              /* hardware layer to show first; -1: the input */
-  int channel;            /* channel to select first (-1: none given) */
-  int width, height;      /* window / screenshot size (0: default) */
-  const char *inject;     /* tests: comma-separated SDL key names pushed as events */
+  const char *dump_dir;     /* layers.json, Lnn.i8/.i32, input.json/.i8 */
+  const char *report;       /* run report JSON, or NULL */
+  const char *title;        /* shown in the header and the window title */
+  const char *compare;      /* expected data folder, or NULL */
+  const char *screenshot;   /* render one frame offscreen into this PNG and return */
+  const char *save_dir;     /* where the `s` key saves screenshots (NULL: ".") */
+  int layer_set;            /* layer was given */
+  int layer;                /* hardware layer to show first; -1: the input */
+  int channel;              /* channel to select first (-1: none given) */
+  int width, height;        /* window / screenshot size (0: default) */
+  const char *inject;       /* tests: comma-separated SDL key names pushed as events */
   char *const *layer_names; /* names of hardware layers 0..n-1 (NULL entries: none), from the
                                synthesizer's network description; or NULL */
   int n_layer_names;
-  int verbose;            /* print one line per handled key (tests) */
+  int verbose; /* print one line per handled key (tests) */
   /* live mode (NULL when off) */
-  const char *progress_file; /* the firmware's progress ("start", N, "done") */
-  const char *step_file;     /* the viewer writes the last layer allowed to run */
+  const char *progress_file;  /* the firmware's progress ("start", N, "done") */
+  const char *step_file;      /* the viewer writes the last layer allowed to run */
   volatile int *run_finished; /* set by the caller when the firmware is gone */
 };
 

@@ -23,7 +23,10 @@
  */
 #include "cost.h"
 
-static unsigned rd16(const uint8_t *p) { return (unsigned)(p[0] | p[1] << 8); }
+static unsigned rd16(const uint8_t *p)
+{
+  return (unsigned)(p[0] | p[1] << 8);
+}
 
 /* 16-bit encodings */
 static unsigned cost16(unsigned h, int *mem)
@@ -61,7 +64,7 @@ static unsigned cost32(unsigned h1, unsigned h2, int *mem)
   if (op1 == 1) {
     if ((h1 & 0x0640) == 0x0000) /* load/store multiple: 1+N */
       return 1 + (unsigned)__builtin_popcount(h2 & 0xFFFF);
-    if ((h1 & 0x0640) == 0x0040) {                       /* dual, exclusive, table branch */
+    if ((h1 & 0x0640) == 0x0040) {                            /* dual, exclusive, table branch */
       if ((h1 & 0xFFF0) == 0xE8D0 && (h2 & 0xFFE0) == 0xF000) /* TBB/TBH */
         return 2;
       if ((h1 & 0x0120) == 0 && (h1 & 0xFFE0) == 0xE840) /* LDREX/STREX */
@@ -103,7 +106,7 @@ static unsigned cost32(unsigned h1, unsigned h2, int *mem)
     *mem = 2;
     return 2; /* a load into PC refills at run time */
   }
-  if ((h1 & 0x0F80) == 0x0B80) { /* long multiply, divide */
+  if ((h1 & 0x0F80) == 0x0B80) {                            /* long multiply, divide */
     if ((h1 & 0x00F0) == 0x0090 || (h1 & 0x00F0) == 0x00B0) /* SDIV, UDIV */
       return M78ARM_DIV_CYCLES;
     return 1;

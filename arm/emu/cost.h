@@ -29,8 +29,8 @@ enum m78arm_block_flags {
 };
 
 struct m78arm_block_cost {
-  uint32_t cycles;       /* static cycles of all instructions */
-  uint16_t insns;        /* instructions in the block */
+  uint32_t cycles; /* static cycles of all instructions */
+  uint16_t insns;  /* instructions in the block */
   uint16_t flags;
 };
 

@@ -30,8 +30,14 @@
 #include "max78sim/env.h"
 
 /* QEMU exception numbers Unicorn reports through UC_HOOK_INTR */
-enum { EXCP_UDEF = 1, EXCP_SWI = 2, EXCP_PREFETCH_ABORT = 3, EXCP_DATA_ABORT = 4, EXCP_BKPT = 7,
-       EXCP_EXCEPTION_EXIT = 8 };
+enum {
+  EXCP_UDEF = 1,
+  EXCP_SWI = 2,
+  EXCP_PREFETCH_ABORT = 3,
+  EXCP_DATA_ABORT = 4,
+  EXCP_BKPT = 7,
+  EXCP_EXCEPTION_EXIT = 8
+};
 
 enum { COST_EXC_ENTRY = 12, COST_EXC_RETURN = 10, FLUSH_CYCLES = 20000, ICC_LINE = 16 };
 
@@ -41,7 +47,13 @@ enum { COST_EXC_ENTRY = 12, COST_EXC_RETURN = 10, FLUSH_CYCLES = 20000, ICC_LINE
 #define EXC_RETURN_HANDLER_MSP 0xFFFFFFF1u
 
 /* Arm semihosting operations (r0) and the normal-exit reason code */
-enum { SH_SYS_WRITEC = 0x03, SH_SYS_WRITE0 = 0x04, SH_SYS_WRITE = 0x05, SH_SYS_EXIT = 0x18, SH_SYS_EXIT_EXTENDED = 0x20 };
+enum {
+  SH_SYS_WRITEC = 0x03,
+  SH_SYS_WRITE0 = 0x04,
+  SH_SYS_WRITE = 0x05,
+  SH_SYS_EXIT = 0x18,
+  SH_SYS_EXIT_EXTENDED = 0x20
+};
 #define SH_ADP_STOPPED_APPLICATION_EXIT 0x20026u
 
 /* Flash wait states as the firmware programmed GCR.memctrl */
@@ -50,7 +62,10 @@ static uint32_t flash_wait_states(const struct m78arm *a)
   return M78SOC_FGET(GCR, MEMCTRL, FWS, a->soc->gcr[M78SOC_WORD(M78SOC_GCR_MEMCTRL)]);
 }
 
-uint64_t m78arm_now(const struct m78arm *a) { return a->soc->tick + a->pending * M78ARM_TICKS_PER_CPU; }
+uint64_t m78arm_now(const struct m78arm *a)
+{
+  return a->soc->tick + a->pending * M78ARM_TICKS_PER_CPU;
+}
 
 void m78arm_block_done(struct m78arm *a)
 {
@@ -269,7 +284,8 @@ static int can_interrupt(struct m78arm *a)
     return 0;
   if ((a->st_csr & 3) == 3)
     return 1;
-  if (m78arm_irq_enabled(a, M78ARM_CNN_IRQ) && (m78soc_irq_line(a->soc) || m78soc_next_event_tick(a->soc) != UINT64_MAX))
+  if (m78arm_irq_enabled(a, M78ARM_CNN_IRQ) &&
+      (m78soc_irq_line(a->soc) || m78soc_next_event_tick(a->soc) != UINT64_MAX))
     return 1;
   for (int w = 0; w < 4; w++)
     if (a->ispr[w] & a->iser[w])
@@ -401,7 +417,7 @@ static int enter_exception(struct m78arm *a, int exc, int woke)
 {
   m78arm_block_done(a);
   uint32_t r[8], sp;
-  static const int regs[8] = {UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3,
+  static const int regs[8] = {UC_ARM_REG_R0,  UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3,
                               UC_ARM_REG_R12, UC_ARM_REG_LR, UC_ARM_REG_PC, UC_ARM_REG_XPSR};
   for (int i = 0; i < 8; i++)
     uc_reg_read(a->uc, regs[i], &r[i]);
@@ -463,7 +479,8 @@ static void exception_return(struct m78arm *a, uint32_t exc_return)
       m78arm_fault(a, "exception return: stack frame at 0x%08x is outside SRAM", (unsigned)sp);
       return;
     }
-  static const int regs[6] = {UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3, UC_ARM_REG_R12, UC_ARM_REG_LR};
+  static const int regs[6] = {UC_ARM_REG_R0, UC_ARM_REG_R1,  UC_ARM_REG_R2,
+                              UC_ARM_REG_R3, UC_ARM_REG_R12, UC_ARM_REG_LR};
   for (int i = 0; i < 6; i++)
     uc_reg_write(a->uc, regs[i], &r[i]);
   sp += 32 + ((r[7] >> 9) & 1) * 4;
@@ -629,7 +646,8 @@ static void sleeps_forever(struct m78arm *a, int cnn)
   if (!cnn)
     snprintf(why, sizeof why, "the CNN interrupt (IRQ %d) is not enabled", M78ARM_CNN_IRQ);
   else if (a->cnn_irqs && !a->cnn_irq_woke)
-    snprintf(why, sizeof why, "missed event: the CNN interrupt, taken at PC 0x%08x in %s %llu cycles before (lost wake-up)",
+    snprintf(why, sizeof why,
+             "missed event: the CNN interrupt, taken at PC 0x%08x in %s %llu cycles before (lost wake-up)",
              (unsigned)a->cnn_irq_pc, m78arm_func_name(a, a->cnn_irq_pc),
              (unsigned long long)(a->cycles - a->cnn_irq_cycle));
   else if (a->cnn_irqs)
@@ -638,7 +656,8 @@ static void sleeps_forever(struct m78arm *a, int cnn)
   else
     snprintf(why, sizeof why, "the CNN is idle and was never started");
   char d[400];
-  snprintf(d, sizeof d, "the firmware sleeps forever: WFI at PC 0x%08x in %s (from %s), interrupts %s, nothing can wake it; %s",
+  snprintf(d, sizeof d,
+           "the firmware sleeps forever: WFI at PC 0x%08x in %s (from %s), interrupts %s, nothing can wake it; %s",
            (unsigned)pc, m78arm_func_name(a, pc), m78arm_func_name(a, lr), primask(a) ? "masked" : "enabled", why);
   m78arm_overrun_flush(a);
   m78soc_finish(a->soc, M78SOC_STOP_HANG, d, 1);

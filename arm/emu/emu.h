@@ -26,12 +26,12 @@
 #define M78ARM_PPB_SIZE 0x100000u
 #define M78ARM_SCS_BASE 0xE000E000u
 
-#define M78ARM_IRQS 104      /* MAX78000 device interrupts */
-#define M78ARM_CNN_IRQ 101   /* CNN_IRQn: vector 117 */
+#define M78ARM_IRQS 104    /* MAX78000 device interrupts */
+#define M78ARM_CNN_IRQ 101 /* CNN_IRQn: vector 117 */
 #define M78ARM_EXC_SYSTICK 15
-#define M78ARM_TICKS_PER_CPU 12 /* M78SOC_TICK_HZ / 100 MHz */
+#define M78ARM_TICKS_PER_CPU 12     /* M78SOC_TICK_HZ / 100 MHz */
 #define M78ARM_DWT_BASE 0xE0001000u /* data watchpoint and trace unit */
-#define M78ARM_SCB_CCR 0xD14u      /* configuration and control, offset in the SCS */
+#define M78ARM_SCB_CCR 0xD14u       /* configuration and control, offset in the SCS */
 #define M78ARM_CCR_STKALIGN (1u << 9)
 
 struct m78gdb;
@@ -44,11 +44,11 @@ struct m78arm_pcstream {
   unsigned inside;   /* its stores inside the home object */
 };
 struct m78arm_activation {
-  const struct m78elf_sym *func, *home; /* the function; its first store's object */
+  const struct m78elf_sym *func, *home;      /* the function; its first store's object */
   const struct m78elf_sym *into, *last_into; /* objects written past home's end */
-  int crossed;       /* a stream ran off home's end */
+  int crossed;                               /* a stream ran off home's end */
   uint32_t cross_pc, hi;
-  uint64_t beyond;   /* bytes written past home's end */
+  uint64_t beyond; /* bytes written past home's end */
   unsigned objects;
   struct m78arm_pcstream pcs[M78ARM_PCSTREAMS];
   int npcs;
@@ -63,23 +63,23 @@ struct m78arm_block {
 
 enum m78arm_stop {
   M78ARM_STOP_NONE = 0,
-  M78ARM_STOP_IRQ,   /* take a pending exception */
-  M78ARM_STOP_EXIT,  /* semihosting exit or idle loop */
-  M78ARM_STOP_FAULT  /* guest fault: detail says what */
+  M78ARM_STOP_IRQ,  /* take a pending exception */
+  M78ARM_STOP_EXIT, /* semihosting exit or idle loop */
+  M78ARM_STOP_FAULT /* guest fault: detail says what */
 };
 
 struct m78arm {
   struct m78soc_state *soc; /* the SoC around the core (m78host/soc.h) */
   uc_engine *uc;
   uint8_t *flash, *sram;
-  uint8_t *flash_image;               /* flash as loaded: undoes stores */
+  uint8_t *flash_image;                    /* flash as loaded: undoes stores */
   uint32_t flash_dirty_lo, flash_dirty_hi; /* flash bytes a store changed */
   struct m78arm_block *bcache_flash, *bcache_sram;
 
   /* time */
-  uint64_t pending;      /* CPU cycles not yet given to the SoC clock */
-  uint64_t next_check;   /* tick at which interrupts are looked at again */
-  uint32_t fallthrough;  /* address after the previous block */
+  uint64_t pending;     /* CPU cycles not yet given to the SoC clock */
+  uint64_t next_check;  /* tick at which interrupts are looked at again */
+  uint32_t fallthrough; /* address after the previous block */
   /* the running block: its cycles not charged yet, from blk_pc on */
   uint32_t blk_pc, blk_end, blk_rest;
   uint64_t insns, blocks, cycles;
@@ -96,10 +96,10 @@ struct m78arm {
   uint32_t scs[0x1000 / 4]; /* plain system control space registers */
   uint32_t dwt_ctrl;
   uint32_t vtor;
-  int active[8];            /* exception numbers being handled */
+  int active[8]; /* exception numbers being handled */
   int depth;
   int systick_pending;
-  int woke;               /* the CPU slept before this exception */
+  int woke; /* the CPU slept before this exception */
 
   /* SysTick: VAL as of st_base_tick */
   uint32_t st_csr, st_rvr, st_val;
@@ -131,9 +131,9 @@ struct m78arm {
   struct m78arm_activation act;
   int past_startup; /* a store from outside the start-up copies was seen */
   uint64_t overruns;
-  uint32_t cnn_irq_pc;     /* where the last CNN interrupt was taken */
-  uint64_t cnn_irq_cycle;  /* at this CPU cycle */
-  int cnn_irq_woke;        /* it ended a sleep */
+  uint32_t cnn_irq_pc;    /* where the last CNN interrupt was taken */
+  uint64_t cnn_irq_cycle; /* at this CPU cycle */
+  int cnn_irq_woke;       /* it ended a sleep */
   int cnn_irqs;
 };
 

@@ -39,7 +39,10 @@ static const struct m78elf_sym *object_at(const struct m78arm *a, uint32_t addr)
   return m78elf_symbol_at(&a->syms, addr, 0);
 }
 
-static int startup_name(const char *f) { return strcmp(f, "Reset_Handler") == 0 || strcmp(f, "m78bsp_start") == 0; }
+static int startup_name(const char *f)
+{
+  return strcmp(f, "Reset_Handler") == 0 || strcmp(f, "m78bsp_start") == 0;
+}
 
 void m78arm_overrun_flush(struct m78arm *a)
 {
@@ -129,8 +132,7 @@ int m78arm_findings_init(struct m78arm *a)
 {
   uint32_t lo = M78ARM_SRAM_BASE + M78ARM_SRAM_SIZE - STACK_RESERVE;
   for (size_t i = 0; i < a->syms.n; i++)
-    if (!a->syms.sym[i].func && a->syms.sym[i].addr - M78ARM_SRAM_BASE < M78ARM_SRAM_SIZE &&
-        a->syms.sym[i].addr < lo)
+    if (!a->syms.sym[i].func && a->syms.sym[i].addr - M78ARM_SRAM_BASE < M78ARM_SRAM_SIZE && a->syms.sym[i].addr < lo)
       lo = a->syms.sym[i].addr;
   uint32_t hi = M78ARM_SRAM_BASE + M78ARM_SRAM_SIZE - STACK_RESERVE;
   if (lo >= hi)

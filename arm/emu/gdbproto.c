@@ -7,7 +7,10 @@
 
 #include <string.h>
 
-void m78gdb_rx_init(struct m78gdb_rx *rx) { memset(rx, 0, sizeof *rx); }
+void m78gdb_rx_init(struct m78gdb_rx *rx)
+{
+  memset(rx, 0, sizeof *rx);
+}
 
 int m78gdb_hexval(char c)
 {
@@ -166,7 +169,10 @@ static int lit(struct cur *c, char ch)
   return -1;
 }
 
-static int at_end(const struct cur *c) { return c->p == c->end; }
+static int at_end(const struct cur *c)
+{
+  return c->p == c->end;
+}
 
 static int starts(const char *pkt, size_t n, const char *s)
 {
@@ -174,7 +180,10 @@ static int starts(const char *pkt, size_t n, const char *s)
   return n >= k && memcmp(pkt, s, k) == 0;
 }
 
-static int is(const char *pkt, size_t n, const char *s) { return n == strlen(s) && memcmp(pkt, s, n) == 0; }
+static int is(const char *pkt, size_t n, const char *s)
+{
+  return n == strlen(s) && memcmp(pkt, s, n) == 0;
+}
 
 static int all_hex(const char *s, size_t n)
 {
@@ -240,12 +249,8 @@ void m78gdb_parse(const char *pkt, size_t n, struct m78gdb_cmd *cmd)
     return;
   struct cur c = {pkt + 1, pkt + n};
   switch (pkt[0]) {
-  case '?':
-    cmd->kind = n == 1 ? M78GDB_CMD_STOP_REASON : M78GDB_CMD_MALFORMED;
-    return;
-  case 'g':
-    cmd->kind = n == 1 ? M78GDB_CMD_READ_REGS : M78GDB_CMD_MALFORMED;
-    return;
+  case '?': cmd->kind = n == 1 ? M78GDB_CMD_STOP_REASON : M78GDB_CMD_MALFORMED; return;
+  case 'g': cmd->kind = n == 1 ? M78GDB_CMD_READ_REGS : M78GDB_CMD_MALFORMED; return;
   case 'G':
     cmd->data = pkt + 1;
     cmd->data_len = n - 1;
@@ -258,7 +263,8 @@ void m78gdb_parse(const char *pkt, size_t n, struct m78gdb_cmd *cmd)
     return;
   case 'P': {
     uint32_t r;
-    if (hexnum(&c, &r) || lit(&c, '=') || (size_t)(c.end - c.p) % 2 || c.end == c.p || !all_hex(c.p, (size_t)(c.end - c.p))) {
+    if (hexnum(&c, &r) || lit(&c, '=') || (size_t)(c.end - c.p) % 2 || c.end == c.p ||
+        !all_hex(c.p, (size_t)(c.end - c.p))) {
       cmd->kind = M78GDB_CMD_MALFORMED;
       return;
     }
@@ -268,9 +274,7 @@ void m78gdb_parse(const char *pkt, size_t n, struct m78gdb_cmd *cmd)
     cmd->data_len = (size_t)(c.end - c.p);
     return;
   }
-  case 'm':
-    cmd->kind = addr_len(&c, cmd) || !at_end(&c) ? M78GDB_CMD_MALFORMED : M78GDB_CMD_READ_MEM;
-    return;
+  case 'm': cmd->kind = addr_len(&c, cmd) || !at_end(&c) ? M78GDB_CMD_MALFORMED : M78GDB_CMD_READ_MEM; return;
   case 'M':
     if (addr_len(&c, cmd) || lit(&c, ':') || (uint64_t)(c.end - c.p) != 2ull * cmd->len ||
         !all_hex(c.p, (size_t)(c.end - c.p))) {
@@ -330,15 +334,9 @@ void m78gdb_parse(const char *pkt, size_t n, struct m78gdb_cmd *cmd)
     /* Hg/Hc thread: one thread; any id is accepted */
     cmd->kind = n >= 3 && (pkt[1] == 'g' || pkt[1] == 'c') ? M78GDB_CMD_SET_THREAD : M78GDB_CMD_MALFORMED;
     return;
-  case 'T':
-    cmd->kind = n >= 2 ? M78GDB_CMD_THREAD_ALIVE : M78GDB_CMD_MALFORMED;
-    return;
-  case 'k':
-    cmd->kind = M78GDB_CMD_KILL;
-    return;
-  case 'D':
-    cmd->kind = n == 1 || pkt[1] == ';' ? M78GDB_CMD_DETACH : M78GDB_CMD_MALFORMED;
-    return;
+  case 'T': cmd->kind = n >= 2 ? M78GDB_CMD_THREAD_ALIVE : M78GDB_CMD_MALFORMED; return;
+  case 'k': cmd->kind = M78GDB_CMD_KILL; return;
+  case 'D': cmd->kind = n == 1 || pkt[1] == ';' ? M78GDB_CMD_DETACH : M78GDB_CMD_MALFORMED; return;
   case 'q':
     if (is(pkt, n, "qSupported") || starts(pkt, n, "qSupported:"))
       cmd->kind = M78GDB_CMD_SUPPORTED;
@@ -376,7 +374,6 @@ void m78gdb_parse(const char *pkt, size_t n, struct m78gdb_cmd *cmd)
     } else if (is(pkt, n, "vKill") || starts(pkt, n, "vKill;"))
       cmd->kind = M78GDB_CMD_KILL;
     return;
-  default:
-    return;
+  default: return;
   }
 }

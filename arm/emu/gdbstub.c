@@ -83,11 +83,11 @@ static struct m78arm *finishing; /* the run whose end gdb is told about */
 
 static int uc_reg_id(unsigned n)
 {
-  static const int core[23] = {UC_ARM_REG_R0,  UC_ARM_REG_R1,      UC_ARM_REG_R2,    UC_ARM_REG_R3,     UC_ARM_REG_R4,
-                               UC_ARM_REG_R5,  UC_ARM_REG_R6,      UC_ARM_REG_R7,    UC_ARM_REG_R8,     UC_ARM_REG_R9,
-                               UC_ARM_REG_R10, UC_ARM_REG_R11,     UC_ARM_REG_R12,   UC_ARM_REG_SP,     UC_ARM_REG_LR,
-                               UC_ARM_REG_PC,  UC_ARM_REG_XPSR,    UC_ARM_REG_MSP,   UC_ARM_REG_PSP,    UC_ARM_REG_PRIMASK,
-                               UC_ARM_REG_BASEPRI, UC_ARM_REG_FAULTMASK, UC_ARM_REG_CONTROL};
+  static const int core[23] = {
+      UC_ARM_REG_R0,  UC_ARM_REG_R1,      UC_ARM_REG_R2,      UC_ARM_REG_R3,        UC_ARM_REG_R4,     UC_ARM_REG_R5,
+      UC_ARM_REG_R6,  UC_ARM_REG_R7,      UC_ARM_REG_R8,      UC_ARM_REG_R9,        UC_ARM_REG_R10,    UC_ARM_REG_R11,
+      UC_ARM_REG_R12, UC_ARM_REG_SP,      UC_ARM_REG_LR,      UC_ARM_REG_PC,        UC_ARM_REG_XPSR,   UC_ARM_REG_MSP,
+      UC_ARM_REG_PSP, UC_ARM_REG_PRIMASK, UC_ARM_REG_BASEPRI, UC_ARM_REG_FAULTMASK, UC_ARM_REG_CONTROL};
   if (n < 23)
     return core[n];
   if (n < REG_FPSCR)
@@ -95,7 +95,10 @@ static int uc_reg_id(unsigned n)
   return UC_ARM_REG_FPSCR;
 }
 
-static unsigned reg_size(unsigned n) { return n >= REG_D0 && n < REG_FPSCR ? 8 : 4; }
+static unsigned reg_size(unsigned n)
+{
+  return n >= REG_D0 && n < REG_FPSCR ? 8 : 4;
+}
 
 static void reg_get(struct m78arm *a, unsigned n, uint8_t *out)
 {
@@ -128,7 +131,10 @@ static void reg_set(struct m78arm *a, unsigned n, const uint8_t *in)
 
 /* ---- memory ---- */
 
-static int in_cnn(uint32_t addr) { return addr >= M78_CNN_BASE && addr < M78_CNN_END; }
+static int in_cnn(uint32_t addr)
+{
+  return addr >= M78_CNN_BASE && addr < M78_CNN_END;
+}
 
 static int peek_byte(struct m78arm *a, uint32_t addr, uint8_t *b)
 {
@@ -229,7 +235,10 @@ static void reply_n(struct m78arm *a, const char *payload, size_t n)
   send_raw(a, g->last, g->last_len);
 }
 
-static void reply(struct m78arm *a, const char *payload) { reply_n(a, payload, strlen(payload)); }
+static void reply(struct m78arm *a, const char *payload)
+{
+  reply_n(a, payload, strlen(payload));
+}
 
 static void stop_reply(struct m78arm *a, enum m78gdb_stop why)
 {

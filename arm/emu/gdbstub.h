@@ -32,7 +32,7 @@ enum m78gdb_stop {
 enum { M78GDB_MAX_BP = 32, M78GDB_MAX_WP = 8 };
 
 struct m78gdb {
-  int fd;        /* the connection, -1 once it is gone */
+  int fd; /* the connection, -1 once it is gone */
   int noack;
   struct m78gdb_rx rx;
   uint32_t bp[M78GDB_MAX_BP];
@@ -43,13 +43,13 @@ struct m78gdb {
   } wp[M78GDB_MAX_WP];
   int nwp;
   int stepping;
-  uint64_t hooks;     /* instructions reached since the last resume */
-  uint32_t resume_pc; /* the first one does not stop at its breakpoint */
+  uint64_t hooks;       /* instructions reached since the last resume */
+  uint32_t resume_pc;   /* the first one does not stop at its breakpoint */
   enum m78gdb_stop req; /* a stop the hooks asked for */
   int interrupt;        /* Ctrl-C received, not yet acted on */
   uint32_t watch_addr;
   unsigned watch_type;
-  int held;           /* the running block is held across a stop */
+  int held; /* the running block is held across a stop */
   uint32_t held_pc;
   char last[M78GDB_PACKET_MAX * 2 + 8]; /* the last reply, for a '-' */
   size_t last_len;

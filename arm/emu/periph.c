@@ -50,10 +50,16 @@ const char *m78arm_periph_name(uint32_t addr)
 
 /* The registers and fields the drivers wait on (socregs.def) */
 enum {
-  GCR_RST0 = M78SOC_GCR_RST0, GCR_CLKCTRL = M78SOC_GCR_CLKCTRL, GCR_RST1 = M78SOC_GCR_RST1,
-  ICC_CTRL = M78SOC_ICC_CTRL, ICC_INVALIDATE = M78SOC_ICC_INVALIDATE,
-  UART_CTRL = M78SOC_UART_CTRL, UART_STATUS = M78SOC_UART_STATUS, UART_FIFO = M78SOC_UART_FIFO,
-  GPIO_OUT_SET = M78SOC_GPIO_OUT_SET, GPIO_OUT_CLR = M78SOC_GPIO_OUT_CLR
+  GCR_RST0 = M78SOC_GCR_RST0,
+  GCR_CLKCTRL = M78SOC_GCR_CLKCTRL,
+  GCR_RST1 = M78SOC_GCR_RST1,
+  ICC_CTRL = M78SOC_ICC_CTRL,
+  ICC_INVALIDATE = M78SOC_ICC_INVALIDATE,
+  UART_CTRL = M78SOC_UART_CTRL,
+  UART_STATUS = M78SOC_UART_STATUS,
+  UART_FIFO = M78SOC_UART_FIFO,
+  GPIO_OUT_SET = M78SOC_GPIO_OUT_SET,
+  GPIO_OUT_CLR = M78SOC_GPIO_OUT_CLR
 };
 #define CLKCTRL_SYSCLK_RDY M78SOC_FMASK(GCR, CLKCTRL, SYSCLK_RDY)
 #define CLKCTRL_INRO_RDY M78SOC_FMASK(GCR, CLKCTRL, INRO_RDY)
@@ -77,8 +83,9 @@ static void begin_access(struct m78arm *a)
 static void unmodelled(struct m78arm *a, uint32_t addr, unsigned size, int write)
 {
   a->soc->unmapped++;
-  m78arm_guest_error(a, "%d-bit %s %s at 0x%08x (not modelled), PC 0x%08x", 8 * (int)size, write ? "write to" : "read from",
-                     m78arm_periph_name(addr), (unsigned)addr, (unsigned)m78arm_pc(a));
+  m78arm_guest_error(a, "%d-bit %s %s at 0x%08x (not modelled), PC 0x%08x", 8 * (int)size,
+                     write ? "write to" : "read from", m78arm_periph_name(addr), (unsigned)addr,
+                     (unsigned)m78arm_pc(a));
 }
 
 uint64_t m78arm_apb_read(uc_engine *uc, uint64_t off, unsigned size, void *ud)
@@ -111,8 +118,7 @@ uint64_t m78arm_apb_read(uc_engine *uc, uint64_t off, unsigned size, void *ud)
     if ((reg & ~3u) == ICC_CTRL)
       v = a->icc_ctrl | ICC_CTRL_RDY;
     return (v >> (8 * (reg & 3))) & (size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1);
-  default:
-    break;
+  default: break;
   }
   (void)m78soc_read(a->soc, addr, size, &v);
   if (p->base == M78SOC_GCR_BASE && (reg & ~3u) == GCR_CLKCTRL && size == 4) {
@@ -154,8 +160,7 @@ void m78arm_apb_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t value
       memset(a->icc_tag, 0, sizeof a->icc_tag);
     }
     return;
-  default:
-    break;
+  default: break;
   }
   (void)m78soc_write(a->soc, addr, size, v);
   if (p->base == M78SOC_GCR_BASE && (reg == GCR_RST0 || reg == GCR_RST1) && size == 4) {
@@ -173,7 +178,10 @@ void m78arm_apb_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t value
         m78soc_led(a->soc, led, reg == GPIO_OUT_SET);
 }
 
-int m78arm_icc_enabled(const struct m78arm *a) { return a->icc_ctrl & ICC_CTRL_EN; }
+int m78arm_icc_enabled(const struct m78arm *a)
+{
+  return a->icc_ctrl & ICC_CTRL_EN;
+}
 
 /* ---- CNN ---- */
 
@@ -202,11 +210,25 @@ void m78arm_cnn_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t value
 /* ---- SysTick ---- */
 
 enum {
-  ST_CSR = 0x010, ST_RVR = 0x014, ST_CVR = 0x018, ST_CALIB = 0x01C,
-  ST_ENABLE = 1u << 0, ST_TICKINT = 1u << 1, ST_COUNTFLAG = 1u << 16,
-  NVIC_ISER = 0x100, NVIC_ICER = 0x180, NVIC_ISPR = 0x200, NVIC_ICPR = 0x280, NVIC_IABR = 0x300, NVIC_IPR = 0x400,
-  SCB_CPUID = 0xD00, SCB_ICSR = 0xD04, SCB_VTOR = 0xD08, SCB_AIRCR = 0xD0C,
-  DWT_CTRL = 0x000, DWT_CYCCNT = 0x004 /* offsets in the DWT */
+  ST_CSR = 0x010,
+  ST_RVR = 0x014,
+  ST_CVR = 0x018,
+  ST_CALIB = 0x01C,
+  ST_ENABLE = 1u << 0,
+  ST_TICKINT = 1u << 1,
+  ST_COUNTFLAG = 1u << 16,
+  NVIC_ISER = 0x100,
+  NVIC_ICER = 0x180,
+  NVIC_ISPR = 0x200,
+  NVIC_ICPR = 0x280,
+  NVIC_IABR = 0x300,
+  NVIC_IPR = 0x400,
+  SCB_CPUID = 0xD00,
+  SCB_ICSR = 0xD04,
+  SCB_VTOR = 0xD08,
+  SCB_AIRCR = 0xD0C,
+  DWT_CTRL = 0x000,
+  DWT_CYCCNT = 0x004 /* offsets in the DWT */
 };
 
 void m78arm_systick_update(struct m78arm *a)
@@ -253,9 +275,15 @@ uint64_t m78arm_systick_next_wrap(const struct m78arm *a)
   return a->st_base_tick + cycles * M78ARM_TICKS_PER_CPU;
 }
 
-int m78arm_irq_enabled(const struct m78arm *a, int irq) { return (a->iser[irq / 32] >> (irq % 32)) & 1; }
+int m78arm_irq_enabled(const struct m78arm *a, int irq)
+{
+  return (a->iser[irq / 32] >> (irq % 32)) & 1;
+}
 
-static uint32_t *scs_word(struct m78arm *a, uint32_t off) { return &a->scs[(off & 0xFFF) / 4]; }
+static uint32_t *scs_word(struct m78arm *a, uint32_t off)
+{
+  return &a->scs[(off & 0xFFF) / 4];
+}
 
 /* Polling fast-forward: a loop that reads COUNTFLAG again and again sees
  * the same value until the next wrap; its iterations are identical, so

@@ -62,17 +62,9 @@ typedef enum {
   MXC_GPIO_FUNC_ALT4
 } mxc_gpio_func_t;
 
-typedef enum {
-  MXC_GPIO_VSSEL_VDDIO,
-  MXC_GPIO_VSSEL_VDDIOH
-} mxc_gpio_vssel_t;
+typedef enum { MXC_GPIO_VSSEL_VDDIO, MXC_GPIO_VSSEL_VDDIOH } mxc_gpio_vssel_t;
 
-typedef enum {
-  MXC_GPIO_DRVSTR_0,
-  MXC_GPIO_DRVSTR_1,
-  MXC_GPIO_DRVSTR_2,
-  MXC_GPIO_DRVSTR_3
-} mxc_gpio_drvstr_t;
+typedef enum { MXC_GPIO_DRVSTR_0, MXC_GPIO_DRVSTR_1, MXC_GPIO_DRVSTR_2, MXC_GPIO_DRVSTR_3 } mxc_gpio_drvstr_t;
 
 typedef enum {
   MXC_GPIO_PAD_NONE,
@@ -83,8 +75,8 @@ typedef enum {
 } mxc_gpio_pad_t;
 
 typedef struct {
-  mxc_gpio_regs_t *port;    /* port register block */
-  uint32_t mask;            /* pins (MXC_GPIO_PIN_n, may be several) */
+  mxc_gpio_regs_t *port; /* port register block */
+  uint32_t mask;         /* pins (MXC_GPIO_PIN_n, may be several) */
   mxc_gpio_func_t func;
   mxc_gpio_pad_t pad;
   mxc_gpio_vssel_t vssel;

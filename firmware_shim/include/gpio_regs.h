@@ -37,23 +37,23 @@ typedef struct {
   __IO uint32_t wken_set;  /* 0x50 */
   __IO uint32_t wken_clr;  /* 0x54 */
   __R uint32_t rsv_0x58;
-  __IO uint32_t dualedge;  /* 0x5C */
-  __IO uint32_t padctrl0;  /* 0x60: pull enable */
-  __IO uint32_t padctrl1;  /* 0x64: pull direction */
-  __IO uint32_t en1;       /* 0x68: alternate function select, bit 0 */
-  __IO uint32_t en1_set;   /* 0x6C */
-  __IO uint32_t en1_clr;   /* 0x70 */
-  __IO uint32_t en2;       /* 0x74: alternate function select, bit 1 */
-  __IO uint32_t en2_set;   /* 0x78 */
-  __IO uint32_t en2_clr;   /* 0x7C */
+  __IO uint32_t dualedge; /* 0x5C */
+  __IO uint32_t padctrl0; /* 0x60: pull enable */
+  __IO uint32_t padctrl1; /* 0x64: pull direction */
+  __IO uint32_t en1;      /* 0x68: alternate function select, bit 0 */
+  __IO uint32_t en1_set;  /* 0x6C */
+  __IO uint32_t en1_clr;  /* 0x70 */
+  __IO uint32_t en2;      /* 0x74: alternate function select, bit 1 */
+  __IO uint32_t en2_set;  /* 0x78 */
+  __IO uint32_t en2_clr;  /* 0x7C */
   __R uint32_t rsv_0x80_0xa7[10];
-  __IO uint32_t hysen;     /* 0xA8 */
-  __IO uint32_t srsel;     /* 0xAC */
-  __IO uint32_t ds0;       /* 0xB0 */
-  __IO uint32_t ds1;       /* 0xB4 */
-  __IO uint32_t ps;        /* 0xB8: pull strength */
+  __IO uint32_t hysen; /* 0xA8 */
+  __IO uint32_t srsel; /* 0xAC */
+  __IO uint32_t ds0;   /* 0xB0 */
+  __IO uint32_t ds1;   /* 0xB4 */
+  __IO uint32_t ps;    /* 0xB8: pull strength */
   __R uint32_t rsv_0xbc;
-  __IO uint32_t vssel;     /* 0xC0: 1 = VDDIOH */
+  __IO uint32_t vssel; /* 0xC0: 1 = VDDIOH */
 } mxc_gpio_regs_t;
 
 #ifdef __cplusplus

@@ -14,12 +14,12 @@ extern "C" {
 #endif
 
 typedef struct {
-  __I uint32_t info;                   /* 0x000 */
-  __I uint32_t sz;                     /* 0x004 */
+  __I uint32_t info; /* 0x000 */
+  __I uint32_t sz;   /* 0x004 */
   __R uint32_t rsv_0x8_0xff[62];
-  __IO uint32_t ctrl;                  /* 0x100 */
+  __IO uint32_t ctrl; /* 0x100 */
   __R uint32_t rsv_0x104_0x6ff[383];
-  __IO uint32_t invalidate;            /* 0x700 */
+  __IO uint32_t invalidate; /* 0x700 */
 } mxc_icc_regs_t;
 
 #define MXC_R_ICC_INFO ((uint32_t)M78SOC_ICC_INFO)

@@ -110,7 +110,7 @@ typedef enum {
 #define MXC_GPIO2 ((mxc_gpio_regs_t *)(uintptr_t)MXC_BASE_GPIO2)
 #define MXC_BASE_GPIO3 ((uint32_t)M78SOC_GPIO3_BASE)
 #define MXC_GPIO3 ((mxc_gpio_regs_t *)(uintptr_t)MXC_BASE_GPIO3)
-#define MXC_GPIO_GET_IDX(p) \
+#define MXC_GPIO_GET_IDX(p)                                                                                            \
   ((p) == MXC_GPIO0 ? 0 : (p) == MXC_GPIO1 ? 1 : (p) == MXC_GPIO2 ? 2 : (p) == MXC_GPIO3 ? 3 : -1)
 
 #define MXC_CFG_TMR_INSTANCES (6)

@@ -12,7 +12,7 @@ extern "C" {
 #endif
 
 #define MXC_DELAY_SEC(s) (((uint32_t)(s)) * 1000000UL)
-#define MXC_DELAY_MSEC(ms) ((ms) * 1000UL)
+#define MXC_DELAY_MSEC(ms) ((ms)*1000UL)
 #define MXC_DELAY_USEC(us) (us)
 
 #ifndef SEC

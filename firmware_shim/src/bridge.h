@@ -61,8 +61,8 @@ struct m78_bridge_ops {
 /* Reserves the windows and installs the SIGSEGV/SIGTRAP handlers and an
  * alternate signal stack on the calling thread.  Returns 0, or -1 with a
  * message in err (e.g. a range already mapped). */
-int m78_bridge_install(const struct m78_bridge_range *ranges, int n, const struct m78_bridge_ops *ops,
-                       char *err, size_t errlen);
+int m78_bridge_install(const struct m78_bridge_range *ranges, int n, const struct m78_bridge_ops *ops, char *err,
+                       size_t errlen);
 /* Shadow mode, for firmware built with the instrumented bridge (inst.h):
  * the windows are reserved at the same addresses as ordinary read-write
  * memory, where the instrumented firmware's own loads and stores land
@@ -70,8 +70,8 @@ int m78_bridge_install(const struct m78_bridge_range *ranges, int n, const struc
  * SIGSEGV handler only reports the firmware's crashes (through crash),
  * and the memory functions below still serve copies that touch a window.
  * Same arguments and result as m78_bridge_install. */
-int m78_bridge_install_shadow(const struct m78_bridge_range *ranges, int n, const struct m78_bridge_ops *ops,
-                              char *err, size_t errlen);
+int m78_bridge_install_shadow(const struct m78_bridge_range *ranges, int n, const struct m78_bridge_ops *ops, char *err,
+                              size_t errlen);
 /* Restores the previous handlers and releases the windows. */
 void m78_bridge_uninstall(void);
 

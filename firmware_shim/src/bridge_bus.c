@@ -29,11 +29,20 @@ void m78br_bus_wr(uint64_t a, unsigned w, uint32_t v)
   (void)m78br.ops.write(m78br.ops.ctx, (uint32_t)a, w, v);
 }
 
-uint32_t m78_bridge_bus_read(uint32_t addr, unsigned width) { return m78br_bus_rd(addr, width); }
+uint32_t m78_bridge_bus_read(uint32_t addr, unsigned width)
+{
+  return m78br_bus_rd(addr, width);
+}
 
-void m78_bridge_bus_write(uint32_t addr, unsigned width, uint32_t value) { m78br_bus_wr(addr, width, value); }
+void m78_bridge_bus_write(uint32_t addr, unsigned width, uint32_t value)
+{
+  m78br_bus_wr(addr, width, value);
+}
 
-int m78_bridge_window(uintptr_t a, size_t len) { return m78br_win_kind(a, len); }
+int m78_bridge_window(uintptr_t a, size_t len)
+{
+  return m78br_win_kind(a, len);
+}
 
 /* Ordinary memory touched for the guest (the RAM side of a string op, the
  * part of a wide access outside the windows).  The barriers keep the access

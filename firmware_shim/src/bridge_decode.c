@@ -157,7 +157,10 @@ uint64_t m78br_decode_imm(struct insn *in, unsigned n)
   switch (n) {
   case 1: v = (uint64_t)(int64_t)(int8_t)in->cur[0]; break;
   case 2: v = (uint64_t)(int64_t)(int16_t)rd16(in->cur); break;
-  default: v = (uint64_t)(int64_t)(int32_t)m78br_rd32(in->cur); n = 4; break;
+  default:
+    v = (uint64_t)(int64_t)(int32_t)m78br_rd32(in->cur);
+    n = 4;
+    break;
   }
   in->cur += n;
   return v;
@@ -198,17 +201,17 @@ struct op_pattern {
 };
 
 static const struct op_pattern op_table[] = {
-  { ENC_LEGACY, 0, 0xA0, 0xA3, m78br_emu_moffs },   /* MOV AL/eAX <-> moffs */
-  { ENC_LEGACY, 0, 0xA4, 0xA5, m78br_emu_string },  /* MOVS */
-  { ENC_LEGACY, 0, 0xAA, 0xAD, m78br_emu_string },  /* STOS, LODS */
-  { ENC_LEGACY, 0, 0x00, 0xFF, m78br_emu_integer }, /* the rest of map 0: ALU, MOV, TEST, XCHG, ... */
-  { ENC_LEGACY, 1, 0x40, 0x4F, m78br_emu_integer }, /* CMOVcc */
-  { ENC_LEGACY, 1, 0x90, 0x9F, m78br_emu_integer }, /* SETcc */
-  { ENC_LEGACY, 1, 0xAE, 0xAE, m78br_emu_integer }, /* CLFLUSH, CLFLUSHOPT, CLWB */
-  { ENC_LEGACY, 1, 0xB6, 0xB7, m78br_emu_integer }, /* MOVZX */
-  { ENC_LEGACY, 1, 0xBE, 0xBF, m78br_emu_integer }, /* MOVSX */
-  { ENC_LEGACY, 1, 0xC3, 0xC3, m78br_emu_integer }, /* MOVNTI */
-  { ENC_ANY, -1, 0x00, 0xFF, m78br_emu_vector },    /* SSE/AVX/AVX-512 moves (vec_spec) */
+    {ENC_LEGACY, 0, 0xA0, 0xA3, m78br_emu_moffs},   /* MOV AL/eAX <-> moffs */
+    {ENC_LEGACY, 0, 0xA4, 0xA5, m78br_emu_string},  /* MOVS */
+    {ENC_LEGACY, 0, 0xAA, 0xAD, m78br_emu_string},  /* STOS, LODS */
+    {ENC_LEGACY, 0, 0x00, 0xFF, m78br_emu_integer}, /* the rest of map 0: ALU, MOV, TEST, XCHG, ... */
+    {ENC_LEGACY, 1, 0x40, 0x4F, m78br_emu_integer}, /* CMOVcc */
+    {ENC_LEGACY, 1, 0x90, 0x9F, m78br_emu_integer}, /* SETcc */
+    {ENC_LEGACY, 1, 0xAE, 0xAE, m78br_emu_integer}, /* CLFLUSH, CLFLUSHOPT, CLWB */
+    {ENC_LEGACY, 1, 0xB6, 0xB7, m78br_emu_integer}, /* MOVZX */
+    {ENC_LEGACY, 1, 0xBE, 0xBF, m78br_emu_integer}, /* MOVSX */
+    {ENC_LEGACY, 1, 0xC3, 0xC3, m78br_emu_integer}, /* MOVNTI */
+    {ENC_ANY, -1, 0x00, 0xFF, m78br_emu_vector},    /* SSE/AVX/AVX-512 moves (vec_spec) */
 };
 
 int m78br_emulate(struct emu *e)

@@ -10,7 +10,7 @@
 
 static uint64_t mem_get(uint64_t a, unsigned n)
 {
-  uint8_t b[8] = { 0 };
+  uint8_t b[8] = {0};
   uint64_t v;
   m78br_acc_read(a, n, b);
   memcpy(&v, b, 8);
@@ -75,7 +75,7 @@ int m78br_emu_string(struct emu *e)
     }
     break;
   default: { /* LODS: every element is read, the last one stays */
-    uint8_t last[8] = { 0 };
+    uint8_t last[8] = {0};
     if (!down) {
       int sw, unused;
       for (uint64_t off = 0; off < n;) {
@@ -136,8 +136,8 @@ static int int_shape(const struct insn *in, unsigned osz, unsigned *size, unsign
   *size = osz;
   *imm_n = 0;
   if (in->map == 0) {
-    if ((op < 0x40 && (op & 7) < 4) || (op >= 0x84 && op <= 0x8B) || op == 0xF6 || op == 0xF7 ||
-        op == 0xFE || op == 0xFF)
+    if ((op < 0x40 && (op & 7) < 4) || (op >= 0x84 && op <= 0x8B) || op == 0xF6 || op == 0xF7 || op == 0xFE ||
+        op == 0xFF)
       *size = (op & 1) ? osz : 1; /* even opcodes are the byte forms */
     else if (op == 0x63)
       *size = in->rex_w ? 4 : osz;
@@ -184,8 +184,7 @@ static int int_decode(struct emu *e, unsigned osz, unsigned *size, uint64_t *imm
     return EMU_UNKNOWN;
   if (in->map == 0 && (op == 0xC6 || op == 0xC7) && sub != 0)
     return EMU_UNKNOWN;
-  if (in->map == 1 && op == 0xAE && !(sub == 7 && (in->pp == 0 || in->pp == 1)) &&
-      !(sub == 6 && in->pp == 1))
+  if (in->map == 1 && op == 0xAE && !(sub == 7 && (in->pp == 0 || in->pp == 1)) && !(sub == 6 && in->pp == 1))
     return EMU_UNKNOWN;
   *imm = 0;
   if (imm_n)

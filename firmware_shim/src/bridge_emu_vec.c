@@ -113,8 +113,7 @@ static int vec_spec(const struct insn *in, struct vmove *vm)
     vm->store = 1;
     vm->n = vlb;
     break;
-  default:
-    return 0;
+  default: return 0;
   }
   vm->disp8 = vm->n; /* EVEX disp8*N: N is the access size for all these moves */
   return 1;
@@ -127,8 +126,7 @@ static int emu_vector(struct emu *e, const struct vmove *vm)
   uint8_t reg[64], buf[64];
   uint64_t mask = ~0ull;
   int masked = in->vex == 2 && in->evex_aaa != 0;
-  if (in->vex == 2 && (in->evex_b || (in->evex_z && !masked) || (masked && !vm->es) ||
-                       (in->evex_z && vm->store)))
+  if (in->vex == 2 && (in->evex_b || (in->evex_z && !masked) || (masked && !vm->es) || (in->evex_z && vm->store)))
     return EMU_UNKNOWN;
   if (m78br_decode_mem(in, e->uc, in->vex == 2 ? vm->disp8 : 1) || in->seg_bad)
     return EMU_UNKNOWN;

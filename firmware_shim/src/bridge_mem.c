@@ -96,7 +96,7 @@ void *memmove(void *d, const void *s, size_t n)
 void *memset(void *d, int c, size_t n)
 {
   if (touches_window((uintptr_t)d, n)) {
-    uint8_t pat[1] = { (uint8_t)c };
+    uint8_t pat[1] = {(uint8_t)c};
     m78br.emul_rip = (uintptr_t)__builtin_return_address(0);
     before_bus();
     m78br_xfer_fill((uintptr_t)d, n, pat, 1);

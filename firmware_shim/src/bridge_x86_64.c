@@ -254,8 +254,7 @@ static int install(const struct m78_bridge_range *ranges, int n, const struct m7
   }
   for (int i = 0; i < n; i++) {
     if (ranges[i].end <= ranges[i].base || (ranges[i].base & (ps - 1)) || (ranges[i].end & (ps - 1))) {
-      snprintf(err, errlen, "range [0x%08x, 0x%08x) is empty or not page aligned", ranges[i].base,
-               ranges[i].end);
+      snprintf(err, errlen, "range [0x%08x, 0x%08x) is empty or not page aligned", ranges[i].base, ranges[i].end);
       return -1;
     }
   }
@@ -276,8 +275,7 @@ static int install(const struct m78_bridge_range *ranges, int n, const struct m7
       if (got != MAP_FAILED)
         munmap(got, len); /* a kernel without MAP_FIXED_NOREPLACE put it elsewhere */
       snprintf(err, errlen, "cannot reserve [0x%08x, 0x%08x): %s", ranges[i].base, ranges[i].end,
-               got == MAP_FAILED ? (e == EEXIST ? "range already mapped" : strerror(e))
-                                 : "address not available");
+               got == MAP_FAILED ? (e == EEXIST ? "range already mapped" : strerror(e)) : "address not available");
       unmap_windows(i);
       return -1;
     }
@@ -318,14 +316,14 @@ fail:
   return -1;
 }
 
-int m78_bridge_install(const struct m78_bridge_range *ranges, int n, const struct m78_bridge_ops *ops,
-                       char *err, size_t errlen)
+int m78_bridge_install(const struct m78_bridge_range *ranges, int n, const struct m78_bridge_ops *ops, char *err,
+                       size_t errlen)
 {
   return install(ranges, n, ops, 0, err, errlen);
 }
 
-int m78_bridge_install_shadow(const struct m78_bridge_range *ranges, int n, const struct m78_bridge_ops *ops,
-                              char *err, size_t errlen)
+int m78_bridge_install_shadow(const struct m78_bridge_range *ranges, int n, const struct m78_bridge_ops *ops, char *err,
+                              size_t errlen)
 {
   return install(ranges, n, ops, 1, err, errlen);
 }
@@ -337,7 +335,10 @@ void m78_bridge_set_ops(const struct m78_bridge_ops *ops, struct m78_bridge_ops 
   m78br.ops = *ops;
 }
 
-void m78_bridge_set_mem_hook(void (*hook)(void)) { m78br.mem_hook = hook; }
+void m78_bridge_set_mem_hook(void (*hook)(void))
+{
+  m78br.mem_hook = hook;
+}
 
 void m78_bridge_uninstall(void)
 {

@@ -127,7 +127,7 @@ void m78br_reg_set(ucontext_t *uc, unsigned r, unsigned size, int rex, uint64_t 
  * is valid (clear = register in its all-zero initial state). */
 struct vstate {
   uint8_t *fx;
-  uint8_t *bv; /* XSTATE_BV in the XSAVE header; NULL for a bare FXSAVE frame */
+  uint8_t *bv;    /* XSTATE_BV in the XSAVE header; NULL for a bare FXSAVE frame */
   unsigned avail; /* components present in the frame */
 };
 
@@ -147,10 +147,10 @@ struct insn {
   unsigned len;
   int opsize, adsize, rep, repne, last_rep, seg_bad;
   int rex, rex_w, rex_r, rex_x, rex_b;
-  int vex;        /* 0 legacy, 1 VEX, 2 EVEX */
-  unsigned vl;    /* 0: 128, 1: 256, 2: 512 bits */
-  unsigned pp;    /* mandatory prefix: 0 none, 1 66, 2 F3, 3 F2 */
-  unsigned map;   /* 0 one-byte, 1 0F, 2 0F38, 3 0F3A */
+  int vex;      /* 0 legacy, 1 VEX, 2 EVEX */
+  unsigned vl;  /* 0: 128, 1: 256, 2: 512 bits */
+  unsigned pp;  /* mandatory prefix: 0 none, 1 66, 2 F3, 3 F2 */
+  unsigned map; /* 0 one-byte, 1 0F, 2 0F38, 3 0F3A */
   int evex_rr, evex_z, evex_b;
   unsigned evex_aaa;
   uint8_t op;
@@ -182,10 +182,10 @@ int m78br_ea_explains(struct emu *e, uint64_t ea, uint64_t n);
 int m78br_emulate(struct emu *e);
 
 /* the handlers of the opcode table */
-int m78br_emu_string(struct emu *e);  /* bridge_emu_int.c */
+int m78br_emu_string(struct emu *e); /* bridge_emu_int.c */
 int m78br_emu_moffs(struct emu *e);
 int m78br_emu_integer(struct emu *e);
-int m78br_emu_vector(struct emu *e);  /* bridge_emu_vec.c */
+int m78br_emu_vector(struct emu *e); /* bridge_emu_vec.c */
 
 #ifdef M78_BRIDGE_INTERPOSE_MEM
 void m78br_resolve_mem(void); /* bridge_mem.c; at install, not from a handler */

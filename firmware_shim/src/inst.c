@@ -61,7 +61,10 @@ struct inst {
 /* Outside the firmware's .bss, like the bridge (see m78host/runtime.h). */
 static struct inst inst __attribute__((section(".data.m78shim")));
 
-int m78inst_instrumented(void) { return inst.instrumented; }
+int m78inst_instrumented(void)
+{
+  return inst.instrumented;
+}
 
 static void set_bounds(void)
 {
@@ -113,7 +116,10 @@ static inline int window_kind(uintptr_t a, size_t n)
   return 0;
 }
 
-static inline int piece_in_window(uintptr_t a, unsigned w) { return window_kind(a, w) == 1; }
+static inline int piece_in_window(uintptr_t a, unsigned w)
+{
+  return window_kind(a, w) == 1;
+}
 
 /* Largest naturally aligned piece (4, 2, 1) at a within left bytes. */
 static unsigned piece(uintptr_t a, size_t left)
@@ -144,7 +150,10 @@ static void shadow_put(uintptr_t a, unsigned w, uint32_t v)
   }
 }
 
-const volatile uint64_t *m78inst_pending(void) { return &inst.pending; }
+const volatile uint64_t *m78inst_pending(void)
+{
+  return &inst.pending;
+}
 
 void m78inst_flush(void)
 {
@@ -232,38 +241,44 @@ static __attribute__((noinline)) void slow_write(uintptr_t a, size_t n)
     inst.pending = (uint64_t)a << 32 | (uint32_t)n | (kind == 1 ? PENDING_WHOLE : 0);
 }
 
-static inline int hit_read(uintptr_t a) { return __builtin_expect(a - inst.rd_lo < inst.rd_span, 0); }
-static inline int hit_write(uintptr_t a) { return __builtin_expect(a - inst.wr_lo < inst.wr_span, 0); }
+static inline int hit_read(uintptr_t a)
+{
+  return __builtin_expect(a - inst.rd_lo < inst.rd_span, 0);
+}
+static inline int hit_write(uintptr_t a)
+{
+  return __builtin_expect(a - inst.wr_lo < inst.wr_span, 0);
+}
 
 /* ---- loads and stores ---- */
 
 /* Every entry point GCC 12 can emit (cc1's BUILT_IN_TSAN_*), and the
  * unaligned forms other compilers use. */
-#define ACCESS(kind, n)                                                                                    \
-  void __tsan_##kind##n(void *p);                                                                          \
-  void __tsan_volatile_##kind##n(void *p);                                                                 \
-  void __tsan_##kind##n(void *p)                                                                           \
-  {                                                                                                        \
-    if (hit_##kind((uintptr_t)p))                                                                          \
-      slow_##kind((uintptr_t)p, n);                                                                        \
-  }                                                                                                        \
-  void __tsan_volatile_##kind##n(void *p)                                                                  \
-  {                                                                                                        \
-    if (hit_##kind((uintptr_t)p))                                                                          \
-      slow_##kind((uintptr_t)p, n);                                                                        \
+#define ACCESS(kind, n)                                                                                                \
+  void __tsan_##kind##n(void *p);                                                                                      \
+  void __tsan_volatile_##kind##n(void *p);                                                                             \
+  void __tsan_##kind##n(void *p)                                                                                       \
+  {                                                                                                                    \
+    if (hit_##kind((uintptr_t)p))                                                                                      \
+      slow_##kind((uintptr_t)p, n);                                                                                    \
+  }                                                                                                                    \
+  void __tsan_volatile_##kind##n(void *p)                                                                              \
+  {                                                                                                                    \
+    if (hit_##kind((uintptr_t)p))                                                                                      \
+      slow_##kind((uintptr_t)p, n);                                                                                    \
   }
-#define UNALIGNED(kind, n)                                                                                 \
-  void __tsan_unaligned_##kind##n(void *p);                                                                \
-  void __tsan_unaligned_volatile_##kind##n(void *p);                                                       \
-  void __tsan_unaligned_##kind##n(void *p)                                                                 \
-  {                                                                                                        \
-    if (hit_##kind((uintptr_t)p))                                                                          \
-      slow_##kind((uintptr_t)p, n);                                                                        \
-  }                                                                                                        \
-  void __tsan_unaligned_volatile_##kind##n(void *p)                                                        \
-  {                                                                                                        \
-    if (hit_##kind((uintptr_t)p))                                                                          \
-      slow_##kind((uintptr_t)p, n);                                                                        \
+#define UNALIGNED(kind, n)                                                                                             \
+  void __tsan_unaligned_##kind##n(void *p);                                                                            \
+  void __tsan_unaligned_volatile_##kind##n(void *p);                                                                   \
+  void __tsan_unaligned_##kind##n(void *p)                                                                             \
+  {                                                                                                                    \
+    if (hit_##kind((uintptr_t)p))                                                                                      \
+      slow_##kind((uintptr_t)p, n);                                                                                    \
+  }                                                                                                                    \
+  void __tsan_unaligned_volatile_##kind##n(void *p)                                                                    \
+  {                                                                                                                    \
+    if (hit_##kind((uintptr_t)p))                                                                                      \
+      slow_##kind((uintptr_t)p, n);                                                                                    \
   }
 
 ACCESS(read, 1)
@@ -307,7 +322,10 @@ void __tsan_vptr_update(void *p, void *v)
   (void)v;
   __tsan_write8(p);
 }
-void __tsan_vptr_read(void *p) { __tsan_read8(p); }
+void __tsan_vptr_read(void *p)
+{
+  __tsan_read8(p);
+}
 
 /* ---- start-up and function entry (not instrumented: the parameters
  * above turn them off, but they must link) ---- */
@@ -315,9 +333,18 @@ void __tsan_vptr_read(void *p) { __tsan_read8(p); }
 void __tsan_init(void);
 void __tsan_func_entry(void *pc);
 void __tsan_func_exit(void *unused); /* GCC declares a parameter it never passes */
-void __tsan_init(void) { inst.instrumented = 1; }
-void __tsan_func_entry(void *pc) { (void)pc; }
-void __tsan_func_exit(void *unused) { (void)unused; }
+void __tsan_init(void)
+{
+  inst.instrumented = 1;
+}
+void __tsan_func_entry(void *pc)
+{
+  (void)pc;
+}
+void __tsan_func_exit(void *unused)
+{
+  (void)unused;
+}
 
 /* ---- atomics ----
  * The firmware is one thread (the interrupt runs synchronously inside
@@ -345,71 +372,71 @@ static void atomic_store_end(volatile void *p)
 }
 
 /* Declared as GCC declares them: untyped pointer, unsigned value. */
-#define ATOMIC_RMW(bits, T, name, expr)                                                                    \
-  T __tsan_atomic##bits##_##name(volatile void *p, T v, int mo);                                           \
-  T __tsan_atomic##bits##_##name(volatile void *p, T v, int mo)                                            \
-  {                                                                                                        \
-    volatile T *a = p;                                                                                     \
-    (void)mo;                                                                                              \
-    atomic_load_begin(a, sizeof(T));                                                                       \
-    T old = *a;                                                                                            \
-    atomic_store_begin(a, sizeof(T));                                                                      \
-    *a = (T)(expr);                                                                                        \
-    atomic_store_end(a);                                                                                   \
-    return old;                                                                                            \
+#define ATOMIC_RMW(bits, T, name, expr)                                                                                \
+  T __tsan_atomic##bits##_##name(volatile void *p, T v, int mo);                                                       \
+  T __tsan_atomic##bits##_##name(volatile void *p, T v, int mo)                                                        \
+  {                                                                                                                    \
+    volatile T *a = p;                                                                                                 \
+    (void)mo;                                                                                                          \
+    atomic_load_begin(a, sizeof(T));                                                                                   \
+    T old = *a;                                                                                                        \
+    atomic_store_begin(a, sizeof(T));                                                                                  \
+    *a = (T)(expr);                                                                                                    \
+    atomic_store_end(a);                                                                                               \
+    return old;                                                                                                        \
   }
 
-#define ATOMICS(bits, T)                                                                                   \
-  T __tsan_atomic##bits##_load(const volatile void *p, int mo);                                            \
-  void __tsan_atomic##bits##_store(volatile void *p, T v, int mo);                                         \
-  bool __tsan_atomic##bits##_compare_exchange_strong(volatile void *p, void *c, T v, int mo, int fmo);     \
-  bool __tsan_atomic##bits##_compare_exchange_weak(volatile void *p, void *c, T v, int mo, int fmo);       \
-  T __tsan_atomic##bits##_compare_exchange_val(volatile void *p, T c, T v, int mo, int fmo);               \
-  T __tsan_atomic##bits##_load(const volatile void *p, int mo)                                             \
-  {                                                                                                        \
-    (void)mo;                                                                                              \
-    atomic_load_begin(p, sizeof(T));                                                                       \
-    return *(const volatile T *)p;                                                                         \
-  }                                                                                                        \
-  void __tsan_atomic##bits##_store(volatile void *p, T v, int mo)                                          \
-  {                                                                                                        \
-    (void)mo;                                                                                              \
-    atomic_store_begin(p, sizeof(T));                                                                      \
-    *(volatile T *)p = v;                                                                                  \
-    atomic_store_end(p);                                                                                   \
-  }                                                                                                        \
-  ATOMIC_RMW(bits, T, exchange, v)                                                                         \
-  ATOMIC_RMW(bits, T, fetch_add, old + v)                                                                  \
-  ATOMIC_RMW(bits, T, fetch_sub, old - v)                                                                  \
-  ATOMIC_RMW(bits, T, fetch_and, old & v)                                                                  \
-  ATOMIC_RMW(bits, T, fetch_or, old | v)                                                                   \
-  ATOMIC_RMW(bits, T, fetch_xor, old ^ v)                                                                  \
-  ATOMIC_RMW(bits, T, fetch_nand, ~(old & v))                                                              \
-  bool __tsan_atomic##bits##_compare_exchange_strong(volatile void *p, void *c, T v, int mo, int fmo)      \
-  {                                                                                                        \
-    volatile T *a = p;                                                                                     \
-    T *expected = c;                                                                                       \
-    (void)mo;                                                                                              \
-    (void)fmo;                                                                                             \
-    atomic_load_begin(a, sizeof(T));                                                                       \
-    T old = *a;                                                                                            \
-    if (old != *expected) {                                                                                \
-      *expected = old;                                                                                     \
-      return false;                                                                                        \
-    }                                                                                                      \
-    atomic_store_begin(a, sizeof(T));                                                                      \
-    *a = v;                                                                                                \
-    atomic_store_end(a);                                                                                   \
-    return true;                                                                                           \
-  }                                                                                                        \
-  bool __tsan_atomic##bits##_compare_exchange_weak(volatile void *p, void *c, T v, int mo, int fmo)        \
-  {                                                                                                        \
-    return __tsan_atomic##bits##_compare_exchange_strong(p, c, v, mo, fmo);                                \
-  }                                                                                                        \
-  T __tsan_atomic##bits##_compare_exchange_val(volatile void *p, T c, T v, int mo, int fmo)                \
-  {                                                                                                        \
-    __tsan_atomic##bits##_compare_exchange_strong(p, &c, v, mo, fmo);                                      \
-    return c;                                                                                              \
+#define ATOMICS(bits, T)                                                                                               \
+  T __tsan_atomic##bits##_load(const volatile void *p, int mo);                                                        \
+  void __tsan_atomic##bits##_store(volatile void *p, T v, int mo);                                                     \
+  bool __tsan_atomic##bits##_compare_exchange_strong(volatile void *p, void *c, T v, int mo, int fmo);                 \
+  bool __tsan_atomic##bits##_compare_exchange_weak(volatile void *p, void *c, T v, int mo, int fmo);                   \
+  T __tsan_atomic##bits##_compare_exchange_val(volatile void *p, T c, T v, int mo, int fmo);                           \
+  T __tsan_atomic##bits##_load(const volatile void *p, int mo)                                                         \
+  {                                                                                                                    \
+    (void)mo;                                                                                                          \
+    atomic_load_begin(p, sizeof(T));                                                                                   \
+    return *(const volatile T *)p;                                                                                     \
+  }                                                                                                                    \
+  void __tsan_atomic##bits##_store(volatile void *p, T v, int mo)                                                      \
+  {                                                                                                                    \
+    (void)mo;                                                                                                          \
+    atomic_store_begin(p, sizeof(T));                                                                                  \
+    *(volatile T *)p = v;                                                                                              \
+    atomic_store_end(p);                                                                                               \
+  }                                                                                                                    \
+  ATOMIC_RMW(bits, T, exchange, v)                                                                                     \
+  ATOMIC_RMW(bits, T, fetch_add, old + v)                                                                              \
+  ATOMIC_RMW(bits, T, fetch_sub, old - v)                                                                              \
+  ATOMIC_RMW(bits, T, fetch_and, old &v)                                                                               \
+  ATOMIC_RMW(bits, T, fetch_or, old | v)                                                                               \
+  ATOMIC_RMW(bits, T, fetch_xor, old ^ v)                                                                              \
+  ATOMIC_RMW(bits, T, fetch_nand, ~(old & v))                                                                          \
+  bool __tsan_atomic##bits##_compare_exchange_strong(volatile void *p, void *c, T v, int mo, int fmo)                  \
+  {                                                                                                                    \
+    volatile T *a = p;                                                                                                 \
+    T *expected = c;                                                                                                   \
+    (void)mo;                                                                                                          \
+    (void)fmo;                                                                                                         \
+    atomic_load_begin(a, sizeof(T));                                                                                   \
+    T old = *a;                                                                                                        \
+    if (old != *expected) {                                                                                            \
+      *expected = old;                                                                                                 \
+      return false;                                                                                                    \
+    }                                                                                                                  \
+    atomic_store_begin(a, sizeof(T));                                                                                  \
+    *a = v;                                                                                                            \
+    atomic_store_end(a);                                                                                               \
+    return true;                                                                                                       \
+  }                                                                                                                    \
+  bool __tsan_atomic##bits##_compare_exchange_weak(volatile void *p, void *c, T v, int mo, int fmo)                    \
+  {                                                                                                                    \
+    return __tsan_atomic##bits##_compare_exchange_strong(p, c, v, mo, fmo);                                            \
+  }                                                                                                                    \
+  T __tsan_atomic##bits##_compare_exchange_val(volatile void *p, T c, T v, int mo, int fmo)                            \
+  {                                                                                                                    \
+    __tsan_atomic##bits##_compare_exchange_strong(p, &c, v, mo, fmo);                                                  \
+    return c;                                                                                                          \
   }
 
 ATOMICS(8, unsigned char)

@@ -61,60 +61,60 @@ enum cost_id {
 };
 
 static const uint32_t cost_cycles[COST_COUNT] = {
-  /* MXC_SYS_ClockEnable/Disable: call, register-range compares, shift,
+    /* MXC_SYS_ClockEnable/Disable: call, register-range compares, shift,
    * read-modify-write ALU work. */
-  [COST_SYS_CLOCK_GATE] = 12,
-  /* MXC_SYS_ClockSourceEnable: switch, enable bit, then the ready wait
+    [COST_SYS_CLOCK_GATE] = 12,
+    /* MXC_SYS_ClockSourceEnable: switch, enable bit, then the ready wait
    * (SysTick MXC_DelayAsync set-up, first poll succeeds, abort). */
-  [COST_SYS_CLOCK_SOURCE_ENABLE] = 120,
-  /* MXC_SYS_Clock_Select: switch, oscillator enable and ready wait, field
+    [COST_SYS_CLOCK_SOURCE_ENABLE] = 120,
+    /* MXC_SYS_Clock_Select: switch, oscillator enable and ready wait, field
    * update and the SYSCLK_RDY wait (two timeouts of ~100 cycles each);
    * SystemCoreClockUpdate is charged on its own. */
-  [COST_SYS_CLOCK_SELECT] = 260,
-  /* SystemCoreClockUpdate: decode source and divider, one division. */
-  [COST_SYSTEM_CORE_CLOCK_UPDATE] = 40,
-  /* MXC_ICC_Enable: invalidate, wait for ready, enable, wait for ready. */
-  [COST_ICC_ENABLE] = 100,
-  /* MXC_ICC_Disable: clear enable, wait for ready. */
-  [COST_ICC_DISABLE] = 20,
-  /* First MXC_NVIC_SetVector: copy the 120-entry vector table from flash
+    [COST_SYS_CLOCK_SELECT] = 260,
+    /* SystemCoreClockUpdate: decode source and divider, one division. */
+    [COST_SYSTEM_CORE_CLOCK_UPDATE] = 40,
+    /* MXC_ICC_Enable: invalidate, wait for ready, enable, wait for ready. */
+    [COST_ICC_ENABLE] = 100,
+    /* MXC_ICC_Disable: clear enable, wait for ready. */
+    [COST_ICC_DISABLE] = 20,
+    /* First MXC_NVIC_SetVector: copy the 120-entry vector table from flash
    * to RAM (about 4 cycles a word) and point VTOR at it. */
-  [COST_NVIC_SET_RAM] = 500,
-  /* MXC_NVIC_SetVector: store the vector, NVIC_EnableIRQ. */
-  [COST_NVIC_SET_VECTOR] = 30,
-  /* NVIC_EnableIRQ/DisableIRQ: one store to the NVIC (core bus). */
-  [COST_NVIC_ENABLE] = 8,
-  /* __enable_irq/__disable_irq: one CPS instruction. */
-  [COST_IRQ_MASK] = 1,
-  /* MXC_LP_EnterSleepMode: clear wake-up flags, clear SLEEPDEEP, WFI,
+    [COST_NVIC_SET_RAM] = 500,
+    /* MXC_NVIC_SetVector: store the vector, NVIC_EnableIRQ. */
+    [COST_NVIC_SET_VECTOR] = 30,
+    /* NVIC_EnableIRQ/DisableIRQ: one store to the NVIC (core bus). */
+    [COST_NVIC_ENABLE] = 8,
+    /* __enable_irq/__disable_irq: one CPS instruction. */
+    [COST_IRQ_MASK] = 1,
+    /* MXC_LP_EnterSleepMode: clear wake-up flags, clear SLEEPDEEP, WFI,
    * and the return after wake-up. */
-  [COST_LP_SLEEP] = 40,
-  /* __WFI: the instruction itself. */
-  [COST_WFI] = 2,
-  /* MXC_Delay: SysTick set-up and tear-down around the wait. */
-  [COST_DELAY] = 60,
-  /* MXC_TMR_Delay: timer init (shutdown, clock enable, configure) and
+    [COST_LP_SLEEP] = 40,
+    /* __WFI: the instruction itself. */
+    [COST_WFI] = 2,
+    /* MXC_Delay: SysTick set-up and tear-down around the wait. */
+    [COST_DELAY] = 60,
+    /* MXC_TMR_Delay: timer init (shutdown, clock enable, configure) and
    * tick computation around the wait. */
-  [COST_TMR_DELAY] = 350,
-  /* MXC_TMR_SW_Start: tick computation (prescaler search with divisions),
+    [COST_TMR_DELAY] = 350,
+    /* MXC_TMR_SW_Start: tick computation (prescaler search with divisions),
    * timer init, count reset; all before the counter starts. */
-  [COST_TMR_SW_START] = 450,
-  /* MXC_TMR_SW_Start after the enable write: MXC_TMR_Start's wait for
+    [COST_TMR_SW_START] = 450,
+    /* MXC_TMR_SW_Start after the enable write: MXC_TMR_Start's wait for
    * the clock-enable flag (one APB read) and three returns. */
-  [COST_TMR_SW_START_TAIL] = 15,
-  /* MXC_TMR_SW_Stop, before the count is read: the calls into
+    [COST_TMR_SW_START_TAIL] = 15,
+    /* MXC_TMR_SW_Stop, before the count is read: the calls into
    * MXC_TMR_TO_Elapsed (the count read itself is an APB access). */
-  [COST_TMR_SW_STOP_LATCH] = 15,
-  /* MXC_TMR_SW_Stop, after the count is read: 64-bit tick-to-microsecond
+    [COST_TMR_SW_STOP_LATCH] = 15,
+    /* MXC_TMR_SW_Stop, after the count is read: 64-bit tick-to-microsecond
    * conversion, timer stop and shutdown. */
-  [COST_TMR_SW_STOP_TAIL] = 300,
-  /* MXC_GPIO_Config: port index, function and pad switches, init call. */
-  [COST_GPIO_CONFIG] = 60,
-  /* MXC_GPIO_OutSet/OutClr: call and the GPIO3 special-case test. */
-  [COST_GPIO_OUT] = 8,
-  /* LED_On/Off/Toggle: index check, pin table lookup and the GPIO
+    [COST_TMR_SW_STOP_TAIL] = 300,
+    /* MXC_GPIO_Config: port index, function and pad switches, init call. */
+    [COST_GPIO_CONFIG] = 60,
+    /* MXC_GPIO_OutSet/OutClr: call and the GPIO3 special-case test. */
+    [COST_GPIO_OUT] = 8,
+    /* LED_On/Off/Toggle: index check, pin table lookup and the GPIO
    * driver call; the output write itself is an APB access (host/src/soc_periph.c). */
-  [COST_LED] = 20,
+    [COST_LED] = 20,
 };
 
 /* ---- layout cross-checks: the MSDK structs agree with the register map ----
@@ -145,8 +145,8 @@ _Static_assert(CNN_IRQn == 101 && CNN_FIFO_IRQn == 100, "CNN interrupt numbers")
 
 static struct {
   struct m78msdk_stats stats;
-  int vectors_in_ram;  /* MXC_NVIC_SetVector has moved the table */
-  uint32_t led_on;     /* bit n: LED n is lit (n < 32) */
+  int vectors_in_ram; /* MXC_NVIC_SetVector has moved the table */
+  uint32_t led_on;    /* bit n: LED n is lit (n < 32) */
 } shim __attribute__((section(".data.m78shim")));
 
 uint32_t SystemCoreClock = IPO_FREQ;
@@ -248,7 +248,10 @@ static int oscillator_enable_bit(mxc_sys_system_clock_t clock, uint32_t *bit)
   case MXC_SYS_CLOCK_IBRO: *bit = MXC_F_GCR_CLKCTRL_IBRO_EN; return 0;
   case MXC_SYS_CLOCK_ERTCO: *bit = MXC_F_GCR_CLKCTRL_ERTCO_EN; return 0;
   case MXC_SYS_CLOCK_INRO: *bit = 0; return 0;
-  case MXC_SYS_CLOCK_EXTCLK: *bit = 0; stub("MXC_SYS_CLOCK_EXTCLK"); return 0;
+  case MXC_SYS_CLOCK_EXTCLK:
+    *bit = 0;
+    stub("MXC_SYS_CLOCK_EXTCLK");
+    return 0;
   }
   return E_BAD_PARAM;
 }
@@ -512,9 +515,7 @@ int MXC_GPIO_Config(const mxc_gpio_cfg_t *cfg)
   switch (cfg->func) {
   case MXC_GPIO_FUNC_IN:
   case MXC_GPIO_FUNC_OUT:
-    reg_write(cfg->func == MXC_GPIO_FUNC_OUT ? GPIO_ADDR(base, outen_set)
-                                             : GPIO_ADDR(base, outen_clr),
-              mask);
+    reg_write(cfg->func == MXC_GPIO_FUNC_OUT ? GPIO_ADDR(base, outen_set) : GPIO_ADDR(base, outen_clr), mask);
     reg_write(GPIO_ADDR(base, en0_set), mask);
     reg_write(GPIO_ADDR(base, en1_clr), mask);
     reg_write(GPIO_ADDR(base, en2_clr), mask);
@@ -528,8 +529,7 @@ int MXC_GPIO_Config(const mxc_gpio_cfg_t *cfg)
     stub("MXC_GPIO_Config(alternate function)");
     reg_write(GPIO_ADDR(base, en0_clr), mask);
     break;
-  default:
-    return E_BAD_PARAM;
+  default: return E_BAD_PARAM;
   }
 
   /* padctrl0: pull enable, padctrl1: pull down, ps: strong pull. */
@@ -558,8 +558,7 @@ int MXC_GPIO_Config(const mxc_gpio_cfg_t *cfg)
     reg_modify(GPIO_ADDR(base, padctrl1), 0, mask);
     reg_modify(GPIO_ADDR(base, ps), 0, mask);
     break;
-  default:
-    return E_BAD_PARAM;
+  default: return E_BAD_PARAM;
   }
   return E_NO_ERROR;
 }

@@ -22,9 +22,9 @@
 
 struct seg {
   uintptr_t lo, hi;
-  int zero_new;            /* clear pages that were absent at the checkpoint */
-  unsigned char *present;  /* per page, at the checkpoint */
-  unsigned char *copy;     /* the present pages, in order */
+  int zero_new;           /* clear pages that were absent at the checkpoint */
+  unsigned char *present; /* per page, at the checkpoint */
+  unsigned char *copy;    /* the present pages, in order */
 };
 
 /* Everything the roll-back needs lives in this mapping, which it never
@@ -36,13 +36,13 @@ struct ctl {
   int nseg;
   uintptr_t excl_lo[MAX_EXCL], excl_hi[MAX_EXCL];
   int nexcl;
-  void *store;             /* the copies of the present pages */
+  void *store; /* the copies of the present pages */
   size_t copied;
   uintptr_t ckpt_brk;
-  unsigned char *vec;      /* mincore scratch, as long as the longest segment */
+  unsigned char *vec; /* mincore scratch, as long as the longest segment */
   size_t vec_len;
   char maps[1 << 16];
-  struct {                 /* the arena: power-of-two blocks, a free list per size */
+  struct { /* the arena: power-of-two blocks, a free list per size */
     uintptr_t base, next, end;
     void *free[ARENA_CLASSES];
   } arena;
@@ -279,7 +279,10 @@ int m78rb_checkpoint(char *err, size_t errlen)
   return take_snapshot(err, errlen);
 }
 
-size_t m78rb_snapshot_bytes(void) { return ctl ? ctl->copied : 0; }
+size_t m78rb_snapshot_bytes(void)
+{
+  return ctl ? ctl->copied : 0;
+}
 
 /* ---- roll-back, on the module's own stack ---- */
 

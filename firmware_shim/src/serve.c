@@ -32,9 +32,8 @@
 #include "userinput.h"
 #include "max78sim/env.h"
 
-void m78rt_host_restart_watchdog(void);                      /* runtime_host.c */
-int m78rt_host_worker_watchdog(void *stack, size_t size);   /* runtime_host.c */
-
+void m78rt_host_restart_watchdog(void);                   /* runtime_host.c */
+int m78rt_host_worker_watchdog(void *stack, size_t size); /* runtime_host.c */
 
 #define WATCHDOG_STACK (256u << 10)
 #define ARENA_BYTES ((size_t)64 << 30) /* address space only */
@@ -116,8 +115,8 @@ static void prepare_run(const struct request *r)
 /* What a worker keeps through its roll-backs (in memory they leave
  * alone). */
 struct worker_state {
-  int fd;          /* to the server */
-  uint32_t id;     /* the request being served */
+  int fd;      /* to the server */
+  uint32_t id; /* the request being served */
   pthread_t main;
   unsigned served;
 };

@@ -39,7 +39,7 @@ struct sym_lookup {
 };
 
 static ElfW(Addr) load_bias;
-static const ElfW(Phdr) *exe_phdr;
+static const ElfW(Phdr) * exe_phdr;
 static int exe_phnum;
 
 static int first_object(struct dl_phdr_info *info, size_t size, void *data)
@@ -127,7 +127,10 @@ static int segment_prot(uintptr_t addr)
   return PROT_READ;
 }
 
-static uint32_t get32(const unsigned char *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
+static uint32_t get32(const unsigned char *p)
+{
+  return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
 
 /* input_0 .. input_63 as found by m78ui_cache */
 static struct {

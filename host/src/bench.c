@@ -52,17 +52,17 @@ struct rec {
 struct bench {
   int replays;
   int threads;
-  m78_sim *snap;        /* state after the last CTRL write before the start */
-  int armed;            /* snap holds such a state */
-  int started;          /* the recorded inference started */
-  size_t start_idx;     /* rec[start_idx] is the start bit's write */
-  m78_sim *at_irq;      /* state when the live run raised its interrupt */
-  int nlayers;          /* layers of the recorded inference, and their outputs */
+  m78_sim *snap;    /* state after the last CTRL write before the start */
+  int armed;        /* snap holds such a state */
+  int started;      /* the recorded inference started */
+  size_t start_idx; /* rec[start_idx] is the start bit's write */
+  m78_sim *at_irq;  /* state when the live run raised its interrupt */
+  int nlayers;      /* layers of the recorded inference, and their outputs */
   struct {
     void *out, *comb;
     size_t out_bytes, comb_bytes;
   } layers[M78_MAX_LAYERS];
-  int done;             /* the recorded inference is over */
+  int done; /* the recorded inference is over */
   struct rec *rec;
   size_t n, cap;
   int overflow;
@@ -106,9 +106,15 @@ static double cpu_ms(void)
 /* The firmware's bridged accesses so far (the front-end's counter). */
 static uint64_t (*access_count)(void) __attribute__((section(".data.m78shim")));
 
-void m78bench_set_access_count(uint64_t (*count)(void)) { access_count = count; }
+void m78bench_set_access_count(uint64_t (*count)(void))
+{
+  access_count = count;
+}
 
-static uint64_t bridge_accesses(void) { return access_count ? access_count() : 0; }
+static uint64_t bridge_accesses(void)
+{
+  return access_count ? access_count() : 0;
+}
 
 static void record(const struct rec *r)
 {
@@ -184,7 +190,10 @@ void m78bench_access(const struct m78_access *acc)
   }
 }
 
-int m78bench_active(void) { return bench != NULL; }
+int m78bench_active(void)
+{
+  return bench != NULL;
+}
 
 int m78bench_init(void)
 {
@@ -420,7 +429,7 @@ void m78bench_report(cJSON *doc)
   } else {
     m78_sim_set_threads(rep, b->threads);
     m78_sim_set_kernel(rep, getenv(M78ENV_KERNEL)); /* validated by runtime.c */
-    const char *split = getenv(M78ENV_SPLIT_MIN); /* validated by runtime.c */
+    const char *split = getenv(M78ENV_SPLIT_MIN);   /* validated by runtime.c */
     if (split && *split)
       m78_sim_set_split_min(rep, strtoull(split, NULL, 0));
     m78_sim_keep_outputs(rep, 1);

@@ -35,7 +35,7 @@ void m78dump_chw_index(const long shape[3], size_t i, long *c, long *row, long *
 }
 
 void m78dump_compare(const unsigned char *expected, const unsigned char *got, size_t len, int elsize,
-                          struct m78dump_diff *d)
+                     struct m78dump_diff *d)
 {
   memset(d, 0, sizeof *d);
   d->values = len / (size_t)elsize;

@@ -37,8 +37,14 @@ enum {
   PT_LOAD = 1
 };
 
-static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static uint32_t rd32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
+static uint16_t rd16(const uint8_t *p)
+{
+  return (uint16_t)(p[0] | p[1] << 8);
+}
+static uint32_t rd32(const uint8_t *p)
+{
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
 
 static int fail(char *err, size_t len, const char *fmt, ...)
 {
@@ -83,7 +89,8 @@ int m78elf_load(const uint8_t *im, size_t len, const struct m78elf_region *regio
   if (phentsize < PH_SIZE)
     return fail(err, errlen, "e_phentsize at offset 42 is %u, need at least %d", phentsize, PH_SIZE);
   if (phoff > len || (uint64_t)phnum * phentsize > len - phoff)
-    return fail(err, errlen, "program header table (e_phoff 0x%x, %u entries of %u bytes) runs past the end of the file (%zu bytes)",
+    return fail(err, errlen,
+                "program header table (e_phoff 0x%x, %u entries of %u bytes) runs past the end of the file (%zu bytes)",
                 phoff, phnum, phentsize, len);
   info->entry = rd32(im + EH_ENTRY);
 
@@ -97,18 +104,20 @@ int m78elf_load(const uint8_t *im, size_t len, const struct m78elf_region *regio
       uint32_t filesz = rd32(ph + PH_FILESZ), memsz = rd32(ph + PH_MEMSZ);
       if (pass == 0) {
         if (filesz > memsz)
-          return fail(err, errlen, "segment %u (program header at offset 0x%zx): p_filesz 0x%x exceeds p_memsz 0x%x", i, at,
-                      filesz, memsz);
+          return fail(err, errlen, "segment %u (program header at offset 0x%zx): p_filesz 0x%x exceeds p_memsz 0x%x", i,
+                      at, filesz, memsz);
         if (off > len || filesz > len - off)
-          return fail(err, errlen,
-                      "segment %u (program header at offset 0x%zx): file range 0x%x+0x%x (p_offset, p_filesz) runs past the "
-                      "end of the file (%zu bytes)",
-                      i, at, off, filesz, len);
+          return fail(
+              err, errlen,
+              "segment %u (program header at offset 0x%zx): file range 0x%x+0x%x (p_offset, p_filesz) runs past the "
+              "end of the file (%zu bytes)",
+              i, at, off, filesz, len);
         if (memsz && region_of(regions, nregions, paddr, memsz) < 0)
-          return fail(err, errlen,
-                      "segment %u (program header at offset 0x%zx): load address range 0x%08x-0x%08x (p_paddr, p_memsz) "
-                      "is not inside flash or SRAM",
-                      i, at, paddr, (unsigned)((uint64_t)paddr + memsz - 1));
+          return fail(
+              err, errlen,
+              "segment %u (program header at offset 0x%zx): load address range 0x%08x-0x%08x (p_paddr, p_memsz) "
+              "is not inside flash or SRAM",
+              i, at, paddr, (unsigned)((uint64_t)paddr + memsz - 1));
         continue;
       }
       if (!memsz)

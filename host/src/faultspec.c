@@ -62,8 +62,7 @@ static int parse_keys(const char *spec, const char *kind, const char *body, stru
       return -1;
     }
     if (v < keys[k].lo || v > keys[k].hi) {
-      snprintf(err, errlen, "fault %s: %s=%ld is out of range %ld..%ld", spec, keys[k].name, v, keys[k].lo,
-               keys[k].hi);
+      snprintf(err, errlen, "fault %s: %s=%ld is out of range %ld..%ld", spec, keys[k].name, v, keys[k].lo, keys[k].hi);
       return -1;
     }
     if (keys[k].set) {
@@ -93,8 +92,10 @@ int m78_fault_parse(const char *spec, struct m78_fault *f, char *err, size_t err
   size_t klen = colon ? (size_t)(colon - spec) : strlen(spec);
   const char *body = colon ? colon + 1 : "";
   if (klen == 4 && strncmp(spec, "sram", 4) == 0) {
-    struct key k[] = {{"inst", 0, M78_SRAM_INSTANCES - 1, 1, 0, 0}, {"bit", 0, 31, 1, 0, 0},
-                      {"value", 0, 1, 1, 0, 0},  {"word", 0, M78_SRAM_WORDS - 1, 0, 0, 0},
+    struct key k[] = {{"inst", 0, M78_SRAM_INSTANCES - 1, 1, 0, 0},
+                      {"bit", 0, 31, 1, 0, 0},
+                      {"value", 0, 1, 1, 0, 0},
+                      {"word", 0, M78_SRAM_WORDS - 1, 0, 0, 0},
                       {"layer", 0, M78_MAX_LAYERS - 1, 0, 0, 0}};
     if (parse_keys(spec, "sram", body, k, 5, err, errlen) != 0)
       return -1;
@@ -109,8 +110,10 @@ int m78_fault_parse(const char *spec, struct m78_fault *f, char *err, size_t err
     return 0;
   }
   if (klen == 6 && strncmp(spec, "kernel", 6) == 0) {
-    struct key k[] = {{"proc", 0, M78_PROCS - 1, 1, 0, 0}, {"col", 0, M78_MRAM_WORDS - 1, 1, 0, 0},
-                      {"byte", 0, 8, 1, 0, 0},              {"xor", 1, 255, 1, 0, 0}};
+    struct key k[] = {{"proc", 0, M78_PROCS - 1, 1, 0, 0},
+                      {"col", 0, M78_MRAM_WORDS - 1, 1, 0, 0},
+                      {"byte", 0, 8, 1, 0, 0},
+                      {"xor", 1, 255, 1, 0, 0}};
     if (parse_keys(spec, "kernel", body, k, 4, err, errlen) != 0)
       return -1;
     f->kind = M78_FAULT_KERNEL_WORD;

@@ -132,8 +132,8 @@ char *m78_read_file_max(const char *path, size_t max, size_t *len, char *err, si
     return NULL;
   }
   if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > (uint64_t)max) {
-    snprintf(err, errlen, "%s: %llu bytes, more than the limit of %zu bytes", path,
-             (unsigned long long)st.st_size, max);
+    snprintf(err, errlen, "%s: %llu bytes, more than the limit of %zu bytes", path, (unsigned long long)st.st_size,
+             max);
     close(fd);
     errno = EFBIG;
     return NULL;

@@ -19,7 +19,10 @@
 #define QUAD_STRIDE 0x400000u
 #define INST_STRIDE 0x8000u
 
-size_t m78inmap_elems(const struct m78inmap *m) { return (size_t)m->c * (size_t)m->h * (size_t)m->w; }
+size_t m78inmap_elems(const struct m78inmap *m)
+{
+  return (size_t)m->c * (size_t)m->h * (size_t)m->w;
+}
 
 void m78inmap_free(struct m78inmap *m)
 {

@@ -10,7 +10,10 @@
 
 #define FIFO_DATA0 (M78_FIFO_BASE + 8u) /* FIFO n data register: FIFO_DATA0 + 4n */
 
-void m78_inputcap_init(struct m78_inputcap *cap) { memset(cap, 0, sizeof *cap); }
+void m78_inputcap_init(struct m78_inputcap *cap)
+{
+  memset(cap, 0, sizeof *cap);
+}
 
 void m78_inputcap_free(struct m78_inputcap *cap)
 {

@@ -26,7 +26,10 @@ static void put_num(FILE *f, double v, int exact)
   fputs(buf, f);
 }
 
-static void put_number(FILE *f, double v) { put_num(f, v, 1); }
+static void put_number(FILE *f, double v)
+{
+  put_num(f, v, 1);
+}
 
 static void put_text(FILE *f, const char *s)
 {
@@ -115,8 +118,7 @@ char *m78_csv_from_report(const cJSON *report, char *const *names, int nnames)
   return text;
 }
 
-int m78_csv_write_file(const char *path, const cJSON *report, char *const *names, int nnames, char *err,
-                       size_t errlen)
+int m78_csv_write_file(const char *path, const cJSON *report, char *const *names, int nnames, char *err, size_t errlen)
 {
   char *text = m78_csv_from_report(report, names, nnames);
   if (!text) {

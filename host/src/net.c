@@ -43,7 +43,7 @@ struct m78net {
   char *tmp;
   char *firmware;
   char **classes;
-  int nclasses;    /* manifest classes, else cnn.h's CNN_NUM_OUTPUTS (unnamed) */
+  int nclasses; /* manifest classes, else cnn.h's CNN_NUM_OUTPUTS (unnamed) */
   int named;
   struct m78inmap map;
   int8_t *sample;
@@ -62,8 +62,8 @@ struct m78net_result {
   int nlayers;
 };
 
-__attribute__((format(printf, 3, 4))) static enum m78net_status fail(struct m78net_error *err,
-                                                                     enum m78net_status code, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static enum m78net_status fail(struct m78net_error *err, enum m78net_status code,
+                                                                     const char *fmt, ...)
 {
   if (err) {
     va_list ap;
@@ -107,8 +107,8 @@ enum m78net_status m78net_convert(const m78net *net, const void *data, enum m78n
     char got[96] = "";
     for (int i = 0; i < ndim && i < 6; i++)
       snprintf(got + strlen(got), sizeof got - strlen(got), i ? "x%zu" : "%zu", shape[i]);
-    return fail(err, M78NET_ESHAPE, "input of shape %s; layer 0 reads %dx%dx%d (C x H x W)", ndim ? got : "()", c,
-                h, w);
+    return fail(err, M78NET_ESHAPE, "input of shape %s; layer 0 reads %dx%dx%d (C x H x W)", ndim ? got : "()", c, h,
+                w);
   }
   size_t n = (size_t)c * (size_t)h * (size_t)w;
   for (size_t i = 0; i < n; i++) {
@@ -339,8 +339,8 @@ enum m78net_status m78net_open(m78net **out, const char *project, const struct m
       last_line(perr, line, sizeof line);
     if (rc < 0)
       snprintf(line, sizeof line, "cannot run %s: %s", tool, strerror(errno));
-    st = fail(err, strstr(line, "no such") || strstr(line, "not a synthesized") ? M78NET_ENOENT : M78NET_EBUILD,
-              "%s", *line ? line : "max78sim prepare failed");
+    st = fail(err, strstr(line, "no such") || strstr(line, "not a synthesized") ? M78NET_ENOENT : M78NET_EBUILD, "%s",
+              *line ? line : "max78sim prepare failed");
     goto bad;
   }
   char *lastnl = pout ? strrchr(pout, '{') : NULL;
@@ -455,13 +455,22 @@ void m78net_input_shape(const m78net *net, int *c, int *h, int *w)
   *w = net->map.w;
 }
 
-const int8_t *m78net_sample(const m78net *net) { return net->sample; }
-int m78net_class_count(const m78net *net) { return net->nclasses; }
+const int8_t *m78net_sample(const m78net *net)
+{
+  return net->sample;
+}
+int m78net_class_count(const m78net *net)
+{
+  return net->nclasses;
+}
 const char *m78net_class_name(const m78net *net, int i)
 {
   return net->named && i >= 0 && i < net->nclasses ? net->classes[i] : NULL;
 }
-const char *m78net_firmware_dir(const m78net *net) { return net->firmware; }
+const char *m78net_firmware_dir(const m78net *net)
+{
+  return net->firmware;
+}
 
 /* ---- results ---- */
 
@@ -482,18 +491,39 @@ void m78net_result_free(m78net_result *r)
   free(r);
 }
 
-uint64_t m78net_result_cycles(const m78net_result *r) { return r->cycles; }
-double m78net_result_time_us(const m78net_result *r) { return r->time_us; }
-double m78net_result_energy_uj(const m78net_result *r) { return r->energy_uj; }
-const char *m78net_result_console(const m78net_result *r) { return r->console ? r->console : ""; }
-const char *m78net_result_report(const m78net_result *r) { return r->report; }
+uint64_t m78net_result_cycles(const m78net_result *r)
+{
+  return r->cycles;
+}
+double m78net_result_time_us(const m78net_result *r)
+{
+  return r->time_us;
+}
+double m78net_result_energy_uj(const m78net_result *r)
+{
+  return r->energy_uj;
+}
+const char *m78net_result_console(const m78net_result *r)
+{
+  return r->console ? r->console : "";
+}
+const char *m78net_result_report(const m78net_result *r)
+{
+  return r->report;
+}
 int m78net_result_outputs(const m78net_result *r, const double **values)
 {
   *values = r->outputs;
   return r->noutputs;
 }
-int m78net_result_class(const m78net_result *r) { return r->best; }
-int m78net_result_layer_count(const m78net_result *r) { return r->nlayers; }
+int m78net_result_class(const m78net_result *r)
+{
+  return r->best;
+}
+int m78net_result_layer_count(const m78net_result *r)
+{
+  return r->nlayers;
+}
 int m78net_result_layer(const m78net_result *r, int i, struct m78net_layer *out)
 {
   if (i < 0 || i >= r->nlayers)
@@ -521,8 +551,7 @@ static void read_outputs(const m78net *net, m78net_result *r, const cJSON *rep)
   uint64_t g = cJSON_IsString(gaps) ? strtoull(gaps->valuestring, NULL, 16) : 0;
   r->noutputs = n;
   for (int c = 0; c < n; c++) {
-    int s = n == slots ? c
-                       : m78_channel_slot(n, slots, (int)num(o, "slots_per_pass"), (int)num(o, "out_passes"), g, c);
+    int s = n == slots ? c : m78_channel_slot(n, slots, (int)num(o, "slots_per_pass"), (int)num(o, "out_passes"), g, c);
     r->outputs[c] = s >= 0 ? cJSON_GetArrayItem(vals, s)->valuedouble : 0;
     if (r->outputs[c] > r->outputs[r->best])
       r->best = c;
@@ -551,8 +580,8 @@ static enum m78net_status read_result(const m78net *net, const char *dir, int32_
       snprintf(line, sizeof line, "%s", d->valuestring);
     else if (r->console)
       last_line(r->console, line, sizeof line);
-    st = fail(err, M78NET_ERUN, "the inference did not finish (%s %d)%s%s",
-              status < 0 ? "signal" : "exit status", status < 0 ? -status : status, *line ? ": " : "", line);
+    st = fail(err, M78NET_ERUN, "the inference did not finish (%s %d)%s%s", status < 0 ? "signal" : "exit status",
+              status < 0 ? -status : status, *line ? ": " : "", line);
     goto done;
   }
   const cJSON *inf = cJSON_GetObjectItemCaseSensitive(rep, "inference");
@@ -663,8 +692,9 @@ static enum m78net_status send_run(m78net *net, const int8_t *input, unsigned fl
   }
   uint32_t dlen = (uint32_t)strlen(dir), fl = (flags & M78NET_LAYERS) ? M78SERVE_DUMPS : 0;
   struct m78serve_hdr h = {M78SERVE_MAGIC, M78SERVE_RUN, id, (uint32_t)(8 + dlen + plen)};
-  int ioerr = m78serve_io(net->fd, &h, sizeof h, 1) || m78serve_io(net->fd, &fl, 4, 1) || m78serve_io(net->fd, &dlen, 4, 1) ||
-            m78serve_io(net->fd, dir, dlen, 1) || m78serve_io(net->fd, packed, plen, 1);
+  int ioerr = m78serve_io(net->fd, &h, sizeof h, 1) || m78serve_io(net->fd, &fl, 4, 1) ||
+              m78serve_io(net->fd, &dlen, 4, 1) || m78serve_io(net->fd, dir, dlen, 1) ||
+              m78serve_io(net->fd, packed, plen, 1);
   free(packed);
   return ioerr ? server_gone(net, err, "while it was given an input") : M78NET_OK;
 }
@@ -750,7 +780,7 @@ enum m78net_status m78net_run(m78net *net, const int8_t *input, size_t n, unsign
   if (!net || net->fd < 0)
     return fail(err, M78NET_EINVAL, "the network is closed");
   if (!input || n != m78inmap_elems(&net->map))
-    return fail(err, M78NET_ESHAPE, "the input has %zu values; layer 0 reads %dx%dx%d = %zu", input ? n : 0,
-                net->map.c, net->map.h, net->map.w, m78inmap_elems(&net->map));
+    return fail(err, M78NET_ESHAPE, "the input has %zu values; layer 0 reads %dx%dx%d = %zu", input ? n : 0, net->map.c,
+                net->map.h, net->map.w, m78inmap_elems(&net->map));
   return m78net_run_many(net, input, 1, 1, flags, out, NULL, NULL, err);
 }

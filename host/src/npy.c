@@ -16,9 +16,9 @@ static const struct {
   size_t size;
   const char *name;
 } dtypes[] = {
-    {{"|i1", "<i1", "i1"}, M78NPY_I8, 1, "int8"},        {{"|u1", "<u1", "u1"}, M78NPY_U8, 1, "uint8"},
-    {{"<i2", NULL, NULL}, M78NPY_I16, 2, "int16"},       {{"<i4", NULL, NULL}, M78NPY_I32, 4, "int32"},
-    {{"<i8", NULL, NULL}, M78NPY_I64, 8, "int64"},       {{"<f4", NULL, NULL}, M78NPY_F32, 4, "float32"},
+    {{"|i1", "<i1", "i1"}, M78NPY_I8, 1, "int8"},    {{"|u1", "<u1", "u1"}, M78NPY_U8, 1, "uint8"},
+    {{"<i2", NULL, NULL}, M78NPY_I16, 2, "int16"},   {{"<i4", NULL, NULL}, M78NPY_I32, 4, "int32"},
+    {{"<i8", NULL, NULL}, M78NPY_I64, 8, "int64"},   {{"<f4", NULL, NULL}, M78NPY_F32, 4, "float32"},
     {{"<f8", NULL, NULL}, M78NPY_F64, 8, "float64"},
 };
 #define NDTYPES (sizeof dtypes / sizeof dtypes[0])
@@ -214,11 +214,31 @@ double m78npy_get(const struct m78npy *a, size_t i)
   switch (a->dtype) {
   case M78NPY_I8: return (double)(int8_t)p[0];
   case M78NPY_U8: return (double)p[0];
-  case M78NPY_I16: { int16_t v; memcpy(&v, p, 2); return v; }
-  case M78NPY_I32: { int32_t v; memcpy(&v, p, 4); return v; }
-  case M78NPY_I64: { int64_t v; memcpy(&v, p, 8); return (double)v; }
-  case M78NPY_F32: { float v; memcpy(&v, p, 4); return v; }
-  case M78NPY_F64: { double v; memcpy(&v, p, 8); return v; }
+  case M78NPY_I16: {
+    int16_t v;
+    memcpy(&v, p, 2);
+    return v;
+  }
+  case M78NPY_I32: {
+    int32_t v;
+    memcpy(&v, p, 4);
+    return v;
+  }
+  case M78NPY_I64: {
+    int64_t v;
+    memcpy(&v, p, 8);
+    return (double)v;
+  }
+  case M78NPY_F32: {
+    float v;
+    memcpy(&v, p, 4);
+    return v;
+  }
+  case M78NPY_F64: {
+    double v;
+    memcpy(&v, p, 8);
+    return v;
+  }
   }
   return 0;
 }
@@ -238,8 +258,7 @@ int m78npy_format(enum m78npy_dtype t, int ndim, const size_t *shape, const void
   int n = snprintf(h, sizeof h, "{'descr': '%s', 'fortran_order': False, 'shape': (", descr);
   size_t count = 1;
   for (int i = 0; i < ndim; i++) {
-    n += snprintf(h + n, sizeof h - (size_t)n, ndim == 1 ? "%zu,), }" : i + 1 < ndim ? "%zu, " : "%zu), }",
-                  shape[i]);
+    n += snprintf(h + n, sizeof h - (size_t)n, ndim == 1 ? "%zu,), }" : i + 1 < ndim ? "%zu, " : "%zu), }", shape[i]);
     count *= shape[i];
   }
   /* pad so that magic + length + header is a multiple of 64 */

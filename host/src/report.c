@@ -56,9 +56,15 @@ static double cycles_to_us(uint64_t cycles, uint64_t hz)
 }
 
 /* Round to 1/100 us so reports do not carry float noise. */
-static double round2(double v) { return (double)(long long)(v * 100.0 + (v >= 0 ? 0.5 : -0.5)) / 100.0; }
+static double round2(double v)
+{
+  return (double)(long long)(v * 100.0 + (v >= 0 ? 0.5 : -0.5)) / 100.0;
+}
 /* Energies to 1/10000 uJ (0.1 nJ). */
-static double round4(double v) { return (double)(long long)(v * 1e4 + (v >= 0 ? 0.5 : -0.5)) / 1e4; }
+static double round4(double v)
+{
+  return (double)(long long)(v * 1e4 + (v >= 0 ? 0.5 : -0.5)) / 1e4;
+}
 
 /* What the firmware process knows beside the simulator: the CPU's loading
  * phases, the power monitor's view and, for an Arm run, the CPU. */
@@ -206,7 +212,7 @@ cJSON *m78_report_build(const m78_sim *sim, const struct m78_run_info *info)
     cJSON *vals = cJSON_AddArrayToObject(out, "values");
     for (size_t k = 0; k < count; k++)
       cJSON_AddItemToArray(vals, cJSON_CreateNumber(r->out_elem_bytes == 4 ? (double)((const int32_t *)r->output)[k]
-                                                                         : (double)((const int8_t *)r->output)[k]));
+                                                                           : (double)((const int8_t *)r->output)[k]));
     break;
   }
 

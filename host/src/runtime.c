@@ -46,9 +46,15 @@ struct proc {
 };
 static struct proc *proc __attribute__((section(".data.m78shim")));
 
-struct m78soc_state *m78rt_soc(void) { return &proc->soc; }
+struct m78soc_state *m78rt_soc(void)
+{
+  return &proc->soc;
+}
 
-struct m78rt *m78rt_get(void) { return &proc->rt; }
+struct m78rt *m78rt_get(void)
+{
+  return &proc->rt;
+}
 
 #define MAX_GUEST_MSGS 20
 
@@ -103,7 +109,10 @@ void m78soc_report_unmapped(struct m78soc_state *s, uint32_t addr, unsigned widt
 
 /* ---- recording ---- */
 
-static struct m78_trace *recorder(void) { return (struct m78_trace *)proc->soc.trace_ctx; }
+static struct m78_trace *recorder(void)
+{
+  return (struct m78_trace *)proc->soc.trace_ctx;
+}
 
 static void record(const struct m78_trace_item *it)
 {
@@ -205,7 +214,10 @@ static const char *stop_name(enum m78soc_stop s)
   }
 }
 
-static double ticks_us(uint64_t t) { return (double)t * 1e6 / (double)M78SOC_TICK_HZ; }
+static double ticks_us(uint64_t t)
+{
+  return (double)t * 1e6 / (double)M78SOC_TICK_HZ;
+}
 
 /* The EVKit power monitor's stage table (firmware built with --energy):
  * LED 0 brackets the idle baseline, then LED 1 brackets 100 weight
@@ -278,8 +290,8 @@ static void fill_info(struct m78_run_info *info, struct run_info_buf *b, const c
   static const char *const phase_names[M78_TL_PHASES] = {"configure", "weights", "bias", "input", "unload"};
   for (int p = 0; p < M78_TL_PHASES; p++) {
     const struct m78soc_phase_total *t = &s->phases[p];
-    b->phases[p] = (struct m78_phase_info){phase_names[p], ticks_us(t->ticks), t->pj * 1e-6, t->accesses, t->bytes,
-                                           t->segments};
+    b->phases[p] = (struct m78_phase_info){phase_names[p], ticks_us(t->ticks), t->pj * 1e-6,
+                                           t->accesses,    t->bytes,           t->segments};
   }
   monitor_stages(&b->mon);
   *info = (struct m78_run_info){
@@ -296,8 +308,7 @@ static void fill_info(struct m78_run_info *info, struct run_info_buf *b, const c
       .inference_wall_us = ticks_us(s->inf_wall_ticks),
   };
   if (s->cpu_emulated) {
-    b->cpu = (struct m78_cpu_info){s->cpu_insns, s->cpu_cycles, s->cpu_guest_errors,
-                                   s->cpu_first_error};
+    b->cpu = (struct m78_cpu_info){s->cpu_insns, s->cpu_cycles, s->cpu_guest_errors, s->cpu_first_error};
     info->cpu = &b->cpu;
   }
 }
@@ -375,14 +386,13 @@ static void write_outputs(enum m78soc_stop why, const char *detail, int exit_cod
   struct m78_run_info info;
   struct run_info_buf b;
   fill_info(&info, &b, stop_name(why), detail, exit_code);
-  if (rt->timeline_path && s->timeline &&
-      m78_timeline_write(s->timeline, rt->timeline_path, err, sizeof err) != 0)
+  if (rt->timeline_path && s->timeline && m78_timeline_write(s->timeline, rt->timeline_path, err, sizeof err) != 0)
     fprintf(stderr, "max78sim: cannot write the timeline: %s\n", err);
   if (rt->report_path)
     write_report(rt->report_path, &info, 1);
   if (rt->dump_dir && (m78_dump_layers(s->sim, rt->dump_dir, err, sizeof err) != 0 ||
-                      m78_dump_sram(s->sim, rt->dump_dir, err, sizeof err) != 0 ||
-                      (rt->capture && m78_inputcap_write(rt->capture, rt->dump_dir, err, sizeof err) != 0)))
+                       m78_dump_sram(s->sim, rt->dump_dir, err, sizeof err) != 0 ||
+                       (rt->capture && m78_inputcap_write(rt->capture, rt->dump_dir, err, sizeof err) != 0)))
     fprintf(stderr, "max78sim: cannot write layer dumps: %s\n", err);
   if (rt->record_path)
     write_trace(&info);
@@ -392,7 +402,10 @@ static void write_outputs(enum m78soc_stop why, const char *detail, int exit_cod
 
 static void (*finish_hook)(int exit_code);
 
-void m78rt_set_finish_hook(void (*fn)(int exit_code)) { finish_hook = fn; }
+void m78rt_set_finish_hook(void (*fn)(int exit_code))
+{
+  finish_hook = fn;
+}
 
 void m78soc_finish(struct m78soc_state *s, enum m78soc_stop why, const char *detail, int exit_code)
 {

@@ -123,12 +123,11 @@ static inline void phase_account(struct m78soc_state *s, unsigned width, int wri
   s->phase_t1 = s->tick;
 }
 
-
 /* The energy of an access depends on its region, quadrant, FIFO index
  * class and that quadrant's SRAM register: the last value for reads and
  * for writes is kept (FIFO loops alternate a status read and a push). */
 static inline __attribute__((always_inline)) void access_energy(struct m78soc_state *s, uint32_t addr,
-                                                                  const struct m78_addr_info *ai, int write)
+                                                                const struct m78_addr_info *ai, int write)
 {
   const struct m78_energy_ctl *ctl = energy_ctl(s);
   if (!ctl->powered_quads)
@@ -147,8 +146,8 @@ static inline __attribute__((always_inline)) void access_energy(struct m78soc_st
   int g = ai->quad < 0 ? 0 : ai->quad;
   int hi = ai->region->kind == M78_REG_FIFO && ai->index >= 2;
   if (!c->valid || c->region != ai->region || c->quad != ai->quad || c->hi != hi || c->sram != ctl->sram_ctrl[g]) {
-    *c = (struct m78soc_access_pj){1, ai->region, ai->quad, hi, ctl->sram_ctrl[g],
-                                   m78_energy_access_pj_decoded(ai, write, ctl), 0, 0};
+    *c = (struct m78soc_access_pj){
+        1, ai->region, ai->quad, hi, ctl->sram_ctrl[g], m78_energy_access_pj_decoded(ai, write, ctl), 0, 0};
   }
   c->addr = addr;
   c->gen = s->ectl_gen;
@@ -223,8 +222,7 @@ static void stream_learn(struct m78soc_state *s, uint32_t addr, const struct m78
  * (the general way) and with it, and compares every output byte. */
 static inline int fifo_lane(const struct m78soc_state *s, unsigned width)
 {
-  return width == 4 && s->phase == M78_TL_INPUT && !s->in_isr && !s->cpu_emulated && s->fifo_ai_ok &&
-         !s->no_fifo_lane;
+  return width == 4 && s->phase == M78_TL_INPUT && !s->in_isr && !s->cpu_emulated && s->fifo_ai_ok && !s->no_fifo_lane;
 }
 
 static int fifo_stat_lane(struct m78soc_state *s, uint32_t *value)

@@ -99,7 +99,10 @@ int m78soc_periph_access(struct m78soc_state *s, uint32_t addr, unsigned width, 
 
 /* 1 when the CNN clock's source is the ISO (60 MHz), 0 for PCLK */
 /* m78soc_cnn_now, inline for the access path */
-static inline uint64_t cnn_now(const struct m78soc_state *s) { return s->cnn_epoch_cycle + s->cnn_q; }
+static inline uint64_t cnn_now(const struct m78soc_state *s)
+{
+  return s->cnn_epoch_cycle + s->cnn_q;
+}
 
 /* the FIFO loader's two registers (soc_cnn.c's lane; decoded at init) */
 enum { M78SOC_FIFO_STAT = M78_FIFO_BASE + 4, M78SOC_FIFO_DATA = M78_FIFO_BASE + 8 };
@@ -170,7 +173,8 @@ static inline void leak_refresh(struct m78soc_state *s)
   /* the simulator's generation also moves when it starts or stops
    * running, so an unchanged one means an unchanged `busy` */
   if (__builtin_expect(!s->leak.valid || *s->gen_ref != s->leak.gen || iso_clocks_cnn(s) != s->leak.iso ||
-                           !s->ectl_valid || s->ectl_gen != s->leak.gen, 0))
+                           !s->ectl_valid || s->ectl_gen != s->leak.gen,
+                       0))
     m78soc_leak_update(s);
 }
 
@@ -190,7 +194,10 @@ static inline double leak_pj(struct m78soc_state *s, uint64_t ticks)
   return e->pj;
 }
 
-static inline void add_leak(struct m78soc_state *s, uint64_t ticks) { s->mon_pj += leak_pj(s, ticks); }
+static inline void add_leak(struct m78soc_state *s, uint64_t ticks)
+{
+  s->mon_pj += leak_pj(s, ticks);
+}
 
 static inline void advance_ticks(struct m78soc_state *s, uint64_t ticks, int counts_for_budget)
 {

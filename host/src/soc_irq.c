@@ -168,7 +168,10 @@ void m78soc_wait_for_interrupt(struct m78soc_state *s)
 
 /* ---- emulated CPU ------------------------------------------------ */
 
-void m78soc_sync(struct m78soc_state *s) { sync_cnn(s); }
+void m78soc_sync(struct m78soc_state *s)
+{
+  sync_cnn(s);
+}
 
 int m78soc_irq_line(struct m78soc_state *s)
 {

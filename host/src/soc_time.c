@@ -25,9 +25,14 @@ static const char *const cnn_source_names[1 << M78SOC_GCR_PCLKDIV_CNNCLKSEL_WIDT
     [M78SOC_GCR_PCLKDIV_CNNCLKSEL_ISO] = "ISO",
 };
 static const int cnn_dividers[1 << M78SOC_GCR_PCLKDIV_CNNCLKDIV_WIDTH] = {
-    [M78SOC_GCR_PCLKDIV_CNNCLKDIV_DIV2] = 2, [M78SOC_GCR_PCLKDIV_CNNCLKDIV_DIV4] = 4,
-    [M78SOC_GCR_PCLKDIV_CNNCLKDIV_DIV8] = 8, [M78SOC_GCR_PCLKDIV_CNNCLKDIV_DIV16] = 16,
-    [M78SOC_GCR_PCLKDIV_CNNCLKDIV_DIV1] = 1, 1, 1, 1,
+    [M78SOC_GCR_PCLKDIV_CNNCLKDIV_DIV2] = 2,
+    [M78SOC_GCR_PCLKDIV_CNNCLKDIV_DIV4] = 4,
+    [M78SOC_GCR_PCLKDIV_CNNCLKDIV_DIV8] = 8,
+    [M78SOC_GCR_PCLKDIV_CNNCLKDIV_DIV16] = 16,
+    [M78SOC_GCR_PCLKDIV_CNNCLKDIV_DIV1] = 1,
+    1,
+    1,
+    1,
 };
 
 void m78soc_cnn_clock(struct m78soc_state *s, const char **source, int *divider)
@@ -47,11 +52,20 @@ static uint64_t cnn_ticks_from_gcr(struct m78soc_state *s)
   return base * (uint64_t)div;
 }
 
-uint64_t m78soc_cnn_now(struct m78soc_state *s) { return s->cnn_epoch_cycle + s->cnn_q; }
+uint64_t m78soc_cnn_now(struct m78soc_state *s)
+{
+  return s->cnn_epoch_cycle + s->cnn_q;
+}
 
-uint64_t m78soc_cnn_hz(struct m78soc_state *s) { return M78SOC_TICK_HZ / s->cnn_ticks_per_cycle; }
+uint64_t m78soc_cnn_hz(struct m78soc_state *s)
+{
+  return M78SOC_TICK_HZ / s->cnn_ticks_per_cycle;
+}
 
-double m78soc_time_us(struct m78soc_state *s) { return (double)s->tick * 1e6 / (double)M78SOC_TICK_HZ; }
+double m78soc_time_us(struct m78soc_state *s)
+{
+  return (double)s->tick * 1e6 / (double)M78SOC_TICK_HZ;
+}
 
 uint64_t m78soc_cycle_tick(struct m78soc_state *s, uint64_t cycle)
 {
@@ -80,8 +94,7 @@ int m78soc_init(struct m78soc_state *s)
   s->gen_ref = m78_sim_energy_gen_ref(s->sim);
   /* Reset values: CNN clock PCLK/1 is what every synthesized main selects;
    * peripheral clocks start disabled as on silicon. */
-  s->gcr[M78SOC_WORD(M78SOC_GCR_PCLKDIV)] =
-      M78SOC_FSET(GCR, PCLKDIV, CNNCLKDIV, 0, M78SOC_GCR_PCLKDIV_CNNCLKDIV_DIV1);
+  s->gcr[M78SOC_WORD(M78SOC_GCR_PCLKDIV)] = M78SOC_FSET(GCR, PCLKDIV, CNNCLKDIV, 0, M78SOC_GCR_PCLKDIV_CNNCLKDIV_DIV1);
   s->gcr[M78SOC_WORD(M78SOC_GCR_PCLKDIS0)] = 0xFFFFFFFFu;
   s->gcr[M78SOC_WORD(M78SOC_GCR_PCLKDIS1)] = 0xFFFFFFFFu;
   s->gcfr[M78SOC_WORD(M78SOC_GCFR_REG0)] = 0xF;
@@ -155,6 +168,12 @@ __attribute__((noinline)) void m78soc_leak_update(struct m78soc_state *s)
   }
 }
 
-void m78soc_cpu_cycles(struct m78soc_state *s, uint64_t cpu_cycles) { advance_ticks(s, cpu_cycles * TICKS_PER_CPU, 1); }
+void m78soc_cpu_cycles(struct m78soc_state *s, uint64_t cpu_cycles)
+{
+  advance_ticks(s, cpu_cycles * TICKS_PER_CPU, 1);
+}
 
-void m78soc_delay_us(struct m78soc_state *s, uint64_t us) { advance_ticks(s, us * (M78SOC_TICK_HZ / 1000000ull), 0); }
+void m78soc_delay_us(struct m78soc_state *s, uint64_t us)
+{
+  advance_ticks(s, us * (M78SOC_TICK_HZ / 1000000ull), 0);
+}

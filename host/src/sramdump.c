@@ -25,7 +25,8 @@ long m78_sram_image_offset(uint32_t addr)
 
 uint32_t m78_sram_image_addr(size_t off)
 {
-  return M78_SRAM_BASE + (uint32_t)(off / M78_SRAM_QUAD_BYTES) * M78_QUAD_STRIDE + (uint32_t)(off % M78_SRAM_QUAD_BYTES);
+  return M78_SRAM_BASE + (uint32_t)(off / M78_SRAM_QUAD_BYTES) * M78_QUAD_STRIDE +
+         (uint32_t)(off % M78_SRAM_QUAD_BYTES);
 }
 
 /* ---- writing ---- */
@@ -323,7 +324,8 @@ int m78_footprint_check(const char *dir, long *checked, char *msg, size_t msglen
     unsigned char want = out[o->layer][k * (size_t)L->elem_bytes + o->byte];
     (*checked)++;
     if (img[off] != want && rc == 0) {
-      snprintf(msg, msglen, "data memory byte 0x%08x holds 0x%02x, but the footprint puts layer %d channel %d pixel %d "
+      snprintf(msg, msglen,
+               "data memory byte 0x%08x holds 0x%02x, but the footprint puts layer %d channel %d pixel %d "
                "(byte %d: 0x%02x) there",
                (unsigned)m78_sram_image_addr(off), img[off], o->layer, o->channel, o->pixel, o->byte, want);
       rc = 1;

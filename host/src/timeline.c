@@ -64,7 +64,10 @@ void m78_tl_free(struct m78_timeline *tl)
   memset(tl, 0, sizeof *tl);
 }
 
-static double us(const struct m78_timeline *tl, uint64_t ticks) { return (double)ticks * 1e6 / (double)tl->tick_hz; }
+static double us(const struct m78_timeline *tl, uint64_t ticks)
+{
+  return (double)ticks * 1e6 / (double)tl->tick_hz;
+}
 
 static cJSON *event(const char *name, const char *cat, const char *ph, int pid, int tid, double ts)
 {
@@ -108,8 +111,8 @@ static void meta(cJSON *arr, const char *what, int pid, int tid, const char *nam
   cJSON_AddItemToArray(arr, o);
   if (sort >= 0) {
     o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "name", pid && tid >= 0 && strcmp(what, "thread_name") == 0 ? "thread_sort_index"
-                                                                                          : "process_sort_index");
+    cJSON_AddStringToObject(
+        o, "name", pid && tid >= 0 && strcmp(what, "thread_name") == 0 ? "thread_sort_index" : "process_sort_index");
     cJSON_AddStringToObject(o, "ph", "M");
     cJSON_AddNumberToObject(o, "pid", pid);
     cJSON_AddNumberToObject(o, "tid", tid);
@@ -159,9 +162,7 @@ int m78_timeline_write(const struct m78_timeline *tl, const char *path, char *er
     const struct m78_tl_event *e = &tl->ev[i];
     char name[96];
     switch (e->kind) {
-    case M78_TL_CPU_PHASE:
-      slice(tl, arr, m78_tl_phase_name(e->arg), "cpu", PID_CPU, TID_CPU, e->t0, e->t1);
-      break;
+    case M78_TL_CPU_PHASE: slice(tl, arr, m78_tl_phase_name(e->arg), "cpu", PID_CPU, TID_CPU, e->t0, e->t1); break;
     case M78_TL_SLEEP: slice(tl, arr, "sleep (WFI)", "cpu", PID_CPU, TID_CPU, e->t0, e->t1); break;
     case M78_TL_ISR: slice(tl, arr, "CNN_ISR", "interrupt", PID_CPU, TID_CPU, e->t0, e->t1); break;
     case M78_TL_IRQ: instant(tl, arr, "CNN interrupt", "interrupt", PID_CPU, TID_CPU, e->t0); break;

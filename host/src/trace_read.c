@@ -82,7 +82,10 @@ static int get_hex(struct loader *L, const cJSON *o, const char *key, uint32_t *
     return fail(L, "\"%s\" is not a hexadecimal string such as \"0x50100000\"", key);
   uint32_t x = 0;
   for (const char *p = s + 2; *p; p++) {
-    int d = *p >= '0' && *p <= '9' ? *p - '0' : *p >= 'a' && *p <= 'f' ? *p - 'a' + 10 : *p >= 'A' && *p <= 'F' ? *p - 'A' + 10 : -1;
+    int d = *p >= '0' && *p <= '9'   ? *p - '0'
+            : *p >= 'a' && *p <= 'f' ? *p - 'a' + 10
+            : *p >= 'A' && *p <= 'F' ? *p - 'A' + 10
+                                     : -1;
     if (d < 0)
       return fail(L, "\"%s\" is not a hexadecimal string such as \"0x50100000\"", key);
     x = x << 4 | (uint32_t)d;
@@ -643,4 +646,3 @@ int m78_trace_load(const char *path, struct m78_trace *t, char *err, size_t errl
   free(text);
   return rc;
 }
-

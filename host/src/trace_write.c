@@ -44,7 +44,10 @@ static void sb_add(struct sbuf *b, const char *s, size_t n)
   b->p[b->len] = '\0';
 }
 
-static void sb_str(struct sbuf *b, const char *s) { sb_add(b, s, strlen(s)); }
+static void sb_str(struct sbuf *b, const char *s)
+{
+  sb_add(b, s, strlen(s));
+}
 
 static void sb_json(struct sbuf *b, const cJSON *item)
 {
@@ -66,7 +69,10 @@ static void hex_item(cJSON *o, const char *key, uint32_t v, int digits)
   cJSON_AddStringToObject(o, key, s);
 }
 
-static int value_digits(unsigned width) { return width == 1 ? 2 : width == 2 ? 4 : 8; }
+static int value_digits(unsigned width)
+{
+  return width == 1 ? 2 : width == 2 ? 4 : 8;
+}
 
 static void access_fields(cJSON *o, const struct m78_trace_item *it, int with_value)
 {
@@ -353,4 +359,3 @@ int m78_trace_write(const struct m78_trace *t, const char *path, char *err, size
   free(text);
   return rc;
 }
-

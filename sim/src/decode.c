@@ -124,7 +124,8 @@ static int decode_geometry(const m78_sim *sim, int index, const struct master_re
   o->stride = (int)M78_GET(LR(0, STRIDE), STRIDE, MAX) + 1;
   o->pool_round = (int)M78_GET(r->ctrl, CTRL, POOLRND);
   if (o->pool_h > o->h || o->pool_w > o->w)
-    return fail(err, index, 0, o->pool_h > o->h ? "PRCNT" : "PCCNT", "pool %dx%d larger than the input %dx%d", o->pool_h, o->pool_w, o->h, o->w);
+    return fail(err, index, 0, o->pool_h > o->h ? "PRCNT" : "PCCNT", "pool %dx%d larger than the input %dx%d",
+                o->pool_h, o->pool_w, o->h, o->w);
   /* Stride applies to both dimensions, except along a 1-wide column. */
   o->hp = (o->h - o->pool_h) / o->stride + 1;
   o->wp = o->w == 1 ? 1 : (o->w - o->pool_w) / o->stride + 1;
@@ -135,10 +136,23 @@ static int decode_geometry(const m78_sim *sim, int index, const struct master_re
 
   switch (o->kind) {
   case M78_LAYER_CONV2D_3X3:
-  case M78_LAYER_CONVT2D: o->kh = o->kw = 3; o->kwidth = 9; break;
-  case M78_LAYER_CONV2D_1X1: o->kh = o->kw = 1; o->kwidth = 1; break;
-  case M78_LAYER_CONV1D: o->kh = r->width; o->kw = 1; o->kwidth = r->width; break;
-  case M78_LAYER_PASSTHROUGH: o->kh = o->kw = 1; o->kwidth = 0; break;
+  case M78_LAYER_CONVT2D:
+    o->kh = o->kw = 3;
+    o->kwidth = 9;
+    break;
+  case M78_LAYER_CONV2D_1X1:
+    o->kh = o->kw = 1;
+    o->kwidth = 1;
+    break;
+  case M78_LAYER_CONV1D:
+    o->kh = r->width;
+    o->kw = 1;
+    o->kwidth = r->width;
+    break;
+  case M78_LAYER_PASSTHROUGH:
+    o->kh = o->kw = 1;
+    o->kwidth = 0;
+    break;
   }
   if (r->conv) {
     if (o->kind == M78_LAYER_CONV1D && o->pad_c)
@@ -236,7 +250,8 @@ static int decode_stream(const m78_sim *sim, int index, const struct master_regs
 
   /* input must lie inside the readers' instances (circular when streaming) */
   if (!o->streaming) {
-    uint64_t words = o->chw ? (uint64_t)(o->h * o->w + 3) / 4 : (uint64_t)o->h * (uint64_t)o->w * (uint64_t)o->ne * (uint64_t)o->ops;
+    uint64_t words = o->chw ? (uint64_t)(o->h * o->w + 3) / 4
+                            : (uint64_t)o->h * (uint64_t)o->w * (uint64_t)o->ne * (uint64_t)o->ops;
     if (o->rptr + words > M78_SRAM_WORDS)
       return fail(err, index, 0, "RPTR_BASE", "input words 0x%x..0x%llx exceed the data memory instance",
                   (unsigned)o->rptr, (unsigned long long)(o->rptr + words - 1));
@@ -291,7 +306,8 @@ int m78_layer_describe(const struct m78_layer *l, char *buf, unsigned len)
   else if (l->stride > 1)
     snprintf(pool, sizeof pool, "stride %d subsampling", l->stride);
   if (l->ops > 1)
-    snprintf(elts, sizeof elts, "%s%d-operand %s, ", l->prepool ? "" : "(before pooling) ", l->ops, elt[l->elt_func & 3]);
+    snprintf(elts, sizeof elts, "%s%d-operand %s, ", l->prepool ? "" : "(before pooling) ", l->ops,
+             elt[l->elt_func & 3]);
   switch (l->kind) {
   case M78_LAYER_CONV2D_3X3:
   case M78_LAYER_CONV2D_1X1:
@@ -309,6 +325,6 @@ int m78_layer_describe(const struct m78_layer *l, char *buf, unsigned len)
   if (n1d)
     return snprintf(buf, len, "%dx%d, %s%s, %s%s, %dx%d%s output", l->in_channels, l->h, elts, pool, op, act,
                     l->out_channels, l->ho, l->out32 ? " 32-bit" : "");
-  return snprintf(buf, len, "%dx%dx%d, %s%s, %s%s, %dx%dx%d%s output", l->in_channels, l->h, l->w, elts, pool, op,
-                  act, l->out_channels, l->ho, l->wo, l->out32 ? " 32-bit" : "");
+  return snprintf(buf, len, "%dx%dx%d, %s%s, %s%s, %dx%dx%d%s output", l->in_channels, l->h, l->w, elts, pool, op, act,
+                  l->out_channels, l->ho, l->wo, l->out32 ? " 32-bit" : "");
 }

@@ -60,7 +60,10 @@ const struct m78_energy_consts m78_energy_consts = {
 #define BITS_BIAS (512.0 * 8)
 #define BITS_ALL (BITS_DATA + BITS_MASK + BITS_TRAM + BITS_BIAS)
 
-static unsigned popc16(uint64_t procs, int g) { return (unsigned)__builtin_popcountll((procs >> (16 * g)) & 0xFFFF); }
+static unsigned popc16(uint64_t procs, int g)
+{
+  return (unsigned)__builtin_popcountll((procs >> (16 * g)) & 0xFFFF);
+}
 
 /* four-processor groups (data SRAM instances) with an enabled processor */
 static unsigned groups(uint64_t procs, int g)
@@ -189,7 +192,8 @@ void m78_energy_layer(const struct m78_activity *a, const struct m78_energy_ctl 
   out->mac_pj = (double)a->macs * k->mac_pj;
   out->dynamic_pj = out->proc_pj + out->mac_pj + out->mem_pj;
   if (ctl->cnn_hz)
-    out->static_pj = m78_energy_static_mw(ctl, 1) * 1e9 * (double)(a->busy_cycles + a->stall_cycles) / (double)ctl->cnn_hz;
+    out->static_pj = m78_energy_static_mw(ctl, 1) * 1e9 * (double)(a->busy_cycles + a->stall_cycles) /
+                     (double)ctl->cnn_hz;
   out->total_pj = out->dynamic_pj + out->static_pj;
 }
 

@@ -43,7 +43,10 @@
 #define VECTOR_CLONES
 #endif
 
-static inline int clamp8(int64_t v) { return v > 127 ? 127 : v < -128 ? -128 : (int)v; }
+static inline int clamp8(int64_t v)
+{
+  return v > 127 ? 127 : v < -128 ? -128 : (int)v;
+}
 
 static inline int fetch(const struct fetcher *f, int p, int e, int k, int r, int c)
 {
@@ -124,7 +127,8 @@ static int combine(int func, int a, int b)
 }
 
 /* Pools plane `src` (h x w) into `dst` (hp x wp). */
-VECTOR_CLONES static void pool_plane(const struct m78_layer *l, const int16_t *src, int h, int w, int16_t *dst, int hp, int wp)
+VECTOR_CLONES static void pool_plane(const struct m78_layer *l, const int16_t *src, int h, int w, int16_t *dst, int hp,
+                                     int wp)
 {
   int n = l->pool_h * l->pool_w;
   int cs = w == 1 ? 1 : l->stride;
@@ -187,8 +191,7 @@ VECTOR_CLONES static void pool_plane(const struct m78_layer *l, const int16_t *s
 
 /* Builds the pooled (not yet padded) plane of processor p, pass e.
  * `comb`, if not NULL, receives the combined operands before pooling. */
-static void gather_plane(const struct fetcher *f, int p, int e, int16_t *raw, int16_t *tmp, int16_t *out,
-                         int8_t *comb)
+static void gather_plane(const struct fetcher *f, int p, int e, int16_t *raw, int16_t *tmp, int16_t *out, int8_t *comb)
 {
   const struct m78_layer *l = f->l;
   int h = l->h, w = l->w, n = h * w;
@@ -493,7 +496,8 @@ static void run_conv(struct layer_job *j, struct m78_layer_result *res)
   int nthreads = par ? m78i_threads(sim) : 1;
   for (int t = 0; t < nthreads; t++)
     if (!(j->tile[t] = m78i_scratch(sim, THREAD_SLOT(t, TS_TILE), M78K_SB * M78K_TILE * 4)) ||
-        !(j->at[t] = m78i_scratch(sim, THREAD_SLOT(t, TS_AT), (size_t)M78K_SB * (size_t)l->ne * ((size_t)taps * 4 + 1))))
+        !(j->at[t] = m78i_scratch(sim, THREAD_SLOT(t, TS_AT),
+                                  (size_t)M78K_SB * (size_t)l->ne * ((size_t)taps * 4 + 1))))
       out = NULL;
   if (!j->outp || !off || !j->bias || !words || !out) {
     out_of_memory(sim, l);
@@ -519,8 +523,8 @@ static void run_conv(struct layer_job *j, struct m78_layer_result *res)
   size_t row = (size_t)wo * (size_t)j->elem;
   if (j->pw == wo) /* no positions between rows (1x1, conv1d): whole slots */
     for (int o = 0; o < l->slots; o++)
-      memcpy(out + (size_t)o * (size_t)npix * (size_t)j->elem, j->outp + (size_t)o * (size_t)j->nb_pad * (size_t)j->elem,
-             (size_t)npix * (size_t)j->elem);
+      memcpy(out + (size_t)o * (size_t)npix * (size_t)j->elem,
+             j->outp + (size_t)o * (size_t)j->nb_pad * (size_t)j->elem, (size_t)npix * (size_t)j->elem);
   else
     for (int o = 0; o < l->slots; o++)
       for (int y = 0; y < ho; y++)

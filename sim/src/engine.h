@@ -37,8 +37,8 @@ struct layer_job {
   size_t raw_n;
   int8_t *comb;
   int16_t *scratch[M78_MAX_THREADS][4]; /* per thread: raw, tmp, two pooled */
-  int *qplane;  /* conv: plane (i * ne + e) of each summed channel q */
-  int *extra;   /* conv: planes only the combined-stage dump needs */
+  int *qplane;                          /* conv: plane (i * ne + e) of each summed channel q */
+  int *extra;                           /* conv: planes only the combined-stage dump needs */
   int nextra;
 
   int16_t *planes; /* passthrough: [nplanes][hp * wp] */
@@ -48,10 +48,10 @@ struct layer_job {
   struct m78k_kernels kern;
   struct m78k_quant quant;
   int nsb, nb_pad;
-  int32_t *bias;     /* [slots] */
+  int32_t *bias;                  /* [slots] */
   int32_t *tile[M78_MAX_THREADS]; /* per thread: M78K_SB x M78K_TILE sums */
   int32_t *at[M78_MAX_THREADS];   /* per thread: weight byte offsets (weights_unit) */
-  uint8_t *outp;     /* [slots][nb_pad] outputs by position, elem bytes each */
+  uint8_t *outp;                  /* [slots][nb_pad] outputs by position, elem bytes each */
   int elem;
 };
 

@@ -31,7 +31,7 @@ static void weights_unit(void *ctx, int sb, int tid)
   const m78_sim *sim = j->sim;
   const int taps = j->kc.taps, ncp = j->kc.ncp, ne = l->ne, qbits = l->qbits, kc = j->ncontrib * ne;
   int32_t *w = (int32_t *)(uintptr_t)j->kc.w + (size_t)sb * (size_t)ncp * (size_t)taps * M78K_SB;
-  int32_t *at = j->at[tid];      /* [s][e][t]: byte offset in a processor's memory, -1 past its end */
+  int32_t *at = j->at[tid]; /* [s][e][t]: byte offset in a processor's memory, -1 past its end */
   uint8_t *bo = (uint8_t *)(at + M78K_SB * ne * taps); /* [s][e]: first bit */
   M78_ASSERT(taps <= 9);
   for (int s = 0; s < M78K_SB; s++) {
@@ -89,9 +89,9 @@ struct wentry {
   int valid;
   struct wkey key;
   uint32_t col0, ncols;
-  uint8_t *cols;  /* [contributing processor][ncols][9] */
+  uint8_t *cols; /* [contributing processor][ncols][9] */
   size_t cols_cap;
-  int32_t *w;     /* the layout (struct m78k_conv.w) */
+  int32_t *w; /* the layout (struct m78k_conv.w) */
   size_t w_cap;
 };
 

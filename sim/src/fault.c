@@ -23,8 +23,9 @@ int m78i_fault_valid(const struct m78_fault *f)
 {
   switch (f->kind) {
   case M78_FAULT_SRAM_STUCK_BIT:
-    return f->unit >= 0 && f->unit < M78_SRAM_INSTANCES && f->bit >= 0 && f->bit < 32 && (f->value == 0 || f->value == 1) &&
-           (f->index == M78_FAULT_ALL_WORDS || f->index < M78_SRAM_WORDS) && f->layer >= -1 && f->layer < M78_MAX_LAYERS;
+    return f->unit >= 0 && f->unit < M78_SRAM_INSTANCES && f->bit >= 0 && f->bit < 32 &&
+           (f->value == 0 || f->value == 1) && (f->index == M78_FAULT_ALL_WORDS || f->index < M78_SRAM_WORDS) &&
+           f->layer >= -1 && f->layer < M78_MAX_LAYERS;
   case M78_FAULT_KERNEL_WORD:
     return f->unit >= 0 && f->unit < M78_PROCS && f->index < M78_MRAM_WORDS && f->bit >= 0 && f->bit < 9 &&
            f->value > 0 && f->value < 256;

@@ -106,7 +106,8 @@ static void walk_conv(struct walk *w, const struct m78_layer *l)
     int lane = s % 4;
     for (int pix = 0; pix < npix; pix++) {
       if (l->out32) {
-        uint32_t word = base_word + (uint32_t)(4 * pix * (l->wptr_inc + 1)) + (uint32_t)e * l->wptr_choff + (uint32_t)lane;
+        uint32_t word = base_word + (uint32_t)(4 * pix * (l->wptr_inc + 1)) + (uint32_t)e * l->wptr_choff +
+                        (uint32_t)lane;
         place(w, inst, word, 0xFu, o, pix);
       } else {
         uint32_t word = base_word + (uint32_t)(pix * (l->wptr_inc + 1)) + (uint32_t)e * l->wptr_choff;

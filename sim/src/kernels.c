@@ -278,12 +278,11 @@ __attribute__((target("avx2"))) void m78k_quant_avx2(const int32_t *acc, int n, 
   int8_t *d = dst;
   for (int i = 0; i < n; i += 32) {
     __m256i v0 = quant8_avx2(_mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(acc + i)), vb), q);
-    __m256i v1 =
-        quant8_avx2(_mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(acc + i + 8)), vb), q);
-    __m256i v2 =
-        quant8_avx2(_mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(acc + i + 16)), vb), q);
-    __m256i v3 =
-        quant8_avx2(_mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(acc + i + 24)), vb), q);
+    __m256i v1 = quant8_avx2(_mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(acc + i + 8)), vb), q);
+    __m256i v2 = quant8_avx2(_mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(acc + i + 16)), vb),
+                             q);
+    __m256i v3 = quant8_avx2(_mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(acc + i + 24)), vb),
+                             q);
     __m256i p = _mm256_packs_epi16(_mm256_packs_epi32(v0, v1), _mm256_packs_epi32(v2, v3));
     _mm256_storeu_si256((__m256i *)(void *)(d + i), _mm256_permutevar8x32_epi32(p, order));
   }

@@ -28,8 +28,8 @@
 #define M78K_TILE 256 /* most positions per call: a tile's inputs stay in L1 */
 
 struct m78k_conv {
-  const int16_t *x;   /* [ncp][xstride][2] */
-  size_t xstride;     /* positions per pair; covers every read of a chunk */
+  const int16_t *x; /* [ncp][xstride][2] */
+  size_t xstride;   /* positions per pair; covers every read of a chunk */
   int ncp, taps;
   const int32_t *off; /* [taps] position offset of each tap */
   /* [nsb][ncp][taps][M78K_SB]: even-channel weight in bits 15:0, odd in 31:16 */

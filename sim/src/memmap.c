@@ -13,8 +13,8 @@ const struct m78_region m78_regions[] = {
     {"AON", M78_REG_AON, M78_AON_BASE, 0x4, 0},
     {"REGS", M78_REG_QREGS, M78_QREG_BASE, 0x1004, M78_QUAD_STRIDE},
     {"BIAS", M78_REG_BIAS, M78_BIAS_BASE, M78_BIAS_ENTRIES * 4, M78_QUAD_STRIDE},
-    {"TRAM", M78_REG_TRAM, M78_TRAM_BASE, M78_PROCS_PER_QUAD * M78_PROC_WINDOW, M78_QUAD_STRIDE},
-    {"MRAM", M78_REG_MRAM, M78_MRAM_BASE, M78_PROCS_PER_QUAD * M78_PROC_WINDOW, M78_QUAD_STRIDE},
+    {"TRAM", M78_REG_TRAM, M78_TRAM_BASE, M78_PROCS_PER_QUAD *M78_PROC_WINDOW, M78_QUAD_STRIDE},
+    {"MRAM", M78_REG_MRAM, M78_MRAM_BASE, M78_PROCS_PER_QUAD *M78_PROC_WINDOW, M78_QUAD_STRIDE},
     {"SRAM", M78_REG_SRAM, M78_SRAM_BASE, 4 * M78_SRAM_INST_BYTES, M78_QUAD_STRIDE},
 };
 const unsigned m78_region_count = sizeof m78_regions / sizeof m78_regions[0];
@@ -79,18 +79,14 @@ int m78_addr_decode(uint32_t addr, struct m78_addr_info *o)
     o->offset = rel;
     switch (r->kind) {
     case M78_REG_FIFO:
-    case M78_REG_AON:
-      o->index = rel / 4;
-      return 0;
+    case M78_REG_AON: o->index = rel / 4; return 0;
     case M78_REG_QREGS:
       if (decode_qregs(rel & ~3u, o) != 0) {
         o->region = NULL;
         return -1;
       }
       return 0;
-    case M78_REG_BIAS:
-      o->index = rel / 4;
-      return 0;
+    case M78_REG_BIAS: o->index = rel / 4; return 0;
     case M78_REG_TRAM:
       o->proc = quad * M78_PROCS_PER_QUAD + (int)(rel / M78_PROC_WINDOW);
       o->index = (rel % M78_PROC_WINDOW) / 4;
@@ -124,20 +120,15 @@ int m78_addr_name(uint32_t addr, char *buf, unsigned len)
     static const char *const n[] = {"FIFO_CTRL", "FIFO_STAT", "FIFO_WR0", "FIFO_WR1", "FIFO_WR2", "FIFO_WR3"};
     return snprintf(buf, len, "%s", n[a.index]);
   }
-  case M78_REG_AON:
-    return snprintf(buf, len, "AON_CTRL");
+  case M78_REG_AON: return snprintf(buf, len, "AON_CTRL");
   case M78_REG_QREGS:
     if (a.greg >= 0)
       return snprintf(buf, len, "Q%d.%s", a.quad, m78_greg_names[a.greg]);
     return snprintf(buf, len, "Q%d.L%d.%s", a.quad, a.layer, m78_lreg_names[a.lreg]);
-  case M78_REG_BIAS:
-    return snprintf(buf, len, "BIAS[Q%d]#%u", a.quad, (unsigned)a.index);
-  case M78_REG_TRAM:
-    return snprintf(buf, len, "TRAM[p%d]#%u", a.proc, (unsigned)a.index);
-  case M78_REG_MRAM:
-    return snprintf(buf, len, "MRAM[p%d]+0x%04x", a.proc, (unsigned)a.index);
-  case M78_REG_SRAM:
-    return snprintf(buf, len, "SRAM[%d]#0x%04x", a.instance, (unsigned)a.index);
+  case M78_REG_BIAS: return snprintf(buf, len, "BIAS[Q%d]#%u", a.quad, (unsigned)a.index);
+  case M78_REG_TRAM: return snprintf(buf, len, "TRAM[p%d]#%u", a.proc, (unsigned)a.index);
+  case M78_REG_MRAM: return snprintf(buf, len, "MRAM[p%d]+0x%04x", a.proc, (unsigned)a.index);
+  case M78_REG_SRAM: return snprintf(buf, len, "SRAM[%d]#0x%04x", a.instance, (unsigned)a.index);
   }
   return snprintf(buf, len, "0x%08x", (unsigned)addr);
 }

@@ -82,7 +82,10 @@ void m78_sim_set_hooks(m78_sim *sim, const struct m78_hooks *hooks)
     memset(&sim->hooks, 0, sizeof sim->hooks);
 }
 
-void m78_sim_keep_outputs(m78_sim *sim, int keep) { sim->keep_outputs = keep; }
+void m78_sim_keep_outputs(m78_sim *sim, int keep)
+{
+  sim->keep_outputs = keep;
+}
 
 void m78i_guest_error(m78_sim *sim, enum m78_status st, uint32_t addr, const char *fmt, ...)
 {
@@ -139,8 +142,8 @@ static void mark_gap_slots(m78_sim *sim)
     struct m78_layer *l = &sim->results[i].layer;
     const struct m78_layer *c = &sim->results[i + 1].layer;
     l->gap_slots = 0;
-    if (sim->results[i].error[0] || sim->results[i + 1].error[0] || l->kind == M78_LAYER_PASSTHROUGH ||
-        c->chw || l->out32 || c->rptr != (M78_PTR_WORD(l->wptr[0])) || l->wptr_moff != M78_PTR_INST_STEP || !c->in_procs ||
+    if (sim->results[i].error[0] || sim->results[i + 1].error[0] || l->kind == M78_LAYER_PASSTHROUGH || c->chw ||
+        l->out32 || c->rptr != (M78_PTR_WORD(l->wptr[0])) || l->wptr_moff != M78_PTR_INST_STEP || !c->in_procs ||
         l->slots_per_pass > 64)
       continue;
     int base = 4 * (int)(M78_PTR_INST(l->wptr[0]));
@@ -257,9 +260,15 @@ static inline void run_until(m78_sim *sim, uint64_t cycle)
     sim->now = cycle;
 }
 
-void m78_sim_run_until(m78_sim *sim, uint64_t cycle) { run_until(sim, cycle); }
+void m78_sim_run_until(m78_sim *sim, uint64_t cycle)
+{
+  run_until(sim, cycle);
+}
 
-uint64_t m78_sim_now(const m78_sim *sim) { return sim->now; }
+uint64_t m78_sim_now(const m78_sim *sim)
+{
+  return sim->now;
+}
 
 uint64_t m78_sim_next_event(const m78_sim *sim)
 {
@@ -294,12 +303,30 @@ int m78_sim_irq(const m78_sim *sim)
   return 0;
 }
 
-int m78_sim_busy(const m78_sim *sim) { return sim->state == M78_RUNNING; }
-int m78_sim_layer_count(const m78_sim *sim) { return sim->runs ? sim->n_layers : 0; }
-uint64_t m78_sim_run_start(const m78_sim *sim) { return sim->run_start; }
-uint64_t m78_sim_run_end(const m78_sim *sim) { return sim->run_end; }
-unsigned m78_sim_runs(const m78_sim *sim) { return sim->runs; }
-const struct m78_counters *m78_sim_counters(const m78_sim *sim) { return &sim->ctr; }
+int m78_sim_busy(const m78_sim *sim)
+{
+  return sim->state == M78_RUNNING;
+}
+int m78_sim_layer_count(const m78_sim *sim)
+{
+  return sim->runs ? sim->n_layers : 0;
+}
+uint64_t m78_sim_run_start(const m78_sim *sim)
+{
+  return sim->run_start;
+}
+uint64_t m78_sim_run_end(const m78_sim *sim)
+{
+  return sim->run_end;
+}
+unsigned m78_sim_runs(const m78_sim *sim)
+{
+  return sim->runs;
+}
+const struct m78_counters *m78_sim_counters(const m78_sim *sim)
+{
+  return &sim->ctr;
+}
 
 const struct m78_layer_result *m78_sim_layer_result(const m78_sim *sim, int index)
 {
@@ -316,7 +343,10 @@ int m78_sim_add_fault(m78_sim *sim, const struct m78_fault *f)
   return 0;
 }
 
-void m78_sim_clear_faults(m78_sim *sim) { sim->n_faults = 0; }
+void m78_sim_clear_faults(m78_sim *sim)
+{
+  sim->n_faults = 0;
+}
 
 void m78_sim_set_power(m78_sim *sim, unsigned quad_power_mask, unsigned reset_mask)
 {
@@ -355,9 +385,18 @@ void m78_sim_set_clock_hz(m78_sim *sim, uint64_t hz)
   sim->energy_gen++;
 }
 
-uint64_t m78_sim_energy_gen(const m78_sim *sim) { return sim->energy_gen; }
-const uint64_t *m78_sim_energy_gen_ref(const m78_sim *sim) { return &sim->energy_gen; }
-uint32_t m78_sim_fifo_ctrl(const m78_sim *sim) { return sim->fifo.ctrl; }
+uint64_t m78_sim_energy_gen(const m78_sim *sim)
+{
+  return sim->energy_gen;
+}
+const uint64_t *m78_sim_energy_gen_ref(const m78_sim *sim)
+{
+  return &sim->energy_gen;
+}
+uint32_t m78_sim_fifo_ctrl(const m78_sim *sim)
+{
+  return sim->fifo.ctrl;
+}
 
 void m78_sim_energy_ctl(const m78_sim *sim, struct m78_energy_ctl *out)
 {
@@ -567,8 +606,7 @@ static enum m78_status do_read(m78_sim *sim, const m78_sim *csim, const struct m
       /* full while the streaming layer 0 has not taken M78_FIFO_DEPTH
        * pushed words (stream_timing.c); otherwise the FIFOs drain at once */
       word = m78i_sched_fifo_full_mask(csim);
-    }
-    else
+    } else
       return M78_E_UNMAPPED;
     break;
   case M78_REG_AON: word = csim->aon_ctrl; break;
@@ -634,7 +672,7 @@ static enum m78_status power_check(const m78_sim *sim, const struct m78_addr_inf
 }
 
 enum m78_status m78_bus_write_decoded(m78_sim *sim, uint32_t addr, unsigned width, uint32_t value,
-                                     const struct m78_addr_info *a)
+                                      const struct m78_addr_info *a)
 {
   enum m78_status st;
   sim->ctr.bus_writes++;
@@ -649,7 +687,7 @@ enum m78_status m78_bus_write_decoded(m78_sim *sim, uint32_t addr, unsigned widt
 }
 
 enum m78_status m78_bus_read_decoded(m78_sim *sim, uint32_t addr, unsigned width, uint32_t *value,
-                                    const struct m78_addr_info *a)
+                                     const struct m78_addr_info *a)
 {
   enum m78_status st;
   *value = 0;
@@ -727,13 +765,25 @@ enum m78_status m78_poke(m78_sim *sim, uint32_t addr, unsigned width, uint32_t v
   return do_write(sim, &a, addr, width, value, 1);
 }
 
-const uint32_t *m78_sram_view(const m78_sim *sim, int instance) { return sim->sram[instance]; }
-const uint8_t *m78_mram_view(const m78_sim *sim, int proc) { return &sim->mram[proc][0][0]; }
-const uint8_t *m78_bias_view(const m78_sim *sim, int quad) { return sim->q[quad].bias; }
+const uint32_t *m78_sram_view(const m78_sim *sim, int instance)
+{
+  return sim->sram[instance];
+}
+const uint8_t *m78_mram_view(const m78_sim *sim, int proc)
+{
+  return &sim->mram[proc][0][0];
+}
+const uint8_t *m78_bias_view(const m78_sim *sim, int quad)
+{
+  return sim->q[quad].bias;
+}
 
 uint32_t m78_lreg_get(const m78_sim *sim, int quad, enum m78_lreg reg, int layer)
 {
   return sim->q[quad].lreg[m78_lreg_arrays[reg]][layer];
 }
 
-uint32_t m78_greg_get(const m78_sim *sim, int quad, enum m78_greg reg) { return sim->q[quad].greg[reg]; }
+uint32_t m78_greg_get(const m78_sim *sim, int quad, enum m78_greg reg)
+{
+  return sim->q[quad].greg[reg];
+}

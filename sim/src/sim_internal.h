@@ -30,8 +30,8 @@
 
 /* Packed-weight ("mexpress") loader state of one processor. */
 struct m78_mexpress {
-  uint16_t col;     /* column the next completed word goes to */
-  uint8_t nbuf;     /* bytes collected for the current word */
+  uint16_t col; /* column the next completed word goes to */
+  uint8_t nbuf; /* bytes collected for the current word */
   uint8_t buf[9];
 };
 
@@ -55,7 +55,7 @@ struct m78_fifo_block {
   uint32_t ctrl;
   uint32_t words[M78_FIFOS][M78_FIFO_DEPTH];
   uint8_t head[M78_FIFOS], count[M78_FIFOS];
-  uint32_t pushed[M78_FIFOS];  /* words pushed this frame */
+  uint32_t pushed[M78_FIFOS];   /* words pushed this frame */
   uint32_t consumed[M78_FIFOS]; /* words moved into SRAM this frame */
 };
 
@@ -73,8 +73,8 @@ struct m78_fifo_block {
 struct m78_stream {
   int active;
   uint32_t rptr, fbuf;
-  uint32_t len;        /* words per instance */
-  uint32_t *w;         /* [M78_SRAM_INSTANCES][len] */
+  uint32_t len; /* words per instance */
+  uint32_t *w;  /* [M78_SRAM_INSTANCES][len] */
 };
 
 /* Stream scheduler (stream_timing.c).  A step is one column of a
@@ -86,30 +86,30 @@ struct m78_step {
 };
 
 struct m78_sched_layer {
-  struct m78_step *steps;      /* owned unless `cached` (then in the step cache) */
+  struct m78_step *steps; /* owned unless `cached` (then in the step cache) */
   int cached;
   uint32_t n, next;
-  uint32_t produced;           /* output pixels written so far */
+  uint32_t produced; /* output pixels written so far */
   uint64_t start, end, busy, stall;
   int started, done;
 };
 
 struct m78_sched {
-  int nl;                      /* streaming layers 0..nl-1 (0: no stream) */
+  int nl; /* streaming layers 0..nl-1 (0: no stream) */
   struct m78_sched_layer L[M78_MAX_STREAM_LAYERS];
-  uint64_t t;                  /* cycle at which the state machine is free */
-  int fifo;                    /* layer 0 reads the FIFOs */
-  uint32_t nwords;             /* words per FIFO that layer 0 reads */
-  uint32_t fbuf;               /* layer 0's circular buffer (words) */
-  uint64_t *arrive;            /* [nwords]: cycle word k was in every enabled FIFO */
+  uint64_t t;       /* cycle at which the state machine is free */
+  int fifo;         /* layer 0 reads the FIFOs */
+  uint32_t nwords;  /* words per FIFO that layer 0 reads */
+  uint32_t fbuf;    /* layer 0's circular buffer (words) */
+  uint64_t *arrive; /* [nwords]: cycle word k was in every enabled FIFO */
   uint32_t narrived;
   /* words layer 0 waits for when no layer could run at the end of the
    * last walk (UINT32_MAX: it is done; 0: walk again): arrivals short of
    * it change nothing, since only layer 0 reads the FIFOs */
   uint32_t wait_words;
-  uint64_t *consume;           /* [nwords]: cycle layer 0 took word k */
+  uint64_t *consume; /* [nwords]: cycle layer 0 took word k */
   uint32_t nconsumed, cons_cursor;
-  uint64_t (*stalls)[2];       /* [from, to) intervals the machine waited for input */
+  uint64_t (*stalls)[2]; /* [from, to) intervals the machine waited for input */
   size_t nstalls, cap_stalls;
 };
 
@@ -123,15 +123,15 @@ struct m78_sim {
   uint16_t tram[M78_PROCS][M78_TRAM_WORDS];
   struct m78_fifo_block fifo;
   uint32_t aon_ctrl;
-  unsigned power_mask;  /* GCFR: powered quadrants */
-  unsigned reset_mask;  /* GCFR: quadrants held in reset */
+  unsigned power_mask; /* GCFR: powered quadrants */
+  unsigned reset_mask; /* GCFR: quadrants held in reset */
   int clock_enabled;
 
-  uint64_t now;         /* CNN cycles since the simulator was created */
+  uint64_t now; /* CNN cycles since the simulator was created */
   enum m78_run_state state;
-  uint8_t run_quads;    /* quadrants taking part in the current run */
-  int n_layers;         /* layers of the current run */
-  int cur_layer;        /* next layer to execute */
+  uint8_t run_quads; /* quadrants taking part in the current run */
+  int n_layers;      /* layers of the current run */
+  int cur_layer;     /* next layer to execute */
   uint64_t run_start, run_end;
   uint64_t next_layer_end; /* cycle at which cur_layer completes */
   unsigned runs;
@@ -140,7 +140,7 @@ struct m78_sim {
   int n_faults;
   int kernel_faults_applied; /* kernel flips are in mram[] now */
 
-  uint64_t cnn_hz;      /* CNN clock as the SoC programs it (energy only) */
+  uint64_t cnn_hz;                  /* CNN clock as the SoC programs it (energy only) */
   struct m78_energy_ctl energy_ctl; /* power-relevant state at the run's start */
 
   /* ---- unsaved: host wiring and result buffers ---- */
@@ -149,7 +149,7 @@ struct m78_sim {
   struct m78_hooks hooks;
   int keep_outputs;
   struct m78_layer_result results[M78_MAX_LAYERS];
-  struct m78_workers *workers; /* threads and scratch of the engine (workers.c) */
+  struct m78_workers *workers;  /* threads and scratch of the engine (workers.c) */
   struct m78_host_alloc halloc; /* where workers.c gets their memory */
   /* bumped by every change that m78_sim_energy_ctl() could see (and by
    * every register write, to be safe): m78_sim_energy_gen() */

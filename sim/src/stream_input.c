@@ -86,8 +86,8 @@ int m78i_stream_write_run(m78_sim *sim, int consumer, uint32_t inst, uint32_t wo
     if (a < M78_SRAM_WORDS)
       sim->sram[inst][a] = (sim->sram[inst][a] & ~mask) | value;
     else
-      m78i_guest_error(sim, M78_E_UNMAPPED, M78_SRAM_BASE,
-                       "layer %d's input stream wraps beyond data memory (word %u)", consumer, (unsigned)a);
+      m78i_guest_error(sim, M78_E_UNMAPPED, M78_SRAM_BASE, "layer %d's input stream wraps beyond data memory (word %u)",
+                       consumer, (unsigned)a);
     lin += step;
     wrapped += sstep;
     if (wrapped >= st->fbuf)
@@ -95,4 +95,3 @@ int m78i_stream_write_run(m78_sim *sim, int consumer, uint32_t inst, uint32_t wo
   }
   return 1;
 }
-

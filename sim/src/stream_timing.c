@@ -273,8 +273,15 @@ void m78i_sched_setup(m78_sim *sim)
     struct m78_lat_in x;
     m78i_lat_params(sim, l, &x);
     x.streaming = 0;
-    struct need_map nm = {l->h, l->w, l->pool_en ? l->pool_h : 1, l->pool_en ? l->pool_w : 1, l->stride,
-                          l->kind == M78_LAYER_CONVT2D, l->chw, i == 0 && fifo, i == 0 ? 0 : prev_out};
+    struct need_map nm = {l->h,
+                          l->w,
+                          l->pool_en ? l->pool_h : 1,
+                          l->pool_en ? l->pool_w : 1,
+                          l->stride,
+                          l->kind == M78_LAYER_CONVT2D,
+                          l->chw,
+                          i == 0 && fifo,
+                          i == 0 ? 0 : prev_out};
     if (nm.stride < 1)
       nm.stride = 1;
     /* STRM0 (strm_isval): writes into the layer's input before it may
@@ -282,7 +289,8 @@ void m78i_sched_setup(m78_sim *sim)
     uint64_t start = M78_GET(l->strm0, STRM0, ISVAL);
     if (i == 0 && fifo && l->chw) /* counted in pixels, four to a CHW word */
       start = (start + 3) / 4;
-    uint64_t limit = i == 0 ? (fifo ? (l->chw ? ((uint64_t)l->h * l->w + 3) / 4 : (uint64_t)l->h * l->w) : 0) : prev_out;
+    uint64_t limit = i == 0 ? (fifo ? (l->chw ? ((uint64_t)l->h * l->w + 3) / 4 : (uint64_t)l->h * l->w) : 0)
+                            : prev_out;
     memcpy(&key.x, &x, sizeof x);
     memcpy(&key.nm, &nm, sizeof nm);
     key.start = start;
@@ -303,7 +311,8 @@ void m78i_sched_setup(m78_sim *sim)
     if (outs < 0) { /* one step that needs all of the input */
       free(b.v);
       b = (struct builder){0};
-      uint64_t all = i == 0 ? (fifo ? (l->chw ? ((uint64_t)l->h * l->w + 3) / 4 : (uint64_t)l->h * l->w) : 0) : prev_out;
+      uint64_t all = i == 0 ? (fifo ? (l->chw ? ((uint64_t)l->h * l->w + 3) / 4 : (uint64_t)l->h * l->w) : 0)
+                            : prev_out;
       outs = (int64_t)l->ho * l->wo;
       push(&b, (uint64_t)m78i_lat_formula(&x), (uint32_t)all, (uint32_t)(outs ? outs : 1));
     }
@@ -486,7 +495,6 @@ unsigned m78i_sched_fifo_full_mask(const m78_sim *sim)
   return mask;
 }
 
-
 void m78i_sched_fill_result(const m78_sim *sim, int i, struct m78_layer_result *r)
 {
   const struct m78_sched_layer *L = &sim->sched.L[i];
@@ -498,8 +506,14 @@ void m78i_sched_fill_result(const m78_sim *sim, int i, struct m78_layer_result *
 
 /* ---- the schedule, for the host ---------------------------------- */
 
-size_t m78_sim_stall_count(const m78_sim *sim) { return sim->sched.nstalls; }
-int m78_sim_streaming_layers(const m78_sim *sim) { return sim->sched.nl; }
+size_t m78_sim_stall_count(const m78_sim *sim)
+{
+  return sim->sched.nstalls;
+}
+int m78_sim_streaming_layers(const m78_sim *sim)
+{
+  return sim->sched.nl;
+}
 
 void m78_sim_stall_get(const m78_sim *sim, size_t i, uint64_t *from, uint64_t *to)
 {

@@ -37,7 +37,7 @@ struct m78_workers {
   pthread_cond_t go, done;
   unsigned gen; /* bumped for every job */
   int quit;
-  int busy;     /* workers not yet done with the current job */
+  int busy; /* workers not yet done with the current job */
   uint64_t split_min;
 
   /* the current job */
@@ -218,7 +218,10 @@ int m78_sim_set_threads(m78_sim *sim, int n)
   return w->want;
 }
 
-int m78_sim_threads(const m78_sim *sim) { return sim->workers ? sim->workers->want : 1; }
+int m78_sim_threads(const m78_sim *sim)
+{
+  return sim->workers ? sim->workers->want : 1;
+}
 
 void m78_sim_set_split_min(m78_sim *sim, uint64_t work)
 {

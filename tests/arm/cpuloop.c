@@ -1,7 +1,10 @@
 /* A CPU-bound loop (no peripherals, no CNN) for measuring the emulator's
  * speed in instructions per second: a checksum over a table in SRAM. */
 #include "rt.h"
-static void Default_Handler(void) { sh_exit(99); }
+static void Default_Handler(void)
+{
+  sh_exit(99);
+}
 __attribute__((section(".vectors"), used)) static void (*const vectors[16])(void) = {
     (void (*)(void))STACK_TOP, Reset_Handler, Default_Handler, Default_Handler};
 static uint32_t table[1024];

@@ -3,7 +3,10 @@
  * loop after PASS, 5 guest errors that do not stop the run (a read of an
  * unmodelled peripheral, a store to flash). */
 #include "rt.h"
-static void Default_Handler(void) { sh_exit(99); }
+static void Default_Handler(void)
+{
+  sh_exit(99);
+}
 __attribute__((section(".vectors"), used)) static void (*const vectors[16])(void) = {
     (void (*)(void))STACK_TOP, Reset_Handler, Default_Handler, Default_Handler};
 int main(void)
@@ -21,7 +24,7 @@ int main(void)
   for (;;) /* the idle loop: nothing can interrupt it */
     ;
 #elif FAULT_KIND == 5
-  uint32_t v = REG(0x40004400u); /* SIMO: not modelled */
+  uint32_t v = REG(0x40004400u);  /* SIMO: not modelled */
   REG(0x10000100u) = 0x12345678u; /* flash is read-only */
   put(v == 0 && REG(0x10000100u) != 0x12345678u ? "*** PASS ***\n" : "*** FAIL ***\n");
 #endif

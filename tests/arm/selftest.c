@@ -11,7 +11,10 @@
 static volatile uint32_t systicks, irq5_calls, irq5_sp;
 
 void SysTick_Handler(void);
-void SysTick_Handler(void) { systicks++; }
+void SysTick_Handler(void)
+{
+  systicks++;
+}
 
 void IRQ5_Handler(void);
 void IRQ5_Handler(void)
@@ -30,11 +33,30 @@ static void Default_Handler(void)
   sh_exit(99);
 }
 
-__attribute__((section(".vectors"), used)) static void (*const vectors[16 + 8])(void) = {
-    (void (*)(void))STACK_TOP, Reset_Handler, Default_Handler, Default_Handler, Default_Handler, Default_Handler,
-    Default_Handler, 0, 0, 0, 0, Default_Handler, Default_Handler, 0, Default_Handler, SysTick_Handler,
-    Default_Handler, Default_Handler, Default_Handler, Default_Handler, Default_Handler, IRQ5_Handler,
-    Default_Handler, Default_Handler};
+__attribute__((section(".vectors"), used)) static void (*const vectors[16 + 8])(void) = {(void (*)(void))STACK_TOP,
+                                                                                         Reset_Handler,
+                                                                                         Default_Handler,
+                                                                                         Default_Handler,
+                                                                                         Default_Handler,
+                                                                                         Default_Handler,
+                                                                                         Default_Handler,
+                                                                                         0,
+                                                                                         0,
+                                                                                         0,
+                                                                                         0,
+                                                                                         Default_Handler,
+                                                                                         Default_Handler,
+                                                                                         0,
+                                                                                         Default_Handler,
+                                                                                         SysTick_Handler,
+                                                                                         Default_Handler,
+                                                                                         Default_Handler,
+                                                                                         Default_Handler,
+                                                                                         Default_Handler,
+                                                                                         Default_Handler,
+                                                                                         IRQ5_Handler,
+                                                                                         Default_Handler,
+                                                                                         Default_Handler};
 
 /* Pends IRQ 5 with known values in r0-r3 and r12 and reads them back
  * after the handler ran: 1 if all survived. */

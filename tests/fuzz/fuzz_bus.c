@@ -17,10 +17,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define OP_BYTES 9
 #define MAX_OPS 4096
-#define RUN_STEP_MAX 100000u    /* cycles one run operation may advance */
-#define FINAL_RUN 2000000u       /* cycles after the program */
+#define RUN_STEP_MAX 100000u /* cycles one run operation may advance */
+#define FINAL_RUN 2000000u   /* cycles after the program */
 
-static uint32_t le32(const uint8_t *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
+static uint32_t le32(const uint8_t *p)
+{
+  return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

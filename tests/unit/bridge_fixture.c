@@ -21,7 +21,7 @@ static void log_acc(uint32_t addr, unsigned width, uint32_t value, int write)
   if (log_off)
     return;
   cr_assert_lt(n_log, LOG_MAX, "access log overflow");
-  acc_log[n_log++] = (struct acc){ addr, width, value, write };
+  acc_log[n_log++] = (struct acc){addr, width, value, write};
 }
 
 uint32_t mem_rd(uint32_t addr, unsigned width)
@@ -81,8 +81,8 @@ void fake_crash(void *ctx, uintptr_t fault_addr, uintptr_t rip, const char *why)
   siglongjmp(crash_env, 1);
 }
 
-const struct m78_bridge_ops fake_ops = { fake_read, fake_write, fake_peek, fake_crash, NULL };
-const struct m78_bridge_range window = { WIN_BASE, WIN_END };
+const struct m78_bridge_ops fake_ops = {fake_read, fake_write, fake_peek, fake_crash, NULL};
+const struct m78_bridge_range window = {WIN_BASE, WIN_END};
 
 static void setup(void)
 {
@@ -105,11 +105,10 @@ void expect_log(const struct acc *exp, int n, int line)
 {
   for (int i = 0; i < n && i < n_log; i++) {
     const struct acc *g = &acc_log[i];
-    cr_expect(g->addr == exp[i].addr && g->width == exp[i].width && g->value == exp[i].value &&
-                  g->write == exp[i].write,
-              "line %d, access %d: got %c 0x%08x/%u = 0x%08x, want %c 0x%08x/%u = 0x%08x", line, i,
-              g->write ? 'W' : 'R', g->addr, g->width, g->value, exp[i].write ? 'W' : 'R', exp[i].addr,
-              exp[i].width, exp[i].value);
+    cr_expect(
+        g->addr == exp[i].addr && g->width == exp[i].width && g->value == exp[i].value && g->write == exp[i].write,
+        "line %d, access %d: got %c 0x%08x/%u = 0x%08x, want %c 0x%08x/%u = 0x%08x", line, i, g->write ? 'W' : 'R',
+        g->addr, g->width, g->value, exp[i].write ? 'W' : 'R', exp[i].addr, exp[i].width, exp[i].value);
   }
   cr_assert_eq(n_log, n, "line %d: %d accesses, want %d", line, n_log, n);
   n_log = 0;

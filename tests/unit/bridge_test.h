@@ -76,13 +76,19 @@ extern const struct m78_bridge_range window;
 /* Checks the log against exp[0..n) and empties it. */
 void expect_log(const struct acc *exp, int n, int line);
 
-#define R(a, w, v) { (a), (w), (v), 0 }
-#define W(a, w, v) { (a), (w), (v), 1 }
+#define R(a, w, v)                                                                                                     \
+  {                                                                                                                    \
+    (a), (w), (v), 0                                                                                                   \
+  }
+#define W(a, w, v)                                                                                                     \
+  {                                                                                                                    \
+    (a), (w), (v), 1                                                                                                   \
+  }
 
-#define EXPECT(...)                                                                                   \
-  do {                                                                                                \
-    const struct acc exp_[] = { __VA_ARGS__ };                                                        \
-    expect_log(exp_, (int)(sizeof exp_ / sizeof exp_[0]), __LINE__);                                  \
+#define EXPECT(...)                                                                                                    \
+  do {                                                                                                                 \
+    const struct acc exp_[] = {__VA_ARGS__};                                                                           \
+    expect_log(exp_, (int)(sizeof exp_ / sizeof exp_[0]), __LINE__);                                                   \
   } while (0)
 #define EXPECT_NONE() expect_log(NULL, 0, __LINE__)
 

@@ -10,12 +10,22 @@
 #include "sim_test_util.h"
 
 static m78_sim *sim;
-static inline void setup(void) { sim = m78_sim_new(); cr_assert_not_null(sim); }
-static inline void teardown(void) { m78_sim_free(sim); }
+static inline void setup(void)
+{
+  sim = m78_sim_new();
+  cr_assert_not_null(sim);
+}
+static inline void teardown(void)
+{
+  m78_sim_free(sim);
+}
 
 TestSuite(engine, .init = setup, .fini = teardown);
 
-static inline void program(int q, int layer, const struct lregs *r) { tu_program(sim, q, layer, r); }
+static inline void program(int q, int layer, const struct lregs *r)
+{
+  tu_program(sim, q, layer, r);
+}
 
 /* HWC image of one channel on processor p (instance p/4, lane p%4), word
  * rptr + r*w + c. */
@@ -26,7 +36,8 @@ static inline void put_hwc(int p, uint32_t rptr, int h, int w, const int *img)
       tu_sram_put8(sim, p / 4, rptr + (uint32_t)(r * w + c), p % 4, img[r * w + c]);
 }
 
-static inline void expect_bytes(int inst, uint32_t word0, int lane, int stride, const int *want, int n, const char *what)
+static inline void expect_bytes(int inst, uint32_t word0, int lane, int stride, const int *want, int n,
+                                const char *what)
 {
   for (int i = 0; i < n; i++) {
     int got = tu_sram_s8(sim, inst, word0 + (uint32_t)(i * stride), lane);
@@ -34,7 +45,6 @@ static inline void expect_bytes(int inst, uint32_t word0, int lane, int stride, 
                  (unsigned)(word0 + (uint32_t)(i * stride)), lane, got, want[i]);
   }
 }
-
 
 /* ------------------------------------------------------------------ */
 /* a 3x3 convolution, worked by hand                                    */
@@ -62,12 +72,14 @@ static inline void sobel_layer(int chw)
   tu_init(sim, 1, 1, 0);
   tu_kernel3x3(sim, 0, 0, sobel_k);
   struct lregs r = {
-      .rcnt = XCNT(3, 1), .ccnt = XCNT(3, 1),  /* 0x1_0004 */
+      .rcnt = XCNT(3, 1),
+      .ccnt = XCNT(3, 1), /* 0x1_0004 */
       .lctrl0 = LC0_CONV | (chw ? LC0_CHW : 0),
-      .en = 0x00010001,                        /* processor 0, mask 0 */
-      .mcnt = MCNT(0, 0),                      /* one kernel: column 0 */
+      .en = 0x00010001,   /* processor 0, mask 0 */
+      .mcnt = MCNT(0, 0), /* one kernel: column 0 */
       .post = POST_SHIFT(7),
-      .wptr = DPTR(2, 0x10), .moff = 0x2000,   /* instance 2, word 0x10 */
+      .wptr = DPTR(2, 0x10),
+      .moff = 0x2000, /* instance 2, word 0x10 */
   };
   program(0, 0, &r);
 }

@@ -48,24 +48,33 @@
 #define POST_ABS (1u << 26)
 
 /* RCNT/CCNT for n rows (before pooling) and pad p */
-#define XCNT(n, p) (((uint32_t)(p) << 16) | (uint32_t)((n) - 1 + 2 * (p)))
+#define XCNT(n, p) (((uint32_t)(p) << 16) | (uint32_t)((n)-1 + 2 * (p)))
 /* MCNT from first/last mask-counter value */
 #define MCNT(sad, max) (((uint32_t)(sad) << 16) | (uint32_t)(max))
 /* LCTRL1 */
-#define LCTRL1(inpchexp, wptr_inc, xpch_max) \
+#define LCTRL1(inpchexp, wptr_inc, xpch_max)                                                                           \
   ((uint32_t)(inpchexp) | ((uint32_t)(wptr_inc) << 4) | ((uint32_t)(xpch_max) << 8))
 /* 17-bit data pointer: global instance + word */
 #define DPTR(inst, word) (((uint32_t)(inst) << 13) | (uint32_t)(word))
 
 /* ---- addresses (registers.md 1.1) ---- */
 
-static inline uint32_t tu_qoffs(int q) { return (uint32_t)q * M78_QUAD_STRIDE; }
-static inline uint32_t tu_greg_addr(int q, uint32_t off) { return M78_QREG_BASE + tu_qoffs(q) + off; }
+static inline uint32_t tu_qoffs(int q)
+{
+  return (uint32_t)q * M78_QUAD_STRIDE;
+}
+static inline uint32_t tu_greg_addr(int q, uint32_t off)
+{
+  return M78_QREG_BASE + tu_qoffs(q) + off;
+}
 static inline uint32_t tu_lreg_addr(int q, unsigned array, int layer)
 {
   return M78_QREG_BASE + tu_qoffs(q) + 0x10u + 0x80u * array + 4u * (uint32_t)layer;
 }
-static inline uint32_t tu_bias_addr(int q, int k) { return M78_BIAS_BASE + tu_qoffs(q) + 4u * (uint32_t)k; }
+static inline uint32_t tu_bias_addr(int q, int k)
+{
+  return M78_BIAS_BASE + tu_qoffs(q) + 4u * (uint32_t)k;
+}
 static inline uint32_t tu_proc_base(int p)
 {
   return M78_MRAM_BASE + tu_qoffs(p / 16) + (uint32_t)(p % 16) * M78_PROC_WINDOW;
@@ -88,7 +97,10 @@ static TU_UNUSED void tu_wr(m78_sim *sim, uint32_t addr, unsigned width, uint32_
                m78_status_name(st));
 }
 
-static TU_UNUSED void tu_wr32(m78_sim *sim, uint32_t addr, uint32_t v) { tu_wr(sim, addr, 4, v); }
+static TU_UNUSED void tu_wr32(m78_sim *sim, uint32_t addr, uint32_t v)
+{
+  tu_wr(sim, addr, 4, v);
+}
 
 static TU_UNUSED uint32_t tu_rd(m78_sim *sim, uint32_t addr, unsigned width)
 {
@@ -201,14 +213,12 @@ static TU_UNUSED void tu_program(m78_sim *sim, int q, int layer, const struct lr
     unsigned array;
     uint32_t v;
   } t[] = {
-      {M78_LREG_ARRAY_RCNT, r->rcnt},         {M78_LREG_ARRAY_CCNT, r->ccnt},
-      {M78_LREG_ARRAY_ONED, r->oned},         {M78_LREG_ARRAY_PRCNT, r->prcnt},
-      {M78_LREG_ARRAY_PCCNT, r->pccnt},       {M78_LREG_ARRAY_STRIDE, r->stride},
-      {M78_LREG_ARRAY_WPTR_BASE, r->wptr},    {M78_LREG_ARRAY_WPTR_TOFF, r->toff},
-      {M78_LREG_ARRAY_WPTR_MOFF, r->moff},    {M78_LREG_ARRAY_WPTR_CHOFF, r->choff},
-      {M78_LREG_ARRAY_RPTR_BASE, r->rptr},    {M78_LREG_ARRAY_LCTRL0, r->lctrl0},
-      {M78_LREG_ARRAY_MCNT, r->mcnt},         {M78_LREG_ARRAY_EN, r->en},
-      {M78_LREG_ARRAY_POST, r->post},         {M78_LREG_ARRAY_LCTRL1, r->lctrl1},
+      {M78_LREG_ARRAY_RCNT, r->rcnt},        {M78_LREG_ARRAY_CCNT, r->ccnt},      {M78_LREG_ARRAY_ONED, r->oned},
+      {M78_LREG_ARRAY_PRCNT, r->prcnt},      {M78_LREG_ARRAY_PCCNT, r->pccnt},    {M78_LREG_ARRAY_STRIDE, r->stride},
+      {M78_LREG_ARRAY_WPTR_BASE, r->wptr},   {M78_LREG_ARRAY_WPTR_TOFF, r->toff}, {M78_LREG_ARRAY_WPTR_MOFF, r->moff},
+      {M78_LREG_ARRAY_WPTR_CHOFF, r->choff}, {M78_LREG_ARRAY_RPTR_BASE, r->rptr}, {M78_LREG_ARRAY_LCTRL0, r->lctrl0},
+      {M78_LREG_ARRAY_MCNT, r->mcnt},        {M78_LREG_ARRAY_EN, r->en},          {M78_LREG_ARRAY_POST, r->post},
+      {M78_LREG_ARRAY_LCTRL1, r->lctrl1},
   };
   for (unsigned i = 0; i < sizeof t / sizeof t[0]; i++)
     if (t[i].v)
@@ -230,19 +240,17 @@ struct tu_lregval {
   unsigned array;
   uint32_t v[4];
 };
-#define TU_SAME(x) {x, x, x, x}
+#define TU_SAME(x)                                                                                                     \
+  {                                                                                                                    \
+    x, x, x, x                                                                                                         \
+  }
 
 static const struct tu_lregval tu_mnist_l0[] TU_UNUSED = {
-    {M78_LREG_ARRAY_RCNT, TU_SAME(0x0001001D)},
-    {M78_LREG_ARRAY_CCNT, TU_SAME(0x0001001D)},
-    {M78_LREG_ARRAY_WPTR_BASE, TU_SAME(0x00002800)},
-    {M78_LREG_ARRAY_WPTR_MOFF, TU_SAME(0x00002000)},
-    {M78_LREG_ARRAY_LCTRL0, TU_SAME(0x00000B60)},
-    {M78_LREG_ARRAY_LCTRL1, TU_SAME(0x0001D800)},
-    {M78_LREG_ARRAY_MCNT, TU_SAME(0x000001D8)},
-    {M78_LREG_ARRAY_TPTR, TU_SAME(0x0000001B)},
-    {M78_LREG_ARRAY_POST, TU_SAME(0x00022000)},
-    {M78_LREG_ARRAY_EN, {0x00010001, 0, 0, 0}},
+    {M78_LREG_ARRAY_RCNT, TU_SAME(0x0001001D)},      {M78_LREG_ARRAY_CCNT, TU_SAME(0x0001001D)},
+    {M78_LREG_ARRAY_WPTR_BASE, TU_SAME(0x00002800)}, {M78_LREG_ARRAY_WPTR_MOFF, TU_SAME(0x00002000)},
+    {M78_LREG_ARRAY_LCTRL0, TU_SAME(0x00000B60)},    {M78_LREG_ARRAY_LCTRL1, TU_SAME(0x0001D800)},
+    {M78_LREG_ARRAY_MCNT, TU_SAME(0x000001D8)},      {M78_LREG_ARRAY_TPTR, TU_SAME(0x0000001B)},
+    {M78_LREG_ARRAY_POST, TU_SAME(0x00022000)},      {M78_LREG_ARRAY_EN, {0x00010001, 0, 0, 0}},
 };
 static const struct tu_lregval tu_mnist_l1[] TU_UNUSED = {
     {M78_LREG_ARRAY_RCNT, TU_SAME(0x0002001F)},
@@ -291,14 +299,10 @@ static const struct tu_lregval tu_mnist_l3[] TU_UNUSED = {
     {M78_LREG_ARRAY_EN, {0xFFF0FFF0, 0xFFFFFFFF, 0xFFFFFFFF, 0x0FFF0FFF}},
 };
 static const struct tu_lregval tu_mnist_l4[] TU_UNUSED = {
-    {M78_LREG_ARRAY_ONED, TU_SAME(0x00000100)},
-    {M78_LREG_ARRAY_WPTR_BASE, TU_SAME(0x00000400)},
-    {M78_LREG_ARRAY_WPTR_TOFF, TU_SAME(0x00000001)},
-    {M78_LREG_ARRAY_WPTR_MOFF, TU_SAME(0x00002000)},
-    {M78_LREG_ARRAY_LCTRL0, TU_SAME(0x00010920)},
-    {M78_LREG_ARRAY_LCTRL1, TU_SAME(0x0000480F)},
-    {M78_LREG_ARRAY_MCNT, TU_SAME(0x240028F8)},
-    {M78_LREG_ARRAY_POST, {0x00001000, 0, 0, 0}},
+    {M78_LREG_ARRAY_ONED, TU_SAME(0x00000100)},      {M78_LREG_ARRAY_WPTR_BASE, TU_SAME(0x00000400)},
+    {M78_LREG_ARRAY_WPTR_TOFF, TU_SAME(0x00000001)}, {M78_LREG_ARRAY_WPTR_MOFF, TU_SAME(0x00002000)},
+    {M78_LREG_ARRAY_LCTRL0, TU_SAME(0x00010920)},    {M78_LREG_ARRAY_LCTRL1, TU_SAME(0x0000480F)},
+    {M78_LREG_ARRAY_MCNT, TU_SAME(0x240028F8)},      {M78_LREG_ARRAY_POST, {0x00001000, 0, 0, 0}},
     {M78_LREG_ARRAY_EN, {0x0FFF0FFF, 0, 0, 0}},
 };
 

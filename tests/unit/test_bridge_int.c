@@ -21,10 +21,9 @@ Test(bridge, gpr_loads_and_stores)
   __asm__ volatile("movq $-2, 24(%0)" ::"r"(w) : "memory");
   __asm__ volatile("movb $0x77, 32(%0)" ::"r"(w) : "memory");
   __asm__ volatile("movw $0x1234, 34(%0)" ::"r"(w) : "memory");
-  EXPECT(W(0x50000001, 1, 0x5a), W(0x50000002, 2, 0xbeef), W(0x50000004, 4, 0x12345678),
-         W(0x50000008, 4, 0x55667788), W(0x5000000c, 4, 0x11223344), W(0x50000010, 4, 0xcafef00d),
-         W(0x50000018, 4, 0xfffffffe), W(0x5000001c, 4, 0xffffffff), W(0x50000020, 1, 0x77),
-         W(0x50000022, 2, 0x1234));
+  EXPECT(W(0x50000001, 1, 0x5a), W(0x50000002, 2, 0xbeef), W(0x50000004, 4, 0x12345678), W(0x50000008, 4, 0x55667788),
+         W(0x5000000c, 4, 0x11223344), W(0x50000010, 4, 0xcafef00d), W(0x50000018, 4, 0xfffffffe),
+         W(0x5000001c, 4, 0xffffffff), W(0x50000020, 1, 0x77), W(0x50000022, 2, 0x1234));
 
   v = ~0ull;
   __asm__ volatile("movb 1(%1), %b0" : "+r"(v) : "r"(w) : "memory");
@@ -35,8 +34,8 @@ Test(bridge, gpr_loads_and_stores)
   cr_expect_eq(v, 0x12345678ull, "32-bit loads zero-extend");
   __asm__ volatile("movq 8(%1), %0" : "=r"(v) : "r"(w) : "memory");
   cr_expect_eq(v, 0x1122334455667788ull);
-  EXPECT(R(0x50000001, 1, 0x5a), R(0x50000002, 2, 0xbeef), R(0x50000004, 4, 0x12345678),
-         R(0x50000008, 4, 0x55667788), R(0x5000000c, 4, 0x11223344));
+  EXPECT(R(0x50000001, 1, 0x5a), R(0x50000002, 2, 0xbeef), R(0x50000004, 4, 0x12345678), R(0x50000008, 4, 0x55667788),
+         R(0x5000000c, 4, 0x11223344));
 
   /* AH without REX, SIL with REX */
   uint64_t rax = 0x1111111111111111ull;
@@ -51,9 +50,8 @@ Test(bridge, gpr_loads_and_stores)
   __asm__ volatile("movl %k1, 0x41(%0)" ::"r"(w), "r"(0xa1b2c3d4ull) : "memory");
   __asm__ volatile("movq %1, 0x52(%0)" ::"r"(w), "r"(0x0102030405060708ull) : "memory");
   __asm__ volatile("movw %w1, 0x63(%0)" ::"r"(w), "r"(0xabcdull) : "memory");
-  EXPECT(W(0x50000041, 1, 0xd4), W(0x50000042, 2, 0xb2c3), W(0x50000044, 1, 0xa1),
-         W(0x50000052, 2, 0x0708), W(0x50000054, 4, 0x03040506), W(0x50000058, 2, 0x0102),
-         W(0x50000063, 1, 0xcd), W(0x50000064, 1, 0xab));
+  EXPECT(W(0x50000041, 1, 0xd4), W(0x50000042, 2, 0xb2c3), W(0x50000044, 1, 0xa1), W(0x50000052, 2, 0x0708),
+         W(0x50000054, 4, 0x03040506), W(0x50000058, 2, 0x0102), W(0x50000063, 1, 0xcd), W(0x50000064, 1, 0xab));
   __asm__ volatile("movq 0x52(%1), %0" : "=r"(v) : "r"(w) : "memory");
   cr_expect_eq(v, 0x0102030405060708ull);
   EXPECT(R(0x50000052, 2, 0x0708), R(0x50000054, 4, 0x03040506), R(0x50000058, 2, 0x0102));
@@ -89,9 +87,8 @@ Test(bridge, movzx_movsx)
   cr_expect_eq(v, 0xffffffffffffffffull);
   __asm__ volatile("movslq 0(%1), %0" : "=r"(v) : "r"(w) : "memory");
   cr_expect_eq(v, 0xffffffff8081f0ffull);
-  EXPECT(R(0x50000201, 1, 0xf0), R(0x50000201, 1, 0xf0), R(0x50000201, 1, 0xf0),
-         R(0x50000202, 2, 0x8081), R(0x50000202, 2, 0x8081), R(0x50000200, 1, 0xff),
-         R(0x50000200, 4, 0x8081f0ff));
+  EXPECT(R(0x50000201, 1, 0xf0), R(0x50000201, 1, 0xf0), R(0x50000201, 1, 0xf0), R(0x50000202, 2, 0x8081),
+         R(0x50000202, 2, 0x8081), R(0x50000200, 1, 0xff), R(0x50000200, 4, 0x8081f0ff));
 }
 
 Test(bridge, read_modify_write)
@@ -110,9 +107,9 @@ Test(bridge, read_modify_write)
   __asm__ volatile("incb (%0)" ::"r"(w) : "memory", "cc");
   EXPECT(R(0x50000300, 4, 0x00101009), W(0x50000300, 4, 0x00100008), R(0x50000300, 4, 0x00100008),
          W(0x50000300, 4, 0x00100018), R(0x50000300, 4, 0x00100018), W(0x50000300, 4, 0x00100058),
-         R(0x50000303, 1, 0x00), W(0x50000303, 1, 0x80), R(0x50000302, 2, 0x8010),
-         W(0x50000302, 2, 0x8011), R(0x50000300, 4, 0x80110058), R(0x50000300, 4, 0x80110058),
-         W(0x50000300, 4, 0x7feeffa7), R(0x50000300, 1, 0xa7), W(0x50000300, 1, 0xa8));
+         R(0x50000303, 1, 0x00), W(0x50000303, 1, 0x80), R(0x50000302, 2, 0x8010), W(0x50000302, 2, 0x8011),
+         R(0x50000300, 4, 0x80110058), R(0x50000300, 4, 0x80110058), W(0x50000300, 4, 0x7feeffa7),
+         R(0x50000300, 1, 0xa7), W(0x50000300, 1, 0xa8));
 }
 
 Test(bridge, xchg)
@@ -125,8 +122,7 @@ Test(bridge, xchg)
   uint64_t b = 0x99;
   __asm__ volatile("xchgb %b0, 1(%1)" : "+q"(b) : "r"(w) : "memory");
   cr_expect_eq(b, 0x33);
-  EXPECT(R(0x50000340, 4, 0xaabbccdd), W(0x50000340, 4, 0x11223344), R(0x50000341, 1, 0x33),
-         W(0x50000341, 1, 0x99));
+  EXPECT(R(0x50000340, 4, 0xaabbccdd), W(0x50000340, 4, 0x11223344), R(0x50000341, 1, 0x33), W(0x50000341, 1, 0x99));
 }
 
 /* test/cmp with setcc, as firmware writes status checks */
@@ -154,17 +150,17 @@ Test(bridge, test_cmp_setcc)
 
 /* Every ALU form on RAM and on the window must give the same result and
  * flags as the CPU itself. */
-#define OPFN(name, body)                                                                              \
-  static uint64_t name(uintptr_t p, uint64_t *b, uint64_t fin)                                        \
-  {                                                                                                   \
-    uint64_t fout, bb = *b;                                                                           \
-    __asm__ volatile("lea -128(%%rsp), %%rsp\n\tpushq %[fin]\n\tpopfq\n\t" body                       \
-                     "\n\tpushfq\n\tpopq %[fout]\n\tlea 128(%%rsp), %%rsp"                            \
-                     : [fout] "=&r"(fout), [b] "+r"(bb)                                               \
-                     : [p] "r"(p), [fin] "r"(fin)                                                     \
-                     : "memory", "cc");                                                               \
-    *b = bb;                                                                                          \
-    return fout;                                                                                      \
+#define OPFN(name, body)                                                                                               \
+  static uint64_t name(uintptr_t p, uint64_t *b, uint64_t fin)                                                         \
+  {                                                                                                                    \
+    uint64_t fout, bb = *b;                                                                                            \
+    __asm__ volatile("lea -128(%%rsp), %%rsp\n\tpushq %[fin]\n\tpopfq\n\t" body                                        \
+                     "\n\tpushfq\n\tpopq %[fout]\n\tlea 128(%%rsp), %%rsp"                                             \
+                     : [fout] "=&r"(fout), [b] "+r"(bb)                                                                \
+                     : [p] "r"(p), [fin] "r"(fin)                                                                      \
+                     : "memory", "cc");                                                                                \
+    *b = bb;                                                                                                           \
+    return fout;                                                                                                       \
   }
 
 OPFN(op_addl, "addl %k[b], (%[p])")
@@ -229,30 +225,48 @@ struct alu_case {
 };
 
 static const struct alu_case alu_cases[] = {
-  { "addl", op_addl, 4, 1, 0 },     { "orl", op_orl, 4, 1, 1 },       { "adcl", op_adcl, 4, 1, 0 },
-  { "sbbl", op_sbbl, 4, 1, 0 },     { "andl", op_andl, 4, 1, 1 },     { "subl", op_subl, 4, 1, 0 },
-  { "xorl", op_xorl, 4, 1, 1 },     { "cmpl", op_cmpl, 4, 0, 0 },     { "testl", op_testl, 4, 0, 1 },
-  { "addl rm", op_addl_rm, 4, 0, 0 }, { "subl rm", op_subl_rm, 4, 0, 0 }, { "sbbl rm", op_sbbl_rm, 4, 0, 0 },
-  { "cmpl rm", op_cmpl_rm, 4, 0, 0 }, { "xorl rm", op_xorl_rm, 4, 0, 1 }, { "negl", op_negl, 4, 1, 0 },
-  { "notl", op_notl, 4, 1, 0 },     { "incl", op_incl, 4, 1, 0 },     { "decl", op_decl, 4, 1, 0 },
-  { "addl imm", op_addl_i, 4, 1, 0 }, { "subl imm8", op_subl_i8, 4, 1, 0 }, { "cmpl imm8", op_cmpl_i8, 4, 0, 0 },
-  { "andl imm", op_andl_i, 4, 1, 1 }, { "adcl imm", op_adcl_i, 4, 1, 0 }, { "sbbl imm", op_sbbl_i, 4, 1, 0 },
-  { "testl imm", op_testl_i, 4, 0, 1 }, { "addb", op_addb, 1, 1, 0 },  { "adcb", op_adcb, 1, 1, 0 },
-  { "sbbb", op_sbbb, 1, 1, 0 },     { "subb", op_subb, 1, 1, 0 },     { "cmpb imm", op_cmpb_i, 1, 0, 0 },
-  { "negb", op_negb, 1, 1, 0 },     { "incb", op_incb, 1, 1, 0 },     { "decb", op_decb, 1, 1, 0 },
-  { "testb imm", op_testb_i, 1, 0, 1 }, { "addb rm", op_addb_rm, 1, 0, 0 }, { "addw", op_addw, 2, 1, 0 },
-  { "subw imm", op_subw_i, 2, 1, 0 }, { "negw", op_negw, 2, 1, 0 },   { "cmpw", op_cmpw, 2, 0, 0 },
-  { "orw rm", op_orw_rm, 2, 0, 1 }, { "addq", op_addq, 8, 1, 0 },     { "adcq", op_adcq, 8, 1, 0 },
-  { "subq", op_subq, 8, 1, 0 },     { "sbbq", op_sbbq, 8, 1, 0 },     { "cmpq", op_cmpq, 8, 0, 0 },
-  { "negq", op_negq, 8, 1, 0 },     { "incq", op_incq, 8, 1, 0 },     { "decq", op_decq, 8, 1, 0 },
-  { "andq imm", op_andq_i, 8, 1, 1 }, { "xorq", op_xorq, 8, 1, 1 },   { "testq", op_testq, 8, 0, 1 },
-  { "subq rm", op_subq_rm, 8, 0, 0 },
+    {"addl", op_addl, 4, 1, 0},         {"orl", op_orl, 4, 1, 1},           {"adcl", op_adcl, 4, 1, 0},
+    {"sbbl", op_sbbl, 4, 1, 0},         {"andl", op_andl, 4, 1, 1},         {"subl", op_subl, 4, 1, 0},
+    {"xorl", op_xorl, 4, 1, 1},         {"cmpl", op_cmpl, 4, 0, 0},         {"testl", op_testl, 4, 0, 1},
+    {"addl rm", op_addl_rm, 4, 0, 0},   {"subl rm", op_subl_rm, 4, 0, 0},   {"sbbl rm", op_sbbl_rm, 4, 0, 0},
+    {"cmpl rm", op_cmpl_rm, 4, 0, 0},   {"xorl rm", op_xorl_rm, 4, 0, 1},   {"negl", op_negl, 4, 1, 0},
+    {"notl", op_notl, 4, 1, 0},         {"incl", op_incl, 4, 1, 0},         {"decl", op_decl, 4, 1, 0},
+    {"addl imm", op_addl_i, 4, 1, 0},   {"subl imm8", op_subl_i8, 4, 1, 0}, {"cmpl imm8", op_cmpl_i8, 4, 0, 0},
+    {"andl imm", op_andl_i, 4, 1, 1},   {"adcl imm", op_adcl_i, 4, 1, 0},   {"sbbl imm", op_sbbl_i, 4, 1, 0},
+    {"testl imm", op_testl_i, 4, 0, 1}, {"addb", op_addb, 1, 1, 0},         {"adcb", op_adcb, 1, 1, 0},
+    {"sbbb", op_sbbb, 1, 1, 0},         {"subb", op_subb, 1, 1, 0},         {"cmpb imm", op_cmpb_i, 1, 0, 0},
+    {"negb", op_negb, 1, 1, 0},         {"incb", op_incb, 1, 1, 0},         {"decb", op_decb, 1, 1, 0},
+    {"testb imm", op_testb_i, 1, 0, 1}, {"addb rm", op_addb_rm, 1, 0, 0},   {"addw", op_addw, 2, 1, 0},
+    {"subw imm", op_subw_i, 2, 1, 0},   {"negw", op_negw, 2, 1, 0},         {"cmpw", op_cmpw, 2, 0, 0},
+    {"orw rm", op_orw_rm, 2, 0, 1},     {"addq", op_addq, 8, 1, 0},         {"adcq", op_adcq, 8, 1, 0},
+    {"subq", op_subq, 8, 1, 0},         {"sbbq", op_sbbq, 8, 1, 0},         {"cmpq", op_cmpq, 8, 0, 0},
+    {"negq", op_negq, 8, 1, 0},         {"incq", op_incq, 8, 1, 0},         {"decq", op_decq, 8, 1, 0},
+    {"andq imm", op_andq_i, 8, 1, 1},   {"xorq", op_xorq, 8, 1, 1},         {"testq", op_testq, 8, 0, 1},
+    {"subq rm", op_subq_rm, 8, 0, 0},
 };
 
 static const uint64_t alu_values[] = {
-  0, 1, 2, 0x0f, 0x7f, 0x80, 0xff, 0x100, 0x7fff, 0x8000, 0xffff, 0x7fffffff, 0x80000000, 0xffffffff,
-  0x100000000ull, 0x7fffffffffffffffull, 0x8000000000000000ull, 0xffffffffffffffffull,
-  0x0123456789abcdefull, 0xfedcba9876543210ull, 0x0f0f0f0f0f0f0f08ull,
+    0,
+    1,
+    2,
+    0x0f,
+    0x7f,
+    0x80,
+    0xff,
+    0x100,
+    0x7fff,
+    0x8000,
+    0xffff,
+    0x7fffffff,
+    0x80000000,
+    0xffffffff,
+    0x100000000ull,
+    0x7fffffffffffffffull,
+    0x8000000000000000ull,
+    0xffffffffffffffffull,
+    0x0123456789abcdefull,
+    0xfedcba9876543210ull,
+    0x0f0f0f0f0f0f0f08ull,
 };
 
 Test(bridge, alu_flags_match_cpu)
@@ -274,8 +288,8 @@ Test(bridge, alu_flags_match_cpu)
           n_log = 0;
           uint64_t f_win = k->fn(addr, &b_win, fin);
           memcpy(&m, bus_mem + (addr - WIN_BASE), 8);
-          cr_assert_eq(f_win & fmask, f_ram & fmask, "%s a=%#llx b=%#llx cf=%d: flags %#llx, cpu %#llx",
-                       k->name, (unsigned long long)a, (unsigned long long)alu_values[j], (int)cf,
+          cr_assert_eq(f_win & fmask, f_ram & fmask, "%s a=%#llx b=%#llx cf=%d: flags %#llx, cpu %#llx", k->name,
+                       (unsigned long long)a, (unsigned long long)alu_values[j], (int)cf,
                        (unsigned long long)(f_win & fmask), (unsigned long long)(f_ram & fmask));
           cr_assert_eq(b_win, b_ram, "%s: register", k->name);
           cr_assert_eq(m, ram, "%s a=%#llx b=%#llx: memory %#llx, cpu %#llx", k->name, (unsigned long long)a,
@@ -285,13 +299,13 @@ Test(bridge, alu_flags_match_cpu)
           int ne = 0;
           uint64_t mask = k->width == 8 ? ~0ull : (1ull << (8 * k->width)) - 1;
           unsigned pw = k->width < 4 ? k->width : 4;
-          exp[ne++] = (struct acc){ addr, pw, (uint32_t)(a & mask), 0 };
+          exp[ne++] = (struct acc){addr, pw, (uint32_t)(a & mask), 0};
           if (k->width == 8)
-            exp[ne++] = (struct acc){ addr + 4, 4, (uint32_t)(a >> 32), 0 };
+            exp[ne++] = (struct acc){addr + 4, 4, (uint32_t)(a >> 32), 0};
           if (k->writes_mem) {
-            exp[ne++] = (struct acc){ addr, pw, (uint32_t)(ram & mask), 1 };
+            exp[ne++] = (struct acc){addr, pw, (uint32_t)(ram & mask), 1};
             if (k->width == 8)
-              exp[ne++] = (struct acc){ addr + 4, 4, (uint32_t)(ram >> 32), 1 };
+              exp[ne++] = (struct acc){addr + 4, 4, (uint32_t)(ram >> 32), 1};
           }
           expect_log(exp, ne, __LINE__);
         }
@@ -308,8 +322,8 @@ Test(bridge, rep_string_ops)
   uintptr_t rdi = WIN_BASE + 0x801, rsi = (uintptr_t)src, rcx = 10;
   __asm__ volatile("rep movsb" : "+D"(rdi), "+S"(rsi), "+c"(rcx)::"memory");
   cr_expect(rdi == WIN_BASE + 0x80b && rsi == (uintptr_t)src + 10 && rcx == 0);
-  EXPECT(W(0x50000801, 1, 0xa0), W(0x50000802, 2, 0xa2a1), W(0x50000804, 4, 0xa6a5a4a3),
-         W(0x50000808, 2, 0xa8a7), W(0x5000080a, 1, 0xa9));
+  EXPECT(W(0x50000801, 1, 0xa0), W(0x50000802, 2, 0xa2a1), W(0x50000804, 4, 0xa6a5a4a3), W(0x50000808, 2, 0xa8a7),
+         W(0x5000080a, 1, 0xa9));
 
   memset(dst, 0, sizeof dst);
   mem_wr(0x50000810, 4, 0x11111111);

@@ -21,8 +21,7 @@ Test(bridge, interposed_memcpy_memset)
   m78_bridge_get_stats(&before);
 
   p_memcpy((void *)(uintptr_t)(WIN_BASE + 0x901), src, 9);
-  EXPECT(W(0x50000901, 1, 0x30), W(0x50000902, 2, 0x3231), W(0x50000904, 4, 0x36353433),
-         W(0x50000908, 2, 0x3837));
+  EXPECT(W(0x50000901, 1, 0x30), W(0x50000902, 2, 0x3231), W(0x50000904, 4, 0x36353433), W(0x50000908, 2, 0x3837));
   memset(dst, 0, sizeof dst);
   p_memcpy(dst, (const void *)(uintptr_t)(WIN_BASE + 0x904), 6);
   cr_expect_arr_eq(dst, src + 3, 6);
@@ -66,12 +65,14 @@ static int bounds_write(void *ctx, uint32_t addr, unsigned width, uint32_t value
 
 Test(bridge, libc_string_functions)
 {
-  static const struct m78_bridge_ops ops = { fake_read, bounds_write, fake_peek, fake_crash, NULL };
+  static const struct m78_bridge_ops ops = {fake_read, bounds_write, fake_peek, fake_crash, NULL};
   static uint8_t src[9000], back[9000], ref[9000];
-  static const size_t sizes[] = { 1, 3, 4, 7, 8, 15, 16, 31, 32, 33, 63, 64, 65, 128, 257, 1000, 4096, 8191 };
+  static const size_t sizes[] = {1, 3, 4, 7, 8, 15, 16, 31, 32, 33, 63, 64, 65, 128, 257, 1000, 4096, 8191};
   char err[200];
-  void *(*lc_memcpy)(void *, const void *, size_t) = (void *(*)(void *, const void *, size_t))dlsym(RTLD_NEXT, "memcpy");
-  void *(*lc_memmove)(void *, const void *, size_t) = (void *(*)(void *, const void *, size_t))dlsym(RTLD_NEXT, "memmove");
+  void *(*lc_memcpy)(void *, const void *, size_t) = (void *(*)(void *, const void *, size_t))dlsym(RTLD_NEXT,
+                                                                                                    "memcpy");
+  void *(*lc_memmove)(void *, const void *, size_t) = (void *(*)(void *, const void *, size_t))dlsym(RTLD_NEXT,
+                                                                                                     "memmove");
   void *(*lc_memset)(void *, int, size_t) = (void *(*)(void *, int, size_t))dlsym(RTLD_NEXT, "memset");
   cr_assert(lc_memcpy && lc_memmove && lc_memset);
   m78_bridge_uninstall();
@@ -117,7 +118,7 @@ typedef struct {
 } fake_gcr_t;
 #define FAKE_GCR ((fake_gcr_t *)(uintptr_t)0x50000a00u)
 
-static const uint32_t kernel_words[4] = { 0x01020304, 0x05060708, 0x090a0b0c, 0x0d0e0f10 };
+static const uint32_t kernel_words[4] = {0x01020304, 0x05060708, 0x090a0b0c, 0x0d0e0f10};
 
 /* The bus callbacks change this file's state behind the compiler's back
  * (from the fault handler); the empty asm makes these functions opaque to
@@ -177,7 +178,7 @@ Test(bridge, c_code_o2)
   struct acc exp[64];
   for (int i = 0; i < 64; i++) {
     src[i] = 0x9e3779b9u * (uint32_t)(i + 1);
-    exp[i] = (struct acc){ 0x50000b00u + 4u * (unsigned)i, 4, src[i], 1 };
+    exp[i] = (struct acc){0x50000b00u + 4u * (unsigned)i, 4, src[i], 1};
   }
   copy_words((uint32_t *)(uintptr_t)0x50000b00, src, 64);
   expect_log(exp, 64, __LINE__);

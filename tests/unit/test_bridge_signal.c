@@ -31,7 +31,7 @@ Test(bridge, rip_relative)
   code[0x1a] = 0xc3;
   cr_assert_eq(mprotect(code, 4096, PROT_READ | PROT_EXEC), 0);
   mem_wr(0x50000c00, 4, 0xfeedface);
-  uint32_t (*load)(void) = (uint32_t (*)(void))(uintptr_t)code;
+  uint32_t (*load)(void) = (uint32_t(*)(void))(uintptr_t)code;
   void (*store)(void) = (void (*)(void))(uintptr_t)(code + 0x10);
   cr_expect_eq(load(), 0xfeedface);
   store();
@@ -95,7 +95,7 @@ Test(bridge, crash_outside_windows)
 /* without a crash callback a real crash still ends the process with SIGSEGV */
 Test(bridge, crash_without_callback, .signal = SIGSEGV)
 {
-  static const struct m78_bridge_ops ops = { fake_read, fake_write, fake_peek, NULL, NULL };
+  static const struct m78_bridge_ops ops = {fake_read, fake_write, fake_peek, NULL, NULL};
   char err[200];
   m78_bridge_uninstall();
   cr_assert_eq(m78_bridge_install(&window, 1, &ops, err, sizeof err), 0, "%s", err);
@@ -113,8 +113,8 @@ Test(bridge, install_errors)
   char err[200];
   cr_expect_eq(m78_bridge_install(&window, 1, &fake_ops, err, sizeof err), -1);
   m78_bridge_uninstall();
-  void *p = mmap((void *)(uintptr_t)0x50040000, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
-                 -1, 0);
+  void *p = mmap((void *)(uintptr_t)0x50040000, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1,
+                 0);
   cr_assert_eq(p, (void *)(uintptr_t)0x50040000);
   cr_expect_eq(m78_bridge_install(&window, 1, &fake_ops, err, sizeof err), -1);
   cr_expect(strstr(err, "already mapped") != NULL, "message: %s", err);

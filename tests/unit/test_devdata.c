@@ -20,8 +20,10 @@
 Test(faultspec, parse_and_format_round_trip)
 {
   static const char *const specs[] = {
-      "sram:inst=5,bit=3,value=1",          "sram:inst=15,bit=31,value=0,word=8191,layer=2",
-      "kernel:proc=63,col=767,byte=8,xor=0xff", "shift:layer=1,delta=-2",
+      "sram:inst=5,bit=3,value=1",
+      "sram:inst=15,bit=31,value=0,word=8191,layer=2",
+      "kernel:proc=63,col=767,byte=8,xor=0xff",
+      "shift:layer=1,delta=-2",
   };
   for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
     struct m78_fault f, g;
@@ -62,9 +64,9 @@ Test(faultspec, errors_say_what_is_wrong)
     cr_expect(strstr(err, bad[i].msg) != NULL, "%s: '%s' does not say '%s'", bad[i].spec, err, bad[i].msg);
   }
   struct m78_fault list[M78_MAX_FAULTS];
-  cr_expect_eq(m78_fault_parse_list("shift:layer=1,delta=1;sram:inst=0,bit=0,value=0", list, M78_MAX_FAULTS, err,
-                                    sizeof err),
-               2);
+  cr_expect_eq(
+      m78_fault_parse_list("shift:layer=1,delta=1;sram:inst=0,bit=0,value=0", list, M78_MAX_FAULTS, err, sizeof err),
+      2);
 }
 
 /* ---- image layout ---- */
@@ -115,11 +117,24 @@ Test(footprintfile, runs_read_back_entry_for_entry)
     tu_kernel3x3(sim, 0, c, k);
   for (uint32_t w = 0; w < 64; w++)
     tu_sram_put8(sim, 0, w, 0, (int)(w % 7) - 3);
-  struct lregs l0 = {.rcnt = XCNT(4, 1), .ccnt = XCNT(5, 1), .lctrl0 = LC0_CONV, .en = 0x00010001,
-                     .lctrl1 = LCTRL1(0, 2, 0), .mcnt = MCNT(0, 8), .post = POST_SHIFT(7),
-                     .wptr = DPTR(3, 0x10), .moff = 0x2000, .choff = 1};
-  struct lregs l1 = {.rcnt = XCNT(3, 1), .ccnt = XCNT(3, 1), .lctrl0 = LC0_CONV | LC0_BIGDWRT, .en = 0x00010001,
-                     .lctrl1 = LCTRL1(0, 0, 8), .mcnt = MCNT(0, 8), .wptr = DPTR(6, 0x200), .moff = 0x2000};
+  struct lregs l0 = {.rcnt = XCNT(4, 1),
+                     .ccnt = XCNT(5, 1),
+                     .lctrl0 = LC0_CONV,
+                     .en = 0x00010001,
+                     .lctrl1 = LCTRL1(0, 2, 0),
+                     .mcnt = MCNT(0, 8),
+                     .post = POST_SHIFT(7),
+                     .wptr = DPTR(3, 0x10),
+                     .moff = 0x2000,
+                     .choff = 1};
+  struct lregs l1 = {.rcnt = XCNT(3, 1),
+                     .ccnt = XCNT(3, 1),
+                     .lctrl0 = LC0_CONV | LC0_BIGDWRT,
+                     .en = 0x00010001,
+                     .lctrl1 = LCTRL1(0, 0, 8),
+                     .mcnt = MCNT(0, 8),
+                     .wptr = DPTR(6, 0x200),
+                     .moff = 0x2000};
   tu_program(sim, 0, 0, &l0);
   tu_program(sim, 0, 1, &l1);
   tu_start_and_run(sim, 1, 0);

@@ -25,7 +25,10 @@ static enum m78gdb_rx_event feed(struct m78gdb_rx *rx, const char *s, size_t n)
   return last;
 }
 
-static enum m78gdb_rx_event feeds(struct m78gdb_rx *rx, const char *s) { return feed(rx, s, strlen(s)); }
+static enum m78gdb_rx_event feeds(struct m78gdb_rx *rx, const char *s)
+{
+  return feed(rx, s, strlen(s));
+}
 
 static struct m78gdb_cmd parse(const char *s)
 {
@@ -146,12 +149,34 @@ Test(gdbproto, commands)
 
 Test(gdbproto, malformed)
 {
-  static const char *const bad[] = {"m",          "m50400000",       "m5040000g,4", "m1,",   "m123456789,1",
-                                    "M0,2:abc",   "M0,2:abcg",       "M0,1",        "X0,2:a", "Z0,100",
-                                    "Z0,,2",      "p",               "pzz",         "P1",    "P1=",
-                                    "P1=abc",     "G0",              "Gxx",         "sxyz",  "c1g",
-                                    "Cxx",        "vCont;",          "vCont;x",     "g1",    "?x",
-                                    "qXfer:features:read:target.xml:0", "qXfer:features:read::0,1", "H"};
+  static const char *const bad[] = {"m",
+                                    "m50400000",
+                                    "m5040000g,4",
+                                    "m1,",
+                                    "m123456789,1",
+                                    "M0,2:abc",
+                                    "M0,2:abcg",
+                                    "M0,1",
+                                    "X0,2:a",
+                                    "Z0,100",
+                                    "Z0,,2",
+                                    "p",
+                                    "pzz",
+                                    "P1",
+                                    "P1=",
+                                    "P1=abc",
+                                    "G0",
+                                    "Gxx",
+                                    "sxyz",
+                                    "c1g",
+                                    "Cxx",
+                                    "vCont;",
+                                    "vCont;x",
+                                    "g1",
+                                    "?x",
+                                    "qXfer:features:read:target.xml:0",
+                                    "qXfer:features:read::0,1",
+                                    "H"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
     cr_assert_eq(parse(bad[i]).kind, M78GDB_CMD_MALFORMED, "%s", bad[i]);
   struct m78gdb_cmd c;
@@ -172,8 +197,9 @@ static uint32_t rnd(void)
 Test(gdbproto, fuzz)
 {
   static const char alpha[] = "0123456789abcdefABCDEF,:;=-$#}*\x03+gGpPmMXZzcsCSvqQkDHT?";
-  static const char *const heads[] = {"m", "M", "X", "Z", "z", "p", "P", "G", "g", "c", "s", "C", "S", "vCont;",
-                                      "vCont?", "qXfer:features:read:", "qSupported:", "D", "k", "H", "T", "?"};
+  static const char *const heads[] = {"m",           "M", "X", "Z", "z", "p",      "P",      "G",
+                                      "g",           "c", "s", "C", "S", "vCont;", "vCont?", "qXfer:features:read:",
+                                      "qSupported:", "D", "k", "H", "T", "?"};
   static struct m78gdb_rx rx;
   static char pkt[M78GDB_PACKET_MAX + 64], framed[2 * M78GDB_PACKET_MAX + 64];
   m78gdb_rx_init(&rx);

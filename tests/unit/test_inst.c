@@ -127,27 +127,32 @@ static void teardown(void)
 
 TestSuite(inst, .init = setup, .fini = teardown);
 
-#define R(a, w, v) {(a), (w), (v), 0}
-#define W(a, w, v) {(a), (w), (v), 1}
+#define R(a, w, v)                                                                                                     \
+  {                                                                                                                    \
+    (a), (w), (v), 0                                                                                                   \
+  }
+#define W(a, w, v)                                                                                                     \
+  {                                                                                                                    \
+    (a), (w), (v), 1                                                                                                   \
+  }
 
 static void expect_log(const struct acc *exp, int n, int line)
 {
   for (int i = 0; i < n && i < n_log; i++) {
     const struct acc *g = &acc_log[i];
-    cr_expect(g->addr == exp[i].addr && g->width == exp[i].width && g->value == exp[i].value &&
-                  g->write == exp[i].write,
-              "line %d, access %d: got %c 0x%08x/%u = 0x%08x, want %c 0x%08x/%u = 0x%08x", line, i,
-              g->write ? 'W' : 'R', g->addr, g->width, g->value, exp[i].write ? 'W' : 'R', exp[i].addr,
-              exp[i].width, exp[i].value);
+    cr_expect(
+        g->addr == exp[i].addr && g->width == exp[i].width && g->value == exp[i].value && g->write == exp[i].write,
+        "line %d, access %d: got %c 0x%08x/%u = 0x%08x, want %c 0x%08x/%u = 0x%08x", line, i, g->write ? 'W' : 'R',
+        g->addr, g->width, g->value, exp[i].write ? 'W' : 'R', exp[i].addr, exp[i].width, exp[i].value);
   }
   cr_assert_eq(n_log, n, "line %d: %d accesses, want %d", line, n_log, n);
   n_log = 0;
 }
 
-#define EXPECT(...)                                                                                        \
-  do {                                                                                                     \
-    const struct acc exp_[] = {__VA_ARGS__};                                                               \
-    expect_log(exp_, (int)(sizeof exp_ / sizeof exp_[0]), __LINE__);                                       \
+#define EXPECT(...)                                                                                                    \
+  do {                                                                                                                 \
+    const struct acc exp_[] = {__VA_ARGS__};                                                                           \
+    expect_log(exp_, (int)(sizeof exp_ / sizeof exp_[0]), __LINE__);                                                   \
   } while (0)
 #define EXPECT_NONE() expect_log(NULL, 0, __LINE__)
 
@@ -196,8 +201,7 @@ Test(inst, widths)
   fw_store16((volatile uint16_t *)WIN(2), 0xbeef);
   fw_store64((volatile uint64_t *)WIN(8), 0x1122334455667788ull);
   m78inst_flush();
-  EXPECT(W(0x50000001, 1, 0x5a), W(0x50000002, 2, 0xbeef), W(0x50000008, 4, 0x55667788),
-         W(0x5000000c, 4, 0x11223344));
+  EXPECT(W(0x50000001, 1, 0x5a), W(0x50000002, 2, 0xbeef), W(0x50000008, 4, 0x55667788), W(0x5000000c, 4, 0x11223344));
   mem_wr(WIN_BASE + 0x100, 4, 0xcafef00d);
   mem_wr(WIN_BASE + 0x104, 4, 0x01020304);
   cr_expect_eq(fw_load64((volatile uint64_t *)WIN(0x100)), 0x01020304cafef00dull);
@@ -220,8 +224,7 @@ Test(inst, read_modify_write_reads_then_writes)
   mem_wr(WIN_BASE + 0x37, 1, 0xff);
   fw_and8((volatile uint8_t *)WIN(0x37), 0x0f);
   m78inst_flush();
-  EXPECT(R(0x50000030, 4, 0x00f00000), W(0x50000030, 4, 0x00f00001), R(0x50000037, 1, 0xff),
-         W(0x50000037, 1, 0x0f));
+  EXPECT(R(0x50000030, 4, 0x00f00000), W(0x50000030, 4, 0x00f00001), R(0x50000037, 1, 0xff), W(0x50000037, 1, 0x0f));
 }
 
 Test(inst, vendor_loader)
@@ -237,11 +240,10 @@ Test(inst, vendor_fifo_loop)
 {
   static const uint32_t in[2] = {0x01020304, 0x05060708};
   poll_busy = 2;
-  fw_fifo_push((volatile uint32_t *)WIN(FIFO_ADDR - WIN_BASE), (volatile uint32_t *)WIN(POLL_ADDR - WIN_BASE), in,
-               2);
+  fw_fifo_push((volatile uint32_t *)WIN(FIFO_ADDR - WIN_BASE), (volatile uint32_t *)WIN(POLL_ADDR - WIN_BASE), in, 2);
   m78inst_flush();
-  EXPECT(R(POLL_ADDR, 4, 1), R(POLL_ADDR, 4, 1), R(POLL_ADDR, 4, 0), W(FIFO_ADDR, 4, 0x01020304),
-         R(POLL_ADDR, 4, 0), W(FIFO_ADDR, 4, 0x05060708));
+  EXPECT(R(POLL_ADDR, 4, 1), R(POLL_ADDR, 4, 1), R(POLL_ADDR, 4, 0), W(FIFO_ADDR, 4, 0x01020304), R(POLL_ADDR, 4, 0),
+         W(FIFO_ADDR, 4, 0x05060708));
 }
 
 Test(inst, vendor_unloader)

@@ -25,7 +25,10 @@ static void setup(void)
   regions[1] = (struct m78elf_region){"SRAM", SRAM, sizeof sram, sram};
 }
 
-static void w16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8); }
+static void w16(uint8_t *p, uint16_t v)
+{
+  p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8);
+}
 static void w32(uint8_t *p, uint32_t v)
 {
   for (int i = 0; i < 4; i++)
@@ -98,7 +101,13 @@ Test(m78elf, loads_segments_at_their_physical_addresses)
   cr_assert_eq(sram[0x1C], 0xEE);
 }
 
-Test(m78elf, bad_magic) { uint8_t im[0x120]; size_t n = make_elf(im); im[1] = 'X'; expect_refused(im, n, "bad magic"); }
+Test(m78elf, bad_magic)
+{
+  uint8_t im[0x120];
+  size_t n = make_elf(im);
+  im[1] = 'X';
+  expect_refused(im, n, "bad magic");
+}
 
 Test(m78elf, truncated_header)
 {
@@ -107,8 +116,20 @@ Test(m78elf, truncated_header)
   expect_refused(im, 40, "truncated ELF header");
 }
 
-Test(m78elf, sixty_four_bit) { uint8_t im[0x120]; size_t n = make_elf(im); im[4] = 2; expect_refused(im, n, "EI_CLASS"); }
-Test(m78elf, big_endian) { uint8_t im[0x120]; size_t n = make_elf(im); im[5] = 2; expect_refused(im, n, "EI_DATA"); }
+Test(m78elf, sixty_four_bit)
+{
+  uint8_t im[0x120];
+  size_t n = make_elf(im);
+  im[4] = 2;
+  expect_refused(im, n, "EI_CLASS");
+}
+Test(m78elf, big_endian)
+{
+  uint8_t im[0x120];
+  size_t n = make_elf(im);
+  im[5] = 2;
+  expect_refused(im, n, "EI_DATA");
+}
 
 Test(m78elf, not_arm)
 {

@@ -10,8 +10,15 @@
 #include "sim_test_util.h"
 
 static m78_sim *sim;
-static void setup(void) { sim = m78_sim_new(); cr_assert_not_null(sim); }
-static void teardown(void) { m78_sim_free(sim); }
+static void setup(void)
+{
+  sim = m78_sim_new();
+  cr_assert_not_null(sim);
+}
+static void teardown(void)
+{
+  m78_sim_free(sim);
+}
 
 TestSuite(bus, .init = setup, .fini = teardown);
 
@@ -88,9 +95,9 @@ Test(bus, decode_layer_arrays)
     uint32_t addr;
     int quad, lreg, layer;
   } t[] = {
-      {0x50100010, 0, M78_LREG_RCNT, 0},       /* array 0, layer 0 */
-      {0x50100014, 0, M78_LREG_RCNT, 1},       /* mnist layer 1 RCNT (9.1) */
-      {0x5010008C, 0, M78_LREG_RCNT, 31},      /* last layer of array 0 */
+      {0x50100010, 0, M78_LREG_RCNT, 0},  /* array 0, layer 0 */
+      {0x50100014, 0, M78_LREG_RCNT, 1},  /* mnist layer 1 RCNT (9.1) */
+      {0x5010008C, 0, M78_LREG_RCNT, 31}, /* last layer of array 0 */
       {0x50100094, 0, M78_LREG_CCNT, 1},
       {0x50100110, 0, M78_LREG_ONED, 0},
       {0x50100194, 0, M78_LREG_PRCNT, 1},
@@ -102,17 +109,17 @@ Test(bus, decode_layer_arrays)
       {0x50100490, 0, M78_LREG_WPTR_CHOFF, 0},
       {0x50100514, 0, M78_LREG_RPTR_BASE, 1},
       {0x50100594, 0, M78_LREG_LCTRL0, 1},
-      {0x50900594, 2, M78_LREG_LCTRL0, 1},     /* "Q2 LCTRL0 at 0x5090_0594" (9.1) */
+      {0x50900594, 2, M78_LREG_LCTRL0, 1}, /* "Q2 LCTRL0 at 0x5090_0594" (9.1) */
       {0x50100614, 0, M78_LREG_MCNT, 1},
       {0x50100694, 0, M78_LREG_TPTR, 1},
       {0x50100714, 0, M78_LREG_EN, 1},
       {0x50100794, 0, M78_LREG_POST, 1},
-      {0x50100810, 0, M78_LREG_STRM0, 0},      /* stream arrays: z = 0..7 */
+      {0x50100810, 0, M78_LREG_STRM0, 0}, /* stream arrays: z = 0..7 */
       {0x5010082C, 0, M78_LREG_STRM0, 7},
       {0x505008AC, 1, M78_LREG_STRM1, 7},
       {0x50D0092C, 3, M78_LREG_FBUF, 7},
-      {0x50100A14, 0, M78_LREG_LCTRL1, 1},     /* array 20 */
-      {0x50D00A8C, 3, M78_LREG_LCTRL1, 31},    /* the last per-layer register */
+      {0x50100A14, 0, M78_LREG_LCTRL1, 1},  /* array 20 */
+      {0x50D00A8C, 3, M78_LREG_LCTRL1, 31}, /* the last per-layer register */
   };
   for (unsigned i = 0; i < sizeof t / sizeof t[0]; i++) {
     struct m78_addr_info a = dec(t[i].addr);
@@ -172,14 +179,9 @@ Test(bus, decode_sram_all_quadrants)
     int quad, inst;
     uint32_t word;
   } t[] = {
-      {0x50400000, 0, 0, 0},
-      {0x50408004, 0, 1, 1},
-      {0x5041FFFC, 0, 3, 8191},
-      {0x50800000, 1, 4, 0},
-      {0x50800094, 1, 4, 37}, /* 9.2: channel 13, pixel (2,5) -> 0x5080_0094 */
-      {0x50C10010, 2, 10, 4},
-      {0x51000000, 3, 12, 0},
-      {0x5101FFFC, 3, 15, 8191}, /* last word of the CNN window */
+      {0x50400000, 0, 0, 0},  {0x50408004, 0, 1, 1},  {0x5041FFFC, 0, 3, 8191},
+      {0x50800000, 1, 4, 0},  {0x50800094, 1, 4, 37}, /* 9.2: channel 13, pixel (2,5) -> 0x5080_0094 */
+      {0x50C10010, 2, 10, 4}, {0x51000000, 3, 12, 0}, {0x5101FFFC, 3, 15, 8191}, /* last word of the CNN window */
   };
   for (unsigned i = 0; i < sizeof t / sizeof t[0]; i++) {
     struct m78_addr_info a = dec(t[i].addr);
@@ -192,21 +194,21 @@ Test(bus, decode_sram_all_quadrants)
 
 Test(bus, decode_unmapped_holes)
 {
-  expect_unmapped(0x4FFFFFFC);  /* below the CNN window */
-  expect_unmapped(0x50002000);  /* between AON and quadrant 0 */
-  expect_unmapped(0x50100A90);  /* one past LCTRL1[31] (array 21 does not exist) */
-  expect_unmapped(0x50100994);  /* array 19 holds IFRM only, layer 1 slot is reserved */
-  expect_unmapped(0x50100830);  /* STRM0 of layer 8: stream arrays stop at z = 7 */
-  expect_unmapped(0x501008B0);  /* STRM1 of layer 8 */
-  expect_unmapped(0x50D0098C);  /* FBUF of layer 31 (quadrant 3) */
-  expect_unmapped(0x50101004);  /* past MLAT */
-  expect_unmapped(0x50102000);  /* hole between MLAT and bias */
-  expect_unmapped(0x50108800);  /* bias entry 512 */
-  expect_unmapped(0x50113000);  /* TRAM entry 3072 of processor 0 */
-  expect_unmapped(0x50200000);  /* past quadrant 0's kernel memories */
-  expect_unmapped(0x50420000);  /* quadrant 0 has 4 data instances only */
-  expect_unmapped(0x51020000);  /* one past quadrant 3's data SRAM */
-  expect_unmapped(0x51400000);  /* a fifth quadrant does not exist */
+  expect_unmapped(0x4FFFFFFC); /* below the CNN window */
+  expect_unmapped(0x50002000); /* between AON and quadrant 0 */
+  expect_unmapped(0x50100A90); /* one past LCTRL1[31] (array 21 does not exist) */
+  expect_unmapped(0x50100994); /* array 19 holds IFRM only, layer 1 slot is reserved */
+  expect_unmapped(0x50100830); /* STRM0 of layer 8: stream arrays stop at z = 7 */
+  expect_unmapped(0x501008B0); /* STRM1 of layer 8 */
+  expect_unmapped(0x50D0098C); /* FBUF of layer 31 (quadrant 3) */
+  expect_unmapped(0x50101004); /* past MLAT */
+  expect_unmapped(0x50102000); /* hole between MLAT and bias */
+  expect_unmapped(0x50108800); /* bias entry 512 */
+  expect_unmapped(0x50113000); /* TRAM entry 3072 of processor 0 */
+  expect_unmapped(0x50200000); /* past quadrant 0's kernel memories */
+  expect_unmapped(0x50420000); /* quadrant 0 has 4 data instances only */
+  expect_unmapped(0x51020000); /* one past quadrant 3's data SRAM */
+  expect_unmapped(0x51400000); /* a fifth quadrant does not exist */
 }
 
 Test(bus, region_table_matches_the_memory_map)
@@ -216,13 +218,31 @@ Test(bus, region_table_matches_the_memory_map)
     const struct m78_region *r = &m78_regions[i];
     seen[r->kind]++;
     switch (r->kind) {
-    case M78_REG_FIFO: cr_expect_eq(r->base, 0x50000000u); cr_expect_eq(r->quad_stride, 0u); break;
-    case M78_REG_AON: cr_expect_eq(r->base, 0x50001000u); cr_expect_eq(r->quad_stride, 0u); break;
-    case M78_REG_QREGS: cr_expect_eq(r->base, 0x50100000u); cr_expect_eq(r->quad_stride, 0x400000u); break;
-    case M78_REG_BIAS: cr_expect_eq(r->base, 0x50108000u); cr_expect_eq(r->size, 2048u); break;
+    case M78_REG_FIFO:
+      cr_expect_eq(r->base, 0x50000000u);
+      cr_expect_eq(r->quad_stride, 0u);
+      break;
+    case M78_REG_AON:
+      cr_expect_eq(r->base, 0x50001000u);
+      cr_expect_eq(r->quad_stride, 0u);
+      break;
+    case M78_REG_QREGS:
+      cr_expect_eq(r->base, 0x50100000u);
+      cr_expect_eq(r->quad_stride, 0x400000u);
+      break;
+    case M78_REG_BIAS:
+      cr_expect_eq(r->base, 0x50108000u);
+      cr_expect_eq(r->size, 2048u);
+      break;
     case M78_REG_TRAM: cr_expect_eq(r->base, 0x50110000u); break;
-    case M78_REG_MRAM: cr_expect_eq(r->base, 0x50180000u); cr_expect_eq(r->size, 16u * 0x4000u); break;
-    case M78_REG_SRAM: cr_expect_eq(r->base, 0x50400000u); cr_expect_eq(r->size, 4u * 0x8000u); break;
+    case M78_REG_MRAM:
+      cr_expect_eq(r->base, 0x50180000u);
+      cr_expect_eq(r->size, 16u * 0x4000u);
+      break;
+    case M78_REG_SRAM:
+      cr_expect_eq(r->base, 0x50400000u);
+      cr_expect_eq(r->size, 4u * 0x8000u);
+      break;
     }
   }
   for (int k = 0; k < 7; k++)
@@ -389,8 +409,8 @@ Test(bus, poke_and_peek_leave_the_mexpress_stream_alone)
   const uint32_t base = tu_proc_base(p);
   uint32_t v;
   tu_wr32(sim, 0x50100000, CTRL_CLK_EN | CTRL_MEXPRESS);
-  tu_wr(sim, base + 4 * 5 + 1, 1, 0x01);        /* set address: column 5 */
-  tu_wr32(sim, base, 0x01020304);               /* bytes b0..b3 of column 5 */
+  tu_wr(sim, base + 4 * 5 + 1, 1, 0x01); /* set address: column 5 */
+  tu_wr32(sim, base, 0x01020304);        /* bytes b0..b3 of column 5 */
   /* a tool writes column 9 through the direct layout and reads around */
   cr_expect_eq(m78_poke(sim, base + 16 * 9 + 0, 4, 0xAA), M78_OK);
   cr_expect_eq(m78_poke(sim, base + 16 * 9 + 4, 4, 0xA1A2A3A4), M78_OK);
@@ -557,7 +577,7 @@ Test(bus, unpowered_or_reset_quadrant)
   m78_sim_set_power(sim, 0xE, 0); /* quadrant 0 powered down */
   cr_expect_eq(m78_bus_write(sim, 0x50400000, 4, 1), M78_E_POWER);
   cr_expect_eq(m78_bus_read(sim, 0x50100000, 4, &v), M78_E_POWER);
-  tu_wr32(sim, 0x50800000, 1); /* quadrant 1 still works */
+  tu_wr32(sim, 0x50800000, 1);      /* quadrant 1 still works */
   m78_sim_set_power(sim, 0xF, 0x4); /* quadrant 2 held in reset */
   cr_expect_eq(m78_bus_write(sim, 0x50C00000, 4, 1), M78_E_POWER);
   tu_wr32(sim, 0x50400000, 3);

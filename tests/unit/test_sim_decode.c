@@ -8,8 +8,15 @@
 #include "sim_test_util.h"
 
 static m78_sim *sim;
-static void setup(void) { sim = m78_sim_new(); cr_assert_not_null(sim); }
-static void teardown(void) { m78_sim_free(sim); }
+static void setup(void)
+{
+  sim = m78_sim_new();
+  cr_assert_not_null(sim);
+}
+static void teardown(void)
+{
+  m78_sim_free(sim);
+}
 
 TestSuite(decode, .init = setup, .fini = teardown);
 
@@ -36,20 +43,20 @@ static void expect_describe(const struct m78_layer *l, const char *want)
 Test(decode, mnist_layer1_table_9_1)
 {
   for (uint32_t q = 0; q < 4; q++) {
-    const uint32_t o = q * 0x400000; /* "Quadrant q's copies are at +q 0x40_0000" */
-    tu_wr32(sim, 0x50100014 + o, 0x0002001F); /* RCNT */
-    tu_wr32(sim, 0x50100094 + o, 0x0002001F); /* CCNT */
-    tu_wr32(sim, 0x50100194 + o, 0x00000001); /* PRCNT */
-    tu_wr32(sim, 0x50100214 + o, 0x00000001); /* PCCNT */
-    tu_wr32(sim, 0x50100294 + o, 0x00000001); /* STRIDE */
-    tu_wr32(sim, 0x50100314 + o, 0x00002000); /* WPTR_BASE */
-    tu_wr32(sim, 0x50100414 + o, 0x00002000); /* WPTR_MOFF */
-    tu_wr32(sim, 0x50100514 + o, 0x00000800); /* RPTR_BASE */
+    const uint32_t o = q * 0x400000;                                /* "Quadrant q's copies are at +q 0x40_0000" */
+    tu_wr32(sim, 0x50100014 + o, 0x0002001F);                       /* RCNT */
+    tu_wr32(sim, 0x50100094 + o, 0x0002001F);                       /* CCNT */
+    tu_wr32(sim, 0x50100194 + o, 0x00000001);                       /* PRCNT */
+    tu_wr32(sim, 0x50100214 + o, 0x00000001);                       /* PCCNT */
+    tu_wr32(sim, 0x50100294 + o, 0x00000001);                       /* STRIDE */
+    tu_wr32(sim, 0x50100314 + o, 0x00002000);                       /* WPTR_BASE */
+    tu_wr32(sim, 0x50100414 + o, 0x00002000);                       /* WPTR_MOFF */
+    tu_wr32(sim, 0x50100514 + o, 0x00000800);                       /* RPTR_BASE */
     tu_wr32(sim, 0x50100594 + o, q == 0 ? 0x0000EBA0 : 0x00000BA0); /* LCTRL0 */
-    tu_wr32(sim, 0x50100A14 + o, 0x0001D800); /* LCTRL1 */
-    tu_wr32(sim, 0x50100614 + o, 0x000001D8); /* MCNT */
-    tu_wr32(sim, 0x50100694 + o, 0x0000000F); /* TPTR */
-    tu_wr32(sim, 0x50100794 + o, 0x00024000); /* POST */
+    tu_wr32(sim, 0x50100A14 + o, 0x0001D800);                       /* LCTRL1 */
+    tu_wr32(sim, 0x50100614 + o, 0x000001D8);                       /* MCNT */
+    tu_wr32(sim, 0x50100694 + o, 0x0000000F);                       /* TPTR */
+    tu_wr32(sim, 0x50100794 + o, 0x00024000);                       /* POST */
     tu_wr32(sim, 0x50100714 + o, q == 0 ? 0xFFF0FFF0 : 0xFFFFFFFF); /* EN */
   }
   struct m78_layer l = decode_ok(1);
@@ -310,7 +317,10 @@ static void expect_reject(const char *reg, int quad)
     cr_expect_eq(err.quadrant, quad, "quadrant in %s error", reg);
 }
 
-Test(decode, base_layer_is_valid) { base_layer(); }
+Test(decode, base_layer_is_valid)
+{
+  base_layer();
+}
 
 Test(decode, reject_row_padding_3)
 {
@@ -515,7 +525,8 @@ Test(decode, regions_do_not_overlap)
             continue;
           uint64_t a0 = m78_regions[i].base + (uint64_t)qi * m78_regions[i].quad_stride, a1 = a0 + m78_regions[i].size;
           uint64_t b0 = m78_regions[j].base + (uint64_t)qj * m78_regions[j].quad_stride, b1 = b0 + m78_regions[j].size;
-          cr_assert(a1 <= b0 || b1 <= a0, "%s[%d] and %s[%d] overlap", m78_regions[i].name, qi, m78_regions[j].name, qj);
+          cr_assert(a1 <= b0 || b1 <= a0, "%s[%d] and %s[%d] overlap", m78_regions[i].name, qi, m78_regions[j].name,
+                    qj);
         }
   /* and every copy decodes as itself, at its first and last word */
   for (unsigned i = 0; i < m78_region_count; i++)

@@ -17,8 +17,15 @@
 #include "sim_test_util.h"
 
 static m78_sim *sim;
-static void setup(void) { sim = m78_sim_new(); cr_assert_not_null(sim); }
-static void teardown(void) { m78_sim_free(sim); }
+static void setup(void)
+{
+  sim = m78_sim_new();
+  cr_assert_not_null(sim);
+}
+static void teardown(void)
+{
+  m78_sim_free(sim);
+}
 
 TestSuite(energy, .init = setup, .fini = teardown);
 
@@ -26,9 +33,15 @@ static void program(uint32_t sram_ctrl)
 {
   tu_init(sim, 1, 1, 0);
   tu_wr32(sim, tu_greg_addr(0, 0x004), sram_ctrl);
-  struct lregs r = {.rcnt = XCNT(8, 1), .ccnt = XCNT(8, 1), .lctrl0 = LC0_CONV, .en = 0x00010001,
-                    .lctrl1 = LCTRL1(0, 0, 24), .mcnt = MCNT(0, 24), .post = POST_SHIFT(7),
-                    .wptr = DPTR(1, 0), .moff = 0x2000};
+  struct lregs r = {.rcnt = XCNT(8, 1),
+                    .ccnt = XCNT(8, 1),
+                    .lctrl0 = LC0_CONV,
+                    .en = 0x00010001,
+                    .lctrl1 = LCTRL1(0, 0, 24),
+                    .mcnt = MCNT(0, 24),
+                    .post = POST_SHIFT(7),
+                    .wptr = DPTR(1, 0),
+                    .moff = 0x2000};
   tu_program(sim, 0, 0, &r);
 }
 
@@ -59,8 +72,8 @@ Test(energy, energy_is_constants_times_activity_plus_leakage)
 {
   const struct m78_energy_consts *k = &m78_energy_consts;
   const struct m78_energy *e = &run(0x40E)->energy;
-  double dyn = 492 * k->quad_cycle_pj + 492 * k->proc_cycle_pj + 2304 * k->mac_pj + 256 * k->kernel_read_pj + 64 * k->sram_word_pj +
-               64 * k->sram_word_pj + 100 * k->tram_word_pj;
+  double dyn = 492 * k->quad_cycle_pj + 492 * k->proc_cycle_pj + 2304 * k->mac_pj + 256 * k->kernel_read_pj +
+               64 * k->sram_word_pj + 64 * k->sram_word_pj + 100 * k->tram_word_pj;
   cr_expect(fabs(e->dynamic_pj - dyn) < 1e-6, "dynamic %.6f pJ, by hand %.6f pJ", e->dynamic_pj, dyn);
   /* all four quadrants powered (reset state), 492 cycles at 50 MHz */
   double leak_mw = k->leak_q0_mw + 3 * k->leak_qx_mw;

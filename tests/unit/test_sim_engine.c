@@ -67,8 +67,13 @@ Test(engine, round_half_up_mnist_corners)
   static const int want[9] = {27, -16, -31, 16, -52, -65, 6, -40, -49};
   tu_init(sim, 1, 1, 0);
   tu_kernel3x3(sim, 0, 0, k);
-  struct lregs r = {.rcnt = XCNT(3, 1), .ccnt = XCNT(3, 1), .lctrl0 = LC0_CONV, .en = 0x00010001,
-                    .post = POST_SHIFT(-1), .wptr = DPTR(1, 0), .moff = 0x2000};
+  struct lregs r = {.rcnt = XCNT(3, 1),
+                    .ccnt = XCNT(3, 1),
+                    .lctrl0 = LC0_CONV,
+                    .en = 0x00010001,
+                    .post = POST_SHIFT(-1),
+                    .wptr = DPTR(1, 0),
+                    .moff = 0x2000};
   program(0, 0, &r);
   put_hwc(0, 0, 3, 3, img);
   tu_start_and_run(sim, 1, 0);
@@ -89,9 +94,15 @@ Test(engine, clamp_to_127_and_minus_128)
   tu_init(sim, 1, 1, 0);
   tu_kernel3x3(sim, 0, 0, k0);
   tu_kernel3x3(sim, 0, 1, k1);
-  struct lregs r = {.rcnt = XCNT(3, 0), .ccnt = XCNT(3, 0), .lctrl0 = LC0_CONV, .en = 0x00010001,
-                    .mcnt = MCNT(0, 8), .lctrl1 = LCTRL1(0, 0, 8), /* 2 slots in one pass */
-                    .post = POST_SHIFT(-1), .wptr = DPTR(3, 7), .moff = 0x2000};
+  struct lregs r = {.rcnt = XCNT(3, 0),
+                    .ccnt = XCNT(3, 0),
+                    .lctrl0 = LC0_CONV,
+                    .en = 0x00010001,
+                    .mcnt = MCNT(0, 8),
+                    .lctrl1 = LCTRL1(0, 0, 8), /* 2 slots in one pass */
+                    .post = POST_SHIFT(-1),
+                    .wptr = DPTR(3, 7),
+                    .moff = 0x2000};
   program(0, 0, &r);
   put_hwc(0, 0, 3, 3, win);
   tu_start_and_run(sim, 1, 0);
@@ -107,8 +118,13 @@ static void identity_layer(uint32_t lctrl0_extra, uint32_t post)
   static const int8_t k[9] = {0, 0, 0, 0, 1, 0, 0, 0, 0};
   tu_init(sim, 1, 1, 0);
   tu_kernel3x3(sim, 0, 0, k);
-  struct lregs r = {.rcnt = XCNT(2, 1), .ccnt = XCNT(3, 1), .lctrl0 = LC0_CONV | lctrl0_extra, .en = 0x00010001,
-                    .post = post, .wptr = DPTR(1, 0x20), .moff = 0x2000};
+  struct lregs r = {.rcnt = XCNT(2, 1),
+                    .ccnt = XCNT(3, 1),
+                    .lctrl0 = LC0_CONV | lctrl0_extra,
+                    .en = 0x00010001,
+                    .post = post,
+                    .wptr = DPTR(1, 0x20),
+                    .moff = 0x2000};
   program(0, 0, &r);
 }
 
@@ -170,8 +186,13 @@ Test(engine, shift_zero_rounds_acc_over_128)
   static const int want[4] = {1, -1, 64, -63};
   tu_init(sim, 1, 1, 0);
   tu_kernel3x3(sim, 0, 0, k);
-  struct lregs r = {.rcnt = XCNT(1, 1), .ccnt = XCNT(4, 1), .lctrl0 = LC0_CONV, .en = 0x00010001,
-                    .post = POST_SHIFT(0), .wptr = DPTR(1, 0), .moff = 0x2000};
+  struct lregs r = {.rcnt = XCNT(1, 1),
+                    .ccnt = XCNT(4, 1),
+                    .lctrl0 = LC0_CONV,
+                    .en = 0x00010001,
+                    .post = POST_SHIFT(0),
+                    .wptr = DPTR(1, 0),
+                    .moff = 0x2000};
   program(0, 0, &r);
   put_hwc(0, 0, 1, 4, in);
   tu_start_and_run(sim, 1, 0);
@@ -201,12 +222,15 @@ static void bias_layer(int bias_quad, int cnnsi)
   for (int q = 0; q < 4; q++) {
     if (!((qmask >> q) & 1))
       continue;
-    struct lregs r = {.rcnt = XCNT(1, 1), .ccnt = XCNT(1, 1),
+    struct lregs r = {.rcnt = XCNT(1, 1),
+                      .ccnt = XCNT(1, 1),
                       .lctrl0 = LC0_CONV | (q == 0 && cnnsi && bias_quad ? LC0_CNNSI(bias_quad) : 0),
                       .en = q == 0 ? 0x00010001 : 0,
-                      .mcnt = MCNT(0, 24), .lctrl1 = LCTRL1(0, 0, 24), /* 4 slots */
+                      .mcnt = MCNT(0, 24),
+                      .lctrl1 = LCTRL1(0, 0, 24), /* 4 slots */
                       .post = POST_SHIFT(-1) | (q == bias_quad ? POST_BIAS(10) : 0),
-                      .wptr = DPTR(2, 0x30), .moff = 0x2000};
+                      .wptr = DPTR(2, 0x30),
+                      .moff = 0x2000};
     program(q, 0, &r);
   }
   put_hwc(0, 0, 1, 1, x);
@@ -247,9 +271,13 @@ Test(engine, partial_sums_of_two_quadrants)
     tu_kernel3x3(sim, 0, 0, k0);
     tu_kernel3x3(sim, 16, 0, k16);
     for (int q = 0; q < 2; q++) {
-      struct lregs r = {.rcnt = XCNT(1, 1), .ccnt = XCNT(1, 1),
-                        .lctrl0 = LC0_CONV | (q == 0 && run == 0 ? LC0_CNNSI(1) : 0), .en = 0x00010001,
-                        .post = POST_SHIFT(7), .wptr = DPTR(3, 0), .moff = 0x2000};
+      struct lregs r = {.rcnt = XCNT(1, 1),
+                        .ccnt = XCNT(1, 1),
+                        .lctrl0 = LC0_CONV | (q == 0 && run == 0 ? LC0_CNNSI(1) : 0),
+                        .en = 0x00010001,
+                        .post = POST_SHIFT(7),
+                        .wptr = DPTR(3, 0),
+                        .moff = 0x2000};
       program(q, 0, &r);
     }
     put_hwc(0, 0, 1, 1, x0);
@@ -279,9 +307,15 @@ Test(engine, output_32_bit_is_the_raw_accumulator)
   tu_kernel3x3(sim, 0, 1, k1);
   tu_bias(sim, 0, 0, -128);
   tu_bias(sim, 0, 1, 5);
-  struct lregs r = {.rcnt = XCNT(3, 0), .ccnt = XCNT(4, 0), .lctrl0 = LC0_CONV | LC0_BIGDWRT, .en = 0x00010001,
-                    .mcnt = MCNT(0, 8), .lctrl1 = LCTRL1(0, 0, 8), .post = POST_SHIFT(-5) | POST_BIAS(0),
-                    .wptr = DPTR(1, 0x100), .moff = 0x2000};
+  struct lregs r = {.rcnt = XCNT(3, 0),
+                    .ccnt = XCNT(4, 0),
+                    .lctrl0 = LC0_CONV | LC0_BIGDWRT,
+                    .en = 0x00010001,
+                    .mcnt = MCNT(0, 8),
+                    .lctrl1 = LCTRL1(0, 0, 8),
+                    .post = POST_SHIFT(-5) | POST_BIAS(0),
+                    .wptr = DPTR(1, 0x100),
+                    .moff = 0x2000};
   program(0, 0, &r);
   put_hwc(0, 0, 3, 4, img);
   m78_sim_keep_outputs(sim, 1);
@@ -317,10 +351,15 @@ Test(engine, weights_4_bit)
   static const int img[9] = {10, 100, 100, 100, 5, 100, 100, 100, -3};
   tu_init(sim, 1, 1, 0);
   tu_kernel_bytes(sim, 0, 0, col0);
-  struct lregs r = {.rcnt = XCNT(3, 0), .ccnt = XCNT(3, 0), .lctrl0 = LC0_CONV, .en = 0x00010001,
-                    .mcnt = MCNT(0, 4),          /* (4 - 0)/4 + 1 = 2 uses */
-                    .lctrl1 = LCTRL1(0, 0, 4),   /* xpch_max 1*q -> 2 slots per pass */
-                    .post = POST_Q4 | POST_SHIFT(7), .wptr = DPTR(1, 0), .moff = 0x2000};
+  struct lregs r = {.rcnt = XCNT(3, 0),
+                    .ccnt = XCNT(3, 0),
+                    .lctrl0 = LC0_CONV,
+                    .en = 0x00010001,
+                    .mcnt = MCNT(0, 4),        /* (4 - 0)/4 + 1 = 2 uses */
+                    .lctrl1 = LCTRL1(0, 0, 4), /* xpch_max 1*q -> 2 slots per pass */
+                    .post = POST_Q4 | POST_SHIFT(7),
+                    .wptr = DPTR(1, 0),
+                    .moff = 0x2000};
   program(0, 0, &r);
   put_hwc(0, 0, 3, 3, img);
   tu_start_and_run(sim, 1, 0);
@@ -337,9 +376,15 @@ Test(engine, weights_2_bit)
   static const int img[9] = {50, 50, 50, 50, 9, 50, 50, 50, 50};
   tu_init(sim, 1, 1, 0);
   tu_kernel_bytes(sim, 0, 0, col0);
-  struct lregs r = {.rcnt = XCNT(3, 0), .ccnt = XCNT(3, 0), .lctrl0 = LC0_CONV, .en = 0x00010001,
-                    .mcnt = MCNT(0, 6), .lctrl1 = LCTRL1(0, 0, 6), /* 4 uses, 6/2 + 1 = 4 per pass */
-                    .post = POST_Q2 | POST_SHIFT(7), .wptr = DPTR(1, 0), .moff = 0x2000};
+  struct lregs r = {.rcnt = XCNT(3, 0),
+                    .ccnt = XCNT(3, 0),
+                    .lctrl0 = LC0_CONV,
+                    .en = 0x00010001,
+                    .mcnt = MCNT(0, 6),
+                    .lctrl1 = LCTRL1(0, 0, 6), /* 4 uses, 6/2 + 1 = 4 per pass */
+                    .post = POST_Q2 | POST_SHIFT(7),
+                    .wptr = DPTR(1, 0),
+                    .moff = 0x2000};
   program(0, 0, &r);
   put_hwc(0, 0, 3, 3, img);
   tu_start_and_run(sim, 1, 0);
@@ -359,9 +404,15 @@ Test(engine, weights_1_bit)
   static const int img[9] = {3, 77, 77, 77, 50, 77, 77, 77, 77};
   tu_init(sim, 1, 1, 0);
   tu_kernel_bytes(sim, 0, 0, col0);
-  struct lregs r = {.rcnt = XCNT(3, 0), .ccnt = XCNT(3, 0), .lctrl0 = LC0_CONV, .en = 0x00010001,
-                    .mcnt = MCNT(0, 7), .lctrl1 = LCTRL1(0, 0, 7), /* 8 uses, 7/1 + 1 = 8 per pass */
-                    .post = POST_Q1 | POST_SHIFT(7), .wptr = DPTR(4, 0x20), .moff = 0x2000};
+  struct lregs r = {.rcnt = XCNT(3, 0),
+                    .ccnt = XCNT(3, 0),
+                    .lctrl0 = LC0_CONV,
+                    .en = 0x00010001,
+                    .mcnt = MCNT(0, 7),
+                    .lctrl1 = LCTRL1(0, 0, 7), /* 8 uses, 7/1 + 1 = 8 per pass */
+                    .post = POST_Q1 | POST_SHIFT(7),
+                    .wptr = DPTR(4, 0x20),
+                    .moff = 0x2000};
   program(0, 0, &r);
   put_hwc(0, 0, 3, 3, img);
   tu_start_and_run(sim, 1, 0);
@@ -389,9 +440,15 @@ Test(engine, conv1x1_nine_kernels_per_column)
   tu_kernel_bytes(sim, 0, 2, col2);
   tu_kernel_bytes(sim, 0, 3, col3);
   tu_kernel_bytes(sim, 0, 4, junk);
-  struct lregs r = {.oned = 0x100, .lctrl0 = LC0_CONV, .en = 0x00010001,
-                    .mcnt = MCNT(144, 216), .lctrl1 = LCTRL1(0, 0, 72), /* 10 slots */
-                    .post = POST_SHIFT(7), .wptr = DPTR(8, 0x100), .moff = 0x2000, .toff = 1};
+  struct lregs r = {.oned = 0x100,
+                    .lctrl0 = LC0_CONV,
+                    .en = 0x00010001,
+                    .mcnt = MCNT(144, 216),
+                    .lctrl1 = LCTRL1(0, 0, 72), /* 10 slots */
+                    .post = POST_SHIFT(7),
+                    .wptr = DPTR(8, 0x100),
+                    .moff = 0x2000,
+                    .toff = 1};
   program(0, 0, &r);
   put_hwc(0, 0, 1, 1, x);
   tu_start_and_run(sim, 1, 0);
@@ -431,10 +488,16 @@ Test(engine, two_pass_layer)
     tu_sram_put8(sim, 0, (uint32_t)(2 * pix + 0), 0, pix + 1);
     tu_sram_put8(sim, 0, (uint32_t)(2 * pix + 1), 0, -(pix + 1));
   }
-  struct lregs r = {.rcnt = XCNT(3, 0), .ccnt = XCNT(4, 0), .lctrl0 = LC0_CONV, .en = 0x00010001,
-                    .lctrl1 = LCTRL1(1, 1, 0),   /* NE 2, wptr_inc 1, 1 slot per pass */
-                    .mcnt = MCNT(0, 24),         /* 4 uses = 2 slots x 2 passes */
-                    .post = POST_SHIFT(3) | POST_BIAS(0), .wptr = DPTR(2, 0), .moff = 0x2000, .choff = 1};
+  struct lregs r = {.rcnt = XCNT(3, 0),
+                    .ccnt = XCNT(4, 0),
+                    .lctrl0 = LC0_CONV,
+                    .en = 0x00010001,
+                    .lctrl1 = LCTRL1(1, 1, 0), /* NE 2, wptr_inc 1, 1 slot per pass */
+                    .mcnt = MCNT(0, 24),       /* 4 uses = 2 slots x 2 passes */
+                    .post = POST_SHIFT(3) | POST_BIAS(0),
+                    .wptr = DPTR(2, 0),
+                    .moff = 0x2000,
+                    .choff = 1};
   program(0, 0, &r);
   tu_start_and_run(sim, 1, 0);
   static const int want[4] = {-6, 17, -5, 17}; /* words 0..3: (pix0,o0) (pix0,o1) (pix1,o0) (pix1,o1) */

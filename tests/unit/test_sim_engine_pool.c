@@ -12,11 +12,17 @@
 static void pool_layer(int procs, int h, int w, int pool, int stride, int maxpool)
 {
   tu_init(sim, 1, 1, 0);
-  struct lregs r = {.rcnt = XCNT(h, 0), .ccnt = XCNT(w, 0), .oned = 0x100,
+  struct lregs r = {.rcnt = XCNT(h, 0),
+                    .ccnt = XCNT(w, 0),
+                    .oned = 0x100,
                     .lctrl0 = LC0_MASTER | LC0_SRAMLSRC | LC0_POOL | (maxpool ? LC0_MAXPL : 0),
-                    .prcnt = (uint32_t)(pool - 1), .pccnt = (uint32_t)(pool - 1), .stride = (uint32_t)(stride - 1),
-                    .en = (1u << procs) - 1,     /* processors only, no mask: passthrough */
-                    .post = POST_TS_EN | POST_ONEXONE, .wptr = DPTR(1, 0x40), .toff = 0x800};
+                    .prcnt = (uint32_t)(pool - 1),
+                    .pccnt = (uint32_t)(pool - 1),
+                    .stride = (uint32_t)(stride - 1),
+                    .en = (1u << procs) - 1, /* processors only, no mask: passthrough */
+                    .post = POST_TS_EN | POST_ONEXONE,
+                    .wptr = DPTR(1, 0x40),
+                    .toff = 0x800};
   program(0, 0, &r);
 }
 
@@ -74,9 +80,16 @@ Test(engine, avg_pool_in_a_convolution)
   static const int8_t k[9] = {0, 0, 0, 0, 1, 0, 0, 0, 0};
   tu_init(sim, 1, 1, 0);
   tu_kernel3x3(sim, 0, 0, k);
-  struct lregs r = {.rcnt = XCNT(2, 1), .ccnt = XCNT(2, 1), .lctrl0 = LC0_MASTER | LC0_SRAMLSRC | LC0_POOL,
-                    .prcnt = 1, .pccnt = 1, .stride = 1, .en = 0x00010001,
-                    .post = POST_SHIFT(7), .wptr = DPTR(1, 0), .moff = 0x2000};
+  struct lregs r = {.rcnt = XCNT(2, 1),
+                    .ccnt = XCNT(2, 1),
+                    .lctrl0 = LC0_MASTER | LC0_SRAMLSRC | LC0_POOL,
+                    .prcnt = 1,
+                    .pccnt = 1,
+                    .stride = 1,
+                    .en = 0x00010001,
+                    .post = POST_SHIFT(7),
+                    .wptr = DPTR(1, 0),
+                    .moff = 0x2000};
   program(0, 0, &r);
   put_hwc(0, 0, 2, 2, avg_in[0]);
   tu_start_and_run(sim, 1, 0);
@@ -89,10 +102,14 @@ Test(engine, avg_pool_in_a_convolution)
 static void eltwise_layer(int ops, int func)
 {
   tu_init(sim, 1, 1, 0);
-  struct lregs r = {.rcnt = XCNT(1, 0), .ccnt = XCNT(3, 0),
+  struct lregs r = {.rcnt = XCNT(1, 0),
+                    .ccnt = XCNT(3, 0),
                     .oned = (1u << 13) | ((uint32_t)func << 14) | ((uint32_t)(ops - 1) << 18),
-                    .lctrl0 = LC0_MASTER | LC0_MAXPL | LC0_SRAMLSRC, .en = 0x1,
-                    .post = POST_TS_EN, .wptr = DPTR(3, 0), .toff = 0x800};
+                    .lctrl0 = LC0_MASTER | LC0_MAXPL | LC0_SRAMLSRC,
+                    .en = 0x1,
+                    .post = POST_TS_EN,
+                    .wptr = DPTR(3, 0),
+                    .toff = 0x800};
   program(0, 0, &r);
 }
 
@@ -165,11 +182,23 @@ Test(engine, two_layers_chain_through_sram)
    * written by quadrant 0's first processor to lane 0 of instance 0 word 0x100. */
   tu_init(sim, 1, 2, 0);
   tu_kernel3x3(sim, 0, 0, sobel_k);
-  struct lregs l0 = {.rcnt = XCNT(3, 1), .ccnt = XCNT(3, 1), .lctrl0 = LC0_CONV, .en = 0x00010001,
-                     .post = POST_SHIFT(7), .wptr = DPTR(1, 0), .moff = 0x2000};
-  struct lregs l1 = {.rcnt = XCNT(3, 0), .ccnt = XCNT(3, 0), .oned = 0x100,
-                     .lctrl0 = LC0_MASTER | LC0_SRAMLSRC | LC0_POOL | LC0_MAXPL, .prcnt = 2, .pccnt = 2,
-                     .en = 1u << 4, .post = POST_TS_EN | POST_ONEXONE, .wptr = DPTR(0, 0x100), .toff = 0x800};
+  struct lregs l0 = {.rcnt = XCNT(3, 1),
+                     .ccnt = XCNT(3, 1),
+                     .lctrl0 = LC0_CONV,
+                     .en = 0x00010001,
+                     .post = POST_SHIFT(7),
+                     .wptr = DPTR(1, 0),
+                     .moff = 0x2000};
+  struct lregs l1 = {.rcnt = XCNT(3, 0),
+                     .ccnt = XCNT(3, 0),
+                     .oned = 0x100,
+                     .lctrl0 = LC0_MASTER | LC0_SRAMLSRC | LC0_POOL | LC0_MAXPL,
+                     .prcnt = 2,
+                     .pccnt = 2,
+                     .en = 1u << 4,
+                     .post = POST_TS_EN | POST_ONEXONE,
+                     .wptr = DPTR(0, 0x100),
+                     .toff = 0x800};
   program(0, 0, &l0);
   program(0, 1, &l1);
   put_hwc(0, 0, 3, 3, sobel_in);
@@ -298,9 +327,13 @@ Test(engine, passthrough_packs_processors_per_quadrant)
   static const int procs[6] = {1, 2, 3, 5, 6, 17};
   tu_init(sim, 0x3, 1, 0);
   for (int q = 0; q < 2; q++) {
-    struct lregs r = {.rcnt = XCNT(1, 0), .ccnt = XCNT(2, 0), .oned = 0x100 | 1u /* tscnt 1 */,
-                      .lctrl0 = LC0_MASTER | LC0_MAXPL | LC0_SRAMLSRC, .en = q == 0 ? 0x6Eu : 0x2u,
-                      .post = POST_TS_EN | POST_ONEXONE, .wptr = q == 0 ? DPTR(2, 0x50) : DPTR(6, 0x60),
+    struct lregs r = {.rcnt = XCNT(1, 0),
+                      .ccnt = XCNT(2, 0),
+                      .oned = 0x100 | 1u /* tscnt 1 */,
+                      .lctrl0 = LC0_MASTER | LC0_MAXPL | LC0_SRAMLSRC,
+                      .en = q == 0 ? 0x6Eu : 0x2u,
+                      .post = POST_TS_EN | POST_ONEXONE,
+                      .wptr = q == 0 ? DPTR(2, 0x50) : DPTR(6, 0x60),
                       .toff = 0x2000};
     program(q, 0, &r);
   }
@@ -332,9 +365,15 @@ Test(engine, conv1d_taps_and_packed_kernels)
   tu_init(sim, 1, 1, 0);
   tu_kernel_bytes(sim, 0, 0, col0);
   tu_kernel_bytes(sim, 0, 1, col1);
-  struct lregs r = {.rcnt = XCNT(4, 0), .oned = (1u << 12) | (3u << 8), .lctrl0 = LC0_CONV, .en = 0x00010001,
-                    .mcnt = MCNT(0, 24), .lctrl1 = LCTRL1(0, 0, 24), .post = POST_SHIFT(7),
-                    .wptr = DPTR(1, 0), .moff = 0x2000};
+  struct lregs r = {.rcnt = XCNT(4, 0),
+                    .oned = (1u << 12) | (3u << 8),
+                    .lctrl0 = LC0_CONV,
+                    .en = 0x00010001,
+                    .mcnt = MCNT(0, 24),
+                    .lctrl1 = LCTRL1(0, 0, 24),
+                    .post = POST_SHIFT(7),
+                    .wptr = DPTR(1, 0),
+                    .moff = 0x2000};
   program(0, 0, &r);
   put_hwc(0, 0, 4, 1, x);
   tu_start_and_run(sim, 1, 0);

@@ -16,7 +16,10 @@ static void setup(void)
   cr_assert_not_null(sim);
   m78_sim_keep_outputs(sim, 1);
 }
-static void teardown(void) { m78_sim_free(sim); }
+static void teardown(void)
+{
+  m78_sim_free(sim);
+}
 
 TestSuite(footprint, .init = setup, .fini = teardown);
 TestSuite(fault, .init = setup, .fini = teardown);
@@ -72,8 +75,14 @@ Test(footprint, output_32_bit_fills_whole_words)
   tu_init(sim, 1, 1, 0);
   tu_kernel3x3(sim, 0, 0, k);
   tu_kernel3x3(sim, 0, 1, k);
-  struct lregs r = {.rcnt = XCNT(3, 0), .ccnt = XCNT(4, 0), .lctrl0 = LC0_CONV | LC0_BIGDWRT, .en = 0x00010001,
-                    .mcnt = MCNT(0, 8), .lctrl1 = LCTRL1(0, 0, 8), .wptr = DPTR(1, 0x100), .moff = 0x2000};
+  struct lregs r = {.rcnt = XCNT(3, 0),
+                    .ccnt = XCNT(4, 0),
+                    .lctrl0 = LC0_CONV | LC0_BIGDWRT,
+                    .en = 0x00010001,
+                    .mcnt = MCNT(0, 8),
+                    .lctrl1 = LCTRL1(0, 0, 8),
+                    .wptr = DPTR(1, 0x100),
+                    .moff = 0x2000};
   tu_program(sim, 0, 0, &r);
   put_hwc(0, 0, 3, 4, img);
   tu_start_and_run(sim, 1, 0);
@@ -92,9 +101,16 @@ Test(footprint, two_output_passes_use_the_channel_offset)
   tu_init(sim, 1, 1, 0);
   for (int c = 0; c < 4; c++)
     tu_kernel3x3(sim, 0, c, k);
-  struct lregs r = {.rcnt = XCNT(3, 0), .ccnt = XCNT(4, 0), .lctrl0 = LC0_CONV, .en = 0x00010001,
-                    .lctrl1 = LCTRL1(1, 1, 0), .mcnt = MCNT(0, 24), .post = POST_SHIFT(7), .wptr = DPTR(2, 0),
-                    .moff = 0x2000, .choff = 1};
+  struct lregs r = {.rcnt = XCNT(3, 0),
+                    .ccnt = XCNT(4, 0),
+                    .lctrl0 = LC0_CONV,
+                    .en = 0x00010001,
+                    .lctrl1 = LCTRL1(1, 1, 0),
+                    .mcnt = MCNT(0, 24),
+                    .post = POST_SHIFT(7),
+                    .wptr = DPTR(2, 0),
+                    .moff = 0x2000,
+                    .choff = 1};
   tu_program(sim, 0, 0, &r);
   tu_start_and_run(sim, 1, 0);
   cr_assert_eq(footprint(0), 4);
@@ -112,9 +128,13 @@ Test(footprint, passthrough_packs_per_quadrant)
    * instance 6 word 0x60.  Channels count the enabled processors. */
   tu_init(sim, 0x3, 1, 0);
   for (int q = 0; q < 2; q++) {
-    struct lregs r = {.rcnt = XCNT(1, 0), .ccnt = XCNT(2, 0), .oned = 0x100 | 1u,
-                      .lctrl0 = LC0_MASTER | LC0_MAXPL | LC0_SRAMLSRC, .en = q == 0 ? 0x6Eu : 0x2u,
-                      .post = POST_TS_EN | POST_ONEXONE, .wptr = q == 0 ? DPTR(2, 0x50) : DPTR(6, 0x60),
+    struct lregs r = {.rcnt = XCNT(1, 0),
+                      .ccnt = XCNT(2, 0),
+                      .oned = 0x100 | 1u,
+                      .lctrl0 = LC0_MASTER | LC0_MAXPL | LC0_SRAMLSRC,
+                      .en = q == 0 ? 0x6Eu : 0x2u,
+                      .post = POST_TS_EN | POST_ONEXONE,
+                      .wptr = q == 0 ? DPTR(2, 0x50) : DPTR(6, 0x60),
                       .toff = 0x2000};
     tu_program(sim, q, 0, &r);
   }
@@ -155,7 +175,8 @@ static void check_against_sram(int nlayers)
     for (size_t k = 0; k < res->output_bytes; k++)
       if (!seen[((const uint8_t *)res->output)[k]]++)
         distinct++;
-    cr_expect_gt(distinct, res->output_bytes < 64 ? (long)res->output_bytes / 4 : 16, "layer %d: only %ld distinct output bytes", l, distinct);
+    cr_expect_gt(distinct, res->output_bytes < 64 ? (long)res->output_bytes / 4 : 16,
+                 "layer %d: only %ld distinct output bytes", l, distinct);
     for (long i = 0; i < n; i++)
       for (int b = 0; b < 4; b++)
         if ((ent[i].lanes >> b) & 1) {
@@ -243,8 +264,13 @@ static void sobel(int shift)
 {
   tu_init(sim, 1, 1, 0);
   tu_kernel3x3(sim, 0, 0, sobel_k);
-  struct lregs r = {.rcnt = XCNT(3, 1), .ccnt = XCNT(3, 1), .lctrl0 = LC0_CONV, .en = 0x00010001,
-                    .post = POST_SHIFT(shift), .wptr = DPTR(2, 0x10), .moff = 0x2000};
+  struct lregs r = {.rcnt = XCNT(3, 1),
+                    .ccnt = XCNT(3, 1),
+                    .lctrl0 = LC0_CONV,
+                    .en = 0x00010001,
+                    .post = POST_SHIFT(shift),
+                    .wptr = DPTR(2, 0x10),
+                    .moff = 0x2000};
   tu_program(sim, 0, 0, &r);
   put_hwc(0, 0, 3, 3, sobel_in);
 }

@@ -15,7 +15,10 @@
 #include <string.h>
 #include "kernels.h"
 
-static int clamp8(int64_t v) { return v > 127 ? 127 : v < -128 ? -128 : (int)v; }
+static int clamp8(int64_t v)
+{
+  return v > 127 ? 127 : v < -128 ? -128 : (int)v;
+}
 
 static int32_t ref_quant(int32_t acc, int32_t bias, int shift, int relu, int absv, int out32)
 {
@@ -55,8 +58,19 @@ static void check_quant(m78k_quant_fn fn, const char *name)
       struct m78k_quant q;
       m78k_quant_init(&q, 0, shift, act == 1, act == 2);
       /* edges: rounding steps around 0, saturation points, int32 ends */
-      int64_t centers[] = {0, 64, -64, 127, -128, 128 * 127, -128 * 129, 1 << 20, -(1 << 20),
-                           INT32_MAX, INT32_MIN, (int64_t)INT32_MAX - 100, (int64_t)INT32_MIN + 100};
+      int64_t centers[] = {0,
+                           64,
+                           -64,
+                           127,
+                           -128,
+                           128 * 127,
+                           -128 * 129,
+                           1 << 20,
+                           -(1 << 20),
+                           INT32_MAX,
+                           INT32_MIN,
+                           (int64_t)INT32_MAX - 100,
+                           (int64_t)INT32_MIN + 100};
       for (size_t c = 0; c < sizeof centers / sizeof centers[0]; c++) {
         for (int sc = 0; sc < 2; sc++) {
           int64_t center = centers[c];
@@ -83,7 +97,10 @@ static void check_quant(m78k_quant_fn fn, const char *name)
     cr_assert_eq(out32[i], ref_quant(acc[i], 1000, 0, 1, 0, 1), "%s: 32-bit output %d", name, i);
 }
 
-Test(kernels, quant_generic_is_the_reference) { check_quant(m78k_quant_generic, "generic"); }
+Test(kernels, quant_generic_is_the_reference)
+{
+  check_quant(m78k_quant_generic, "generic");
+}
 
 #if M78K_HAVE_X86
 Test(kernels, quant_avx2_is_the_reference)
@@ -124,7 +141,7 @@ static void check_conv(m78k_conv_fn fn, const char *name)
         if ((o + c + t) % 11 == 0)
           k[o][c][t] = -128;
         uint32_t *d = (uint32_t *)&w[(((size_t)(o / M78K_SB) * NCP + (size_t)(c / 2)) * TAPS + (size_t)t) * M78K_SB +
-                                    (size_t)(o % M78K_SB)];
+                                     (size_t)(o % M78K_SB)];
         *d |= (uint32_t)(uint16_t)k[o][c][t] << (16 * (c % 2));
       }
   for (int t = 0; t < TAPS; t++)
@@ -154,7 +171,10 @@ static void check_conv(m78k_conv_fn fn, const char *name)
   free(sums);
 }
 
-Test(kernels, conv_generic_is_the_sum_of_products) { check_conv(m78k_conv_generic, "generic"); }
+Test(kernels, conv_generic_is_the_sum_of_products)
+{
+  check_conv(m78k_conv_generic, "generic");
+}
 
 #if M78K_HAVE_X86
 Test(kernels, conv_avx2_is_the_sum_of_products)
@@ -165,7 +185,10 @@ Test(kernels, conv_avx2_is_the_sum_of_products)
   check_conv(m78k_conv_avx2, "avx2");
 }
 
-Test(kernels, conv_sse2_is_the_sum_of_products) { check_conv(m78k_conv_sse2, "sse2"); }
+Test(kernels, conv_sse2_is_the_sum_of_products)
+{
+  check_conv(m78k_conv_sse2, "sse2");
+}
 
 Test(kernels, conv_avx512_vnni_is_the_sum_of_products)
 {

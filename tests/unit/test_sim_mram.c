@@ -11,13 +11,23 @@
 #include "sim_test_util.h"
 
 static m78_sim *sim;
-static void setup(void) { sim = m78_sim_new(); cr_assert_not_null(sim); }
-static void teardown(void) { m78_sim_free(sim); }
+static void setup(void)
+{
+  sim = m78_sim_new();
+  cr_assert_not_null(sim);
+}
+static void teardown(void)
+{
+  m78_sim_free(sim);
+}
 
 TestSuite(mram, .init = setup, .fini = teardown);
 
 /* Distinct, recognisable bytes for (processor, column, byte). */
-static uint8_t pattern(int p, int col, int i) { return (uint8_t)(p * 7 + col * 13 + i * 29 + 1); }
+static uint8_t pattern(int p, int col, int i)
+{
+  return (uint8_t)(p * 7 + col * 13 + i * 29 + 1);
+}
 
 static void fill_pattern(uint8_t b[9], int p, int col)
 {
@@ -57,12 +67,12 @@ Test(mram, direct_protocol_commits_on_the_fourth_word)
 {
   const uint32_t a = 0x50180000 + 16 * 2; /* processor 0, column 2 */
   uint64_t w0 = m78_sim_counters(sim)->mram_words_written;
-  tu_wr32(sim, a + 0, 0xBA);        /* b0 */
-  tu_wr32(sim, a + 4, 0xBB90EEEA);  /* b1..b4 */
-  tu_wr32(sim, a + 8, 0x103609F7);  /* b5..b8 */
-  expect_zero_column(0, 2);         /* staged, not yet written */
+  tu_wr32(sim, a + 0, 0xBA);       /* b0 */
+  tu_wr32(sim, a + 4, 0xBB90EEEA); /* b1..b4 */
+  tu_wr32(sim, a + 8, 0x103609F7); /* b5..b8 */
+  expect_zero_column(0, 2);        /* staged, not yet written */
   cr_expect_eq(m78_sim_counters(sim)->mram_words_written, w0);
-  tu_wr32(sim, a + 12, 0);          /* "Execute write" */
+  tu_wr32(sim, a + 12, 0); /* "Execute write" */
   /* the 9.2 example column: ba bb 90 ee ea 10 36 09 f7 */
   static const uint8_t want[9] = {0xBA, 0xBB, 0x90, 0xEE, 0xEA, 0x10, 0x36, 0x09, 0xF7};
   expect_column(0, 2, want);
@@ -163,7 +173,10 @@ static void mexpress_on(unsigned qmask)
       tu_wr32(sim, tu_greg_addr(q, 0), CTRL_CLK_EN | CTRL_MEXPRESS);
 }
 
-static void set_address(int p, int col) { tu_wr(sim, tu_proc_base(p) + 4u * (uint32_t)col + 1, 1, 0x01); }
+static void set_address(int p, int col)
+{
+  tu_wr(sim, tu_proc_base(p) + 4u * (uint32_t)col + 1, 1, 0x01);
+}
 
 Test(mram, mexpress_record_like_izer)
 {

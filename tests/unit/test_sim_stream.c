@@ -39,24 +39,40 @@
 #define CTRL_STREAMING (CTRL_FIFO_EN | CTRL_STREAM_EN | CTRL_LILBUF)
 
 /* ONED element-wise fields (registers.md 3.3) */
-#define ONED_EWISE(func, ops) ((1u << 13) | ((uint32_t)(func) << 14) | ((uint32_t)((ops) - 1) << 18))
+#define ONED_EWISE(func, ops) ((1u << 13) | ((uint32_t)(func) << 14) | ((uint32_t)((ops)-1) << 18))
 #define ONED_PREPOOL (1u << 16)
 
 static m78_sim *sim;
-static void setup(void) { sim = m78_sim_new(); cr_assert_not_null(sim); }
-static void teardown(void) { m78_sim_free(sim); }
+static void setup(void)
+{
+  sim = m78_sim_new();
+  cr_assert_not_null(sim);
+}
+static void teardown(void)
+{
+  m78_sim_free(sim);
+}
 
 TestSuite(stream, .init = setup, .fini = teardown);
 TestSuite(features, .init = setup, .fini = teardown);
 
-static void program(int q, int layer, const struct lregs *r) { tu_program(sim, q, layer, r); }
+static void program(int q, int layer, const struct lregs *r)
+{
+  tu_program(sim, q, layer, r);
+}
 
 /* ---- FIFO block and stream registers (registers.md 2.3, 2.4, 3.17) ---- */
 
 /* FIFO_CTRL as izer writes it: 0x908 | enables << 12. */
-static void fifo_ctrl(unsigned enables) { tu_wr32(sim, M78_FIFO_BASE, 0x908u | (enables << 12)); }
+static void fifo_ctrl(unsigned enables)
+{
+  tu_wr32(sim, M78_FIFO_BASE, 0x908u | (enables << 12));
+}
 
-static void fifo_push(int n, uint32_t v) { tu_wr32(sim, M78_FIFO_BASE + 8u + 4u * (uint32_t)n, v); }
+static void fifo_push(int n, uint32_t v)
+{
+  tu_wr32(sim, M78_FIFO_BASE + 8u + 4u * (uint32_t)n, v);
+}
 
 /* IFRM (quadrant offset 0x990) in every quadrant of qmask */
 static void set_ifrm(unsigned qmask, uint32_t words)
@@ -103,7 +119,10 @@ static void expect_bytes(int inst, uint32_t word0, int lane, const int *want, in
   }
 }
 
-static uint32_t sram_word(int inst, uint32_t word) { return tu_rd(sim, tu_sram_addr(inst, word), 4); }
+static uint32_t sram_word(int inst, uint32_t word)
+{
+  return tu_rd(sim, tu_sram_addr(inst, word), 4);
+}
 
 /* ------------------------------------------------------------------ */
 /* the 4x4 image and the two kernels of the streaming tests             */
@@ -134,7 +153,10 @@ static const int vdiff_out[16] = {-4, -3, -2, 8, 4, 5, 6, 11, 4, 8, 8, 12, 22, 2
 /* The k-th FIFO word of the 4x4 frame: the pixel in lane 0 (processor 0),
  * a marker naming the word in lanes 1-3 (processors 1-3 are not enabled,
  * the layer ignores them), so every SRAM word says which push it is. */
-static uint32_t frame_word(int k) { return 0xC0DE0000u | ((uint32_t)k << 8) | ((uint32_t)img4[k] & 0xFF); }
+static uint32_t frame_word(int k)
+{
+  return 0xC0DE0000u | ((uint32_t)k << 8) | ((uint32_t)img4[k] & 0xFF);
+}
 
 #define RPTR0 0x10u /* layer 0's circular input buffer: instance 0, words 0x10.. */
 #define FBUF0 7u
@@ -147,8 +169,14 @@ static void streaming_layer0(int nlayers, uint32_t wptr)
 {
   tu_init(sim, 1, nlayers, CTRL_STREAMING);
   tu_kernel3x3(sim, 0, 0, diag_k);
-  struct lregs r = {.rcnt = XCNT(4, 1), .ccnt = XCNT(4, 1), .lctrl0 = LC0_CONV, .en = 0x00010001,
-                    .post = POST_SHIFT(7), .rptr = RPTR0, .wptr = wptr, .moff = 0x2000};
+  struct lregs r = {.rcnt = XCNT(4, 1),
+                    .ccnt = XCNT(4, 1),
+                    .lctrl0 = LC0_CONV,
+                    .en = 0x00010001,
+                    .post = POST_SHIFT(7),
+                    .rptr = RPTR0,
+                    .wptr = wptr,
+                    .moff = 0x2000};
   program(0, 0, &r);
   set_stream(0, 0, 1, 0, FBUF0);
   set_ifrm(1, 16);
@@ -225,8 +253,14 @@ Test(stream, fbuf_unused_without_lilbuf)
    * registers.md 6.7): the result is diag_out, as without streaming. */
   tu_init(sim, 1, 1, CTRL_STREAM_EN);
   tu_kernel3x3(sim, 0, 0, diag_k);
-  struct lregs r = {.rcnt = XCNT(4, 1), .ccnt = XCNT(4, 1), .lctrl0 = LC0_CONV, .en = 0x00010001,
-                    .post = POST_SHIFT(7), .rptr = RPTR0, .wptr = DPTR(2, 0x20), .moff = 0x2000};
+  struct lregs r = {.rcnt = XCNT(4, 1),
+                    .ccnt = XCNT(4, 1),
+                    .lctrl0 = LC0_CONV,
+                    .en = 0x00010001,
+                    .post = POST_SHIFT(7),
+                    .rptr = RPTR0,
+                    .wptr = DPTR(2, 0x20),
+                    .moff = 0x2000};
   program(0, 0, &r);
   set_stream(0, 0, 1, 0, FBUF0);
   put_hwc(0, RPTR0, 4, 4, img4);
@@ -254,8 +288,14 @@ Test(stream, two_streaming_layers_chained)
    *  +4: 4, 9, 14 -> y14 = 40                word 0x45 never written. */
   streaming_layer0(2, DPTR(1, 0x40));
   tu_kernel3x3(sim, 4, 0, vdiff_k);
-  struct lregs l1 = {.rcnt = XCNT(4, 1), .ccnt = XCNT(4, 1), .lctrl0 = LC0_CONV, .en = 0x00100010,
-                     .post = POST_SHIFT(7), .rptr = 0x40, .wptr = DPTR(3, 0x60), .moff = 0x2000};
+  struct lregs l1 = {.rcnt = XCNT(4, 1),
+                     .ccnt = XCNT(4, 1),
+                     .lctrl0 = LC0_CONV,
+                     .en = 0x00100010,
+                     .post = POST_SHIFT(7),
+                     .rptr = 0x40,
+                     .wptr = DPTR(3, 0x60),
+                     .moff = 0x2000};
   program(0, 1, &l1);
   set_stream(0, 1, 17, 0, 5);
   tu_wr32(sim, tu_sram_addr(1, 0x45), 0x77777777u);
@@ -299,9 +339,16 @@ static void bias_layer0(int streaming, uint32_t wptr)
   tu_bias(sim, 0, 11, 2);
   tu_bias(sim, 0, 12, -3);
   tu_bias(sim, 0, 13, 5);
-  struct lregs r = {.rcnt = XCNT(2, 1), .ccnt = XCNT(2, 1), .lctrl0 = LC0_CONV, .en = 0x00010001,
-                    .mcnt = MCNT(0, 8), .lctrl1 = LCTRL1(0, 0, 8), /* 2 slots */
-                    .post = POST_SHIFT(3) | POST_BIAS(10), .rptr = 0x10, .wptr = wptr, .moff = 0x2000};
+  struct lregs r = {.rcnt = XCNT(2, 1),
+                    .ccnt = XCNT(2, 1),
+                    .lctrl0 = LC0_CONV,
+                    .en = 0x00010001,
+                    .mcnt = MCNT(0, 8),
+                    .lctrl1 = LCTRL1(0, 0, 8), /* 2 slots */
+                    .post = POST_SHIFT(3) | POST_BIAS(10),
+                    .rptr = 0x10,
+                    .wptr = wptr,
+                    .moff = 0x2000};
   program(0, 0, &r);
   if (streaming) {
     set_stream(0, 0, 1, 0, 3); /* FBUF 3 < 4 frame words */
@@ -325,8 +372,14 @@ Test(stream, streaming_layer0_bias_starts_one_entry_later)
   tu_kernel3x3(sim, 4, 0, centre16);
   tu_bias(sim, 0, 20, 1);
   tu_bias(sim, 0, 21, 9);
-  struct lregs l1 = {.rcnt = XCNT(2, 1), .ccnt = XCNT(2, 1), .lctrl0 = LC0_CONV, .en = 0x00100010,
-                     .post = POST_SHIFT(3) | POST_BIAS(20), .rptr = 0x40, .wptr = DPTR(3, 0x50), .moff = 0x2000};
+  struct lregs l1 = {.rcnt = XCNT(2, 1),
+                     .ccnt = XCNT(2, 1),
+                     .lctrl0 = LC0_CONV,
+                     .en = 0x00100010,
+                     .post = POST_SHIFT(3) | POST_BIAS(20),
+                     .rptr = 0x40,
+                     .wptr = DPTR(3, 0x50),
+                     .moff = 0x2000};
   program(0, 1, &l1);
   tu_start(sim, 1, CTRL_STREAMING);
   cr_assert_eq(m78_sim_busy(sim), 1);
@@ -391,12 +444,24 @@ Test(features, output_map_hole_takes_no_bias_entry)
   tu_bias(sim, 0, 0, 2);
   tu_bias(sim, 0, 1, -3);
   tu_bias(sim, 0, 2, 5);
-  struct lregs l0 = {.rcnt = XCNT(1, 1), .ccnt = XCNT(2, 1), .lctrl0 = LC0_CONV, .en = 0x00010001,
-                     .mcnt = MCNT(0, 16), .lctrl1 = LCTRL1(0, 0, 16), /* 3 slots */
-                     .post = POST_SHIFT(3) | POST_BIAS(0), .wptr = DPTR(0, 0x100), .moff = 0x2000};
-  struct lregs l1 = {.rcnt = XCNT(1, 0), .ccnt = XCNT(2, 0), .oned = 0x100,
-                     .lctrl0 = LC0_MASTER | LC0_MAXPL | LC0_SRAMLSRC, .en = 0x5, .rptr = 0x100,
-                     .post = POST_TS_EN | POST_ONEXONE, .wptr = DPTR(2, 0x200), .toff = 0x800};
+  struct lregs l0 = {.rcnt = XCNT(1, 1),
+                     .ccnt = XCNT(2, 1),
+                     .lctrl0 = LC0_CONV,
+                     .en = 0x00010001,
+                     .mcnt = MCNT(0, 16),
+                     .lctrl1 = LCTRL1(0, 0, 16), /* 3 slots */
+                     .post = POST_SHIFT(3) | POST_BIAS(0),
+                     .wptr = DPTR(0, 0x100),
+                     .moff = 0x2000};
+  struct lregs l1 = {.rcnt = XCNT(1, 0),
+                     .ccnt = XCNT(2, 0),
+                     .oned = 0x100,
+                     .lctrl0 = LC0_MASTER | LC0_MAXPL | LC0_SRAMLSRC,
+                     .en = 0x5,
+                     .rptr = 0x100,
+                     .post = POST_TS_EN | POST_ONEXONE,
+                     .wptr = DPTR(2, 0x200),
+                     .toff = 0x800};
   program(0, 0, &l0);
   program(0, 1, &l1);
   put_hwc(0, 0, 1, 2, x);
@@ -446,11 +511,17 @@ static const int elt_comb[2][8] = {{0, -10, -128, -1, 10, 30, 10, -128}, {120, 1
 static const struct m78_layer_result *eltwise_pool_run(int maxpool, int prepool)
 {
   tu_init(sim, 1, 1, 0);
-  struct lregs r = {.rcnt = XCNT(2, 0), .ccnt = XCNT(4, 0),
+  struct lregs r = {.rcnt = XCNT(2, 0),
+                    .ccnt = XCNT(4, 0),
                     .oned = ONED_EWISE(M78_ELT_ADD, 2) | (prepool ? ONED_PREPOOL : 0),
                     .lctrl0 = LC0_MASTER | LC0_SRAMLSRC | LC0_POOL | (maxpool ? LC0_MAXPL : 0),
-                    .prcnt = 1, .pccnt = 1, .stride = 1, .en = 0x3,
-                    .post = POST_TS_EN, .wptr = DPTR(3, 0), .toff = 0x800};
+                    .prcnt = 1,
+                    .pccnt = 1,
+                    .stride = 1,
+                    .en = 0x3,
+                    .post = POST_TS_EN,
+                    .wptr = DPTR(3, 0),
+                    .toff = 0x800};
   program(0, 0, &r);
   for (int p = 0; p < 2; p++)
     for (int pix = 0; pix < 8; pix++) {
@@ -524,9 +595,14 @@ Test(stream, fifo_starved_until_every_enabled_fifo_has_its_frame)
   const uint32_t ctrl = CTRL_FIFO_EN;
   tu_init(sim, 0x3, 1, ctrl);
   for (int q = 0; q < 2; q++) {
-    struct lregs r = {.rcnt = XCNT(1, 0), .ccnt = XCNT(2, 0), .oned = 0x100,
-                      .lctrl0 = LC0_MASTER | LC0_MAXPL | LC0_SRAMLSRC, .en = 0x1, .rptr = 8,
-                      .post = POST_TS_EN | POST_ONEXONE, .wptr = q == 0 ? DPTR(1, 0x10) : DPTR(5, 0x10),
+    struct lregs r = {.rcnt = XCNT(1, 0),
+                      .ccnt = XCNT(2, 0),
+                      .oned = 0x100,
+                      .lctrl0 = LC0_MASTER | LC0_MAXPL | LC0_SRAMLSRC,
+                      .en = 0x1,
+                      .rptr = 8,
+                      .post = POST_TS_EN | POST_ONEXONE,
+                      .wptr = q == 0 ? DPTR(1, 0x10) : DPTR(5, 0x10),
                       .toff = 0x800};
     program(q, 0, &r);
   }
@@ -579,9 +655,15 @@ Test(stream, fifo_starved_until_every_enabled_fifo_has_its_frame)
 static void eltwise_add_1x2(void)
 {
   tu_init(sim, 1, 1, 0);
-  struct lregs r = {.rcnt = XCNT(1, 0), .ccnt = XCNT(2, 0), .oned = ONED_EWISE(M78_ELT_ADD, 2),
-                    .lctrl0 = LC0_MASTER | LC0_MAXPL | LC0_SRAMLSRC, .en = 0x1, .rptr = 0x30,
-                    .post = POST_TS_EN, .wptr = DPTR(3, 0), .toff = 0x800};
+  struct lregs r = {.rcnt = XCNT(1, 0),
+                    .ccnt = XCNT(2, 0),
+                    .oned = ONED_EWISE(M78_ELT_ADD, 2),
+                    .lctrl0 = LC0_MASTER | LC0_MAXPL | LC0_SRAMLSRC,
+                    .en = 0x1,
+                    .rptr = 0x30,
+                    .post = POST_TS_EN,
+                    .wptr = DPTR(3, 0),
+                    .toff = 0x800};
   program(0, 0, &r);
 }
 

@@ -22,16 +22,29 @@
 #define FIFO_WR0 0x50000008u
 
 static m78_sim *sim;
-static void setup(void) { sim = m78_sim_new(); cr_assert_not_null(sim); }
-static void teardown(void) { m78_sim_free(sim); }
+static void setup(void)
+{
+  sim = m78_sim_new();
+  cr_assert_not_null(sim);
+}
+static void teardown(void)
+{
+  m78_sim_free(sim);
+}
 
 TestSuite(stream_timing, .init = setup, .fini = teardown);
 
 static void layer0(uint32_t strm0, uint32_t fbuf)
 {
-  struct lregs r = {.rcnt = XCNT(8, 1), .ccnt = XCNT(8, 1), .lctrl0 = LC0_CONV, .en = 0x00010001,
-                    .lctrl1 = LCTRL1(0, 0, 24), .mcnt = MCNT(0, 24), .post = POST_SHIFT(7),
-                    .wptr = DPTR(1, 0), .moff = 0x2000};
+  struct lregs r = {.rcnt = XCNT(8, 1),
+                    .ccnt = XCNT(8, 1),
+                    .lctrl0 = LC0_CONV,
+                    .en = 0x00010001,
+                    .lctrl1 = LCTRL1(0, 0, 24),
+                    .mcnt = MCNT(0, 24),
+                    .post = POST_SHIFT(7),
+                    .wptr = DPTR(1, 0),
+                    .moff = 0x2000};
   tu_program(sim, 0, 0, &r);
   tu_lreg(sim, 0, M78_LREG_ARRAY_STRM0, 0, strm0);
   tu_lreg(sim, 0, M78_LREG_ARRAY_FBUF, 0, fbuf);
@@ -138,8 +151,14 @@ Test(stream_timing, two_layers_interleave)
 {
   tu_init(sim, 1, 2, CTRL_STREAM);
   layer0(1, 2);
-  struct lregs r1 = {.rcnt = XCNT(8, 1), .ccnt = XCNT(8, 1), .lctrl0 = LC0_CONV, .en = 0x00F000F0,
-                     .lctrl1 = LCTRL1(0, 0, 8), .mcnt = MCNT(0, 8), .post = POST_SHIFT(7), .wptr = DPTR(2, 0),
+  struct lregs r1 = {.rcnt = XCNT(8, 1),
+                     .ccnt = XCNT(8, 1),
+                     .lctrl0 = LC0_CONV,
+                     .en = 0x00F000F0,
+                     .lctrl1 = LCTRL1(0, 0, 8),
+                     .mcnt = MCNT(0, 8),
+                     .post = POST_SHIFT(7),
+                     .wptr = DPTR(2, 0),
                      .moff = 0x2000};
   tu_program(sim, 0, 1, &r1);
   tu_lreg(sim, 0, M78_LREG_ARRAY_STRM0, 1, 20); /* start after 20 of layer 0's pixels */

@@ -9,8 +9,15 @@
 #include "sim_test_util.h"
 
 static m78_sim *sim;
-static void setup(void) { sim = m78_sim_new(); cr_assert_not_null(sim); }
-static void teardown(void) { m78_sim_free(sim); }
+static void setup(void)
+{
+  sim = m78_sim_new();
+  cr_assert_not_null(sim);
+}
+static void teardown(void)
+{
+  m78_sim_free(sim);
+}
 
 TestSuite(timing, .init = setup, .fini = teardown);
 
@@ -64,8 +71,13 @@ Test(timing, conv3x3_pad1_one_output_78)
    *  OutRow = 1*3*1 + 1 = 4
    *  L = 15 + 1*15 + (12+4)*(3-1) + 1*(12+4) = 15 + 15 + 32 + 16 = 78 */
   tu_init(sim, 1, 1, 0);
-  struct lregs r = {.rcnt = XCNT(3, 1), .ccnt = XCNT(3, 1), .lctrl0 = LC0_CONV, .en = 0x00010001,
-                    .post = POST_SHIFT(7), .wptr = DPTR(1, 0), .moff = 0x2000};
+  struct lregs r = {.rcnt = XCNT(3, 1),
+                    .ccnt = XCNT(3, 1),
+                    .lctrl0 = LC0_CONV,
+                    .en = 0x00010001,
+                    .post = POST_SHIFT(7),
+                    .wptr = DPTR(1, 0),
+                    .moff = 0x2000};
   tu_program(sim, 0, 0, &r);
   tu_start_and_run(sim, 1, 0);
   cr_expect_eq(cycles_of(0), 78u);
@@ -79,8 +91,13 @@ Test(timing, conv3x3_pad0_one_output_28)
    *  OutRow = 1*1*1 + 1 = 2
    *  L = (3-1)*9 + (8+2)*(3-2) = 18 + 10 = 28 */
   tu_init(sim, 1, 1, 0);
-  struct lregs r = {.rcnt = XCNT(3, 0), .ccnt = XCNT(3, 0), .lctrl0 = LC0_CONV, .en = 0x00010001,
-                    .post = POST_SHIFT(7), .wptr = DPTR(1, 0), .moff = 0x2000};
+  struct lregs r = {.rcnt = XCNT(3, 0),
+                    .ccnt = XCNT(3, 0),
+                    .lctrl0 = LC0_CONV,
+                    .en = 0x00010001,
+                    .post = POST_SHIFT(7),
+                    .wptr = DPTR(1, 0),
+                    .moff = 0x2000};
   tu_program(sim, 0, 0, &r);
   tu_start_and_run(sim, 1, 0);
   cr_expect_eq(cycles_of(0), 28u);
@@ -95,9 +112,16 @@ Test(timing, two_input_passes_66)
    *  OutRow    = M*Wo*Cout = 2*2*2 = 8
    *  L = (3-1)*20 + (18+8)*(3-2) = 40 + 26 = 66 */
   tu_init(sim, 1, 1, 0);
-  struct lregs r = {.rcnt = XCNT(3, 0), .ccnt = XCNT(4, 0), .lctrl0 = LC0_CONV, .en = 0x00010001,
-                    .lctrl1 = LCTRL1(1, 1, 0), .mcnt = MCNT(0, 24), .post = POST_SHIFT(3),
-                    .wptr = DPTR(2, 0), .moff = 0x2000, .choff = 1};
+  struct lregs r = {.rcnt = XCNT(3, 0),
+                    .ccnt = XCNT(4, 0),
+                    .lctrl0 = LC0_CONV,
+                    .en = 0x00010001,
+                    .lctrl1 = LCTRL1(1, 1, 0),
+                    .mcnt = MCNT(0, 24),
+                    .post = POST_SHIFT(3),
+                    .wptr = DPTR(2, 0),
+                    .moff = 0x2000,
+                    .choff = 1};
   tu_program(sim, 0, 0, &r);
   tu_start_and_run(sim, 1, 0);
   cr_expect_eq(cycles_of(0), 66u);
@@ -109,9 +133,17 @@ Test(timing, passthrough_max_pool_150)
    *  b = M*E*(Pr*Pc + 1) = 5;  T = ceil(3 processors / 4) = 1
    *  L = Hp*Wp*(b + M*T) = 25*6 = 150 */
   tu_init(sim, 1, 1, 0);
-  struct lregs r = {.rcnt = XCNT(11, 0), .ccnt = XCNT(11, 0), .oned = 0x100,
-                    .lctrl0 = LC0_MASTER | LC0_SRAMLSRC | LC0_POOL | LC0_MAXPL, .prcnt = 1, .pccnt = 1, .stride = 1,
-                    .en = 0x7, .post = POST_TS_EN | POST_ONEXONE, .wptr = DPTR(1, 0), .toff = 0x800};
+  struct lregs r = {.rcnt = XCNT(11, 0),
+                    .ccnt = XCNT(11, 0),
+                    .oned = 0x100,
+                    .lctrl0 = LC0_MASTER | LC0_SRAMLSRC | LC0_POOL | LC0_MAXPL,
+                    .prcnt = 1,
+                    .pccnt = 1,
+                    .stride = 1,
+                    .en = 0x7,
+                    .post = POST_TS_EN | POST_ONEXONE,
+                    .wptr = DPTR(1, 0),
+                    .toff = 0x800};
   tu_program(sim, 0, 0, &r);
   tu_start_and_run(sim, 1, 0);
   cr_expect_eq(cycles_of(0), 150u);
@@ -122,9 +154,14 @@ Test(timing, eltwise_add_passthrough_720)
   /* compute.md 7.5 test-eltwiseadd: 4 channels 12x12, 2 operands, no pooling
    *  b = M*E*(1+1) = 1*2*2 = 4;  T = 1;  L = 144*(4 + 1) = 720 */
   tu_init(sim, 1, 1, 0);
-  struct lregs r = {.rcnt = XCNT(12, 0), .ccnt = XCNT(12, 0), .oned = (1u << 13) | (1u << 14) | (1u << 18),
-                    .lctrl0 = LC0_MASTER | LC0_MAXPL | LC0_SRAMLSRC, .en = 0xF, .post = POST_TS_EN,
-                    .wptr = DPTR(1, 0), .toff = 0x800};
+  struct lregs r = {.rcnt = XCNT(12, 0),
+                    .ccnt = XCNT(12, 0),
+                    .oned = (1u << 13) | (1u << 14) | (1u << 18),
+                    .lctrl0 = LC0_MASTER | LC0_MAXPL | LC0_SRAMLSRC,
+                    .en = 0xF,
+                    .post = POST_TS_EN,
+                    .wptr = DPTR(1, 0),
+                    .toff = 0x800};
   tu_program(sim, 0, 0, &r);
   tu_start_and_run(sim, 1, 0);
   cr_expect_eq(cycles_of(0), 720u);
@@ -137,9 +174,17 @@ Test(timing, eltwise_add_then_avg_pool_704)
    *  pool_first = 0: b = M*(E*Pr*Pc + 1) = 2*4 + 1 = 9;  T = ceil(8/4) = 2
    *  L = 64*(9 + 2) = 704 */
   tu_init(sim, 1, 1, 0);
-  struct lregs r = {.rcnt = XCNT(17, 0), .ccnt = XCNT(17, 0), .oned = (1u << 13) | (1u << 14) | (1u << 18),
-                    .lctrl0 = LC0_MASTER | LC0_SRAMLSRC | LC0_POOL, .prcnt = 1, .pccnt = 1, .stride = 1,
-                    .en = 0xFF, .post = POST_TS_EN, .wptr = DPTR(1, 0), .toff = 0x2000};
+  struct lregs r = {.rcnt = XCNT(17, 0),
+                    .ccnt = XCNT(17, 0),
+                    .oned = (1u << 13) | (1u << 14) | (1u << 18),
+                    .lctrl0 = LC0_MASTER | LC0_SRAMLSRC | LC0_POOL,
+                    .prcnt = 1,
+                    .pccnt = 1,
+                    .stride = 1,
+                    .en = 0xFF,
+                    .post = POST_TS_EN,
+                    .wptr = DPTR(1, 0),
+                    .toff = 0x2000};
   tu_program(sim, 0, 0, &r);
   tu_start_and_run(sim, 1, 0);
   cr_expect_eq(cycles_of(0), 704u);
@@ -172,10 +217,22 @@ static void two_layer_net(void)
 {
   /* layer 0: the 78-cycle conv; layer 1: the 28-cycle conv reading its output */
   tu_init(sim, 1, 2, 0);
-  struct lregs l0 = {.rcnt = XCNT(3, 1), .ccnt = XCNT(3, 1), .lctrl0 = LC0_CONV, .en = 0x00010001,
-                     .post = POST_SHIFT(7), .wptr = DPTR(0, 0x100), .moff = 0x2000};
-  struct lregs l1 = {.rcnt = XCNT(3, 0), .ccnt = XCNT(3, 0), .lctrl0 = LC0_CONV, .en = 0x00010001,
-                     .rptr = 0x100, .mcnt = MCNT(8, 8), .post = POST_SHIFT(7), .wptr = DPTR(1, 0), .moff = 0x2000};
+  struct lregs l0 = {.rcnt = XCNT(3, 1),
+                     .ccnt = XCNT(3, 1),
+                     .lctrl0 = LC0_CONV,
+                     .en = 0x00010001,
+                     .post = POST_SHIFT(7),
+                     .wptr = DPTR(0, 0x100),
+                     .moff = 0x2000};
+  struct lregs l1 = {.rcnt = XCNT(3, 0),
+                     .ccnt = XCNT(3, 0),
+                     .lctrl0 = LC0_CONV,
+                     .en = 0x00010001,
+                     .rptr = 0x100,
+                     .mcnt = MCNT(8, 8),
+                     .post = POST_SHIFT(7),
+                     .wptr = DPTR(1, 0),
+                     .moff = 0x2000};
   tu_program(sim, 0, 0, &l0);
   tu_program(sim, 0, 1, &l1);
 }

@@ -44,8 +44,13 @@ Test(trace_base64, rejects_malformed)
 
 static void add(struct m78_trace *t, uint64_t tt, int kind, uint32_t a, uint32_t v, int width, int status, int known)
 {
-  struct m78_trace_item it = {.t = tt, .a = a, .v = v, .kind = (uint8_t)kind, .width = (uint8_t)width,
-                              .status = (uint8_t)status, .known = (uint8_t)known};
+  struct m78_trace_item it = {.t = tt,
+                              .a = a,
+                              .v = v,
+                              .kind = (uint8_t)kind,
+                              .width = (uint8_t)width,
+                              .status = (uint8_t)status,
+                              .known = (uint8_t)known};
   cr_assert_eq(m78_trace_add(t, &it), 0);
 }
 

@@ -14,7 +14,10 @@
 
 static char *tmpdir;
 
-static void setup(void) { tmpdir = m78u_make_temp_dir("test-viz-"); }
+static void setup(void)
+{
+  tmpdir = m78u_make_temp_dir("test-viz-");
+}
 static void teardown(void)
 {
   m78u_remove_tree(tmpdir);
@@ -28,7 +31,10 @@ static void put(const char *dir, const char *name, const void *data, size_t n)
   free(p);
 }
 
-static void puts_file(const char *dir, const char *name, const char *text) { put(dir, name, text, strlen(text)); }
+static void puts_file(const char *dir, const char *name, const char *text)
+{
+  put(dir, name, text, strlen(text));
+}
 
 Test(viz_heat, symmetric_around_zero_and_never_the_border_colour)
 {
@@ -108,7 +114,8 @@ Test(viz_model, loads_dumps_report_and_input, .init = setup, .fini = teardown)
             "\"slots\":2,\"slots_per_pass\":2,\"out_passes\":1},"
             "{\"index\":1,\"file\":\"L01.i32\",\"shape_chw\":[3,1,1],\"dtype\":\"int32le\","
             "\"slots\":3,\"slots_per_pass\":3,\"out_passes\":1}]}");
-  puts_file(tmpdir, "input.json", "{\"file\":\"input.i8\",\"shape_chw\":[1,2,2],\"dtype\":\"int8\",\"source\":\"sram\"}");
+  puts_file(tmpdir, "input.json",
+            "{\"file\":\"input.i8\",\"shape_chw\":[1,2,2],\"dtype\":\"int8\",\"source\":\"sram\"}");
   puts_file(tmpdir, "report.json",
             "{\"schema\":1,\"kat\":\"fail\",\"clock\":{\"cnn_hz\":50000000},\"inference\":{\"cycles\":500},"
             "\"layers\":[{\"index\":0,\"op\":\"conv2d\",\"input\":[1,2,2],\"output\":[2,2,3],\"cycles\":300,"
@@ -202,14 +209,15 @@ Test(viz_model, maps_logical_channels_around_dummy_slots, .init = setup, .fini =
 
 /* Compares a dump of `slots` x h x w (layers.json `geometry`) with expected
  * data of c x eh x ew; returns the layer after m78v_run_compare. */
-static void compare_geometry(const int8_t *got, int slots, int h, int w, const char *geometry, const int8_t *exp,
-                             int c, int eh, int ew, struct m78v_run *run)
+static void compare_geometry(const int8_t *got, int slots, int h, int w, const char *geometry, const int8_t *exp, int c,
+                             int eh, int ew, struct m78v_run *run)
 {
   char json[512], shape[64];
   put(tmpdir, "L00.i8", got, (size_t)slots * (size_t)h * (size_t)w);
-  snprintf(json, sizeof json,
-           "{\"layers\":[{\"index\":0,\"file\":\"L00.i8\",\"shape_chw\":[%d,%d,%d],\"dtype\":\"int8\",\"slots\":%d,%s}]}",
-           slots, h, w, slots, geometry);
+  snprintf(
+      json, sizeof json,
+      "{\"layers\":[{\"index\":0,\"file\":\"L00.i8\",\"shape_chw\":[%d,%d,%d],\"dtype\":\"int8\",\"slots\":%d,%s}]}",
+      slots, h, w, slots, geometry);
   puts_file(tmpdir, "layers.json", json);
   char *cs = m78u_path_join(tmpdir, "case");
   char *cl = m78u_path_join(cs, "layers");

@@ -49,8 +49,9 @@ static int load_png(const char *path, struct img *im)
   im->px = malloc((size_t)c->w * (size_t)c->h * 4);
   for (int y = 0; y < c->h; y++)
     for (int x = 0; x < c->w; x++)
-      im->px[(size_t)y * (size_t)c->w + (size_t)x] =
-          ((uint32_t *)((uint8_t *)c->pixels + (size_t)y * (size_t)c->pitch))[x] & 0xFFFFFF;
+      im->px[(size_t)y * (size_t)c->w + (size_t)x] = ((uint32_t *)((uint8_t *)c->pixels +
+                                                                   (size_t)y * (size_t)c->pitch))[x] &
+                                                     0xFFFFFF;
   SDL_FreeSurface(c);
   return 0;
 }

@@ -152,7 +152,10 @@ static struct m78v_layer *add_layer(struct m78v_run *run, int index)
 
 /* Energy of a layer or of the inference ("energy_uj", dynamic + static,
  * docs/report-schema.md); -1 when the report has none. */
-static double energy_of(const cJSON *obj) { return num(obj, "energy_uj", -1); }
+static double energy_of(const cJSON *obj)
+{
+  return num(obj, "energy_uj", -1);
+}
 
 static void load_report(struct m78v_run *run, const cJSON *rep)
 {
@@ -337,8 +340,7 @@ static void compare_layer(struct m78v_layer *x, const struct expect *e, const cJ
     return;
   }
   if (e->elsize != t->elsize) {
-    snprintf(x->cmp_note, sizeof x->cmp_note, "expected %d-bit values, simulated %d-bit", 8 * e->elsize,
-             8 * t->elsize);
+    snprintf(x->cmp_note, sizeof x->cmp_note, "expected %d-bit values, simulated %d-bit", 8 * e->elsize, 8 * t->elsize);
     free(data);
     return;
   }
@@ -481,7 +483,10 @@ int m78v_run_compare(struct m78v_run *run, const char *dir, const char *dump_dir
 
 /* ---- colours and layout ---- */
 
-static uint8_t ch(double x) { return (uint8_t)(x <= 0 ? 0 : x >= 1 ? 255 : lround(x * 255.0)); }
+static uint8_t ch(double x)
+{
+  return (uint8_t)(x <= 0 ? 0 : x >= 1 ? 255 : lround(x * 255.0));
+}
 
 void m78v_heat(int32_t v, int32_t maxabs, uint8_t rgb[3])
 {

@@ -19,30 +19,30 @@
 
 struct m78v_tensor {
   int c, h, w;
-  int elsize;      /* bytes per value in the file: 1 or 4 */
-  int32_t *v;      /* c*h*w values */
-  int32_t maxabs;  /* largest |value|, at least 1 */
-  int *slot;       /* hardware slot of each shown channel, or NULL (identity) */
+  int elsize;     /* bytes per value in the file: 1 or 4 */
+  int32_t *v;     /* c*h*w values */
+  int32_t maxabs; /* largest |value|, at least 1 */
+  int *slot;      /* hardware slot of each shown channel, or NULL (identity) */
 };
 
 struct m78v_layer {
-  int index;           /* hardware layer, -1 for the input */
-  char name[32];       /* the synthesizer's layer name, when known */
-  char op[24];         /* "conv2d", ..., "input" */
+  int index;     /* hardware layer, -1 for the input */
+  char name[32]; /* the synthesizer's layer name, when known */
+  char op[24];   /* "conv2d", ..., "input" */
   char desc[200];
-  int in[3], out[3];   /* C, H, W from the report (0 when unknown) */
+  int in[3], out[3]; /* C, H, W from the report (0 when unknown) */
   double cycles, time_us, stall_cycles;
-  double energy_uj;    /* < 0: not in the report */
+  double energy_uj; /* < 0: not in the report */
   int executed;
   char error[600];
   int has_data;
   struct m78v_tensor t;
   /* compare mode */
-  int has_expected;    /* expected data exists for this layer */
-  int comparable;      /* shapes fit: mismatch[] is valid */
-  char cmp_note[160];  /* why not comparable */
-  int32_t *expected;   /* shown layout, c*h*w */
-  uint8_t *mismatch;   /* 1 where expected != got */
+  int has_expected;   /* expected data exists for this layer */
+  int comparable;     /* shapes fit: mismatch[] is valid */
+  char cmp_note[160]; /* why not comparable */
+  int32_t *expected;  /* shown layout, c*h*w */
+  uint8_t *mismatch;  /* 1 where expected != got */
   size_t n_compared, n_mismatch;
   long first_mismatch; /* value index in the shown tensor, -1 */
 };
@@ -51,18 +51,18 @@ struct m78v_layer {
 
 struct m78v_run {
   char title[256];
-  char kat[16];              /* "pass", "fail", "unknown" or "" */
+  char kat[16]; /* "pass", "fail", "unknown" or "" */
   char stop[32];
   double cnn_hz;
   double inference_cycles, inference_us;
-  double energy_uj;          /* < 0: not in the report */
+  double energy_uj; /* < 0: not in the report */
   int n;
   struct m78v_layer *layers;
-  int has_input;             /* layers[0] is the input */
-  int compare;               /* compare mode is on */
-  int first_mismatch_layer;  /* entry in layers[], -1 */
+  int has_input;            /* layers[0] is the input */
+  int compare;              /* compare mode is on */
+  int first_mismatch_layer; /* entry in layers[], -1 */
   /* the report's "prediction" (a run by model name with class names) */
-  int n_classes;             /* 0: none */
+  int n_classes; /* 0: none */
   char pred_class[32];
   double pred_confidence;
   char class_name[M78V_MAX_CLASSES][32]; /* in output order */
@@ -105,9 +105,9 @@ void m78v_heat(int32_t v, int32_t maxabs, uint8_t rgb[3]);
 struct m78v_grid {
   double scale;
   int cols, rows;
-  int cell_w, cell_h;  /* pixels per cell at this scale */
-  int tile_w, tile_h;  /* data pixels on screen */
-  int pad_x, pad_y;    /* a tile's offset in its cell (centred when the cells are spread) */
+  int cell_w, cell_h; /* pixels per cell at this scale */
+  int tile_w, tile_h; /* data pixels on screen */
+  int pad_x, pad_y;   /* a tile's offset in its cell (centred when the cells are spread) */
 };
 #define M78V_LABEL_H 14
 #define M78V_GAP 6

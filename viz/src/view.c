@@ -31,8 +31,8 @@ static int open_font(struct app *a)
   const char *path = env && *env ? env : DEFAULT_FONT;
   a->font = TTF_OpenFont(path, FONT_PT);
   if (!a->font) {
-    snprintf(a->err, sizeof a->err, "cannot open the font %s (%s): install fonts-dejavu-core or set M78SIM_FONT",
-             path, TTF_GetError());
+    snprintf(a->err, sizeof a->err, "cannot open the font %s (%s): install fonts-dejavu-core or set M78SIM_FONT", path,
+             TTF_GetError());
     return -1;
   }
   a->font_h = TTF_FontHeight(a->font);
@@ -114,11 +114,10 @@ static void print_compare_summary(struct app *a)
     size_t plane = (size_t)l->t.w * (size_t)l->t.h;
     long i = l->first_mismatch;
     char where[200];
-    snprintf(where, sizeof where, "first mismatch: layer %d channel %ld row %ld col %ld: expected %d, got %d",
-             l->index, i / (long)plane, (i % (long)plane) / l->t.w, (i % (long)plane) % l->t.w, l->expected[i],
-             l->t.v[i]);
-    printf("compare: %d of %d compared layers differ; %s (%zu of %zu values differ)\n", bad, cmp, where,
-           l->n_mismatch, l->n_compared);
+    snprintf(where, sizeof where, "first mismatch: layer %d channel %ld row %ld col %ld: expected %d, got %d", l->index,
+             i / (long)plane, (i % (long)plane) / l->t.w, (i % (long)plane) % l->t.w, l->expected[i], l->t.v[i]);
+    printf("compare: %d of %d compared layers differ; %s (%zu of %zu values differ)\n", bad, cmp, where, l->n_mismatch,
+           l->n_compared);
     m78vw_set_message(a, "%s", where);
   }
   for (int i = 0; i < r->n; i++)
@@ -171,8 +170,7 @@ int m78viz_main(const struct m78viz_opts *o)
     SDL_SetHint(SDL_HINT_VIDEODRIVER, "offscreen");
   SDL_SetHint(SDL_HINT_RENDER_SCALE_QUALITY, "0");
   if (SDL_Init(SDL_INIT_VIDEO) != 0) {
-    snprintf(a->err, sizeof a->err, "cannot open a window: %s (no display? use --screenshot FILE.png)",
-             SDL_GetError());
+    snprintf(a->err, sizeof a->err, "cannot open a window: %s (no display? use --screenshot FILE.png)", SDL_GetError());
     goto out;
   }
   sdl = 1;

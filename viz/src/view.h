@@ -66,12 +66,12 @@ struct app {
   struct text_entry cache[TEXT_CACHE];
   int ncache;
 
-  int sel;        /* entry of run.layers */
-  int chan;       /* selected channel of the shown tensor (-1 none) */
+  int sel;  /* entry of run.layers */
+  int chan; /* selected channel of the shown tensor (-1 none) */
   double zoom;
   double pan_x, pan_y;
   int help;
-  int mx, my;     /* mouse */
+  int mx, my; /* mouse */
   int dragging, drag_x, drag_y;
   double drag_px, drag_py;
   char message[256];

@@ -92,14 +92,29 @@ void m78vw_frame(struct app *a, int x, int y, int w, int h, int r, int g, int b)
   SDL_RenderDrawRect(a->ren, &rc);
 }
 
-struct m78v_layer *m78vw_cur(struct app *a) { return a->run.n ? &a->run.layers[a->sel] : NULL; }
+struct m78v_layer *m78vw_cur(struct app *a)
+{
+  return a->run.n ? &a->run.layers[a->sel] : NULL;
+}
 
-int m78vw_is_bars(const struct m78v_layer *l) { return l->t.h == 1 && l->t.w == 1; }
-int m78vw_is_strips(const struct m78v_layer *l) { return !m78vw_is_bars(l) && l->t.w == 1; }
-int m78vw_has_rgb(const struct m78v_layer *l) { return l->index < 0 && l->t.c == 3; }
+int m78vw_is_bars(const struct m78v_layer *l)
+{
+  return l->t.h == 1 && l->t.w == 1;
+}
+int m78vw_is_strips(const struct m78v_layer *l)
+{
+  return !m78vw_is_bars(l) && l->t.w == 1;
+}
+int m78vw_has_rgb(const struct m78v_layer *l)
+{
+  return l->index < 0 && l->t.c == 3;
+}
 
 /* Tiles of the entry: channels, plus the RGB picture first for an input. */
-int m78vw_ntiles(const struct m78v_layer *l) { return l->t.c + (m78vw_has_rgb(l) ? 1 : 0); }
+int m78vw_ntiles(const struct m78v_layer *l)
+{
+  return l->t.c + (m78vw_has_rgb(l) ? 1 : 0);
+}
 
 static void shape_text(const int s[3], char *buf, size_t len)
 {
@@ -206,11 +221,16 @@ static void draw_header(struct app *a)
   int x = 8;
   x += text(a, x, 4, C_TEXT, "%s", a->o->title ? a->o->title : r->title[0] ? r->title : "max78sim");
   if (r->kat[0])
-    x += text(a, x + 12, 4, strcmp(r->kat, "pass") == 0 ? C_GREEN : strcmp(r->kat, "fail") == 0 ? C_RED : C_DIM,
-              "check: %s", r->kat) + 12;
+    x += text(a, x + 12, 4,
+              strcmp(r->kat, "pass") == 0   ? C_GREEN
+              : strcmp(r->kat, "fail") == 0 ? C_RED
+                                            : C_DIM,
+              "check: %s", r->kat) +
+         12;
   if (r->inference_cycles > 0)
-    x += text(a, x + 12, 4, C_TEXT, "inference %.0f cycles, %.2f us at %.0f MHz", r->inference_cycles,
-              r->inference_us, r->cnn_hz / 1e6) + 12;
+    x += text(a, x + 12, 4, C_TEXT, "inference %.0f cycles, %.2f us at %.0f MHz", r->inference_cycles, r->inference_us,
+              r->cnn_hz / 1e6) +
+         12;
   if (r->energy_uj >= 0)
     text(a, x + 12, 4, C_TEXT, "energy %.2f uJ", r->energy_uj);
   else
@@ -259,8 +279,7 @@ static void format_energy(const struct m78v_layer *l, char *buf, size_t len)
 static void draw_list(struct app *a)
 {
   int y = HEADER_H + 4;
-  text(a, 8, y, C_DIM, "%-3s %-9s %-7s %-10s %-10s %7s %8s %6s", "#", "name", "op", "in", "out", "cycles", "us",
-       "uJ");
+  text(a, 8, y, C_DIM, "%-3s %-9s %-7s %-10s %-10s %7s %8s %6s", "#", "name", "op", "in", "out", "cycles", "us", "uJ");
   y += 20;
   for (int i = 0; i < a->run.n; i++, y += ROW_H) {
     const struct m78v_layer *l = &a->run.layers[i];
@@ -282,11 +301,19 @@ static void draw_list(struct app *a)
       snprintf(us, sizeof us, "%.2f", l->time_us);
     }
     SDL_Color c = !l->executed || l->error[0] ? C_RED : l->n_mismatch ? C_RED : C_TEXT;
-    text(a, 8, y, c, "%-3s %-9.9s %-7.7s %-10s %-10s %7s %8s %6s", idx, l->name[0] ? l->name : "-", l->op, in, out,
-         cyc, us, en);
+    text(a, 8, y, c, "%-3s %-9.9s %-7.7s %-10s %-10s %7s %8s %6s", idx, l->name[0] ? l->name : "-", l->op, in, out, cyc,
+         us, en);
     if (a->run.compare && l->has_expected)
-      fill(a, LIST_W - 10, y + 4, 6, 6, l->n_mismatch ? 255 : !l->comparable ? 150 : 60,
-           l->n_mismatch ? 60 : !l->comparable ? 150 : 200, l->n_mismatch ? 60 : !l->comparable ? 150 : 60);
+      fill(a, LIST_W - 10, y + 4, 6, 6,
+           l->n_mismatch    ? 255
+           : !l->comparable ? 150
+                            : 60,
+           l->n_mismatch    ? 60
+           : !l->comparable ? 150
+                            : 200,
+           l->n_mismatch    ? 60
+           : !l->comparable ? 150
+                            : 60);
   }
   fill(a, LIST_W, HEADER_H, 1, a->H - HEADER_H - TIMELINE_H - STATUS_H, 60, 60, 70);
 }
@@ -454,8 +481,8 @@ static void draw_bars(struct app *a, struct m78v_layer *l)
     int h = (int)lround(fabs((double)v) / l->t.maxabs * half);
     int x = m.x + c * bw;
     int y = v >= 0 ? zero - h : zero + 1;
-    fill(a, x + (bw > 3 ? 1 : 0), y, bw > 3 ? bw - 2 : bw, h ? h : 1, rgb[0] < 40 && rgb[2] < 40 ? 80 : rgb[0],
-         rgb[1], rgb[2] < 40 && rgb[0] < 40 ? 80 : rgb[2]);
+    fill(a, x + (bw > 3 ? 1 : 0), y, bw > 3 ? bw - 2 : bw, h ? h : 1, rgb[0] < 40 && rgb[2] < 40 ? 80 : rgb[0], rgb[1],
+         rgb[2] < 40 && rgb[0] < 40 ? 80 : rgb[2]);
     if (l->comparable && l->mismatch[c]) {
       int eh = (int)lround(fabs((double)l->expected[c]) / l->t.maxabs * half);
       int ey = l->expected[c] >= 0 ? zero - eh : zero + eh;
@@ -469,7 +496,8 @@ static void draw_bars(struct app *a, struct m78v_layer *l)
       /* the classes of a model's prediction name the last layer's outputs */
       if (a->run.n_classes == n && l == &a->run.layers[a->run.n - 1])
         text(a, x + 2, m.y + m.h - a->font_h, strcmp(a->run.class_name[c], a->run.pred_class) ? C_DIM : C_YELLOW,
-             "c%d %s%s", c, a->run.class_name[c], strcmp(a->run.class_name[c], a->run.pred_class) ? "" : " (predicted)");
+             "c%d %s%s", c, a->run.class_name[c],
+             strcmp(a->run.class_name[c], a->run.pred_class) ? "" : " (predicted)");
       else
         text(a, x + 2, m.y + m.h - a->font_h, C_DIM, "c%d", c);
     }
@@ -523,7 +551,8 @@ static void draw_main(struct app *a)
               l->name[0] ? ")" : "", l->op, in, out);
   if (l->has_data) {
     x += text(a, x + 16, y, l->t.elsize == 4 ? C_YELLOW : C_DIM, "%s, colours +/-%d",
-              l->t.elsize == 4 ? "32-bit output" : "8-bit", l->t.maxabs) + 16;
+              l->t.elsize == 4 ? "32-bit output" : "8-bit", l->t.maxabs) +
+         16;
     draw_legend(a, a->W - 200, y, l);
   }
   if (l->error[0] && !l->has_data) {

@@ -10,8 +10,14 @@
 /* ---- geometry ---- */
 
 /* The timeline's row labels on the left (view.h has its rows). */
-int m78vw_tl_x0(const struct app *a) { return 8 + TL_LABEL_COLS * a->char_w; }
-double m78vw_tl_span(const struct app *a) { return a->W - m78vw_tl_x0(a) - 8; }
+int m78vw_tl_x0(const struct app *a)
+{
+  return 8 + TL_LABEL_COLS * a->char_w;
+}
+double m78vw_tl_span(const struct app *a)
+{
+  return a->W - m78vw_tl_x0(a) - 8;
+}
 
 SDL_Rect m78vw_main_area(const struct app *a)
 {
@@ -36,7 +42,10 @@ SDL_Rect m78vw_tile_rect(const struct app *a, const struct m78v_grid *g, int k)
 }
 
 /* Shown channel of tile k (-1: the RGB picture). */
-int m78vw_tile_channel(const struct m78v_layer *l, int k) { return m78vw_has_rgb(l) ? k - 1 : k; }
+int m78vw_tile_channel(const struct m78v_layer *l, int k)
+{
+  return m78vw_has_rgb(l) ? k - 1 : k;
+}
 
 int m78vw_strip_h(const struct app *a, const struct m78v_layer *l)
 {
@@ -45,7 +54,10 @@ int m78vw_strip_h(const struct app *a, const struct m78v_layer *l)
   return h < 2 ? 2 : h > 40 ? 40 : h;
 }
 
-int m78vw_strip_x0(void) { return 44; }
+int m78vw_strip_x0(void)
+{
+  return 44;
+}
 
 struct hit m78vw_hit_test(struct app *a, int x, int y)
 {

@@ -56,17 +56,50 @@ extern "C" {
 
 /* ---- intrinsics ---- */
 
-__STATIC_FORCEINLINE void __NOP(void) { __ASM volatile("nop"); }
-__STATIC_FORCEINLINE void __WFI(void) { __ASM volatile("wfi" ::: "memory"); }
-__STATIC_FORCEINLINE void __WFE(void) { __ASM volatile("wfe" ::: "memory"); }
-__STATIC_FORCEINLINE void __SEV(void) { __ASM volatile("sev"); }
-__STATIC_FORCEINLINE void __ISB(void) { __ASM volatile("isb 0xF" ::: "memory"); }
-__STATIC_FORCEINLINE void __DSB(void) { __ASM volatile("dsb 0xF" ::: "memory"); }
-__STATIC_FORCEINLINE void __DMB(void) { __ASM volatile("dmb 0xF" ::: "memory"); }
-__STATIC_FORCEINLINE void __enable_irq(void) { __ASM volatile("cpsie i" ::: "memory"); }
-__STATIC_FORCEINLINE void __disable_irq(void) { __ASM volatile("cpsid i" ::: "memory"); }
-__STATIC_FORCEINLINE void __enable_fault_irq(void) { __ASM volatile("cpsie f" ::: "memory"); }
-__STATIC_FORCEINLINE void __disable_fault_irq(void) { __ASM volatile("cpsid f" ::: "memory"); }
+__STATIC_FORCEINLINE void __NOP(void)
+{
+  __ASM volatile("nop");
+}
+__STATIC_FORCEINLINE void __WFI(void)
+{
+  __ASM volatile("wfi" ::: "memory");
+}
+__STATIC_FORCEINLINE void __WFE(void)
+{
+  __ASM volatile("wfe" ::: "memory");
+}
+__STATIC_FORCEINLINE void __SEV(void)
+{
+  __ASM volatile("sev");
+}
+__STATIC_FORCEINLINE void __ISB(void)
+{
+  __ASM volatile("isb 0xF" ::: "memory");
+}
+__STATIC_FORCEINLINE void __DSB(void)
+{
+  __ASM volatile("dsb 0xF" ::: "memory");
+}
+__STATIC_FORCEINLINE void __DMB(void)
+{
+  __ASM volatile("dmb 0xF" ::: "memory");
+}
+__STATIC_FORCEINLINE void __enable_irq(void)
+{
+  __ASM volatile("cpsie i" ::: "memory");
+}
+__STATIC_FORCEINLINE void __disable_irq(void)
+{
+  __ASM volatile("cpsid i" ::: "memory");
+}
+__STATIC_FORCEINLINE void __enable_fault_irq(void)
+{
+  __ASM volatile("cpsie f" ::: "memory");
+}
+__STATIC_FORCEINLINE void __disable_fault_irq(void)
+{
+  __ASM volatile("cpsid f" ::: "memory");
+}
 
 __STATIC_FORCEINLINE uint32_t __get_PRIMASK(void)
 {
@@ -75,7 +108,10 @@ __STATIC_FORCEINLINE uint32_t __get_PRIMASK(void)
   return r;
 }
 
-__STATIC_FORCEINLINE void __set_PRIMASK(uint32_t v) { __ASM volatile("msr primask, %0" ::"r"(v) : "memory"); }
+__STATIC_FORCEINLINE void __set_PRIMASK(uint32_t v)
+{
+  __ASM volatile("msr primask, %0" ::"r"(v) : "memory");
+}
 
 __STATIC_FORCEINLINE uint32_t __get_IPSR(void)
 {
@@ -91,10 +127,19 @@ __STATIC_FORCEINLINE uint32_t __get_MSP(void)
   return r;
 }
 
-__STATIC_FORCEINLINE void __set_MSP(uint32_t v) { __ASM volatile("msr msp, %0" ::"r"(v) :); }
+__STATIC_FORCEINLINE void __set_MSP(uint32_t v)
+{
+  __ASM volatile("msr msp, %0" ::"r"(v) :);
+}
 
-__STATIC_FORCEINLINE uint32_t __REV(uint32_t v) { return __builtin_bswap32(v); }
-__STATIC_FORCEINLINE uint32_t __CLZ(uint32_t v) { return v ? (uint32_t)__builtin_clz(v) : 32U; }
+__STATIC_FORCEINLINE uint32_t __REV(uint32_t v)
+{
+  return __builtin_bswap32(v);
+}
+__STATIC_FORCEINLINE uint32_t __CLZ(uint32_t v)
+{
+  return v ? (uint32_t)__builtin_clz(v) : 32U;
+}
 #define __BKPT(value) __ASM volatile("bkpt " #value)
 
 /* ---- System Control Space blocks ---- */
@@ -124,10 +169,10 @@ typedef struct {
 } SCB_Type;
 
 typedef struct {
-  __IO uint32_t CTRL;  /* 0x00 */
-  __IO uint32_t LOAD;  /* 0x04 */
-  __IO uint32_t VAL;   /* 0x08 */
-  __I uint32_t CALIB;  /* 0x0C */
+  __IO uint32_t CTRL; /* 0x00 */
+  __IO uint32_t LOAD; /* 0x04 */
+  __IO uint32_t VAL;  /* 0x08 */
+  __I uint32_t CALIB; /* 0x0C */
 } SysTick_Type;
 
 typedef struct {
@@ -141,9 +186,9 @@ typedef struct {
   uint32_t RESERVED3[24];
   __IO uint32_t IABR[8]; /* 0x200: active */
   uint32_t RESERVED4[56];
-  __IO uint8_t IP[240];  /* 0x300: priorities, one byte each */
+  __IO uint8_t IP[240]; /* 0x300: priorities, one byte each */
   uint32_t RESERVED5[644];
-  __O uint32_t STIR;     /* 0xE00 */
+  __O uint32_t STIR; /* 0xE00 */
 } NVIC_Type;
 
 #define SCS_BASE (0xE000E000UL)

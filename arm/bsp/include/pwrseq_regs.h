@@ -23,11 +23,11 @@ typedef struct {
   __IO uint32_t lpwkst3; /* 0x1C */
   __IO uint32_t lpwken3; /* 0x20 */
   __R uint32_t rsv_0x24_0x2f[3];
-  __IO uint32_t lppwst;  /* 0x30: peripheral wake-up status */
-  __IO uint32_t lppwen;  /* 0x34 */
+  __IO uint32_t lppwst; /* 0x30: peripheral wake-up status */
+  __IO uint32_t lppwen; /* 0x34 */
   __R uint32_t rsv_0x38_0x47[4];
-  __IO uint32_t gp0;     /* 0x48 */
-  __IO uint32_t gp1;     /* 0x4C */
+  __IO uint32_t gp0; /* 0x48 */
+  __IO uint32_t gp1; /* 0x4C */
 } mxc_pwrseq_regs_t;
 
 #define MXC_BASE_PWRSEQ ((uint32_t)0x40006800UL)

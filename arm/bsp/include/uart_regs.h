@@ -25,9 +25,9 @@ typedef struct {
   __IO uint32_t pnr;    /* 0x1C */
   __IO uint32_t fifo;   /* 0x20: write: TX FIFO, read: RX FIFO */
   __R uint32_t rsv_0x24_0x2f[3];
-  __IO uint32_t dma;    /* 0x30 */
-  __IO uint32_t wken;   /* 0x34 */
-  __IO uint32_t wkfl;   /* 0x38 */
+  __IO uint32_t dma;  /* 0x30 */
+  __IO uint32_t wken; /* 0x34 */
+  __IO uint32_t wkfl; /* 0x38 */
 } mxc_uart_regs_t;
 
 #define MXC_F_UART_CTRL_RX_THD_VAL_POS 0

@@ -24,8 +24,8 @@ static const struct {
 int LED_Init(void)
 {
   for (unsigned int i = 0; i < NUM_LEDS; i++) {
-    mxc_gpio_cfg_t cfg = {leds[i].port, leds[i].mask, MXC_GPIO_FUNC_OUT, MXC_GPIO_PAD_NONE,
-                          MXC_GPIO_VSSEL_VDDIOH, MXC_GPIO_DRVSTR_0};
+    mxc_gpio_cfg_t cfg = {leds[i].port,      leds[i].mask,          MXC_GPIO_FUNC_OUT,
+                          MXC_GPIO_PAD_NONE, MXC_GPIO_VSSEL_VDDIOH, MXC_GPIO_DRVSTR_0};
     int err = MXC_GPIO_Config(&cfg);
     if (err != E_NO_ERROR)
       return err;

@@ -69,8 +69,7 @@ int MXC_GPIO_Config(const mxc_gpio_cfg_t *cfg)
     g->en1_set = mask;
     g->en2_set = mask;
     break;
-  default:
-    return E_BAD_PARAM;
+  default: return E_BAD_PARAM;
   }
 
   /* padctrl0: pull enable, padctrl1: pull down, ps: strong pull. */
@@ -99,8 +98,7 @@ int MXC_GPIO_Config(const mxc_gpio_cfg_t *cfg)
     g->padctrl1 |= mask;
     g->ps |= mask;
     break;
-  default:
-    return E_BAD_PARAM;
+  default: return E_BAD_PARAM;
   }
   return E_NO_ERROR;
 }

@@ -48,12 +48,13 @@ WEAK_HANDLER(PendSV_Handler);
 WEAK_HANDLER(SysTick_Handler);
 
 /* Device interrupts with a name in max78000.h's IRQn_Type. */
-#define DEVICE_IRQS(X)                                                                                          \
-  X(0, PF) X(1, WDT0) X(3, RTC) X(4, TRNG) X(5, TMR0) X(6, TMR1) X(7, TMR2) X(8, TMR3) X(9, TMR4) X(10, TMR5) \
-  X(13, I2C0) X(14, UART0) X(15, UART1) X(16, SPI1) X(20, ADC) X(23, FLC0) X(24, GPIO0) X(25, GPIO1)          \
-  X(26, GPIO2) X(28, DMA0) X(29, DMA1) X(30, DMA2) X(31, DMA3) X(34, UART2) X(36, I2C1) X(53, WUT)            \
-  X(54, GPIOWAKE) X(56, SPI0) X(57, WDT1) X(59, PT) X(62, I2C2) X(63, RISCV) X(67, OWM) X(82, ECC) X(83, DVS) \
-  X(84, SIMO) X(88, UART3) X(91, PCIF) X(97, AES) X(99, I2S) X(100, CNN_FIFO) X(101, CNN) X(103, LPCMP)
+#define DEVICE_IRQS(X)                                                                                                 \
+  X(0, PF)                                                                                                             \
+  X(1, WDT0) X(3, RTC) X(4, TRNG) X(5, TMR0) X(6, TMR1) X(7, TMR2) X(8, TMR3) X(9, TMR4) X(10, TMR5) X(13, I2C0)       \
+      X(14, UART0) X(15, UART1) X(16, SPI1) X(20, ADC) X(23, FLC0) X(24, GPIO0) X(25, GPIO1) X(26, GPIO2) X(28, DMA0)  \
+          X(29, DMA1) X(30, DMA2) X(31, DMA3) X(34, UART2) X(36, I2C1) X(53, WUT) X(54, GPIOWAKE) X(56, SPI0)          \
+              X(57, WDT1) X(59, PT) X(62, I2C2) X(63, RISCV) X(67, OWM) X(82, ECC) X(83, DVS) X(84, SIMO) X(88, UART3) \
+                  X(91, PCIF) X(97, AES) X(99, I2S) X(100, CNN_FIFO) X(101, CNN) X(103, LPCMP)
 
 #define DECLARE_IRQ(n, name) WEAK_HANDLER(name##_IRQHandler);
 DEVICE_IRQS(DECLARE_IRQ)
@@ -67,23 +68,23 @@ typedef void (*vector_t)(void);
  * theirs, which is what the diagnostic would warn about. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Woverride-init"
-__attribute__((section(".isr_vector"), used)) const vector_t __isr_vector[NUM_VECTORS] = {
-    [0] = (vector_t)(uintptr_t)&__StackTop,
-    [1] = Reset_Handler,
-    [2] = NMI_Handler,
-    [3] = HardFault_Handler,
-    [4] = MemManage_Handler,
-    [5] = BusFault_Handler,
-    [6] = UsageFault_Handler,
-    [7 ... 10] = Default_Handler, /* reserved */
-    [11] = SVC_Handler,
-    [12] = DebugMon_Handler,
-    [13] = Default_Handler, /* reserved */
-    [14] = PendSV_Handler,
-    [15] = SysTick_Handler,
-    [16 ...(NUM_VECTORS - 1)] = Default_Handler,
+__attribute__((section(".isr_vector"), used))
+const vector_t __isr_vector[NUM_VECTORS] = {[0] = (vector_t)(uintptr_t)&__StackTop,
+                                            [1] = Reset_Handler,
+                                            [2] = NMI_Handler,
+                                            [3] = HardFault_Handler,
+                                            [4] = MemManage_Handler,
+                                            [5] = BusFault_Handler,
+                                            [6] = UsageFault_Handler,
+                                            [7 ... 10] = Default_Handler, /* reserved */
+                                            [11] = SVC_Handler,
+                                            [12] = DebugMon_Handler,
+                                            [13] = Default_Handler, /* reserved */
+                                            [14] = PendSV_Handler,
+                                            [15] = SysTick_Handler,
+                                            [16 ...(NUM_VECTORS - 1)] = Default_Handler,
 #define VECTOR_ENTRY(n, name) [16 + (n)] = name##_IRQHandler,
-    DEVICE_IRQS(VECTOR_ENTRY)};
+                                            DEVICE_IRQS(VECTOR_ENTRY)};
 #pragma GCC diagnostic pop
 
 /* Runs before .data and .bss exist: touches nothing but registers and

@@ -42,12 +42,30 @@ void MXC_SYS_ClockDisable(mxc_sys_periph_clock_t clock)
 static int oscillator_bits(mxc_sys_system_clock_t clock, uint32_t *en, uint32_t *rdy)
 {
   switch (clock) {
-  case MXC_SYS_CLOCK_IPO: *en = MXC_F_GCR_CLKCTRL_IPO_EN; *rdy = MXC_F_GCR_CLKCTRL_IPO_RDY; return 0;
-  case MXC_SYS_CLOCK_ISO: *en = MXC_F_GCR_CLKCTRL_ISO_EN; *rdy = MXC_F_GCR_CLKCTRL_ISO_RDY; return 0;
-  case MXC_SYS_CLOCK_IBRO: *en = MXC_F_GCR_CLKCTRL_IBRO_EN; *rdy = MXC_F_GCR_CLKCTRL_IBRO_RDY; return 0;
-  case MXC_SYS_CLOCK_ERTCO: *en = MXC_F_GCR_CLKCTRL_ERTCO_EN; *rdy = MXC_F_GCR_CLKCTRL_ERTCO_RDY; return 0;
-  case MXC_SYS_CLOCK_INRO: *en = 0; *rdy = MXC_F_GCR_CLKCTRL_INRO_RDY; return 0;
-  case MXC_SYS_CLOCK_EXTCLK: *en = 0; *rdy = 0; return 0;
+  case MXC_SYS_CLOCK_IPO:
+    *en = MXC_F_GCR_CLKCTRL_IPO_EN;
+    *rdy = MXC_F_GCR_CLKCTRL_IPO_RDY;
+    return 0;
+  case MXC_SYS_CLOCK_ISO:
+    *en = MXC_F_GCR_CLKCTRL_ISO_EN;
+    *rdy = MXC_F_GCR_CLKCTRL_ISO_RDY;
+    return 0;
+  case MXC_SYS_CLOCK_IBRO:
+    *en = MXC_F_GCR_CLKCTRL_IBRO_EN;
+    *rdy = MXC_F_GCR_CLKCTRL_IBRO_RDY;
+    return 0;
+  case MXC_SYS_CLOCK_ERTCO:
+    *en = MXC_F_GCR_CLKCTRL_ERTCO_EN;
+    *rdy = MXC_F_GCR_CLKCTRL_ERTCO_RDY;
+    return 0;
+  case MXC_SYS_CLOCK_INRO:
+    *en = 0;
+    *rdy = MXC_F_GCR_CLKCTRL_INRO_RDY;
+    return 0;
+  case MXC_SYS_CLOCK_EXTCLK:
+    *en = 0;
+    *rdy = 0;
+    return 0;
   }
   return E_BAD_PARAM;
 }

@@ -26,6 +26,6 @@ struct m78dump_diff {
 };
 /* Compares two dumps of equal length value by value. */
 void m78dump_compare(const unsigned char *expected, const unsigned char *got, size_t len, int elsize,
-                          struct m78dump_diff *d);
+                     struct m78dump_diff *d);
 
 #endif

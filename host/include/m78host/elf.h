@@ -32,8 +32,8 @@ struct m78elf_region {
 
 struct m78elf_info {
   uint32_t entry;
-  int segments;       /* PT_LOAD segments loaded */
-  uint32_t loaded;    /* bytes written, zero-fill included */
+  int segments;    /* PT_LOAD segments loaded */
+  uint32_t loaded; /* bytes written, zero-fill included */
 };
 
 /* Loads IMAGE (LEN bytes) into REGIONS.  0 on success; -1 with a message

@@ -30,21 +30,21 @@ struct m78inmap_array {
   char name[24];    /* input_N, as in main.c */
   uint32_t *sample; /* the baked words (sampledata.h) */
   size_t nwords;
-  int fifo;         /* FIFO it feeds, or -1 (memcpy32 into SRAM) */
-  uint32_t addr;    /* memcpy32 destination (SRAM) */
-  unsigned define;  /* N of SAMPLE_INPUT_N */
+  int fifo;        /* FIFO it feeds, or -1 (memcpy32 into SRAM) */
+  uint32_t addr;   /* memcpy32 destination (SRAM) */
+  unsigned define; /* N of SAMPLE_INPUT_N */
 };
 
 struct m78inmap {
-  int c, h, w;       /* the tensor layer 0 reads (w = 1 for conv1d) */
-  int chw, fifo;     /* layer 0 reads CHW; some input comes through a FIFO */
+  int c, h, w;   /* the tensor layer 0 reads (w = 1 for conv1d) */
+  int chw, fifo; /* layer 0 reads CHW; some input comes through a FIFO */
   int narrays;
   struct m78inmap_array arrays[M78INMAP_MAX_ARRAYS];
   /* element e = (c*h + y)*w + x lives in arrays[elem_array[e]].word
    * elem_word[e], bits 8*elem_byte[e] .. +7 */
   uint8_t *elem_array, *elem_byte;
   uint32_t *elem_word;
-  size_t unloaded;   /* elements layer 0 reads that load_input never writes
+  size_t unloaded; /* elements layer 0 reads that load_input never writes
                         (they stay 0; e.g. conv1d reading past its data) */
 };
 

@@ -23,9 +23,9 @@
 struct m78_inputcap {
   uint32_t *fifo[M78_FIFOS]; /* words pushed since the start, in order */
   size_t fifo_len[M78_FIFOS], fifo_cap[M78_FIFOS];
-  int8_t *input;             /* captured input, C order; NULL if none */
+  int8_t *input; /* captured input, C order; NULL if none */
   int c, h, w;
-  int from_fifo;             /* some instance was fed by a FIFO */
+  int from_fifo; /* some instance was fed by a FIFO */
 };
 
 void m78_inputcap_init(struct m78_inputcap *cap);

@@ -24,9 +24,9 @@ struct m78npy {
   enum m78npy_dtype dtype;
   int ndim;
   size_t shape[M78NPY_MAX_DIMS];
-  size_t count;   /* elements */
-  size_t esize;   /* bytes per element */
-  void *data;     /* count * esize bytes, little-endian; malloc'd */
+  size_t count; /* elements */
+  size_t esize; /* bytes per element */
+  void *data;   /* count * esize bytes, little-endian; malloc'd */
 };
 
 /* Reads PATH.  Returns 0, or -1 with a message (naming the file) in err. */

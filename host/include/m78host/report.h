@@ -16,9 +16,9 @@
 
 /* CPU work on the CNN by phase (firmware process). */
 struct m78_phase_info {
-  const char *name;  /* "weights", "bias", "input", "configure", "unload" */
-  double time_us;    /* all segments together */
-  double energy_uj;  /* power-monitor view (see energy.h) */
+  const char *name; /* "weights", "bias", "input", "configure", "unload" */
+  double time_us;   /* all segments together */
+  double energy_uj; /* power-monitor view (see energy.h) */
   uint64_t accesses, bytes, segments;
 };
 
@@ -26,7 +26,7 @@ struct m78_phase_info {
  * per repetition (the kit divides the windows by 100), energy above the
  * idle baseline, E = (A - I) * T (MAX7800x Power Monitor guide). */
 struct m78_monitor_stage {
-  const char *name;  /* weights | input | input+inference | inference */
+  const char *name; /* weights | input | input+inference | inference */
   double time_us, energy_uj;
 };
 struct m78_monitor_info {
@@ -39,10 +39,10 @@ struct m78_monitor_info {
 
 /* The emulated Cortex-M4 of an Arm run (max78sim-arm); absent otherwise. */
 struct m78_cpu_info {
-  uint64_t instructions;    /* executed and fast-forwarded polling iterations */
-  uint64_t cycles;          /* CPU cycles charged by the CPI model */
-  uint64_t guest_errors;    /* accesses to unmodelled peripherals, flash writes, ... */
-  const char *first_error;  /* the first of them, "" if none */
+  uint64_t instructions;   /* executed and fast-forwarded polling iterations */
+  uint64_t cycles;         /* CPU cycles charged by the CPI model */
+  uint64_t guest_errors;   /* accesses to unmodelled peripherals, flash writes, ... */
+  const char *first_error; /* the first of them, "" if none */
 };
 
 struct m78_run_info {
@@ -56,8 +56,8 @@ struct m78_run_info {
   const struct m78_phase_info *phases;
   int n_phases;
   const struct m78_monitor_info *monitor;
-  double inference_monitor_uj; /* last inference, power-monitor view (0: unknown) */
-  double inference_wall_us;    /* last inference, master enable to the end of the ISR */
+  double inference_monitor_uj;    /* last inference, power-monitor view (0: unknown) */
+  double inference_wall_us;       /* last inference, master enable to the end of the ISR */
   const struct m78_cpu_info *cpu; /* Arm runs only: the report gets a "cpu" object */
 };
 

@@ -61,17 +61,17 @@ struct m78soc_led_event {
 
 /* CPU work on the CNN, by what the accesses touch (timeline.h phases). */
 struct m78soc_phase_total {
-  uint64_t ticks;     /* time of all segments */
-  uint64_t accesses;  /* CNN-window accesses */
-  uint64_t bytes;     /* bytes written (or read, for unload) */
+  uint64_t ticks;    /* time of all segments */
+  uint64_t accesses; /* CNN-window accesses */
+  uint64_t bytes;    /* bytes written (or read, for unload) */
   uint64_t segments;
-  double pj;          /* monitor energy over the segments */
+  double pj; /* monitor energy over the segments */
 };
 
 struct m78soc_state {
   m78_sim *sim;
-  uint64_t tick;             /* virtual CPU time */
-  uint64_t max_cnn_cycles;   /* 0: unbounded */
+  uint64_t tick;           /* virtual CPU time */
+  uint64_t max_cnn_cycles; /* 0: unbounded */
 
   /* GCR / GCFR registers (word index = offset / 4) */
   uint32_t gcr[64];
@@ -87,9 +87,9 @@ struct m78soc_state {
   uint32_t icc_regs[8];
   uint32_t gpio_out[4];
 
-  void (*cnn_isr)(void);     /* vector installed for CNN_IRQn */
+  void (*cnn_isr)(void); /* vector installed for CNN_IRQn */
   int in_isr;
-  uint64_t isr_t0;           /* tick of the current ISR's entry */
+  uint64_t isr_t0; /* tick of the current ISR's entry */
   /* The CPU is emulated instruction by instruction (max78sim-arm): its
    * instructions are charged by the emulator, so accesses cost only
    * their bus wait states here. */
@@ -126,12 +126,12 @@ struct m78soc_state {
    * saving while it sleeps (energy.h, docs/energy-model.md). */
   double mon_pj;
   int cpu_sleeping;
-  struct {                    /* the leakage as of the last integration */
+  struct { /* the leakage as of the last integration */
     int valid, busy, iso;
-    uint64_t gen;             /* ectl_gen it was last compared at */
+    uint64_t gen; /* ectl_gen it was last compared at */
     struct m78_energy_ctl ctl;
-    double pw[2];             /* its mW * 1e9, awake and asleep */
-    uint32_t seq;             /* bumped whenever pw changes */
+    double pw[2]; /* its mW * 1e9, awake and asleep */
+    uint32_t seq; /* bumped whenever pw changes */
     /* the energy of the last few durations at pw, asleep and awake: an
      * access costs the same few tick counts again and again, and the
      * division of computing it is most of an access's time */
@@ -141,7 +141,7 @@ struct m78soc_state {
       double pj;
     } inc[2][8];
   } leak;
-  struct m78soc_access_pj {   /* the last access energy, reads and writes */
+  struct m78soc_access_pj { /* the last access energy, reads and writes */
     int valid;
     const struct m78_region *region;
     int quad, hi;
@@ -150,7 +150,7 @@ struct m78soc_state {
     uint32_t addr; /* the last address it served, at ectl_gen gen */
     uint64_t gen;
   } access_pj[2];
-  double layer_dyn_pj;        /* dynamic energy of all layers run */
+  double layer_dyn_pj; /* dynamic energy of all layers run */
   /* the last addresses decoded (soc_cnn.c decode()): the FIFO loop's few */
   struct m78soc_decoded {
     uint32_t addr;
@@ -178,7 +178,7 @@ struct m78soc_state {
   const uint64_t *gen_ref; /* m78_sim_energy_gen_ref(sim) */
 
   /* CPU phases: the current segment and the totals */
-  int phase;                  /* enum m78_tl_phase, -1: none */
+  int phase; /* enum m78_tl_phase, -1: none */
   uint64_t phase_t0, phase_t1;
   double phase_pj0;
   struct m78soc_phase_total phases[M78_TL_PHASES];

@@ -23,7 +23,7 @@ enum {
 #include "m78host/socregs.def"
 #define M78SOC_REG(type, reg, offset) M78SOC_##type##_##reg = (offset),
 #include "m78host/socregs.def"
-#define M78SOC_FIELD(type, reg, field, pos, width) \
+#define M78SOC_FIELD(type, reg, field, pos, width)                                                                     \
   M78SOC_##type##_##reg##_##field##_POS = (pos), M78SOC_##type##_##reg##_##field##_WIDTH = (width),
 #include "m78host/socregs.def"
 #define M78SOC_VALUE(type, reg, field, name, value) M78SOC_##type##_##reg##_##field##_##name = (value),
@@ -32,13 +32,12 @@ enum {
 };
 
 /* A field's mask in its register, its value in v, and v with it set to x. */
-#define M78SOC_FMASK(type, reg, field)                                                       \
-  ((uint32_t)((((uint64_t)1 << M78SOC_##type##_##reg##_##field##_WIDTH) - 1)            \
-              << M78SOC_##type##_##reg##_##field##_POS))
-#define M78SOC_FGET(type, reg, field, v) \
-  (((uint32_t)(v) & M78SOC_FMASK(type, reg, field)) >> M78SOC_##type##_##reg##_##field##_POS)
-#define M78SOC_FSET(type, reg, field, v, x)             \
-  (((uint32_t)(v) & ~M78SOC_FMASK(type, reg, field)) | \
+#define M78SOC_FMASK(type, reg, field)                                                                                 \
+  ((uint32_t)((((uint64_t)1 << M78SOC_##type##_##reg##_##field##_WIDTH) - 1) << M78SOC_##type##_##reg##_##field##_POS))
+#define M78SOC_FGET(type, reg, field, v)                                                                               \
+  (((uint32_t)(v)&M78SOC_FMASK(type, reg, field)) >> M78SOC_##type##_##reg##_##field##_POS)
+#define M78SOC_FSET(type, reg, field, v, x)                                                                            \
+  (((uint32_t)(v) & ~M78SOC_FMASK(type, reg, field)) |                                                                 \
    (((uint32_t)(x) << M78SOC_##type##_##reg##_##field##_POS) & M78SOC_FMASK(type, reg, field)))
 
 /* How max78sim-arm serves a block (socregs.def). */

@@ -58,9 +58,9 @@ void m78_footprints_free(struct m78_footprints *fp);
 
 /* Who wrote a data SRAM byte last. */
 struct m78_owner {
-  int16_t layer;  /* -1: no layer (input data or untouched) */
-  uint8_t byte;   /* byte of the value: 0 for 8-bit outputs, 0-3 of an int32 */
-  uint8_t lanes;  /* lanes of the write (0xF: one int32 in the whole word) */
+  int16_t layer; /* -1: no layer (input data or untouched) */
+  uint8_t byte;  /* byte of the value: 0 for 8-bit outputs, 0-3 of an int32 */
+  uint8_t lanes; /* lanes of the write (0xF: one int32 in the whole word) */
   int32_t channel, pixel;
 };
 

@@ -22,28 +22,21 @@
 #include "max78sim/sim.h"
 
 enum m78_tl_kind {
-  M78_TL_CPU_PHASE,  /* arg = phase (enum m78_tl_phase) */
-  M78_TL_SLEEP,      /* CPU asleep (WFI) */
-  M78_TL_ISR,        /* CNN interrupt service routine */
-  M78_TL_IRQ,        /* instant: CNN interrupt raised (t0) */
-  M78_TL_LED,        /* instant: arg = LED, arg2 = on */
-  M78_TL_RUN,        /* CNN inference, arg = run number */
-  M78_TL_LAYER,      /* arg = layer, arg2 = run; detail in `layer` */
-  M78_TL_STALL       /* streaming layer 0 waits for FIFO data */
+  M78_TL_CPU_PHASE, /* arg = phase (enum m78_tl_phase) */
+  M78_TL_SLEEP,     /* CPU asleep (WFI) */
+  M78_TL_ISR,       /* CNN interrupt service routine */
+  M78_TL_IRQ,       /* instant: CNN interrupt raised (t0) */
+  M78_TL_LED,       /* instant: arg = LED, arg2 = on */
+  M78_TL_RUN,       /* CNN inference, arg = run number */
+  M78_TL_LAYER,     /* arg = layer, arg2 = run; detail in `layer` */
+  M78_TL_STALL      /* streaming layer 0 waits for FIFO data */
 };
 
-enum m78_tl_phase {
-  M78_TL_CONFIGURE,
-  M78_TL_WEIGHTS,
-  M78_TL_BIAS,
-  M78_TL_INPUT,
-  M78_TL_UNLOAD,
-  M78_TL_PHASES
-};
+enum m78_tl_phase { M78_TL_CONFIGURE, M78_TL_WEIGHTS, M78_TL_BIAS, M78_TL_INPUT, M78_TL_UNLOAD, M78_TL_PHASES };
 
 struct m78_tl_layer {
   char op[24];
-  uint8_t quads;      /* bit g: quadrant g has enabled processors */
+  uint8_t quads; /* bit g: quadrant g has enabled processors */
   uint8_t streaming;
   int16_t passes, operands, out_passes;
   uint64_t cycles, stall_cycles, macs;
@@ -53,15 +46,15 @@ struct m78_tl_layer {
 struct m78_tl_event {
   uint8_t kind;
   int32_t arg, arg2;
-  uint64_t t0, t1; /* ticks; t1 = t0 for instants */
+  uint64_t t0, t1;            /* ticks; t1 = t0 for instants */
   struct m78_tl_layer *layer; /* M78_TL_LAYER only */
 };
 
 struct m78_timeline {
   struct m78_tl_event *ev;
   size_t n, cap;
-  size_t dropped;     /* events beyond the cap */
-  uint64_t tick_hz;   /* ticks per second */
+  size_t dropped;   /* events beyond the cap */
+  uint64_t tick_hz; /* ticks per second */
 };
 
 const char *m78_tl_phase_name(int phase);

@@ -49,15 +49,15 @@ struct m78_trace_item {
 };
 
 struct m78_trace {
-  char tool[64];         /* "max78sim 0.1.0" */
-  uint64_t cnn_hz;       /* CNN clock at the end of the run */
-  char clock_source[8];  /* "PCLK" or "ISO" */
+  char tool[64];        /* "max78sim 0.1.0" */
+  uint64_t cnn_hz;      /* CNN clock at the end of the run */
+  char clock_source[8]; /* "PCLK" or "ISO" */
   int divider;
   /* how the recorded run ended (optional in files; has_run) */
   int has_run;
-  char *firmware;        /* the folder or model given to `run` */
-  char kat[16];          /* pass | fail | unknown */
-  char stop_reason[16];  /* exit | max-cycles | hang | fault */
+  char *firmware;       /* the folder or model given to `run` */
+  char kat[16];         /* pass | fail | unknown */
+  char stop_reason[16]; /* exit | max-cycles | hang | fault */
   int exit_code;
   char *stop_detail;
   /* what only the firmware process measured (the CPU side: loading
@@ -76,7 +76,7 @@ struct m78_trace {
   char emu_first_error[256];
   struct m78_trace_item *items;
   size_t n, cap;
-  size_t entries;        /* file entries the items were loaded from */
+  size_t entries; /* file entries the items were loaded from */
 };
 
 void m78_trace_init(struct m78_trace *t);
@@ -102,8 +102,8 @@ int m78_trace_write(const struct m78_trace *t, const char *path, char *err, size
 struct m78_replay_result {
   uint64_t accesses;
   uint64_t reads_checked;
-  uint64_t mismatches;  /* reads with another value, accesses with another status */
-  int ended;            /* the trace had an end entry */
+  uint64_t mismatches; /* reads with another value, accesses with another status */
+  int ended;           /* the trace had an end entry */
   /* the first mismatch */
   struct m78_trace_item first;
   uint32_t first_got;

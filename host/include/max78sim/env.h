@@ -27,21 +27,24 @@
 #define M78ENV_SPLIT_MIN "M78SIM_SPLIT_MIN"     /* user, tests -> runtime.c, bench.c: smallest split layer */
 #define M78ENV_HANG_MS "M78SIM_HANG_MS"         /* user, tests -> runtime.c: spin watchdog */
 #define M78ENV_BENCH "M78SIM_BENCH"             /* bench (set), CLI (cleared) -> bench.c: timing mode */
-#define M78ENV_INPUT_TIMES "M78SIM_INPUT_TIMES" /* bench -> shim serve.c: append load_input()'s host time to this file */
-#define M78ENV_FIFO_LANE "M78SIM_FIFO_LANE"     /* tests -> shim runtime.c: off = FIFO polls/pushes the general way, count = say how many took the lane (soc.c) */
-#define M78ENV_INPUT "M78SIM_INPUT"             /* CLI input.c (--input), host (cleared) -> shim userinput.c */
-#define M78ENV_SERVE "M78SIM_SERVE"             /* host net.c -> shim serve.c: socket of a served network */
-#define M78ENV_SERVE_FORK "M78SIM_SERVE_FORK"   /* user, tests -> shim serve.c: 1 forks a child per request instead of rolling workers back */
-#define M78ENV_GDB_FD "M78SIM_GDB_FD"           /* CLI (run --elf --gdb) -> arm/emu/main.c: GDB socket */
+#define M78ENV_INPUT_TIMES                                                                                             \
+  "M78SIM_INPUT_TIMES" /* bench -> shim serve.c: append load_input()'s host time to this file */
+#define M78ENV_FIFO_LANE                                                                                               \
+  "M78SIM_FIFO_LANE" /* tests -> shim runtime.c: off = FIFO polls/pushes the general way, count = say how many took the lane (soc.c) */
+#define M78ENV_INPUT "M78SIM_INPUT" /* CLI input.c (--input), host (cleared) -> shim userinput.c */
+#define M78ENV_SERVE "M78SIM_SERVE" /* host net.c -> shim serve.c: socket of a served network */
+#define M78ENV_SERVE_FORK                                                                                              \
+  "M78SIM_SERVE_FORK" /* user, tests -> shim serve.c: 1 forks a child per request instead of rolling workers back */
+#define M78ENV_GDB_FD "M78SIM_GDB_FD" /* CLI (run --elf --gdb) -> arm/emu/main.c: GDB socket */
 
 /* the user's settings */
-#define M78ENV_TOOL "M78SIM_TOOL"                 /* user, Python tests -> host net.c: the max78sim command */
-#define M78ENV_CORPUS "M78SIM_CORPUS"             /* user -> CLI (fwbuild.h): known-answer corpus */
-#define M78ENV_BRIDGE "M78SIM_BRIDGE"             /* user, tests -> CLI (fwbuild.c): inst or trap bridge */
-#define M78ENV_CC "M78SIM_CC"                     /* user -> CLI (fwbuild.c): host compiler for firmware */
-#define M78ENV_CACHE "M78SIM_CACHE"               /* user, tests -> CLI (fwbuild.c): firmware build cache */
-#define M78ENV_ARM_STATS "M78SIM_ARM_STATS"       /* user, tests -> arm/emu/main.c: statistics line */
+#define M78ENV_TOOL "M78SIM_TOOL"                   /* user, Python tests -> host net.c: the max78sim command */
+#define M78ENV_CORPUS "M78SIM_CORPUS"               /* user -> CLI (fwbuild.h): known-answer corpus */
+#define M78ENV_BRIDGE "M78SIM_BRIDGE"               /* user, tests -> CLI (fwbuild.c): inst or trap bridge */
+#define M78ENV_CC "M78SIM_CC"                       /* user -> CLI (fwbuild.c): host compiler for firmware */
+#define M78ENV_CACHE "M78SIM_CACHE"                 /* user, tests -> CLI (fwbuild.c): firmware build cache */
+#define M78ENV_ARM_STATS "M78SIM_ARM_STATS"         /* user, tests -> arm/emu/main.c: statistics line */
 #define M78ENV_ARM_INSN_HOOK "M78SIM_ARM_INSN_HOOK" /* tests -> arm/emu/emu.c: per-instruction hook */
-#define M78ENV_FONT "M78SIM_FONT"                 /* user, tests -> viz view.c: the viewer's font */
+#define M78ENV_FONT "M78SIM_FONT"                   /* user, tests -> viz view.c: the viewer's font */
 
 #endif

@@ -27,14 +27,14 @@ extern "C" {
 
 enum m78net_status {
   M78NET_OK = 0,
-  M78NET_EINVAL,   /* a bad argument (NULL, closed network, bad count) */
-  M78NET_ENOENT,   /* no such project or model */
-  M78NET_EBUILD,   /* the firmware could not be built or started */
-  M78NET_ESHAPE,   /* the input has the wrong number of elements */
-  M78NET_ERUN,     /* the inference failed (a layer could not be simulated, a crash) */
+  M78NET_EINVAL, /* a bad argument (NULL, closed network, bad count) */
+  M78NET_ENOENT, /* no such project or model */
+  M78NET_EBUILD, /* the firmware could not be built or started */
+  M78NET_ESHAPE, /* the input has the wrong number of elements */
+  M78NET_ERUN,   /* the inference failed (a layer could not be simulated, a crash) */
   M78NET_ENOMEM,
-  M78NET_EIO,      /* talking to the firmware process, or reading its results */
-  M78NET_EDTYPE    /* an input element type or value the conversions do not take */
+  M78NET_EIO,   /* talking to the firmware process, or reading its results */
+  M78NET_EDTYPE /* an input element type or value the conversions do not take */
 };
 
 struct m78net_error {
@@ -75,8 +75,15 @@ const char *m78net_firmware_dir(const m78net *net);
 int8_t m78net_from_u8(unsigned p);
 int8_t m78net_from_float(double x);
 
-enum m78net_dtype { M78NET_INT8, M78NET_UINT8, M78NET_INT16, M78NET_INT32, M78NET_INT64, M78NET_FLOAT32,
-                    M78NET_FLOAT64 };
+enum m78net_dtype {
+  M78NET_INT8,
+  M78NET_UINT8,
+  M78NET_INT16,
+  M78NET_INT32,
+  M78NET_INT64,
+  M78NET_FLOAT32,
+  M78NET_FLOAT64
+};
 
 /* One input as `max78sim run --input` takes it: DATA of type T and shape
  * SHAPE[0..NDIM-1] (C x H x W; H x W for one channel; C x L for a conv1d
@@ -117,10 +124,10 @@ int m78net_result_class(const m78net_result *r);
 
 struct m78net_layer {
   int index;
-  const char *op;         /* "conv2d", "linear", "passthrough", ... */
-  int c, h, w;            /* output shape */
-  int elem_bytes;         /* 1: int8, 4: int32 */
-  const void *data;       /* c*h*w values (NULL without M78NET_LAYERS) */
+  const char *op;   /* "conv2d", "linear", "passthrough", ... */
+  int c, h, w;      /* output shape */
+  int elem_bytes;   /* 1: int8, 4: int32 */
+  const void *data; /* c*h*w values (NULL without M78NET_LAYERS) */
   uint64_t cycles;
   double time_us, energy_uj;
 };

@@ -29,20 +29,20 @@ extern "C" {
 
 /* The constants (see docs/energy-model.md for the source of each). */
 struct m78_energy_consts {
-  double quad_cycle_pj;   /* per clocked quadrant (CTRL clk_en) per CNN cycle, stalls included */
-  double proc_cycle_pj;   /* per enabled processor per busy CNN cycle */
-  double mac_pj;          /* per multiply-accumulate */
-  double kernel_read_pj;  /* per 72-bit kernel word read by a processor */
-  double sram_word_pj;    /* per 32-bit data-SRAM read or write */
-  double tram_word_pj;    /* per 16-bit TRAM write */
-  double mram_write_pj;   /* per bus write into kernel memory */
-  double bias_write_pj;   /* per bus write into bias memory */
-  double reg_write_pj;    /* per bus access to a CNN register */
-  double leak_q0_mw;      /* leakage of quadrant 0 with the shared logic */
-  double leak_qx_mw;      /* leakage of each further powered quadrant */
-  double mem_leak_share;  /* share of a quadrant's leakage in its memories */
+  double quad_cycle_pj;      /* per clocked quadrant (CTRL clk_en) per CNN cycle, stalls included */
+  double proc_cycle_pj;      /* per enabled processor per busy CNN cycle */
+  double mac_pj;             /* per multiply-accumulate */
+  double kernel_read_pj;     /* per 72-bit kernel word read by a processor */
+  double sram_word_pj;       /* per 32-bit data-SRAM read or write */
+  double tram_word_pj;       /* per 16-bit TRAM write */
+  double mram_write_pj;      /* per bus write into kernel memory */
+  double bias_write_pj;      /* per bus write into bias memory */
+  double reg_write_pj;       /* per bus access to a CNN register */
+  double leak_q0_mw;         /* leakage of quadrant 0 with the shared logic */
+  double leak_qx_mw;         /* leakage of each further powered quadrant */
+  double mem_leak_share;     /* share of a quadrant's leakage in its memories */
   double cpu_sleep_delta_mw; /* CPU asleep minus CPU busy (power-monitor view) */
-  double iso_clock_mw;    /* CNN clocked from the ISO instead of PCLK (power-monitor view) */
+  double iso_clock_mw;       /* CNN clocked from the ISO instead of PCLK (power-monitor view) */
   /* SRAM read margin (register field rmargin, 3 = fastest = izer's value):
    * slowing the access by one step from 3 raises the memory read energy
    * by rmargin_gain; each further step adds rmargin_ratio times the
@@ -53,16 +53,16 @@ extern const struct m78_energy_consts m78_energy_consts;
 
 /* Power-relevant state, sampled from the registers when a run starts. */
 struct m78_energy_ctl {
-  unsigned powered_quads;  /* bit g: quadrant g powered (GCFR) and not powered down (AON) */
-  unsigned clocked_quads;  /* bit g: powered, CNN clock on and quadrant g's CTRL clk_en set */
-  uint32_t sram_ctrl[4];   /* per-quadrant SRAM register */
-  uint64_t cnn_hz;         /* CNN clock */
+  unsigned powered_quads; /* bit g: quadrant g powered (GCFR) and not powered down (AON) */
+  unsigned clocked_quads; /* bit g: powered, CNN clock on and quadrant g's CTRL clk_en set */
+  uint32_t sram_ctrl[4];  /* per-quadrant SRAM register */
+  uint64_t cnn_hz;        /* CNN clock */
 };
 
 /* Activity of one layer, per quadrant where it matters. */
 struct m78_activity {
   uint64_t busy_cycles, stall_cycles;
-  uint64_t proc_cycles[4];  /* enabled processors x busy cycles, per quadrant */
+  uint64_t proc_cycles[4]; /* enabled processors x busy cycles, per quadrant */
   uint64_t macs;
   uint64_t kernel_reads[4]; /* per quadrant */
   uint64_t sram_reads[4], sram_writes[4];

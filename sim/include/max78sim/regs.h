@@ -57,14 +57,14 @@ enum {
 
 #define M78_FMASK(hi, lo) ((uint32_t)((hi) - (lo) == 31 ? 0xFFFFFFFFu : ((1u << ((hi) - (lo) + 1)) - 1u)))
 /* M78_GET(v, LCTRL0, POOL_EN) */
-#define M78_GET(v, reg, fld) \
+#define M78_GET(v, reg, fld)                                                                                           \
   ((((uint32_t)(v)) >> M78_FLO_##reg##_##fld) & M78_FMASK(M78_FHI_##reg##_##fld, M78_FLO_##reg##_##fld))
 
 struct m78_field_desc {
   const char *reg;  /* register name, e.g. "LCTRL0" */
   const char *name; /* field name, e.g. "pool_en" */
   uint8_t hi, lo;
-  uint8_t is_layer; /* 1: per-layer register, 0: global */
+  uint8_t is_layer;  /* 1: per-layer register, 0: global */
   uint8_t reg_index; /* enum m78_lreg or m78_greg */
 };
 

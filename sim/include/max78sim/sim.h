@@ -29,8 +29,8 @@ extern "C" {
 #define M78_VERSION_STRING "0.1.0"
 
 /* ---- memory map (../shared/spec/registers.md 1.1) ---- */
-#define M78_CNN_BASE 0x50000000u     /* start of the CNN window */
-#define M78_CNN_END 0x51020000u      /* one past quadrant 3's data SRAM */
+#define M78_CNN_BASE 0x50000000u /* start of the CNN window */
+#define M78_CNN_END 0x51020000u  /* one past quadrant 3's data SRAM */
 #define M78_QUAD_STRIDE 0x00400000u
 #define M78_FIFO_BASE 0x50000000u
 #define M78_AON_BASE 0x50001000u
@@ -39,7 +39,7 @@ extern "C" {
 #define M78_TRAM_BASE 0x50110000u
 #define M78_MRAM_BASE 0x50180000u
 #define M78_SRAM_BASE 0x50400000u
-#define M78_PROC_WINDOW 0x4000u      /* TRAM / MRAM bytes per processor */
+#define M78_PROC_WINDOW 0x4000u /* TRAM / MRAM bytes per processor */
 #define M78_SRAM_INST_BYTES 0x8000u
 
 #define M78_QUADS 4
@@ -66,12 +66,12 @@ extern "C" {
  * reported through the hooks, and harmless to the simulator. */
 enum m78_status {
   M78_OK = 0,
-  M78_E_UNMAPPED,  /* no register or memory at this address */
-  M78_E_READONLY,  /* write to a read-only location */
-  M78_E_WIDTH,     /* access width not supported by this location */
-  M78_E_ALIGN,     /* misaligned access */
-  M78_E_POWER,     /* CNN block reset, powered down or clock disabled */
-  M78_E_BUSY       /* access not allowed while the CNN runs */
+  M78_E_UNMAPPED, /* no register or memory at this address */
+  M78_E_READONLY, /* write to a read-only location */
+  M78_E_WIDTH,    /* access width not supported by this location */
+  M78_E_ALIGN,    /* misaligned access */
+  M78_E_POWER,    /* CNN block reset, powered down or clock disabled */
+  M78_E_BUSY      /* access not allowed while the CNN runs */
 };
 
 const char *m78_status_name(enum m78_status st);
@@ -88,7 +88,7 @@ enum m78_region_kind {
 };
 
 struct m78_region {
-  const char *name;     /* e.g. "SRAM" */
+  const char *name; /* e.g. "SRAM" */
   enum m78_region_kind kind;
   uint32_t base;        /* quadrant-0 address */
   uint32_t size;        /* bytes of address space per quadrant */
@@ -101,15 +101,15 @@ extern const unsigned m78_region_count;
 /* Where an address lands.  Returns 0 and fills *out, or -1 if unmapped. */
 struct m78_addr_info {
   const struct m78_region *region;
-  int quad;      /* quadrant, -1 for shared blocks */
-  int proc;      /* global processor for TRAM/MRAM, -1 otherwise */
-  int instance;  /* global SRAM instance, -1 otherwise */
-  uint32_t index; /* word/entry/column index inside the unit */
+  int quad;        /* quadrant, -1 for shared blocks */
+  int proc;        /* global processor for TRAM/MRAM, -1 otherwise */
+  int instance;    /* global SRAM instance, -1 otherwise */
+  uint32_t index;  /* word/entry/column index inside the unit */
   uint32_t offset; /* byte offset inside the region copy */
   /* registers: */
-  int greg;      /* enum m78_greg or -1 */
-  int lreg;      /* enum m78_lreg or -1 */
-  int layer;     /* layer index of a per-layer register, or -1 */
+  int greg;  /* enum m78_greg or -1 */
+  int lreg;  /* enum m78_lreg or -1 */
+  int layer; /* layer index of a per-layer register, or -1 */
 };
 int m78_addr_decode(uint32_t addr, struct m78_addr_info *out);
 
@@ -120,29 +120,29 @@ int m78_addr_name(uint32_t addr, char *buf, unsigned len);
 /* ---- observation hooks (host wiring, never part of a snapshot) ---- */
 
 enum m78_event {
-  M78_EV_START,       /* master enable: inference starts */
+  M78_EV_START, /* master enable: inference starts */
   M78_EV_LAYER_START,
   M78_EV_LAYER_DONE,
-  M78_EV_DONE,        /* last layer done, interrupt raised */
-  M78_EV_STALL        /* streaming layer waits for input */
+  M78_EV_DONE, /* last layer done, interrupt raised */
+  M78_EV_STALL /* streaming layer waits for input */
 };
 
 struct m78_access {
   uint32_t addr;
   uint32_t value;
-  uint8_t width;   /* 1, 2 or 4 bytes */
-  uint8_t write;   /* 1 write, 0 read */
-  uint8_t status;  /* enum m78_status */
+  uint8_t width;  /* 1, 2 or 4 bytes */
+  uint8_t write;  /* 1 write, 0 read */
+  uint8_t status; /* enum m78_status */
 };
 
 struct m78_layer_result {
   int index;
-  struct m78_layer layer;      /* decoded description */
-  int executed;                /* 0 if it could not run (see error) */
+  struct m78_layer layer; /* decoded description */
+  int executed;           /* 0 if it could not run (see error) */
   char error[200];
   uint64_t start_cycle, end_cycle; /* CNN cycles since reset */
-  uint64_t cycles;             /* end - start */
-  uint64_t stall_cycles;       /* streaming: cycles spent waiting for input */
+  uint64_t cycles;                 /* end - start */
+  uint64_t stall_cycles;           /* streaming: cycles spent waiting for input */
   /* logical output, channel-major [slot][row][col]; int8 or int32 */
   void *output;
   size_t output_bytes;
@@ -258,9 +258,9 @@ enum m78_status m78_bus_write(m78_sim *sim, uint32_t addr, unsigned width, uint3
 /* The same with the caller's m78_addr_decode(addr) (NULL when it does not
  * decode), for a host that decoded the address already. */
 enum m78_status m78_bus_read_decoded(m78_sim *sim, uint32_t addr, unsigned width, uint32_t *value,
-                                    const struct m78_addr_info *a);
-enum m78_status m78_bus_write_decoded(m78_sim *sim, uint32_t addr, unsigned width, uint32_t value,
                                      const struct m78_addr_info *a);
+enum m78_status m78_bus_write_decoded(m78_sim *sim, uint32_t addr, unsigned width, uint32_t value,
+                                      const struct m78_addr_info *a);
 
 /* The FIFO loader's two accesses at CNN cycle `cycle`, each the same as
  * m78_sim_run_until(sim, cycle) followed by m78_bus_read of FIFO_STAT or
@@ -328,7 +328,7 @@ size_t m78_sim_stall_count(const m78_sim *sim);
 void m78_sim_stall_get(const m78_sim *sim, size_t i, uint64_t *from, uint64_t *to);
 /* Layers of the last run that the stream scheduler timed (0..n-1). */
 int m78_sim_streaming_layers(const m78_sim *sim);
-unsigned m78_sim_runs(const m78_sim *sim);       /* inferences started */
+unsigned m78_sim_runs(const m78_sim *sim); /* inferences started */
 
 /* Output footprint: where layer `layer` of the last run put its output
  * in data SRAM, one entry per write in the engine's order (a later entry
@@ -337,9 +337,9 @@ unsigned m78_sim_runs(const m78_sim *sim);       /* inferences started */
  * col).  Returns the number of entries, -1 if the layer was not decoded.
  * Valid from the start of a run until the next one. */
 struct m78_footprint_entry {
-  uint8_t inst;   /* global data SRAM instance, 0..15 */
-  uint8_t lanes;  /* byte lanes written: 1 << lane, or 0xF (32-bit output) */
-  uint16_t word;  /* word inside the instance, 0..8191 */
+  uint8_t inst;  /* global data SRAM instance, 0..15 */
+  uint8_t lanes; /* byte lanes written: 1 << lane, or 0xF (32-bit output) */
+  uint16_t word; /* word inside the instance, 0..8191 */
   int channel;
   int pixel;
 };
@@ -348,8 +348,8 @@ long m78_layer_footprint(const m78_sim *sim, int layer, m78_footprint_fn fn, voi
 
 struct m78_counters {
   uint64_t guest_errors;
-  uint64_t stubs;          /* unimplemented hardware features hit */
-  uint64_t layer_errors;   /* layers that could not be executed */
+  uint64_t stubs;        /* unimplemented hardware features hit */
+  uint64_t layer_errors; /* layers that could not be executed */
   uint64_t bus_reads, bus_writes;
   uint64_t mram_words_written;
   uint64_t fifo_words;

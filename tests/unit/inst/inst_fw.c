@@ -8,14 +8,38 @@
 
 #include "inst_fw.h"
 
-void fw_store32(volatile uint32_t *r, uint32_t v) { *r = v; }
-void fw_store16(volatile uint16_t *r, uint16_t v) { *r = v; }
-void fw_store8(volatile uint8_t *r, uint8_t v) { *r = v; }
-uint32_t fw_load32(volatile uint32_t *r) { return *r; }
-uint64_t fw_load64(volatile uint64_t *r) { return *r; }
-void fw_store64(volatile uint64_t *r, uint64_t v) { *r = v; }
-void fw_or32(volatile uint32_t *r, uint32_t bits) { *r |= bits; }
-void fw_and8(volatile uint8_t *r, uint8_t bits) { *r &= bits; }
+void fw_store32(volatile uint32_t *r, uint32_t v)
+{
+  *r = v;
+}
+void fw_store16(volatile uint16_t *r, uint16_t v)
+{
+  *r = v;
+}
+void fw_store8(volatile uint8_t *r, uint8_t v)
+{
+  *r = v;
+}
+uint32_t fw_load32(volatile uint32_t *r)
+{
+  return *r;
+}
+uint64_t fw_load64(volatile uint64_t *r)
+{
+  return *r;
+}
+void fw_store64(volatile uint64_t *r, uint64_t v)
+{
+  *r = v;
+}
+void fw_or32(volatile uint32_t *r, uint32_t bits)
+{
+  *r |= bits;
+}
+void fw_and8(volatile uint8_t *r, uint8_t bits)
+{
+  *r &= bits;
+}
 
 /* the vendor's weight and input loader (cnn.c) */
 void fw_memcpy32(uint32_t *dst, const uint32_t *src, int n)
@@ -56,6 +80,12 @@ void fw_store_then_call(volatile uint32_t *r, uint32_t v, void (*shim)(void))
   shim();
 }
 
-void fw_copy_struct(struct fw_s12 *d, const struct fw_s12 *s) { *d = *s; }
+void fw_copy_struct(struct fw_s12 *d, const struct fw_s12 *s)
+{
+  *d = *s;
+}
 
-uint32_t fw_fetch_add(uint32_t *p, uint32_t v) { return __atomic_fetch_add(p, v, __ATOMIC_SEQ_CST); }
+uint32_t fw_fetch_add(uint32_t *p, uint32_t v)
+{
+  return __atomic_fetch_add(p, v, __ATOMIC_SEQ_CST);
+}
