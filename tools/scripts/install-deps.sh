@@ -5,7 +5,7 @@ set -euo pipefail
 pkgs=(cmake make gcc libc6-dev pkg-config libcjson-dev libcriterion-dev libsdl2-dev libsdl2-image-dev
       libsdl2-ttf-dev fonts-dejavu-core xvfb xauth valgrind gcc-arm-none-eabi libnewlib-arm-none-eabi
       libunicorn-dev libxml2-utils gdb-multiarch python3 python3-dev python3-numpy python3-pytest
-      clang libclang-rt-dev llvm)
+      clang libclang-rt-dev llvm clang-format)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

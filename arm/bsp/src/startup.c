@@ -47,14 +47,17 @@ WEAK_HANDLER(DebugMon_Handler);
 WEAK_HANDLER(PendSV_Handler);
 WEAK_HANDLER(SysTick_Handler);
 
-/* Device interrupts with a name in max78000.h's IRQn_Type. */
-#define DEVICE_IRQS(X)                                                                                                 \
-  X(0, PF)                                                                                                             \
-  X(1, WDT0) X(3, RTC) X(4, TRNG) X(5, TMR0) X(6, TMR1) X(7, TMR2) X(8, TMR3) X(9, TMR4) X(10, TMR5) X(13, I2C0)       \
-      X(14, UART0) X(15, UART1) X(16, SPI1) X(20, ADC) X(23, FLC0) X(24, GPIO0) X(25, GPIO1) X(26, GPIO2) X(28, DMA0)  \
-          X(29, DMA1) X(30, DMA2) X(31, DMA3) X(34, UART2) X(36, I2C1) X(53, WUT) X(54, GPIOWAKE) X(56, SPI0)          \
-              X(57, WDT1) X(59, PT) X(62, I2C2) X(63, RISCV) X(67, OWM) X(82, ECC) X(83, DVS) X(84, SIMO) X(88, UART3) \
-                  X(91, PCIF) X(97, AES) X(99, I2S) X(100, CNN_FIFO) X(101, CNN) X(103, LPCMP)
+/* Device interrupts with a name in max78000.h's IRQn_Type (a list
+ * clang-format does not settle on a layout for: kept as written). */
+// clang-format off
+#define DEVICE_IRQS(X)                                                                                  \
+  X(0, PF) X(1, WDT0) X(3, RTC) X(4, TRNG) X(5, TMR0) X(6, TMR1) X(7, TMR2) X(8, TMR3) X(9, TMR4)      \
+  X(10, TMR5) X(13, I2C0) X(14, UART0) X(15, UART1) X(16, SPI1) X(20, ADC) X(23, FLC0) X(24, GPIO0)    \
+  X(25, GPIO1) X(26, GPIO2) X(28, DMA0) X(29, DMA1) X(30, DMA2) X(31, DMA3) X(34, UART2) X(36, I2C1)   \
+  X(53, WUT) X(54, GPIOWAKE) X(56, SPI0) X(57, WDT1) X(59, PT) X(62, I2C2) X(63, RISCV) X(67, OWM)     \
+  X(82, ECC) X(83, DVS) X(84, SIMO) X(88, UART3) X(91, PCIF) X(97, AES) X(99, I2S) X(100, CNN_FIFO)    \
+  X(101, CNN) X(103, LPCMP)
+// clang-format on
 
 #define DECLARE_IRQ(n, name) WEAK_HANDLER(name##_IRQHandler);
 DEVICE_IRQS(DECLARE_IRQ)
