@@ -258,6 +258,7 @@ int m78cli_view_live(const struct m78cli_view_opts *v, struct m78fw_run_opts *ro
   ro->timeout_s = 0; /* a person decides how long this takes */
   int rc = 2;
   pthread_t th;
+  m78viz_no_dbus_autolaunch(); /* before the firmware thread starts */
   if (m78u_write_file_atomic(step, "0\n", 2) != 0) {
     m78u_error("%s: %s", step, strerror(errno));
   } else if (pthread_create(&th, NULL, live_thread, &job) != 0) {

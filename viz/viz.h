@@ -39,4 +39,12 @@ struct m78viz_opts {
  * PNG not written). */
 int m78viz_main(const struct m78viz_opts *o);
 
+/* Without a session bus address, SDL's video start makes libdbus launch a
+ * session bus, which without a desktop session can block for good (seen
+ * under xvfb-run, one start in five): point it at none, so that SDL goes
+ * on without D-Bus.  Changes nothing when the variable is set.  Call it
+ * before any other thread runs (it sets an environment variable);
+ * m78viz_main calls it too. */
+void m78viz_no_dbus_autolaunch(void);
+
 #endif

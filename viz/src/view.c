@@ -126,6 +126,13 @@ static void print_compare_summary(struct app *a)
   fflush(stdout);
 }
 
+void m78viz_no_dbus_autolaunch(void)
+{
+  const char *a = getenv("DBUS_SESSION_BUS_ADDRESS");
+  if (!a || !*a)
+    setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/max78sim-no-session-bus", 1);
+}
+
 int m78viz_main(const struct m78viz_opts *o)
 {
   struct app app;
@@ -166,6 +173,7 @@ int m78viz_main(const struct m78viz_opts *o)
   if (o->verbose && a->run.n)
     print_shown(a);
 
+  m78viz_no_dbus_autolaunch();
   if (o->screenshot)
     SDL_SetHint(SDL_HINT_VIDEODRIVER, "offscreen");
   SDL_SetHint(SDL_HINT_RENDER_SCALE_QUALITY, "0");
