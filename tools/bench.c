@@ -313,20 +313,34 @@ static double now_ms(void)
   return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
 }
 
-/* The last line "WALL_MS CPU_MS" the firmware appended to PATH (its last
- * load_input() call); -1 and -1 if there is none. */
-static void input_times(const char *path, double *wall, double *cpu)
+/* The lines "WALL_MS CPU_MS" of PATH (M78SIM_INPUT_TIMES), up to max;
+ * lines beyond replace the last one, so the file's last line is always
+ * the last one read.  Returns how many were kept. */
+static int read_times(const char *path, double *wall, double *cpu, int max)
 {
-  *wall = *cpu = -1;
   FILE *f = fopen(path, "r");
   if (!f)
-    return;
+    return 0;
+  int n = 0;
   double w, c;
   while (fscanf(f, "%lf %lf", &w, &c) == 2) {
-    *wall = w;
-    *cpu = c;
+    int k = n < max ? n++ : max - 1;
+    wall[k] = w;
+    cpu[k] = c;
   }
   fclose(f);
+  return n;
+}
+
+/* The last line "WALL_MS CPU_MS" the firmware appended to PATH (its last
+ * load_input() call; an ordinary run makes one); -1 and -1 if there is
+ * none. */
+static void input_times(const char *path, double *wall, double *cpu)
+{
+  double w, c;
+  int n = read_times(path, &w, &c, 1);
+  *wall = n ? w : -1;
+  *cpu = n ? c : -1;
 }
 
 /* Runs one firmware process, in benchmark mode or (BENCH 0) as an
@@ -414,19 +428,6 @@ static void mode_columns(struct mode_runs *mr, double **cols[NCOLS_PER_MODE])
                                 &mr->w_acc,  &mr->store_ns, &mr->load_ns, &mr->run_ms, &mr->rec_acc, &mr->warm_ms,
                                 &mr->w_caps, &mr->live_cpu, &mr->in_ms,   &mr->in_cpu};
   memcpy(cols, c, sizeof c);
-}
-
-/* The lines "WALL_MS CPU_MS" of PATH, up to max. */
-static int read_times(const char *path, double *wall, double *cpu, int max)
-{
-  FILE *f = fopen(path, "r");
-  if (!f)
-    return 0;
-  int n = 0;
-  while (n < max && fscanf(f, "%lf %lf", &wall[n], &cpu[n]) == 2)
-    n++;
-  fclose(f);
-  return n;
 }
 
 /* load_input()'s host time per inference as eval runs it (the host API,

@@ -8,7 +8,7 @@
 #include "m78host/inputcap.h"
 #include "m78host/report.h"
 
-#define FIFO_DATA0 (M78_FIFO_BASE + 8u) /* FIFO n data register: FIFO_DATA0 + 4n */
+#define FIFO_DATA0 M78_FIFO_DATA(0) /* FIFO n data register: FIFO_DATA0 + 4n */
 
 void m78_inputcap_init(struct m78_inputcap *cap)
 {

@@ -15,7 +15,7 @@
 #include <string.h>
 #include "soc_internal.h"
 
-enum { FIFO_STAT = M78SOC_FIFO_STAT, FIFO_DATA = M78SOC_FIFO_DATA };
+enum { FIFO_STAT = M78_FIFO_STAT, FIFO_DATA = M78_FIFO_DATA(0) };
 
 /* CPU cycles of a CNN-window access on the host: the FIFO loader's
  * accesses as the Cortex-M4 runs them, anything else COST_CNN_CPU. */

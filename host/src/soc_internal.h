@@ -104,9 +104,6 @@ static inline uint64_t cnn_now(const struct m78soc_state *s)
   return s->cnn_epoch_cycle + s->cnn_q;
 }
 
-/* the FIFO loader's two registers (soc_cnn.c's lane; decoded at init) */
-enum { M78SOC_FIFO_STAT = M78_FIFO_BASE + 4, M78SOC_FIFO_DATA = M78_FIFO_BASE + 8 };
-
 static inline int cnn_clock_iso(struct m78soc_state *s)
 {
   return M78SOC_FGET(GCR, PCLKDIV, CNNCLKSEL, s->gcr[M78SOC_WORD(M78SOC_GCR_PCLKDIV)]) ==

@@ -54,7 +54,7 @@ static uint64_t cnn_ticks_from_gcr(struct m78soc_state *s)
 
 uint64_t m78soc_cnn_now(struct m78soc_state *s)
 {
-  return s->cnn_epoch_cycle + s->cnn_q;
+  return cnn_now(s);
 }
 
 uint64_t m78soc_cnn_hz(struct m78soc_state *s)
@@ -105,9 +105,9 @@ int m78soc_init(struct m78soc_state *s)
   m78_sim_set_clock_hz(s->sim, m78soc_cnn_hz(s));
   s->phase = -1;
   s->layer_limit = -1;
-  s->fifo_ai_ok = m78_addr_decode(M78SOC_FIFO_STAT, &s->fifo_ai[0]) == 0;
+  s->fifo_ai_ok = m78_addr_decode(M78_FIFO_STAT, &s->fifo_ai[0]) == 0;
   for (int k = 0; k < M78_FIFOS; k++)
-    s->fifo_ai_ok &= m78_addr_decode(M78SOC_FIFO_DATA + 4u * (unsigned)k, &s->fifo_ai[1 + k]) == 0;
+    s->fifo_ai_ok &= m78_addr_decode(M78_FIFO_DATA(k), &s->fifo_ai[1 + k]) == 0;
   return 0;
 }
 

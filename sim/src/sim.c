@@ -425,8 +425,7 @@ static void fifo_push(m78_sim *sim, int n, uint32_t value)
   else if (w < M78_SRAM_WORDS)
     sim->sram[4 * n][w] = value;
   else
-    m78i_guest_error(sim, M78_E_UNMAPPED, M78_FIFO_BASE + 8 + 4u * (unsigned)n,
-                     "FIFO %d word %u lands beyond data memory", n, (unsigned)k);
+    m78i_guest_error(sim, M78_E_UNMAPPED, M78_FIFO_DATA(n), "FIFO %d word %u lands beyond data memory", n, (unsigned)k);
   sim->fifo.pushed[n]++;
   sim->ctr.fifo_words++;
   if (sim->state == M78_RUNNING && sim->sched.nl) {
@@ -663,12 +662,18 @@ static inline void report_access(m78_sim *sim, uint32_t addr, unsigned width, ui
   }
 }
 
-static enum m78_status power_check(const m78_sim *sim, const struct m78_addr_info *a)
+/* Quadrant g powered and out of reset; blocks that are not per quadrant
+ * (quad -1: the FIFOs, AON) are gated by quadrant 0's. */
+static inline enum m78_status quad_power(const m78_sim *sim, int g)
 {
-  int g = a->quad < 0 ? 0 : a->quad;
   if (!((sim->power_mask >> g) & 1) || ((sim->reset_mask >> g) & 1))
     return M78_E_POWER;
   return M78_OK;
+}
+
+static enum m78_status power_check(const m78_sim *sim, const struct m78_addr_info *a)
+{
+  return quad_power(sim, a->quad < 0 ? 0 : a->quad);
 }
 
 enum m78_status m78_bus_write_decoded(m78_sim *sim, uint32_t addr, unsigned width, uint32_t value,
@@ -704,20 +709,15 @@ enum m78_status m78_bus_read_decoded(m78_sim *sim, uint32_t addr, unsigned width
 
 /* The FIFO loader's accesses: what m78_sim_run_until and then
  * m78_bus_read/m78_bus_write of the register do, in one call and without
- * the decode (the FIFO block is not per quadrant: quadrant 0's power
- * gates it, as power_check has it). */
-static inline enum m78_status fifo_power(const m78_sim *sim)
-{
-  return (sim->power_mask & 1) && !(sim->reset_mask & 1) ? M78_OK : M78_E_POWER;
-}
+ * the decode (the FIFO block is not per quadrant). */
 
 enum m78_status m78_sim_fifo_stat_at(m78_sim *sim, uint64_t cycle, uint32_t *value)
 {
   run_until(sim, cycle);
   sim->ctr.bus_reads++;
-  enum m78_status st = fifo_power(sim);
+  enum m78_status st = quad_power(sim, 0);
   *value = st == M78_OK ? m78i_sched_fifo_full_mask(sim) : 0;
-  report_access(sim, M78_FIFO_BASE + 4, 4, *value, 0, st);
+  report_access(sim, M78_FIFO_STAT, 4, *value, 0, st);
   return st;
 }
 
@@ -725,10 +725,10 @@ enum m78_status m78_sim_fifo_push_at(m78_sim *sim, uint64_t cycle, int n, uint32
 {
   run_until(sim, cycle);
   sim->ctr.bus_writes++;
-  enum m78_status st = fifo_power(sim);
+  enum m78_status st = quad_power(sim, 0);
   if (st == M78_OK)
     fifo_push(sim, n, value);
-  report_access(sim, M78_FIFO_BASE + 8 + 4u * (unsigned)n, 4, value, 1, st);
+  report_access(sim, M78_FIFO_DATA(n), 4, value, 1, st);
   return st;
 }
 

@@ -375,6 +375,13 @@ static void add_stall(struct m78_sched *s, uint64_t from, uint64_t to)
   s->nstalls++;
 }
 
+/* The FIFO words layer 0's step `st` waits for (its need, at most the
+ * frame). */
+static inline uint32_t words_needed(const struct m78_sched *s, const struct m78_step *st)
+{
+  return st->need > s->nwords ? s->nwords : st->need;
+}
+
 /* Cycle from which step `st` of layer i may start, or UINT64_MAX while
  * its input has not arrived. */
 static uint64_t ready_at(const struct m78_sched *s, int i, const struct m78_step *st)
@@ -385,7 +392,7 @@ static uint64_t ready_at(const struct m78_sched *s, int i, const struct m78_step
     return s->L[i - 1].produced >= st->need ? 0 : UINT64_MAX;
   if (!s->fifo)
     return 0;
-  uint32_t need = st->need > s->nwords ? s->nwords : st->need;
+  uint32_t need = words_needed(s, st);
   return need <= s->narrived ? s->arrive[need - 1] : UINT64_MAX;
 }
 
@@ -413,7 +420,7 @@ void m78i_sched_run(m78_sim *sim)
       else if (L0->next >= L0->n)
         s->wait_words = UINT32_MAX;
       else
-        s->wait_words = L0->steps[L0->next].need > s->nwords ? s->nwords : L0->steps[L0->next].need;
+        s->wait_words = words_needed(s, &L0->steps[L0->next]);
       return;
     }
     struct m78_sched_layer *L = &s->L[pick];
@@ -428,7 +435,7 @@ void m78i_sched_run(m78_sim *sim)
       add_stall(s, s->t, start);
     }
     if (pick == 0 && s->fifo)
-      for (uint32_t need = st->need > s->nwords ? s->nwords : st->need; s->nconsumed < need;)
+      for (uint32_t need = words_needed(s, st); s->nconsumed < need;)
         s->consume[s->nconsumed++] = start;
     s->t = start + st->cost;
     L->busy += st->cost;

@@ -264,8 +264,7 @@ int m78i_threads(m78_sim *sim)
   struct m78_workers *w = workers(sim);
   if (!w)
     return 1;
-  if (w->started && w->owner != getpid())
-    adopt_after_fork(w);
+  adopt_after_fork(w);
   if (w->started < w->want - 1)
     start_threads(w);
   return w->started + 1;

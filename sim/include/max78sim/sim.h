@@ -33,6 +33,10 @@ extern "C" {
 #define M78_CNN_END 0x51020000u  /* one past quadrant 3's data SRAM */
 #define M78_QUAD_STRIDE 0x00400000u
 #define M78_FIFO_BASE 0x50000000u
+/* the FIFO block's registers (memmap.c's FIFO region, words 0, 1, 2 + n) */
+#define M78_FIFO_CTRL (M78_FIFO_BASE + 0u)
+#define M78_FIFO_STAT (M78_FIFO_BASE + 4u)
+#define M78_FIFO_DATA(n) (M78_FIFO_BASE + 8u + 4u * (unsigned)(n)) /* FIFO n's write register */
 #define M78_AON_BASE 0x50001000u
 #define M78_QREG_BASE 0x50100000u
 #define M78_BIAS_BASE 0x50108000u
