@@ -100,6 +100,11 @@ int m78fw_bridge_from_env(void);
  * *.c of DIR is compiled; *.c, *.h and *.inc files go into the key.
  * m78fw_build uses the mechanism of $M78SIM_BRIDGE. */
 char *m78fw_build(const struct m78fw_paths *p, const char *dir, const char *label, int rebuild);
+/* The network PROJECT (a folder or model name, as the user gave it) for
+ * m78fw_run, built through the host API as eval and Python build it
+ * (`max78sim prepare`, whose messages go to stderr): NULL after an
+ * error was shown. */
+struct m78net *m78fw_open(const char *project, int rebuild);
 char *m78fw_build_bridge(const struct m78fw_paths *p, const char *dir, const char *label, int rebuild,
                          enum m78fw_bridge mode);
 
@@ -114,8 +119,10 @@ char **m78fw_inst_compile_argv(const struct m78fw_paths *p, const char *absdir, 
 char **m78fw_inst_link_argv(const struct m78fw_paths *p, char **objects, size_t nobjects, const char *output);
 void m78fw_free_argv(char **argv);
 
+struct m78net;
 struct m78fw_run_opts {
-  const char *exe;
+  struct m78net *net;      /* the network whose firmware runs (m78fw_open), or NULL with exe */
+  const char *exe;         /* another program (max78sim-arm, a bench build), or NULL */
   const char *arg;         /* the child's one argument (the ELF for max78sim-arm), or NULL */
   const char *report_path; /* M78SIM_REPORT */
   const char *dump_dir;    /* M78SIM_DUMP_DIR, or NULL */
@@ -145,8 +152,9 @@ struct m78fw_run_result {
   struct m78u_buf held_stderr; /* quiet mode: the child's last stderr lines */
 };
 
-/* Runs the firmware, streaming its console line by line.  Returns -1
- * (message printed) if it could not be started. */
+/* Runs the firmware through the host API (m78net_exec), streaming its
+ * console line by line.  Returns -1 (message printed) if it could not be
+ * started. */
 int m78fw_run(const struct m78fw_run_opts *o, struct m78fw_run_result *r);
 void m78fw_run_result_free(struct m78fw_run_result *r);
 

@@ -41,6 +41,7 @@
 #include "m78host/trace.h"
 #include "view_cmd.h"
 #include "max78sim/env.h"
+#include "max78sim/net.h"
 
 /* ---- run: input checks ---- */
 
@@ -345,7 +346,8 @@ static int view_dump_dir(const struct run_opts *o)
 /* What a run holds between its steps; run_free releases it. */
 struct run_state {
   struct m78fw_paths paths;
-  char *fwdir, *exe, *elf; /* the firmware folder, the process to start, the Arm ELF */
+  char *fwdir, *exe, *elf; /* the firmware folder, the Arm emulator, the Arm ELF */
+  struct m78net *net;      /* the host firmware (the host API) */
   char *tmpdir, *report_path, *trace_path;
   char *dump_tmp, *dump_made, *view_dir; /* dumps: written into, made for --dump-layers, for the viewer */
   char *threads_env, *gdb_env, *input_path, *input_env;
@@ -375,7 +377,7 @@ static int run_setup(struct run_opts *o, struct run_state *st)
       return -1;
     if (o->bridge)
       setenv(M78FW_BRIDGE_ENV, o->bridge, 1);
-    if (!o->arch_arm && !(st->exe = m78fw_build(&st->paths, st->fwdir, o->dir, o->rebuild)))
+    if (!o->arch_arm && !(st->net = m78fw_open(o->dir, o->rebuild)))
       return -1;
   }
   if (!(st->tmpdir = m78u_make_temp_dir("max78sim-run-"))) {
@@ -512,6 +514,7 @@ static void run_free(struct run_state *st, int rc)
     close(st->gdb_fd);
   free(st->tmpdir);
   free(st->exe);
+  m78net_close(st->net);
   free(st->elf);
   free(st->fwdir);
   m78fw_paths_free(&st->paths);
@@ -554,7 +557,8 @@ static int run_main(int argc, char **argv, int view_cmd)
     goto out;
   const char *child_dumps = st.dump_tmp ? st.dump_tmp : st.view_dir;
   const char *env[] = {st.threads_env, M78ENV_BENCH, st.gdb_env ? st.gdb_env : M78ENV_GDB_FD, st.input_env, NULL};
-  struct m78fw_run_opts ro = {.exe = st.exe,
+  struct m78fw_run_opts ro = {.net = st.net,
+                              .exe = st.exe,
                               .arg = st.elf,
                               .report_path = st.report_path,
                               .dump_dir = child_dumps,

@@ -14,6 +14,7 @@
 
 #include "commands.h"
 #include "m78host/faultspec.h"
+#include "max78sim/net.h"
 
 int m78cli_is_option(const char *arg, const char *name)
 {
@@ -77,7 +78,8 @@ int m78cli_simulate(const struct m78cli_simrun_opts *o, struct m78cli_simrun *r)
   struct m78fw_model model;
   m78fw_paths_init(&paths);
   int rc = -1;
-  char *exe = NULL, *report_path = NULL, *input_env = NULL;
+  char *report_path = NULL, *input_env = NULL;
+  struct m78net *net = NULL;
   void *packed = NULL;
   size_t packed_len = 0;
   int same = 0;
@@ -85,7 +87,7 @@ int m78cli_simulate(const struct m78cli_simrun_opts *o, struct m78cli_simrun *r)
     goto out;
   if (o->input && m78cli_input_pack(o->cmd, o->input, o->in, r->fwdir, &packed, &packed_len, &same) != 0)
     goto out;
-  if (!(exe = m78fw_build(&paths, r->fwdir, o->dir, o->rebuild)))
+  if (!(net = m78fw_open(o->dir, o->rebuild)))
     goto out;
   if (!(r->tmpdir = m78u_make_temp_dir("max78sim-cmp-"))) {
     m78u_error("cannot create a temporary folder: %s", strerror(errno));
@@ -100,7 +102,7 @@ int m78cli_simulate(const struct m78cli_simrun_opts *o, struct m78cli_simrun *r)
   if (packed && !(input_env = m78cli_input_write(r->tmpdir, packed, packed_len)))
     goto out;
   const char *env[] = {input_env, NULL};
-  struct m78fw_run_opts ro = {.exe = exe,
+  struct m78fw_run_opts ro = {.net = net,
                               .env = env,
                               .report_path = report_path,
                               .dump_dir = r->dump,
@@ -158,7 +160,7 @@ int m78cli_simulate(const struct m78cli_simrun_opts *o, struct m78cli_simrun *r)
 out:
   free(packed);
   free(input_env);
-  free(exe);
+  m78net_close(net);
   free(report_path);
   m78fw_model_free(&model);
   m78fw_paths_free(&paths);

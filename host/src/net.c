@@ -11,13 +11,11 @@
 #define _GNU_SOURCE
 #include <cjson/cJSON.h>
 #include <dirent.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,21 +32,9 @@
 #include "m78host/report.h"
 #include "m78host/serve_proto.h"
 #include "max78sim/env.h"
+#include "net_internal.h"
 
 extern char **environ;
-
-struct m78net {
-  pid_t pid;
-  int fd;
-  char *tmp;
-  char *firmware;
-  char **classes;
-  int nclasses; /* manifest classes, else cnn.h's CNN_NUM_OUTPUTS (unnamed) */
-  int named;
-  struct m78inmap map;
-  int8_t *sample;
-  uint32_t next_id;
-};
 
 struct m78net_result {
   uint64_t cycles;
@@ -62,8 +48,7 @@ struct m78net_result {
   int nlayers;
 };
 
-__attribute__((format(printf, 3, 4))) static enum m78net_status fail(struct m78net_error *err, enum m78net_status code,
-                                                                     const char *fmt, ...)
+enum m78net_status m78neti_fail(struct m78net_error *err, enum m78net_status code, const char *fmt, ...)
 {
   if (err) {
     va_list ap;
@@ -74,6 +59,7 @@ __attribute__((format(printf, 3, 4))) static enum m78net_status fail(struct m78n
   }
   return code;
 }
+#define fail m78neti_fail
 
 /* ---- input values ---- */
 
@@ -141,9 +127,8 @@ enum m78net_status m78net_convert(const m78net *net, const void *data, enum m78n
 
 /* ---- files ---- */
 
-/* A whole file, NUL-terminated, up to limit bytes (m78_read_file_max,
- * which reports instead of exiting, as this library must). */
-static char *read_all(const char *path, size_t *len, size_t limit)
+/* m78_read_file_max reports instead of exiting, as this library must. */
+char *m78neti_read_all(const char *path, size_t *len, size_t limit)
 {
   char err[64];
   return m78_read_file_max(path, limit, len, err, sizeof err);
@@ -151,7 +136,7 @@ static char *read_all(const char *path, size_t *len, size_t limit)
 
 /* Not m78u_remove_tree: its list allocation exits the process when
  * memory runs out, which this library may not do. */
-static void remove_tree(const char *dir)
+void m78neti_remove_tree(const char *dir)
 {
   DIR *d = opendir(dir);
   if (d) {
@@ -163,7 +148,7 @@ static void remove_tree(const char *dir)
       snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
       struct stat st;
       if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
-        remove_tree(p);
+        m78neti_remove_tree(p);
       else
         unlink(p);
     }
@@ -172,8 +157,7 @@ static void remove_tree(const char *dir)
   rmdir(dir);
 }
 
-/* The last non-empty line of TEXT without a "max78sim: " prefix. */
-static void last_line(const char *text, char *out, size_t len)
+void m78neti_last_line(const char *text, char *out, size_t len)
 {
   out[0] = 0;
   const char *best = NULL;
@@ -196,113 +180,7 @@ static void last_line(const char *text, char *out, size_t len)
   snprintf(out, len, "%.*s", (int)blen, best);
 }
 
-/* ---- the max78sim command ---- */
-
-static char *find_tool(const struct m78net_options *opt)
-{
-  const char *v = opt && opt->max78sim ? opt->max78sim : getenv(M78ENV_TOOL);
-  if (v && *v)
-    return strdup(v);
-  Dl_info info;
-  if (dladdr((void *)m78net_open, &info) && info.dli_fname) {
-    char *lib = strdup(info.dli_fname);
-    char *slash = lib ? strrchr(lib, '/') : NULL;
-    if (slash) {
-      *slash = 0;
-      char p[PATH_MAX];
-      /* installed: lib/ beside bin/; build tree: build/lib beside build/bin */
-      snprintf(p, sizeof p, "%s/../bin/max78sim", lib);
-      if (access(p, X_OK) == 0) {
-        free(lib);
-        return realpath(p, NULL);
-      }
-      snprintf(p, sizeof p, "%s/../../bin/max78sim", lib);
-      if (access(p, X_OK) == 0) {
-        free(lib);
-        return realpath(p, NULL);
-      }
-    }
-    free(lib);
-  }
-#ifdef M78NET_BUILD_TOOL
-  if (access(M78NET_BUILD_TOOL, X_OK) == 0)
-    return strdup(M78NET_BUILD_TOOL);
-#endif
-  return NULL;
-}
-
-/* Runs ARGV with stdout and stderr into files of DIR; returns the exit
- * status (-1 when it could not run). */
-static int run_capture(char *const *argv, const char *dir, char **out, char **errtext)
-{
-  char po[PATH_MAX], pe[PATH_MAX];
-  snprintf(po, sizeof po, "%s/prepare.out", dir);
-  snprintf(pe, sizeof pe, "%s/prepare.err", dir);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, po, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&fa, 2, pe, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  pid_t pid;
-  int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) {
-    errno = rc;
-    return -1;
-  }
-  int status;
-  while (waitpid(pid, &status, 0) < 0)
-    if (errno != EINTR)
-      return -1;
-  *out = read_all(po, NULL, 1 << 20);
-  *errtext = read_all(pe, NULL, 1 << 20);
-  unlink(po);
-  unlink(pe);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-}
-
-/* ---- the socket ---- */
-
-static enum m78net_status server_gone(m78net *net, struct m78net_error *err, const char *when)
-{
-  char path[PATH_MAX], line[512] = "";
-  snprintf(path, sizeof path, "%s/server.log", net->tmp);
-  char *log = read_all(path, NULL, 1 << 20);
-  if (log)
-    last_line(log, line, sizeof line);
-  free(log);
-  int status = 0;
-  if (net->pid > 0 && waitpid(net->pid, &status, WNOHANG) == net->pid)
-    net->pid = -1;
-  return fail(err, M78NET_EIO, "the firmware process ended %s%s%s", when, *line ? ": " : "", line);
-}
-
 /* ---- open / close ---- */
-
-static enum m78net_status parse_prepare(m78net *net, const char *json, char **exe_out, struct m78net_error *err)
-{
-  cJSON *j = cJSON_Parse(json);
-  const cJSON *fw = cJSON_GetObjectItemCaseSensitive(j, "firmware");
-  const cJSON *exe = cJSON_GetObjectItemCaseSensitive(j, "executable");
-  const cJSON *cl = cJSON_GetObjectItemCaseSensitive(j, "classes");
-  if (!cJSON_IsString(fw) || !cJSON_IsString(exe)) {
-    cJSON_Delete(j);
-    return fail(err, M78NET_EBUILD, "max78sim prepare printed no firmware and executable");
-  }
-  net->firmware = strdup(fw->valuestring);
-  char *exe_path = strdup(exe->valuestring);
-  int n = cJSON_GetArraySize(cl);
-  if (n > 0) {
-    net->classes = calloc((size_t)n, sizeof *net->classes);
-    for (int i = 0; net->classes && i < n; i++)
-      net->classes[i] = strdup(cJSON_GetArrayItem(cl, i)->valuestring);
-    net->nclasses = n;
-    net->named = 1;
-  }
-  cJSON_Delete(j);
-  *exe_out = exe_path;
-  return M78NET_OK;
-}
 
 enum m78net_status m78net_open(m78net **out, const char *project, const struct m78net_options *opt,
                                struct m78net_error *err)
@@ -317,110 +195,28 @@ enum m78net_status m78net_open(m78net **out, const char *project, const struct m
     return fail(err, M78NET_ENOMEM, "out of memory");
   net->pid = -1;
   net->fd = -1;
-  enum m78net_status st;
-  char *tool = find_tool(opt), *exe = NULL, *pout = NULL, *perr = NULL;
-  const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-  char tmpl[PATH_MAX];
-  snprintf(tmpl, sizeof tmpl, "%s/m78net-XXXXXX", base);
-  if (!tool) {
-    st = fail(err, M78NET_EBUILD, "cannot find the max78sim command (set M78SIM_TOOL)");
-    goto bad;
-  }
-  if (!mkdtemp(tmpl)) {
-    st = fail(err, M78NET_EIO, "%s: %s", tmpl, strerror(errno));
-    goto bad;
-  }
-  net->tmp = strdup(tmpl);
-  char *argv[] = {tool, "prepare", (char *)project, opt && opt->rebuild ? "--rebuild" : NULL, NULL};
-  int rc = run_capture(argv, net->tmp, &pout, &perr);
-  if (rc != 0) {
-    char line[512] = "";
-    if (perr)
-      last_line(perr, line, sizeof line);
-    if (rc < 0)
-      snprintf(line, sizeof line, "cannot run %s: %s", tool, strerror(errno));
-    st = fail(err, strstr(line, "no such") || strstr(line, "not a synthesized") ? M78NET_ENOENT : M78NET_EBUILD, "%s",
-              *line ? line : "max78sim prepare failed");
-    goto bad;
-  }
-  char *lastnl = pout ? strrchr(pout, '{') : NULL;
-  if (!lastnl || (st = parse_prepare(net, lastnl, &exe, err)) != M78NET_OK) {
-    if (!lastnl)
-      st = fail(err, M78NET_EBUILD, "max78sim prepare printed nothing");
-    goto bad;
-  }
+  enum m78net_status st = m78neti_prepare(net, project, opt, err);
+  if (st != M78NET_OK || (opt && opt->no_serve))
+    goto done;
   char merr[512];
   if (m78inmap_load(net->firmware, &net->map, merr, sizeof merr) != 0) {
     st = fail(err, M78NET_EBUILD, "%s", merr);
-    goto bad;
+    goto done;
   }
   size_t ne = m78inmap_elems(&net->map);
   if (!(net->sample = malloc(ne))) {
     st = fail(err, M78NET_ENOMEM, "out of memory");
-    goto bad;
+    goto done;
   }
   m78inmap_unpack(&net->map, net->sample);
   if (!net->named)
     net->nclasses = m78inmap_num_outputs(net->firmware);
-
-  /* the firmware process, up to its load_input() */
-  int sv[2];
-  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-    st = fail(err, M78NET_EIO, "socketpair: %s", strerror(errno));
-    goto bad;
-  }
-  char fdenv[64], threnv[64], log[PATH_MAX];
-  snprintf(fdenv, sizeof fdenv, "%s=%d", M78SERVE_ENV, 3);
-  snprintf(threnv, sizeof threnv, M78ENV_THREADS "=%d", opt && opt->threads > 0 ? opt->threads : 1);
-  snprintf(log, sizeof log, "%s/server.log", net->tmp);
-  size_t nenv = 0;
-  while (environ[nenv])
-    nenv++;
-  char **env = calloc(nenv + 3, sizeof *env);
-  size_t k = 0;
-  for (size_t i = 0; env && i < nenv; i++)
-    if (strncmp(environ[i], M78ENV_SERVE "=", 13) != 0 && strncmp(environ[i], M78ENV_THREADS "=", 15) != 0 &&
-        strncmp(environ[i], M78ENV_REPORT "=", 14) != 0 && strncmp(environ[i], M78ENV_DUMP_DIR "=", 16) != 0 &&
-        strncmp(environ[i], M78ENV_INPUT "=", 13) != 0)
-      env[k++] = environ[i];
-  if (env) {
-    env[k++] = fdenv;
-    env[k++] = threnv;
-  }
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&fa, 1, 2);
-  posix_spawn_file_actions_adddup2(&fa, sv[1], 3);
-  char *fargv[] = {exe, NULL};
-  rc = env ? posix_spawn(&net->pid, exe, &fa, NULL, fargv, env) : ENOMEM;
-  posix_spawn_file_actions_destroy(&fa);
-  free(env);
-  close(sv[1]);
-  net->fd = sv[0];
-  if (rc != 0) {
-    net->pid = -1;
-    st = fail(err, M78NET_EBUILD, "cannot start %s: %s", exe, strerror(rc));
-    goto bad;
-  }
-  struct m78serve_hdr h;
-  if (m78serve_io(net->fd, &h, sizeof h, 0) != 0 || h.magic != M78SERVE_MAGIC || h.type != M78SERVE_READY) {
-    st = server_gone(net, err, "before it loaded its input (does its main() call load_input()?)");
-    goto bad;
-  }
-  free(tool);
-  free(exe);
-  free(pout);
-  free(perr);
-  *out = net;
-  return M78NET_OK;
-bad:
-  free(tool);
-  free(exe);
-  free(pout);
-  free(perr);
-  m78net_close(net);
+  st = m78neti_start_server(net, opt, err);
+done:
+  if (st != M78NET_OK)
+    m78net_close(net);
+  else
+    *out = net;
   return st;
 }
 
@@ -436,13 +232,14 @@ void m78net_close(m78net *net)
       ;
   }
   if (net->tmp) {
-    remove_tree(net->tmp);
+    m78neti_remove_tree(net->tmp);
     free(net->tmp);
   }
   for (int i = 0; net->named && i < net->nclasses; i++)
     free(net->classes[i]);
   free(net->classes);
   free(net->firmware);
+  free(net->exe);
   free(net->sample);
   m78inmap_free(&net->map);
   free(net);
@@ -566,9 +363,9 @@ static enum m78net_status read_result(const m78net *net, const char *dir, int32_
   if (!r)
     return fail(err, M78NET_ENOMEM, "out of memory");
   snprintf(path, sizeof path, "%s/console.txt", dir);
-  r->console = read_all(path, NULL, 16 << 20);
+  r->console = m78neti_read_all(path, NULL, 16 << 20);
   snprintf(path, sizeof path, "%s/report.json", dir);
-  r->report = read_all(path, NULL, 256 << 20);
+  r->report = m78neti_read_all(path, NULL, 256 << 20);
   cJSON *rep = r->report ? cJSON_Parse(r->report) : NULL;
   const cJSON *stop = cJSON_GetObjectItemCaseSensitive(rep, "stop");
   const cJSON *reason = cJSON_GetObjectItemCaseSensitive(stop, "reason");
@@ -579,7 +376,7 @@ static enum m78net_status read_result(const m78net *net, const char *dir, int32_
     if (cJSON_IsString(d) && *d->valuestring)
       snprintf(line, sizeof line, "%s", d->valuestring);
     else if (r->console)
-      last_line(r->console, line, sizeof line);
+      m78neti_last_line(r->console, line, sizeof line);
     st = fail(err, M78NET_ERUN, "the inference did not finish (%s %d)%s%s", status < 0 ? "signal" : "exit status",
               status < 0 ? -status : status, *line ? ": " : "", line);
     goto done;
@@ -601,7 +398,7 @@ static enum m78net_status read_result(const m78net *net, const char *dir, int32_
   cJSON *dumps = NULL;
   if (flags & M78NET_LAYERS) {
     snprintf(path, sizeof path, "%s/layers.json", dir);
-    char *t = read_all(path, NULL, 16 << 20);
+    char *t = m78neti_read_all(path, NULL, 16 << 20);
     dumps = t ? cJSON_Parse(t) : NULL;
     free(t);
   }
@@ -643,7 +440,7 @@ static enum m78net_status read_result(const m78net *net, const char *dir, int32_
         L->elem_bytes = cJSON_IsString(dt) && strncmp(dt->valuestring, "int32", 5) == 0 ? 4 : 1;
         size_t want = (size_t)L->c * (size_t)L->h * (size_t)L->w * (size_t)L->elem_bytes, got = 0;
         snprintf(path, sizeof path, "%s/%s", dir, file->valuestring);
-        r->data[i] = read_all(path, &got, 1u << 30);
+        r->data[i] = m78neti_read_all(path, &got, 1u << 30);
         if (!r->data[i] || got != want) {
           st = fail(err, M78NET_EIO, "%s: %zu bytes, expected %zu", path, got, want);
           cJSON_Delete(dumps);
@@ -696,7 +493,7 @@ static enum m78net_status send_run(m78net *net, const int8_t *input, unsigned fl
               m78serve_io(net->fd, &dlen, 4, 1) || m78serve_io(net->fd, dir, dlen, 1) ||
               m78serve_io(net->fd, packed, plen, 1);
   free(packed);
-  return ioerr ? server_gone(net, err, "while it was given an input") : M78NET_OK;
+  return ioerr ? m78neti_server_gone(net, err, "while it was given an input") : M78NET_OK;
 }
 
 enum m78net_status m78net_run_many(m78net *net, const int8_t *inputs, size_t count, int jobs, unsigned flags,
@@ -706,7 +503,10 @@ enum m78net_status m78net_run_many(m78net *net, const int8_t *inputs, size_t cou
   if (err)
     err->code = M78NET_OK, err->msg[0] = 0;
   if (!net || net->fd < 0 || !results || (!inputs && count))
-    return fail(err, M78NET_EINVAL, "%s", !net || net->fd < 0 ? "the network is closed" : "no inputs given");
+    return fail(err, M78NET_EINVAL, "%s",
+                !net          ? "the network is closed"
+                : net->fd < 0 ? "the network was opened with no_serve: it runs through m78net_exec only"
+                              : "no inputs given");
   if (jobs < 1)
     jobs = 1;
   if (jobs > M78SERVE_MAX_JOBS)
@@ -726,7 +526,7 @@ enum m78net_status m78net_run_many(m78net *net, const int8_t *inputs, size_t cou
     int32_t status;
     if (m78serve_io(net->fd, &h, sizeof h, 0) != 0 || h.magic != M78SERVE_MAGIC || h.type != M78SERVE_DONE ||
         h.len != 4 || m78serve_io(net->fd, &status, 4, 0) != 0) {
-      st = server_gone(net, err, "during an inference");
+      st = m78neti_server_gone(net, err, "during an inference");
       break;
     }
     size_t idx = h.id - base;
@@ -742,7 +542,7 @@ enum m78net_status m78net_run_many(m78net *net, const int8_t *inputs, size_t cou
       snprintf(m, sizeof m, "input %zu: %s", idx, err->msg);
       snprintf(err->msg, sizeof err->msg, "%s", m);
     }
-    remove_tree(dir);
+    m78neti_remove_tree(dir);
     done++;
     if (progress && st == M78NET_OK)
       progress(ctx, done, count);
@@ -760,7 +560,7 @@ enum m78net_status m78net_run_many(m78net *net, const int8_t *inputs, size_t cou
       }
       char dir[PATH_MAX];
       snprintf(dir, sizeof dir, "%s/r%u", net->tmp, h.id);
-      remove_tree(dir);
+      m78neti_remove_tree(dir);
       done++;
     }
     for (size_t i = 0; i < count; i++) {
@@ -778,7 +578,7 @@ enum m78net_status m78net_run(m78net *net, const int8_t *input, size_t n, unsign
     return fail(err, M78NET_EINVAL, "m78net_run: no result pointer");
   *out = NULL;
   if (!net || net->fd < 0)
-    return fail(err, M78NET_EINVAL, "the network is closed");
+    return m78net_run_many(net, input, 1, 1, flags, out, NULL, NULL, err); /* its message */
   if (!input || n != m78inmap_elems(&net->map))
     return fail(err, M78NET_ESHAPE, "the input has %zu values; layer 0 reads %dx%dx%d = %zu", input ? n : 0, net->map.c,
                 net->map.h, net->map.w, m78inmap_elems(&net->map));

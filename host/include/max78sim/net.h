@@ -10,6 +10,10 @@
  * (firmware_shim/src/serve.h).  Results are what `max78sim run --input`
  * reports: every layer's output, cycles, time and energy, the console.
  *
+ * The same library runs the firmware once from start to end
+ * (m78net_exec): that is how `max78sim run`, `compare`, `bench` and the
+ * viewer's live mode run it, so every front end runs a network one way.
+ *
  * Errors: every call returns an enum m78net_status and fills the caller's
  * struct m78net_error with a message; the library never prints or exits.
  * A network may be used by one thread at a time; m78net_run_many() runs
@@ -50,6 +54,11 @@ struct m78net_options {
                            beside this library or of its build tree) */
   int threads;          /* engine threads per inference (0: 1) */
   int rebuild;          /* build the firmware even if cached */
+  int no_serve;         /* 1: build and find the firmware only, start nothing; the network is then
+                           for m78net_exec (m78net_run, the input shape and the sample need 0) */
+  int build_msg_fd;     /* > 0: the build's messages (progress, compiler errors) go to this
+                           descriptor as they come, and a failed build leaves err->msg empty;
+                           else its last message becomes err->msg */
 };
 
 /* Opens PROJECT: a synthesized firmware folder, a corpus case folder or a
@@ -58,6 +67,58 @@ enum m78net_status m78net_open(m78net **out, const char *project, const struct m
                                struct m78net_error *err);
 /* Ends the firmware process and frees everything (NULL is fine). */
 void m78net_close(m78net *net);
+
+/* ---- one run from start to end ----
+ *
+ * What `max78sim run`, `compare` and the viewer's live mode do: the
+ * firmware starts afresh, runs its main() to the end (weights, its own
+ * input or the one OPT->env names, the inference, its check against
+ * sampleoutput.h) and leaves its report and files where the options say
+ * (the environment protocol of max78sim/env.h and docs/report-schema.md).
+ * Its console comes line by line through OPT->console as it prints. */
+struct m78net_exec_options {
+  const char *exe;         /* NULL: the firmware of NET; else this program (max78sim-arm) */
+  const char *arg;         /* the program's one argument (max78sim-arm's ELF), or NULL */
+  const char *report_path; /* M78SIM_REPORT */
+  const char *dump_dir;    /* M78SIM_DUMP_DIR, or NULL */
+  const char *timeline;    /* M78SIM_TIMELINE, or NULL */
+  const char *record_path; /* M78SIM_RECORD (register trace), or NULL */
+  const char *faults;      /* M78SIM_FAULTS (';'-separated specs), or NULL */
+  const char *live_dir;    /* M78SIM_LIVE_DIR (the viewer's live mode), or NULL */
+  uint64_t max_cycles;     /* M78SIM_MAX_CYCLES */
+  int has_layer_limit;     /* pass layer_limit as M78SIM_LAYER_LIMIT */
+  int layer_limit;
+  double timeout_s; /* wall-clock safety limit, 0 = none */
+  /* more NAME=value settings for the process, NULL-terminated (or NULL);
+   * a bare NAME removes it from the environment */
+  const char *const *env;
+  /* each line of the console (FD 1 stdout, 2 stderr), newline included;
+   * NULL drops them */
+  void (*console)(void *ctx, int fd, const char *line, size_t len);
+  void *ctx;
+  const volatile int *cancel; /* when it becomes non-zero, the process is killed */
+  int stop_on_signals;        /* SIGINT, SIGTERM, SIGHUP meanwhile kill the process (a CLI's choice) */
+};
+
+struct m78net_exec_result {
+  int exited; /* exit_code is valid */
+  int exit_code;
+  int signal;             /* killed by this signal (not by the library) */
+  int timed_out;          /* killed at the wall-clock limit */
+  int interrupted;        /* stop_on_signals: this signal arrived */
+  int cancelled;          /* killed because *cancel became non-zero */
+  int saw_pass, saw_fail; /* the vendor check's "*** PASS ***" / "*** FAIL ***" lines */
+  int saw_capture;        /* "*** CAPTURE DONE ***" (max78sim capture's firmware) */
+};
+
+/* Runs the firmware of NET (opened with or without no_serve; NET may be
+ * NULL when OPT->exe is given) once, from start to end.  M78NET_OK when
+ * it ran, whatever its end (in *r); M78NET_EBUILD when it could not be
+ * started. */
+enum m78net_status m78net_exec(m78net *net, const struct m78net_exec_options *opt, struct m78net_exec_result *r,
+                               struct m78net_error *err);
+
+/* ---- inference on given inputs (no_serve = 0) ---- */
 
 /* Layer 0's input: channels, rows, columns (int8 values). */
 void m78net_input_shape(const m78net *net, int *c, int *h, int *w);
