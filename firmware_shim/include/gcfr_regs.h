@@ -14,11 +14,12 @@
 extern "C" {
 #endif
 
-typedef struct {
-  __IO uint32_t reg0; /* 0x00: quadrant power enable (bit g) */
-  __IO uint32_t reg1; /* 0x04: quadrant memory enable ("mask memory") */
-  __IO uint32_t reg2; /* 0x08: quadrant isolation */
-  __IO uint32_t reg3; /* 0x0C: quadrant reset */
+/* The register block at its silicon layout, from the SoC register map
+ * (m78host/socregs.def; m78host/socregs_struct.h). */
+typedef union {
+#define M78SOC_PICK_GCFR(x) x
+#include "m78host/socregs_struct.h"
+#undef M78SOC_PICK_GCFR
 } mxc_gcfr_regs_t;
 
 #define MXC_R_GCFR_REG0 ((uint32_t)M78SOC_GCFR_REG0)

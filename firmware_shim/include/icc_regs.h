@@ -13,13 +13,12 @@
 extern "C" {
 #endif
 
-typedef struct {
-  __I uint32_t info; /* 0x000 */
-  __I uint32_t sz;   /* 0x004 */
-  __R uint32_t rsv_0x8_0xff[62];
-  __IO uint32_t ctrl; /* 0x100 */
-  __R uint32_t rsv_0x104_0x6ff[383];
-  __IO uint32_t invalidate; /* 0x700 */
+/* The register block at its silicon layout, from the SoC register map
+ * (m78host/socregs.def; m78host/socregs_struct.h). */
+typedef union {
+#define M78SOC_PICK_ICC(x) x
+#include "m78host/socregs_struct.h"
+#undef M78SOC_PICK_ICC
 } mxc_icc_regs_t;
 
 #define MXC_R_ICC_INFO ((uint32_t)M78SOC_ICC_INFO)
@@ -28,9 +27,9 @@ typedef struct {
 #define MXC_R_ICC_INVALIDATE ((uint32_t)M78SOC_ICC_INVALIDATE)
 
 #define MXC_F_ICC_CTRL_EN_POS M78SOC_ICC_CTRL_EN_POS
-#define MXC_F_ICC_CTRL_EN ((uint32_t)(0x1UL << MXC_F_ICC_CTRL_EN_POS))
+#define MXC_F_ICC_CTRL_EN M78SOC_FMASK(ICC, CTRL, EN)
 #define MXC_F_ICC_CTRL_RDY_POS M78SOC_ICC_CTRL_RDY_POS
-#define MXC_F_ICC_CTRL_RDY ((uint32_t)(0x1UL << MXC_F_ICC_CTRL_RDY_POS))
+#define MXC_F_ICC_CTRL_RDY M78SOC_FMASK(ICC, CTRL, RDY)
 
 #ifdef __cplusplus
 }

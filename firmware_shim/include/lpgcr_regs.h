@@ -14,10 +14,12 @@
 extern "C" {
 #endif
 
-typedef struct {
-  __R uint32_t rsv_0x0_0x7[2];
-  __IO uint32_t rst;     /* 0x08 */
-  __IO uint32_t pclkdis; /* 0x0C */
+/* The register block at its silicon layout, from the SoC register map
+ * (m78host/socregs.def; m78host/socregs_struct.h). */
+typedef union {
+#define M78SOC_PICK_LPGCR(x) x
+#include "m78host/socregs_struct.h"
+#undef M78SOC_PICK_LPGCR
 } mxc_lpgcr_regs_t;
 
 #define MXC_R_LPGCR_RST ((uint32_t)M78SOC_LPGCR_RST)

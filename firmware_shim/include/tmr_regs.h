@@ -14,15 +14,12 @@
 extern "C" {
 #endif
 
-typedef struct {
-  __IO uint32_t cnt;    /* 0x00 */
-  __IO uint32_t cmp;    /* 0x04 */
-  __IO uint32_t pwm;    /* 0x08 */
-  __IO uint32_t intfl;  /* 0x0C */
-  __IO uint32_t ctrl0;  /* 0x10 */
-  __IO uint32_t nolcmp; /* 0x14 */
-  __IO uint32_t ctrl1;  /* 0x18 */
-  __IO uint32_t wkfl;   /* 0x1C */
+/* The register block at its silicon layout, from the SoC register map
+ * (m78host/socregs.def; m78host/socregs_struct.h). */
+typedef union {
+#define M78SOC_PICK_TMR(x) x
+#include "m78host/socregs_struct.h"
+#undef M78SOC_PICK_TMR
 } mxc_tmr_regs_t;
 
 #define MXC_R_TMR_CNT ((uint32_t)M78SOC_TMR_CNT)

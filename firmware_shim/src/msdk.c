@@ -117,25 +117,35 @@ static const uint32_t cost_cycles[COST_COUNT] = {
     [COST_LED] = 20,
 };
 
-/* ---- layout cross-checks: the MSDK structs agree with the register map ----
- * (the MXC_R_ offsets and MXC_BASE_ addresses are m78host/socregs.def's;
- * the structs the firmware dereferences are typed out, so check them) */
+/* ---- layout cross-checks of the MSDK structs ----
+ * They are built from the register map (m78host/socregs_struct.h): each
+ * member sits at its register's offset by construction.  What is checked
+ * here is the construction: the sizes of the MSDK's own structs (its last
+ * register + 4), a member at offset 0 and the members the firmware and
+ * the drivers dereference, against the MSDK's offsets written as numbers. */
 
-_Static_assert(offsetof(mxc_gcr_regs_t, clkctrl) == MXC_R_GCR_CLKCTRL, "GCR clkctrl");
-_Static_assert(offsetof(mxc_gcr_regs_t, pclkdiv) == MXC_R_GCR_PCLKDIV, "GCR pclkdiv");
-_Static_assert(offsetof(mxc_gcr_regs_t, pclkdis0) == MXC_R_GCR_PCLKDIS0, "GCR pclkdis0");
-_Static_assert(offsetof(mxc_gcr_regs_t, memctrl) == MXC_R_GCR_MEMCTRL, "GCR memctrl");
-_Static_assert(offsetof(mxc_gcr_regs_t, pclkdis1) == MXC_R_GCR_PCLKDIS1, "GCR pclkdis1");
-_Static_assert(offsetof(mxc_gcr_regs_t, gpr) == MXC_R_GCR_GPR, "GCR gpr");
-_Static_assert(offsetof(mxc_gcfr_regs_t, reg3) == MXC_R_GCFR_REG3, "GCFR reg3");
-_Static_assert(offsetof(mxc_lpgcr_regs_t, pclkdis) == MXC_R_LPGCR_PCLKDIS, "LPGCR pclkdis");
-_Static_assert(offsetof(mxc_tmr_regs_t, ctrl1) == MXC_R_TMR_CTRL1, "TMR ctrl1");
-_Static_assert(offsetof(mxc_tmr_regs_t, wkfl) == MXC_R_TMR_WKFL, "TMR wkfl");
-_Static_assert(offsetof(mxc_icc_regs_t, ctrl) == MXC_R_ICC_CTRL, "ICC ctrl");
-_Static_assert(offsetof(mxc_icc_regs_t, invalidate) == MXC_R_ICC_INVALIDATE, "ICC invalidate");
-_Static_assert(offsetof(mxc_gpio_regs_t, out) == M78SOC_GPIO_OUT, "GPIO out");
-_Static_assert(offsetof(mxc_gpio_regs_t, out_set) == M78SOC_GPIO_OUT_SET, "GPIO out_set");
-_Static_assert(offsetof(mxc_gpio_regs_t, out_clr) == M78SOC_GPIO_OUT_CLR, "GPIO out_clr");
+_Static_assert(sizeof(mxc_gcr_regs_t) == 0x84, "GCR size");
+_Static_assert(sizeof(mxc_gcfr_regs_t) == 0x10, "GCFR size");
+_Static_assert(sizeof(mxc_tmr_regs_t) == 0x20, "TMR size");
+_Static_assert(sizeof(mxc_icc_regs_t) == 0x704, "ICC size");
+_Static_assert(sizeof(mxc_gpio_regs_t) == 0xC4, "GPIO size");
+_Static_assert(sizeof(mxc_lpgcr_regs_t) == 0x10, "LPGCR size");
+_Static_assert(offsetof(mxc_gcr_regs_t, sysctrl) == 0x00, "GCR sysctrl");
+_Static_assert(offsetof(mxc_gcr_regs_t, clkctrl) == 0x08, "GCR clkctrl");
+_Static_assert(offsetof(mxc_gcr_regs_t, pclkdiv) == 0x18, "GCR pclkdiv");
+_Static_assert(offsetof(mxc_gcr_regs_t, pclkdis0) == 0x24, "GCR pclkdis0");
+_Static_assert(offsetof(mxc_gcr_regs_t, memctrl) == 0x28, "GCR memctrl");
+_Static_assert(offsetof(mxc_gcr_regs_t, pclkdis1) == 0x48, "GCR pclkdis1");
+_Static_assert(offsetof(mxc_gcr_regs_t, gpr) == 0x80, "GCR gpr");
+_Static_assert(offsetof(mxc_gcfr_regs_t, reg3) == 0x0C, "GCFR reg3");
+_Static_assert(offsetof(mxc_lpgcr_regs_t, pclkdis) == 0x0C, "LPGCR pclkdis");
+_Static_assert(offsetof(mxc_tmr_regs_t, ctrl1) == 0x18, "TMR ctrl1");
+_Static_assert(offsetof(mxc_tmr_regs_t, wkfl) == 0x1C, "TMR wkfl");
+_Static_assert(offsetof(mxc_icc_regs_t, ctrl) == 0x100, "ICC ctrl");
+_Static_assert(offsetof(mxc_icc_regs_t, invalidate) == 0x700, "ICC invalidate");
+_Static_assert(offsetof(mxc_gpio_regs_t, out) == 0x18, "GPIO out");
+_Static_assert(offsetof(mxc_gpio_regs_t, out_set) == 0x1C, "GPIO out_set");
+_Static_assert(offsetof(mxc_gpio_regs_t, out_clr) == 0x20, "GPIO out_clr");
 _Static_assert(offsetof(mxc_gpio_regs_t, en1) == 0x68, "GPIO en1");
 _Static_assert(offsetof(mxc_gpio_regs_t, ps) == 0xB8, "GPIO ps");
 _Static_assert(offsetof(mxc_gpio_regs_t, vssel) == 0xC0, "GPIO vssel");

@@ -21,7 +21,7 @@
 enum {
 #define M78SOC_BLOCK(name, base, size, model) M78SOC_##name##_BASE = (base), M78SOC_##name##_SIZE = (size),
 #include "m78host/socregs.def"
-#define M78SOC_REG(type, reg, offset) M78SOC_##type##_##reg = (offset),
+#define M78SOC_REG(type, reg, offset, member, access) M78SOC_##type##_##reg = (offset),
 #include "m78host/socregs.def"
 #define M78SOC_FIELD(type, reg, field, pos, width)                                                                     \
   M78SOC_##type##_##reg##_##field##_POS = (pos), M78SOC_##type##_##reg##_##field##_WIDTH = (width),
