@@ -116,6 +116,10 @@ static enum m78net_status parse_prepare(m78net *net, const char *json, struct m7
   }
   net->firmware = strdup(fw->valuestring);
   net->exe = strdup(exe->valuestring);
+  if (!net->firmware || !net->exe) {
+    cJSON_Delete(j);
+    return fail(err, M78NET_ENOMEM, "out of memory");
+  }
   int n = cJSON_GetArraySize(cl);
   if (n > 0) {
     net->classes = calloc((size_t)n, sizeof *net->classes);
