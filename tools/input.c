@@ -26,10 +26,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#ifdef M78_HAVE_SDL_IMAGE
-#include <SDL2/SDL.h>
-#include <SDL2/SDL_image.h>
-#endif
+#include "view_cmd.h"
 #include "cli_util.h"
 #include "commands.h"
 #include "fwbuild.h"
@@ -182,31 +179,24 @@ static int from_image(const char *path, const struct m78cli_input_opts *o, const
     m78u_error("%s: %s", path, strerror(errno));
     return -1;
   }
-  SDL_Surface *img = IMG_Load(path);
-  if (!img) {
-    m78u_error("%s: not a readable image: %s", path, IMG_GetError());
+  int sw, sh;
+  unsigned char *rgb;
+  if (m78cli_image_load(path, &sw, &sh, &rgb) != 0) /* SDL2_image, loaded when an image is given */
     return -1;
-  }
-  SDL_Surface *rgb = SDL_ConvertSurfaceFormat(img, SDL_PIXELFORMAT_RGB24, 0);
-  SDL_FreeSurface(img);
-  if (!rgb) {
-    m78u_error("%s: cannot convert the image to RGB: %s", path, SDL_GetError());
-    return -1;
-  }
-  int sw = rgb->w, sh = rgb->h;
   if ((sw != m->w || sh != m->h) && !o->resize) {
     m78u_error("%s: the image is %dx%d (W x H), layer 0 reads %dx%d; use --resize to scale it", path, sw, sh, m->w,
                m->h);
-    SDL_FreeSurface(rgb);
+    free(rgb);
     return -1;
   }
   int8_t *t = malloc((size_t)m->c * (size_t)m->h * (size_t)m->w);
   if (!t) {
-    SDL_FreeSurface(rgb);
+    free(rgb);
     m78u_error("%s: out of memory", path);
     return -1;
   }
-  const uint8_t *px = rgb->pixels;
+  const uint8_t *px = rgb;
+  size_t pitch = 3 * (size_t)sw;
   for (int y = 0; y < m->h; y++)
     for (int x = 0; x < m->w; x++) {
       double v[3];
@@ -220,8 +210,8 @@ static int from_image(const char *path, const struct m78cli_input_opts *o, const
       int x1 = x0 + 1 < sw ? x0 + 1 : x0, y1 = y0 + 1 < sh ? y0 + 1 : y0;
       double ax = fx - x0, ay = fy - y0;
       for (int k = 0; k < 3; k++) {
-        double p00 = px[y0 * rgb->pitch + 3 * x0 + k], p01 = px[y0 * rgb->pitch + 3 * x1 + k];
-        double p10 = px[y1 * rgb->pitch + 3 * x0 + k], p11 = px[y1 * rgb->pitch + 3 * x1 + k];
+        double p00 = px[y0 * pitch + 3 * x0 + k], p01 = px[y0 * pitch + 3 * x1 + k];
+        double p10 = px[y1 * pitch + 3 * x0 + k], p11 = px[y1 * pitch + 3 * x1 + k];
         v[k] = (1 - ay) * ((1 - ax) * p00 + ax * p01) + ay * ((1 - ax) * p10 + ax * p11);
       }
       unsigned p[3];
@@ -236,7 +226,7 @@ static int from_image(const char *path, const struct m78cli_input_opts *o, const
         t[at] = m78cli_input_u8(l);
       }
     }
-  SDL_FreeSurface(rgb);
+  free(rgb);
   *out = t;
   return 0;
 }
@@ -326,26 +316,22 @@ static int export_png(const char *path, const struct m78inmap *m, const int8_t *
     m78u_error("%s: layer 0 reads %d channels; a PNG holds 1 or 3: give .npy", path, m->c);
     return M78CLI_EXIT_ERROR;
   }
-  SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, m->w, m->h, 24, SDL_PIXELFORMAT_RGB24);
-  if (!s) {
-    m78u_error("%s: %s", path, SDL_GetError());
-    return M78CLI_EXIT_ERROR;
-  }
   size_t plane = (size_t)m->h * (size_t)m->w;
+  uint8_t *px = m78u_xmalloc(3 * plane);
   for (int y = 0; y < m->h; y++)
     for (int x = 0; x < m->w; x++)
       for (int k = 0; k < 3; k++) {
         int v = t[(m->c == 3 ? (size_t)k * plane : 0) + (size_t)y * (size_t)m->w + (size_t)x];
-        ((uint8_t *)s->pixels)[y * s->pitch + 3 * x + k] = (uint8_t)nearbyint((v + 128) * 255.0 / 256.0);
+        px[3 * ((size_t)y * (size_t)m->w + (size_t)x) + (size_t)k] = (uint8_t)nearbyint((v + 128) * 255.0 / 256.0);
       }
   char *tmp = m78u_xasprintf("%s.tmp-%d.png", path, (int)getpid());
-  int ok = IMG_SavePNG(s, tmp) == 0 && rename(tmp, path) == 0;
+  int ok = m78cli_image_save_png(tmp, m->w, m->h, px) == 0 && rename(tmp, path) == 0;
   if (!ok) {
     m78u_error("%s: cannot write: %s", path, strerror(errno));
     unlink(tmp);
   }
   free(tmp);
-  SDL_FreeSurface(s);
+  free(px);
   return ok ? 0 : M78CLI_EXIT_ERROR;
 #else
   (void)m;

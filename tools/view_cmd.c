@@ -15,6 +15,8 @@
 #include "cli_util.h"
 #include "commands.h"
 #ifdef M78_HAVE_VIEWER
+#include <dlfcn.h>
+#include "fwbuild.h"
 #include "viz.h"
 #endif
 
@@ -182,9 +184,59 @@ int m78cli_view_is_dump_dir(const char *dir)
 
 #ifdef M78_HAVE_VIEWER
 
+const struct m78viz_api *m78cli_viz(void)
+{
+  static const struct m78viz_api *api;
+  static int tried;
+  if (tried)
+    return api;
+  tried = 1;
+  struct m78fw_paths p;
+  m78fw_paths_init(&p);
+  char *path = m78u_path_join(p.lib_dir, M78VIZ_MODULE);
+  m78fw_paths_free(&p);
+  void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  const struct m78viz_api *(*get)(void) = NULL;
+  if (h)
+    *(void **)&get = dlsym(h, "m78viz_module_api");
+  const struct m78viz_api *a = get ? get() : NULL;
+  if (!h || !get)
+    m78u_error("cannot load the viewer and image module %s: %s", path, dlerror());
+  else if (a->version != M78VIZ_API_VERSION || a->opts_size != sizeof(struct m78viz_opts))
+    m78u_error("%s is of another max78sim build (interface %d, expected %d)", path, a->version, M78VIZ_API_VERSION);
+  else
+    api = a;
+  free(path);
+  return api;
+}
+
 int m78cli_view_available(void)
 {
-  return 1;
+  return m78cli_viz() != NULL;
+}
+
+int m78cli_image_load(const char *path, int *w, int *h, unsigned char **rgb)
+{
+  const struct m78viz_api *viz = m78cli_viz();
+  char why[600];
+  if (!viz)
+    return -1;
+  if (viz->load_rgb(path, w, h, rgb, why, sizeof why) != 0) {
+    m78u_error("%s", why);
+    return -1;
+  }
+  return 0;
+}
+
+int m78cli_image_save_png(const char *path, int w, int h, const unsigned char *rgb)
+{
+  const struct m78viz_api *viz = m78cli_viz();
+  char why[600];
+  if (!viz) {
+    errno = ENOSYS;
+    return -1;
+  }
+  return viz->save_rgb_png(path, w, h, rgb, why, sizeof why);
 }
 
 static void fill_viz(const struct m78cli_view_opts *v, struct m78viz_opts *z, const char *dump_dir, const char *report,
@@ -223,7 +275,8 @@ int m78cli_view_show(const struct m78cli_view_opts *v, const char *dump_dir, con
   char **names;
   fill_viz(v, &z, dump_dir, report, title);
   int nnames = take_names(v, &z, &names);
-  int rc = m78viz_main(&z);
+  const struct m78viz_api *viz = m78cli_viz();
+  int rc = viz ? viz->main(&z) : M78CLI_EXIT_ERROR;
   m78_layer_names_free(names, nnames);
   if (rc == 0 && v->screenshot)
     printf("wrote %s\n", v->screenshot);
@@ -258,8 +311,12 @@ int m78cli_view_live(const struct m78cli_view_opts *v, struct m78fw_run_opts *ro
   ro->timeout_s = 0; /* a person decides how long this takes */
   int rc = 2;
   pthread_t th;
-  m78viz_no_dbus_autolaunch(); /* before the firmware thread starts */
-  if (m78u_write_file_atomic(step, "0\n", 2) != 0) {
+  const struct m78viz_api *viz = m78cli_viz();
+  if (viz)
+    viz->no_dbus_autolaunch(); /* before the firmware thread starts */
+  if (!viz) {
+    /* the message is out */
+  } else if (m78u_write_file_atomic(step, "0\n", 2) != 0) {
     m78u_error("%s: %s", step, strerror(errno));
   } else if (pthread_create(&th, NULL, live_thread, &job) != 0) {
     m78u_error("cannot start the firmware thread");
@@ -271,7 +328,7 @@ int m78cli_view_live(const struct m78cli_view_opts *v, struct m78fw_run_opts *ro
     z.progress_file = progress;
     z.step_file = step;
     z.run_finished = &job.done;
-    rc = m78viz_main(&z);
+    rc = viz->main(&z);
     m78_layer_names_free(names, nnames);
     cancel = 1;
     pthread_join(th, NULL);
@@ -300,6 +357,26 @@ int m78cli_view_available(void)
 {
   no_viewer();
   return 0;
+}
+
+const struct m78viz_api *m78cli_viz(void)
+{
+  no_viewer();
+  return NULL;
+}
+
+int m78cli_image_load(const char *path, int *w, int *h, unsigned char **rgb)
+{
+  (void)path, (void)w, (void)h, (void)rgb;
+  no_viewer();
+  return -1;
+}
+
+int m78cli_image_save_png(const char *path, int w, int h, const unsigned char *rgb)
+{
+  (void)path, (void)w, (void)h, (void)rgb;
+  errno = ENOSYS;
+  return -1;
 }
 
 int m78cli_view_show(const struct m78cli_view_opts *v, const char *dump_dir, const char *report, const char *title)

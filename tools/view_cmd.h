@@ -40,6 +40,15 @@ void m78cli_view_help(FILE *out);
 
 /* 1 when this max78sim has the viewer; else prints why not, returns 0. */
 int m78cli_view_available(void);
+struct m78viz_api;
+/* The viewer and image module (viz.h), loaded on first use; NULL after
+ * an error was printed (also when built without the viewer). */
+const struct m78viz_api *m78cli_viz(void);
+/* Through that module (SDL2_image): an image file as *w x *h RGB pixels
+ * (*rgb malloc'd, 3 bytes each, row after row), -1 after an error was
+ * printed; and RGB pixels written as a PNG file, -1 with errno. */
+int m78cli_image_load(const char *path, int *w, int *h, unsigned char **rgb);
+int m78cli_image_save_png(const char *path, int w, int h, const unsigned char *rgb);
 
 /* Is DIR a folder of layer dumps (layers.json) rather than a project? */
 int m78cli_view_is_dump_dir(const char *dir);

@@ -9,6 +9,8 @@
 #ifndef M78VIZ_H
 #define M78VIZ_H
 
+#include <stddef.h>
+
 #define M78VIZ_DEFAULT_W 1440
 #define M78VIZ_DEFAULT_H 900
 
@@ -46,5 +48,30 @@ int m78viz_main(const struct m78viz_opts *o);
  * before any other thread runs (it sets an environment variable);
  * m78viz_main calls it too. */
 void m78viz_no_dbus_autolaunch(void);
+
+/* Decodes the image file PATH (PNG, JPEG, BMP, ... as SDL2_image reads
+ * them) into *w x *h RGB pixels, 3 bytes each, row after row (*rgb
+ * malloc'd).  Returns 0, or -1 with a message in ERR. */
+int m78viz_load_rgb(const char *path, int *w, int *h, unsigned char **rgb, char *err, size_t len);
+/* Writes W x H RGB pixels (3 bytes each, row after row) as the PNG file
+ * PATH.  Returns 0, or -1 with a message in ERR and errno as the write
+ * left it. */
+int m78viz_save_rgb_png(const char *path, int w, int h, const unsigned char *rgb, char *err, size_t len);
+
+/* The viewer as a module (libmax78sim-viz.so, in the library folder
+ * beside libm78shim.a) that the CLI loads only when it shows a window or
+ * decodes an image, so that its other commands do not map SDL and its
+ * sixty-odd libraries at every start.  Its one exported symbol. */
+#define M78VIZ_MODULE "libmax78sim-viz.so"
+#define M78VIZ_API_VERSION 1
+struct m78viz_api {
+  int version;      /* M78VIZ_API_VERSION */
+  size_t opts_size; /* sizeof(struct m78viz_opts) of the module's build */
+  int (*main)(const struct m78viz_opts *o);
+  void (*no_dbus_autolaunch)(void);
+  int (*load_rgb)(const char *path, int *w, int *h, unsigned char **rgb, char *err, size_t len);
+  int (*save_rgb_png)(const char *path, int w, int h, const unsigned char *rgb, char *err, size_t len);
+};
+const struct m78viz_api *m78viz_module_api(void);
 
 #endif
