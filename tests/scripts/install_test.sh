@@ -15,6 +15,15 @@ echo "$out" | tail -4
 echo "$out" | grep -q '^\*\*\* PASS \*\*\*$' || { echo "no PASS from the installed tool"; exit 1; }
 echo "$out" | grep -q '^inference: 70157 cycles' || { echo "unexpected cycle count"; exit 1; }
 
+# the viewer and image module, loaded from the prefix: the sample as a PNG
+# and back is the sample again (the firmware's own check runs on it)
+if [ -f "$work/prefix/lib/max78sim/libmax78sim-viz.so" ]; then
+  M78SIM_CACHE="$work/cache" "$work/prefix/bin/max78sim" input export "$corpus/mnist/firmware" -o "$work/sample.png" ||
+    { echo "installed max78sim: input export to PNG failed"; exit 1; }
+  out=$(M78SIM_CACHE="$work/cache" "$work/prefix/bin/max78sim" run "$corpus/mnist/firmware" -q --input "$work/sample.png" 2>&1)
+  echo "$out" | grep -q "equals the firmware's baked-in sample" || { echo "installed max78sim: the PNG input"; echo "$out"; exit 1; }
+fi
+
 # the host API: header, pkg-config file and library, used by a C program
 pc="$work/prefix/lib/pkgconfig"
 [ -f "$pc/max78sim.pc" ] || { echo "no max78sim.pc installed"; exit 1; }
@@ -48,4 +57,4 @@ if [ -d "$work/prefix/lib/python3/dist-packages" ]; then
   echo "python: $out"
   [ "$out" = "7 70157" ] || { echo "installed Python module: unexpected result"; exit 1; }
 fi
-echo "install: command, C API and Python module work from the prefix"
+echo "install: command, viewer module, C API and Python module work from the prefix"
