@@ -443,11 +443,12 @@ static int eval_input(struct net *n, struct mode_runs *mr, uint64_t threads)
     return -1;
   }
   char *times = m78u_path_join(tmp, "eval-input-times.txt");
-  /* what the served firmware (and the prepare it runs) take from the
-   * environment: this bridge, and the file to append the times to */
-  setenv(M78ENV_INPUT_TIMES, times, 1);
-  setenv(M78ENV_BRIDGE, m78fw_bridge_name(mr->mode), 1);
-  struct m78net_options no = {.threads = (int)threads};
+  /* for the build (prepare) and the served firmware: this bridge, and the
+   * file to append the times to */
+  char *times_env = m78u_xasprintf(M78ENV_INPUT_TIMES "=%s", times);
+  char *bridge_env = m78u_xasprintf(M78ENV_BRIDGE "=%s", m78fw_bridge_name(mr->mode));
+  const char *env[] = {times_env, bridge_env, NULL};
+  struct m78net_options no = {.threads = (int)threads, .env = env};
   struct m78net_error err;
   m78net *net = NULL;
   m78net_result **res = NULL;
@@ -480,8 +481,8 @@ static int eval_input(struct net *n, struct mode_runs *mr, uint64_t threads)
     for (int i = 0; i < EVAL_INFERENCES; i++)
       m78net_result_free(res[i]);
   m78net_close(net);
-  unsetenv(M78ENV_INPUT_TIMES);
-  unsetenv(M78ENV_BRIDGE);
+  free(times_env);
+  free(bridge_env);
   double wall[EVAL_INFERENCES + 1], cpu[EVAL_INFERENCES + 1];
   int k = rc == 0 ? read_times(times, wall, cpu, EVAL_INFERENCES + 1) : 0;
   if (k > 1) {

@@ -240,6 +240,9 @@ void m78net_close(m78net *net)
   free(net->classes);
   free(net->firmware);
   free(net->exe);
+  for (char **e = net->env; e && *e; e++)
+    free(*e);
+  free(net->env);
   free(net->sample);
   m78inmap_free(&net->map);
   free(net);

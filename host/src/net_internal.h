@@ -20,7 +20,8 @@ struct m78net {
   int fd;
   char *tmp;
   char *firmware;
-  char *exe; /* the built firmware executable */
+  char *exe;  /* the built firmware executable */
+  char **env; /* m78net_options.env, copied (NULL-terminated, or NULL) */
   char **classes;
   int nclasses; /* manifest classes, else cnn.h's CNN_NUM_OUTPUTS (unnamed) */
   int named;

@@ -35,6 +35,56 @@
 
 extern char **environ;
 
+/* ---- environments ---- */
+
+/* The process's environment: environ with the settings applied in order
+ * (a bare NAME removes it).  The strings stay the caller's. */
+struct envl {
+  char **v;
+  size_t n, cap;
+};
+
+static int env_apply(struct envl *e, const char *setting)
+{
+  const char *eq = strchr(setting, '=');
+  size_t len = eq ? (size_t)(eq - setting) : strlen(setting), k = 0;
+  for (size_t i = 0; i < e->n; i++)
+    if (!(strncmp(e->v[i], setting, len) == 0 && e->v[i][len] == '='))
+      e->v[k++] = e->v[i];
+  e->n = k;
+  if (eq) {
+    if (e->n + 2 > e->cap) {
+      size_t cap = e->cap * 2 + 16;
+      char **v = realloc(e->v, cap * sizeof *v);
+      if (!v)
+        return -1;
+      e->v = v;
+      e->cap = cap;
+    }
+    e->v[e->n++] = (char *)setting;
+  }
+  e->v[e->n] = NULL;
+  return 0;
+}
+
+/* E := environ with EXTRA (the network's settings, m78net_options.env)
+ * applied: the start of every environment this library gives a process.
+ * -1 when out of memory. */
+static int env_init(struct envl *e, const char *const *extra)
+{
+  e->n = 0;
+  while (environ[e->n])
+    e->n++;
+  e->cap = e->n + 16;
+  if (!(e->v = malloc(e->cap * sizeof *e->v)))
+    return -1;
+  memcpy(e->v, environ, (e->n + 1) * sizeof *e->v);
+  for (const char *const *x = extra; x && *x; x++)
+    if (env_apply(e, *x) != 0)
+      return -1;
+  return 0;
+}
+
 /* ---- the build: max78sim prepare ---- */
 
 static char *find_tool(const struct m78net_options *opt)
@@ -73,7 +123,7 @@ static char *find_tool(const struct m78net_options *opt)
 /* Runs ARGV with stdout into a file of DIR and stderr into another, or
  * onto MSG_FD when it is > 0; returns the exit status (-1 when it could
  * not run). */
-static int run_capture(char *const *argv, const char *dir, int msg_fd, char **out, char **errtext)
+static int run_capture(char *const *argv, char *const *envp, const char *dir, int msg_fd, char **out, char **errtext)
 {
   char po[PATH_MAX], pe[PATH_MAX];
   snprintf(po, sizeof po, "%s/prepare.out", dir);
@@ -87,7 +137,7 @@ static int run_capture(char *const *argv, const char *dir, int msg_fd, char **ou
   else
     posix_spawn_file_actions_addopen(&fa, 2, pe, O_WRONLY | O_CREAT | O_TRUNC, 0644);
   pid_t pid;
-  int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+  int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, envp);
   posix_spawn_file_actions_destroy(&fa);
   if (rc != 0) {
     errno = rc;
@@ -150,6 +200,14 @@ enum m78net_status m78neti_prepare(m78net *net, const char *project, const struc
                                    struct m78net_error *err)
 {
   enum m78net_status st = M78NET_OK;
+  size_t ne = 0;
+  while (opt && opt->env && opt->env[ne])
+    ne++;
+  if (ne && !(net->env = calloc(ne + 1, sizeof *net->env)))
+    return fail(err, M78NET_ENOMEM, "out of memory");
+  for (size_t i = 0; i < ne; i++)
+    if (!(net->env[i] = strdup(opt->env[i])))
+      return fail(err, M78NET_ENOMEM, "out of memory");
   char *tool = find_tool(opt), *pout = NULL, *perr = NULL;
   const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
   char tmpl[PATH_MAX];
@@ -169,7 +227,14 @@ enum m78net_status m78neti_prepare(m78net *net, const char *project, const struc
   }
   int msg_fd = opt && opt->build_msg_fd > 0 ? opt->build_msg_fd : -1;
   char *argv[] = {tool, "prepare", (char *)project, opt && opt->rebuild ? "--rebuild" : NULL, NULL};
-  int rc = run_capture(argv, net->tmp, msg_fd, &pout, &perr);
+  struct envl env = {0};
+  if (env_init(&env, (const char *const *)net->env) != 0) {
+    free(env.v);
+    st = fail(err, M78NET_ENOMEM, "out of memory");
+    goto out;
+  }
+  int rc = run_capture(argv, env.v, net->tmp, msg_fd, &pout, &perr);
+  free(env.v);
   if (rc != 0) {
     char line[512] = "";
     if (perr)
@@ -206,19 +271,19 @@ enum m78net_status m78neti_start_server(m78net *net, const struct m78net_options
   snprintf(fdenv, sizeof fdenv, "%s=%d", M78SERVE_ENV, 3);
   snprintf(threnv, sizeof threnv, M78ENV_THREADS "=%d", opt && opt->threads > 0 ? opt->threads : 1);
   snprintf(log, sizeof log, "%s/server.log", net->tmp);
-  size_t nenv = 0;
-  while (environ[nenv])
-    nenv++;
-  char **env = calloc(nenv + 3, sizeof *env);
-  size_t k = 0;
-  for (size_t i = 0; env && i < nenv; i++)
-    if (strncmp(environ[i], M78ENV_SERVE "=", 13) != 0 && strncmp(environ[i], M78ENV_THREADS "=", 15) != 0 &&
-        strncmp(environ[i], M78ENV_REPORT "=", 14) != 0 && strncmp(environ[i], M78ENV_DUMP_DIR "=", 16) != 0 &&
-        strncmp(environ[i], M78ENV_INPUT "=", 13) != 0)
-      env[k++] = environ[i];
-  if (env) {
-    env[k++] = fdenv;
-    env[k++] = threnv;
+  /* the caller's settings, then what the server protocol owns: no
+   * report, dumps or input of an ordinary run */
+  struct envl env = {0};
+  static const char *const owned[] = {M78ENV_REPORT, M78ENV_DUMP_DIR, M78ENV_INPUT};
+  int bad = env_init(&env, (const char *const *)net->env) != 0;
+  for (size_t i = 0; !bad && i < sizeof owned / sizeof owned[0]; i++)
+    bad = env_apply(&env, owned[i]) != 0;
+  bad = bad || env_apply(&env, fdenv) != 0 || env_apply(&env, threnv) != 0;
+  if (bad) {
+    free(env.v);
+    close(sv[0]);
+    close(sv[1]);
+    return fail(err, M78NET_ENOMEM, "out of memory");
   }
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
@@ -227,9 +292,9 @@ enum m78net_status m78neti_start_server(m78net *net, const struct m78net_options
   posix_spawn_file_actions_adddup2(&fa, 1, 2);
   posix_spawn_file_actions_adddup2(&fa, sv[1], 3);
   char *fargv[] = {net->exe, NULL};
-  int rc = env ? posix_spawn(&net->pid, net->exe, &fa, NULL, fargv, env) : ENOMEM;
+  int rc = posix_spawn(&net->pid, net->exe, &fa, NULL, fargv, env.v);
   posix_spawn_file_actions_destroy(&fa);
-  free(env);
+  free(env.v);
   close(sv[1]);
   net->fd = sv[0];
   if (rc != 0) {
@@ -249,36 +314,6 @@ static volatile sig_atomic_t got_signal;
 static void on_signal(int sig)
 {
   got_signal = sig;
-}
-
-/* The process's environment: environ with the settings applied in order
- * (a bare NAME removes it).  The strings stay the caller's. */
-struct envl {
-  char **v;
-  size_t n, cap;
-};
-
-static int env_apply(struct envl *e, const char *setting)
-{
-  const char *eq = strchr(setting, '=');
-  size_t len = eq ? (size_t)(eq - setting) : strlen(setting), k = 0;
-  for (size_t i = 0; i < e->n; i++)
-    if (!(strncmp(e->v[i], setting, len) == 0 && e->v[i][len] == '='))
-      e->v[k++] = e->v[i];
-  e->n = k;
-  if (eq) {
-    if (e->n + 2 > e->cap) {
-      size_t cap = e->cap * 2 + 16;
-      char **v = realloc(e->v, cap * sizeof *v);
-      if (!v)
-        return -1;
-      e->v = v;
-      e->cap = cap;
-    }
-    e->v[e->n++] = (char *)setting;
-  }
-  e->v[e->n] = NULL;
-  return 0;
 }
 
 /* Starts ARGV with fds 0-2 from FDS; the exec error comes back through a
@@ -544,12 +579,8 @@ enum m78net_status m78net_exec(m78net *net, const struct m78net_exec_options *op
   enum m78net_status st = M78NET_OK;
   if (settings(opt, set) != 0)
     goto oom;
-  while (environ[env.n])
-    env.n++;
-  env.cap = env.n + 16;
-  if (!(env.v = malloc(env.cap * sizeof *env.v)))
+  if (env_init(&env, net ? (const char *const *)net->env : NULL) != 0)
     goto oom;
-  memcpy(env.v, environ, (env.n + 1) * sizeof *env.v);
   for (int i = 0; i < 8; i++)
     if (env_apply(&env, set[i]) != 0)
       goto oom;

@@ -29,7 +29,7 @@ static int failures;
   } while (0)
 
 struct lines {
-  int out, err, pass_lines;
+  int out, err, pass_lines, kernel_msg;
   size_t bytes;
 };
 
@@ -45,6 +45,8 @@ static void on_line(void *ctx, int fd, const char *line, size_t len)
     l->bytes += 1000000; /* a line without its newline: counted as a failure below */
   if (fd == 1 && memmem(line, len, "*** PASS ***", 12))
     l->pass_lines++;
+  if (fd == 2 && memmem(line, len, "no-such-kernel", 14))
+    l->kernel_msg++;
 }
 
 static cJSON *read_json(const char *path)
@@ -135,6 +137,26 @@ int main(int argc, char **argv)
   CHECK(m78net_exec(net, &xo, &xr, &e) == M78NET_OK && xr.exited && xr.exit_code == 3 && !xr.saw_pass,
         "cycle budget 10 through env: exited %d status %d", xr.exited, xr.exit_code);
   xo.env = NULL;
+
+  /* m78net_options.env reaches every process of the network (here the
+   * run's): an engine kernel that does not exist stops the firmware at
+   * its start, with a message naming it */
+  const char *envk[] = {M78ENV_KERNEL "=no-such-kernel", NULL};
+  struct m78net_options nok = {.no_serve = 1, .env = envk};
+  m78net *netk = NULL;
+  if (m78net_open(&netk, project, &nok, &e) != M78NET_OK) {
+    printf("FAIL: m78net_open(env): %s\n", e.msg);
+    failures++;
+  } else {
+    struct lines lk = {0};
+    xo.console = on_line;
+    xo.ctx = &lk;
+    CHECK(m78net_exec(netk, &xo, &xr, &e) == M78NET_OK && xr.exited && xr.exit_code != 0 && !xr.saw_pass &&
+              lk.kernel_msg == 1,
+          "the network's env: exited %d status %d, kernel message %d", xr.exited, xr.exit_code, lk.kernel_msg);
+    xo.console = NULL;
+    m78net_close(netk);
+  }
 
   /* a cancel already set: killed, not exited */
   volatile int cancel = 1;

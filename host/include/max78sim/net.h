@@ -56,7 +56,11 @@ struct m78net_options {
   int rebuild;          /* build the firmware even if cached */
   int no_serve;         /* 1: build and find the firmware only, start nothing; the network is then
                            for m78net_exec (m78net_run, the input shape and the sample need 0) */
-  int build_msg_fd;     /* > 0: the build's messages (progress, compiler errors) go to this
+  /* more NAME=value settings (a bare NAME removes it), NULL-terminated or
+   * NULL, for every process behind the network: the build (e.g.
+   * M78SIM_BRIDGE), the fork server, m78net_exec's runs; copied */
+  const char *const *env;
+  int build_msg_fd; /* > 0: the build's messages (progress, compiler errors) go to this
                            descriptor as they come, and a failed build leaves err->msg empty;
                            else its last message becomes err->msg */
 };
