@@ -354,12 +354,12 @@ static int spawn_logged(const struct options *o, char **argv, const char *log, i
   if (fd < 0) {
     *why = m78u_xasprintf("%s: %s", log, strerror(errno));
   } else {
-    struct m78cli_spawn_opts so = {.argv = argv, .fd_in = devnull, .fd_out = fd, .fd_err = fd, .die_with_parent = 1};
-    pid_t pid = m78cli_spawn(&so);
+    struct m78proc_spawn_opts so = {.argv = argv, .fd_in = devnull, .fd_out = fd, .fd_err = fd, .die_with_parent = 1};
+    pid_t pid = m78proc_spawn(&so);
     int status;
     if (pid < 0)
       *why = m78u_xasprintf("cannot run %s: %s", o->max78sim, strerror(errno));
-    else if (m78cli_wait(pid, &status) != 0)
+    else if (m78proc_wait(pid, &status) != 0)
       *why = m78u_xasprintf("waiting for %s: %s", o->max78sim, strerror(errno));
     else if (WIFSIGNALED(status))
       *why = m78u_xasprintf("max78sim killed by signal %d (%s)", WTERMSIG(status), strsignal(WTERMSIG(status)));

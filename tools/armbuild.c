@@ -339,8 +339,8 @@ int m78cli_cmd_build(int argc, char **argv)
   if (o.verbose)
     print_command(cmd);
 
-  struct m78cli_spawn_opts so = {.argv = cmd, .fd_in = -1, .fd_out = -1, .fd_err = -1, .die_with_parent = 1};
-  pid_t pid = m78cli_spawn(&so);
+  struct m78proc_spawn_opts so = {.argv = cmd, .fd_in = -1, .fd_out = -1, .fd_err = -1, .die_with_parent = 1};
+  pid_t pid = m78proc_spawn(&so);
   int status = 0;
   if (pid < 0) {
     if (errno == ENOENT)
@@ -351,7 +351,7 @@ int m78cli_cmd_build(int argc, char **argv)
       m78u_error("build: cannot run %s: %s", o.cc, strerror(errno));
     goto out;
   }
-  if (m78cli_wait(pid, &status) != 0) {
+  if (m78proc_wait(pid, &status) != 0) {
     m78u_error("build: waiting for %s: %s", o.cc, strerror(errno));
     goto out;
   }

@@ -1,97 +1,12 @@
 /*
- * Helpers of the command-line tools (see cli_util.h): child processes,
- * the FNV-1a hash, text tables.  The report printing is cli_report.c.
+ * Helpers of the command-line tools (see cli_util.h): the FNV-1a hash,
+ * text tables.  The report printing is cli_report.c.
  */
 #define _GNU_SOURCE
 #include "cli_util.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/stat.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-/* ---- child processes ---- */
-
-/* The exec error travels back through a close-on-exec pipe: the parent
- * reads EOF when exec succeeded, or the child's errno when it failed. */
-pid_t m78cli_spawn(const struct m78cli_spawn_opts *o)
-{
-  int errpipe[2];
-  if (pipe2(errpipe, O_CLOEXEC) != 0)
-    return -1;
-  pid_t parent = getpid();
-  pid_t pid = fork();
-  if (pid < 0) {
-    int e = errno;
-    close(errpipe[0]);
-    close(errpipe[1]);
-    errno = e;
-    return -1;
-  }
-  if (pid == 0) {
-    close(errpipe[0]);
-    if (o->die_with_parent) {
-      prctl(PR_SET_PDEATHSIG, SIGKILL);
-      if (getppid() != parent)
-        _exit(127);
-    }
-    const int fds[3] = {o->fd_in, o->fd_out, o->fd_err};
-    for (int i = 0; i < 3; i++)
-      if (fds[i] >= 0 && fds[i] != i && dup2(fds[i], i) < 0)
-        goto fail;
-    for (const char *const *e = o->env; e && *e; e++) {
-      const char *eq = strchr(*e, '=');
-      if (!eq) {
-        unsetenv(*e);
-        continue;
-      }
-      char name[256];
-      size_t n = (size_t)(eq - *e);
-      if (n >= sizeof name)
-        continue;
-      memcpy(name, *e, n);
-      name[n] = '\0';
-      if (setenv(name, eq + 1, 1) != 0)
-        goto fail;
-    }
-    signal(SIGPIPE, SIG_DFL);
-    execvp(o->argv[0], o->argv);
-  fail:;
-    int e = errno;
-    ssize_t w = write(errpipe[1], &e, sizeof e);
-    (void)w;
-    _exit(127);
-  }
-  close(errpipe[1]);
-  int child_errno = 0;
-  ssize_t n;
-  do
-    n = read(errpipe[0], &child_errno, sizeof child_errno);
-  while (n < 0 && errno == EINTR);
-  close(errpipe[0]);
-  if (n == (ssize_t)sizeof child_errno) {
-    int status;
-    m78cli_wait(pid, &status);
-    errno = child_errno;
-    return -1;
-  }
-  return pid;
-}
-
-int m78cli_wait(pid_t pid, int *status)
-{
-  pid_t r;
-  do
-    r = waitpid(pid, status, 0);
-  while (r < 0 && errno == EINTR);
-  return r < 0 ? -1 : 0;
-}
 
 /* ---- FNV-1a ---- */
 

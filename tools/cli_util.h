@@ -1,11 +1,11 @@
 /*
  * Helpers shared by the max78sim command, its subcommands and the
- * known-answer runner: child processes, the FNV-1a hash of the firmware
+ * known-answer runner: the FNV-1a hash of the firmware
  * cache, a small column table (cli_util.c) and the per-layer table of a
  * run report (cli_report.c).
  * The generic helpers (messages, memory, paths, files) and the layer-dump
- * values come from the host library (m78host/util.h, m78host/dumps.h),
- * included here for every command.
+ * values and child processes come from the host library (m78host/util.h,
+ * m78host/dumps.h, m78host/proc.h), included here for every command.
  *
  * Host errors follow one convention: a function returns 0 on success and
  * -1 on failure with errno set (or a message already printed when it
@@ -21,6 +21,7 @@
 #include <sys/types.h>
 
 #include "m78host/dumps.h"
+#include "m78host/proc.h"
 #include "m78host/util.h"
 
 struct cJSON;
@@ -31,19 +32,6 @@ enum {
   M78CLI_EXIT_FAIL = 1,               /* firmware printed *** FAIL *** */
   M78CLI_EXIT_ERROR = M78U_EXIT_ERROR /* usage, input, build or run error */
 };
-
-/* ---- child processes (fork/exec, no shell) ---- */
-
-struct m78cli_spawn_opts {
-  char *const *argv;         /* argv[0] is searched in PATH if it has no slash */
-  int fd_in, fd_out, fd_err; /* the child's stdin/stdout/stderr; -1: inherit */
-  const char *const *env;    /* "NAME=value" sets, "NAME" unsets; NULL-terminated, or NULL */
-  int die_with_parent;       /* SIGKILL the child if we die first */
-};
-/* Returns the child's pid, or -1 with errno set, also when exec failed. */
-pid_t m78cli_spawn(const struct m78cli_spawn_opts *o);
-/* waitpid() that retries after EINTR. */
-int m78cli_wait(pid_t pid, int *status);
 
 /* ---- FNV-1a, 64 bit ---- */
 

@@ -453,8 +453,8 @@ static pid_t start_compiler(char **argv, const char *label)
 {
   int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
   /* The compiler's stdout joins its stderr: our stdout is for results. */
-  struct m78cli_spawn_opts so = {.argv = argv, .fd_in = devnull, .fd_out = 2, .fd_err = -1};
-  pid_t pid = m78cli_spawn(&so);
+  struct m78proc_spawn_opts so = {.argv = argv, .fd_in = devnull, .fd_out = 2, .fd_err = -1};
+  pid_t pid = m78proc_spawn(&so);
   int e = errno;
   if (devnull >= 0)
     close(devnull);
@@ -467,7 +467,7 @@ static pid_t start_compiler(char **argv, const char *label)
 static int compiler_done(pid_t pid)
 {
   int status;
-  return m78cli_wait(pid, &status) == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+  return m78proc_wait(pid, &status) == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
 static int compile(char **argv, const char *label)

@@ -173,9 +173,9 @@ static int start(struct project *p, const char *exe, char **pass, int npass, con
   argv[k++] = "--"; /* DIR is DIR even if it starts with '-' */
   argv[k++] = (char *)p->arg;
   argv[k] = NULL;
-  struct m78cli_spawn_opts so = {.argv = argv, .fd_in = fi, .fd_out = fo, .fd_err = fe, .die_with_parent = 1};
+  struct m78proc_spawn_opts so = {.argv = argv, .fd_in = fi, .fd_out = fo, .fd_err = fe, .die_with_parent = 1};
   clock_gettime(CLOCK_MONOTONIC, &p->t0);
-  p->pid = fo >= 0 && fe >= 0 ? m78cli_spawn(&so) : -1;
+  p->pid = fo >= 0 && fe >= 0 ? m78proc_spawn(&so) : -1;
   int e = errno;
   if (fo >= 0)
     close(fo);

@@ -16,74 +16,21 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "m78host/proc.h"
 #include "m78host/serve_proto.h"
 #include "max78sim/env.h"
 #include "net_internal.h"
 
 #define fail m78neti_fail
-
-extern char **environ;
-
-/* ---- environments ---- */
-
-/* The process's environment: environ with the settings applied in order
- * (a bare NAME removes it).  The strings stay the caller's. */
-struct envl {
-  char **v;
-  size_t n, cap;
-};
-
-static int env_apply(struct envl *e, const char *setting)
-{
-  const char *eq = strchr(setting, '=');
-  size_t len = eq ? (size_t)(eq - setting) : strlen(setting), k = 0;
-  for (size_t i = 0; i < e->n; i++)
-    if (!(strncmp(e->v[i], setting, len) == 0 && e->v[i][len] == '='))
-      e->v[k++] = e->v[i];
-  e->n = k;
-  if (eq) {
-    if (e->n + 2 > e->cap) {
-      size_t cap = e->cap * 2 + 16;
-      char **v = realloc(e->v, cap * sizeof *v);
-      if (!v)
-        return -1;
-      e->v = v;
-      e->cap = cap;
-    }
-    e->v[e->n++] = (char *)setting;
-  }
-  e->v[e->n] = NULL;
-  return 0;
-}
-
-/* E := environ with EXTRA (the network's settings, m78net_options.env)
- * applied: the start of every environment this library gives a process.
- * -1 when out of memory. */
-static int env_init(struct envl *e, const char *const *extra)
-{
-  e->n = 0;
-  while (environ[e->n])
-    e->n++;
-  e->cap = e->n + 16;
-  if (!(e->v = malloc(e->cap * sizeof *e->v)))
-    return -1;
-  memcpy(e->v, environ, (e->n + 1) * sizeof *e->v);
-  for (const char *const *x = extra; x && *x; x++)
-    if (env_apply(e, *x) != 0)
-      return -1;
-  return 0;
-}
 
 /* ---- the build: max78sim prepare ---- */
 
@@ -128,25 +75,26 @@ static int run_capture(char *const *argv, char *const *envp, const char *dir, in
   char po[PATH_MAX], pe[PATH_MAX];
   snprintf(po, sizeof po, "%s/prepare.out", dir);
   snprintf(pe, sizeof pe, "%s/prepare.err", dir);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, po, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (msg_fd > 0)
-    posix_spawn_file_actions_adddup2(&fa, msg_fd, 2);
-  else
-    posix_spawn_file_actions_addopen(&fa, 2, pe, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  pid_t pid;
-  int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, envp);
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) {
-    errno = rc;
+  int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  int fo = open(po, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int fe = msg_fd > 0 ? msg_fd : open(pe, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  struct m78proc_spawn_opts so = {.argv = argv, .envp = envp, .fd_in = in, .fd_out = fo, .fd_err = fe};
+  pid_t pid = in >= 0 && fo >= 0 && fe >= 0 ? m78proc_spawn(&so) : -1;
+  int e = errno;
+  for (int i = 0; i < 3; i++) {
+    int fd = i == 0 ? in : i == 1 ? fo : fe;
+    if (fd >= 0 && fd != msg_fd)
+      close(fd);
+  }
+  if (pid < 0) {
+    unlink(po);
+    unlink(pe);
+    errno = e;
     return -1;
   }
   int status;
-  while (waitpid(pid, &status, 0) < 0)
-    if (errno != EINTR)
-      return -1;
+  if (m78proc_wait(pid, &status) != 0)
+    return -1;
   *out = m78neti_read_all(po, NULL, 1 << 20);
   *errtext = msg_fd > 0 ? NULL : m78neti_read_all(pe, NULL, 1 << 20);
   unlink(po);
@@ -227,14 +175,13 @@ enum m78net_status m78neti_prepare(m78net *net, const char *project, const struc
   }
   int msg_fd = opt && opt->build_msg_fd > 0 ? opt->build_msg_fd : -1;
   char *argv[] = {tool, "prepare", (char *)project, opt && opt->rebuild ? "--rebuild" : NULL, NULL};
-  struct envl env = {0};
-  if (env_init(&env, (const char *const *)net->env) != 0) {
-    free(env.v);
+  struct m78proc_env env;
+  if (m78proc_env_init(&env, (const char *const *)net->env) != 0) {
     st = fail(err, M78NET_ENOMEM, "out of memory");
     goto out;
   }
   int rc = run_capture(argv, env.v, net->tmp, msg_fd, &pout, &perr);
-  free(env.v);
+  m78proc_env_free(&env);
   if (rc != 0) {
     char line[512] = "";
     if (perr)
@@ -273,33 +220,38 @@ enum m78net_status m78neti_start_server(m78net *net, const struct m78net_options
   snprintf(log, sizeof log, "%s/server.log", net->tmp);
   /* the caller's settings, then what the server protocol owns: no
    * report, dumps or input of an ordinary run */
-  struct envl env = {0};
+  struct m78proc_env env;
   static const char *const owned[] = {M78ENV_REPORT, M78ENV_DUMP_DIR, M78ENV_INPUT};
-  int bad = env_init(&env, (const char *const *)net->env) != 0;
+  int bad = m78proc_env_init(&env, (const char *const *)net->env) != 0;
   for (size_t i = 0; !bad && i < sizeof owned / sizeof owned[0]; i++)
-    bad = env_apply(&env, owned[i]) != 0;
-  bad = bad || env_apply(&env, fdenv) != 0 || env_apply(&env, threnv) != 0;
-  if (bad) {
-    free(env.v);
+    bad = m78proc_env_apply(&env, owned[i]) != 0;
+  bad = bad || m78proc_env_apply(&env, fdenv) != 0 || m78proc_env_apply(&env, threnv) != 0;
+  int out = bad ? -1 : open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int in = out < 0 ? -1 : open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (bad || out < 0 || in < 0) {
+    int e = errno;
+    if (out >= 0)
+      close(out);
+    m78proc_env_free(&env);
     close(sv[0]);
     close(sv[1]);
-    return fail(err, M78NET_ENOMEM, "out of memory");
+    return bad ? fail(err, M78NET_ENOMEM, "out of memory") : fail(err, M78NET_EIO, "%s: %s", log, strerror(e));
   }
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&fa, 1, 2);
-  posix_spawn_file_actions_adddup2(&fa, sv[1], 3);
+  /* not tied to this thread: a caller may open a network in one thread
+   * and run it from others (the server ends when its socket closes) */
   char *fargv[] = {net->exe, NULL};
-  int rc = posix_spawn(&net->pid, net->exe, &fa, NULL, fargv, env.v);
-  posix_spawn_file_actions_destroy(&fa);
-  free(env.v);
+  struct m78proc_spawn_opts so = {
+      .argv = fargv, .envp = env.v, .fd_in = in, .fd_out = out, .fd_err = out, .fd3 = sv[1]};
+  net->pid = m78proc_spawn(&so);
+  int e = errno;
+  close(in);
+  close(out);
+  m78proc_env_free(&env);
   close(sv[1]);
   net->fd = sv[0];
-  if (rc != 0) {
+  if (net->pid < 0) {
     net->pid = -1;
-    return fail(err, M78NET_EBUILD, "cannot start %s: %s", net->exe, strerror(rc));
+    return fail(err, M78NET_EBUILD, "cannot start %s: %s", net->exe, strerror(e));
   }
   struct m78serve_hdr h;
   if (m78serve_io(net->fd, &h, sizeof h, 0) != 0 || h.magic != M78SERVE_MAGIC || h.type != M78SERVE_READY)
@@ -314,54 +266,6 @@ static volatile sig_atomic_t got_signal;
 static void on_signal(int sig)
 {
   got_signal = sig;
-}
-
-/* Starts ARGV with fds 0-2 from FDS; the exec error comes back through a
- * close-on-exec pipe (EOF when exec succeeded).  -1 and errno on error. */
-static pid_t spawn(char *const *argv, char *const *envp, const int fds[3])
-{
-  int ep[2];
-  if (pipe2(ep, O_CLOEXEC) != 0)
-    return -1;
-  pid_t parent = getpid();
-  pid_t pid = fork();
-  if (pid < 0) {
-    int e = errno;
-    close(ep[0]);
-    close(ep[1]);
-    errno = e;
-    return -1;
-  }
-  if (pid == 0) {
-    close(ep[0]);
-    prctl(PR_SET_PDEATHSIG, SIGKILL); /* no firmware outlives its caller */
-    if (getppid() != parent)
-      _exit(127);
-    for (int i = 0; i < 3; i++)
-      if (fds[i] >= 0 && fds[i] != i && dup2(fds[i], i) < 0)
-        goto failed;
-    signal(SIGPIPE, SIG_DFL);
-    execvpe(argv[0], argv, envp);
-  failed:;
-    int e = errno;
-    ssize_t w = write(ep[1], &e, sizeof e);
-    (void)w;
-    _exit(127);
-  }
-  close(ep[1]);
-  int child_errno = 0;
-  ssize_t n;
-  do
-    n = read(ep[0], &child_errno, sizeof child_errno);
-  while (n < 0 && errno == EINTR);
-  close(ep[0]);
-  if (n == (ssize_t)sizeof child_errno) {
-    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-      ;
-    errno = child_errno;
-    return -1;
-  }
-  return pid;
 }
 
 /* One of the process's streams, cut into lines. */
@@ -575,17 +479,17 @@ enum m78net_status m78net_exec(m78net *net, const struct m78net_exec_options *op
   memset(r, 0, sizeof *r);
   const char *exe = opt->exe ? opt->exe : net->exe;
   char *set[8] = {0};
-  struct envl env = {0};
+  struct m78proc_env env = {0};
   enum m78net_status st = M78NET_OK;
   if (settings(opt, set) != 0)
     goto oom;
-  if (env_init(&env, net ? (const char *const *)net->env : NULL) != 0)
+  if (m78proc_env_init(&env, net ? (const char *const *)net->env : NULL) != 0)
     goto oom;
   for (int i = 0; i < 8; i++)
-    if (env_apply(&env, set[i]) != 0)
+    if (m78proc_env_apply(&env, set[i]) != 0)
       goto oom;
   for (const char *const *e = opt->env; e && *e; e++)
-    if (env_apply(&env, *e) != 0)
+    if (m78proc_env_apply(&env, *e) != 0)
       goto oom;
 
   int out[2], errp[2];
@@ -611,7 +515,10 @@ enum m78net_status m78net_exec(m78net *net, const struct m78net_exec_options *op
     for (int i = 0; i < 3; i++)
       sigaction(sigs[i], &sa, &old[i]);
   }
-  pid_t pid = spawn(argv, env.v, (const int[3]){devnull, out[1], errp[1]});
+  /* no firmware outlives its caller */
+  struct m78proc_spawn_opts so = {
+      .argv = argv, .envp = env.v, .fd_in = devnull, .fd_out = out[1], .fd_err = errp[1], .die_with_parent = 1};
+  pid_t pid = m78proc_spawn(&so);
   int spawn_errno = errno;
   close(out[1]);
   close(errp[1]);
@@ -644,6 +551,6 @@ oom:
 done:
   for (int i = 0; i < 8; i++)
     free(set[i]);
-  free(env.v);
+  m78proc_env_free(&env);
   return st;
 }

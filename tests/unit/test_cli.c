@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -322,23 +323,70 @@ Test(cli_files, atomic_write_list_and_remove)
   free(dir);
 }
 
-Test(cli_spawn, exec_errors_and_environment)
+Test(proc_spawn, exec_errors_and_environment)
 {
   char *missing[] = {"/nonexistent/program", NULL};
-  struct m78cli_spawn_opts so = {.argv = missing, .fd_in = -1, .fd_out = -1, .fd_err = -1};
+  struct m78proc_spawn_opts so = {.argv = missing, .fd_in = -1, .fd_out = -1, .fd_err = -1};
   errno = 0;
-  cr_assert_eq(m78cli_spawn(&so), -1);
+  cr_assert_eq(m78proc_spawn(&so), -1);
   cr_assert_eq(errno, ENOENT);
 
   setenv("M78_TEST_UNSET_ME", "1", 1);
   char *sh[] = {"/bin/sh", "-c", "test \"$M78_TEST_VAR\" = 'a=b' && test -z \"${M78_TEST_UNSET_ME+x}\"", NULL};
   const char *env[] = {"M78_TEST_VAR=a=b", "M78_TEST_UNSET_ME", NULL};
+  struct m78proc_env e;
+  cr_assert_eq(m78proc_env_init(&e, env), 0);
   so.argv = sh;
-  so.env = env;
-  pid_t pid = m78cli_spawn(&so);
+  so.envp = e.v;
+  pid_t pid = m78proc_spawn(&so);
+  m78proc_env_free(&e);
   cr_assert_gt(pid, 0);
   int status;
-  cr_assert_eq(m78cli_wait(pid, &status), 0);
+  cr_assert_eq(m78proc_wait(pid, &status), 0);
   cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the child did not see the environment");
   cr_assert_str_eq(getenv("M78_TEST_UNSET_ME"), "1", "our environment must not change");
+}
+
+/* One fd3 case in a process of its own (it may take over descriptor 3):
+ * 0 when the spawned shell wrote "fd3" to its fd 3. */
+static int fd3_case(int already3)
+{
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) != 0)
+    return 1;
+  int r = fcntl(p[0], F_DUPFD_CLOEXEC, 10), w = fcntl(p[1], F_DUPFD_CLOEXEC, 10);
+  close(p[0]);
+  close(p[1]);
+  if (already3) { /* close-on-exec, as the fork server's socket */
+    if (dup3(w, 3, O_CLOEXEC) != 3)
+      return 2;
+    close(w);
+    w = 3;
+  }
+  char *sh[] = {"/bin/sh", "-c", "echo fd3 >&3", NULL};
+  struct m78proc_spawn_opts so = {.argv = sh, .fd_in = -1, .fd_out = -1, .fd_err = -1, .fd3 = w};
+  pid_t pid = m78proc_spawn(&so);
+  close(w);
+  if (pid < 0)
+    return 3;
+  char buf[16] = {0};
+  ssize_t n = read(r, buf, sizeof buf - 1);
+  int status;
+  if (m78proc_wait(pid, &status) != 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    return 4;
+  return n == 4 && strcmp(buf, "fd3\n") == 0 ? 0 : 5;
+}
+
+Test(proc_spawn, fd3)
+{
+  for (int already3 = 0; already3 < 2; already3++) {
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0)
+      _exit(fd3_case(already3));
+    int status;
+    cr_assert_eq(m78proc_wait(pid, &status), 0);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "fd 3 %s: case failed with %d",
+              already3 ? "already 3" : "from another descriptor", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+  }
 }
