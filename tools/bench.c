@@ -360,21 +360,18 @@ static int run_once(struct net *n, struct mode_runs *mr, const char *exe, int r,
   char *times = m78u_path_join(tmp, "input-times.txt");
   char *times_env = bench ? m78u_xstrdup(M78ENV_INPUT_TIMES) : m78u_xasprintf(M78ENV_INPUT_TIMES "=%s", times);
   const char *env[] = {bench ? M78ENV_BENCH "=1" : M78ENV_BENCH, threads_env, kernel_env, times_env, NULL};
-  struct m78fw_run_opts ro = {.exe = exe,
-                              .report_path = report,
-                              .max_cycles = 2000000000ull,
-                              .timeout_s = BENCH_TIMEOUT_S,
-                              .quiet = 1,
-                              .env = env};
+  struct m78fw_run_opts ro = {
+      .x = {.exe = exe, .report_path = report, .max_cycles = 2000000000ull, .timeout_s = BENCH_TIMEOUT_S, .env = env},
+      .quiet = 1};
   struct m78fw_run_result res;
   double t0 = now_ms();
   int rc = m78fw_run(&ro, &res);
   double t1 = now_ms();
-  if (rc == 0 && (!res.exited || res.exit_code != 0 || !res.saw_pass)) {
+  if (rc == 0 && (!res.x.exited || res.x.exit_code != 0 || !res.x.saw_pass)) {
     if (res.held_stderr.len)
       fwrite(res.held_stderr.data, 1, res.held_stderr.len, stderr);
-    m78u_error("%s: the firmware did not run to *** PASS *** (%s %d)", n->name, res.exited ? "exit status" : "signal",
-               res.exited ? res.exit_code : res.signal);
+    m78u_error("%s: the firmware did not run to *** PASS *** (%s %d)", n->name, res.x.exited ? "exit status" : "signal",
+               res.x.exited ? res.x.exit_code : res.x.signal);
     rc = -1;
   }
   if (rc == 0 && r >= 0) {

@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include "cli_util.h"
 #include "max78sim/env.h"
+#include "max78sim/net.h"
 
 /* Where the compiler, headers, libraries and data live: the build tree,
  * or an installed prefix (bin/, lib/max78sim/, include/, share/max78sim/),
@@ -119,36 +120,17 @@ char **m78fw_inst_compile_argv(const struct m78fw_paths *p, const char *absdir, 
 char **m78fw_inst_link_argv(const struct m78fw_paths *p, char **objects, size_t nobjects, const char *output);
 void m78fw_free_argv(char **argv);
 
-struct m78net;
+/* A run of the firmware for the command line: the host API's options and
+ * result (max78sim/net.h) plus what the console does here. */
 struct m78fw_run_opts {
-  struct m78net *net;      /* the network whose firmware runs (m78fw_open), or NULL with exe */
-  const char *exe;         /* another program (max78sim-arm, a bench build), or NULL */
-  const char *arg;         /* the child's one argument (the ELF for max78sim-arm), or NULL */
-  const char *report_path; /* M78SIM_REPORT */
-  const char *dump_dir;    /* M78SIM_DUMP_DIR, or NULL */
-  const char *timeline;    /* M78SIM_TIMELINE, or NULL */
-  const char *record_path; /* M78SIM_RECORD (register trace), or NULL */
-  uint64_t max_cycles;     /* M78SIM_MAX_CYCLES */
-  double timeout_s;        /* wall-clock safety limit, 0 = none */
-  int quiet;               /* drop the console; hold stderr for errors */
-  const char *faults;      /* M78SIM_FAULTS (';'-separated specs), or NULL */
-  int has_layer_limit;     /* pass layer_limit as M78SIM_LAYER_LIMIT */
-  int layer_limit;
-  struct m78u_buf *console;   /* if not NULL, receives the firmware's stdout */
-  const char *live_dir;       /* M78SIM_LIVE_DIR (the viewer's live mode), or NULL */
-  const volatile int *cancel; /* when it becomes non-zero, the child is killed */
-  const char *const *env;     /* more NAME=value settings for the child, NULL-terminated (or NULL) */
+  struct m78net *net;           /* the network whose firmware runs (m78fw_open), or NULL with x.exe */
+  struct m78net_exec_options x; /* program, settings, limits, cancel; m78fw_run sets console, ctx, stop_on_signals */
+  int quiet;                    /* drop the console; hold stderr for errors */
+  struct m78u_buf *console;     /* if not NULL, receives the firmware's stdout */
 };
 
 struct m78fw_run_result {
-  int exited; /* exit_code is valid */
-  int exit_code;
-  int signal;      /* killed by this signal (not by us) */
-  int timed_out;   /* killed by us at the wall-clock limit */
-  int interrupted; /* we received this signal (SIGINT, SIGTERM, SIGHUP) */
-  int cancelled;   /* killed because *cancel became non-zero */
-  int saw_pass, saw_fail;
-  int saw_capture;             /* "*** CAPTURE DONE ***" (max78sim capture firmware) */
+  struct m78net_exec_result x; /* how the run ended */
   struct m78u_buf held_stderr; /* quiet mode: the child's last stderr lines */
 };
 

@@ -15,8 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "max78sim/net.h"
-
 #define HELD_STDERR_MAX 16384
 
 struct console {
@@ -59,38 +57,15 @@ int m78fw_run(const struct m78fw_run_opts *o, struct m78fw_run_result *r)
 {
   memset(r, 0, sizeof *r);
   struct console c = {o, r};
-  struct m78net_exec_options eo = {.exe = o->exe,
-                                   .arg = o->arg,
-                                   .report_path = o->report_path,
-                                   .dump_dir = o->dump_dir,
-                                   .timeline = o->timeline,
-                                   .record_path = o->record_path,
-                                   .faults = o->faults,
-                                   .live_dir = o->live_dir,
-                                   .max_cycles = o->max_cycles,
-                                   .has_layer_limit = o->has_layer_limit,
-                                   .layer_limit = o->layer_limit,
-                                   .timeout_s = o->timeout_s,
-                                   .env = o->env,
-                                   .console = on_line,
-                                   .ctx = &c,
-                                   .cancel = o->cancel,
-                                   .stop_on_signals = 1};
-  struct m78net_exec_result er;
+  struct m78net_exec_options eo = o->x;
+  eo.console = on_line;
+  eo.ctx = &c;
+  eo.stop_on_signals = 1;
   struct m78net_error err;
-  if (m78net_exec(o->net, &eo, &er, &err) != M78NET_OK) {
+  if (m78net_exec(o->net, &eo, &r->x, &err) != M78NET_OK) {
     m78u_error("%s", err.msg);
     return -1;
   }
-  r->exited = er.exited;
-  r->exit_code = er.exit_code;
-  r->signal = er.signal;
-  r->timed_out = er.timed_out;
-  r->interrupted = er.interrupted;
-  r->cancelled = er.cancelled;
-  r->saw_pass = er.saw_pass;
-  r->saw_fail = er.saw_fail;
-  r->saw_capture = er.saw_capture;
   return 0;
 }
 

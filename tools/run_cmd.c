@@ -208,7 +208,7 @@ static int layer_errors(const cJSON *report, const char **first)
   return n;
 }
 
-static int judge(const struct run_opts *o, const struct m78fw_run_result *r, const cJSON *report, const char *why,
+static int judge(const struct run_opts *o, const struct m78net_exec_result *r, const cJSON *report, const char *why,
                  char **msg)
 {
   const char *dir = o->dir;
@@ -558,22 +558,22 @@ static int run_main(int argc, char **argv, int view_cmd)
   const char *child_dumps = st.dump_tmp ? st.dump_tmp : st.view_dir;
   const char *env[] = {st.threads_env, M78ENV_BENCH, st.gdb_env ? st.gdb_env : M78ENV_GDB_FD, st.input_env, NULL};
   struct m78fw_run_opts ro = {.net = st.net,
-                              .exe = st.exe,
-                              .arg = st.elf,
-                              .report_path = st.report_path,
-                              .dump_dir = child_dumps,
-                              .timeline = o.timeline,
-                              .record_path = st.trace_path,
-                              .max_cycles = o.max_cycles,
-                              .timeout_s = o.timeout_s,
-                              .quiet = o.quiet,
-                              .faults = o.faults,
-                              .env = env};
+                              .x = {.exe = st.exe,
+                                    .arg = st.elf,
+                                    .report_path = st.report_path,
+                                    .dump_dir = child_dumps,
+                                    .timeline = o.timeline,
+                                    .record_path = st.trace_path,
+                                    .max_cycles = o.max_cycles,
+                                    .timeout_s = o.timeout_s,
+                                    .faults = o.faults,
+                                    .env = env},
+                              .quiet = o.quiet};
   int viewed = 0, view_rc = 0;
   o.v.fwdir = st.fwdir; /* the viewer's layer names */
   if (o.v.live) {
     int run_rc;
-    ro.live_dir = child_dumps;
+    ro.x.live_dir = child_dumps;
     view_rc = m78cli_view_live(&o.v, &ro, &st.res, &run_rc, o.dir);
     viewed = 1;
     if (run_rc != 0)
@@ -586,23 +586,23 @@ static int run_main(int argc, char **argv, int view_cmd)
   int dumps_ok = 1;
   char why[256] = "";
   st.report = load_report(st.report_path, why, sizeof why);
-  const char *kat = st.res.saw_fail ? "fail" : st.res.saw_pass ? "pass" : "unknown";
+  const char *kat = st.res.x.saw_fail ? "fail" : st.res.x.saw_pass ? "pass" : "unknown";
   const char *shown_report = NULL;
   int json_ok = run_outputs(&o, &st, kat, &shown_report);
   int trace_ok = 1;
-  if (o.record && !st.res.interrupted)
+  if (o.record && !st.res.x.interrupted)
     trace_ok = finish_trace(st.trace_path, o.record, o.dir, kat) == 0;
 
   char *msg = NULL;
-  rc = judge(&o, &st.res, st.report, why, &msg);
-  if (st.res.cancelled) {
+  rc = judge(&o, &st.res.x, st.report, why, &msg);
+  if (st.res.x.cancelled) {
     free(msg);
     msg = m78u_xasprintf("%s: stopped: the viewer was closed before the run finished", o.dir);
     rc = M78CLI_EXIT_ERROR;
   }
   /* In quiet mode the firmware's error output was held back: it matters
    * only when something went wrong. */
-  if (o.quiet && rc == M78CLI_EXIT_ERROR && st.res.held_stderr.len > 0 && !st.res.cancelled) {
+  if (o.quiet && rc == M78CLI_EXIT_ERROR && st.res.held_stderr.len > 0 && !st.res.x.cancelled) {
     fwrite(st.res.held_stderr.data, 1, st.res.held_stderr.len, stderr);
     fflush(stderr);
   }
@@ -611,16 +611,16 @@ static int run_main(int argc, char **argv, int view_cmd)
   free(msg);
   /* dumps come with a report (a run stopped at the cycle budget still
    * describes what it simulated); without one they may be partial */
-  if (st.dump_tmp && st.report && !st.res.interrupted && !st.res.cancelled) {
+  if (st.dump_tmp && st.report && !st.res.x.interrupted && !st.res.x.cancelled) {
     dumps_ok = m78u_move_files(st.dump_tmp, o.dump) == 0;
     st.dumps_moved = 1;
   }
   if (rc != M78CLI_EXIT_ERROR && (!dumps_ok || !json_ok || !trace_ok))
     rc = M78CLI_EXIT_ERROR;
-  if (st.res.interrupted)
-    rc = 128 + st.res.interrupted;
+  if (st.res.x.interrupted)
+    rc = 128 + st.res.x.interrupted;
 
-  if (o.v.view && !viewed && !st.res.interrupted) {
+  if (o.v.view && !viewed && !st.res.x.interrupted) {
     const char *dir = o.dump ? o.dump : st.view_dir;
     if (!st.report && !m78cli_view_is_dump_dir(dir)) {
       m78u_error("%s: nothing to show: the run wrote neither a report nor layer dumps", o.dir);
@@ -630,7 +630,7 @@ static int run_main(int argc, char **argv, int view_cmd)
       viewed = 1;
     }
   }
-  if (view_cmd && viewed && !st.res.interrupted)
+  if (view_cmd && viewed && !st.res.x.interrupted)
     rc = view_rc == 0 && dumps_ok && json_ok && trace_ok ? 0 : M78CLI_EXIT_ERROR; /* verdict reported above */
   else if (viewed && view_rc != 0)
     rc = M78CLI_EXIT_ERROR;

@@ -103,20 +103,20 @@ int m78cli_simulate(const struct m78cli_simrun_opts *o, struct m78cli_simrun *r)
     goto out;
   const char *env[] = {input_env, NULL};
   struct m78fw_run_opts ro = {.net = net,
-                              .env = env,
-                              .report_path = report_path,
-                              .dump_dir = r->dump,
-                              .max_cycles = o->max_cycles,
-                              .timeout_s = o->timeout_s,
+                              .x = {.env = env,
+                                    .report_path = report_path,
+                                    .dump_dir = r->dump,
+                                    .max_cycles = o->max_cycles,
+                                    .timeout_s = o->timeout_s,
+                                    .faults = o->faults,
+                                    .has_layer_limit = o->layer_limit >= 0,
+                                    .layer_limit = o->layer_limit},
                               .quiet = !o->show_console,
-                              .faults = o->faults,
-                              .has_layer_limit = o->layer_limit >= 0,
-                              .layer_limit = o->layer_limit,
                               .console = &r->console};
   if (m78fw_run(&ro, &r->res) != 0)
     goto out;
   fflush(stdout);
-  const struct m78fw_run_result *res = &r->res;
+  const struct m78net_exec_result *res = &r->res.x;
   if (res->interrupted) {
     m78u_error("%s: interrupted", o->dir);
     goto out;
@@ -124,8 +124,8 @@ int m78cli_simulate(const struct m78cli_simrun_opts *o, struct m78cli_simrun *r)
   /* 0: main returned; 4: the vendor's spin after *** FAIL *** */
   int ended = res->exited && (res->exit_code == 0 || (res->exit_code == 4 && res->saw_fail));
   if (!ended) {
-    if (o->show_console == 0 && res->held_stderr.len)
-      fwrite(res->held_stderr.data, 1, res->held_stderr.len, stderr);
+    if (o->show_console == 0 && r->res.held_stderr.len)
+      fwrite(r->res.held_stderr.data, 1, r->res.held_stderr.len, stderr);
     if (res->timed_out)
       m78u_error("%s: stopped at the wall-clock limit of %g s", o->dir, o->timeout_s);
     else if (!res->exited)

@@ -303,12 +303,12 @@ int m78cli_view_live(const struct m78cli_view_opts *v, struct m78fw_run_opts *ro
 {
   static volatile int cancel;
   cancel = 0;
-  char *progress = m78u_path_join(ro->live_dir, "progress");
-  char *step = m78u_path_join(ro->live_dir, "step");
-  char *report = m78u_path_join(ro->live_dir, "report.json");
+  char *progress = m78u_path_join(ro->x.live_dir, "progress");
+  char *step = m78u_path_join(ro->x.live_dir, "step");
+  char *report = m78u_path_join(ro->x.live_dir, "report.json");
   struct live_job job = {.ro = ro, .res = res, .rc = -1, .done = 0};
-  ro->cancel = &cancel;
-  ro->timeout_s = 0; /* a person decides how long this takes */
+  ro->x.cancel = &cancel;
+  ro->x.timeout_s = 0; /* a person decides how long this takes */
   int rc = 2;
   pthread_t th;
   const struct m78viz_api *viz = m78cli_viz();
@@ -323,7 +323,7 @@ int m78cli_view_live(const struct m78cli_view_opts *v, struct m78fw_run_opts *ro
   } else {
     struct m78viz_opts z;
     char **names;
-    fill_viz(v, &z, ro->live_dir, report, title);
+    fill_viz(v, &z, ro->x.live_dir, report, title);
     int nnames = take_names(v, &z, &names);
     z.progress_file = progress;
     z.step_file = step;
