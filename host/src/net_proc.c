@@ -16,7 +16,6 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -438,31 +437,29 @@ static int reap(struct run *x, pid_t pid, int *killed, double deadline)
 
 /* "NAME=value" when SET, else the bare NAME (removes it); NULL when out
  * of memory. */
-__attribute__((format(printf, 3, 4))) static char *setting(const char *name, int set, const char *fmt, ...)
+/* "NAME=value", or a bare "NAME" (removes it) when VALUE is NULL. */
+static char *setting(const char *name, const char *value)
 {
-  char val[4096], *s;
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(val, sizeof val, fmt, ap);
-  va_end(ap);
-  if (!set)
+  char *s;
+  if (!value)
     return strdup(name);
-  if (n < 0 || (size_t)n >= sizeof val)
-    return NULL;
-  return asprintf(&s, "%s=%s", name, val) >= 0 ? s : NULL;
+  return asprintf(&s, "%s=%s", name, value) >= 0 ? s : NULL;
 }
 
 /* The settings of OPT (the environment protocol, max78sim/env.h). */
 static int settings(const struct m78net_exec_options *o, char *s[8])
 {
-  s[0] = setting(M78ENV_REPORT, o->report_path != NULL, "%s", o->report_path ? o->report_path : "");
-  s[1] = setting(M78ENV_DUMP_DIR, o->dump_dir != NULL, "%s", o->dump_dir ? o->dump_dir : "");
-  s[2] = setting(M78ENV_MAX_CYCLES, 1, "%llu", (unsigned long long)o->max_cycles);
-  s[3] = setting(M78ENV_TIMELINE, o->timeline != NULL, "%s", o->timeline ? o->timeline : "");
-  s[4] = setting(M78ENV_RECORD, o->record_path != NULL, "%s", o->record_path ? o->record_path : "");
-  s[5] = setting(M78ENV_FAULTS, o->faults && *o->faults, "%s", o->faults ? o->faults : "");
-  s[6] = setting(M78ENV_LAYER_LIMIT, o->has_layer_limit, "%d", o->layer_limit);
-  s[7] = setting(M78ENV_LIVE_DIR, o->live_dir != NULL, "%s", o->live_dir ? o->live_dir : "");
+  char cycles[24], limit[16];
+  snprintf(cycles, sizeof cycles, "%llu", (unsigned long long)o->max_cycles);
+  snprintf(limit, sizeof limit, "%d", o->layer_limit);
+  s[0] = setting(M78ENV_REPORT, o->report_path);
+  s[1] = setting(M78ENV_DUMP_DIR, o->dump_dir);
+  s[2] = setting(M78ENV_MAX_CYCLES, cycles);
+  s[3] = setting(M78ENV_TIMELINE, o->timeline);
+  s[4] = setting(M78ENV_RECORD, o->record_path);
+  s[5] = setting(M78ENV_FAULTS, o->faults && *o->faults ? o->faults : NULL);
+  s[6] = setting(M78ENV_LAYER_LIMIT, o->has_layer_limit ? limit : NULL);
+  s[7] = setting(M78ENV_LIVE_DIR, o->live_dir);
   for (int i = 0; i < 8; i++)
     if (!s[i])
       return -1;
