@@ -77,13 +77,16 @@ static _Noreturn void child(const struct m78proc_spawn_opts *o, pid_t parent, in
     if (getppid() != parent)
       _exit(127);
   }
-  const int fds[3] = {o->fd_in, o->fd_out, o->fd_err};
-  for (int i = 0; i < 3; i++)
-    if (fds[i] >= 0 && fds[i] != i && dup2(fds[i], i) < 0)
+  int src[4] = {o->fd_in, o->fd_out, o->fd_err, o->fd3 > 0 ? o->fd3 : -1};
+  /* Sources first out of the way of the targets 0-3 (fd3 may be 1 when
+   * the caller's stdout was closed), then each onto its target; one
+   * already in place loses close-on-exec. */
+  for (int i = 0; i < 4; i++)
+    if (src[i] >= 0 && src[i] != i && src[i] < 4 && (src[i] = fcntl(src[i], F_DUPFD_CLOEXEC, 4)) < 0)
       goto failed;
-  /* dup2 onto itself would keep close-on-exec */
-  if (o->fd3 > 2 && (o->fd3 == 3 ? fcntl(3, F_SETFD, 0) : dup2(o->fd3, 3)) < 0)
-    goto failed;
+  for (int i = 0; i < 4; i++)
+    if (src[i] >= 0 && (src[i] == i ? fcntl(i, F_SETFD, 0) : dup2(src[i], i)) < 0)
+      goto failed;
   signal(SIGPIPE, SIG_DFL);
   execvpe(o->argv[0], o->argv, o->envp ? o->envp : environ);
 failed:;

@@ -347,9 +347,11 @@ Test(proc_spawn, exec_errors_and_environment)
   cr_assert_str_eq(getenv("M78_TEST_UNSET_ME"), "1", "our environment must not change");
 }
 
-/* One fd3 case in a process of its own (it may take over descriptor 3):
- * 0 when the spawned shell wrote "fd3" to its fd 3. */
-static int fd3_case(int already3)
+/* One fd3 case in a process of its own (it may take over descriptors
+ * 1 and 3): 0 when the spawned shell wrote "fd3" to its fd 3.  MODE 0:
+ * any descriptor; 1: already 3 and close-on-exec (as the fork server's
+ * socket); 2: descriptor 1, while the child's stdout is another file. */
+static int fd3_case(int mode)
 {
   int p[2];
   if (pipe2(p, O_CLOEXEC) != 0)
@@ -357,14 +359,16 @@ static int fd3_case(int already3)
   int r = fcntl(p[0], F_DUPFD_CLOEXEC, 10), w = fcntl(p[1], F_DUPFD_CLOEXEC, 10);
   close(p[0]);
   close(p[1]);
-  if (already3) { /* close-on-exec, as the fork server's socket */
-    if (dup3(w, 3, O_CLOEXEC) != 3)
+  int target = mode == 1 ? 3 : mode == 2 ? 1 : -1;
+  if (target >= 0) {
+    if (dup3(w, target, O_CLOEXEC) != target)
       return 2;
     close(w);
-    w = 3;
+    w = target;
   }
+  int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
   char *sh[] = {"/bin/sh", "-c", "echo fd3 >&3", NULL};
-  struct m78proc_spawn_opts so = {.argv = sh, .fd_in = -1, .fd_out = -1, .fd_err = -1, .fd3 = w};
+  struct m78proc_spawn_opts so = {.argv = sh, .fd_in = -1, .fd_out = mode == 2 ? devnull : -1, .fd_err = -1, .fd3 = w};
   pid_t pid = m78proc_spawn(&so);
   close(w);
   if (pid < 0)
@@ -379,14 +383,16 @@ static int fd3_case(int already3)
 
 Test(proc_spawn, fd3)
 {
-  for (int already3 = 0; already3 < 2; already3++) {
+  static const char *const what[] = {"from another descriptor", "already 3", "from descriptor 1"};
+  for (int mode = 0; mode < 3; mode++) {
+    fflush(NULL);
     pid_t pid = fork();
     cr_assert_geq(pid, 0);
     if (pid == 0)
-      _exit(fd3_case(already3));
+      _exit(fd3_case(mode));
     int status;
     cr_assert_eq(m78proc_wait(pid, &status), 0);
-    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "fd 3 %s: case failed with %d",
-              already3 ? "already 3" : "from another descriptor", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "fd 3 %s: case failed with %d", what[mode],
+              WIFEXITED(status) ? WEXITSTATUS(status) : -1);
   }
 }

@@ -31,7 +31,7 @@ struct m78proc_spawn_opts {
   char *const *argv;         /* argv[0] is searched in PATH if it has no slash */
   char *const *envp;         /* the child's whole environment (m78proc_env.v); NULL: ours */
   int fd_in, fd_out, fd_err; /* the child's stdin/stdout/stderr; -1: inherit */
-  int fd3;                   /* a descriptor (> 2) the child gets as fd 3; 0: none */
+  int fd3;                   /* a descriptor (not 0) the child gets as fd 3; 0: none */
   int die_with_parent;       /* SIGKILL the child when the thread that started it ends */
 };
 /* Returns the child's pid, or -1 with errno set, also when exec failed
