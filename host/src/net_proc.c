@@ -435,9 +435,8 @@ static int reap(struct run *x, pid_t pid, int *killed, double deadline)
   return status;
 }
 
-/* "NAME=value" when SET, else the bare NAME (removes it); NULL when out
- * of memory. */
-/* "NAME=value", or a bare "NAME" (removes it) when VALUE is NULL. */
+/* "NAME=value", or a bare "NAME" (removes it) when VALUE is NULL; NULL
+ * when out of memory. */
 static char *setting(const char *name, const char *value)
 {
   char *s;
