@@ -445,10 +445,10 @@ static int print_density(const char *corpus)
   double lo = 1.0, hi = 0.0, fit1 = 0.0, fit2 = 0.0;
   printf("  data-dependent switching (the model has none): nonzero share of what each layer reads,\n"
          "  corpus sample (`max78sim run CASE --dump-layers D` holds the same values):\n");
+  char *self = m78u_self_exe();
+  struct m78net_options no = {.max78sim = self, .build_msg_fd = 2};
   for (int c = 0; c < 2; c++) {
     char *dir = m78u_xasprintf("%s/%s/firmware", corpus, cases[c]);
-    char *self = m78u_self_exe();
-    struct m78net_options no = {.max78sim = self, .build_msg_fd = 2};
     struct m78net_error err;
     m78net *net = NULL;
     m78net_result *res = NULL;
@@ -482,11 +482,13 @@ static int print_density(const char *corpus)
       m78u_error("bench-energy: %s: %s", cases[c], err.msg);
     m78net_result_free(res);
     m78net_close(net);
-    free(self);
     free(dir);
-    if (rc != 0)
+    if (rc != 0) {
+      free(self);
       return -1;
+    }
   }
+  free(self);
   printf("    the fitted CIFAR-10 layers 1 and 2 read %.2f and %.2f, KWS20 v3's conv1d layers 1-7 %.2f-%.2f:\n"
          "    a switching term fitted on the fitting set would %s KWS20 v3; the board's own input was\n"
          "    never loaded (netdeployonnx), so its data is not known\n",

@@ -80,11 +80,10 @@ static int run_capture(char *const *argv, char *const *envp, const char *dir, in
   struct m78proc_spawn_opts so = {.argv = argv, .envp = envp, .fd_in = in, .fd_out = fo, .fd_err = fe};
   pid_t pid = in >= 0 && fo >= 0 && fe >= 0 ? m78proc_spawn(&so) : -1;
   int e = errno;
-  for (int i = 0; i < 3; i++) {
-    int fd = i == 0 ? in : i == 1 ? fo : fe;
-    if (fd >= 0 && fd != msg_fd)
-      close(fd);
-  }
+  const int opened[3] = {in, fo, fe};
+  for (int i = 0; i < 3; i++)
+    if (opened[i] >= 0 && opened[i] != msg_fd)
+      close(opened[i]);
   if (pid < 0) {
     unlink(po);
     unlink(pe);
